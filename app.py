@@ -1,0 +1,34 @@
+"""Homeward's Lambda functions. Wiring only: each handler is one call into chalicelib."""
+
+import logging
+
+from chalice import Chalice, Rate
+
+from chalicelib import handlers
+from chalicelib.web import dev, problems, public
+
+app = Chalice(app_name="homeward")
+app.log.setLevel(logging.INFO)
+app.register_middleware(problems.unexpected_errors, "http")
+app.register_blueprint(public.bp)
+app.register_blueprint(dev.bp)
+
+# The stream and queue named here are placeholders: infra/package.py points each event
+# source at the resources of infra/template.yaml in the merged CloudFormation.
+CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/homeward-cases/stream/infra"
+DELIVERY_QUEUE = "homeward-deliveries"
+
+
+@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
+def dispatch_alerts(event):
+    return handlers.dispatch_alerts(event)
+
+
+@app.on_sqs_message(queue=DELIVERY_QUEUE, batch_size=10)
+def send_deliveries(event):
+    return handlers.send_deliveries(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def requeue_stale_deliveries(event):
+    return handlers.requeue_stale_deliveries(event)

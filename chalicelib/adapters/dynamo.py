@@ -1,0 +1,471 @@
+"""The Homeward table in DynamoDB: cases, their alerts and deliveries, and the directory.
+
+One table, keyed by `pk`/`sk`:
+
+| item | pk | sk |
+| --- | --- | --- |
+| case | `CASE#<reference>` | `CASE` |
+| alert (the outbox) | `CASE#<reference>` | `ALERT#<purpose>` |
+| delivery | `CASE#<reference>` | `DELIVERY#<purpose>/<contact>/<channel>` |
+| idempotency key | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` |
+| rate-limit window | `RATE#<source>#<window>` | `RATE` |
+| contact | `DIRECTORY` | `CONTACT#<contact id>` |
+
+Deliveries are indexed by state in `by_state` (`state_key`, `state_at`), so the sweeper
+and the local outbox find them without a scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.alerts import Alert, Delivery
+from chalicelib.domain.case import Case, iso
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.report import Report
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+STATE_INDEX = "by_state"
+DIRECTORY = "DIRECTORY"
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def _case_key(reference: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}}
+
+
+def _delivery_key(reference: str, delivery_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CASE#{reference}"}, "sk": {"S": f"DELIVERY#{delivery_id}"}}
+
+
+def _time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class CaseConflict(Exception):
+    """The transaction that opens a case was refused; `reason` says which condition failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    reference: str
+    received_at: str
+
+
+@dataclass(frozen=True)
+class RateCharge:
+    """One more report from a source in the current window, refused past the limit."""
+
+    source: str
+    window_start: int
+    limit: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of trying to take a delivery for sending."""
+
+    outcome: str  # "claimed" | "done" | "busy" | "missing"
+    delivery: dict[str, Any] | None = None
+
+
+def alert_from_item(values: dict[str, Any]) -> Alert:
+    return Alert(
+        reference=values["reference"],
+        purpose=values["purpose"],
+        category=values["category"],
+        oblast=values["oblast"],
+        urgent=bool(values["urgent"]),
+        last_known_country=values.get("last_known_country"),
+        created_at=_time(values["created_at"]),
+    )
+
+
+def _alert_values(alert: Alert) -> dict[str, Any]:
+    return {
+        "reference": alert.reference,
+        "purpose": alert.purpose,
+        "category": alert.category,
+        "oblast": alert.oblast,
+        "urgent": alert.urgent,
+        "last_known_country": alert.last_known_country,
+        "created_at": iso(alert.created_at),
+    }
+
+
+class Repository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- health --------------------------------------------------------------------
+
+    def reachable(self) -> bool:
+        try:
+            self._client.get_item(
+                TableName=self._table, Key={"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
+            )
+        except ClientError:
+            return False
+        return True
+
+    # -- cases ---------------------------------------------------------------------
+
+    def open_case(
+        self,
+        case: Case,
+        alert: Alert,
+        *,
+        idempotency: IdempotencyRecord | None,
+        idempotency_expires_at: int,
+        rate: RateCharge | None,
+    ) -> None:
+        """Store a case and the alert it causes in one transaction, or nothing at all.
+
+        The idempotency key and the source's rate-limit counter ride in the same
+        transaction, so an accepted report costs exactly one call and two racing
+        requests with one key cannot both create a case.
+        """
+        report = case.report.model_dump(mode="json")
+        items: list[tuple[str, dict[str, Any]]] = [
+            (
+                "reference",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            **_case_key(case.reference),
+                            **to_item(
+                                {
+                                    "kind": "case",
+                                    "reference": case.reference,
+                                    "received_at": iso(case.received_at),
+                                    "status": case.status,
+                                    "version": case.version,
+                                    "oblast": case.oblast,
+                                    "category": case.category,
+                                    "urgent": case.urgent,
+                                    "report": report,
+                                }
+                            ),
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ),
+            (
+                "alert",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            "pk": {"S": f"CASE#{case.reference}"},
+                            "sk": {"S": f"ALERT#{alert.purpose}"},
+                            **to_item({"kind": "alert", **_alert_values(alert)}),
+                        },
+                    }
+                },
+            ),
+        ]
+        if idempotency is not None:
+            items.append(
+                (
+                    "idempotency",
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": f"IDEMPOTENCY#{idempotency.key}",
+                                    "sk": "IDEMPOTENCY",
+                                    "kind": "idempotency",
+                                    "fingerprint": idempotency.fingerprint,
+                                    "reference": idempotency.reference,
+                                    "received_at": idempotency.received_at,
+                                    "expires_at": idempotency_expires_at,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                )
+            )
+        if rate is not None:
+            items.append(
+                (
+                    "rate",
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {
+                                "pk": {"S": f"RATE#{rate.source}#{rate.window_start}"},
+                                "sk": {"S": "RATE"},
+                            },
+                            "UpdateExpression": "ADD hits :one SET expires_at = :expires",
+                            "ConditionExpression": "attribute_not_exists(hits) OR hits < :limit",
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":limit": {"N": str(rate.limit)},
+                                ":expires": {"N": str(rate.expires_at)},
+                            },
+                        }
+                    },
+                )
+            )
+        try:
+            self._client.transact_write_items(TransactItems=[item for _, item in items])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = {
+                name
+                for (name, _), reason in zip(items, reasons, strict=False)
+                if reason.get("Code") == "ConditionalCheckFailed"
+            }
+            # A replayed key explains everything else that failed with it.
+            for reason in ("idempotency", "rate", "reference"):
+                if reason in failed:
+                    raise CaseConflict(reason) from exc
+            conflicts = {r.get("Code") for r in reasons}
+            raise CaseConflict("conflict" if "TransactionConflict" in conflicts else "?") from exc
+
+    def idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"IDEMPOTENCY#{key}"}, "sk": {"S": "IDEMPOTENCY"}},
+            ConsistentRead=True,
+        )
+        if "Item" not in response:
+            return None
+        values = from_item(response["Item"])
+        return IdempotencyRecord(
+            key=key,
+            fingerprint=values["fingerprint"],
+            reference=values["reference"],
+            received_at=values["received_at"],
+        )
+
+    def get_case(self, reference: str) -> Case | None:
+        response = self._client.get_item(TableName=self._table, Key=_case_key(reference))
+        if "Item" not in response:
+            return None
+        values = from_item(response["Item"])
+        return Case(
+            reference=values["reference"],
+            received_at=_time(values["received_at"]),
+            report=Report.model_validate(values["report"]),
+            status=values["status"],
+            version=int(values["version"]),
+        )
+
+    # -- directory -----------------------------------------------------------------
+
+    def contacts(self) -> list[Contact]:
+        contacts: list[Contact] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :contact)",
+            "ExpressionAttributeValues": {":pk": {"S": DIRECTORY}, ":contact": {"S": "CONTACT#"}},
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                values = from_item(item)
+                contacts.append(Contact.model_validate(values["contact"]))
+            if "LastEvaluatedKey" not in page:
+                return contacts
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_contacts(self, contacts: list[Contact]) -> None:
+        for contact in contacts:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": DIRECTORY,
+                        "sk": f"CONTACT#{contact.contact_id}",
+                        "kind": "contact",
+                        "contact": contact.model_dump(mode="json"),
+                    }
+                ),
+            )
+
+    # -- deliveries ----------------------------------------------------------------
+
+    def create_deliveries(self, deliveries: list[Delivery], now: dt.datetime) -> bool:
+        """Record the deliveries of one alert as pending; False if they already were.
+
+        One transaction per alert: on a replayed stream record either all of them exist
+        or none, and a delivery already sent is never reset to pending.
+        """
+        when = iso(now)
+        for start in range(0, len(deliveries), 100):
+            chunk = deliveries[start : start + 100]
+            transact = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": f"CASE#{d.alert.reference}",
+                                "sk": f"DELIVERY#{d.delivery_id}",
+                                "kind": "delivery",
+                                **_alert_values(d.alert),
+                                "delivery_id": d.delivery_id,
+                                "contact_id": d.contact_id,
+                                "channel": d.channel,
+                                "address": d.address,
+                                "language": d.language,
+                                "state": "pending",
+                                "attempts": 0,
+                                "state_key": "DELIVERIES#pending",
+                                "state_at": f"{when}#{d.alert.reference}#{d.delivery_id}",
+                                "updated_at": when,
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for d in chunk
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=transact)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                    raise
+                return False
+        return True
+
+    def claim_delivery(
+        self, reference: str, delivery_id: str, now: dt.datetime, lease_seconds: int
+    ) -> Claim:
+        """Take a pending delivery (or one whose sender's lease ran out) for sending."""
+        now_epoch = int(now.timestamp())
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_delivery_key(reference, delivery_id),
+                UpdateExpression=(
+                    "SET #state = :sending, lease_until = :lease, updated_at = :now, "
+                    "state_key = :state_key ADD attempts :one"
+                ),
+                ConditionExpression=(
+                    "#state = :pending OR (#state = :sending AND lease_until < :epoch)"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":sending": {"S": "sending"},
+                    ":pending": {"S": "pending"},
+                    ":lease": {"N": str(now_epoch + lease_seconds)},
+                    ":epoch": {"N": str(now_epoch)},
+                    ":now": {"S": iso(now)},
+                    ":state_key": {"S": "DELIVERIES#sending"},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            old = exc.response.get("Item")
+            if not old:
+                return Claim("missing")
+            values = from_item(old)
+            return Claim("busy" if values["state"] == "sending" else "done", values)
+        return Claim("claimed", from_item(response["Attributes"]))
+
+    def _settle(
+        self,
+        reference: str,
+        delivery_id: str,
+        state: str,
+        now: dt.datetime,
+        extra: dict[str, Any],
+    ) -> bool:
+        values = {"state": state, "updated_at": iso(now), "state_key": f"DELIVERIES#{state}"}
+        values["state_at"] = f"{iso(now)}#{reference}#{delivery_id}"
+        values.update(extra)
+        names = {f"#a{i}": k for i, k in enumerate(values)}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_delivery_key(reference, delivery_id),
+                UpdateExpression="SET "
+                + ", ".join(f"#a{i} = :a{i}" for i in range(len(values)))
+                + " REMOVE lease_until",
+                ConditionExpression="#a0 = :sending",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    ":sending": {"S": "sending"},
+                    **{f":a{i}": _serializer.serialize(v) for i, v in enumerate(values.values())},
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def mark_sent(
+        self, reference: str, delivery_id: str, message_id: str, now: dt.datetime
+    ) -> bool:
+        return self._settle(
+            reference,
+            delivery_id,
+            "sent",
+            now,
+            {"sent_at": iso(now), "provider_message_id": message_id},
+        )
+
+    def release_delivery(
+        self, reference: str, delivery_id: str, error: str, now: dt.datetime
+    ) -> bool:
+        return self._settle(reference, delivery_id, "pending", now, {"last_error": error})
+
+    def mark_failed(self, reference: str, delivery_id: str, error: str, now: dt.datetime) -> bool:
+        return self._settle(reference, delivery_id, "failed", now, {"last_error": error})
+
+    def deliveries_in_state(
+        self, state: str, *, before: dt.datetime | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Deliveries in one state, newest first, optionally only those untouched since."""
+        condition = "state_key = :key"
+        values: dict[str, Any] = {":key": {"S": f"DELIVERIES#{state}"}}
+        if before is not None:
+            condition += " AND state_at < :before"
+            values[":before"] = {"S": iso(before)}
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=STATE_INDEX,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]

@@ -1,0 +1,71 @@
+"""Alerts and their deliveries.
+
+An alert is the work a case causes ("tell the right people about this report"). It is
+written in the same transaction as the case (the outbox) and carries nothing that names
+a child, so it can travel through streams and queues. A delivery is one alert to one
+contact over one channel; its state is kept so that nothing is sent twice or lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from chalicelib.domain.case import Case
+
+Channel = Literal["email", "sms"]
+DeliveryState = Literal["pending", "sending", "sent", "failed"]
+
+REPORT_RECEIVED = "report-received"
+
+
+@dataclass(frozen=True)
+class Alert:
+    reference: str
+    purpose: str
+    category: str
+    oblast: str
+    urgent: bool
+    last_known_country: str | None
+    created_at: dt.datetime
+
+    @property
+    def alert_id(self) -> str:
+        return f"{self.reference}/{self.purpose}"
+
+    @classmethod
+    def for_new_case(cls, case: Case) -> Alert:
+        location = case.report.last_known_location
+        return cls(
+            reference=case.reference,
+            purpose=REPORT_RECEIVED,
+            category=case.category,
+            oblast=case.oblast,
+            urgent=case.urgent,
+            last_known_country=location.country if location else None,
+            created_at=case.received_at,
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One alert for one contact over one channel."""
+
+    alert: Alert
+    contact_id: str
+    channel: Channel
+    address: str
+    language: str
+
+    @property
+    def delivery_id(self) -> str:
+        return f"{self.alert.purpose}/{self.contact_id}/{self.channel}"
+
+
+class TransientSendError(Exception):
+    """The channel failed in a way another try may fix (throttling, an outage)."""
+
+
+class PermanentSendError(Exception):
+    """The channel refused the message; trying again would fail the same way."""

@@ -1,0 +1,42 @@
+"""Coalition contacts: the people an alert can reach."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from chalicelib.domain.report import ContractModel, Email, Phone, _oblast
+
+ALL_OBLASTS = "*"
+
+
+def _oblast_or_all(value: str) -> str:
+    return value if value == ALL_OBLASTS else _oblast(value)
+
+
+class Contact(ContractModel):
+    contact_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    organisation: str
+    member_state: str = Field(pattern=r"^[A-Z]{2}$")
+    name: str
+    email: Email | None = None
+    phone: Phone | None = None
+    languages: list[Literal["uk", "en", "ru"]] = Field(min_length=1)
+    channels: list[Literal["email", "sms"]] = Field(min_length=1)
+    # The oblasts whose reports this contact receives; "*" for all of them.
+    oblasts: list[Annotated[str, AfterValidator(_oblast_or_all)]] = Field(default_factory=list)
+    # Coordinators receive every report whatever the routing, so nothing goes unseen.
+    coordinator: bool = False
+    active: bool = True
+
+    def address(self, channel: str) -> str | None:
+        return self.email if channel == "email" else self.phone
+
+    @property
+    def language(self) -> str:
+        # Alerts are written in uk or en; a Russian-only reader gets Ukrainian's sibling, en.
+        for language in self.languages:
+            if language in ("uk", "en"):
+                return language
+        return "en"

@@ -1,0 +1,86 @@
+"""What an alert says, by channel and language, rendered from templates.
+
+Minimum disclosure: an SMS never names a child (reference, category, oblast, urgency
+only); an e-mail carries the child's details only when the report's consent allows
+sharing with the coalition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from chalicelib.domain.places import oblast_name
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from chalicelib.domain.alerts import Alert
+    from chalicelib.domain.case import Case
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alerts"
+LANGUAGES = ("uk", "en")
+
+CATEGORY_LABELS = {
+    "deported": {"uk": "депортація", "en": "deported"},
+    "forcibly_transferred": {"uk": "примусове переміщення", "en": "forcibly transferred"},
+    "missing": {"uk": "зникнення", "en": "missing"},
+    "held_in_facility": {"uk": "утримання в закладі", "en": "held in a facility"},
+    "adopted_or_placed": {"uk": "усиновлення чи влаштування", "en": "adopted or placed"},
+    "other": {"uk": "інше", "en": "other"},
+}
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    # Imported on first use: the API's cold start never renders a message.
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        # Plain-text templates: nothing to escape, but undefined names must fail loudly.
+        autoescape=False,  # noqa: S701
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def _context(alert: Alert, language: str) -> dict:
+    return {
+        "reference": alert.reference,
+        "category": CATEGORY_LABELS[alert.category][language],
+        "oblast": oblast_name(alert.oblast, language),
+        "urgent": alert.urgent,
+    }
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else "en"
+
+
+def render_sms(alert: Alert, language: str) -> str:
+    language = _language(language)
+    template = _environment().get_template(f"{language}/sms.txt")
+    return " ".join(template.render(_context(alert, language)).split())
+
+
+def render_email(alert: Alert, case: Case, language: str) -> Email:
+    language = _language(language)
+    env = _environment()
+    context = _context(alert, language)
+    context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
+    context["share"] = case.report.consent.share_with_coalition
+    context["report"] = case.report
+    subject = env.get_template(f"{language}/email_subject.txt").render(context)
+    text = env.get_template(f"{language}/email.txt").render(context)
+    return Email(subject=" ".join(subject.split()), text=text.strip() + "\n")

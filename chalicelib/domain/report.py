@@ -1,0 +1,198 @@
+"""The report as CONTRACT.md defines it: what a family, witness, NGO or official submits.
+
+These models are the contract. The JSON API and the web form both validate through them,
+and the OpenAPI document is generated from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from chalicelib.domain.places import COUNTRIES, OBLASTS
+
+Sex = Literal["female", "male", "unknown"]
+Category = Literal[
+    "deported",
+    "forcibly_transferred",
+    "missing",
+    "held_in_facility",
+    "adopted_or_placed",
+    "other",
+]
+Relationship = Literal[
+    "parent", "guardian", "relative", "witness", "ngo", "official", "self", "other"
+]
+Language = Literal["uk", "en", "ru"]
+
+# The earliest dates a report can sensibly carry: Russia's aggression began in February
+# 2014, and a child deported then could have been born no earlier than the mid-1990s.
+EARLIEST_EVENT = dt.date(2014, 1, 1)
+EARLIEST_BIRTH = dt.date(1990, 1, 1)
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _not_in_future(value: dt.date | None) -> dt.date | None:
+    # A day of slack: the reporter may be a time zone ahead of UTC.
+    if value is not None and value > today() + dt.timedelta(days=1):
+        raise ValueError("date is in the future")
+    return value
+
+
+def _oblast(value: str) -> str:
+    code = value.strip().upper()
+    if code not in OBLASTS:
+        raise ValueError("not an ISO 3166-2:UA oblast code such as UA-65")
+    return code
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in COUNTRIES:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code such as RU")
+    return code
+
+
+def _phone(value: str) -> str:
+    import phonenumbers  # imported on use: cold starts of handlers that never see a phone
+
+    if not value.startswith("+"):
+        raise ValueError("phone number must be in international E.164 form, e.g. +380501234567")
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number in E.164 form, e.g. +380501234567") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _email(value: str) -> str:
+    import email_validator
+
+    try:
+        return email_validator.validate_email(value, check_deliverability=False).normalized
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"not a valid e-mail address: {exc}") from exc
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+PastDate = Annotated[dt.date, AfterValidator(_not_in_future)]
+Oblast = Annotated[str, AfterValidator(_oblast)]
+Country = Annotated[str, AfterValidator(_country)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+]
+
+
+class ContractModel(BaseModel):
+    # Unknown fields are rejected: a typo in a partner's integration must not silently
+    # drop what they meant to tell us.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Child(ContractModel):
+    family_name: Name
+    given_name: Name
+    patronymic: Name | None = None
+    other_names: list[Name] = Field(default_factory=list, max_length=10)
+    sex: Sex
+    date_of_birth: PastDate | None = None
+    birth_year: int | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
+    distinguishing_marks: LongText | None = None
+    medical_needs: LongText | None = None
+
+    @model_validator(mode="after")
+    def _birth_known(self) -> Child:
+        if self.date_of_birth is None and self.birth_year is None:
+            raise ValueError("give the date of birth or at least the year of birth")
+        if self.date_of_birth is not None:
+            if self.date_of_birth < EARLIEST_BIRTH:
+                raise ValueError(f"date of birth before {EARLIEST_BIRTH.isoformat()}")
+            if self.birth_year is not None and self.birth_year != self.date_of_birth.year:
+                raise ValueError("birth year and date of birth disagree")
+        if self.birth_year is not None and self.birth_year > today().year:
+            raise ValueError("year of birth is in the future")
+        return self
+
+
+class Residence(ContractModel):
+    oblast: Oblast
+    settlement: ShortText | None = None
+
+
+class Event(ContractModel):
+    category: Category
+    date: PastDate | None = None
+    place: ShortText | None = None
+    circumstances: LongText | None = None
+
+    @model_validator(mode="after")
+    def _after_2014(self) -> Event:
+        if self.date is not None and self.date < EARLIEST_EVENT:
+            raise ValueError(f"event date before {EARLIEST_EVENT.isoformat()}")
+        return self
+
+
+class LastKnownLocation(ContractModel):
+    country: Country
+    region: ShortText | None = None
+    settlement: ShortText | None = None
+    institution: ShortText | None = None
+
+
+class Reporter(ContractModel):
+    # A witness may stay anonymous: a name is welcome, never required.
+    name: ShortText | None = None
+    relationship: Relationship
+    email: Email | None = None
+    phone: Phone | None = None
+    preferred_language: Language = "uk"
+    may_contact: bool
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Reporter:
+        if self.may_contact and not (self.email or self.phone):
+            raise ValueError("give an e-mail address or a phone number, or say not to contact")
+        return self
+
+
+class Consent(ContractModel):
+    tracing: bool
+    share_with_coalition: bool
+    share_with_authorities: bool
+
+
+class Report(ContractModel):
+    """A report of a child, as submitted (POST /api/v1/reports)."""
+
+    child: Child
+    residence: Residence
+    event: Event
+    last_known_location: LastKnownLocation | None = None
+    reporter: Reporter
+    consent: Consent
+    urgent: bool = False
+
+
+class Receipt(ContractModel):
+    """What the reporter gets back: the reference to quote and a token for the status page."""
+
+    reference: str = Field(examples=["HW-7K3M-Q9TX"])
+    status_token: str
+    received_at: str = Field(examples=["2026-11-28T09:15:02Z"])

@@ -1,0 +1,77 @@
+"""Stream, queue and schedule entry points: each turns an AWS event into service calls.
+
+They report partial failures (`batchItemFailures`) so that one bad record is retried or
+parked on its own instead of blocking the rest; infra/package.py enables that in the
+merged CloudFormation.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib import wiring
+from chalicelib.adapters.dynamo import alert_from_item, from_item
+from chalicelib.adapters.queue import parse_message
+from chalicelib.services import delivery, dispatch
+
+log = logging.getLogger("homeward.handlers")
+
+
+def describe(exc: BaseException) -> str:
+    """An error's kind, without its message: messages can echo personal data."""
+    if isinstance(exc, ClientError):
+        return f"{type(exc).__name__}({exc.response.get('Error', {}).get('Code')})"
+    return type(exc).__name__
+
+
+def dispatch_alerts(event: Any) -> dict[str, list]:
+    """The case table's stream: every new alert (outbox item) becomes its deliveries."""
+    for record in event:
+        if record.event_name != "INSERT" or not record.new_image:
+            continue
+        image = from_item(record.new_image)
+        if image.get("kind") != "alert":
+            continue
+        try:
+            dispatch.dispatch(
+                alert_from_item(image),
+                repository=wiring.repository(),
+                queue=wiring.delivery_queue(),
+                directory=wiring.directory(),
+            )
+        except Exception as exc:
+            log.error("alert %s not dispatched: %s", image.get("reference"), describe(exc))
+            # Streams are ordered: Lambda retries from the first failed record onwards.
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}
+
+
+def send_deliveries(event: Any) -> dict[str, list]:
+    """The delivery queue: send each delivery; failed messages come back on their own."""
+    channels = delivery.Channels(email=wiring.email_channel(), sms=wiring.sms_channel())
+    failures = []
+    for record in event:
+        raw = record.to_dict()
+        try:
+            reference, delivery_id = parse_message(record.body)
+            delivery.deliver(
+                reference,
+                delivery_id,
+                attempt=int(raw.get("attributes", {}).get("ApproximateReceiveCount", 1)),
+                repository=wiring.repository(),
+                channels=channels,
+            )
+        except delivery.RetryLater:
+            failures.append({"itemIdentifier": raw["messageId"]})
+        except Exception as exc:
+            log.error("delivery message %s failed: %s", raw.get("messageId"), describe(exc))
+            failures.append({"itemIdentifier": raw["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def requeue_stale_deliveries(event: Any) -> int:
+    """Every minute: deliveries whose queue message went missing are queued again."""
+    return delivery.requeue_stale(repository=wiring.repository(), queue=wiring.delivery_queue())

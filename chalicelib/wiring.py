@@ -1,0 +1,65 @@
+"""The one place that builds AWS clients and adapters, each on first use.
+
+Nothing is created at import time: moto must be active before the first client exists,
+and a Lambda should only pay for the clients its handler really uses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chalicelib import config
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Standard retry mode backs off on throttling and transient errors by itself.
+    return boto3.session.Session().client(
+        service, config=Config(retries={"mode": "standard", "max_attempts": 4})
+    )
+
+
+@lru_cache(maxsize=1)
+def repository():
+    from chalicelib.adapters.dynamo import Repository
+
+    return Repository(client("dynamodb"), config.settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def delivery_queue():
+    from chalicelib.adapters.queue import DeliveryQueue
+
+    return DeliveryQueue(client("sqs"), config.settings().delivery_queue_url)
+
+
+@lru_cache(maxsize=1)
+def email_channel():
+    from chalicelib.adapters.channels import EmailChannel
+
+    return EmailChannel(client("ses"), config.settings().alert_sender)
+
+
+@lru_cache(maxsize=1)
+def sms_channel():
+    from chalicelib.adapters.channels import SmsChannel
+
+    return SmsChannel(client("sns"))
+
+
+@lru_cache(maxsize=1)
+def directory():
+    from chalicelib.services.dispatch import ContactDirectory
+
+    return ContactDirectory(repository(), config.settings().directory_cache_seconds)
+
+
+def reset() -> None:
+    """Forget every client and adapter (after the environment or the emulator changed)."""
+    config.reset()
+    for built in (client, repository, delivery_queue, email_channel, sms_channel, directory):
+        built.cache_clear()

@@ -1,0 +1,202 @@
+"""Drives the app's stream, queue and schedule handlers as Lambda would, against moto.
+
+`chalice local` serves HTTP routes only. The pump reads the table's stream and the
+delivery queue, builds events shaped as AWS shapes them (including a distinct messageId
+per SQS record and real stream sequence numbers), calls the handlers, and honours their
+partial batch responses: failed SQS messages stay on the queue for their visibility
+timeout and end in the dead-letter queue after maxReceiveCount; failed stream records are
+retried from the first failure, then sent to the on-failure queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("homeward.local")
+
+STREAM_RETRIES = 3
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+class EventPump:
+    def __init__(self, app_module: Any, outputs: dict[str, str], region: str) -> None:
+        import boto3
+
+        self._app = app_module
+        self._outputs = outputs
+        self._region = region
+        self._streams = boto3.client("dynamodbstreams", region_name=region)
+        self._sqs = boto3.client("sqs", region_name=region)
+        self._stream_arn = outputs["TableStreamArn"]
+        self._iterators: dict[str, str] = {}
+        self._retrying: list[dict] = []
+        self._attempts = 0
+        self._lock = threading.Lock()
+
+    # -- DynamoDB stream -> dispatcher -----------------------------------------------
+
+    def _shard_records(self) -> list[dict]:
+        if not self._iterators:
+            description = self._streams.describe_stream(StreamArn=self._stream_arn)
+            for shard in description["StreamDescription"]["Shards"]:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=self._stream_arn,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
+                )["ShardIterator"]
+        records: list[dict] = []
+        for shard_id, iterator in list(self._iterators.items()):
+            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
+            self._iterators[shard_id] = response["NextShardIterator"]
+            records.extend(self._lambda_record(r) for r in response["Records"])
+        return records
+
+    def _lambda_record(self, record: dict) -> dict:
+        change = dict(record["dynamodb"])
+        created = change.get("ApproximateCreationDateTime")
+        if isinstance(created, dt.datetime):
+            change["ApproximateCreationDateTime"] = created.timestamp()
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self._region,
+            "dynamodb": change,
+            "eventSourceARN": self._stream_arn,
+        }
+
+    def pump_stream(self, batch_size: int = 25) -> int:
+        """Hand new stream records to the dispatcher; return how many were handled."""
+        with self._lock:
+            pending = self._retrying or self._shard_records()
+            handled = 0
+            while pending:
+                batch, rest = pending[:batch_size], pending[batch_size:]
+                response = self._app.dispatch_alerts(
+                    {"Records": batch}, LambdaContext("homeward-dispatch_alerts")
+                )
+                failures = (response or {}).get("batchItemFailures") or []
+                if not failures:
+                    handled += len(batch)
+                    pending = rest
+                    self._attempts = 0
+                    continue
+                first = failures[0]["itemIdentifier"]
+                index = next(
+                    i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] == first
+                )
+                handled += index
+                self._attempts += 1
+                if self._attempts > STREAM_RETRIES:
+                    self._send_to_failure_queue(batch[index:])
+                    pending, self._attempts = rest, 0
+                    continue
+                # Try again on the next pump, from the first failed record.
+                self._retrying = batch[index:] + rest
+                return handled
+            self._retrying = []
+            return handled
+
+    def _send_to_failure_queue(self, records: list[dict]) -> None:
+        # Like Lambda's on-failure destination: the location of the records, not their data.
+        url = self._sqs.get_queue_url(
+            QueueName=self._outputs["StreamFailureQueueArn"].rsplit(":", 1)[1]
+        )["QueueUrl"]
+        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        self._sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps(
+                {"streamArn": self._stream_arn, "sequenceNumbers": sequence_numbers}
+            ),
+        )
+        log.error("%d stream records parked after %d attempts", len(records), STREAM_RETRIES)
+
+    # -- SQS -> sender ------------------------------------------------------------------
+
+    def pump_queue(self, wait_seconds: int = 0) -> int:
+        """Hand one batch of visible delivery messages to the sender; return its size."""
+        url = self._outputs["DeliveryQueueUrl"]
+        response = self._sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": self._outputs["DeliveryQueueArn"],
+                "awsRegion": self._region,
+            }
+            for m in messages
+        ]
+        result = self._app.send_deliveries(
+            {"Records": records}, LambdaContext("homeward-send_deliveries")
+        )
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures") or []}
+        done = [r for r in records if r["messageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(done)
+                ],
+            )
+        return len(records)
+
+    # -- EventBridge schedule --------------------------------------------------------------
+
+    def tick(self) -> Any:
+        now = dt.datetime.now(dt.UTC)
+        return self._app.requeue_stale_deliveries(
+            {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": self._region,
+                "resources": [
+                    f"arn:aws:events:{self._region}:123456789012:rule/homeward-requeue"
+                ],
+                "detail": {},
+            },
+            LambdaContext("homeward-requeue_stale_deliveries"),
+        )
+
+    def run_until_idle(self, rounds: int = 50) -> None:
+        """Pump the stream and the queue until neither has anything new (for tests)."""
+        for _ in range(rounds):
+            moved = self.pump_stream()
+            while self.pump_queue():
+                moved += 1
+            if not moved and not self.pump_stream():
+                return
+        raise RuntimeError("the pump did not go idle")
