@@ -34,14 +34,23 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _secret(secret_id: str | None) -> str:
+    """A deployed stage's signing key, read from Secrets Manager once per Lambda container."""
+    if not secret_id:
+        return ""
+    from chalicelib import wiring
+
+    return wiring.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ
     stage = env.get("HOMEWARD_STAGE", "dev")
-    key = env.get("HOMEWARD_SIGNING_KEY", "")
+    key = env.get("HOMEWARD_SIGNING_KEY") or _secret(env.get("HOMEWARD_SIGNING_KEY_SECRET"))
     if not key:
         if stage != "local":
-            raise RuntimeError("HOMEWARD_SIGNING_KEY must be set outside local runs")
+            raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
         key = "local-only-signing-key"
     return Settings(
         stage=stage,

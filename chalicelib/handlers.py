@@ -3,6 +3,10 @@
 They report partial failures (`batchItemFailures`) so that one bad record is retried or
 parked on its own instead of blocking the rest; infra/package.py enables that in the
 merged CloudFormation.
+
+Every Lambda function imports app.py, so each handler imports what it needs when it
+runs: the scheduler's cold start does not pay for the report models, nor the API's for
+the sender's templates.
 """
 
 from __future__ import annotations
@@ -10,18 +14,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib import wiring
-from chalicelib.adapters.dynamo import alert_from_item, from_item
-from chalicelib.adapters.queue import parse_message
-from chalicelib.services import delivery, dispatch
 
 log = logging.getLogger("homeward.handlers")
 
 
 def describe(exc: BaseException) -> str:
     """An error's kind, without its message: messages can echo personal data."""
+    from botocore.exceptions import ClientError
+
     if isinstance(exc, ClientError):
         return f"{type(exc).__name__}({exc.response.get('Error', {}).get('Code')})"
     return type(exc).__name__
@@ -29,6 +30,9 @@ def describe(exc: BaseException) -> str:
 
 def dispatch_alerts(event: Any) -> dict[str, list]:
     """The case table's stream: every new alert (outbox item) becomes its deliveries."""
+    from chalicelib.adapters.dynamo import alert_from_item, from_item
+    from chalicelib.services import dispatch
+
     for record in event:
         if record.event_name != "INSERT" or not record.new_image:
             continue
@@ -51,6 +55,9 @@ def dispatch_alerts(event: Any) -> dict[str, list]:
 
 def send_deliveries(event: Any) -> dict[str, list]:
     """The delivery queue: send each delivery; failed messages come back on their own."""
+    from chalicelib.adapters.queue import parse_message
+    from chalicelib.services import delivery
+
     channels = delivery.Channels(email=wiring.email_channel(), sms=wiring.sms_channel())
     failures = []
     for record in event:
@@ -74,4 +81,6 @@ def send_deliveries(event: Any) -> dict[str, list]:
 
 def requeue_stale_deliveries(event: Any) -> int:
     """Every minute: deliveries whose queue message went missing are queued again."""
+    from chalicelib.services import delivery
+
     return delivery.requeue_stale(repository=wiring.repository(), queue=wiring.delivery_queue())

@@ -460,12 +460,20 @@ class Repository:
         if before is not None:
             condition += " AND state_at < :before"
             values[":before"] = {"S": iso(before)}
-        response = self._client.query(
-            TableName=self._table,
-            IndexName=STATE_INDEX,
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [from_item(item) for item in response.get("Items", [])]
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": STATE_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            page = self._client.query(**kwargs)
+            found.extend(from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            kwargs["Limit"] = limit - len(found)
+        return found[:limit]

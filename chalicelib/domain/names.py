@@ -53,7 +53,8 @@ _DIACRITICS: dict[str, str] = {
 _LATIN_COMMON: dict[str, str] = {
     "shch": "S", "shtsh": "S", "zh": "Z", "kh": "h", "sh": "S", "ts": "c", "tz": "c",
     "tch": "C", "ch": "C", "gh": "h", "x": "ks", "w": "v", "q": "k", "ph": "f", "th": "t",
-    "ck": "k", "ou": "u", "j": "i", "y": "i", "c": "k", "ce": "ce", "ci": "ci", "cy": "ci",
+    "ck": "ck", "ou": "u", "j": "i", "y": "i", "c": "k", "ce": "ce", "ci": "ci", "cy": "ci",
+    "g": "h",
 }  # fmt: skip
 _LATIN_GERMAN: dict[str, str] = {
     "schtsch": "S", "tsch": "C", "sch": "S", "ch": "h", "z": "c", "zh": "Z", "c": "c",
@@ -84,7 +85,7 @@ _RULES = {
     "polish": _compile({**_LATIN_COMMON, **_LATIN_POLISH}),
     "french": _compile({**_LATIN_COMMON, **_LATIN_FRENCH}),
     "iso": _compile({**_LATIN_COMMON, **_LATIN_ISO}),
-    "german_or_polish": _compile({**_LATIN_COMMON, "ch": "h"}),
+    "german_or_polish": _compile({**_LATIN_COMMON, "ch": "h", "c": "c"}),
 }
 
 _VOWELS = frozenset("aeiou")
@@ -117,15 +118,19 @@ def _latin_to_phonemes(word: str) -> str:
 def _tidy_vowels(s: str) -> str:
     """Make iotation and doubled letters spelling-neutral.
 
-    Й, Ї, Я, Ю, Є and the Latin Y/J/I all become runs of "i"; a run collapses to one, and an
-    "i" only sounding as a glide (at the start before a vowel, or between vowels) goes, so
-    Марія/Mariia/Maria/Maryja and Євген/Yevhen/Evgen/Jewgen line up.
+    Й, Ї, Я, Ю, Є and the Latin Y/J/I all become runs of "i"; a run collapses to one. A glide
+    between vowels goes (Андреевич/Andreyevich), and so does a leading one before "e",
+    because Russian Е is written E or YE (Елена/Elena/Yelena, Євген/Evgen); Я and Ю keep
+    theirs, so Яна stays apart from Анна. Марія/Mariia/Maria/Maryja line up.
     """
     s = re.sub(r"i+", "i", s)
     out: list[str] = []
     n = len(s)
     for i, ch in enumerate(s):
-        if ch == "i" and i + 1 < n and s[i + 1] in _VOWELS and (i == 0 or s[i - 1] in _VOWELS):
+        nxt = s[i + 1] if i + 1 < n else ""
+        if ch == "i" and (
+            (i == 0 and nxt == "e") or (i > 0 and s[i - 1] in _VOWELS and nxt in _VOWELS)
+        ):
             continue
         out.append(ch)
     s = "".join(out)
@@ -157,13 +162,16 @@ def to_phonemes(text: str) -> str:
 _COARSE: dict[str, str] = {"C": "H", "S": "H", "Z": "H", "h": "H", "c": "s", "z": "s"}
 
 
+def _coarse_of_phonemes(ph: str) -> str:
+    s = "".join(_COARSE.get(ch, ch) for ch in ph if ch not in _VOWELS)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
 @lru_cache(maxsize=65536)
 def coarse_code(text: str) -> str:
     """Consonant-class skeleton that survives transliteration, gender endings and Ukrainian
     vs Russian vowels (Ковальов/Kovalev/Kowalowa -> "kvlv")."""
-    ph = to_phonemes(text)
-    s = "".join(_COARSE.get(ch, ch) for ch in ph if ch not in _VOWELS)
-    return re.sub(r"(.)\1+", r"\1", s)
+    return _coarse_of_phonemes(to_phonemes(text))
 
 
 def fine_key(text: str) -> str:
@@ -346,14 +354,18 @@ def patronymic_stem(text: str | None) -> str:
     return ph
 
 
+def patronymic_code(text: str | None) -> str:
+    """Coarse code of the father's name inside a patronymic, for names not in the table."""
+    return _coarse_of_phonemes(patronymic_stem(text))
+
+
 @lru_cache(maxsize=65536)
 def patronymic_groups(text: str | None) -> frozenset[str]:
     """Male name groups the father's name in a patronymic can be read as."""
     stem = patronymic_stem(text)
     if not stem:
         return frozenset()
-    code = re.sub(r"(.)\1+", r"\1", "".join(_COARSE.get(c, c) for c in stem if c not in _VOWELS))
-    found = _patronymic_index().get(code, frozenset())
+    found = _patronymic_index().get(_coarse_of_phonemes(stem), frozenset())
     if len(found) <= 1:
         return found
     # Several fathers' names share the consonants (Ілля and Юлій); keep the closest.
@@ -366,6 +378,13 @@ def patronymic_groups(text: str | None) -> frozenset[str]:
 
 
 # --- similarity -------------------------------------------------------------------------
+
+
+def phoneme_similarity(pa: str, pb: str) -> float:
+    """Similarity of two phoneme strings (as returned by to_phonemes or the *_stem helpers)."""
+    if not pa or not pb:
+        return 0.0
+    return 1.0 if pa == pb else JaroWinkler.similarity(pa, pb)
 
 
 @lru_cache(maxsize=65536)

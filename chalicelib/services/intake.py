@@ -92,7 +92,7 @@ def submit(
             if conflict.reason == "idempotency":
                 return _replay(submission, repository=repository, settings=settings), False
             if conflict.reason == "rate":
-                raise TooManyReports(retry_after=window + settings.rate_window_seconds - epoch)
+                raise TooManyReports(window + settings.rate_window_seconds - epoch) from None
             continue
         return _receipt(settings, case.reference, received_at), True
     raise RuntimeError("could not store the report after 3 attempts")

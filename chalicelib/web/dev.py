@@ -28,7 +28,7 @@ def sent_messages() -> list[dict]:
     region = os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")
     sent_at = {
         d["provider_message_id"]: d["sent_at"]
-        for d in wiring.repository().deliveries_in_state("sent", limit=1000)
+        for d in wiring.repository().deliveries_in_state("sent", limit=100_000)
     }
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     messages = []

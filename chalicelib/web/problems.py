@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
-from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 log = logging.getLogger("homeward.web")
 
 PROBLEM_JSON = "application/problem+json"
-
-
-class FieldError(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class Problem(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
 
 
 def problem(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
-from pydantic import ValidationError
 
 from chalicelib import config, wiring
-from chalicelib.domain.case import fingerprint
-from chalicelib.domain.report import Report
-from chalicelib.services import intake
 from chalicelib.web.problems import field_errors, problem
+
+if TYPE_CHECKING:
+    from chalicelib.domain.report import Report
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -61,15 +61,25 @@ def submit_report() -> Response:
     media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media_type != "application/json":
         return problem(
-            415, "unsupported-media-type", "Send the report as application/json",
+            415,
+            "unsupported-media-type",
+            "Send the report as application/json",
             f"Content-Type was {media_type or 'missing'}.",
         )
     key = request.headers.get("idempotency-key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         return problem(
-            400, "invalid-idempotency-key", "Invalid Idempotency-Key header",
+            400,
+            "invalid-idempotency-key",
+            "Invalid Idempotency-Key header",
             "Use 8 to 128 characters of A-Z, a-z, 0-9, '_' and '-'.",
         )
+    # Imported here, not at the top: every Lambda function imports app.py, and only this
+    # route needs the report models.
+    from pydantic import ValidationError
+
+    from chalicelib.domain.report import Report
+
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -77,13 +87,14 @@ def submit_report() -> Response:
     try:
         report = Report.model_validate(body)
     except ValidationError as exc:
-        return problem(
-            422, "invalid-report", "The report has errors", errors=field_errors(exc)
-        )
+        return problem(422, "invalid-report", "The report has errors", errors=field_errors(exc))
     return accept(report, body, key, _source(request))
 
 
 def accept(report: Report, body: object, key: str | None, source: str) -> Response:
+    from chalicelib.domain.case import fingerprint
+    from chalicelib.services import intake
+
     submission = intake.Submission(
         report=report, fingerprint=fingerprint(body), idempotency_key=key, source=source
     )
@@ -97,7 +108,9 @@ def accept(report: Report, body: object, key: str | None, source: str) -> Respon
         )
     except intake.TooManyReports as exc:
         return problem(
-            429, "too-many-reports", "Too many reports from your connection; try again later",
+            429,
+            "too-many-reports",
+            "Too many reports from your connection; try again later",
             headers={"Retry-After": str(max(1, exc.retry_after))},
         )
     if created:

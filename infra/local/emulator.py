@@ -24,7 +24,7 @@ def set_aws_environment() -> None:
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": "emulated",
-            "AWS_SECRET_ACCESS_KEY": "emulated",  # noqa: S105 - not a secret
+            "AWS_SECRET_ACCESS_KEY": "emulated",
             "AWS_SESSION_TOKEN": "emulated",
             "AWS_DEFAULT_REGION": REGION,
             # botocore 1.44 routes DynamoDB Streams to an account-based endpoint moto

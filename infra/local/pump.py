@@ -183,9 +183,7 @@ class EventPump:
                 "account": "123456789012",
                 "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": self._region,
-                "resources": [
-                    f"arn:aws:events:{self._region}:123456789012:rule/homeward-requeue"
-                ],
+                "resources": [f"arn:aws:events:{self._region}:123456789012:rule/homeward-requeue"],
                 "detail": {},
             },
             LambdaContext("homeward-requeue_stale_deliveries"),

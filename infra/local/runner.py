@@ -73,16 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
     outputs = emulator.deploy("local")
     emulator.configure_app(
-        outputs, "local", HOMEWARD_SIGNING_KEY=os.environ.get("HOMEWARD_SIGNING_KEY")
-        or secrets.token_hex(32)
+        outputs,
+        "local",
+        HOMEWARD_SIGNING_KEY=os.environ.get("HOMEWARD_SIGNING_KEY") or secrets.token_hex(32),
     )
     seeded = emulator.seed(args.contacts)
     log.info("emulated AWS on 127.0.0.1:%d, stack deployed, %d contacts seeded", moto_port, seeded)
 
-    import app as app_module
     from chalice.config import Config
     from chalice.local import create_local_server
 
+    import app as app_module
     from infra.local.pump import EventPump
 
     pump = EventPump(app_module, outputs, emulator.REGION)
@@ -95,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
 
     server = create_local_server(
-        app_module.app, Config.create(chalice_stage="local", app_name="homeward"),
-        args.host, args.port,
+        app_module.app,
+        Config.create(chalice_stage="local", app_name="homeward"),
+        args.host,
+        args.port,
     )
     http = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
     http.start()

@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint format package requirements clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: Homeward on http://127.0.0.1:8000 (PORT overrides) with embedded AWS
+run: $(STAMP)
+	$(PY) -m infra.local
+
+## make test: the whole suite (unit, API, handlers, end-to-end)
+test: $(STAMP)
+	$(PY) -m infra.requirements --check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+## make bench: speed, size and call-count figures, each with the command behind it
+bench: $(STAMP)
+	$(PY) -m infra.bench
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## make package: the Lambda package and merged CloudFormation (build/package/STAGE)
+package: $(STAMP)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage $${STAGE:-dev}
+
+requirements: $(STAMP)
+	$(PY) -m infra.requirements
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

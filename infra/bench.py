@@ -1,0 +1,258 @@
+"""`make bench`: Homeward's speed, size and cost figures, each with the command behind it.
+
+Timings are compared with a baseline measured in the same run (these machines are shared
+and noisy), so the ratios are the figures to read; targets are printed beside them.
+
+    python -m infra.bench                 # everything
+    python -m infra.bench import package  # some of: import package calls throughput
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def heading(title: str, command: str) -> None:
+    print(f"\n== {title}\n   $ {command}")
+
+
+def _wall(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([PY, "-c", code], cwd=ROOT, check=True)
+    return time.perf_counter() - start
+
+
+def bench_import(rounds: int = 15) -> None:
+    app_code = "import app"
+    reference_code = "import chalice, boto3, pydantic"
+    heading(
+        "import time of app vs chalice+boto3+pydantic (whole process, median)",
+        f'{PY} -c "{app_code}"  vs  {PY} -c "{reference_code}"',
+    )
+    _wall(app_code), _wall(reference_code)  # warm the file cache and bytecode
+    app_times, reference_times = [], []
+    for _ in range(rounds):  # interleaved, so both see the same machine load
+        app_times.append(_wall(app_code))
+        reference_times.append(_wall(reference_code))
+    app_median, ref_median = statistics.median(app_times), statistics.median(reference_times)
+    print(f"   app {app_median * 1000:.0f} ms, reference {ref_median * 1000:.0f} ms")
+    print(f"   ratio {app_median / ref_median:.2f} (target <= 1.5)")
+
+
+def bench_package() -> None:
+    out = Path(tempfile.mkdtemp(prefix="homeward-package-"))
+    heading(
+        "Lambda deployment package",
+        f"{PY} -m infra.package --stage dev --out {out}",
+    )
+    env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")}
+    subprocess.run(
+        [PY, "-m", "infra.package", "--stage", "dev", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    size = (out / "deployment.zip").stat().st_size
+    print(f"   deployment.zip {size / 1e6:.2f} MB zipped (target <= 15 MB)")
+
+
+def bench_calls() -> None:
+    heading(
+        "AWS API calls on the request path of one accepted report (botocore event hooks)",
+        f"{PY} -m infra.bench calls",
+    )
+    from moto import mock_aws
+
+    from infra.local import emulator
+
+    emulator.set_aws_environment()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
+    with mock_aws():
+        outputs = emulator.deploy("bench")
+        emulator.configure_app(outputs, "local")
+        emulator.seed()
+        from chalice.test import Client
+
+        import app
+        from chalicelib import wiring
+
+        calls: list[str] = []
+
+        def count(event_name: str, **_: object) -> None:
+            calls.append(event_name.split(".", 1)[1])
+
+        body = (ROOT / "tests" / "data" / "contract_report.json").read_text()
+        headers = {"Content-Type": "application/json"}
+        for service in ("dynamodb", "sqs", "ses", "sns", "secretsmanager"):
+            wiring.client(service).meta.events.register("before-call", count)
+        with Client(app.app) as client:
+            for label in ("first report (cold)", "second report (warm)"):
+                calls.clear()
+                response = client.http.post("/api/v1/reports", headers=headers, body=body)
+                assert response.status_code == 201, response.body
+                print(f"   {label}: {len(calls)} call(s): {', '.join(calls)} (target <= 2)")
+            calls.clear()
+            headers["Idempotency-Key"] = "bench-retry-0001"
+            client.http.post("/api/v1/reports", headers=headers, body=body)
+            calls.clear()
+            client.http.post("/api/v1/reports", headers=headers, body=body)
+            print(f"   idempotent retry: {len(calls)} call(s): {', '.join(calls)}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _request(url: str, data: bytes | None = None) -> tuple[int, bytes, float]:
+    headers = {"Content-Type": "application/json"} if data else {}
+    request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+        return response.status, response.read(), time.perf_counter() - start
+
+
+def _load(url: str, bodies: list[bytes | None], concurrency: int) -> tuple[list, float]:
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(lambda b: _request(url, b), bodies))
+    return results, time.perf_counter() - start
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
+    heading(
+        f"{reports} reports posted to the local runner over loopback, {concurrency} at a time",
+        f"{PY} -m infra.bench throughput",
+    )
+    from chalicelib.domain.contacts import Contact
+    from chalicelib.domain.places import OBLASTS
+    from chalicelib.domain.routing import route
+    from infra.local import emulator
+
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "HOMEWARD_RATE_LIMIT": str(10 * reports)}
+    runner = subprocess.Popen(
+        [PY, "-m", "infra.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _request(f"{base}/healthz")
+                break
+            except OSError:
+                if runner.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the local runner did not start") from None
+                time.sleep(0.2)
+
+        _, baseline_seconds = _load(f"{base}/healthz", [None] * reports, concurrency)
+        baseline_rate = reports / baseline_seconds
+
+        example = json.loads((ROOT / "tests" / "data" / "contract_report.json").read_text())
+        rng = random.Random(2022)
+        oblasts = sorted(OBLASTS)
+        bodies, chosen = [], []
+        for i in range(reports):
+            example["residence"]["oblast"] = oblast = rng.choice(oblasts)
+            example["child"]["given_name"] = f"Дитина {i}"
+            chosen.append(oblast)
+            bodies.append(json.dumps(example).encode())
+        results, seconds = _load(f"{base}/api/v1/reports", bodies, concurrency)
+        latencies = [latency for _, _, latency in results]
+        references = [json.loads(body)["reference"] for _, body, _ in results]
+        assert all(status == 201 for status, _, _ in results)
+        rate = reports / seconds
+        print(
+            f"   {rate:.0f} reports/s, p50 {_percentile(latencies, 50) * 1000:.0f} ms, "
+            f"p99 {_percentile(latencies, 99) * 1000:.0f} ms"
+        )
+        print(
+            f"   baseline GET /healthz on the same server: {baseline_rate:.0f} requests/s "
+            f"-> reports at {rate / baseline_rate:.2f} of the baseline rate"
+        )
+
+        # Every report's alerts, as routing says they should be, must arrive.
+        contacts = [
+            Contact.model_validate(c)
+            for c in json.loads(emulator.DEMO_CONTACTS.read_text())["contacts"]
+        ]
+        from chalicelib.domain.alerts import Alert
+
+        expected: set[tuple[str, str, str]] = set()
+        for reference, oblast in zip(references, chosen, strict=True):
+            stub = Alert(reference, "report-received", "deported", oblast, False, "RU", None)
+            expected |= {(reference, d.channel, d.address) for d in route(stub, contacts)}
+        start = time.perf_counter()
+        delivered: set[tuple[str, str, str]] = set()
+        while time.perf_counter() - start < 900:
+            _, body, _ = _request(f"{base}/dev/outbox")
+            delivered = set()
+            for message in json.loads(body)["messages"]:
+                reference = (
+                    message["body"].split("HW-", 1)[1][:9] if "HW-" in message["body"] else ""
+                )
+                delivered.add((f"HW-{reference}", message["channel"], message["to"]))
+            if expected <= delivered:
+                break
+            time.sleep(2)
+        drained = time.perf_counter() - start
+        lost = expected - delivered
+        duplicates = len(json.loads(body)["messages"]) - len(delivered)
+        print(
+            f"   {len(expected)} alerts expected, {len(expected & delivered)} delivered "
+            f"{drained:.0f} s after the last report: {len(lost)} lost (target 0), "
+            f"{duplicates} sent twice"
+        )
+    finally:
+        runner.send_signal(signal.SIGINT)
+        try:
+            runner.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+
+
+BENCHES = {
+    "import": bench_import,
+    "package": bench_package,
+    "calls": bench_calls,
+    "throughput": bench_throughput,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    for name in names:
+        BENCHES[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

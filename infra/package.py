@@ -1,0 +1,212 @@
+"""Build the deployable CloudFormation: Chalice's functions merged with infra/template.yaml.
+
+    python -m infra.package --stage dev            # -> build/package/dev/{sam.json,deployment.zip}
+
+The merge adds what Chalice cannot express (DESIGN.md, "Known sharp edges"):
+- every function's environment points at the template's resources;
+- each function gets its own reviewed IAM policy, scoped to those resources (Chalice's
+  generator reads only app.py, so `autogen_policy` stays off);
+- the stream and queue event sources use the real ARNs, report partial batch failures,
+  and the stream has a retry limit, bisection and an on-failure destination;
+- the dispatcher only wakes for new alerts (an event filter), not for every write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+# chalicelib/services/delivery.py sends each delivery at most this many times.
+STREAM_RETRIES = 5
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """Read a CloudFormation YAML template, short-form intrinsics (!Ref, !Sub...) included."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def intrinsic(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        if suffix == "Ref":
+            return {"Ref": value}
+        if suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+        return {f"Fn::{suffix}": value}
+
+    Loader.add_multi_constructor("!", intrinsic)
+    return yaml.load(path.read_text(), Loader=Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def _statement(sid: str, actions: list[str], resources: list[Any]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+TABLE = {"Fn::GetAtt": ["CasesTable", "Arn"]}
+STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
+QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+LOGS = _statement(
+    "Logs",
+    ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+    [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"}],
+)
+SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
+
+# What each function may do, and nothing more.
+POLICIES: dict[str, list[dict[str, Any]]] = {
+    "ApiHandlerRole": [
+        LOGS,
+        SIGNING_KEY,
+        # One transaction per report: case, alert, idempotency key, rate-limit counter.
+        _statement(
+            "Intake", ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]
+        ),
+    ],
+    "DispatchAlertsRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement(
+            "Stream",
+            [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            [{"Fn::GetAtt": ["CasesTable", "StreamArn"]}],
+        ),
+        _statement("Directory", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]),
+        _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
+        _statement(
+            "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
+        ),
+    ],
+    "SendDeliveriesRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement(
+            "Consume",
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            [QUEUE],
+        ),
+        _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
+        _statement(
+            "Email",
+            ["ses:SendEmail"],
+            [{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
+        ),
+        # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped further.
+        _statement("Sms", ["sns:Publish"], ["*"]),
+    ],
+    "RequeueStaleDeliveriesRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
+        _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
+    ],
+}
+
+ENVIRONMENT = {
+    "HOMEWARD_TABLE": {"Ref": "CasesTable"},
+    "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
+    "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
+}
+
+ALERTS_ONLY = json.dumps(
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["alert"]}}}}
+)
+
+
+def merge_template(stage: str) -> dict[str, Any]:
+    template = load_template()
+    template["Parameters"]["Stage"]["Default"] = stage
+    resources = template["Resources"]
+    for role, statements in POLICIES.items():
+        resources[role] = {
+            "Properties": {
+                "Policies": [
+                    {
+                        "PolicyName": role.removesuffix("Role"),
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                    }
+                ]
+            }
+        }
+    for function in ("APIHandler", "DispatchAlerts", "SendDeliveries", "RequeueStaleDeliveries"):
+        resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
+    resources["DispatchAlerts"]["Properties"]["Events"] = {
+        "DispatchAlertsDynamodbEventSource": {
+            "Type": "DynamoDB",
+            "Properties": {
+                "Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]},
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "MaximumRetryAttempts": STREAM_RETRIES,
+                "BisectBatchOnFunctionError": True,
+                "DestinationConfig": {
+                    "OnFailure": {
+                        "Type": "SQS",
+                        "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
+                    }
+                },
+                "FilterCriteria": {"Filters": [{"Pattern": ALERTS_ONLY}]},
+            },
+        }
+    }
+    resources["SendDeliveries"]["Properties"]["Events"] = {
+        "SendDeliveriesSqsEventSource": {
+            "Type": "SQS",
+            "Properties": {
+                "Queue": QUEUE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            },
+        }
+    }
+    return template
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
+    parser.add_argument("--stage", default="dev")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    out = args.out or ROOT / "build" / "package" / args.stage
+    merge = ROOT / "build" / f"merge-{args.stage}.json"
+    merge.parent.mkdir(parents=True, exist_ok=True)
+    merge.write_text(json.dumps(merge_template(args.stage), indent=2))
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("chalice")),
+            "package",
+            "--stage",
+            args.stage,
+            "--merge-template",
+            str(merge),
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    size = (out / "deployment.zip").stat().st_size
+    print(f"{out / 'deployment.zip'}: {size / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

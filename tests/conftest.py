@@ -1,0 +1,63 @@
+"""Shared fixtures: the template deployed into moto, the app pointed at it, and an event pump.
+
+Every test that touches AWS gets a fresh emulated account, so tests never see each
+other's cases or messages.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from helpers import EXAMPLE_REPORT
+
+from infra.local import emulator
+
+emulator.set_aws_environment()
+
+
+@pytest.fixture
+def report_body() -> dict:
+    """CONTRACT.md's example report, fresh for each test to change."""
+    return copy.deepcopy(EXAMPLE_REPORT)
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """The stack from infra/template.yaml in a fresh moto, with the demo contacts seeded."""
+    from moto import mock_aws
+
+    emulator.set_aws_environment()
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("HOMEWARD_SIGNING_KEY", "test-signing-key")
+    emulator.make_transactions_atomic()
+    with mock_aws():
+        outputs = emulator.deploy("local")
+        emulator.configure_app(outputs, "local")
+        emulator.seed()
+        yield outputs
+    from chalicelib import wiring
+
+    wiring.reset()
+
+
+@pytest.fixture
+def app_module(aws):
+    import app
+
+    return app
+
+
+@pytest.fixture
+def client(app_module):
+    from chalice.test import Client
+
+    with Client(app_module.app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def pump(app_module, aws):
+    from infra.local.pump import EventPump
+
+    return EventPump(app_module, aws, emulator.REGION)

@@ -1,0 +1,106 @@
+"""The report contract: what is accepted, and how each mistake is named."""
+
+import datetime as dt
+
+import pytest
+from helpers import EXAMPLE_REPORT
+from pydantic import ValidationError
+
+from chalicelib.domain.report import Report
+
+
+def errors_for(body: dict) -> dict[tuple, str]:
+    with pytest.raises(ValidationError) as caught:
+        Report.model_validate(body)
+    return {tuple(e["loc"]): e["msg"] for e in caught.value.errors()}
+
+
+def changed(path: str, value) -> dict:
+    import copy
+
+    body = copy.deepcopy(EXAMPLE_REPORT)
+    *parents, leaf = path.split(".")
+    target = body
+    for part in parents:
+        target = target[part]
+    if value is KeyError:
+        del target[leaf]
+    else:
+        target[leaf] = value
+    return body
+
+
+def test_the_contract_example_is_a_valid_report():
+    report = Report.model_validate(EXAMPLE_REPORT)
+    assert report.child.date_of_birth == dt.date(2012, 3, 14)
+    assert report.residence.oblast == "UA-65"
+    assert report.reporter.phone == "+380501234567"
+
+
+def test_unknown_fields_are_rejected_where_they_are():
+    errors = errors_for(changed("child.nickname", "Sasha"))
+    assert ("child", "nickname") in errors
+
+
+def test_invalid_phone_is_named():
+    errors = errors_for(changed("reporter.phone", "0501234567"))
+    assert ("reporter", "phone") in errors
+    assert "E.164" in errors[("reporter", "phone")]
+    assert ("reporter", "phone") in errors_for(changed("reporter.phone", "+38050123"))
+
+
+def test_invalid_oblast_is_named():
+    errors = errors_for(changed("residence.oblast", "UA-99"))
+    assert "ISO 3166-2:UA" in errors[("residence", "oblast")]
+
+
+def test_lowercase_oblast_and_country_are_normalised():
+    body = changed("residence.oblast", "ua-14")
+    body["last_known_location"]["country"] = "ru"
+    report = Report.model_validate(body)
+    assert (report.residence.oblast, report.last_known_location.country) == ("UA-14", "RU")
+
+
+def test_missing_date_of_birth_and_birth_year_is_an_error_on_the_child():
+    body = changed("child.date_of_birth", None)
+    errors = errors_for(body)
+    assert errors[("child",)].startswith("Value error, give the date of birth")
+
+
+def test_birth_year_alone_is_enough():
+    body = changed("child.date_of_birth", None)
+    body["child"]["birth_year"] = 2013
+    assert Report.model_validate(body).child.birth_year == 2013
+
+
+def test_dates_in_the_future_are_refused():
+    tomorrow_plus = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    assert ("event", "date") in errors_for(changed("event.date", tomorrow_plus))
+    assert ("child", "date_of_birth") in errors_for(changed("child.date_of_birth", tomorrow_plus))
+
+
+def test_a_reporter_who_may_be_contacted_needs_a_way_to_be_reached():
+    body = changed("reporter.email", None)
+    body["reporter"]["phone"] = None
+    assert ("reporter",) in errors_for(body)
+    body["reporter"]["may_contact"] = False
+    assert Report.model_validate(body).reporter.may_contact is False
+
+
+def test_invalid_email_and_country_and_category():
+    assert ("reporter", "email") in errors_for(changed("reporter.email", "iryna@"))
+    assert ("last_known_location", "country") in errors_for(
+        changed("last_known_location.country", "XX")
+    )
+    assert ("event", "category") in errors_for(changed("event.category", "kidnapped"))
+
+
+def test_blank_names_and_over_long_text_are_refused():
+    assert ("child", "family_name") in errors_for(changed("child.family_name", "   "))
+    assert ("event", "circumstances") in errors_for(changed("event.circumstances", "x" * 5001))
+
+
+def test_hostile_text_is_kept_as_text():
+    hostile = "<script>alert(1)</script>\u202e\x00"
+    report = Report.model_validate(changed("event.circumstances", hostile))
+    assert report.event.circumstances == hostile.strip()
