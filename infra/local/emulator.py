@@ -6,7 +6,6 @@ the same resources as a deployment does.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import threading
@@ -36,25 +35,90 @@ def set_aws_environment() -> None:
 
 
 def make_transactions_atomic() -> None:
-    """DynamoDB runs a transaction atomically; moto checks and writes without a lock.
+    """Give moto's TransactWriteItems the two properties DynamoDB's has and moto's lacks.
 
-    Two requests racing with one idempotency key must behave as on AWS, so the emulator
-    gets the lock the real service has in effect.
+    - Atomic: DynamoDB runs a transaction as one step; moto checks and writes without a
+      lock, so two requests racing with one idempotency key could both succeed.
+    - Constant cost: moto deep-copies every table a transaction touches, so that it can
+      roll back; each report then costs time in proportion to the table and the local run
+      slows to a crawl. Checking every condition first and writing only when all hold
+      needs no rollback (a transaction names each item once, so the checks cannot see
+      each other's writes).
     """
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
     from moto.dynamodb.models import DynamoDBBackend
 
-    original = DynamoDBBackend.transact_write_items
-    if getattr(original, "_homeward_atomic", False):
+    if getattr(DynamoDBBackend.transact_write_items, "_homeward", False):
         return
-    lock = threading.Lock()
+    lock = threading.RLock()
 
-    @functools.wraps(original)
-    def atomic(self, *args, **kwargs):
+    def transact_write_items(self, transact_items):
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
         with lock:
-            return original(self, *args, **kwargs)
+            operations, seen, errors = [], set(), []
+            for entry in transact_items:
+                if len(entry) > 1:
+                    raise TransactWriteSingleOpException
+                op_type, op = next(iter(entry.items()))
+                table = self.get_table(op["TableName"])
+                if op_type == "Put":
+                    attrs = op["Item"]
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                identity = (op["TableName"], str(sorted(key.items())))
+                if identity in seen:
+                    raise MultipleTransactionsException()
+                seen.add(identity)
+                current = self.get_item(op["TableName"], key)
+                condition = op.get("ConditionExpression")
+                holds = condition is None or get_filter_expression(
+                    condition,
+                    op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues"),
+                ).expr(current)
+                if holds:
+                    errors.append((None, None, None))
+                else:
+                    old = None
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        old = current.to_json()["Attributes"]
+                    errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
+                operations.append((op_type, op, key))
+            if any(code is not None for code, _, _ in errors):
+                raise TransactionCanceledException(errors)
+            for op_type, op, key in operations:
+                names = op.get("ExpressionAttributeNames")
+                values = op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    self.put_item(
+                        op["TableName"],
+                        op["Item"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+                elif op_type == "Delete":
+                    self.delete_item(op["TableName"], key)
+                elif op_type == "Update":
+                    self.update_item(
+                        op["TableName"],
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
 
-    atomic._homeward_atomic = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = atomic
+    transact_write_items._homeward = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def deploy(stage: str = "local") -> dict[str, str]:

@@ -1,0 +1,71 @@
+"""The form's compiled catalogs and country names, derived from committed sources with Babel.
+
+    python -m infra.translations          # rewrite the .mo files and countries.json
+    python -m infra.translations --check  # exit 1 if any is out of date (`make test` runs it)
+
+The Lambda reads these files with the standard library only: Babel is a development
+tool and never part of the package. Both outputs are committed, like requirements.txt,
+so a checkout (and `chalice package`) has them without a build step.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "chalicelib" / "web"
+LOCALE = WEB / "locale"
+COUNTRIES_FILE = WEB / "countries.json"
+LANGUAGES = ("uk", "en", "ru")
+
+
+def compiled(po: Path) -> bytes:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=po.parent.parent.name)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def country_names() -> bytes:
+    """Each ISO 3166-1 country's name in the form's languages, from Babel's CLDR data."""
+    from babel import Locale
+
+    from chalicelib.domain.places import COUNTRIES
+
+    locales = {language: Locale.parse(language) for language in LANGUAGES}
+    names = {
+        code: {lang: locale.territories.get(code, code) for lang, locale in locales.items()}
+        for code in sorted(COUNTRIES)
+    }
+    return (json.dumps(names, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode()
+
+
+def outputs() -> dict[Path, bytes]:
+    wanted = {COUNTRIES_FILE: country_names()}
+    for language in LANGUAGES:
+        po = LOCALE / language / "LC_MESSAGES" / "messages.po"
+        wanted[po.with_suffix(".mo")] = compiled(po)
+    return wanted
+
+
+def main(argv: list[str]) -> int:
+    wanted = outputs()
+    if "--check" in argv:
+        stale = [p for p, data in wanted.items() if not p.exists() or p.read_bytes() != data]
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: run python -m infra.translations")
+        return 1 if stale else 0
+    for path, data in wanted.items():
+        path.write_bytes(data)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
