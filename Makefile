@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format package requirements clean
+.PHONY: run test bench lint format package requirements translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,13 +12,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# axe-core for the browser tests, at the versions package-lock.json pins.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 ## make run: Homeward on http://127.0.0.1:8000 (PORT overrides) with embedded AWS
 run: $(STAMP)
 	$(PY) -m infra.local
 
-## make test: the whole suite (unit, API, handlers, end-to-end)
-test: $(STAMP)
+## make test: the whole suite (unit, API, handlers, end-to-end, browser)
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m infra.requirements --check
+	$(PY) -m infra.translations --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -42,5 +49,9 @@ package: $(STAMP)
 requirements: $(STAMP)
 	$(PY) -m infra.requirements
 
+## make translations: compile the form's catalogs (.po -> .mo) after editing them
+translations: $(STAMP)
+	$(PY) -m infra.translations
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache node_modules test-artifacts

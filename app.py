@@ -5,13 +5,15 @@ import logging
 from chalice import Chalice, Rate
 
 from chalicelib import handlers
-from chalicelib.web import dev, problems, public
+from chalicelib.web import dev, form, problems, public, staff
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
 app.register_middleware(problems.unexpected_errors, "http")
 app.register_blueprint(public.bp)
 app.register_blueprint(dev.bp)
+app.register_blueprint(form.bp)
+app.register_blueprint(staff.bp)
 
 # The stream and queue named here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation.

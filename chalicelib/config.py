@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+# Where `homeward dev-token` and the local runner keep the local signing key.
+DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
 
 
 @dataclass(frozen=True)
 class Settings:
     stage: str
     table_name: str
+    audit_table_name: str
     delivery_queue_url: str
     alert_sender: str
     signing_key: bytes
@@ -24,6 +29,11 @@ class Settings:
     idempotency_ttl_seconds: int
     # How long the dispatcher trusts its cached copy of the contact directory.
     directory_cache_seconds: int
+    # Staff tokens: Cognito's issuer and app client when deployed, local values otherwise.
+    token_issuer: str
+    token_audience: str
+    # Only ever set in local runs: deployed stages accept Cognito's keys alone.
+    dev_key_file: Path | None
 
     @property
     def is_local(self) -> bool:
@@ -47,6 +57,7 @@ def _secret(secret_id: str | None) -> str:
 def settings() -> Settings:
     env = os.environ
     stage = env.get("HOMEWARD_STAGE", "dev")
+    local = stage == "local"
     key = env.get("HOMEWARD_SIGNING_KEY") or _secret(env.get("HOMEWARD_SIGNING_KEY_SECRET"))
     if not key:
         if stage != "local":
@@ -55,6 +66,7 @@ def settings() -> Settings:
     return Settings(
         stage=stage,
         table_name=env.get("HOMEWARD_TABLE", f"homeward-{stage}-cases"),
+        audit_table_name=env.get("HOMEWARD_AUDIT_TABLE", f"homeward-{stage}-audit"),
         delivery_queue_url=env.get("HOMEWARD_DELIVERY_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
         signing_key=key.encode(),
@@ -62,6 +74,9 @@ def settings() -> Settings:
         rate_window_seconds=_int("HOMEWARD_RATE_WINDOW_SECONDS", 600),
         idempotency_ttl_seconds=_int("HOMEWARD_IDEMPOTENCY_TTL_SECONDS", 7 * 24 * 3600),
         directory_cache_seconds=_int("HOMEWARD_DIRECTORY_CACHE_SECONDS", 60),
+        token_issuer=env.get("HOMEWARD_TOKEN_ISSUER", "homeward-local" if local else ""),
+        token_audience=env.get("HOMEWARD_TOKEN_AUDIENCE", "homeward-local" if local else ""),
+        dev_key_file=Path(env.get("HOMEWARD_DEV_KEY_FILE", DEV_KEY_FILE)) if local else None,
     )
 
 

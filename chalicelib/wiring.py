@@ -58,8 +58,43 @@ def directory():
     return ContactDirectory(repository(), config.settings().directory_cache_seconds)
 
 
+@lru_cache(maxsize=1)
+def caseload():
+    from chalicelib.adapters.caseload import Caseload
+
+    settings = config.settings()
+    return Caseload(
+        client("dynamodb"), settings.table_name, settings.audit_table_name, settings.signing_key
+    )
+
+
+@lru_cache(maxsize=1)
+def token_verifier():
+    from chalicelib.adapters.tokens import TokenSettings, TokenVerifier
+
+    settings = config.settings()
+    jwks_url = None if settings.is_local else f"{settings.token_issuer}/.well-known/jwks.json"
+    return TokenVerifier(
+        TokenSettings(
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            jwks_url=jwks_url,
+            dev_key_file=settings.dev_key_file,
+        )
+    )
+
+
 def reset() -> None:
     """Forget every client and adapter (after the environment or the emulator changed)."""
     config.reset()
-    for built in (client, repository, delivery_queue, email_channel, sms_channel, directory):
+    for built in (
+        client,
+        repository,
+        delivery_queue,
+        email_channel,
+        sms_channel,
+        directory,
+        caseload,
+        token_verifier,
+    ):
         built.cache_clear()

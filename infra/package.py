@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,8 @@ def _statement(sid: str, actions: list[str], resources: list[Any]) -> dict[str, 
 
 
 TABLE = {"Fn::GetAtt": ["CasesTable", "Arn"]}
+TABLE_INDEXES = {"Fn::Sub": "${CasesTable.Arn}/index/*"}
+AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
 STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
 LOGS = _statement(
@@ -69,9 +72,28 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
-        # One transaction per report: case, alert, idempotency key, rate-limit counter.
+        # One transaction per report: case, alert, idempotency key, rate-limit counter;
+        # staff reads and versioned changes of cases.
         _statement(
-            "Intake", ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]
+            "Cases",
+            [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:BatchGetItem",
+                "dynamodb:ConditionCheckItem",
+            ],
+            [TABLE, TABLE_INDEXES],
+        ),
+        # The audit trail is append-only: put and query, never update or delete.
+        _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
+        # The report form's files: presigned POSTs are signed with PutObject; submit reads
+        # each file back (HeadObject needs GetObject) and deletes one that is refused.
+        _statement(
+            "FormUploads",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            [{"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}],
         ),
     ],
     "DispatchAlertsRole": [
@@ -127,6 +149,12 @@ ENVIRONMENT = {
     "HOMEWARD_TABLE": {"Ref": "CasesTable"},
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
+    "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
+    "HOMEWARD_TOKEN_ISSUER": {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}"
+    },
+    "HOMEWARD_TOKEN_AUDIENCE": {"Ref": "StaffUserPoolClient"},
+    "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
 }
 
 ALERTS_ONLY = json.dumps(
@@ -169,6 +197,20 @@ def merge_template(stage: str) -> dict[str, Any]:
             },
         }
     }
+    # The staff routes' Cognito authorizer points at the template's user pool.
+    resources["RestAPI"] = {
+        "Properties": {
+            "DefinitionBody": {
+                "securityDefinitions": {
+                    "StaffPool": {
+                        "x-amazon-apigateway-authorizer": {
+                            "providerARNs": [{"Fn::GetAtt": ["StaffUserPool", "Arn"]}]
+                        }
+                    }
+                }
+            }
+        }
+    }
     resources["SendDeliveries"]["Properties"]["Events"] = {
         "SendDeliveriesSqsEventSource": {
             "Type": "SQS",
@@ -202,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         ],
         cwd=ROOT,
         check=True,
+        # Staff routes get API Gateway's Cognito authorizer (chalicelib/web/staff.py).
+        env={**os.environ, "HOMEWARD_COGNITO_AUTHORIZER": "1"},
     )
     size = (out / "deployment.zip").stat().st_size
     print(f"{out / 'deployment.zip'}: {size / 1e6:.1f} MB")

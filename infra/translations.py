@@ -22,6 +22,25 @@ COUNTRIES_FILE = WEB / "countries.json"
 LANGUAGES = ("uk", "en", "ru")
 
 
+# Where the form's words are: gettext calls and N_() marks in its Python, _() in templates.
+SOURCES = [
+    ("chalicelib/web/*.py", "python"),
+    ("chalicelib/web/templates/*.html", "jinja2.ext:babel_extract"),
+]
+
+
+def extracted_messages() -> set[str]:
+    """Every msgid the form uses, as Babel's extractors find them in the sources."""
+    from babel.messages.extract import extract_from_dir
+
+    found = set()
+    for _filename, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), SOURCES, options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
 def compiled(po: Path) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po

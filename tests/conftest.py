@@ -22,14 +22,34 @@ def report_body() -> dict:
     return copy.deepcopy(EXAMPLE_REPORT)
 
 
+@pytest.fixture(scope="session")
+def dev_key(tmp_path_factory):
+    """The local development signing key, as `homeward dev-token` and `make run` keep it."""
+    from chalicelib.adapters.tokens import ensure_dev_key
+
+    return ensure_dev_key(tmp_path_factory.mktemp("keys") / "dev-signing-key.pem")
+
+
 @pytest.fixture
-def aws(monkeypatch):
+def token(dev_key):
+    """token("caseworker", "UA-NIB") -> a bearer token the local stage accepts."""
+    from chalicelib.adapters.tokens import mint_dev_token
+
+    def mint(role: str, agency: str = "UA-NIB", **claims) -> str:
+        return mint_dev_token(dev_key, role=role, agency=agency, **claims)
+
+    return mint
+
+
+@pytest.fixture
+def aws(monkeypatch, dev_key):
     """The stack from infra/template.yaml in a fresh moto, with the demo contacts seeded."""
     from moto import mock_aws
 
     emulator.set_aws_environment()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("HOMEWARD_SIGNING_KEY", "test-signing-key")
+    monkeypatch.setenv("HOMEWARD_DEV_KEY_FILE", str(dev_key))
     emulator.make_transactions_atomic()
     with mock_aws():
         outputs = emulator.deploy("local")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -14,3 +15,59 @@ def post_report(client, body, *, key: str | None = None, headers: dict | None = 
         all_headers["Idempotency-Key"] = key
     payload = body if isinstance(body, (str, bytes)) else json.dumps(body)
     return client.http.post("/api/v1/reports", headers=all_headers, body=payload)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(url: str, headers: dict | None = None) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def local_runner(log_path: Path, **env: str):
+    """`make run`'s runner as a subprocess on a free port; yields (base URL, process, log)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+
+    port = free_port()
+    environment = {**os.environ, "PORT": str(port), **env}
+    for leaked in ("HOMEWARD_STAGE", "HOMEWARD_TABLE", "AWS_ENDPOINT_URL"):
+        environment.pop(leaked, None)
+    with log_path.open("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=environment, stdout=log, stderr=log
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if get_json(f"{base}/healthz") == {"status": "ok"}:
+                        break
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"the local runner did not start:\n{log.read()}")
+                time.sleep(0.2)
+            yield base, process, log
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

@@ -25,6 +25,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.alerts import Alert, Delivery
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.report import Report
@@ -50,6 +51,70 @@ def _case_key(reference: str) -> dict[str, Any]:
 
 def _delivery_key(reference: str, delivery_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CASE#{reference}"}, "sk": {"S": f"DELIVERY#{delivery_id}"}}
+
+
+STATISTICS_SHARDS = 8
+
+
+def received_key(reference: str, received_at: dt.datetime) -> str:
+    """Sort key of every case index: newest first when read backwards, unique per case.
+
+    Microseconds, so that reports of the same second still list in the order they came.
+    """
+    moment = received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{moment}#{reference}"
+
+
+def index_attributes(case: Case) -> dict[str, Any]:
+    """The attributes that put a case into the staff list indexes (see infra/template.yaml)."""
+    return {
+        "list_pk": "CASES",
+        "received_key": received_key(case.reference, case.received_at),
+        "status_pk": f"STATUS#{case.status}",
+        "oblast_pk": f"OBLAST#{case.oblast}",
+        "category_pk": f"CATEGORY#{case.category}",
+        # Sparse: only urgent cases are in the urgency index.
+        "urgent_pk": "URGENT" if case.urgent else None,
+    }
+
+
+def count_case(
+    table: str, status: str, case: Case | None, step: int, *, was: str | None = None
+) -> dict[str, Any]:
+    """An update of one statistics shard: a new case counted, or a case moved `was` -> status.
+
+    Counters are spread over shards so that busy hours do not make one item a hot spot
+    (or a source of transaction conflicts); reading them sums all shards.
+    """
+    import secrets
+
+    counters = {f"status#{status}": step}
+    if was is not None:
+        counters[f"status#{was}"] = -step
+    if case is not None:
+        counters.update(
+            {
+                "total": step,
+                f"oblast#{case.oblast}": step,
+                f"category#{case.category}": step,
+                **({"urgent": step} if case.urgent else {}),
+            }
+        )
+    names = {f"#c{i}": name for i, name in enumerate(counters)}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": {
+                "pk": {"S": "STATISTICS"},
+                "sk": {"S": f"SHARD#{secrets.randbelow(STATISTICS_SHARDS)}"},
+            },
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                f":c{i}": {"N": str(value)} for i, value in enumerate(counters.values())
+            },
+        }
+    }
 
 
 def _time(value: str) -> dt.datetime:
@@ -140,6 +205,7 @@ class Repository:
         idempotency: IdempotencyRecord | None,
         idempotency_expires_at: int,
         rate: RateCharge | None,
+        attachments: tuple[Attachment, ...] = (),
     ) -> None:
         """Store a case and the alert it causes in one transaction, or nothing at all.
 
@@ -167,6 +233,10 @@ class Repository:
                                     "category": case.category,
                                     "urgent": case.urgent,
                                     "report": report,
+                                    **index_attributes(case),
+                                    # Beside the report, not in it: the report is the
+                                    # JSON contract; the form's verified files are not.
+                                    "attachments": [a.as_record() for a in attachments] or None,
                                 }
                             ),
                         },
@@ -188,6 +258,7 @@ class Repository:
                 },
             ),
         ]
+        items.append(("statistics", count_case(self._table, case.status, case, +1)))
         if idempotency is not None:
             items.append(
                 (
@@ -318,12 +389,47 @@ class Repository:
         """Record the deliveries of one alert as pending; False if they already were.
 
         One transaction per alert: on a replayed stream record either all of them exist
-        or none, and a delivery already sent is never reset to pending.
+        or none, and a delivery already sent is never reset to pending. The same
+        transaction puts the case in the mandate of every agency it was routed to, which
+        is what lets their caseworkers see it.
         """
         when = iso(now)
-        for start in range(0, len(deliveries), 100):
-            chunk = deliveries[start : start + 100]
-            transact = [
+        agencies = sorted({d.agency for d in deliveries})
+        mandate: list[dict[str, Any]] = []
+        if agencies and deliveries[0].alert.purpose == "report-received":
+            alert = deliveries[0].alert
+            key = received_key(alert.reference, alert.created_at)
+            mandate = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": f"MANDATE#{agency}",
+                                "sk": key,
+                                "kind": "mandate",
+                                "reference": alert.reference,
+                            }
+                        ),
+                    }
+                }
+                for agency in agencies
+            ]
+            mandate.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _case_key(alert.reference),
+                        "UpdateExpression": "ADD agencies :agencies",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":agencies": {"SS": agencies}},
+                    }
+                }
+            )
+        step = 100 - len(mandate)  # a transaction holds at most 100 items
+        for start in range(0, len(deliveries), step):
+            chunk = deliveries[start : start + step]
+            transact = mandate + [
                 {
                     "Put": {
                         "TableName": self._table,
@@ -350,6 +456,7 @@ class Repository:
                 }
                 for d in chunk
             ]
+            mandate = []  # once is enough
             try:
                 self._client.transact_write_items(TransactItems=transact)
             except ClientError as exc:

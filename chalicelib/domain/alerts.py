@@ -54,6 +54,8 @@ class Delivery:
 
     alert: Alert
     contact_id: str
+    # The contact's agency: routing an alert to it puts the case in that agency's mandate.
+    agency: str
     channel: Channel
     address: str
     language: str

@@ -18,6 +18,8 @@ def _oblast_or_all(value: str) -> str:
 class Contact(ContractModel):
     contact_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     organisation: str
+    # The agency whose caseworkers work the cases routed to this contact, e.g. UA-NIB.
+    agency: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9-]{2,30}$")
     member_state: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
     email: Email | None = None

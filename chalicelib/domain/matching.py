@@ -68,9 +68,10 @@ _RANK = {"match": 3, "close": 2, "missing": 1, "mismatch": 0}
 # Two unknown spellings of a given name this alike are treated as one name misspelt; below
 # it they may be two children (Ренат/Ринат, twins are often given near-identical names).
 _GIVEN_CLOSE = 0.9
-# Family names: JW on the stem without gendered endings (Ковальов/Ковальова share one).
-_FAMILY_MATCH = 0.9
-_FAMILY_CLOSE = 0.85
+# Family names: edit similarity of the stems without gendered endings. Spellings with the
+# same consonant code need less (Олійник/Oleinik); others need to be nearly identical.
+_FAMILY_MATCH = 0.7
+_FAMILY_CLOSE = 0.8
 _SETTLEMENT_MATCH = 0.88
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -92,6 +92,7 @@ _VOWELS = frozenset("aeiou")
 _CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 _TOKEN_SPLIT = re.compile(r"[\s\-‐–—,/()]+")
 _APOSTROPHES = str.maketrans("", "", "'’ʼ`´ʹʺ\"")
+_HOMOGLYPHS = str.maketrans("aeopcxyikmthb", "аеорсхуікмтнв")
 
 
 def _latin_habit(word: str) -> str:
@@ -148,8 +149,9 @@ def to_phonemes(text: str) -> str:
         if not word:
             continue
         if _CYRILLIC_RE.search(word):
-            # Latin look-alikes sometimes slip into Cyrillic text (a, e, i, o, c ...).
-            parts.append("".join(_CYRILLIC.get(ch, _latin_to_phonemes(ch)) for ch in word))
+            # Text pasted from listings mixes in Latin look-alikes (a, e, i, o, c, p, x ...).
+            word = word.translate(_HOMOGLYPHS)
+            parts.append("".join(_CYRILLIC.get(ch, "") for ch in word))
         else:
             parts.append(_latin_to_phonemes(word))
     joined = "".join(parts)
@@ -400,10 +402,14 @@ def spelling_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=65536)
 def surname_similarity(a: str, b: str) -> float:
-    """Similarity of two family names, ignoring gendered endings."""
+    """Similarity of two family names, ignoring gendered endings.
+
+    Edit distance rather than Jaro-Winkler: surnames of one family of names share long
+    beginnings (Шевченко/Шевчук, Коваленко/Ковальчук), which Jaro-Winkler rewards.
+    """
     sa, sb = surname_stem(a), surname_stem(b)
     if not sa or not sb:
         return 0.0
     if sa == sb:
         return 1.0
-    return JaroWinkler.similarity(sa, sb)
+    return Levenshtein.normalized_similarity(sa, sb)

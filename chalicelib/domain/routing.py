@@ -28,6 +28,7 @@ def route(alert: Alert, contacts: Iterable[Contact]) -> list[Delivery]:
                     Delivery(
                         alert=alert,
                         contact_id=contact.contact_id,
+                        agency=contact.agency,
                         channel=channel,
                         address=address,
                         language=contact.language,

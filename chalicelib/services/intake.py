@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from chalicelib.adapters.dynamo import CaseConflict, IdempotencyRecord, RateCharge, Repository
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso, new_reference, status_token
 from chalicelib.domain.report import Receipt, Report
 
@@ -32,6 +33,9 @@ class Submission:
     idempotency_key: str | None
     # Where it came from (the client address), only ever stored as a keyed hash.
     source: str
+    # Files the web form verified (services/attachments.py), recorded on the case item;
+    # the JSON contract has none, so the report itself never changes shape.
+    attachments: tuple[Attachment, ...] = ()
 
 
 def source_key(settings: Settings, source: str) -> str:
@@ -87,6 +91,9 @@ def submit(
                 idempotency=record,
                 idempotency_expires_at=epoch + settings.idempotency_ttl_seconds,
                 rate=rate,
+                # Passed only when there are files, so repositories without attachment
+                # support (test fakes) keep working for the JSON API.
+                **({"attachments": submission.attachments} if submission.attachments else {}),
             )
         except CaseConflict as conflict:
             if conflict.reason == "idempotency":

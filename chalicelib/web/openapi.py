@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.report import Receipt, Report
+from chalicelib.web import schemas
 
 
 class FieldError(BaseModel):
@@ -27,21 +28,97 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
     }
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "description": "The case's reference, as given to the reporter",
+    "schema": {"type": "string"},
+}
+
+STAFF_ERRORS = {
+    "401": _problem("No valid staff token (see the staffToken security scheme)"),
+    "403": _problem("The role does not do this at all"),
+    "404": _problem("No such case, or not one the caller's mandate covers"),
+}
+
+
+def _staff(summary: str, operation_id: str, answer: str, **extra: Any) -> dict[str, Any]:
+    responses = {"200": _json(summary, _ref(answer)), **STAFF_ERRORS}
+    responses.update(extra.pop("responses", {}))
+    return {
+        "summary": summary,
+        "operationId": operation_id,
+        "tags": ["staff"],
+        "security": [{"staffToken": []}],
+        "responses": responses,
+        **extra,
+    }
+
+
+def _change(summary: str, operation_id: str, body: str, *, stale: bool = True) -> dict[str, Any]:
+    responses = {
+        "400": _problem("The body is not JSON"),
+        "422": _problem("The request has errors, or the move is not allowed from here"),
+    }
+    if stale:
+        responses["409"] = _problem("The case changed since the given version")
+    return _staff(
+        summary,
+        operation_id,
+        "CaseFile",
+        parameters=[REFERENCE],
+        requestBody={"required": True, "content": {"application/json": {"schema": _ref(body)}}},
+        responses=responses,
+    )
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    schema = schemas.CaseQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+    return [
+        {"name": name, "in": "query", "required": False, "schema": field}
+        for name, field in schema["properties"].items()
+    ]
 
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
-    _, schemas = models_json_schema(
-        [(Report, "validation"), (Receipt, "serialization"), (Problem, "serialization")],
+    _, components = models_json_schema(
+        [
+            (Report, "validation"),
+            (Receipt, "serialization"),
+            (Problem, "serialization"),
+            (schemas.CasePage, "serialization"),
+            (schemas.CaseFile, "serialization"),
+            (schemas.StatusChange, "validation"),
+            (schemas.Assignment, "validation"),
+            (schemas.NewNote, "validation"),
+            (schemas.NewLink, "validation"),
+            (schemas.AuditTrail, "serialization"),
+            (schemas.Statistics, "serialization"),
+        ],
         ref_template="#/components/schemas/{model}",
     )
+    case = "/api/v1/staff/cases/{reference}"
     return {
         "openapi": "3.1.0",
         "info": {
@@ -49,7 +126,8 @@ def document() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Case intake and alerting of the International Coalition for the Return of "
-                "Ukrainian Children."
+                "Ukrainian Children. Public routes reveal nothing about other reports; staff "
+                "routes need a Cognito ID token and are audited."
             ),
         },
         "paths": {
@@ -58,18 +136,14 @@ def document() -> dict[str, Any]:
                     "summary": "Whether the app can reach its table",
                     "operationId": "healthz",
                     "responses": {
-                        "200": {
-                            "description": "Healthy",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {"status": {"const": "ok"}},
-                                        "required": ["status"],
-                                    }
-                                }
+                        "200": _json(
+                            "Healthy",
+                            {
+                                "type": "object",
+                                "properties": {"status": {"const": "ok"}},
+                                "required": ["status"],
                             },
-                        },
+                        ),
                         "503": _problem("The table cannot be reached"),
                     },
                 }
@@ -78,6 +152,7 @@ def document() -> dict[str, Any]:
                 "post": {
                     "summary": "Report a child",
                     "operationId": "submitReport",
+                    "tags": ["public"],
                     "parameters": [
                         {
                             "name": "Idempotency-Key",
@@ -92,19 +167,10 @@ def document() -> dict[str, Any]:
                     ],
                     "requestBody": {
                         "required": True,
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Report"}}
-                        },
+                        "content": {"application/json": {"schema": _ref("Report")}},
                     },
                     "responses": {
-                        "201": {
-                            "description": "Stored; quote the reference in any contact",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Receipt"}
-                                }
-                            },
-                        },
+                        "201": _json("Stored; quote the reference in any contact", _ref("Receipt")),
                         "400": _problem("The body is not JSON, or the Idempotency-Key is invalid"),
                         "409": _problem("Idempotency-Key reused with another body"),
                         "413": _problem("Body over 64 KiB"),
@@ -118,14 +184,64 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "This document",
                     "operationId": "openapi",
-                    "responses": {
-                        "200": {
-                            "description": "OpenAPI 3.1",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                    "responses": {"200": _json("OpenAPI 3.1", {"type": "object"})},
+                }
+            },
+            "/api/v1/staff/cases": {
+                "get": _staff(
+                    "Cases newest first, filtered, a page at a time",
+                    "listCases",
+                    "CasePage",
+                    parameters=_query_parameters(),
+                    responses={
+                        "400": _problem("The cursor is not one this API gave out"),
+                        "422": _problem("The query has errors"),
                     },
+                )
+            },
+            case: {
+                "get": _staff(
+                    "One case with its report, notes and deliveries",
+                    "readCase",
+                    "CaseFile",
+                    parameters=[REFERENCE],
+                )
+            },
+            f"{case}/status": {
+                "post": _change("Move the case along the workflow", "changeStatus", "StatusChange")
+            },
+            f"{case}/assignee": {
+                "post": _change("Assign the case to a caseworker", "assignCase", "Assignment")
+            },
+            f"{case}/notes": {"post": _change("Add a note", "addNote", "NewNote", stale=False)},
+            f"{case}/links": {
+                "post": _change("Link a related case (both ways)", "linkCases", "NewLink")
+            },
+            f"{case}/audit": {
+                "get": _staff(
+                    "Who saw and changed the case (auditors)",
+                    "auditTrail",
+                    "AuditTrail",
+                    parameters=[REFERENCE],
+                )
+            },
+            "/api/v1/staff/statistics": {
+                "get": _staff("Cases by status, oblast and category", "statistics", "Statistics")
+            },
+        },
+        "components": {
+            "schemas": components["$defs"],
+            "securitySchemes": {
+                "staffToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "A Cognito ID token of the staff user pool, whose single group is "
+                        "the role (caseworker, coordinator, auditor) and whose custom:agency "
+                        "is the agency. Locally: `homeward dev-token`."
+                    ),
                 }
             },
         },
-        "components": {"schemas": schemas["$defs"]},
     }

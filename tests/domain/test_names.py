@@ -97,7 +97,8 @@ def test_unknown_name_has_no_group():
 )
 def test_latin_spelling_habits_reach_the_same_code(spellings):
     assert len({surname_code(s) for s in spellings}) == 1, [surname_code(s) for s in spellings]
-    assert all(surname_similarity(spellings[0], s) >= 0.9 for s in spellings)
+    # With the same code, matching.py reads 0.7 as the same surname.
+    assert all(surname_similarity(spellings[0], s) >= 0.7 for s in spellings)
 
 
 def test_ukrainian_and_latin_phonemes_agree_exactly_for_kmu_2010():
@@ -137,12 +138,13 @@ def test_gendered_surname_forms_share_a_stem(forms):
 
 def test_enko_surnames_are_the_same_for_both_sexes():
     assert surname_stem("Шевченко") == surname_stem("Shevchenko")
-    assert surname_similarity("Шевченко", "Шевчук") < 0.9
+    assert surname_similarity("Шевченко", "Шевчук") < 0.8
+    assert surname_code("Шевченко") != surname_code("Шевчук")
 
 
 def test_russian_yo_spellings_are_close():
     assert surname_code("Ковалёв") == surname_code("Kovalev") == surname_code("Ковальов")
-    assert surname_similarity("Ковалёв", "Kovalev") >= 0.9
+    assert surname_similarity("Ковалёв", "Kovalev") >= 0.7
 
 
 # --- patronymics ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ def contact(contact_id, **fields) -> Contact:
     base = {
         "contact_id": contact_id,
         "organisation": "Org",
+        "agency": "UA-TEST",
         "member_state": "UA",
         "name": "Someone",
         "email": f"{contact_id}@example.org",

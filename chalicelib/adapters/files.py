@@ -1,0 +1,92 @@
+"""The private bucket that holds reporters' photos and documents (S3).
+
+Browsers upload straight to it with presigned POSTs, so a 10 MB photo never passes
+through the API's Lambda (whose request body is capped at 6 MB anyway). Nothing in the
+bucket is ever readable without AWS credentials: there are no presigned GETs here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.exceptions import ClientError
+
+UPLOAD_SECONDS = 15 * 60
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    size: int
+    content_type: str
+    sha256: str
+    head: bytes
+
+
+class FileStore:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict[str, Any]:
+        """A one-key POST policy: only this key, this declared type, at most max_bytes."""
+        return self._client.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+            ],
+            ExpiresIn=UPLOAD_SECONDS,
+        )
+
+    def upload_origin(self) -> str:
+        """Where browsers POST files to, for the page's Content-Security-Policy.
+
+        Signing is local (no request is made), so asking boto3 is cheap and always agrees
+        with the URLs handed out, emulator endpoint included.
+        """
+        url = self._client.generate_presigned_post(Bucket=self._bucket, Key="origin")["url"]
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def inspect(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None:
+        """Size, declared type, SHA-256 and first bytes of a stored file; None if absent.
+
+        Reads no more than max_bytes + 1, so a file that grew past the limit (the bucket
+        did not enforce the policy) is recognised without being read whole.
+        """
+        try:
+            meta = self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        size = int(meta["ContentLength"])
+        content_type = meta.get("ContentType", "")
+        # An empty object cannot be read by range; neither it nor an oversize one is read.
+        if size == 0 or size > max_bytes:
+            return StoredFile(size=size, content_type=content_type, sha256="", head=b"")
+        body = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+        digest = hashlib.sha256()
+        head = b""
+        read = 0
+        stream = body["Body"]
+        try:
+            while chunk := stream.read(CHUNK):
+                if len(head) < head_bytes:
+                    head += chunk[: head_bytes - len(head)]
+                digest.update(chunk)
+                read += len(chunk)
+        finally:
+            stream.close()
+        return StoredFile(
+            size=read, content_type=content_type, sha256=digest.hexdigest(), head=head
+        )
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)

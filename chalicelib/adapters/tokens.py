@@ -1,0 +1,137 @@
+"""Staff identity tokens: verifying Cognito ID tokens, and minting local development ones.
+
+Every staff request's token is verified here, in every stage: API Gateway's Cognito
+authorizer does it too when deployed, but `chalice local` skips authorizers, and a
+second check costs little. Local development tokens go through the very same code,
+signed by a key on the developer's machine that no deployed stage knows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from chalicelib.domain.staff import ROLES, StaffMember
+
+ALGORITHMS = ["RS256"]
+DEV_KEY_ID = "homeward-local-dev"
+LOCAL_ISSUER = "homeward-local"
+LOCAL_AUDIENCE = "homeward-local"
+# Clocks of phones, laptops and Lambdas disagree a little.
+LEEWAY_SECONDS = 30
+
+
+class InvalidToken(Exception):
+    """The token is missing, forged, expired, or not for Homeward. Says no more than that."""
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    issuer: str
+    audience: str
+    # Cognito publishes its keys here; None for local runs, which use `dev_key_file`.
+    jwks_url: str | None
+    dev_key_file: Path | None
+
+
+class TokenVerifier:
+    def __init__(self, settings: TokenSettings) -> None:
+        self._settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        self._dev_key: Any = None
+
+    def _key(self, token: str) -> Any:
+        header = jwt.get_unverified_header(token)
+        if header.get("kid") == DEV_KEY_ID:
+            # Deployed stages have no development key: such a token is refused outright.
+            if self._settings.dev_key_file is None:
+                raise InvalidToken("development tokens are for local runs only")
+            if self._dev_key is None:
+                self._dev_key = load_dev_key(self._settings.dev_key_file).public_key()
+            return self._dev_key
+        if not self._settings.jwks_url:
+            raise InvalidToken("unknown key")
+        if self._jwks is None:
+            self._jwks = jwt.PyJWKClient(self._settings.jwks_url, lifespan=3600)
+        return self._jwks.get_signing_key(header.get("kid", "")).key
+
+    def verify(self, token: str) -> StaffMember:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key(token),
+                algorithms=ALGORITHMS,
+                audience=self._settings.audience,
+                issuer=self._settings.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except (jwt.PyJWTError, ValueError, OSError) as exc:
+            raise InvalidToken(type(exc).__name__) from None
+        # Cognito access tokens carry no audience; only ID tokens name a user's groups.
+        if claims.get("token_use") != "id":
+            raise InvalidToken("not an ID token")
+        roles = [g for g in claims.get("cognito:groups") or [] if g in ROLES]
+        agency = claims.get("custom:agency")
+        if len(roles) != 1 or not agency:
+            raise InvalidToken("a staff member needs exactly one role and an agency")
+        return StaffMember(subject=claims["sub"], role=roles[0], agency=agency)
+
+
+def load_dev_key(path: Path) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+
+def ensure_dev_key(path: Path) -> Path:
+    """Create the local signing key on first use; it never leaves the developer's machine."""
+    if path.exists():
+        return path
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def mint_dev_token(
+    key_file: Path,
+    *,
+    role: str,
+    agency: str,
+    subject: str | None = None,
+    issuer: str = LOCAL_ISSUER,
+    audience: str = LOCAL_AUDIENCE,
+    lifetime: dt.timedelta = dt.timedelta(hours=8),
+    now: dt.datetime | None = None,
+) -> str:
+    """A token shaped like a Cognito ID token, signed with the local development key."""
+    now = now or dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": subject or f"dev-{role}-{uuid.uuid4().hex[:8]}",
+        "iss": issuer,
+        "aud": audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "token_use": "id",
+        "cognito:groups": [role],
+        "custom:agency": agency,
+    }
+    return jwt.encode(
+        claims, load_dev_key(key_file), algorithm="RS256", headers={"kid": DEV_KEY_ID}
+    )

@@ -1,0 +1,22 @@
+"""What a reporter may learn about their own case: a coarse stage, nothing more.
+
+Caseworkers' statuses say how a case is being worked; the reporter only sees whether it
+was received, is being worked, or is over, so the status page can reveal nothing an
+adversary holding a reporter's phone could use.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Stage = Literal["received", "in_review", "closed"]
+
+CLOSED_STATUSES = frozenset({"returned", "closed", "duplicate", "unfounded"})
+
+
+def reporter_stage(case_status: str) -> Stage:
+    if case_status == "received":
+        return "received"
+    if case_status in CLOSED_STATUSES:
+        return "closed"
+    return "in_review"

@@ -1,0 +1,33 @@
+"""Coalition staff: who they are and what their mandate lets them see and do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["caseworker", "coordinator", "auditor"]
+ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "auditor")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """The verified identity behind a staff request (from a Cognito ID token)."""
+
+    subject: str
+    role: Role
+    agency: str
+
+    def may_read_case(self, case_agencies: Iterable[str]) -> bool:
+        """Coordinators see every case; caseworkers only those routed to their agency."""
+        if self.role == "coordinator":
+            return True
+        return self.role == "caseworker" and self.agency in set(case_agencies)
+
+    @property
+    def works_cases(self) -> bool:
+        return self.role in ("caseworker", "coordinator")
+
+    @property
+    def reads_audit(self) -> bool:
+        return self.role == "auditor"

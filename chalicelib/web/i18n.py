@@ -1,0 +1,143 @@
+"""The form's languages: gettext catalogs (locale/*/LC_MESSAGES/messages.mo) and Jinja2.
+
+Only the standard library's gettext reads the catalogs at run time; Babel, which compiles
+them (python -m infra.translations), stays out of the Lambda package.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
+
+HERE = Path(__file__).resolve().parent
+LOCALE = HERE / "locale"
+TEMPLATES = HERE / "templates"
+DOMAIN = "messages"
+
+LANGUAGES = ("uk", "en", "ru")
+DEFAULT = "uk"
+# Each language named in itself, as a person looking for their own language reads it.
+LANGUAGE_NAMES = {"uk": "Українська", "en": "English", "ru": "Русский"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs; it is translated where it is shown."""
+    return message
+
+
+def pick(requested: str | None) -> str:
+    """The page's language: one we have, else Ukrainian."""
+    requested = (requested or "").strip().lower()
+    return requested if requested in LANGUAGES else DEFAULT
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    # fallback=True: a missing catalog shows the English msgids rather than a 500.
+    return gettext.translation(DOMAIN, localedir=LOCALE, languages=[language], fallback=True)
+
+
+def gettext_for(language: str):
+    return translations(language).gettext
+
+
+@cache
+def environment(language: str) -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # newstyle: translated strings are escaped like any other value, and take %(name)s.
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(template: str, language: str, **context: Any) -> str:
+    return environment(language).get_template(template).render(lang=language, **context)
+
+
+# -- validation errors ---------------------------------------------------------------------
+
+# What the domain's ValueErrors say (chalicelib/domain/report.py), by how they begin, and
+# the words a reporter reads instead. A test fails when the domain grows a message that is
+# not listed here.
+VALUE_ERRORS: list[tuple[str, str]] = [
+    ("date is in the future", N_("This date is in the future.")),
+    ("not an ISO 3166-2:UA oblast code", N_("Choose the oblast from the list.")),
+    ("not an ISO 3166-1 alpha-2 country code", N_("Choose the country from the list.")),
+    (
+        "phone number must be in international",
+        N_("Write the number with the country code, for example +380501234567."),
+    ),
+    (
+        "not a phone number in E.164 form",
+        N_("Write the number with the country code, for example +380501234567."),
+    ),
+    ("not a valid phone number", N_("This phone number does not exist. Please check it.")),
+    ("not a valid e-mail address", N_("This e-mail address is not valid. Please check it.")),
+    (
+        "give the date of birth or at least the year of birth",
+        N_("Give the date of birth, or at least the year of birth."),
+    ),
+    ("date of birth before", N_("This date of birth is too early.")),
+    (
+        "birth year and date of birth disagree",
+        N_("The year of birth and the date of birth do not match."),
+    ),
+    ("year of birth is in the future", N_("This year is in the future.")),
+    ("event date before", N_("The date is before 2014. Please check it.")),
+    (
+        "give an e-mail address or a phone number",
+        N_("Give an e-mail address or a phone number, or choose that we should not contact you."),
+    ),
+]
+
+TYPE_ERRORS: dict[str, str] = {
+    "missing": N_("This is required."),
+    "literal_error": N_("Choose one of the options."),
+    "string_too_long": N_("This is too long: at most %(max_length)s characters."),
+    "string_too_short": N_("This is required."),
+    "too_long": N_("Too many: at most %(max_length)s."),
+    "date_parsing": N_("Write the date as year-month-day, for example 2012-03-14."),
+    "date_from_datetime_parsing": N_("Write the date as year-month-day, for example 2012-03-14."),
+    "date_type": N_("Write the date as year-month-day, for example 2012-03-14."),
+    "int_parsing": N_("Write the year as four digits, for example 2012."),
+    "int_type": N_("Write the year as four digits, for example 2012."),
+    "greater_than_equal": N_("This year is too early."),
+    "less_than_equal": N_("This year is too late."),
+    "bool_parsing": N_("Choose yes or no."),
+    "bool_type": N_("Choose yes or no."),
+}
+
+GENERAL_ERROR = N_("Please check this.")
+
+
+def error_message(error: dict[str, Any], language: str) -> str:
+    """One pydantic error in the reporter's language, without the value they typed."""
+    _ = gettext_for(language)
+    if error["type"] == "value_error":
+        text = str(error.get("msg", "")).removeprefix("Value error, ")
+        for prefix, message in VALUE_ERRORS:
+            if text.startswith(prefix):
+                return _(message)
+        return _(GENERAL_ERROR)
+    message = TYPE_ERRORS.get(error["type"])
+    if message is None:
+        return _(GENERAL_ERROR)
+    context = error.get("ctx") or {}
+    return (
+        _(message) % {"max_length": context.get("max_length", "")}
+        if "%(" in message
+        else _(message)
+    )

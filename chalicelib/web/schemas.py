@@ -1,0 +1,128 @@
+"""Shapes of the staff API's requests and answers: validated, serialised, and documented.
+
+Answers are built through these models, so what the OpenAPI document promises is what
+the API sends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.domain.report import Category, Oblast, Report
+from chalicelib.domain.staff import Role
+
+Status = Literal[
+    "received",
+    "triaged",
+    "verified",
+    "located",
+    "return_in_progress",
+    "returned",
+    "closed",
+    "duplicate",
+    "unfounded",
+]
+Reference = Annotated[
+    str, StringConstraints(pattern=r"^HW-[2-9A-HJ-NP-TV-Z]{4}-[2-9A-HJ-NP-TV-Z]{4}$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseQuery(Strict):
+    status: Status | None = None
+    oblast: Oblast | None = None
+    category: Category | None = None
+    urgent: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class StatusChange(Strict):
+    status: Status
+    note: Text
+    version: int = Field(ge=1)
+
+
+class Assignment(Strict):
+    assignee: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    version: int = Field(ge=1)
+
+
+class NewNote(Strict):
+    text: Text
+
+
+class NewLink(Strict):
+    reference: Reference
+    version: int = Field(ge=1)
+
+
+class CaseSummary(BaseModel):
+    reference: str
+    received_at: str
+    status: Status
+    oblast: str
+    category: str
+    urgent: bool
+    assignee: str | None = None
+    version: int
+
+
+class CasePage(BaseModel):
+    cases: list[CaseSummary]
+    cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+
+class Note(BaseModel):
+    at: str
+    author: str
+    text: str
+
+
+class DeliveryState(BaseModel):
+    contact_id: str
+    channel: Literal["email", "sms"]
+    state: Literal["pending", "sending", "sent", "failed"]
+    attempts: int
+    sent_at: str | None = None
+
+
+class CaseFile(CaseSummary):
+    report: Report
+    agencies: list[str]
+    links: list[str]
+    updated_at: str | None = None
+    notes: list[Note]
+    deliveries: list[DeliveryState]
+
+
+class AuditRecord(BaseModel):
+    reference: str
+    actor: str
+    role: Role
+    agency: str
+    action: str
+    detail: str | None = None
+    at: str
+    request_id: str
+
+
+class AuditTrail(BaseModel):
+    entries: list[AuditRecord]
+
+
+class Statistics(BaseModel):
+    total: int
+    urgent: int
+    status: dict[str, int]
+    oblast: dict[str, int]
+    category: dict[str, int]

@@ -1,0 +1,367 @@
+"""The public report form through the app (Chalice's test client), against moto."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import boto3
+import pytest
+from formdata import FORM, form_fields, post_form
+from helpers import EXAMPLE_REPORT, post_report
+
+from chalicelib.adapters.dynamo import from_item
+from chalicelib.domain.report import Report
+
+
+def cases(outputs) -> list[dict]:
+    items = boto3.client("dynamodb").scan(TableName=outputs["TableName"])["Items"]
+    return [i for i in (from_item(item) for item in items) if i.get("kind") == "case"]
+
+
+def text(response) -> str:
+    return response.body.decode() if isinstance(response.body, bytes) else response.body
+
+
+def reference_of(page: str) -> str:
+    return re.search(r'id="reference">(HW-[0-9A-Z]{4}-[0-9A-Z]{4})<', page).group(1)
+
+
+def token_of(page: str) -> str:
+    return re.search(r'id="status-token">([^<]+)<', page).group(1)
+
+
+def field_value(page: str, field_id: str) -> str:
+    match = re.search(rf'<input id="{field_id}"[^>]* value="([^"]*)"', page)
+    return html.unescape(match.group(1))
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "title"),
+    [
+        ("", "uk", "Повідомити про забрану чи зниклу дитину"),
+        ("?lang=uk", "uk", "Повідомити про забрану чи зниклу дитину"),
+        ("?lang=en", "en", "Report a child taken or missing"),
+        ("?lang=ru", "ru", "Сообщить о забранном или пропавшем ребёнке"),
+        ("?lang=xx", "uk", "Повідомити про забрану чи зниклу дитину"),
+        ("?lang=", "uk", "Повідомити про забрану чи зниклу дитину"),
+    ],
+)
+def test_the_form_renders_in_each_language(client, query, lang, title):
+    response = client.http.get(f"/{query}")
+    assert response.status_code == 200
+    page = text(response)
+    assert f'<html lang="{lang}"' in page
+    assert f"<h1>{title}</h1>" in page
+    assert response.headers["Content-Language"] == lang
+    # Every part of the contract's report has its field.
+    for name in (
+        "child.family_name",
+        "child.birth_year",
+        "residence.oblast",
+        "event.category",
+        "last_known_location.country",
+        "reporter.may_contact",
+        "consent.share_with_authorities",
+        "urgent",
+    ):
+        assert f'name="{name}"' in page
+    # A visible switch to the two other languages.
+    for other in {"uk", "en", "ru"} - {lang}:
+        assert f'href="/?lang={other}"' in page
+
+
+def test_the_page_is_locked_down(client, aws):
+    response = client.http.get("/")
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    # The one other origin: the bucket the browser posts files to.
+    connect = re.search(r"connect-src ([^;]+)", csp).group(1).split()
+    assert connect == ["'self'", f"https://{aws['UploadsBucketName']}.s3.amazonaws.com"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in headers
+    page = text(response)
+    # No inline script or style, nothing from another origin.
+    assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
+    assert "style=" not in page and "<style" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+def test_static_files_have_types_and_are_cached_by_version(client):
+    page = text(client.http.get("/"))
+    css_url = re.search(r'href="(/static/form\.css\?v=[0-9a-f]+)"', page).group(1)
+    js_url = re.search(r'src="(/static/form\.js\?v=[0-9a-f]+)"', page).group(1)
+    css = client.http.get(css_url)
+    assert css.status_code == 200
+    assert css.headers["Content-Type"] == "text/css; charset=utf-8"
+    assert "immutable" in css.headers["Cache-Control"]
+    js = client.http.get(js_url)
+    assert js.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert js.headers["X-Content-Type-Options"] == "nosniff"
+    unversioned = client.http.get("/static/form.js")
+    assert "immutable" not in unversioned.headers["Cache-Control"]
+    again = client.http.get(js_url, headers={"If-None-Match": js.headers["ETag"]})
+    assert again.status_code == 304
+    for missing in ("/static/app.py", "/static/..%2Fform.py", "/static/nothing.css"):
+        assert client.http.get(missing).status_code == 404
+
+
+# -- submitting -------------------------------------------------------------------------
+
+
+def test_a_form_post_is_stored_like_the_json_report(client, aws):
+    response = post_form(client, form_fields())
+    assert response.status_code == 201
+    page = text(response)
+    reference = reference_of(page)
+    stored = cases(aws)
+    assert [c["reference"] for c in stored] == [reference]
+    # The form and the JSON API produce the very same report.
+    expected = Report.model_validate(EXAMPLE_REPORT).model_dump(mode="json")
+    assert stored[0]["report"] == expected
+    assert "attachments" not in stored[0]
+    # The receipt is in the page's language and says what to do next.
+    assert "Ваше повідомлення отримано" in page
+    assert "історії браузера" in page
+
+
+def test_a_second_post_of_the_same_form_is_the_same_case(client, aws):
+    first = post_form(client, form_fields())
+    again = post_form(client, form_fields())
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert reference_of(text(first)) == reference_of(text(again))
+    assert token_of(text(first)) == token_of(text(again))
+    assert len(cases(aws)) == 1
+
+
+def test_other_answers_under_a_used_key_are_refused(client, aws):
+    post_form(client, form_fields())
+    response = post_form(client, form_fields(**{"child.given_name": "Іван"}))
+    assert response.status_code == 409
+    assert "Це повідомлення вже надіслано" in text(response)
+    assert len(cases(aws)) == 1
+
+
+def test_an_invalid_phone_comes_back_in_ukrainian_with_everything_kept(client, aws):
+    fields = form_fields(**{"reporter.phone": "050 123"})
+    response = post_form(client, fields)
+    assert response.status_code == 422
+    page = text(response)
+    error = re.search(r'<p class="error" id="reporter-phone-error">([^<]+)</p>', page).group(1)
+    assert html.unescape(error) == "Вкажіть номер з кодом країни, наприклад +380501234567."
+    assert 'aria-invalid="true"' in page
+    # Every value is still there, and nothing was stored.
+    assert field_value(page, "reporter-phone") == "050 123"
+    assert field_value(page, "child-family_name") == "Ковальчук"
+    assert field_value(page, "reporter-email") == "iryna@example.org"
+    assert field_value(page, "child-date_of_birth") == "2012-03-14"
+    assert '<option value="UA-65" selected>' in page
+    assert 'value="deported" checked' in page
+    assert 'value="male" checked' in page
+    assert re.search(r'name="consent.tracing" value="yes" checked', page)
+    assert "scar above the left eyebrow</textarea>" in page
+    # The same submission key, so the corrected form is still one report.
+    assert 'name="submission_key" value="form-key-00000001"' in page
+    assert cases(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "Write the number with the country code, for example +380501234567."),
+        ("ru", "Укажите номер с кодом страны, например +380501234567."),
+    ],
+)
+def test_errors_come_in_the_page_language(client, lang, message):
+    response = post_form(client, form_fields(lang=lang, **{"reporter.phone": "12"}), lang=lang)
+    assert response.status_code == 422
+    assert message in html.unescape(text(response))
+
+
+@pytest.mark.parametrize(
+    ("change", "field_id"),
+    [
+        ({"child.family_name": ""}, "child-family_name"),
+        ({"child.sex": ""}, "child-sex"),
+        ({"child.date_of_birth": "", "child.birth_year": ""}, "child-date_of_birth"),
+        ({"child.birth_year": "20x2", "child.date_of_birth": ""}, "child-birth_year"),
+        ({"residence.oblast": "UA-00"}, "residence-oblast"),
+        ({"event.date": "2099-01-01"}, "event-date"),
+        ({"last_known_location.country": ""}, "last_known_location-country"),
+        ({"reporter.email": "", "reporter.phone": ""}, "reporter-email"),
+        ({"reporter.email": "not-an-address"}, "reporter-email"),
+        ({"child.given_name": "я" * 101}, "child-given_name"),
+    ],
+)
+def test_each_error_is_shown_next_to_its_field(client, change, field_id):
+    response = post_form(client, form_fields(**change))
+    assert response.status_code == 422
+    page = text(response)
+    assert re.search(rf'<p class="error" id="{field_id}-error">[^<]+</p>', page), field_id
+    assert f'<a href="#{field_id}">' in page
+
+
+def test_a_missing_or_malformed_submission_key_asks_to_send_again(client, aws):
+    response = post_form(client, form_fields(submission_key="bad key"))
+    assert response.status_code == 400
+    page = text(response)
+    assert field_value(page, "child-family_name") == "Ковальчук"
+    assert re.search(r'name="submission_key" value="[A-Za-z0-9_-]{32}"', page)
+    assert cases(aws) == []
+
+
+def test_a_filled_honeypot_looks_accepted_but_stores_nothing(client, aws, pump):
+    response = post_form(client, form_fields(website="http://spam.example"))
+    assert response.status_code == 201
+    assert reference_of(text(response))
+    assert cases(aws) == []
+
+
+def test_too_many_reports_from_one_source_is_429(client, aws, monkeypatch):
+    from chalicelib import wiring
+
+    monkeypatch.setenv("HOMEWARD_RATE_LIMIT", "2")
+    wiring.reset()
+    codes = [
+        post_form(client, form_fields(submission_key=f"rate-key-{i:08d}")).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    response = post_form(client, form_fields(submission_key="rate-key-99999999"))
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+    assert "Забагато повідомлень" in text(response)
+    # The JSON API shares the limit: same source, same counter.
+    assert post_report(client, EXAMPLE_REPORT).status_code == 429
+    assert len(cases(aws)) == 2
+
+
+def test_an_oversize_form_is_413(client, aws):
+    fields = form_fields(**{"event.circumstances": "я" * 40_000})
+    response = post_form(client, fields)
+    assert response.status_code == 413
+    assert "Повідомлення задовге" in text(response)
+    assert cases(aws) == []
+
+
+def test_a_full_length_cyrillic_report_fits(client, aws):
+    # Percent-encoding triples Cyrillic: three 5000-character texts still go through.
+    long = {
+        name: "я" * 5000
+        for name in ("event.circumstances", "child.distinguishing_marks", "child.medical_needs")
+    }
+    assert post_form(client, form_fields(**long)).status_code == 201
+
+
+def test_only_form_posts_are_read(client, aws):
+    response = client.http.post(
+        "/report", headers={"Content-Type": "application/json"}, body=json.dumps(EXAMPLE_REPORT)
+    )
+    assert response.status_code == 415
+    assert cases(aws) == []
+
+
+def test_the_json_api_still_refuses_form_posts(client, aws):
+    response = client.http.post(
+        "/api/v1/reports", headers={"Content-Type": FORM}, body="child.family_name=x"
+    )
+    assert response.status_code == 415
+
+
+# -- the status page --------------------------------------------------------------------
+
+
+def status_page(client, reference: str, token: str, lang: str = "uk") -> str:
+    from urllib.parse import urlencode
+
+    response = client.http.post(
+        "/status",
+        headers={"Content-Type": FORM},
+        body=urlencode({"reference": reference, "token": token, "lang": lang}),
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    return text(response)
+
+
+def outcome(page: str) -> str:
+    return re.search(r'<div class="notice outcome"[^>]*>\s*<h2>([^<]+)</h2>', page).group(1)
+
+
+def test_the_status_page_shows_only_a_coarse_stage(client, aws):
+    receipt = text(post_form(client, form_fields()))
+    reference, token = reference_of(receipt), token_of(receipt)
+    page = status_page(client, reference, token)
+    assert outcome(page) == "Отримано"
+    assert outcome(status_page(client, reference.lower(), token, "en")) == "Received"
+    # Nothing of the report, not even the reference, is on the page.
+    for personal in ("Ковальчук", "Олександр", "iryna", "+380", "Олешки", reference, token):
+        assert personal not in page
+
+
+def test_a_case_in_work_and_a_closed_case_read_as_such(client, aws):
+    receipt = text(post_form(client, form_fields()))
+    reference, token = reference_of(receipt), token_of(receipt)
+    table = boto3.client("dynamodb")
+    for status, expected in (("assigned", "На розгляді"), ("returned", "Закрито")):
+        table.update_item(
+            TableName=aws["TableName"],
+            Key={"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}},
+            UpdateExpression="SET #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": status}},
+        )
+        assert outcome(status_page(client, reference, token)) == expected
+
+
+def test_wrong_token_wrong_reference_and_unknown_case_look_the_same(client, aws):
+    from chalicelib import config
+    from chalicelib.domain.case import new_reference, status_token
+
+    receipt = text(post_form(client, form_fields()))
+    reference, token = reference_of(receipt), token_of(receipt)
+    unknown = new_reference()
+    pages = [
+        status_page(client, reference, token[:-2] + "AA"),
+        status_page(client, unknown, token),
+        # A correctly signed token for a case that does not exist.
+        status_page(client, unknown, status_token(config.settings().signing_key, unknown)),
+        status_page(client, "", ""),
+        status_page(client, reference, "токен"),
+    ]
+    assert len(set(pages)) == 1
+    assert outcome(pages[0]) == "Не знайдено"
+
+
+def test_the_status_form_itself(client):
+    response = client.http.get("/status?lang=ru")
+    assert response.status_code == 200
+    page = text(response)
+    assert "<h1>Статус сообщения</h1>" in page
+    assert 'class="notice outcome"' not in page
+
+
+@pytest.mark.parametrize("lang", ["uk", "en", "ru"])
+def test_the_page_and_its_assets_stay_under_100_kb_compressed(client, lang):
+    import gzip
+
+    page = client.http.get(f"/?lang={lang}").body
+    assets = [client.http.get(f"/static/{name}").body for name in ("form.css", "form.js")]
+    compressed = sum(len(gzip.compress(body, 9)) for body in [page, *assets])
+    assert compressed < 100 * 1024

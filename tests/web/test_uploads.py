@@ -1,0 +1,223 @@
+"""Photos and documents: presigned POST policies, and the server's own checks on submit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import boto3
+import pytest
+from formdata import form_fields, post_form
+
+from chalicelib.adapters.dynamo import from_item
+from chalicelib.domain.attachments import MAX_BYTES, looks_like
+
+KEY = "upload-key-000001"
+MB = 1024 * 1024
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+# The start of a Windows executable: what "photo.jpg" really was.
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+
+
+def request_upload(client, *, slot=1, content_type="image/jpeg", size=1000, key=KEY):
+    return client.http.post(
+        "/report/uploads",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(
+            {"submission_key": key, "slot": slot, "content_type": content_type, "size": size}
+        ),
+    )
+
+
+def policy_of(grant: dict) -> dict:
+    return json.loads(base64.b64decode(grant["fields"]["policy"]))
+
+
+def browser_upload(grant: dict, data: bytes) -> int:
+    """What the page's script does: a multipart POST of the granted fields and the file."""
+    import requests
+
+    response = requests.post(
+        grant["url"], data=grant["fields"], files={"file": ("photo", data)}, timeout=30
+    )
+    return response.status_code
+
+
+def put(aws, slot: int, data: bytes, content_type: str, key: str = KEY) -> None:
+    """An object as it would be if S3 had not enforced the policy."""
+    boto3.client("s3").put_object(
+        Bucket=aws["UploadsBucketName"],
+        Key=f"uploads/{key}/{slot}",
+        Body=data,
+        ContentType=content_type,
+    )
+
+
+def case_item(aws) -> dict | None:
+    items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    found = [i for i in (from_item(x) for x in items) if i.get("kind") == "case"]
+    return found[0] if found else None
+
+
+def objects(aws) -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws["UploadsBucketName"])
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def submit_with(client, *slots: int):
+    fields = form_fields(submission_key=KEY)
+    fields["upload"] = [str(s) for s in slots]
+    return post_form(client, fields)
+
+
+# -- the policy ---------------------------------------------------------------------------
+
+
+def test_the_presigned_post_allows_one_key_one_type_and_at_most_10_mb(client, aws):
+    response = request_upload(client, slot=2, content_type="image/png", size=5 * MB)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    grant = response.json_body
+    assert grant["slot"] == 2
+    assert aws["UploadsBucketName"] in grant["url"]
+    assert grant["fields"]["key"] == f"uploads/{KEY}/2"
+    assert grant["fields"]["Content-Type"] == "image/png"
+    conditions = policy_of(grant)["conditions"]
+    assert ["content-length-range", 1, MAX_BYTES] in conditions
+    assert {"Content-Type": "image/png"} in conditions
+    assert {"key": f"uploads/{KEY}/2"} in conditions
+    assert {"bucket": aws["UploadsBucketName"]} in conditions
+    # No condition opens the policy up to other keys or types.
+    assert not [c for c in conditions if isinstance(c, list) and c[0] == "starts-with"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"size": 11 * MB}, "too_large"),
+        ({"size": 0}, "too_large"),
+        ({"content_type": "application/x-msdownload"}, "wrong_type"),
+        ({"content_type": "text/html"}, "wrong_type"),
+        ({"slot": 6}, "invalid"),
+        ({"slot": 0}, "invalid"),
+        ({"key": "../../etc"}, "invalid"),
+    ],
+)
+def test_uploads_that_cannot_pass_get_no_policy(client, aws, change, reason):
+    response = request_upload(client, **change)
+    assert response.status_code == 422
+    assert response.json_body["detail"] == reason
+
+
+def test_a_malformed_upload_request_is_422(client, aws):
+    response = client.http.post("/report/uploads", body="{", headers={})
+    assert response.status_code == 422
+
+
+# -- the server's checks ------------------------------------------------------------------
+
+
+def test_a_9_mb_jpeg_is_accepted_and_its_hash_recorded(client, aws):
+    data = JPEG + b"\x00" * (9 * MB - len(JPEG))
+    grant = request_upload(client, size=len(data)).json_body
+    assert browser_upload(grant, data) in (200, 201, 204)
+    response = submit_with(client, 1)
+    assert response.status_code == 201
+    case = case_item(aws)
+    assert case["attachments"] == [
+        {
+            "key": f"uploads/{KEY}/1",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": 9 * MB,
+            "content_type": "image/jpeg",
+        }
+    ]
+    # The report itself, the JSON contract, does not change shape.
+    assert "attachments" not in case["report"]
+
+
+def test_every_accepted_type_is_recognised(client, aws):
+    for slot, (data, content_type) in enumerate(
+        [(JPEG, "image/jpeg"), (PNG, "image/png"), (PDF, "application/pdf"), (HEIC, "image/heic")],
+        start=1,
+    ):
+        put(aws, slot, data + b"rest of the file", content_type)
+    assert submit_with(client, 1, 2, 3, 4).status_code == 201
+    recorded = case_item(aws)["attachments"]
+    assert [a["content_type"] for a in recorded] == [
+        "image/jpeg",
+        "image/png",
+        "application/pdf",
+        "image/heic",
+    ]
+
+
+def test_an_11_mb_file_is_refused_even_if_the_bucket_took_it(client, aws):
+    put(aws, 1, JPEG + b"\x00" * (11 * MB), "image/jpeg")
+    response = submit_with(client, 1)
+    assert response.status_code == 422
+    page = response.body.decode()
+    assert re.search(r'<p class="error" id="uploads-error">[^<]*10 МБ', page)
+    assert case_item(aws) is None
+    assert objects(aws) == []  # the refused file is deleted
+
+
+def test_an_executable_disguised_as_a_jpeg_is_refused(client, aws):
+    grant = request_upload(client, size=len(EXE) + 100).json_body
+    browser_upload(grant, EXE + b"\x00" * 100)
+    response = submit_with(client, 1)
+    assert response.status_code == 422
+    assert "не є фото" in response.body.decode()
+    assert case_item(aws) is None
+    assert objects(aws) == []
+    # The slot is dropped from the form, the rest of the answers are kept.
+    assert 'name="upload"' not in response.body.decode()
+    assert 'value="Ковальчук"' in response.body.decode()
+
+
+def test_a_file_of_another_declared_type_is_refused(client, aws):
+    put(aws, 1, b"<html><script>alert(1)</script>", "text/html")
+    assert submit_with(client, 1).status_code == 422
+
+
+def test_a_file_that_never_arrived_is_reported(client, aws):
+    response = submit_with(client, 3)
+    assert response.status_code == 422
+    assert "не завантажився" in response.body.decode()
+
+
+def test_files_belong_to_their_submission_only(client, aws):
+    put(aws, 1, JPEG, "image/jpeg", key="someone-elses-key")
+    # Another form's key cannot claim them: its slot 1 is empty.
+    assert submit_with(client, 1).status_code == 422
+
+
+def test_slots_outside_one_to_five_are_ignored(client, aws):
+    fields = form_fields(submission_key=KEY)
+    fields["upload"] = ["0", "6", "../x", "1e3"]
+    assert post_form(client, fields).status_code == 201
+    assert "attachments" not in case_item(aws)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "head", "ok"),
+    [
+        ("image/jpeg", JPEG, True),
+        ("image/jpeg", PNG, False),
+        ("image/png", PNG, True),
+        ("application/pdf", PDF, True),
+        ("application/pdf", b"%PDX", False),
+        ("image/heic", HEIC, True),
+        ("image/heic", b"\x00\x00\x00\x18ftypisom", False),
+        ("image/jpeg", EXE, False),
+        ("application/x-msdownload", EXE, False),
+        ("image/jpeg", b"", False),
+    ],
+)
+def test_magic_bytes(content_type, head, ok):
+    assert looks_like(content_type, head) is ok
