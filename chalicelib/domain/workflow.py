@@ -28,15 +28,6 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     "unfounded": frozenset({"triaged"}),
 }
 
-# What a reporter's status page may say: never more than this.
-PUBLIC_STATUS = {
-    "received": "received",
-    "returned": "closed",
-    "closed": "closed",
-    "duplicate": "closed",
-    "unfounded": "closed",
-}
-
 
 class MoveNotAllowed(ValueError):
     pass
@@ -51,7 +42,3 @@ def check_move(current: str, target: str, note: str | None) -> None:
         raise MoveNotAllowed(f"a {current} case can move to {allowed}, not {target}")
     if not note or not note.strip():
         raise MoveNotAllowed("every change of status needs a note saying why")
-
-
-def public_status(status: str) -> str:
-    return PUBLIC_STATUS.get(status, "in_review")

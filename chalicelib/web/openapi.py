@@ -55,6 +55,14 @@ REFERENCE = {
     "schema": {"type": "string"},
 }
 
+LANGUAGE = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": "uk (default), en or ru; anything else is Ukrainian",
+    "schema": {"type": "string"},
+}
+
 STAFF_ERRORS = {
     "401": _problem("No valid staff token (see the staffToken security scheme)"),
     "403": _problem("The role does not do this at all"),
@@ -185,6 +193,133 @@ def document() -> dict[str, Any]:
                     "summary": "This document",
                     "operationId": "openapi",
                     "responses": {"200": _json("OpenAPI 3.1", {"type": "object"})},
+                }
+            },
+            "/": {
+                "get": {
+                    "summary": "The public report form",
+                    "operationId": "reportForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The form, in Ukrainian unless asked otherwise")},
+                }
+            },
+            "/report": {
+                "post": {
+                    "summary": "Send the report form (works without JavaScript)",
+                    "operationId": "sendReportForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _html("The receipt again, for a form already sent"),
+                        "201": _html("The receipt: reference and status code"),
+                        "400": _html("The form had expired: the answers, to send again"),
+                        "409": _html("This form was already sent with other answers"),
+                        "413": _html("The report is too long"),
+                        "415": _html("Not a form post"),
+                        "422": _html("The form again, every answer kept, errors by their fields"),
+                        "429": _html("Too many reports from this connection; see Retry-After"),
+                    },
+                }
+            },
+            "/report/uploads": {
+                "post": {
+                    "summary": "A presigned POST for one photo or document of a report form",
+                    "operationId": "requestUpload",
+                    "tags": ["form"],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "submission_key": {"type": "string"},
+                                        "slot": {"type": "integer", "minimum": 1, "maximum": 5},
+                                        "content_type": {"type": "string"},
+                                        "size": {"type": "integer"},
+                                    },
+                                    "required": ["submission_key", "slot", "content_type", "size"],
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Where and how to upload", {"type": "object"}),
+                        "404": _problem("Uploads are not available"),
+                        "413": _problem("Request too large"),
+                        "422": _problem("This file cannot be uploaded"),
+                    },
+                }
+            },
+            "/status": {
+                "get": {
+                    "summary": "The status page: reference and status code in, coarse stage out",
+                    "operationId": "statusForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The status form")},
+                },
+                "post": {
+                    "summary": "Look up a case's coarse stage (received, in review, closed)",
+                    "operationId": "status",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "reference": {"type": "string"},
+                                        "token": {"type": "string"},
+                                        "lang": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _html("The stage, or the same page for any wrong reference or code")
+                    },
+                },
+            },
+            "/static/{name}": {
+                "get": {
+                    "summary": "The form's own CSS and JavaScript (nothing from elsewhere)",
+                    "operationId": "staticFile",
+                    "tags": ["form"],
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file",
+                            "content": {
+                                "text/css": {"schema": {"type": "string"}},
+                                "application/javascript": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "304": {"description": "Not modified"},
+                        "404": {"description": "No such file"},
+                    },
                 }
             },
             "/api/v1/staff/cases": {
