@@ -239,11 +239,82 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
             runner.kill()
 
 
+def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
+    heading(
+        "DynamoDB calls and items read for one page of 50 cases, by table size",
+        f"{PY} -m infra.bench paging",
+    )
+    import datetime as dt
+
+    from moto import mock_aws
+
+    from infra.local import emulator
+
+    emulator.set_aws_environment()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
+    emulator.make_transactions_atomic()
+    with mock_aws():
+        outputs = emulator.deploy("bench")
+        emulator.configure_app(outputs, "local")
+        from chalicelib import wiring
+        from chalicelib.adapters.caseload import Filters
+        from chalicelib.domain.alerts import Alert, Delivery
+        from chalicelib.domain.case import Case, new_reference
+        from chalicelib.domain.report import Report
+        from chalicelib.domain.staff import StaffMember
+        from chalicelib.services import casework
+
+        example = json.loads((ROOT / "tests" / "data" / "contract_report.json").read_text())
+        report = Report.model_validate(example)
+        repository, caseload = wiring.repository(), wiring.caseload()
+        calls: list[str] = []
+        wiring.client("dynamodb").meta.events.register(
+            "before-call", lambda event_name, **_: calls.append(event_name)
+        )
+        start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+        scenarios = {
+            "coordinator, all cases": (StaffMember("c", "coordinator", "UA-NIB"), Filters()),
+            "coordinator, status=received": (
+                StaffMember("c", "coordinator", "UA-NIB"),
+                Filters(status="received"),
+            ),
+            "caseworker, own mandate": (StaffMember("w", "caseworker", "UA-NIB"), Filters()),
+        }
+        written = 0
+        for size in sizes:
+            begun = time.perf_counter()
+            while written < size:
+                case = Case(new_reference(), start + dt.timedelta(minutes=written), report)
+                alert = Alert.for_new_case(case)
+                repository.open_case(
+                    case, alert, idempotency=None, idempotency_expires_at=0, rate=None
+                )
+                # As the dispatcher does: the case enters the mandate of an agency.
+                delivery = Delivery(alert, "coord", "UA-NIB", "email", "c@example.org", "uk")
+                repository.create_deliveries([delivery], case.received_at)
+                written += 1
+            print(f"   {size} cases in the table (filled in {time.perf_counter() - begun:.0f} s):")
+            for label, (staff, filters) in scenarios.items():
+                calls.clear()
+                page = casework.list_cases(
+                    staff, filters, caseload=caseload, request_id="bench", limit=50
+                )
+                kinds = ", ".join(
+                    f"{calls.count(c)}x {c.rsplit('.', 1)[1]}" for c in dict.fromkeys(calls)
+                )
+                print(
+                    f"     {label}: {len(page.cases)} cases, {page.items_read} items read, "
+                    f"{len(calls)} calls ({kinds})"
+                )
+
+
 BENCHES = {
     "import": bench_import,
     "package": bench_package,
     "calls": bench_calls,
     "throughput": bench_throughput,
+    "paging": bench_paging,
 }
 
 
@@ -251,7 +322,7 @@ def main(argv: list[str]) -> int:
     """Run the named benches (all by default); `throughput=200` sets the number of reports."""
     for name in argv or list(BENCHES):
         name, _, count = name.partition("=")
-        BENCHES[name](*([int(count)] if count else []))
+        BENCHES[name](*([int(count)] if count and name == "throughput" else []))
     return 0
 
 
