@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format package requirements translations clean
+.PHONY: run test bench bench-matching lint format package requirements translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,7 @@ translations: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache node_modules test-artifacts
+
+## make bench-matching: recall and precision of same-child matching on tests/data
+bench-matching: $(STAMP)
+	$(PY) infra/bench_matching.py

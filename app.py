@@ -26,6 +26,11 @@ def dispatch_alerts(event):
     return handlers.dispatch_alerts(event)
 
 
+@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
+def find_matches(event):
+    return handlers.find_matches(event)
+
+
 @app.on_sqs_message(queue=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)

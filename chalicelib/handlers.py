@@ -53,6 +53,30 @@ def dispatch_alerts(event: Any) -> dict[str, list]:
     return {"batchItemFailures": []}
 
 
+def find_matches(event: Any) -> dict[str, list]:
+    """The case table's stream: every new case is compared with earlier reports."""
+    from chalicelib.adapters.dynamo import from_item
+    from chalicelib.domain.report import Report
+    from chalicelib.services import matching
+
+    for record in event:
+        if record.event_name != "INSERT" or not record.new_image:
+            continue
+        image = from_item(record.new_image)
+        if image.get("kind") != "case":
+            continue
+        try:
+            matching.find_matches(
+                image["reference"],
+                Report.model_validate(image["report"]),
+                matchbook=wiring.matchbook(),
+            )
+        except Exception as exc:
+            log.error("case %s not matched: %s", image.get("reference"), describe(exc))
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}
+
+
 def send_deliveries(event: Any) -> dict[str, list]:
     """The delivery queue: send each delivery; failed messages come back on their own."""
     from chalicelib.adapters.queue import parse_message

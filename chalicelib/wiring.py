@@ -69,6 +69,13 @@ def caseload():
 
 
 @lru_cache(maxsize=1)
+def matchbook():
+    from chalicelib.adapters.matchbook import Matchbook
+
+    return Matchbook(client("dynamodb"), config.settings().table_name)
+
+
+@lru_cache(maxsize=1)
 def token_verifier():
     from chalicelib.adapters.tokens import TokenSettings, TokenVerifier
 
@@ -95,6 +102,7 @@ def reset() -> None:
         sms_channel,
         directory,
         caseload,
+        matchbook,
         token_verifier,
     ):
         built.cache_clear()

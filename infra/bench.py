@@ -261,12 +261,45 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
         from chalicelib.adapters.caseload import Filters
         from chalicelib.domain.alerts import Alert, Delivery
         from chalicelib.domain.case import Case, new_reference
-        from chalicelib.domain.report import Report
+        from chalicelib.domain.matching import blocking_keys
+        from chalicelib.domain.names import name_groups
+        from chalicelib.domain.report import Report, identity_of
         from chalicelib.domain.staff import StaffMember
-        from chalicelib.services import casework
+        from chalicelib.services import casework, matching
 
         example = json.loads((ROOT / "tests" / "data" / "contract_report.json").read_text())
-        report = Report.model_validate(example)
+        rng = random.Random(2014)
+        given = [(g.forms[0], g.sex) for g in name_groups().values()]
+        surnames = [
+            "Ковальчук",
+            "Шевченко",
+            "Бондаренко",
+            "Ткаченко",
+            "Мельник",
+            "Кравченко",
+            "Олійник",
+            "Поліщук",
+            "Лисенко",
+            "Руденко",
+            "Савченко",
+            "Марченко",
+        ]
+
+        def someone() -> Report:
+            """A child with a common name: the blocking keys see realistic collisions."""
+            name, sex = rng.choice(given)
+            body = json.loads(json.dumps(example))
+            body["child"].update(
+                family_name=rng.choice(surnames) + rng.choice(["", "", "ова", "ий"]),
+                given_name=name,
+                patronymic=None,
+                other_names=[],
+                sex=sex if sex in ("female", "male") else "unknown",
+                date_of_birth=f"{rng.randint(2005, 2021)}-{rng.randint(1, 12):02d}-"
+                f"{rng.randint(1, 28):02d}",
+            )
+            return Report.model_validate(body)
+
         repository, caseload = wiring.repository(), wiring.caseload()
         calls: list[str] = []
         wiring.client("dynamodb").meta.events.register(
@@ -285,10 +318,16 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
         for size in sizes:
             begun = time.perf_counter()
             while written < size:
+                report = someone()
                 case = Case(new_reference(), start + dt.timedelta(minutes=written), report)
                 alert = Alert.for_new_case(case)
                 repository.open_case(
-                    case, alert, idempotency=None, idempotency_expires_at=0, rate=None
+                    case,
+                    alert,
+                    idempotency=None,
+                    idempotency_expires_at=0,
+                    rate=None,
+                    match_keys=blocking_keys(identity_of(report)),
                 )
                 # As the dispatcher does: the case enters the mandate of an agency.
                 delivery = Delivery(alert, "coord", "UA-NIB", "email", "c@example.org", "uk")
@@ -307,6 +346,18 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
                     f"     {label}: {len(page.cases)} cases, {page.items_read} items read, "
                     f"{len(calls)} calls ({kinds})"
                 )
+            # Matching a new report: the candidate lookup, not the pairs it then stores.
+            newcomer = someone()
+            calls.clear()
+            found = matching.find_matches(new_reference(), newcomer, matchbook=wiring.matchbook())
+            lookups = [c for c in calls if c.endswith(("Query", "BatchGetItem"))]
+            print(
+                f"     matching a new report: {len(lookups)} lookups "
+                f"({sum(c.endswith('.Query') for c in lookups)} queries for "
+                f"{found.queries} blocking keys, "
+                f"{sum(c.endswith('.BatchGetItem') for c in lookups)} batch reads), "
+                f"{found.candidates} candidates scored"
+            )
 
 
 BENCHES = {

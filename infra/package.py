@@ -115,6 +115,27 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
         ),
     ],
+    "FindMatchesRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement(
+            "Stream",
+            [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            [{"Fn::GetAtt": ["CasesTable", "StreamArn"]}],
+        ),
+        # Blocking-key lookups, candidate reports, and the pairs found.
+        _statement(
+            "Candidates", ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem"], [TABLE]
+        ),
+        _statement(
+            "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
+        ),
+    ],
     "SendDeliveriesRole": [
         LOGS,
         SIGNING_KEY,
@@ -157,9 +178,29 @@ ENVIRONMENT = {
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
 }
 
-ALERTS_ONLY = json.dumps(
-    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": ["alert"]}}}}
-)
+
+def _new(kind: str) -> str:
+    """An event filter: only new items of one kind wake the function."""
+    return json.dumps({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": [kind]}}}})
+
+
+def _stream_source(kind: str) -> dict[str, Any]:
+    return {
+        "Type": "DynamoDB",
+        "Properties": {
+            "Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "MaximumRetryAttempts": STREAM_RETRIES,
+            "BisectBatchOnFunctionError": True,
+            "DestinationConfig": {
+                "OnFailure": {
+                    "Type": "SQS",
+                    "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
+                }
+            },
+            "FilterCriteria": {"Filters": [{"Pattern": _new(kind)}]},
+        },
+    }
 
 
 def merge_template(stage: str) -> dict[str, Any]:
@@ -177,25 +218,20 @@ def merge_template(stage: str) -> dict[str, Any]:
                 ]
             }
         }
-    for function in ("APIHandler", "DispatchAlerts", "SendDeliveries", "RequeueStaleDeliveries"):
+    functions = (
+        "APIHandler",
+        "DispatchAlerts",
+        "FindMatches",
+        "SendDeliveries",
+        "RequeueStaleDeliveries",
+    )
+    for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
     resources["DispatchAlerts"]["Properties"]["Events"] = {
-        "DispatchAlertsDynamodbEventSource": {
-            "Type": "DynamoDB",
-            "Properties": {
-                "Stream": {"Fn::GetAtt": ["CasesTable", "StreamArn"]},
-                "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                "MaximumRetryAttempts": STREAM_RETRIES,
-                "BisectBatchOnFunctionError": True,
-                "DestinationConfig": {
-                    "OnFailure": {
-                        "Type": "SQS",
-                        "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
-                    }
-                },
-                "FilterCriteria": {"Filters": [{"Pattern": ALERTS_ONLY}]},
-            },
-        }
+        "DispatchAlertsDynamodbEventSource": _stream_source("alert")
+    }
+    resources["FindMatches"]["Properties"]["Events"] = {
+        "FindMatchesDynamodbEventSource": _stream_source("case")
     }
     # The staff routes' Cognito authorizer points at the template's user pool.
     resources["RestAPI"] = {

@@ -95,7 +95,7 @@ class Caseload:
 
     # -- audit --------------------------------------------------------------------
 
-    def _audit_put(self, entry: AuditEntry) -> dict[str, Any]:
+    def audit_put(self, entry: AuditEntry) -> dict[str, Any]:
         return {
             "Put": {
                 "TableName": self._audit,
@@ -123,9 +123,9 @@ class Caseload:
         for start in range(0, len(entries), 100):
             chunk = entries[start : start + 100]
             if len(chunk) == 1:
-                self._client.put_item(**self._audit_put(chunk[0])["Put"])
+                self._client.put_item(**self.audit_put(chunk[0])["Put"])
             else:
-                self._client.transact_write_items(TransactItems=[self._audit_put(e) for e in chunk])
+                self._client.transact_write_items(TransactItems=[self.audit_put(e) for e in chunk])
 
     def audit_trail(self, reference: str, limit: int = 500) -> list[dict[str, Any]]:
         response = self._client.query(
@@ -183,7 +183,8 @@ class Caseload:
             RequestItems={
                 self._table: {
                     "Keys": [_case_key(r) for r in references],
-                    "ProjectionExpression": "reference, agencies",
+                    "ProjectionExpression": "#reference, agencies",
+                    "ExpressionAttributeNames": {"#reference": "reference"},
                     "ConsistentRead": True,
                 }
             }
@@ -440,7 +441,7 @@ class Caseload:
                 update,
                 self._note(reference, entry.actor, f"{current} → {target}: {note}", now),
                 count_case(self._table, target, None, +1, was=current),
-                self._audit_put(entry),
+                self.audit_put(entry),
             ]
         )
 
@@ -454,7 +455,7 @@ class Caseload:
                     {":assignee": {"S": assignee}},
                     entry.at,
                 ),
-                self._audit_put(entry),
+                self.audit_put(entry),
             ]
         )
 
@@ -487,7 +488,7 @@ class Caseload:
                     }
                 },
                 self._note(reference, entry.actor, text, entry.at),
-                self._audit_put(entry),
+                self.audit_put(entry),
             ]
         )
 
@@ -521,7 +522,7 @@ class Caseload:
                         },
                     }
                 },
-                *[self._audit_put(e) for e in entries],
+                *[self.audit_put(e) for e in entries],
             ]
         )
 

@@ -167,6 +167,15 @@ def alert_from_item(values: dict[str, Any]) -> Alert:
     )
 
 
+def alert_item(alert: Alert) -> dict[str, Any]:
+    """The outbox item of an alert: the dispatcher picks it up from the table's stream."""
+    return {
+        "pk": {"S": f"CASE#{alert.reference}"},
+        "sk": {"S": f"ALERT#{alert.purpose}"},
+        **to_item({"kind": "alert", **_alert_values(alert)}),
+    }
+
+
 def _alert_values(alert: Alert) -> dict[str, Any]:
     return {
         "reference": alert.reference,
@@ -206,6 +215,7 @@ class Repository:
         idempotency_expires_at: int,
         rate: RateCharge | None,
         attachments: tuple[Attachment, ...] = (),
+        match_keys: list[str] = (),
     ) -> None:
         """Store a case and the alert it causes in one transaction, or nothing at all.
 
@@ -244,21 +254,14 @@ class Repository:
                     }
                 },
             ),
-            (
-                "alert",
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": {
-                            "pk": {"S": f"CASE#{case.reference}"},
-                            "sk": {"S": f"ALERT#{alert.purpose}"},
-                            **to_item({"kind": "alert", **_alert_values(alert)}),
-                        },
-                    }
-                },
-            ),
+            ("alert", {"Put": {"TableName": self._table, "Item": alert_item(alert)}}),
         ]
         items.append(("statistics", count_case(self._table, case.status, case, +1)))
+        # The blocking keys that let matching find this case later (adapters/matchbook.py).
+        from chalicelib.adapters.matchbook import key_items
+
+        rk = received_key(case.reference, case.received_at)
+        items += [("key", k) for k in key_items(self._table, case.reference, rk, list(match_keys))]
         if idempotency is not None:
             items.append(
                 (

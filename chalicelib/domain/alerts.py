@@ -9,7 +9,7 @@ contact over one channel; its state is kept so that nothing is sent twice or los
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from chalicelib.domain.case import Case
@@ -18,6 +18,7 @@ Channel = Literal["email", "sms"]
 DeliveryState = Literal["pending", "sending", "sent", "failed"]
 
 REPORT_RECEIVED = "report-received"
+MATCH_CONFIRMED = "match-confirmed-"
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,31 @@ class Alert:
     def alert_id(self) -> str:
         return f"{self.reference}/{self.purpose}"
 
+    @property
+    def kind(self) -> str:
+        """Which message it is: "report" (a new report) or "match" (a confirmed match)."""
+        return "match" if self.purpose.startswith(MATCH_CONFIRMED) else "report"
+
+    @property
+    def other_reference(self) -> str | None:
+        """For a confirmed match: the reference of the other case."""
+        return self.purpose.removeprefix(MATCH_CONFIRMED) if self.kind == "match" else None
+
     @classmethod
     def for_new_case(cls, case: Case) -> Alert:
+        return cls.about(case, REPORT_RECEIVED)
+
+    @classmethod
+    def match_confirmed(cls, case: Case, other: str, now: dt.datetime) -> Alert:
+        """Tells the people of `case` that it is about the same child as `other`."""
+        return replace(cls.about(case, f"{MATCH_CONFIRMED}{other}"), created_at=now)
+
+    @classmethod
+    def about(cls, case: Case, purpose: str) -> Alert:
         location = case.report.last_known_location
         return cls(
             reference=case.reference,
-            purpose=REPORT_RECEIVED,
+            purpose=purpose,
             category=case.category,
             oblast=case.oblast,
             urgent=case.urgent,

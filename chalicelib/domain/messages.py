@@ -58,10 +58,16 @@ def _environment() -> jinja2.Environment:
 def _context(alert: Alert, language: str) -> dict:
     return {
         "reference": alert.reference,
+        "other": alert.other_reference,
         "category": CATEGORY_LABELS[alert.category][language],
         "oblast": oblast_name(alert.oblast, language),
         "urgent": alert.urgent,
     }
+
+
+def _prefix(alert: Alert) -> str:
+    """A new report's templates are sms.txt, email.txt; a confirmed match's match_sms.txt..."""
+    return "" if alert.kind == "report" else f"{alert.kind}_"
 
 
 def _language(language: str) -> str:
@@ -70,7 +76,7 @@ def _language(language: str) -> str:
 
 def render_sms(alert: Alert, language: str) -> str:
     language = _language(language)
-    template = _environment().get_template(f"{language}/sms.txt")
+    template = _environment().get_template(f"{language}/{_prefix(alert)}sms.txt")
     return " ".join(template.render(_context(alert, language)).split())
 
 
@@ -81,6 +87,7 @@ def render_email(alert: Alert, case: Case, language: str) -> Email:
     context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
     context["share"] = case.report.consent.share_with_coalition
     context["report"] = case.report
-    subject = env.get_template(f"{language}/email_subject.txt").render(context)
-    text = env.get_template(f"{language}/email.txt").render(context)
+    prefix = _prefix(alert)
+    subject = env.get_template(f"{language}/{prefix}email_subject.txt").render(context)
+    text = env.get_template(f"{language}/{prefix}email.txt").render(context)
     return Email(subject=" ".join(subject.split()), text=text.strip() + "\n")

@@ -7,7 +7,7 @@ and the OpenAPI document is generated from them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,9 @@ from pydantic import (
 )
 
 from chalicelib.domain.places import COUNTRIES, OBLASTS
+
+if TYPE_CHECKING:
+    from chalicelib.domain.matching import ChildIdentity
 
 Sex = Literal["female", "male", "unknown"]
 Category = Literal[
@@ -196,3 +199,21 @@ class Receipt(ContractModel):
     reference: str = Field(examples=["HW-7K3M-Q9TX"])
     status_token: str
     received_at: str = Field(examples=["2026-11-28T09:15:02Z"])
+
+
+def identity_of(report: Report) -> ChildIdentity:
+    """What matching compares: the child's names, birth, sex and home, nothing else."""
+    from chalicelib.domain.matching import ChildIdentity
+
+    child = report.child
+    return ChildIdentity(
+        family_name=child.family_name,
+        given_name=child.given_name,
+        patronymic=child.patronymic,
+        other_names=tuple(child.other_names),
+        sex=child.sex,
+        date_of_birth=child.date_of_birth,
+        birth_year=child.birth_year,
+        oblast=report.residence.oblast,
+        settlement=report.residence.settlement,
+    )

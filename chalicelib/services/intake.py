@@ -12,7 +12,8 @@ from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso, new_reference, status_token
-from chalicelib.domain.report import Receipt, Report
+from chalicelib.domain.matching import blocking_keys
+from chalicelib.domain.report import Receipt, Report, identity_of
 
 
 class IdempotencyKeyReused(Exception):
@@ -68,6 +69,9 @@ def submit(
         limit=settings.rate_limit,
         expires_at=window + 2 * settings.rate_window_seconds,
     )
+    # Written with the case so that matching (off the request path) finds it in one
+    # indexed lookup per key.
+    match_keys = blocking_keys(identity_of(submission.report))
     # A reference collision (about one in 10^11 per report) or a transaction conflict is
     # simply tried again with a new reference.
     for _ in range(3):
@@ -91,9 +95,8 @@ def submit(
                 idempotency=record,
                 idempotency_expires_at=epoch + settings.idempotency_ttl_seconds,
                 rate=rate,
-                # Passed only when there are files, so repositories without attachment
-                # support (test fakes) keep working for the JSON API.
-                **({"attachments": submission.attachments} if submission.attachments else {}),
+                attachments=submission.attachments,
+                match_keys=match_keys,
             )
         except CaseConflict as conflict:
             if conflict.reason == "idempotency":

@@ -123,6 +123,9 @@ def document() -> dict[str, Any]:
             (schemas.NewLink, "validation"),
             (schemas.AuditTrail, "serialization"),
             (schemas.Statistics, "serialization"),
+            (schemas.Matches, "serialization"),
+            (schemas.Match, "serialization"),
+            (schemas.MatchDecision, "validation"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -358,6 +361,40 @@ def document() -> dict[str, Any]:
                     "auditTrail",
                     "AuditTrail",
                     parameters=[REFERENCE],
+                )
+            },
+            f"{case}/matches": {
+                "get": _staff(
+                    "Earlier reports that may be about the same child, for review",
+                    "listMatches",
+                    "Matches",
+                    parameters=[REFERENCE],
+                )
+            },
+            f"{case}/matches/{{other}}": {
+                "post": _staff(
+                    "Confirm (links both cases, alerts both sides) or reject a match",
+                    "reviewMatch",
+                    "Match",
+                    parameters=[
+                        REFERENCE,
+                        {
+                            "name": "other",
+                            "in": "path",
+                            "required": True,
+                            "description": "The other case of the pair",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    requestBody={
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("MatchDecision")}},
+                    },
+                    responses={
+                        "400": _problem("The body is not JSON"),
+                        "409": _problem("This match was already reviewed"),
+                        "422": _problem("The request has errors"),
+                    },
                 )
             },
             "/api/v1/staff/statistics": {

@@ -126,3 +126,25 @@ class Statistics(BaseModel):
     status: dict[str, int]
     oblast: dict[str, int]
     category: dict[str, int]
+
+
+class MatchDecision(Strict):
+    decision: Literal["confirmed", "rejected"]
+
+
+class Match(BaseModel):
+    reference: str = Field(description="The other case")
+    verdict: Literal["likely", "possible"]
+    score: float
+    explanation: dict[str, str] = Field(
+        description="Per field: match, close, mismatch, missing (dates also year_only, "
+        "day_month_swapped)"
+    )
+    review: Literal["potential", "confirmed", "rejected"]
+    found_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+
+
+class Matches(BaseModel):
+    matches: list[Match]

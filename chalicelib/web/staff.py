@@ -275,6 +275,54 @@ def audit(reference: str) -> Response:
     return _handle(work)
 
 
+@bp.route(f"{PREFIX}/cases/{{reference}}/matches", methods=["GET"], authorizer=AUTHORIZER)
+def matches(reference: str) -> Response:
+    def work(request, staff, request_id):
+        from chalicelib.services import matching
+        from chalicelib.web.schemas import Matches
+
+        found = matching.matches_of(
+            staff,
+            reference,
+            matchbook=wiring.matchbook(),
+            caseload=wiring.caseload(),
+            request_id=request_id,
+        )
+        return _json(200, Matches.model_validate({"matches": found}).model_dump(mode="json"))
+
+    return _handle(work)
+
+
+@bp.route(
+    f"{PREFIX}/cases/{{reference}}/matches/{{other}}",
+    methods=["POST"],
+    content_types=["*/*"],
+    authorizer=AUTHORIZER,
+)
+def review_match(reference: str, other: str) -> Response:
+    def work(request, staff, request_id):
+        from chalicelib.services import matching
+        from chalicelib.web.schemas import Match, MatchDecision
+
+        decision = _body(MatchDecision, request)
+        try:
+            pair = matching.review_match(
+                staff,
+                reference,
+                other,
+                decision=decision.decision,
+                repository=wiring.repository(),
+                matchbook=wiring.matchbook(),
+                caseload=wiring.caseload(),
+                request_id=request_id,
+            )
+        except matching.AlreadyDecided:
+            return problem(409, "already-decided", "This match was already reviewed")
+        return _json(200, Match.model_validate(pair).model_dump(mode="json"))
+
+    return _handle(work)
+
+
 @bp.route(f"{PREFIX}/statistics", methods=["GET"], authorizer=AUTHORIZER)
 def statistics() -> Response:
     def work(request, staff, request_id):

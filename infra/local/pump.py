@@ -33,6 +33,14 @@ class LambdaContext:
         return 60_000
 
 
+@dataclass
+class StreamConsumer:
+    handler: str
+    batch_size: int
+    backlog: list[dict] = field(default_factory=list)
+    attempts: int = 0
+
+
 class EventPump:
     def __init__(self, app_module: Any, outputs: dict[str, str], region: str) -> None:
         import boto3
@@ -44,8 +52,11 @@ class EventPump:
         self._sqs = boto3.client("sqs", region_name=region)
         self._stream_arn = outputs["TableStreamArn"]
         self._iterators: dict[str, str] = {}
-        self._retrying: list[dict] = []
-        self._attempts = 0
+        # app.py's stream handlers, with the batch sizes it declares.
+        self._consumers = [
+            StreamConsumer("dispatch_alerts", 25),
+            StreamConsumer("find_matches", 10),
+        ]
         self._lock = threading.Lock()
 
     # -- DynamoDB stream -> dispatcher -----------------------------------------------
@@ -81,37 +92,45 @@ class EventPump:
             "eventSourceARN": self._stream_arn,
         }
 
-    def pump_stream(self, batch_size: int = 25) -> int:
-        """Hand new stream records to the dispatcher; return how many were handled."""
+    def pump_stream(self) -> int:
+        """Hand new stream records to every stream handler; return how many were handled.
+
+        Each handler reads the stream on its own, as each Lambda's event source mapping
+        does: one that keeps failing holds back only itself.
+        """
         with self._lock:
-            pending = self._retrying or self._shard_records()
+            fresh = self._shard_records()
             handled = 0
-            while pending:
-                batch, rest = pending[:batch_size], pending[batch_size:]
-                response = self._app.dispatch_alerts(
-                    {"Records": batch}, LambdaContext("homeward-dispatch_alerts")
-                )
-                failures = (response or {}).get("batchItemFailures") or []
-                if not failures:
-                    handled += len(batch)
-                    pending = rest
-                    self._attempts = 0
-                    continue
-                first = failures[0]["itemIdentifier"]
-                index = next(
-                    i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] == first
-                )
-                handled += index
-                self._attempts += 1
-                if self._attempts > STREAM_RETRIES:
-                    self._send_to_failure_queue(batch[index:])
-                    pending, self._attempts = rest, 0
-                    continue
-                # Try again on the next pump, from the first failed record.
-                self._retrying = batch[index:] + rest
-                return handled
-            self._retrying = []
+            for consumer in self._consumers:
+                consumer.backlog += fresh
+                handled += self._feed(consumer)
             return handled
+
+    def _feed(self, consumer: StreamConsumer) -> int:
+        handled = 0
+        handler = getattr(self._app, consumer.handler)
+        while consumer.backlog:
+            batch = consumer.backlog[: consumer.batch_size]
+            response = handler({"Records": batch}, LambdaContext(f"homeward-{consumer.handler}"))
+            failures = (response or {}).get("batchItemFailures") or []
+            if not failures:
+                handled += len(batch)
+                consumer.backlog = consumer.backlog[len(batch) :]
+                consumer.attempts = 0
+                continue
+            first = failures[0]["itemIdentifier"]
+            index = next(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] == first)
+            handled += index
+            failed = batch[index:]
+            consumer.backlog = consumer.backlog[index:]
+            consumer.attempts += 1
+            if consumer.attempts > STREAM_RETRIES:
+                self._send_to_failure_queue(failed)
+                consumer.backlog = consumer.backlog[len(failed) :]
+                consumer.attempts = 0
+                continue
+            return handled  # the rest waits for the next pump, as Lambda's retry does
+        return handled
 
     def _send_to_failure_queue(self, records: list[dict]) -> None:
         # Like Lambda's on-failure destination: the location of the records, not their data.

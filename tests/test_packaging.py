@@ -1,0 +1,71 @@
+"""What ships: requirements.txt derived from pyproject.toml, and the merged CloudFormation."""
+
+import json
+
+from infra import package, requirements
+
+
+def test_requirements_txt_is_derived_from_pyproject():
+    assert (requirements.ROOT / "requirements.txt").read_text() == requirements.render()
+    assert "boto3" not in requirements.render()  # the Lambda runtime provides it
+
+
+def _chalice_names():
+    import app
+
+    names = {"APIHandler"}
+    for source in app.app.event_sources:
+        names.add("".join(part.capitalize() for part in source.name.split("_")))
+    return names
+
+
+def test_every_function_chalice_builds_gets_its_environment_policy_and_sources():
+    merged = package.merge_template("dev")["Resources"]
+    functions = _chalice_names()
+    assert functions == {
+        "APIHandler",
+        "DispatchAlerts",
+        "FindMatches",
+        "SendDeliveries",
+        "RequeueStaleDeliveries",
+    }
+    for function in functions:
+        assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
+        role = "ApiHandlerRole" if function == "APIHandler" else f"{function}Role"
+        assert merged[role]["Properties"]["Policies"]
+
+
+def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
+    merged = package.merge_template("dev")["Resources"]
+    for function, kind in (("DispatchAlerts", "alert"), ("FindMatches", "case")):
+        (source,) = merged[function]["Properties"]["Events"].values()
+        properties = source["Properties"]
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert properties["MaximumRetryAttempts"] == package.STREAM_RETRIES
+        assert properties["BisectBatchOnFunctionError"] is True
+        assert "OnFailure" in properties["DestinationConfig"]
+        pattern = json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])
+        assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == [kind]
+    (queue,) = merged["SendDeliveries"]["Properties"]["Events"].values()
+    assert queue["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_audit_table_can_only_be_appended_to_and_read():
+    merged = package.merge_template("dev")["Resources"]
+    audit = {"Fn::GetAtt": ["AuditTable", "Arn"]}
+    allowed = set()
+    for role, statements in package.POLICIES.items():
+        for statement in statements:
+            if audit in statement["Resource"]:
+                assert statement["Resource"] == [audit], role
+                allowed |= set(statement["Action"])
+    assert allowed == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert merged["AuditTable"]["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_delivery_attempts_match_the_queues_redrive_policy():
+    from chalicelib.services.delivery import MAX_ATTEMPTS
+
+    template = package.load_template()
+    redrive = template["Resources"]["DeliveryQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == MAX_ATTEMPTS
