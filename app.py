@@ -2,10 +2,10 @@
 
 import logging
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from chalicelib.web import dev, form, problems, public, staff
+from chalicelib.web import ack, dev, form, problems, public, staff
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
@@ -14,6 +14,7 @@ app.register_blueprint(public.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(form.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(ack.bp)
 
 # The stream and queue named here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation.
@@ -39,3 +40,13 @@ def send_deliveries(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def requeue_stale_deliveries(event):
     return handlers.requeue_stale_deliveries(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def escalate_unacknowledged(event):
+    return handlers.escalate_unacknowledged(event)
+
+
+@app.schedule(Cron(0, 6, "*", "*", "?", "*"))
+def send_daily_digest(event):
+    return handlers.send_daily_digest(event)

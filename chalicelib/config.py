@@ -34,6 +34,15 @@ class Settings:
     token_audience: str
     # Only ever set in local runs: deployed stages accept Cognito's keys alone.
     dev_key_file: Path | None
+    # Where people open links from alerts (acknowledgement); no trailing slash.
+    public_url: str
+    # How long an alert may stay unacknowledged before it goes one rung up.
+    escalate_urgent_after: int
+    escalate_normal_after: int
+    # Rungs above the first contacts; after the last one, the coordinators.
+    escalation_levels: int
+    # Seconds before a transiently failed delivery is tried again, doubled each attempt.
+    retry_base_seconds: int
 
     @property
     def is_local(self) -> bool:
@@ -77,6 +86,11 @@ def settings() -> Settings:
         token_issuer=env.get("HOMEWARD_TOKEN_ISSUER", "homeward-local" if local else ""),
         token_audience=env.get("HOMEWARD_TOKEN_AUDIENCE", "homeward-local" if local else ""),
         dev_key_file=Path(env.get("HOMEWARD_DEV_KEY_FILE", DEV_KEY_FILE)) if local else None,
+        public_url=env.get("HOMEWARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        escalate_urgent_after=_int("HOMEWARD_ESCALATE_URGENT_SECONDS", 15 * 60),
+        escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
+        escalation_levels=_int("HOMEWARD_ESCALATION_LEVELS", 2),
+        retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
     )
 
 

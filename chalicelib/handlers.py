@@ -68,7 +68,7 @@ def find_matches(event: Any) -> dict[str, list]:
         try:
             matching.find_matches(
                 image["reference"],
-                Report.model_validate(image["report"]),
+                Report.model_validate_json(image["report"]),
                 matchbook=wiring.matchbook(),
             )
         except Exception as exc:
@@ -82,7 +82,9 @@ def send_deliveries(event: Any) -> dict[str, list]:
     from chalicelib.adapters.queue import parse_message
     from chalicelib.services import delivery
 
-    channels = delivery.Channels(email=wiring.email_channel(), sms=wiring.sms_channel())
+    channels = delivery.Channels(
+        email=wiring.email_channel(), sms=wiring.sms_channel(), ack_link=wiring.ack_link
+    )
     failures = []
     for record in event:
         raw = record.to_dict()
@@ -97,10 +99,27 @@ def send_deliveries(event: Any) -> dict[str, list]:
             )
         except delivery.RetryLater:
             failures.append({"itemIdentifier": raw["messageId"]})
+            _back_off(raw)
         except Exception as exc:
             log.error("delivery message %s failed: %s", raw.get("messageId"), describe(exc))
             failures.append({"itemIdentifier": raw["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _back_off(raw: dict) -> None:
+    """Exponential backoff with jitter: 1, 2, 4... times the base, at most 15 minutes."""
+    import random
+
+    from chalicelib import config
+
+    attempt = int(raw.get("attributes", {}).get("ApproximateReceiveCount", 1))
+    base = config.settings().retry_base_seconds
+    seconds = min(900, base * 2 ** (attempt - 1))
+    seconds = int(seconds * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
+    try:
+        wiring.delivery_queue().retry_later(raw["receiptHandle"], seconds)
+    except Exception as exc:  # the queue's own visibility timeout still brings it back
+        log.warning("could not delay a retry: %s", describe(exc))
 
 
 def requeue_stale_deliveries(event: Any) -> int:
@@ -108,3 +127,24 @@ def requeue_stale_deliveries(event: Any) -> int:
     from chalicelib.services import delivery
 
     return delivery.requeue_stale(repository=wiring.repository(), queue=wiring.delivery_queue())
+
+
+def escalate_unacknowledged(event: Any) -> int:
+    """Every minute: alerts nobody acknowledged in time go one rung up the ladder."""
+    from chalicelib import config
+    from chalicelib.services import escalation
+
+    return escalation.escalate_unacknowledged(
+        repository=wiring.repository(), settings=config.settings()
+    )
+
+
+def send_daily_digest(event: Any) -> int:
+    """Every morning: the coordinators' digest of new reports and unacknowledged alerts."""
+    from chalicelib.services import escalation
+
+    return escalation.daily_digest(
+        repository=wiring.repository(),
+        contacts=wiring.directory().contacts(),
+        email=wiring.email_channel(),
+    )

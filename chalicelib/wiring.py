@@ -91,6 +91,15 @@ def token_verifier():
     )
 
 
+def ack_link(reference: str, delivery_id: str, now) -> str:
+    """The acknowledgement link a delivery carries (chalicelib/domain/acknowledgement.py)."""
+    from chalicelib.domain.acknowledgement import ack_token
+
+    settings = config.settings()
+    token = ack_token(settings.signing_key, reference, delivery_id, now)
+    return f"{settings.public_url}/ack/{token}"
+
+
 def reset() -> None:
     """Forget every client and adapter (after the environment or the emulator changed)."""
     config.reset()

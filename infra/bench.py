@@ -102,7 +102,7 @@ def bench_calls() -> None:
         headers = {"Content-Type": "application/json"}
         for service in ("dynamodb", "sqs", "ses", "sns", "secretsmanager"):
             wiring.client(service).meta.events.register("before-call", count)
-        with Client(app.app) as client:
+        with Client(app.app, stage_name="local") as client:
             for label in ("first report (cold)", "second report (warm)"):
                 calls.clear()
                 response = client.http.post("/api/v1/reports", headers=headers, body=body)
@@ -360,12 +360,89 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
             )
 
 
+def bench_sender(reports: int = 200) -> None:
+    heading(
+        "deliveries per second through the sender against moto, and AWS calls per delivery",
+        f"{PY} -m infra.bench sender",
+    )
+    import collections
+
+    from moto import mock_aws
+
+    from infra.local import emulator
+
+    emulator.set_aws_environment()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
+    os.environ["HOMEWARD_RATE_LIMIT"] = str(10 * reports)
+    emulator.make_transactions_atomic()
+    with mock_aws():
+        outputs = emulator.deploy("bench")
+        emulator.configure_app(outputs, "local")
+        emulator.seed()
+        from chalice.test import Client
+
+        import app
+        from chalicelib import wiring
+        from infra.local.pump import EventPump
+
+        pump = EventPump(app, outputs, emulator.REGION)
+        body = (ROOT / "tests" / "data" / "contract_report.json").read_text()
+        with Client(app.app, stage_name="local") as client:
+            for i in range(reports):
+                client.http.post(
+                    "/api/v1/reports",
+                    headers={"Content-Type": "application/json"},
+                    body=body.replace("Олександр", f"Олександр {i}"),
+                )
+        while pump.pump_stream():
+            pass
+        calls: collections.Counter[str] = collections.Counter()
+
+        def count(event_name: str, **_: object) -> None:
+            calls[event_name.split(".", 1)[1]] += 1
+
+        for service in ("dynamodb", "sqs", "ses", "sns"):
+            wiring.client(service).meta.events.register("before-call", count)
+        pump_client = pump._sqs
+        pump_client.meta.events.register("before-call", count)
+        start = time.perf_counter()
+        delivered = 0
+        while moved := pump.pump_queue():
+            delivered += moved
+        seconds = time.perf_counter() - start
+        sender_calls = dict(calls)
+
+        # Baseline: the emulated SES alone, in the same process, one e-mail at a time.
+        ses = wiring.client("ses")
+        begun = time.perf_counter()
+        for _ in range(200):
+            ses.send_email(
+                Source=emulator.ALERT_SENDER,
+                Destination={"ToAddresses": ["bench@example.org"]},
+                Message={"Subject": {"Data": "b"}, "Body": {"Text": {"Data": "b"}}},
+            )
+        baseline = 200 / (time.perf_counter() - begun)
+        rate = delivered / seconds
+        print(
+            f"   {delivered} deliveries in {seconds:.1f} s: {rate:.0f}/s; bare SES sends in the "
+            f"same process {baseline:.0f}/s -> sender at {rate / baseline:.2f} of it"
+        )
+        per = {op: n / delivered for op, n in sorted(sender_calls.items())}
+        dynamo = sum(v for k, v in per.items() if k.startswith("dynamodb."))
+        sqs = sum(v for k, v in per.items() if k.startswith("sqs."))
+        print(f"   per delivery: {dynamo:.2f} DynamoDB calls, {sqs:.2f} SQS calls")
+        for op, value in per.items():
+            print(f"     {op}: {value:.2f}")
+
+
 BENCHES = {
     "import": bench_import,
     "package": bench_package,
     "calls": bench_calls,
     "throughput": bench_throughput,
     "paging": bench_paging,
+    "sender": bench_sender,
 }
 
 

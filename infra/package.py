@@ -65,6 +65,20 @@ LOGS = _statement(
     ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
     [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"}],
 )
+# What every stream reader needs: its records, and somewhere to park what keeps failing.
+READ_STREAM = _statement(
+    "Stream",
+    [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    ],
+    [{"Fn::GetAtt": ["CasesTable", "StreamArn"]}],
+)
+STREAM_ON_FAILURE = _statement(
+    "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
+)
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
 
 # What each function may do, and nothing more.
@@ -88,6 +102,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         ),
         # The audit trail is append-only: put and query, never update or delete.
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
+        # A coordinator's retry of an undelivered alert.
+        _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         # The report form's files: presigned POSTs are signed with PutObject; submit reads
         # each file back (HeadObject needs GetObject) and deletes one that is refused.
         _statement(
@@ -99,42 +115,20 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "DispatchAlertsRole": [
         LOGS,
         SIGNING_KEY,
-        _statement(
-            "Stream",
-            [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            [{"Fn::GetAtt": ["CasesTable", "StreamArn"]}],
-        ),
+        READ_STREAM,
         _statement("Directory", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
-        _statement(
-            "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
-        ),
+        STREAM_ON_FAILURE,
     ],
     "FindMatchesRole": [
         LOGS,
         SIGNING_KEY,
-        _statement(
-            "Stream",
-            [
-                "dynamodb:DescribeStream",
-                "dynamodb:GetRecords",
-                "dynamodb:GetShardIterator",
-                "dynamodb:ListStreams",
-            ],
-            [{"Fn::GetAtt": ["CasesTable", "StreamArn"]}],
-        ),
+        READ_STREAM,
         # Blocking-key lookups, candidate reports, and the pairs found.
         _statement(
             "Candidates", ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem"], [TABLE]
         ),
-        _statement(
-            "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
-        ),
+        STREAM_ON_FAILURE,
     ],
     "SendDeliveriesRole": [
         LOGS,
@@ -157,6 +151,24 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         ),
         # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped further.
         _statement("Sms", ["sns:Publish"], ["*"]),
+    ],
+    "EscalateUnacknowledgedRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement("Waiting", ["dynamodb:Query"], [STATE_INDEX]),
+        # The escalation's outbox item and the waiting alert, in one transaction.
+        _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+    ],
+    "SendDailyDigestRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement("Read", ["dynamodb:Query"], [TABLE, TABLE_INDEXES]),
+        _statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]),
+        _statement(
+            "Email",
+            ["ses:SendEmail"],
+            [{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
+        ),
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
@@ -224,6 +236,8 @@ def merge_template(stage: str) -> dict[str, Any]:
         "FindMatches",
         "SendDeliveries",
         "RequeueStaleDeliveries",
+        "EscalateUnacknowledged",
+        "SendDailyDigest",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}

@@ -7,6 +7,7 @@ other's cases or messages.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 from helpers import EXAMPLE_REPORT
@@ -72,7 +73,7 @@ def app_module(aws):
 def client(app_module):
     from chalice.test import Client
 
-    with Client(app_module.app) as test_client:
+    with Client(app_module.app, stage_name="local") as test_client:
         yield test_client
 
 
@@ -81,3 +82,24 @@ def pump(app_module, aws):
     from infra.local.pump import EventPump
 
     return EventPump(app_module, aws, emulator.REGION)
+
+
+@pytest.fixture
+def staff(client, token):
+    """staff("caseworker", "UA-OMBUDSMAN").get(path) -> response, as that staff member."""
+
+    class As:
+        def __init__(self, role, agency="UA-NIB"):
+            self.headers = {"Authorization": f"Bearer {token(role, agency)}"}
+
+        def get(self, path):
+            return client.http.get(f"/api/v1/staff{path}", headers=self.headers)
+
+        def post(self, path, body):
+            return client.http.post(
+                f"/api/v1/staff{path}",
+                headers={**self.headers, "Content-Type": "application/json"},
+                body=json.dumps(body),
+            )
+
+    return As

@@ -47,8 +47,14 @@ def local_runner(log_path: Path, **env: str):
 
     port = free_port()
     environment = {**os.environ, "PORT": str(port), **env}
-    for leaked in ("HOMEWARD_STAGE", "HOMEWARD_TABLE", "AWS_ENDPOINT_URL"):
+    for leaked in (
+        "HOMEWARD_STAGE",
+        "HOMEWARD_TABLE",
+        "HOMEWARD_UPLOADS_BUCKET",
+        "AWS_ENDPOINT_URL",
+    ):
         environment.pop(leaked, None)
+    environment.pop("AWS_ENDPOINT_URL", None)
     with log_path.open("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.local"], cwd=ROOT, env=environment, stdout=log, stderr=log
@@ -71,3 +77,23 @@ def local_runner(log_path: Path, **env: str):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def fail_sends(service: str, operation: str, code: str, times: int = 10**6):
+    """Make the app's own client for `service` fail `times` calls of `operation`."""
+    calls = {"n": 0}
+
+    def refuse(**kwargs):
+        if calls["n"] < times:
+            calls["n"] += 1
+            raise ClientError(
+                {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {}},
+                operation,
+            )
+
+    from botocore.exceptions import ClientError
+
+    from chalicelib import wiring
+
+    wiring.client(service).meta.events.register(f"before-call.{service}.{operation}", refuse)
+    return calls

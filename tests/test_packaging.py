@@ -28,6 +28,8 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "FindMatches",
         "SendDeliveries",
         "RequeueStaleDeliveries",
+        "EscalateUnacknowledged",
+        "SendDailyDigest",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]

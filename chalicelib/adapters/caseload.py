@@ -171,6 +171,7 @@ class Caseload:
         ]
         fields = [*SUMMARY, "report", "agencies", "links", "updated_at"]
         summary = _plain({k: case.get(k) for k in fields})
+        summary["report"] = json.loads(summary["report"])
         summary["agencies"] = summary.get("agencies") or []
         summary["links"] = summary.get("links") or []
         return {**summary, "notes": notes, "deliveries": deliveries}

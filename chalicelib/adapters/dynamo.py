@@ -18,13 +18,14 @@ and the local outbox find them without a scan.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.alerts import Alert, Delivery
+from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.contacts import Contact
@@ -167,12 +168,28 @@ def alert_from_item(values: dict[str, Any]) -> Alert:
     )
 
 
-def alert_item(alert: Alert) -> dict[str, Any]:
-    """The outbox item of an alert: the dispatcher picks it up from the table's stream."""
+UNACKNOWLEDGED = "ALERTS#unacknowledged"
+
+
+def alert_item(alert: Alert, acknowledge_by: dt.datetime | None = None) -> dict[str, Any]:
+    """The outbox item of an alert: the dispatcher picks it up from the table's stream.
+
+    With `acknowledge_by`, the alert waits in the `by_state` index until someone
+    acknowledges it; the escalation schedule finds it there once that time has passed.
+    """
+    waiting = (
+        {
+            "state_key": UNACKNOWLEDGED,
+            "state_at": f"{iso(acknowledge_by)}#{alert.reference}#{alert.purpose}",
+            "escalation_level": 0,
+        }
+        if acknowledge_by
+        else {}
+    )
     return {
         "pk": {"S": f"CASE#{alert.reference}"},
         "sk": {"S": f"ALERT#{alert.purpose}"},
-        **to_item({"kind": "alert", **_alert_values(alert)}),
+        **to_item({"kind": "alert", **_alert_values(alert), **waiting}),
     }
 
 
@@ -216,6 +233,7 @@ class Repository:
         rate: RateCharge | None,
         attachments: tuple[Attachment, ...] = (),
         match_keys: list[str] = (),
+        acknowledge_by: dt.datetime | None = None,
     ) -> None:
         """Store a case and the alert it causes in one transaction, or nothing at all.
 
@@ -242,7 +260,9 @@ class Repository:
                                     "oblast": case.oblast,
                                     "category": case.category,
                                     "urgent": case.urgent,
-                                    "report": report,
+                                    # One JSON document: never queried inside, and
+                                    # much cheaper to move through streams than a map.
+                                    "report": json.dumps(report, ensure_ascii=False),
                                     **index_attributes(case),
                                     # Beside the report, not in it: the report is the
                                     # JSON contract; the form's verified files are not.
@@ -254,7 +274,15 @@ class Repository:
                     }
                 },
             ),
-            ("alert", {"Put": {"TableName": self._table, "Item": alert_item(alert)}}),
+            (
+                "alert",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": alert_item(alert, acknowledge_by),
+                    }
+                },
+            ),
         ]
         items.append(("statistics", count_case(self._table, case.status, case, +1)))
         # The blocking keys that let matching find this case later (adapters/matchbook.py).
@@ -349,7 +377,7 @@ class Repository:
         return Case(
             reference=values["reference"],
             received_at=_time(values["received_at"]),
-            report=Report.model_validate(values["report"]),
+            report=Report.model_validate_json(values["report"]),
             status=values["status"],
             version=int(values["version"]),
         )
@@ -399,7 +427,7 @@ class Repository:
         when = iso(now)
         agencies = sorted({d.agency for d in deliveries})
         mandate: list[dict[str, Any]] = []
-        if agencies and deliveries[0].alert.purpose == "report-received":
+        if agencies and deliveries[0].alert.root == REPORT_RECEIVED:
             alert = deliveries[0].alert
             key = received_key(alert.reference, alert.created_at)
             mandate = [
@@ -558,6 +586,31 @@ class Repository:
     ) -> bool:
         return self._settle(reference, delivery_id, "pending", now, {"last_error": error})
 
+    def retry_failed(self, reference: str, delivery_id: str, now: dt.datetime) -> bool:
+        """A failed (parked) delivery back to pending, for a coordinator's retry."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_delivery_key(reference, delivery_id),
+                UpdateExpression="SET #state = :pending, state_key = :key, state_at = :at, "
+                "updated_at = :now, attempts = :zero",
+                ConditionExpression="#state = :failed",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":pending": {"S": "pending"},
+                    ":failed": {"S": "failed"},
+                    ":key": {"S": "DELIVERIES#pending"},
+                    ":at": {"S": f"{iso(now)}#{reference}#{delivery_id}"},
+                    ":now": {"S": iso(now)},
+                    ":zero": {"N": "0"},
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def mark_failed(self, reference: str, delivery_id: str, error: str, now: dt.datetime) -> bool:
         return self._settle(reference, delivery_id, "failed", now, {"last_error": error})
 
@@ -587,3 +640,178 @@ class Repository:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
             kwargs["Limit"] = limit - len(found)
         return found[:limit]
+
+    # -- acknowledgement and escalation ---------------------------------------------
+
+    def acknowledge(
+        self, reference: str, hashed_delivery: str, now: dt.datetime
+    ) -> dict[str, Any] | None:
+        """Record that the contact of a sent delivery acknowledged it; None if refused.
+
+        Refused when no delivery of the case has that hash, or it was not sent, or it was
+        acknowledged already: a link works once. The alert it belongs to (the first of
+        its escalation ladder) stops waiting, whoever acknowledged.
+        """
+        from chalicelib.domain.acknowledgement import delivery_hash
+
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"CASE#{reference}"},
+                ":d": {"S": "DELIVERY#"},
+            },
+            ConsistentRead=True,
+        )
+        deliveries = [from_item(i) for i in response.get("Items", [])]
+        found = next(
+            (d for d in deliveries if delivery_hash(d["delivery_id"]) == hashed_delivery), None
+        )
+        if found is None:
+            return None
+        root = alert_from_item(found).root
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _delivery_key(reference, found["delivery_id"]),
+                            "UpdateExpression": "SET #state = :ack, acknowledged_at = :now, "
+                            "state_key = :key, state_at = :at",
+                            "ConditionExpression": "#state = :sent",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {
+                                ":ack": {"S": "acknowledged"},
+                                ":sent": {"S": "sent"},
+                                ":now": {"S": iso(now)},
+                                ":key": {"S": "DELIVERIES#acknowledged"},
+                                ":at": {"S": f"{iso(now)}#{reference}#{found['delivery_id']}"},
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {
+                                "pk": {"S": f"CASE#{reference}"},
+                                "sk": {"S": f"ALERT#{root}"},
+                            },
+                            "UpdateExpression": "SET acknowledged_at = if_not_exists("
+                            "acknowledged_at, :now), acknowledged_by = if_not_exists("
+                            "acknowledged_by, :contact) REMOVE state_key, state_at",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": {
+                                ":now": {"S": iso(now)},
+                                ":contact": {"S": found["contact_id"]},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return None
+        return {"reference": reference, "contact_id": found["contact_id"], "at": iso(now)}
+
+    def alerts_waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[dict]:
+        """Unacknowledged alerts whose time to be acknowledged ran out, oldest first."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=STATE_INDEX,
+            KeyConditionExpression="state_key = :key AND state_at < :before",
+            ExpressionAttributeValues={
+                ":key": {"S": UNACKNOWLEDGED},
+                ":before": {"S": iso(due_before)},
+            },
+            Limit=limit,
+        )
+        return [from_item(i) for i in response.get("Items", [])]
+
+    def escalate(
+        self,
+        waiting: dict[str, Any],
+        escalation: Alert | None,
+        next_due: dt.datetime | None,
+    ) -> bool:
+        """Put the escalation in the outbox and move the waiting alert one rung up.
+
+        Guarded by the rung it was on, so two schedules running at once escalate once.
+        Without `next_due` the alert stops waiting: the ladder has ended.
+        """
+        level = int(waiting.get("escalation_level", 0))
+        key = {
+            "pk": {"S": f"CASE#{waiting['reference']}"},
+            "sk": {"S": f"ALERT#{waiting['purpose']}"},
+        }
+        if next_due is None:
+            update = "SET escalation_level = :next REMOVE state_key, state_at"
+            values: dict[str, Any] = {}
+        else:
+            update = "SET escalation_level = :next, state_at = :at"
+            values = {":at": {"S": f"{iso(next_due)}#{waiting['reference']}#{waiting['purpose']}"}}
+        transact: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": key,
+                    "UpdateExpression": update,
+                    "ConditionExpression": "escalation_level = :level AND state_key = :key",
+                    "ExpressionAttributeValues": {
+                        ":level": {"N": str(level)},
+                        ":next": {"N": str(level + 1)},
+                        ":key": {"S": UNACKNOWLEDGED},
+                        **values,
+                    },
+                }
+            }
+        ]
+        if escalation is not None:
+            transact.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": alert_item(escalation),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=transact)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            return False
+        return True
+
+    def mark_digest(self, day: str) -> bool:
+        """True the first time for a day: the daily digest goes out once."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": "DIGEST", "sk": day, "kind": "digest"}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def count_received_since(self, since: dt.datetime) -> int:
+        """Cases received since a moment (the digest), read from the newest-first index."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "by_received",
+            "KeyConditionExpression": "list_pk = :all AND received_key >= :since",
+            "ExpressionAttributeValues": {":all": {"S": "CASES"}, ":since": {"S": iso(since)}},
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self._client.query(**kwargs)
+            total += page.get("Count", 0)
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -12,6 +12,7 @@ one batch read, whatever the size of the table.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +89,7 @@ class Matchbook:
             response = self._client.batch_get_item(RequestItems=request)
             for item in response["Responses"].get(self._table, []):
                 values = from_item(item)
-                found[values["reference"]] = values["report"]
+                found[values["reference"]] = json.loads(values["report"])
             request = response.get("UnprocessedKeys") or {}
         return found
 

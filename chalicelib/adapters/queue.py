@@ -33,6 +33,12 @@ class DeliveryQueue:
                 codes = sorted({f.get("Code", "?") for f in response["Failed"]})
                 raise DeliveryQueueError(f"{len(response['Failed'])} not queued: {codes}")
 
+    def retry_later(self, receipt_handle: str, seconds: int) -> None:
+        """Bring a message back after `seconds` rather than the queue's visibility timeout."""
+        self._client.change_message_visibility(
+            QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
 
 def parse_message(body: str) -> tuple[str, str]:
     message = json.loads(body)

@@ -19,6 +19,7 @@ DeliveryState = Literal["pending", "sending", "sent", "failed"]
 
 REPORT_RECEIVED = "report-received"
 MATCH_CONFIRMED = "match-confirmed-"
+ESCALATION = "~"
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,33 @@ class Alert:
         return f"{self.reference}/{self.purpose}"
 
     @property
+    def root(self) -> str:
+        """The purpose of the first alert of an escalation ladder (this one, if level 0)."""
+        return self.purpose.split(ESCALATION, 1)[0]
+
+    @property
+    def level(self) -> int:
+        """0 for the first alert; n for its n-th escalation."""
+        _, _, level = self.purpose.partition(ESCALATION)
+        return int(level or 0)
+
+    @property
     def kind(self) -> str:
         """Which message it is: "report" (a new report) or "match" (a confirmed match)."""
-        return "match" if self.purpose.startswith(MATCH_CONFIRMED) else "report"
+        return "match" if self.root.startswith(MATCH_CONFIRMED) else "report"
 
     @property
     def other_reference(self) -> str | None:
         """For a confirmed match: the reference of the other case."""
-        return self.purpose.removeprefix(MATCH_CONFIRMED) if self.kind == "match" else None
+        return self.root.removeprefix(MATCH_CONFIRMED) if self.kind == "match" else None
+
+    def acknowledge_by(self, urgent_after: int, normal_after: int) -> dt.datetime:
+        """When an unacknowledged alert goes one rung up: sooner for an urgent report."""
+        return self.created_at + dt.timedelta(seconds=urgent_after if self.urgent else normal_after)
+
+    def escalated(self, level: int, now: dt.datetime) -> Alert:
+        """The same alert, one rung up the escalation ladder."""
+        return replace(self, purpose=f"{self.root}{ESCALATION}{level}", created_at=now)
 
     @classmethod
     def for_new_case(cls, case: Case) -> Alert:

@@ -30,6 +30,8 @@ class Contact(ContractModel):
     oblasts: list[Annotated[str, AfterValidator(_oblast_or_all)]] = Field(default_factory=list)
     # Coordinators receive every report whatever the routing, so nothing goes unseen.
     coordinator: bool = False
+    # 0: alerted first. n: alerted when an alert is still unacknowledged after n delays.
+    escalation_level: int = Field(default=0, ge=0, le=5)
     active: bool = True
 
     def address(self, channel: str) -> str | None:

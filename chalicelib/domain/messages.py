@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.places import oblast_name
+from chalicelib.domain.sms import segments
 
 if TYPE_CHECKING:
     import jinja2
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alerts"
 LANGUAGES = ("uk", "en")
+MAX_SMS_SEGMENTS = 2
 
 CATEGORY_LABELS = {
     "deported": {"uk": "депортація", "en": "deported"},
@@ -55,13 +57,16 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _context(alert: Alert, language: str) -> dict:
+def _context(alert: Alert, language: str, ack: str) -> dict:
     return {
         "reference": alert.reference,
         "other": alert.other_reference,
         "category": CATEGORY_LABELS[alert.category][language],
         "oblast": oblast_name(alert.oblast, language),
+        "oblast_code": alert.oblast,
         "urgent": alert.urgent,
+        "level": alert.level,
+        "ack": ack,
     }
 
 
@@ -74,16 +79,22 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def render_sms(alert: Alert, language: str) -> str:
+def render_sms(alert: Alert, language: str, ack: str) -> str:
+    """The SMS, in at most two parts: less detail rather than a third part."""
     language = _language(language)
     template = _environment().get_template(f"{language}/{_prefix(alert)}sms.txt")
-    return " ".join(template.render(_context(alert, language)).split())
+    context = _context(alert, language, ack)
+    for detail in ("full", "short", "minimal"):
+        text = " ".join(template.render(context, detail=detail).split())
+        if segments(text) <= MAX_SMS_SEGMENTS:
+            break
+    return text
 
 
-def render_email(alert: Alert, case: Case, language: str) -> Email:
+def render_email(alert: Alert, case: Case, language: str, ack: str) -> Email:
     language = _language(language)
     env = _environment()
-    context = _context(alert, language)
+    context = _context(alert, language, ack)
     context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
     context["share"] = case.report.consent.share_with_coalition
     context["report"] = case.report

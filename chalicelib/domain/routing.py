@@ -9,18 +9,25 @@ from chalicelib.domain.contacts import ALL_OBLASTS, Contact
 
 
 def route(alert: Alert, contacts: Iterable[Contact]) -> list[Delivery]:
-    """One delivery per contact and channel: the oblast's contacts, plus the coordinators.
+    """One delivery per contact and channel.
 
-    Coordinators are the catch-all: every alert reaches them, so a report from an oblast
-    with no contact of its own is never left unseen.
+    A first alert reaches the oblast's first-line contacts and the coordinators, the
+    catch-all: a report from an oblast with no contact of its own is never left unseen.
+    The n-th escalation reaches the oblast's contacts of level n; past the last level
+    that has any, it goes to the coordinators again, as an escalation.
     """
+    active = sorted((c for c in contacts if c.active), key=lambda c: c.contact_id)
+
+    def covers(contact: Contact) -> bool:
+        return alert.oblast in contact.oblasts or ALL_OBLASTS in contact.oblasts
+
+    if alert.level == 0:
+        chosen = [c for c in active if (covers(c) and c.escalation_level == 0) or c.coordinator]
+    else:
+        chosen = [c for c in active if covers(c) and c.escalation_level == alert.level]
+        chosen = chosen or [c for c in active if c.coordinator]
     deliveries: list[Delivery] = []
-    for contact in sorted(contacts, key=lambda c: c.contact_id):
-        if not contact.active:
-            continue
-        covers = alert.oblast in contact.oblasts or ALL_OBLASTS in contact.oblasts
-        if not (covers or contact.coordinator):
-            continue
+    for contact in chosen:
         for channel in dict.fromkeys(contact.channels):
             address = contact.address(channel)
             if address:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +46,8 @@ class RetryLater(Exception):
 class Channels:
     email: EmailSender
     sms: SmsSender
+    # The acknowledgement link of one delivery: (reference, delivery id, now) -> URL.
+    ack_link: Callable[[str, str, dt.datetime], str]
 
 
 def deliver(
@@ -69,16 +72,17 @@ def deliver(
 
     delivery = claim.delivery or {}
     alert = alert_from_item(delivery)
+    ack = channels.ack_link(reference, delivery_id, now)
     try:
         if delivery["channel"] == "sms":
             message_id = channels.sms.send(
-                delivery["address"], render_sms(alert, delivery["language"])
+                delivery["address"], render_sms(alert, delivery["language"], ack)
             )
         else:
             case = repository.get_case(reference)
             if case is None:
                 raise PermanentSendError("case not found")
-            email = render_email(alert, case, delivery["language"])
+            email = render_email(alert, case, delivery["language"], ack)
             message_id = channels.email.send(delivery["address"], email.subject, email.text)
     except TransientSendError as exc:
         if attempt >= MAX_ATTEMPTS:
@@ -112,3 +116,35 @@ def requeue_stale(
         queue.enqueue(pairs)
         log.warning("queued %d stale deliveries again", len(pairs))
     return len(pairs)
+
+
+def undelivered(*, repository: Repository, limit: int = 200) -> list[dict]:
+    """Deliveries that failed for good or were parked after their last attempt."""
+    return [
+        {
+            "reference": d["reference"],
+            "delivery_id": d["delivery_id"],
+            "contact_id": d["contact_id"],
+            "channel": d["channel"],
+            "attempts": int(d.get("attempts", 0)),
+            "last_error": d.get("last_error"),
+            "failed_at": d.get("updated_at"),
+        }
+        for d in repository.deliveries_in_state("failed", limit=limit)
+    ]
+
+
+def retry(
+    reference: str,
+    delivery_id: str,
+    *,
+    repository: Repository,
+    queue: DeliveryQueue,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Send a failed delivery again (a coordinator's decision); False if it was not failed."""
+    now = now or dt.datetime.now(dt.UTC)
+    if not repository.retry_failed(reference, delivery_id, now):
+        return False
+    queue.enqueue([(reference, delivery_id)])
+    return True

@@ -88,15 +88,19 @@ def submit(
             if key
             else None
         )
+        alert = Alert.for_new_case(case)
         try:
             repository.open_case(
                 case,
-                Alert.for_new_case(case),
+                alert,
                 idempotency=record,
                 idempotency_expires_at=epoch + settings.idempotency_ttl_seconds,
                 rate=rate,
                 attachments=submission.attachments,
                 match_keys=match_keys,
+                acknowledge_by=alert.acknowledge_by(
+                    settings.escalate_urgent_after, settings.escalate_normal_after
+                ),
             )
         except CaseConflict as conflict:
             if conflict.reason == "idempotency":

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib import config
 from chalicelib.adapters.caseload import Caseload
 from chalicelib.adapters.dynamo import Repository, alert_item
 from chalicelib.adapters.matchbook import AlreadyDecided, Matchbook
@@ -129,9 +130,18 @@ def review_match(
     if decision == "confirmed":
         mine, theirs = repository.get_case(reference), repository.get_case(other)
         assert mine is not None and theirs is not None
+        settings = config.settings()
         alerts = [
-            alert_item(Alert.match_confirmed(mine, other, now)),
-            alert_item(Alert.match_confirmed(theirs, reference, now)),
+            alert_item(
+                alert,
+                alert.acknowledge_by(
+                    settings.escalate_urgent_after, settings.escalate_normal_after
+                ),
+            )
+            for alert in (
+                Alert.match_confirmed(mine, other, now),
+                Alert.match_confirmed(theirs, reference, now),
+            )
         ]
         extra += matchbook.link_and_alert(reference, other, alerts, now)
     matchbook.decide(

@@ -63,6 +63,14 @@ LANGUAGE = {
     "schema": {"type": "string"},
 }
 
+TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "From the alert's e-mail or SMS",
+    "schema": {"type": "string"},
+}
+
 STAFF_ERRORS = {
     "401": _problem("No valid staff token (see the staffToken security scheme)"),
     "403": _problem("The role does not do this at all"),
@@ -126,6 +134,8 @@ def document() -> dict[str, Any]:
             (schemas.Matches, "serialization"),
             (schemas.Match, "serialization"),
             (schemas.MatchDecision, "validation"),
+            (schemas.Undelivered, "serialization"),
+            (schemas.DeliveryRetry, "validation"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -325,6 +335,28 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/ack/{token}": {
+                "get": {
+                    "summary": "The page an alert's acknowledgement link opens",
+                    "operationId": "askAcknowledgement",
+                    "tags": ["alerts"],
+                    "parameters": [TOKEN],
+                    "responses": {
+                        "200": _html("Asks to acknowledge"),
+                        "404": _html("Forged, expired or used: the same page for all"),
+                    },
+                },
+                "post": {
+                    "summary": "Acknowledge the alert (records who and when)",
+                    "operationId": "acknowledge",
+                    "tags": ["alerts"],
+                    "parameters": [TOKEN],
+                    "responses": {
+                        "200": _html("Recorded"),
+                        "404": _html("Forged, expired or used: the same page for all"),
+                    },
+                },
+            },
             "/api/v1/staff/cases": {
                 "get": _staff(
                     "Cases newest first, filtered, a page at a time",
@@ -396,6 +428,35 @@ def document() -> dict[str, Any]:
                         "422": _problem("The request has errors"),
                     },
                 )
+            },
+            "/api/v1/staff/deliveries/undelivered": {
+                "get": _staff(
+                    "Alerts that could not be delivered (failed or parked), for coordinators",
+                    "undelivered",
+                    "Undelivered",
+                )
+            },
+            "/api/v1/staff/deliveries/retry": {
+                "post": {
+                    **_staff("Send a failed delivery again", "retryDelivery", "Undelivered"),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("DeliveryRetry")}},
+                    },
+                    "responses": {
+                        "202": _json(
+                            "Queued again",
+                            {
+                                "type": "object",
+                                "properties": {"status": {"const": "queued"}},
+                                "required": ["status"],
+                            },
+                        ),
+                        "400": _problem("The body is not JSON"),
+                        **STAFF_ERRORS,
+                        "422": _problem("The request has errors"),
+                    },
+                }
             },
             "/api/v1/staff/statistics": {
                 "get": _staff("Cases by status, oblast and category", "statistics", "Statistics")

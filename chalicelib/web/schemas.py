@@ -13,18 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.staff import Role
+from chalicelib.domain.workflow import STATUSES
 
-Status = Literal[
-    "received",
-    "triaged",
-    "verified",
-    "located",
-    "return_in_progress",
-    "returned",
-    "closed",
-    "duplicate",
-    "unfounded",
-]
+Status = Literal[STATUSES]  # the workflow's statuses (chalicelib/domain/workflow.py)
 Reference = Annotated[
     str, StringConstraints(pattern=r"^HW-[2-9A-HJ-NP-TV-Z]{4}-[2-9A-HJ-NP-TV-Z]{4}$")
 ]
@@ -148,3 +139,22 @@ class Match(BaseModel):
 
 class Matches(BaseModel):
     matches: list[Match]
+
+
+class UndeliveredAlert(BaseModel):
+    reference: str
+    delivery_id: str
+    contact_id: str
+    channel: Literal["email", "sms"]
+    attempts: int
+    last_error: str | None = None
+    failed_at: str | None = None
+
+
+class Undelivered(BaseModel):
+    deliveries: list[UndeliveredAlert]
+
+
+class DeliveryRetry(Strict):
+    reference: Reference
+    delivery_id: Annotated[str, StringConstraints(min_length=3, max_length=300)]

@@ -323,6 +323,51 @@ def review_match(reference: str, other: str) -> Response:
     return _handle(work)
 
 
+@bp.route(f"{PREFIX}/deliveries/undelivered", methods=["GET"], authorizer=AUTHORIZER)
+def undelivered() -> Response:
+    def work(request, staff, request_id):
+        from chalicelib.services import delivery
+        from chalicelib.web.schemas import Undelivered
+
+        if staff.role != "coordinator":
+            return problem(403, "forbidden", "Your role does not allow this")
+        found = delivery.undelivered(repository=wiring.repository())
+        return _json(200, Undelivered.model_validate({"deliveries": found}).model_dump(mode="json"))
+
+    return _handle(work)
+
+
+@bp.route(
+    f"{PREFIX}/deliveries/retry", methods=["POST"], content_types=["*/*"], authorizer=AUTHORIZER
+)
+def retry_delivery() -> Response:
+    def work(request, staff, request_id):
+        from chalicelib.domain.audit import AuditEntry
+        from chalicelib.services import delivery
+        from chalicelib.web.schemas import DeliveryRetry
+
+        if staff.role != "coordinator":
+            return problem(403, "forbidden", "Your role does not allow this")
+        asked = _body(DeliveryRetry, request)
+        wiring.caseload().record(
+            [
+                AuditEntry.of(
+                    staff, asked.reference, "retry-delivery", request_id, detail=asked.delivery_id
+                )
+            ]
+        )
+        if not delivery.retry(
+            asked.reference,
+            asked.delivery_id,
+            repository=wiring.repository(),
+            queue=wiring.delivery_queue(),
+        ):
+            return problem(404, "not-found", "No failed delivery by that name")
+        return _json(202, {"status": "queued"})
+
+    return _handle(work)
+
+
 @bp.route(f"{PREFIX}/statistics", methods=["GET"], authorizer=AUTHORIZER)
 def statistics() -> Response:
     def work(request, staff, request_id):

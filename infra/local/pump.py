@@ -39,6 +39,8 @@ class StreamConsumer:
     batch_size: int
     backlog: list[dict] = field(default_factory=list)
     attempts: int = 0
+    iterators: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class EventPump:
@@ -57,23 +59,24 @@ class EventPump:
             StreamConsumer("dispatch_alerts", 25),
             StreamConsumer("find_matches", 10),
         ]
-        self._lock = threading.Lock()
 
     # -- DynamoDB stream -> dispatcher -----------------------------------------------
 
-    def _shard_records(self) -> list[dict]:
-        if not self._iterators:
+    def _shard_records(self, iterators: dict[str, str] | None = None) -> list[dict]:
+        """New records since the last call, for one reader (its own shard positions)."""
+        iterators = self._iterators if iterators is None else iterators
+        if not iterators:
             description = self._streams.describe_stream(StreamArn=self._stream_arn)
             for shard in description["StreamDescription"]["Shards"]:
-                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
                     StreamArn=self._stream_arn,
                     ShardId=shard["ShardId"],
                     ShardIteratorType="TRIM_HORIZON",
                 )["ShardIterator"]
         records: list[dict] = []
-        for shard_id, iterator in list(self._iterators.items()):
+        for shard_id, iterator in list(iterators.items()):
             response = self._streams.get_records(ShardIterator=iterator, Limit=100)
-            self._iterators[shard_id] = response["NextShardIterator"]
+            iterators[shard_id] = response["NextShardIterator"]
             records.extend(self._lambda_record(r) for r in response["Records"])
         return records
 
@@ -92,19 +95,24 @@ class EventPump:
             "eventSourceARN": self._stream_arn,
         }
 
-    def pump_stream(self) -> int:
-        """Hand new stream records to every stream handler; return how many were handled.
+    def pump_stream(self, handler: str | None = None) -> int:
+        """Hand new stream records to the stream handlers; return how many were handled.
 
         Each handler reads the stream on its own, as each Lambda's event source mapping
-        does: one that keeps failing holds back only itself.
+        does: one that is slow or keeps failing holds back only itself. The local runner
+        gives each its own thread (`handler`); tests pump them all in turn.
         """
-        with self._lock:
-            fresh = self._shard_records()
-            handled = 0
-            for consumer in self._consumers:
-                consumer.backlog += fresh
-                handled += self._feed(consumer)
-            return handled
+        handled = 0
+        for consumer in self._consumers:
+            if handler in (None, consumer.handler):
+                with consumer.lock:
+                    consumer.backlog += self._shard_records(consumer.iterators)
+                    handled += self._feed(consumer)
+        return handled
+
+    @property
+    def stream_handlers(self) -> list[str]:
+        return [c.handler for c in self._consumers]
 
     def _feed(self, consumer: StreamConsumer) -> int:
         handled = 0
@@ -192,8 +200,19 @@ class EventPump:
     # -- EventBridge schedule --------------------------------------------------------------
 
     def tick(self) -> Any:
+        """The every-minute schedules: lost queue messages, then unacknowledged alerts."""
+        self.tick_escalation()
+        return self._schedule("requeue_stale_deliveries")
+
+    def send_digest(self) -> Any:
+        return self._schedule("send_daily_digest")
+
+    def tick_escalation(self) -> Any:
+        return self._schedule("escalate_unacknowledged")
+
+    def _schedule(self, handler: str) -> Any:
         now = dt.datetime.now(dt.UTC)
-        return self._app.requeue_stale_deliveries(
+        return getattr(self._app, handler)(
             {
                 "version": "0",
                 "id": str(uuid.uuid4()),
@@ -202,10 +221,12 @@ class EventPump:
                 "account": "123456789012",
                 "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": self._region,
-                "resources": [f"arn:aws:events:{self._region}:123456789012:rule/homeward-requeue"],
+                "resources": [
+                    f"arn:aws:events:{self._region}:123456789012:rule/homeward-{handler}"
+                ],
                 "detail": {},
             },
-            LambdaContext("homeward-requeue_stale_deliveries"),
+            LambdaContext(f"homeward-{handler}"),
         )
 
     def run_until_idle(self, rounds: int = 50) -> None:

@@ -27,8 +27,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _loop(stop: threading.Event, name: str, step, idle_seconds: float) -> threading.Thread:
+def _loop(
+    stop: threading.Event, name: str, step, idle_seconds: float, *, wait_first: bool = False
+) -> threading.Thread:
     def run() -> None:
+        if wait_first:
+            stop.wait(idle_seconds)
         while not stop.is_set():
             try:
                 busy = step()
@@ -55,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("HOMEWARD_SCHEDULE_SECONDS", "60")),
         help="how often the scheduled handlers run",
     )
+    parser.add_argument(
+        "--digest-seconds",
+        type=float,
+        default=float(os.environ.get("HOMEWARD_DIGEST_SECONDS", "86400")),
+        help="how often the coordinators' digest goes out",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -72,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     moto.start()
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
     outputs = emulator.deploy("local")
+    # Links in alerts (acknowledgement) point at this server.
+    os.environ.setdefault("HOMEWARD_PUBLIC_URL", f"http://{args.host}:{args.port}")
     emulator.configure_app(
         outputs,
         "local",
@@ -92,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
 
     pump = EventPump(app_module, outputs, emulator.REGION)
     stop = threading.Event()
-    workers = [_loop(stop, "stream", pump.pump_stream, 0.2)]
+    workers = [
+        _loop(stop, handler, lambda handler=handler: pump.pump_stream(handler), 0.2)
+        for handler in pump.stream_handlers
+    ]
     workers += [
         _loop(stop, f"sender-{i}", lambda: pump.pump_queue(wait_seconds=1), 0.05)
         for i in range(args.senders)
     ]
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
+    workers.append(
+        _loop(
+            stop, "digest", lambda: pump.send_digest() and 0, args.digest_seconds, wait_first=True
+        )
+    )
 
     server = create_local_server(
         app_module.app,

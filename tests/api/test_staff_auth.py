@@ -115,12 +115,14 @@ def test_a_good_token_passes(client, token):
     assert call(client, "GET", "/api/v1/staff/statistics", token("coordinator")).status_code == 200
 
 
-def test_development_tokens_are_refused_when_deployed(client, token, monkeypatch):
+def test_development_tokens_are_refused_when_deployed(app_module, token, monkeypatch):
+    from chalice.test import Client
+
     from chalicelib import wiring
 
     good = token("coordinator")
-    monkeypatch.setenv("HOMEWARD_STAGE", "prod")
     monkeypatch.setenv("HOMEWARD_TOKEN_ISSUER", "https://cognito-idp.eu-central-1.amazonaws.com/x")
     monkeypatch.setenv("HOMEWARD_TOKEN_AUDIENCE", "client-id")
     wiring.reset()
-    assert call(client, "GET", "/api/v1/staff/statistics", good).status_code == 401
+    with Client(app_module.app, stage_name="prod") as deployed:
+        assert call(deployed, "GET", "/api/v1/staff/statistics", good).status_code == 401

@@ -27,27 +27,6 @@ def cases(client, pump, report_body):
     return references
 
 
-@pytest.fixture
-def staff(client, token):
-    """staff("caseworker", "UA-OMBUDSMAN").get(path) -> response."""
-
-    class As:
-        def __init__(self, role, agency="UA-NIB"):
-            self.headers = {"Authorization": f"Bearer {token(role, agency)}"}
-
-        def get(self, path):
-            return client.http.get(f"/api/v1/staff{path}", headers=self.headers)
-
-        def post(self, path, body):
-            return client.http.post(
-                f"/api/v1/staff{path}",
-                headers={**self.headers, "Content-Type": "application/json"},
-                body=json.dumps(body),
-            )
-
-    return As
-
-
 def audit_entries(aws, reference):
     items = boto3.client("dynamodb").query(
         TableName=aws["AuditTableName"],

@@ -7,18 +7,12 @@ chromium. Without it they skip on a developer's machine, and fail in CI (CI=true
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import local_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -66,55 +60,16 @@ def browser():
         launched.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """`python -m infra.local` on a free port; yields its base URL."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("runner") / "runner.log"
-    log = log_path.open("w+")
-    env = {**os.environ, "PORT": str(port), "HOMEWARD_RATE_LIMIT": "200"}
-    for leaked in (
-        "HOMEWARD_STAGE",
-        "HOMEWARD_TABLE",
-        "HOMEWARD_UPLOADS_BUCKET",
-        "AWS_ENDPOINT_URL",
-    ):
-        env.pop(leaked, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if get_json(f"{base}/healthz") == {"status": "ok"}:
-                break
-        except (urllib.error.URLError, ConnectionError):
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail(f"runner did not start:\n{log.read()}")
-        time.sleep(0.2)
-    yield base
-    process.terminate()
-    try:
+    with local_runner(log_path, HOMEWARD_RATE_LIMIT="200") as (base, process, log):
+        yield base
+        process.terminate()
         process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.seek(0)
-    output = log.read()
+        log.seek(0)
+        output = log.read()
     # Whatever the browser typed, the runner's log names no one.
     for personal in ("Ковальчук", "iryna@example.org", "+380501234567"):
         assert personal not in output

@@ -64,30 +64,50 @@ def test_every_oblast_reaches_an_email_and_an_sms_contact_in_the_demo_directory(
         assert channels == {"email", "sms"}, oblast
 
 
-def test_an_sms_names_no_child_and_fits_two_segments():
+ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
+
+
+def test_an_sms_names_no_child_and_carries_its_acknowledgement_link():
     case = case_for(urgent=True)
     alert = Alert.for_new_case(case)
     for language in ("uk", "en"):
-        sms = render_sms(alert, language)
+        sms = render_sms(alert, language, ACK)
         assert "HW-7K3M-Q9TX" in sms
+        assert sms.endswith(ACK)
         for name in ("Ковальчук", "Олександр", "Сашко", "Андрійович", "Олешки"):
             assert name not in sms
-        # Cyrillic needs UCS-2: 67 characters per part of a two-part message.
-        assert len(sms) <= 134
-    assert render_sms(alert, "uk").startswith("ТЕРМІНОВО")
-    assert "депортація" in render_sms(alert, "uk")
-    assert "Kherson Oblast" in render_sms(alert, "en")
+    assert render_sms(alert, "uk", ACK).startswith("ТЕРМІНОВО")
+    assert "депортація" in render_sms(alert, "uk", ACK)
+    assert "deported" in render_sms(alert, "en", ACK)
+
+
+def test_every_sms_fits_two_parts_giving_up_detail_rather_than_the_link():
+    from chalicelib.domain.messages import CATEGORY_LABELS
+    from chalicelib.domain.places import OBLASTS
+    from chalicelib.domain.sms import segments
+
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    for category in CATEGORY_LABELS:
+        for oblast in OBLASTS:
+            case = case_for(event={"category": category}, residence={"oblast": oblast}, urgent=True)
+            for alert in (Alert.for_new_case(case), Alert.for_new_case(case).escalated(2, now)):
+                for language in ("uk", "en"):
+                    sms = render_sms(alert, language, ACK)
+                    assert segments(sms) <= 2, sms
+                    assert ACK in sms and "HW-7K3M-Q9TX" in sms
+    short = render_sms(Alert.for_new_case(case_for()), "en", ACK)
+    assert "Kherson Oblast" in short  # when it fits, the whole story
 
 
 def test_an_email_carries_the_child_only_with_consent_to_share():
     shared = case_for()
-    email = render_email(Alert.for_new_case(shared), shared, "en")
+    email = render_email(Alert.for_new_case(shared), shared, "en", ACK)
     assert "HW-7K3M-Q9TX" in email.subject
     assert "Ковальчук Олександр Андрійович" in email.text
     assert "asthma" in email.text
 
     withheld = case_for(consent={"share_with_coalition": False})
-    email = render_email(Alert.for_new_case(withheld), withheld, "uk")
+    email = render_email(Alert.for_new_case(withheld), withheld, "uk", ACK)
     assert "HW-7K3M-Q9TX" in email.text
     for detail in ("Ковальчук", "Олександр", "asthma", "Олешки", "recreation camp"):
         assert detail not in email.text
@@ -95,7 +115,7 @@ def test_an_email_carries_the_child_only_with_consent_to_share():
 
 def test_the_reporters_contact_details_are_never_in_an_alert():
     case = case_for()
-    email = render_email(Alert.for_new_case(case), case, "en")
+    email = render_email(Alert.for_new_case(case), case, "en", ACK)
     assert "iryna@example.org" not in email.text
     assert "+380501234567" not in email.text
     assert "Ірина" not in email.text

@@ -3,6 +3,7 @@
 import json
 import signal
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -41,3 +42,47 @@ def test_a_posted_report_reaches_email_and_sms_within_five_seconds(tmp_path):
     # Logs carry references, never the people in the report.
     for personal in ("Ковальчук", "Олександр", "iryna@example.org", "+380501234567"):
         assert personal not in output
+
+
+def test_acknowledgement_and_escalation_work_in_the_local_run(tmp_path):
+    """Urgent alerts escalate after a shortened delay; the link in a message acknowledges."""
+    import re
+
+    report = json.loads(json.dumps(EXAMPLE_REPORT))
+    report["urgent"] = True
+    with local_runner(
+        tmp_path / "runner.log",
+        HOMEWARD_ESCALATE_URGENT_SECONDS="2",
+        HOMEWARD_SCHEDULE_SECONDS="1",
+    ) as (base, _, _):
+        request = urllib.request.Request(
+            f"{base}/api/v1/reports",
+            data=json.dumps(report).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            reference = json.loads(response.read())["reference"]
+
+        deadline = time.monotonic() + 20
+        escalated: list[dict] = []
+        while time.monotonic() < deadline and not escalated:
+            messages = get_json(f"{base}/dev/outbox")["messages"]
+            escalated = [
+                m
+                for m in messages
+                if reference in m["body"] and m["body"].startswith(("ЕСКАЛАЦІЯ 1", "ESCALATION 1"))
+            ]
+            time.sleep(0.2)
+        assert escalated, "no escalation within 20 s"
+
+        link = re.search(rf"{re.escape(base)}/ack/\S+", escalated[0]["body"]).group(0)
+        with urllib.request.urlopen(link, timeout=10) as page:
+            assert page.status == 200
+        ack = urllib.request.Request(link, data=b"", method="POST")
+        with urllib.request.urlopen(ack, timeout=10) as page:
+            assert page.status == 200
+            assert reference in page.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as reused:
+            urllib.request.urlopen(ack, timeout=10)
+        assert reused.value.code == 404

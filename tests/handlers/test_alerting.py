@@ -10,8 +10,7 @@ import uuid
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from helpers import post_report
+from helpers import fail_sends, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
@@ -79,22 +78,6 @@ def sqs_event(outputs, bodies: list[str], receive_count: int = 1) -> dict:
             for body in bodies
         ]
     }
-
-
-def fail_sends(service: str, operation: str, code: str, times: int = 10**6):
-    """Make the app's own client for `service` fail `times` calls of `operation`."""
-    calls = {"n": 0}
-
-    def refuse(**kwargs):
-        if calls["n"] < times:
-            calls["n"] += 1
-            raise ClientError(
-                {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {}},
-                operation,
-            )
-
-    wiring.client(service).meta.events.register(f"before-call.{service}.{operation}", refuse)
-    return calls
 
 
 def test_a_report_alerts_its_oblast_and_the_coordinators_by_email_and_sms(

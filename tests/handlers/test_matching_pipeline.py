@@ -31,25 +31,6 @@ def twin_sister(body: dict) -> dict:
 
 
 @pytest.fixture
-def staff(client, token):
-    class As:
-        def __init__(self, role, agency="UA-NIB"):
-            self.headers = {"Authorization": f"Bearer {token(role, agency)}"}
-
-        def get(self, path):
-            return client.http.get(f"/api/v1/staff{path}", headers=self.headers)
-
-        def post(self, path, body):
-            return client.http.post(
-                f"/api/v1/staff{path}",
-                headers={**self.headers, "Content-Type": "application/json"},
-                body=json.dumps(body),
-            )
-
-    return As
-
-
-@pytest.fixture
 def reported(client, pump, report_body):
     """The CONTRACT report, then the same child in Latin letters, then his twin sister."""
     first = post_report(client, report_body).json_body

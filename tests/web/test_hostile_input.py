@@ -7,6 +7,7 @@ form page, not the alert e-mails, not the status page.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import boto3
@@ -35,7 +36,7 @@ def test_every_text_field_is_covered():
 def test_hostile_text_is_stored_as_text(client, aws):
     response = post_form(client, hostile_fields())
     assert response.status_code == 201
-    report = stored_case(aws)["report"]
+    report = json.loads(stored_case(aws)["report"])
     for name in TEXT_FIELDS:
         part, field = name.split(".")
         value = report[part][field]

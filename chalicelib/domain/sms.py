@@ -1,0 +1,28 @@
+"""SMS length as carriers count it: GSM-7 when every character allows, UCS-2 otherwise.
+
+Any Cyrillic letter makes the whole message UCS-2: 70 characters in one part, 67 per
+part when split. Plain Latin text is GSM-7: 160 in one part, 153 per part.
+"""
+
+from __future__ import annotations
+
+import math
+
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# These take two septets (an escape and the character).
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def is_gsm7(text: str) -> bool:
+    return all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in text)
+
+
+def segments(text: str) -> int:
+    if is_gsm7(text):
+        septets = sum(2 if c in _GSM_EXTENDED else 1 for c in text)
+        return 1 if septets <= 160 else math.ceil(septets / 153)
+    units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+    return 1 if units <= 70 else math.ceil(units / 67)

@@ -1,0 +1,76 @@
+"""Alerts nobody acknowledged go up the ladder; coordinators hear about everything daily.
+
+Each unacknowledged alert waits in an index until its time runs out (15 minutes for an
+urgent report, 24 hours otherwise, configurable). Then the schedule puts an escalation
+in the outbox (the oblast's contacts of the next level, or the coordinators once no
+level is left), and the alert waits again. After the coordinators were alerted, the
+ladder ends: a bounded number of escalations, and the daily digest keeps listing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Protocol
+
+from chalicelib.adapters.dynamo import Repository, alert_from_item
+from chalicelib.config import Settings
+from chalicelib.domain.contacts import Contact
+
+log = logging.getLogger("homeward.escalation")
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, subject: str, text: str) -> str: ...
+
+
+def escalate_unacknowledged(
+    *, repository: Repository, settings: Settings, now: dt.datetime | None = None
+) -> int:
+    """Escalate every alert whose time to be acknowledged ran out; return how many."""
+    now = now or dt.datetime.now(dt.UTC)
+    escalated = 0
+    # The coordinators' rung comes after the contact levels; nothing after it.
+    last = settings.escalation_levels + 1
+    for waiting in repository.alerts_waiting(due_before=now):
+        alert = alert_from_item(waiting)
+        level = int(waiting.get("escalation_level", 0)) + 1
+        delay = settings.escalate_urgent_after if alert.urgent else settings.escalate_normal_after
+        next_due = now + dt.timedelta(seconds=delay) if level < last else None
+        if repository.escalate(waiting, alert.escalated(level, now), next_due):
+            escalated += 1
+            log.warning("alert %s unacknowledged: escalated to level %d", alert.alert_id, level)
+    return escalated
+
+
+def daily_digest(
+    *,
+    repository: Repository,
+    contacts: list[Contact],
+    email: EmailSender,
+    now: dt.datetime | None = None,
+) -> int:
+    """Tell the coordinators what came in over the last day and what nobody acknowledged."""
+    now = now or dt.datetime.now(dt.UTC)
+    day = now.strftime("%Y-%m-%d")
+    coordinators = [c for c in contacts if c.active and c.coordinator and c.email]
+    if not coordinators or not repository.mark_digest(day):
+        return 0
+    received = repository.count_received_since(now - dt.timedelta(days=1))
+    waiting = repository.alerts_waiting(due_before=now + dt.timedelta(days=3650), limit=200)
+    overdue = [w for w in waiting if w["state_at"] < now.isoformat()]
+    lines = [
+        f"Homeward, {day}: {received} new report(s) in the last 24 hours.",
+        f"{len(waiting)} alert(s) not yet acknowledged, {len(overdue)} past their time:",
+        "",
+    ]
+    lines += [
+        f"- {w['reference']} ({w['category']}, {w['oblast']}{', urgent' if w['urgent'] else ''}),"
+        f" escalation level {int(w.get('escalation_level', 0))}, since {w['created_at']}"
+        for w in waiting
+    ] or ["- none"]
+    subject = f"Homeward daily digest {day}: {received} new, {len(waiting)} unacknowledged"
+    for coordinator in coordinators:
+        email.send(coordinator.email, subject, "\n".join(lines) + "\n")
+    log.info("daily digest for %s sent to %d coordinator(s)", day, len(coordinators))
+    return len(coordinators)

@@ -1,0 +1,168 @@
+"""An alert is acknowledged through its link, or it climbs the escalation ladder."""
+
+import datetime as dt
+import re
+
+import boto3
+import pytest
+import time_machine
+from helpers import fail_sends, post_report
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+from chalicelib.adapters.dynamo import from_item
+from infra.local.emulator import REGION
+
+START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
+
+
+def sms() -> list[tuple[str, str]]:
+    return list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
+
+
+def emails() -> list:
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+def to(number: str) -> list[str]:
+    return [text for n, text in sms() if n == number]
+
+
+COORDINATOR, SOUTH, NATIONAL = "+380441234567", "+380501112233", "+380931234567"
+
+
+def alert_item(aws, reference):
+    item = boto3.client("dynamodb").get_item(
+        TableName=aws["TableName"],
+        Key={"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "ALERT#report-received"}},
+    )["Item"]
+    return from_item(item)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def test_the_link_in_an_sms_acknowledges_the_alert_once(client, aws, pump, report_body):
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    (text,) = to(SOUTH)
+    path = LINK.search(text).group(1)
+
+    asked = client.http.get(path)
+    assert asked.status_code == 200 and reference.encode() in asked.body
+    assert alert_item(aws, reference).get("acknowledged_at") is None  # opening is not acking
+
+    done = client.http.post(path, body=b"")
+    assert done.status_code == 200
+    alert = alert_item(aws, reference)
+    assert alert["acknowledged_by"] == "south-ua-ombudsman"
+    assert "state_key" not in alert  # no longer waiting for anyone
+
+    reused = client.http.post(path, body=b"")
+    forged = client.http.post(path[:-2] + "AA", body=b"")
+    assert reused.status_code == forged.status_code == 404
+    assert reused.body == forged.body
+    assert reference.encode() not in reused.body
+
+
+def test_an_expired_link_is_refused(client, aws, pump, report_body):
+    post_report(client, report_body)
+    pump.run_until_idle()
+    path = LINK.search(to(SOUTH)[0]).group(1)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=8)):
+        assert client.http.post(path, body=b"").status_code == 404
+
+
+def test_an_urgent_alert_climbs_the_ladder_until_acknowledged(
+    client, aws, pump, report_body, clock
+):
+    report_body["urgent"] = True
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    assert len(to(NATIONAL)) == 0
+
+    clock.shift(dt.timedelta(minutes=14))
+    assert pump.tick_escalation() == 0
+    clock.shift(dt.timedelta(minutes=2))
+    assert pump.tick_escalation() == 1
+    pump.run_until_idle()
+    (first,) = to(NATIONAL)  # level 1: the national desk
+    assert first.startswith("ЕСКАЛАЦІЯ 1") and reference in first
+    assert alert_item(aws, reference)["escalation_level"] == 1
+
+    clock.shift(dt.timedelta(minutes=16))
+    assert pump.tick_escalation() == 1
+    pump.run_until_idle()
+    # No contact at level 2 in the demo directory: the coordinators are next.
+    assert any(t.startswith("ЕСКАЛАЦІЯ 2") for t in to(COORDINATOR))
+
+    # The national desk acknowledges its escalation: the ladder stops.
+    path = LINK.search(first).group(1)
+    assert client.http.post(path, body=b"").status_code == 200
+    assert alert_item(aws, reference)["acknowledged_by"] == "ua-national-desk"
+    clock.shift(dt.timedelta(hours=2))
+    assert pump.tick_escalation() == 0
+
+
+def test_the_ladder_is_bounded(client, aws, pump, report_body, clock):
+    report_body["urgent"] = True
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    escalations = 0
+    for _ in range(10):
+        clock.shift(dt.timedelta(minutes=16))
+        escalations += pump.tick_escalation()
+        pump.run_until_idle()
+    # Two contact levels, then the coordinators once more: three rungs, then the digest.
+    assert escalations == 3
+    assert "state_key" not in alert_item(aws, reference)
+
+
+def test_a_normal_alert_waits_a_day(client, aws, pump, report_body, clock):
+    post_report(client, report_body)
+    pump.run_until_idle()
+    clock.shift(dt.timedelta(hours=23))
+    assert pump.tick_escalation() == 0
+    clock.shift(dt.timedelta(hours=2))
+    assert pump.tick_escalation() == 1
+
+
+def test_the_daily_digest_lists_what_came_in_and_what_waits(
+    client, aws, pump, app_module, report_body, clock
+):
+    first = post_report(client, report_body).json_body["reference"]
+    second = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    path = LINK.search(to(SOUTH)[0]).group(1)
+    acknowledged = first if first in to(SOUTH)[0] else second
+    client.http.post(path, body=b"")
+
+    clock.shift(dt.timedelta(hours=21))
+    before = len(emails())
+    assert pump._schedule("send_daily_digest") == 1
+    (digest,) = emails()[before:]
+    assert digest.destinations["ToAddresses"] == ["coordinator@nib.example.org"]
+    assert "2 new report(s)" in digest.body
+    waiting = ({first, second} - {acknowledged}).pop()
+    assert waiting in digest.body and acknowledged not in digest.body
+    assert "Ковальчук" not in digest.body
+    assert pump._schedule("send_daily_digest") == 0  # once a day
+
+
+def test_a_transient_failure_comes_back_later_not_at_once(client, aws, pump, report_body):
+    post_report(client, report_body)
+    pump.pump_stream()
+    fail_sends("sns", "Publish", "Throttling", times=2)
+    while pump.pump_queue():
+        pass
+    sqs = boto3.client("sqs")
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=aws["DeliveryQueueUrl"], AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    # Backed off: invisible for a while, rather than retried in a tight loop.
+    assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 2
