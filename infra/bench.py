@@ -77,17 +77,9 @@ def bench_calls() -> None:
         "AWS API calls on the request path of one accepted report (botocore event hooks)",
         f"{PY} -m infra.bench calls",
     )
-    from moto import mock_aws
-
     from infra.local import emulator
 
-    emulator.set_aws_environment()
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
-    with mock_aws():
-        outputs = emulator.deploy("bench")
-        emulator.configure_app(outputs, "local")
-        emulator.seed()
+    with emulator.in_process("bench", HOMEWARD_SIGNING_KEY="bench"):
         from chalice.test import Client
 
         import app
@@ -246,17 +238,9 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
     )
     import datetime as dt
 
-    from moto import mock_aws
-
     from infra.local import emulator
 
-    emulator.set_aws_environment()
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
-    emulator.make_transactions_atomic()
-    with mock_aws():
-        outputs = emulator.deploy("bench")
-        emulator.configure_app(outputs, "local")
+    with emulator.in_process("bench", seed_contacts=False, HOMEWARD_SIGNING_KEY="bench"):
         from chalicelib import wiring
         from chalicelib.adapters.caseload import Filters
         from chalicelib.domain.alerts import Alert, Delivery
@@ -367,19 +351,11 @@ def bench_sender(reports: int = 200) -> None:
     )
     import collections
 
-    from moto import mock_aws
-
     from infra.local import emulator
 
-    emulator.set_aws_environment()
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    os.environ["HOMEWARD_SIGNING_KEY"] = "bench"
-    os.environ["HOMEWARD_RATE_LIMIT"] = str(10 * reports)
-    emulator.make_transactions_atomic()
-    with mock_aws():
-        outputs = emulator.deploy("bench")
-        emulator.configure_app(outputs, "local")
-        emulator.seed()
+    with emulator.in_process(
+        "bench", HOMEWARD_SIGNING_KEY="bench", HOMEWARD_RATE_LIMIT=str(10 * reports)
+    ) as outputs:
         from chalice.test import Client
 
         import app

@@ -45,17 +45,9 @@ def token(dev_key):
 @pytest.fixture
 def aws(monkeypatch, dev_key):
     """The stack from infra/template.yaml in a fresh moto, with the demo contacts seeded."""
-    from moto import mock_aws
-
-    emulator.set_aws_environment()
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("HOMEWARD_SIGNING_KEY", "test-signing-key")
     monkeypatch.setenv("HOMEWARD_DEV_KEY_FILE", str(dev_key))
-    emulator.make_transactions_atomic()
-    with mock_aws():
-        outputs = emulator.deploy("local")
-        emulator.configure_app(outputs, "local")
-        emulator.seed()
+    with emulator.in_process("local") as outputs:
         yield outputs
     from chalicelib import wiring
 

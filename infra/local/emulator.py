@@ -6,6 +6,7 @@ the same resources as a deployment does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -158,6 +159,22 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
         }
     )
     wiring.reset()
+
+
+@contextlib.contextmanager
+def in_process(stage: str = "local", *, seed_contacts: bool = True, **settings: str):
+    """The whole stack in an in-process moto, for tests and benches; yields the outputs."""
+    from moto import mock_aws
+
+    set_aws_environment()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    make_transactions_atomic()
+    with mock_aws():
+        outputs = deploy(stage)
+        configure_app(outputs, "local", **settings)
+        if seed_contacts:
+            seed()
+        yield outputs
 
 
 def seed(contacts_file: Path = DEMO_CONTACTS) -> int:
