@@ -30,10 +30,17 @@ def _works_cases(staff: StaffMember) -> None:
 
 
 def _visible(staff: StaffMember, reference: str, caseload: Caseload) -> dict[str, Any]:
+    """The case, if the staff member's mandate covers it; else CaseNotFound, as if absent."""
     case = caseload.case_file(reference)
     if case is None or not staff.may_read_case(case["agencies"]):
         raise CaseNotFound()
     return case
+
+
+def workable_case(staff: StaffMember, reference: str, caseload: Caseload) -> dict[str, Any]:
+    """A case the staff member may work (role and mandate), for other services to check."""
+    _works_cases(staff)
+    return _visible(staff, reference, caseload)
 
 
 def list_cases(

@@ -21,7 +21,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.matching import blocking_keys, score
 from chalicelib.domain.report import Report, identity_of
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services.casework import CaseNotFound, NotPermitted
+from chalicelib.services.casework import CaseNotFound, workable_case
 
 log = logging.getLogger("homeward.matching")
 
@@ -76,15 +76,6 @@ def _pair(match: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _visible_case(staff: StaffMember, reference: str, caseload: Caseload) -> dict[str, Any]:
-    if not staff.works_cases:
-        raise NotPermitted()
-    case = caseload.case_file(reference)
-    if case is None or not staff.may_read_case(case["agencies"]):
-        raise CaseNotFound()
-    return case
-
-
 def matches_of(
     staff: StaffMember,
     reference: str,
@@ -94,7 +85,7 @@ def matches_of(
     request_id: str,
 ) -> list[dict[str, Any]]:
     """The candidate pairs of a case, limited to cases the staff member may see."""
-    _visible_case(staff, reference, caseload)
+    workable_case(staff, reference, caseload)
     matches = matchbook.matches_of(reference)
     if staff.role != "coordinator":
         agencies = caseload.agencies_of([m["other"] for m in matches])
@@ -117,8 +108,8 @@ def review_match(
 ) -> dict[str, Any]:
     """Confirm or reject a pair. Confirming links both cases and alerts both sides."""
     now = now or dt.datetime.now(dt.UTC)
-    _visible_case(staff, reference, caseload)
-    _visible_case(staff, other, caseload)
+    workable_case(staff, reference, caseload)
+    workable_case(staff, other, caseload)
     pair = next((m for m in matchbook.matches_of(reference) if m["other"] == other), None)
     if pair is None:
         raise CaseNotFound()
