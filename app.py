@@ -5,7 +5,7 @@ import logging
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from chalicelib.web import ack, dev, form, problems, public, staff
+from chalicelib.web import ack, dev, directory, form, problems, public, staff
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
@@ -14,6 +14,7 @@ app.register_blueprint(public.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(form.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
 
 # The stream and queue named here are placeholders: infra/package.py points each event

@@ -36,11 +36,10 @@ class Settings:
     dev_key_file: Path | None
     # Where people open links from alerts (acknowledgement); no trailing slash.
     public_url: str
-    # How long an alert may stay unacknowledged before it goes one rung up.
+    # How long an alert may stay unacknowledged before it goes one rung up, unless its
+    # routing rules' escalation policy says otherwise.
     escalate_urgent_after: int
     escalate_normal_after: int
-    # Rungs above the first contacts; after the last one, the coordinators.
-    escalation_levels: int
     # Seconds before a transiently failed delivery is tried again, doubled each attempt.
     retry_base_seconds: int
 
@@ -89,7 +88,6 @@ def settings() -> Settings:
         public_url=env.get("HOMEWARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         escalate_urgent_after=_int("HOMEWARD_ESCALATE_URGENT_SECONDS", 15 * 60),
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
-        escalation_levels=_int("HOMEWARD_ESCALATION_LEVELS", 2),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
     )
 

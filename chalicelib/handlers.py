@@ -30,6 +30,7 @@ def describe(exc: BaseException) -> str:
 
 def dispatch_alerts(event: Any) -> dict[str, list]:
     """The case table's stream: every new alert (outbox item) becomes its deliveries."""
+    from chalicelib import config
     from chalicelib.adapters.dynamo import alert_from_item, from_item
     from chalicelib.services import dispatch
 
@@ -45,6 +46,7 @@ def dispatch_alerts(event: Any) -> dict[str, list]:
                 repository=wiring.repository(),
                 queue=wiring.delivery_queue(),
                 directory=wiring.directory(),
+                settings=config.settings(),
             )
         except Exception as exc:
             log.error("alert %s not dispatched: %s", image.get("reference"), describe(exc))
@@ -135,7 +137,9 @@ def escalate_unacknowledged(event: Any) -> int:
     from chalicelib.services import escalation
 
     return escalation.escalate_unacknowledged(
-        repository=wiring.repository(), settings=config.settings()
+        repository=wiring.repository(),
+        directory=wiring.directory().current(),
+        settings=config.settings(),
     )
 
 
@@ -145,6 +149,6 @@ def send_daily_digest(event: Any) -> int:
 
     return escalation.daily_digest(
         repository=wiring.repository(),
-        contacts=wiring.directory().contacts(),
+        contacts=wiring.directory().current().coordinators,
         email=wiring.email_channel(),
     )

@@ -41,7 +41,15 @@ def delivery_queue():
 def email_channel():
     from chalicelib.adapters.channels import EmailChannel
 
-    return EmailChannel(client("ses"), config.settings().alert_sender)
+    settings = config.settings()
+    ses = client("ses")
+    if settings.is_local:
+        # The emulated SES keeps only one part of a text-and-HTML e-mail; /dev/outbox
+        # shows both, as they were sent.
+        from chalicelib.web.dev import keep_email_parts
+
+        keep_email_parts(ses)
+    return EmailChannel(ses, settings.alert_sender)
 
 
 @lru_cache(maxsize=1)
@@ -52,10 +60,18 @@ def sms_channel():
 
 
 @lru_cache(maxsize=1)
-def directory():
-    from chalicelib.services.dispatch import ContactDirectory
+def directory_store():
+    from chalicelib.adapters.directory import DirectoryStore
 
-    return ContactDirectory(repository(), config.settings().directory_cache_seconds)
+    return DirectoryStore(client("dynamodb"), config.settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def directory():
+    """The contacts and routing rules as alerting reads them: cached for a short while."""
+    from chalicelib.services.directory import DirectoryCache
+
+    return DirectoryCache(directory_store(), config.settings().directory_cache_seconds)
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +125,7 @@ def reset() -> None:
         delivery_queue,
         email_channel,
         sms_channel,
+        directory_store,
         directory,
         caseload,
         matchbook,

@@ -9,7 +9,7 @@ One table, keyed by `pk`/`sk`:
 | delivery | `CASE#<reference>` | `DELIVERY#<purpose>/<contact>/<channel>` |
 | idempotency key | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` |
 | rate-limit window | `RATE#<source>#<window>` | `RATE` |
-| contact | `DIRECTORY` | `CONTACT#<contact id>` |
+| contacts, routing rules | `DIRECTORY` | see adapters/directory.py |
 
 Deliveries are indexed by state in `by_state` (`state_key`, `state_at`), so the sweeper
 and the local outbox find them without a scan.
@@ -28,14 +28,12 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso
-from chalicelib.domain.contacts import Contact
 from chalicelib.domain.report import Report
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 STATE_INDEX = "by_state"
-DIRECTORY = "DIRECTORY"
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -382,38 +380,6 @@ class Repository:
             version=int(values["version"]),
         )
 
-    # -- directory -----------------------------------------------------------------
-
-    def contacts(self) -> list[Contact]:
-        contacts: list[Contact] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :contact)",
-            "ExpressionAttributeValues": {":pk": {"S": DIRECTORY}, ":contact": {"S": "CONTACT#"}},
-        }
-        while True:
-            page = self._client.query(**kwargs)
-            for item in page.get("Items", []):
-                values = from_item(item)
-                contacts.append(Contact.model_validate(values["contact"]))
-            if "LastEvaluatedKey" not in page:
-                return contacts
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def put_contacts(self, contacts: list[Contact]) -> None:
-        for contact in contacts:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(
-                    {
-                        "pk": DIRECTORY,
-                        "sk": f"CONTACT#{contact.contact_id}",
-                        "kind": "contact",
-                        "contact": contact.model_dump(mode="json"),
-                    }
-                ),
-            )
-
     # -- deliveries ----------------------------------------------------------------
 
     def create_deliveries(self, deliveries: list[Delivery], now: dt.datetime) -> bool:
@@ -728,6 +694,30 @@ class Repository:
             Limit=limit,
         )
         return [from_item(i) for i in response.get("Items", [])]
+
+    def reschedule_acknowledgement(self, alert: Alert, due: dt.datetime) -> bool:
+        """Give a waiting first alert another time to be acknowledged (its rules' policy).
+
+        Only while it still waits on its first rung: once acknowledged or escalated, the
+        new time would be wrong, and the condition leaves the alert as it is.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"CASE#{alert.reference}"}, "sk": {"S": f"ALERT#{alert.purpose}"}},
+                UpdateExpression="SET state_at = :at",
+                ConditionExpression="state_key = :key AND escalation_level = :zero",
+                ExpressionAttributeValues={
+                    ":at": {"S": f"{iso(due)}#{alert.reference}#{alert.purpose}"},
+                    ":key": {"S": UNACKNOWLEDGED},
+                    ":zero": {"N": "0"},
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def escalate(
         self,

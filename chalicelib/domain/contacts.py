@@ -1,46 +1,203 @@
-"""Coalition contacts: the people an alert can reach."""
+"""Coalition contacts: the people an alert can reach, and how a list of them is read.
+
+Which alerts reach a contact is not said here but in the routing rules (routing.py):
+a contact is a person with addresses and languages, a rule decides who hears of what.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from chalicelib.domain.report import ContractModel, Email, Phone, _oblast
+from chalicelib.domain.report import ContractModel, Email, Phone
 
-ALL_OBLASTS = "*"
-
-
-def _oblast_or_all(value: str) -> str:
-    return value if value == ALL_OBLASTS else _oblast(value)
+Channel = Literal["email", "sms"]
+ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 
 class Contact(ContractModel):
-    contact_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    organisation: str
+    contact_id: ContactId
+    organisation: str = Field(min_length=1, max_length=200)
     # The agency whose caseworkers work the cases routed to this contact, e.g. UA-NIB.
     agency: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9-]{2,30}$")
     member_state: str = Field(pattern=r"^[A-Z]{2}$")
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     email: Email | None = None
     phone: Phone | None = None
     languages: list[Literal["uk", "en", "ru"]] = Field(min_length=1)
-    channels: list[Literal["email", "sms"]] = Field(min_length=1)
-    # The oblasts whose reports this contact receives; "*" for all of them.
-    oblasts: list[Annotated[str, AfterValidator(_oblast_or_all)]] = Field(default_factory=list)
-    # Coordinators receive every report whatever the routing, so nothing goes unseen.
+    channels: list[Channel] = Field(min_length=1)
+    # Coordinators hear of what no rule routes, and of every alert nobody acknowledged
+    # up the whole ladder: the catch-all that keeps a report from going unseen.
     coordinator: bool = False
-    # 0: alerted first. n: alerted when an alert is still unacknowledged after n delays.
-    escalation_level: int = Field(default=0, ge=0, le=5)
     active: bool = True
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        self.channels = list(dict.fromkeys(self.channels))
+        if "email" in self.channels and not self.email:
+            raise ValueError("the e-mail channel needs an e-mail address")
+        if "sms" in self.channels and not self.phone:
+            raise ValueError("the SMS channel needs a phone number")
+        return self
 
     def address(self, channel: str) -> str | None:
         return self.email if channel == "email" else self.phone
 
     @property
     def language(self) -> str:
-        # Alerts are written in uk or en; a Russian-only reader gets Ukrainian's sibling, en.
+        # Alerts are written in uk or en; a Russian-only reader gets English.
         for language in self.languages:
             if language in ("uk", "en"):
                 return language
         return "en"
+
+
+# -- a contact list as CSV, as partners keep them in spreadsheets ---------------------
+
+CSV_COLUMNS = (
+    "contact_id",
+    "organisation",
+    "agency",
+    "member_state",
+    "name",
+    "email",
+    "phone",
+    "languages",
+    "channels",
+    "coordinator",
+    "active",
+)
+_REQUIRED_COLUMNS = {"contact_id", "organisation", "agency", "member_state", "name"}
+_LIST_COLUMNS = {"languages", "channels"}
+_YES = {"yes", "y", "true", "1", "так", "да"}
+_NO = {"no", "n", "false", "0", "ні", "нет"}
+
+
+class ContactListError(ValueError):
+    """The file as a whole cannot be read (wrong columns, not CSV): no row is looked at."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row: its line in the file, so a person can find and fix it."""
+
+    line: int
+    contact_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f" ({self.contact_id})" if self.contact_id else "")
+        return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
+
+
+def _flag(value: str) -> bool | None:
+    value = value.strip().lower()
+    if not value:
+        return None
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError("say yes or no")
+
+
+def _row_errors(line: int, contact_id: str | None, exc: ValidationError) -> list[RowError]:
+    return [
+        RowError(
+            line,
+            contact_id,
+            ".".join(str(p) for p in error["loc"] if not isinstance(p, int)) or None,
+            error["msg"].removeprefix("Value error, "),
+        )
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def read_contact_list(text: str) -> tuple[list[Contact], list[RowError]]:
+    """Every valid contact of a CSV file and an error for every row that is not.
+
+    Lists (languages, channels) are separated by spaces, ';' or '|'; yes/no columns may
+    be left empty for their default. A contact_id given twice is an error on the later
+    row, rather than one row silently replacing another.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), restkey="_extra")
+    header = [h.strip() for h in reader.fieldnames or []]
+    if not header:
+        raise ContactListError("the file is empty")
+    reader.fieldnames = header
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    missing = sorted(_REQUIRED_COLUMNS - set(header))
+    if unknown or missing:
+        parts = [f"unknown column(s): {', '.join(unknown)}"] if unknown else []
+        parts += [f"missing column(s): {', '.join(missing)}"] if missing else []
+        raise ContactListError(f"{'; '.join(parts)}. The columns are: {', '.join(CSV_COLUMNS)}")
+    contacts: list[Contact] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if row.get("_extra"):
+            errors.append(RowError(line, None, None, "more values than columns"))
+            continue
+        values: dict[str, object] = {}
+        problems: list[RowError] = []
+        contact_id = (row.get("contact_id") or "").strip() or None
+        for column, raw in row.items():
+            raw = (raw or "").strip()
+            if column in _LIST_COLUMNS:
+                values[column] = raw.replace(";", " ").replace("|", " ").replace(",", " ").split()
+            elif column in ("coordinator", "active"):
+                try:
+                    flag = _flag(raw)
+                except ValueError as exc:
+                    problems.append(RowError(line, contact_id, column, str(exc)))
+                    continue
+                if flag is not None:
+                    values[column] = flag
+            elif raw:
+                values[column] = raw
+        if not any(values.values()):
+            continue  # a blank line
+        try:
+            contact = Contact.model_validate(values)
+        except ValidationError as exc:
+            problems += _row_errors(line, contact_id, exc)
+        if problems:
+            errors += problems
+            continue
+        if contact.contact_id in seen:
+            errors.append(
+                RowError(
+                    line,
+                    contact.contact_id,
+                    "contact_id",
+                    f"already given on line {seen[contact.contact_id]}",
+                )
+            )
+            continue
+        seen[contact.contact_id] = line
+        contacts.append(contact)
+    return contacts, errors
+
+
+def write_contact_list(contacts: list[Contact]) -> str:
+    """The same CSV that read_contact_list reads: export, edit, import again."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for contact in contacts:
+        values = contact.model_dump(mode="json")
+        row = {k: values[k] for k in CSV_COLUMNS}
+        row.update(
+            languages=" ".join(contact.languages),
+            channels=" ".join(contact.channels),
+            coordinator="yes" if contact.coordinator else "no",
+            active="yes" if contact.active else "no",
+        )
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue()

@@ -1,44 +1,211 @@
-"""Which contacts an alert reaches, and over which channels."""
+"""Routing rules: which contacts an alert reaches, over which channels, and who next.
+
+A rule matches alerts by oblast, event category, urgency and last known country (an
+empty list matches anything) and names the contacts alerted first, the channels, and
+an escalation policy: who is alerted at each rung when nobody acknowledged in time, and
+how long that time is. Every matching rule applies; their contacts are joined.
+
+What no rule routes goes to the coordinators, and so does the last rung of every ladder:
+nothing reaches nobody. The directory refuses a change that would leave a rule, or a
+rung, with no active contact reachable on its channels.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.domain.alerts import Alert, Delivery
-from chalicelib.domain.contacts import ALL_OBLASTS, Contact
+from chalicelib.domain.contacts import Channel, Contact, ContactId
+from chalicelib.domain.report import Category, ContractModel, Country, _oblast
+
+# A bounded ladder: at most this many rungs of contacts before the coordinators.
+MAX_ESCALATION_LEVELS = 4
+
+Oblast = Annotated[str, AfterValidator(_oblast)]
 
 
-def route(alert: Alert, contacts: Iterable[Contact]) -> list[Delivery]:
-    """One delivery per contact and channel.
+class EscalationPolicy(ContractModel):
+    # levels[0] is alerted at the first escalation, levels[1] at the second...
+    levels: list[list[ContactId]] = Field(default_factory=list, max_length=MAX_ESCALATION_LEVELS)
+    # How long an alert may wait unacknowledged before the next rung; None: the default
+    # (15 minutes for an urgent report, 24 hours otherwise, set by the deployment).
+    urgent_after_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    normal_after_minutes: int | None = Field(default=None, ge=1, le=14 * 24 * 60)
 
-    A first alert reaches the oblast's first-line contacts and the coordinators, the
-    catch-all: a report from an oblast with no contact of its own is never left unseen.
-    The n-th escalation reaches the oblast's contacts of level n; past the last level
-    that has any, it goes to the coordinators again, as an escalation.
-    """
-    active = sorted((c for c in contacts if c.active), key=lambda c: c.contact_id)
+    @model_validator(mode="after")
+    def _no_empty_rung(self) -> EscalationPolicy:
+        if any(not rung for rung in self.levels):
+            raise ValueError("every escalation level names at least one contact")
+        return self
 
-    def covers(contact: Contact) -> bool:
-        return alert.oblast in contact.oblasts or ALL_OBLASTS in contact.oblasts
 
-    if alert.level == 0:
-        chosen = [c for c in active if (covers(c) and c.escalation_level == 0) or c.coordinator]
-    else:
-        chosen = [c for c in active if covers(c) and c.escalation_level == alert.level]
-        chosen = chosen or [c for c in active if c.coordinator]
-    deliveries: list[Delivery] = []
-    for contact in chosen:
-        for channel in dict.fromkeys(contact.channels):
-            address = contact.address(channel)
-            if address:
-                deliveries.append(
-                    Delivery(
-                        alert=alert,
-                        contact_id=contact.contact_id,
-                        agency=contact.agency,
-                        channel=channel,
-                        address=address,
-                        language=contact.language,
+class RoutingRule(ContractModel):
+    rule_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    description: str = Field(default="", max_length=300)
+    active: bool = True
+    # What the rule matches; an empty list matches anything.
+    oblasts: list[Oblast] = Field(default_factory=list)
+    categories: list[Category] = Field(default_factory=list)
+    urgency: Literal["any", "urgent", "normal"] = "any"
+    last_known_countries: list[Country] = Field(default_factory=list)
+    # Whom it alerts first, and how.
+    contacts: list[ContactId] = Field(min_length=1)
+    channels: list[Channel] = Field(default_factory=lambda: ["email", "sms"], min_length=1)
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+
+    def matches(self, alert: Alert) -> bool:
+        return (
+            self.active
+            and (not self.oblasts or alert.oblast in self.oblasts)
+            and (not self.categories or alert.category in self.categories)
+            and (self.urgency == "any" or (self.urgency == "urgent") == alert.urgent)
+            and (
+                not self.last_known_countries
+                or alert.last_known_country in self.last_known_countries
+            )
+        )
+
+    def rung(self, level: int) -> list[str]:
+        """The contacts of a rung: 0 the first alert, n the n-th escalation ([] past the end)."""
+        if level == 0:
+            return self.contacts
+        return self.escalation.levels[level - 1] if level <= len(self.escalation.levels) else []
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The contacts and routing rules, as read together from one version of the table."""
+
+    contacts: tuple[Contact, ...] = ()
+    rules: tuple[RoutingRule, ...] = ()
+    version: int = 0
+    _by_id: dict[str, Contact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {c.contact_id: c for c in self.contacts})
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return self._by_id.get(contact_id)
+
+    @property
+    def coordinators(self) -> list[Contact]:
+        return sorted(
+            (c for c in self.contacts if c.active and c.coordinator), key=lambda c: c.contact_id
+        )
+
+    def with_contact(self, contact: Contact) -> Directory:
+        others = tuple(c for c in self.contacts if c.contact_id != contact.contact_id)
+        return Directory((*others, contact), self.rules, self.version)
+
+    def without_contact(self, contact_id: str) -> Directory:
+        others = tuple(c for c in self.contacts if c.contact_id != contact_id)
+        return Directory(others, self.rules, self.version)
+
+    def with_rule(self, rule: RoutingRule) -> Directory:
+        others = tuple(r for r in self.rules if r.rule_id != rule.rule_id)
+        return Directory(self.contacts, (*others, rule), self.version)
+
+    def without_rule(self, rule_id: str) -> Directory:
+        others = tuple(r for r in self.rules if r.rule_id != rule_id)
+        return Directory(self.contacts, others, self.version)
+
+    def rules_naming(self, contact_id: str) -> list[str]:
+        return sorted(
+            r.rule_id
+            for r in self.rules
+            if any(contact_id in r.rung(n) for n in range(len(r.escalation.levels) + 1))
+        )
+
+    # -- what is wrong -------------------------------------------------------------
+
+    def problems(self) -> set[str]:
+        """Everything that would make an alert reach nobody, in words a coordinator acts on."""
+        found: set[str] = set()
+        if not any(self._reachable(c, ("email", "sms")) for c in self.coordinators):
+            found.add(
+                "no active coordinator: alerts no rule routes, and the end of every "
+                "escalation ladder, would reach nobody"
+            )
+        for rule in self.rules:
+            if not rule.active:
+                continue
+            for level in range(len(rule.escalation.levels) + 1):
+                where = "first alert" if level == 0 else f"escalation level {level}"
+                reachable = False
+                for contact_id in rule.rung(level):
+                    contact = self.contact(contact_id)
+                    if contact is None:
+                        found.add(f"rule {rule.rule_id}, {where}: no contact {contact_id}")
+                    elif self._reachable(contact, rule.channels):
+                        reachable = True
+                if not reachable:
+                    found.add(
+                        f"rule {rule.rule_id}, {where}: no active contact reachable by "
+                        f"{' or '.join(rule.channels)}"
                     )
-                )
-    return deliveries
+        return found
+
+    @staticmethod
+    def _reachable(contact: Contact, channels: Iterable[str]) -> bool:
+        return contact.active and any(
+            ch in contact.channels and contact.address(ch) for ch in channels
+        )
+
+    # -- routing -------------------------------------------------------------------
+
+    def matching(self, alert: Alert) -> list[RoutingRule]:
+        return sorted((r for r in self.rules if r.matches(alert)), key=lambda r: r.rule_id)
+
+    def ladder_length(self, alert: Alert) -> int:
+        """The rungs of contacts above the first alert; the coordinators' rung comes after."""
+        return max((len(r.escalation.levels) for r in self.matching(alert)), default=0)
+
+    def acknowledge_within(self, alert: Alert, *, urgent: int, normal: int) -> dt.timedelta:
+        """How long the alert may wait unacknowledged: the strictest matching rule decides."""
+        minutes = [
+            r.escalation.urgent_after_minutes if alert.urgent else r.escalation.normal_after_minutes
+            for r in self.matching(alert)
+        ]
+        overrides = [m * 60 for m in minutes if m is not None]
+        return dt.timedelta(seconds=min(overrides, default=urgent if alert.urgent else normal))
+
+    def route(self, alert: Alert) -> list[Delivery]:
+        """One delivery per contact and channel for this alert at its rung of the ladder."""
+        channels: dict[str, list[str]] = {}
+        for rule in self.matching(alert):
+            for contact_id in rule.rung(alert.level):
+                contact = self.contact(contact_id)
+                if contact is None or not contact.active:
+                    continue
+                chosen = channels.setdefault(contact_id, [])
+                chosen += [c for c in contact.channels if c in rule.channels and c not in chosen]
+        deliveries = self._deliveries(alert, channels)
+        if not deliveries:
+            # No rule, or the ladder's end: the coordinators, on all their channels.
+            coordinators = {c.contact_id: c.channels for c in self.coordinators}
+            deliveries = self._deliveries(alert, coordinators)
+        return deliveries
+
+    def _deliveries(self, alert: Alert, channels: dict[str, list[str]]) -> list[Delivery]:
+        deliveries: list[Delivery] = []
+        for contact_id in sorted(channels):
+            contact = self._by_id[contact_id]
+            for channel in channels[contact_id]:
+                address = contact.address(channel)
+                if address:
+                    deliveries.append(
+                        Delivery(
+                            alert=alert,
+                            contact_id=contact_id,
+                            agency=contact.agency,
+                            channel=channel,
+                            address=address,
+                            language=contact.language,
+                        )
+                    )
+        return deliveries

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 from chalicelib.adapters.dynamo import Repository
 from chalicelib.adapters.queue import DeliveryQueue
+from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.contacts import Contact
-from chalicelib.domain.routing import route
+from chalicelib.services.directory import DirectoryCache
 
 log = logging.getLogger("homeward.dispatch")
-
-
-class ContactDirectory:
-    """The contact list, re-read at most once per `ttl` seconds by a warm Lambda."""
-
-    def __init__(self, repository: Repository, ttl: float) -> None:
-        self._repository = repository
-        self._ttl = ttl
-        self._contacts: list[Contact] = []
-        self._loaded_at = float("-inf")
-
-    def contacts(self) -> list[Contact]:
-        if time.monotonic() - self._loaded_at > self._ttl:
-            self._contacts = self._repository.contacts()
-            self._loaded_at = time.monotonic()
-        return self._contacts
 
 
 def dispatch(
@@ -36,7 +19,8 @@ def dispatch(
     *,
     repository: Repository,
     queue: DeliveryQueue,
-    directory: ContactDirectory,
+    directory: DirectoryCache,
+    settings: Settings,
     now: dt.datetime | None = None,
 ) -> int:
     """Record the alert's deliveries and queue them; safe to repeat for the same alert.
@@ -46,13 +30,29 @@ def dispatch(
     alert sent twice.
     """
     now = now or dt.datetime.now(dt.UTC)
-    deliveries = route(alert, directory.contacts())
+    current = directory.current()
+    deliveries = current.route(alert)
     if not deliveries:
-        # route() always includes coordinators; no delivery means the directory is empty.
-        log.error("alert %s reached nobody: the contact directory is empty", alert.alert_id)
+        # Routing falls back to the coordinators: nobody means there is no coordinator.
+        log.error(
+            "alert %s reached nobody: the directory has no active coordinator", alert.alert_id
+        )
         raise RuntimeError("no contact to alert")
     created = repository.create_deliveries(deliveries, now)
     queue.enqueue([(alert.reference, d.delivery_id) for d in deliveries])
+    if alert.level == 0:
+        # Intake set the deployment's default time to acknowledge; a rule may ask sooner
+        # or later. Escalations are scheduled with their rules by the escalation schedule.
+        default = dt.timedelta(
+            seconds=settings.escalate_urgent_after
+            if alert.urgent
+            else settings.escalate_normal_after
+        )
+        wait = current.acknowledge_within(
+            alert, urgent=settings.escalate_urgent_after, normal=settings.escalate_normal_after
+        )
+        if wait != default:
+            repository.reschedule_acknowledgement(alert, alert.created_at + wait)
     log.info(
         "alert %s: %d deliveries %s",
         alert.alert_id,

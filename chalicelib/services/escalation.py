@@ -2,9 +2,10 @@
 
 Each unacknowledged alert waits in an index until its time runs out (15 minutes for an
 urgent report, 24 hours otherwise, configurable). Then the schedule puts an escalation
-in the outbox (the oblast's contacts of the next level, or the coordinators once no
-level is left), and the alert waits again. After the coordinators were alerted, the
-ladder ends: a bounded number of escalations, and the daily digest keeps listing it.
+in the outbox (the next rung of its routing rules' escalation policy, or the
+coordinators once no rung is left), and the alert waits again, as long as its rules'
+policy says. After the coordinators were alerted, the ladder ends: a bounded number of
+escalations, and the daily digest keeps listing it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 from chalicelib.adapters.dynamo import Repository, alert_from_item
 from chalicelib.config import Settings
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.routing import Directory
 
 log = logging.getLogger("homeward.escalation")
 
@@ -25,18 +27,24 @@ class EmailSender(Protocol):
 
 
 def escalate_unacknowledged(
-    *, repository: Repository, settings: Settings, now: dt.datetime | None = None
+    *,
+    repository: Repository,
+    directory: Directory,
+    settings: Settings,
+    now: dt.datetime | None = None,
 ) -> int:
     """Escalate every alert whose time to be acknowledged ran out; return how many."""
     now = now or dt.datetime.now(dt.UTC)
     escalated = 0
-    # The coordinators' rung comes after the contact levels; nothing after it.
-    last = settings.escalation_levels + 1
     for waiting in repository.alerts_waiting(due_before=now):
         alert = alert_from_item(waiting)
         level = int(waiting.get("escalation_level", 0)) + 1
-        delay = settings.escalate_urgent_after if alert.urgent else settings.escalate_normal_after
-        next_due = now + dt.timedelta(seconds=delay) if level < last else None
+        # The coordinators' rung comes after the rules' rungs; nothing after it.
+        last = directory.ladder_length(alert) + 1
+        wait = directory.acknowledge_within(
+            alert, urgent=settings.escalate_urgent_after, normal=settings.escalate_normal_after
+        )
+        next_due = now + wait if level < last else None
         if repository.escalate(waiting, alert.escalated(level, now), next_due):
             escalated += 1
             log.warning("alert %s unacknowledged: escalated to level %d", alert.alert_id, level)

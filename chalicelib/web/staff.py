@@ -62,19 +62,26 @@ def _request_id(request: Any) -> str:
     return (request.context or {}).get("requestId") or str(uuid.uuid4())
 
 
-def _body(model: type, request: Any):
-    from pydantic import ValidationError
-
+def _parsed(request: Any) -> Any:
     try:
-        data = json.loads(request.raw_body or b"{}")
+        return json.loads(request.raw_body or b"{}")
     except ValueError:
         raise _Refusal(problem(400, "malformed-json", "The body is not valid JSON")) from None
+
+
+def _validated(model: type, data: Any):
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _Refusal(
             problem(422, "invalid-request", "The request has errors", errors=field_errors(exc))
         ) from None
+
+
+def _body(model: type, request: Any):
+    return _validated(model, _parsed(request))
 
 
 def _handle(work) -> Response:

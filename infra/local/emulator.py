@@ -14,7 +14,9 @@ from pathlib import Path
 
 INFRA = Path(__file__).resolve().parent.parent
 TEMPLATE = INFRA / "template.yaml"
-DEMO_CONTACTS = INFRA / "contacts.example.json"
+# Fictional people at reserved example domains and unassigned numbers, and their rules.
+DEMO_CONTACTS = INFRA / "demo" / "contacts.csv"
+DEMO_RULES = INFRA / "demo" / "routing-rules.json"
 REGION = "eu-central-1"
 ALERT_SENDER = "alerts@homeward.example"
 
@@ -177,15 +179,23 @@ def in_process(stage: str = "local", *, seed_contacts: bool = True, **settings: 
         yield outputs
 
 
-def seed(contacts_file: Path = DEMO_CONTACTS) -> int:
-    """Load the contact directory and verify the alert sender, as an operator would."""
+def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> int:
+    """Load the directory (contacts, routing rules) and verify the alert sender, as an
+    operator would; refuses a directory in which an alert could reach nobody."""
     import boto3
 
     from chalicelib import wiring
-    from chalicelib.domain.contacts import Contact
+    from chalicelib.domain.contacts import read_contact_list
+    from chalicelib.domain.routing import Directory, RoutingRule
 
-    data = json.loads(contacts_file.read_text())
-    contacts = [Contact.model_validate(c) for c in data["contacts"]]
-    wiring.repository().put_contacts(contacts)
+    contacts, errors = read_contact_list(contacts_file.read_text(encoding="utf-8"))
+    if errors:
+        raise ValueError("; ".join(map(str, errors)))
+    rules = [RoutingRule.model_validate(r) for r in json.loads(rules_file.read_text())["rules"]]
+    problems = Directory(tuple(contacts), tuple(rules)).problems()
+    if problems:
+        raise ValueError("; ".join(sorted(problems)))
+    store = wiring.directory_store()
+    store.change(store.read().version, contacts=contacts, rules=rules)
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=ALERT_SENDER)
     return len(contacts)

@@ -1,7 +1,7 @@
 """`make run`: Homeward on one machine, with the embedded AWS emulation.
 
 Starts a moto server on loopback, deploys infra/template.yaml into it, seeds the demo
-contacts, serves the API on 127.0.0.1:8000 (PORT overrides) and drives the stream,
+contacts and routing rules, serves the API on 127.0.0.1:8000 (PORT overrides) and drives the stream,
 queue and schedule handlers. Ctrl-C stops everything.
 """
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--contacts", type=Path, default=emulator.DEMO_CONTACTS)
+    parser.add_argument("--contacts", type=Path, default=emulator.DEMO_CONTACTS, help="CSV")
+    parser.add_argument("--rules", type=Path, default=emulator.DEMO_RULES, help="JSON")
     parser.add_argument("--senders", type=int, default=4, help="concurrent sender workers")
     parser.add_argument(
         "--schedule-seconds",
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "local",
         HOMEWARD_SIGNING_KEY=os.environ.get("HOMEWARD_SIGNING_KEY") or secrets.token_hex(32),
     )
-    seeded = emulator.seed(args.contacts)
+    seeded = emulator.seed(args.contacts, args.rules)
     from chalicelib.adapters.tokens import ensure_dev_key
     from chalicelib.config import settings
 

@@ -245,13 +245,14 @@ def test_the_schedule_requeues_deliveries_whose_message_was_lost(
 def test_alerts_are_written_in_the_contacts_language(
     client, aws, pump, report_body, language, tmp_path
 ):
+    from chalicelib.domain.contacts import read_contact_list, write_contact_list
     from infra.local import emulator
 
-    directory = json.loads(emulator.DEMO_CONTACTS.read_text())
-    for contact in directory["contacts"]:
-        contact["languages"] = [language]
-    path = tmp_path / "contacts.json"
-    path.write_text(json.dumps(directory))
+    contacts, _ = read_contact_list(emulator.DEMO_CONTACTS.read_text())
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        write_contact_list([c.model_copy(update={"languages": [language]}) for c in contacts])
+    )
     emulator.seed(path)
     wiring.reset()
     post_report(client, report_body)

@@ -5,13 +5,8 @@ from helpers import EXAMPLE_REPORT
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.case import Case
-from chalicelib.domain.contacts import Contact
 from chalicelib.domain.messages import render_email, render_sms
 from chalicelib.domain.report import Report
-from chalicelib.domain.routing import route
-from infra.local.emulator import DEMO_CONTACTS
-
-DEMO = [Contact.model_validate(c) for c in json.loads(DEMO_CONTACTS.read_text())["contacts"]]
 
 
 def case_for(**changes) -> Case:
@@ -20,48 +15,6 @@ def case_for(**changes) -> Case:
         body[section].update(values) if isinstance(values, dict) else body.update({section: values})
     report = Report.model_validate(body)
     return Case("HW-7K3M-Q9TX", dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC), report)
-
-
-def contact(contact_id, **fields) -> Contact:
-    base = {
-        "contact_id": contact_id,
-        "organisation": "Org",
-        "agency": "UA-TEST",
-        "member_state": "UA",
-        "name": "Someone",
-        "email": f"{contact_id}@example.org",
-        "phone": "+380501112233",
-        "languages": ["uk"],
-        "channels": ["email", "sms"],
-    }
-    return Contact.model_validate(base | fields)
-
-
-def test_an_alert_reaches_the_oblast_contacts_and_the_coordinators_only():
-    alert = Alert.for_new_case(case_for())
-    contacts = [
-        contact("kherson", oblasts=["UA-65"]),
-        contact("donetsk", oblasts=["UA-14"]),
-        contact("coord", coordinator=True, channels=["email"]),
-        contact("retired", oblasts=["UA-65"], active=False),
-    ]
-    got = {(d.contact_id, d.channel) for d in route(alert, contacts)}
-    assert got == {("kherson", "email"), ("kherson", "sms"), ("coord", "email")}
-
-
-def test_a_channel_without_an_address_is_skipped():
-    alert = Alert.for_new_case(case_for())
-    only_email = contact("kherson", oblasts=["UA-65"], phone=None)
-    assert [d.channel for d in route(alert, [only_email])] == ["email"]
-
-
-def test_every_oblast_reaches_an_email_and_an_sms_contact_in_the_demo_directory():
-    from chalicelib.domain.places import OBLASTS
-
-    for oblast in OBLASTS:
-        alert = Alert.for_new_case(case_for(residence={"oblast": oblast}))
-        channels = {d.channel for d in route(alert, DEMO)}
-        assert channels == {"email", "sms"}, oblast
 
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16

@@ -1,0 +1,61 @@
+import pytest
+
+from chalicelib.domain.contacts import (
+    ContactListError,
+    read_contact_list,
+    write_contact_list,
+)
+from infra.local.emulator import DEMO_CONTACTS
+
+HEADER = "contact_id,organisation,agency,member_state,name,email,phone,languages,channels\n"
+
+
+def test_a_spreadsheet_export_is_read_with_lists_flags_and_a_byte_order_mark():
+    text = (
+        "\ufeffcontact_id,organisation,agency,member_state,name,email,phone,languages,"
+        "channels,coordinator,active\n"
+        'kyiv-desk,"Desk, Kyiv",UA-NIB,UA,Олена,olena@example.org,+380 44 123 4567,uk;en,'
+        "email sms,так,\n"
+        "\n"
+        "ca-desk,GAC,CA-GAC,CA,Jane,jane@example.org,,en,email,no,no\n"
+    )
+    contacts, errors = read_contact_list(text)
+    assert errors == []
+    kyiv, canada = contacts
+    assert kyiv.languages == ["uk", "en"] and kyiv.channels == ["email", "sms"]
+    assert kyiv.phone == "+380441234567" and kyiv.coordinator and kyiv.active
+    assert canada.phone is None and not canada.active
+
+
+def test_every_bad_row_is_reported_by_line_and_field_and_good_rows_are_kept():
+    text = HEADER + (
+        "good-one,Org,UA-NIB,UA,A,a@example.org,+380501112233,uk,email sms\n"
+        "bad-phone,Org,UA-NIB,UA,B,b@example.org,0501112233,uk,sms\n"
+        "bad-mail,Org,UA-NIB,UA,C,not-an-address,,uk,email\n"
+        "no-phone,Org,UA-NIB,UA,D,d@example.org,,uk,sms\n"
+        "good-one,Org,UA-NIB,UA,E,e@example.org,,uk,email\n"
+        "Bad Id,Org,UA-NIB,UA,F,f@example.org,,uk,email\n"
+    )
+    contacts, errors = read_contact_list(text)
+    assert [c.contact_id for c in contacts] == ["good-one"]
+    by_line = {e.line: e for e in errors}
+    assert sorted(by_line) == [3, 4, 5, 6, 7]
+    assert by_line[3].field == "phone" and "E.164" in by_line[3].message
+    assert by_line[4].field == "email"
+    assert "SMS channel needs a phone" in by_line[5].message
+    assert "already given on line 2" in by_line[6].message
+    assert by_line[7].field == "contact_id"
+    assert str(by_line[3]).startswith("line 3 (bad-phone): phone:")
+
+
+def test_a_file_with_wrong_columns_is_refused_as_a_whole():
+    with pytest.raises(ContactListError, match=r"unknown column.*mobile.*missing column.*name"):
+        read_contact_list("contact_id,organisation,agency,member_state,mobile\n")
+    with pytest.raises(ContactListError, match="empty"):
+        read_contact_list("")
+
+
+def test_a_written_list_reads_back_the_same():
+    contacts, _ = read_contact_list(DEMO_CONTACTS.read_text())
+    again, errors = read_contact_list(write_contact_list(contacts))
+    assert errors == [] and again == contacts
