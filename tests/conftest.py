@@ -88,7 +88,16 @@ def staff(client, token):
             return client.http.get(f"/api/v1/staff{path}", headers=self.headers)
 
         def post(self, path, body):
-            return client.http.post(
+            return self._send(client.http.post, path, body)
+
+        def put(self, path, body):
+            return self._send(client.http.put, path, body)
+
+        def delete(self, path):
+            return client.http.delete(f"/api/v1/staff{path}", headers=self.headers)
+
+        def _send(self, method, path, body):
+            return method(
                 f"/api/v1/staff{path}",
                 headers={**self.headers, "Content-Type": "application/json"},
                 body=json.dumps(body),

@@ -15,18 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from chalicelib.domain.alerts import Alert, Delivery
 from chalicelib.domain.contacts import Channel, Contact, ContactId
-from chalicelib.domain.report import Category, ContractModel, Country, _oblast
+from chalicelib.domain.report import Category, ContractModel, Country, Oblast
 
 # A bounded ladder: at most this many rungs of contacts before the coordinators.
 MAX_ESCALATION_LEVELS = 4
-
-Oblast = Annotated[str, AfterValidator(_oblast)]
 
 
 class EscalationPolicy(ContractModel):

@@ -68,12 +68,20 @@ def _dump(model) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
+def _answer(model: type, status: int, values: dict[str, Any]) -> Response:
+    """Answers go through their schema model: what the OpenAPI document says is sent."""
+    return _json(status, model.model_validate(values).model_dump(mode="json"))
+
+
 @bp.route(CONTACTS, methods=["GET"], authorizer=AUTHORIZER)
 def list_contacts() -> Response:
     def work(request, staff, request_id):
+        from chalicelib.web.schemas import ContactList
+
         current = _read(staff, request_id)
         contacts = sorted(current.contacts, key=lambda c: c.contact_id)
-        return _json(
+        return _answer(
+            ContactList,
             200,
             {
                 "contacts": [_dump(c) for c in contacts],
@@ -88,11 +96,14 @@ def list_contacts() -> Response:
 @bp.route(f"{CONTACTS}/{{contact_id}}", methods=["GET"], authorizer=AUTHORIZER)
 def read_contact(contact_id: str) -> Response:
     def work(request, staff, request_id):
+        from chalicelib.web.schemas import ContactEntry
+
         current = _read(staff, request_id)
         contact = current.contact(contact_id)
         if contact is None:
             return problem(404, "not-found", "No such entry in the directory")
-        return _json(200, {**_dump(contact), "rules": current.rules_naming(contact_id)})
+        rules = current.rules_naming(contact_id)
+        return _answer(ContactEntry, 200, {**_dump(contact), "rules": rules})
 
     return _handle(work)
 
@@ -133,9 +144,12 @@ def remove_contact(contact_id: str) -> Response:
 @bp.route(RULES, methods=["GET"], authorizer=AUTHORIZER)
 def list_rules() -> Response:
     def work(request, staff, request_id):
+        from chalicelib.web.schemas import RoutingRuleList
+
         current = _read(staff, request_id)
         rules = sorted(current.rules, key=lambda r: r.rule_id)
-        return _json(
+        return _answer(
+            RoutingRuleList,
             200,
             {
                 "rules": [_dump(r) for r in rules],

@@ -108,6 +108,54 @@ def _change(summary: str, operation_id: str, body: str, *, stale: bool = True) -
     )
 
 
+def _entry(kind: str, name: str, model: str, read_as: str) -> dict[str, Any]:
+    """GET, PUT and DELETE of one contact or routing rule (chalicelib/web/directory.py)."""
+    parameter = {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {kind}'s id, e.g. south-desk",
+        "schema": {"type": "string"},
+    }
+    missing = {"404": _problem(f"No such {kind}")}
+    refused = {
+        "400": _problem("The body is not JSON"),
+        "409": _problem("The change would leave alerts reaching nobody, or raced another one"),
+        "422": _problem("The request has errors"),
+    }
+    return {
+        "get": _staff(
+            f"One {kind}", f"read{model}", read_as, parameters=[parameter], responses=missing
+        ),
+        "put": _staff(
+            f"Add or replace a {kind} (coordinators)",
+            f"put{model}",
+            model,
+            parameters=[parameter],
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": _ref(model)}},
+            },
+            responses={"201": _json(f"The new {kind}", _ref(model)), **refused},
+        ),
+        "delete": {
+            **_staff(
+                f"Remove a {kind} (coordinators)",
+                f"remove{model}",
+                model,
+                parameters=[parameter],
+                responses={**missing, "409": refused["409"]},
+            ),
+            "responses": {
+                "204": {"description": "Removed"},
+                **STAFF_ERRORS,
+                **missing,
+                "409": refused["409"],
+            },
+        },
+    }
+
+
 def _query_parameters() -> list[dict[str, Any]]:
     schema = schemas.CaseQuery.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
@@ -136,6 +184,9 @@ def document() -> dict[str, Any]:
             (schemas.MatchDecision, "validation"),
             (schemas.Undelivered, "serialization"),
             (schemas.DeliveryRetry, "validation"),
+            (schemas.ContactList, "serialization"),
+            (schemas.ContactEntry, "serialization"),
+            (schemas.RoutingRuleList, "serialization"),
         ],
         ref_template="#/components/schemas/{model}",
     )
@@ -458,6 +509,22 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/staff/contacts": {
+                "get": _staff(
+                    "The coalition's contacts, for coordinators", "listContacts", "ContactList"
+                )
+            },
+            "/api/v1/staff/contacts/{contact_id}": _entry(
+                "contact", "contact_id", "Contact", "ContactEntry"
+            ),
+            "/api/v1/staff/routing-rules": {
+                "get": _staff(
+                    "The routing rules, for coordinators", "listRoutingRules", "RoutingRuleList"
+                )
+            },
+            "/api/v1/staff/routing-rules/{rule_id}": _entry(
+                "routing rule", "rule_id", "RoutingRule", "RoutingRule"
+            ),
             "/api/v1/staff/statistics": {
                 "get": _staff("Cases by status, oblast and category", "statistics", "Statistics")
             },

@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.contacts import Contact
 from chalicelib.domain.report import Category, Oblast, Report
+from chalicelib.domain.routing import RoutingRule
 from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import STATUSES
 
@@ -158,3 +160,22 @@ class Undelivered(BaseModel):
 class DeliveryRetry(Strict):
     reference: Reference
     delivery_id: Annotated[str, StringConstraints(min_length=3, max_length=300)]
+
+
+class ContactList(BaseModel):
+    contacts: list[Contact]
+    # Changes are made to one version of the directory at a time.
+    version: int
+    # What would make an alert reach nobody as the directory stands (routing.py).
+    problems: list[str]
+
+
+class ContactEntry(Contact):
+    # The routing rules that name this contact, at any rung.
+    rules: list[str]
+
+
+class RoutingRuleList(BaseModel):
+    rules: list[RoutingRule]
+    version: int
+    problems: list[str]
