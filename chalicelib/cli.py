@@ -1,15 +1,246 @@
 """The `homeward` command.
 
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
+homeward contacts import contacts.csv                   # add or update contacts
+homeward contacts list [--csv]                          # the contacts, or a CSV export
+homeward rules show                                     # the routing rules, in words
+
+The directory commands go through the staff API as a coordinator (`--url`, `--token`,
+or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
+Against a local run (`make run`) without a token, a local coordinator token is minted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from chalicelib.domain.staff import ROLES
+
+LOCAL_URL = "http://127.0.0.1:8000"
+
+
+class Refused(Exception):
+    """The API said no; the message is for the person at the terminal."""
+
+
+class StaffApi:
+    def __init__(self, url: str, token: str) -> None:
+        self._url = url.rstrip("/") + "/api/v1/staff"
+        self._token = token
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the URL is the operator's, http(s)
+            self._url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                answer = json.loads(raw) if raw else {}
+            except ValueError:
+                answer = {}
+            if error.code in (401, 403):
+                raise Refused(
+                    "not allowed: the directory is for coordinators; give a coordinator's "
+                    "token (--token or HOMEWARD_TOKEN)"
+                ) from None
+            return error.code, answer
+        except (urllib.error.URLError, OSError) as error:
+            raise Refused(f"cannot reach {self._url}: {error}") from None
+
+    def get(self, path: str) -> Any:
+        status, answer = self.call("GET", path)
+        if status != 200:
+            raise Refused(f"{path}: {_problem_text(answer)}")
+        return answer
+
+
+def _problem_text(answer: Any) -> str:
+    if not isinstance(answer, dict):
+        return "unexpected answer"
+    details = [answer.get("title", "refused")]
+    for error in answer.get("errors") or []:
+        where = ".".join(str(p) for p in error.get("loc", []))
+        details.append(f"{where}: {error['msg']}" if where else error["msg"])
+    return "; ".join(details)
+
+
+def _api(args: argparse.Namespace) -> StaffApi:
+    token = args.token or os.environ.get("HOMEWARD_TOKEN")
+    if not token:
+        host = urllib.parse.urlsplit(args.url).hostname
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise Refused("give a coordinator's token (--token or HOMEWARD_TOKEN)")
+        from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_token
+
+        # Only a local run accepts this key; deployed stages refuse it outright.
+        key = ensure_dev_key(args.key_file)
+        token = mint_dev_token(key, role="coordinator", agency="UA-NIB", subject="homeward-cli")
+    return StaffApi(args.url, token)
+
+
+# -- contacts ---------------------------------------------------------------------
+
+
+def _import_contacts(args: argparse.Namespace) -> int:
+    from chalicelib.domain.contacts import ContactListError, read_contact_list
+
+    try:
+        contacts, errors = read_contact_list(args.file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{args.file}: cannot read it: {error}", file=sys.stderr)
+        return 2
+    except ContactListError as error:
+        print(f"{args.file}: {error}", file=sys.stderr)
+        return 2
+    if errors:
+        # A list with mistakes is not half-imported: every mistake is shown, none applied.
+        for error in errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        rows = len({e.line for e in errors})
+        print(
+            f"{rows} row(s) have errors; nothing was imported. Fix them and import again.",
+            file=sys.stderr,
+        )
+        return 1
+    api = _api(args)
+    existing = {c["contact_id"]: c for c in api.get("/contacts")["contacts"]}
+    changes = [c for c in contacts if existing.get(c.contact_id) != c.model_dump(mode="json")]
+    unchanged = len(contacts) - len(changes)
+    if args.dry_run:
+        new = sum(c.contact_id not in existing for c in changes)
+        print(
+            f"{len(contacts)} contact(s) valid: {new} new, {len(changes) - new} changed, "
+            f"{unchanged} unchanged (dry run: nothing imported)"
+        )
+        return 0
+    from tqdm import tqdm
+
+    outcome = {201: 0, 200: 0}
+    refused: list[str] = []
+    with tqdm(total=len(changes), desc="importing", unit="contact", file=sys.stderr) as bar:
+        for contact in changes:
+            status, answer = api.call(
+                "PUT", f"/contacts/{contact.contact_id}", contact.model_dump(mode="json")
+            )
+            if status in outcome:
+                outcome[status] += 1
+            else:
+                refused.append(f"{contact.contact_id}: {_problem_text(answer)}")
+            bar.update()
+    for line in refused:
+        print(f"{args.file}: not imported: {line}", file=sys.stderr)
+    print(
+        f"{len(contacts)} contact(s): {outcome[201]} new, {outcome[200]} changed, "
+        f"{unchanged} unchanged, {len(refused)} refused"
+    )
+    return 1 if refused else 0
+
+
+def _list_contacts(args: argparse.Namespace) -> int:
+    from chalicelib.domain.contacts import Contact, write_contact_list
+
+    listed = _api(args).get("/contacts")
+    contacts = [Contact.model_validate(c) for c in listed["contacts"]]
+    if args.csv:
+        sys.stdout.write(write_contact_list(contacts))
+        return 0
+    rows = [("ID", "ORGANISATION", "AGENCY", "STATE", "CHANNELS", "LANG", "ROLE", "ACTIVE")]
+    rows += [
+        (
+            c.contact_id,
+            c.organisation,
+            c.agency,
+            c.member_state,
+            ",".join(c.channels),
+            ",".join(c.languages),
+            "coordinator" if c.coordinator else "",
+            "yes" if c.active else "no",
+        )
+        for c in contacts
+    ]
+    _table(rows)
+    print(f"{len(contacts)} contact(s), directory version {listed['version']}")
+    _warn(listed["problems"])
+    return 0
+
+
+# -- rules ------------------------------------------------------------------------
+
+
+def _show_rules(args: argparse.Namespace) -> int:
+    from chalicelib.domain.routing import RoutingRule
+
+    api = _api(args)
+    listed = api.get("/routing-rules")
+    contacts = api.get("/contacts")["contacts"]
+    coordinators = [c["contact_id"] for c in contacts if c["coordinator"] and c["active"]]
+    for raw in listed["rules"]:
+        print(_describe(RoutingRule.model_validate(raw), coordinators))
+    print(f"{len(listed['rules'])} rule(s), directory version {listed['version']}")
+    print(
+        "What no rule matches goes to the coordinators: "
+        + (", ".join(coordinators) or "NOBODY (no active coordinator)")
+    )
+    _warn(listed["problems"])
+    return 0
+
+
+def _describe(rule, coordinators: list[str]) -> str:
+    def listed(values: list[str], anything: str) -> str:
+        return " ".join(values) if values else anything
+
+    policy = rule.escalation
+    urgent = f"{policy.urgent_after_minutes} min" if policy.urgent_after_minutes else "default"
+    normal = f"{policy.normal_after_minutes} min" if policy.normal_after_minutes else "default"
+    lines = [
+        f"{rule.rule_id}{'' if rule.active else '  (INACTIVE)'}",
+        *([f"  {rule.description}"] if rule.description else []),
+        f"  matches   oblast {listed(rule.oblasts, 'any')}; "
+        f"category {listed(rule.categories, 'any')}; urgency {rule.urgency}; "
+        f"last known country {listed(rule.last_known_countries, 'any')}",
+        f"  alerts    {', '.join(rule.contacts)} by {' and '.join(rule.channels)}",
+        f"  unacknowledged after {urgent} if urgent, {normal} otherwise, escalates to:",
+    ]
+    lines += [f"    {n}. {', '.join(rung)}" for n, rung in enumerate(policy.levels, 1)]
+    lines.append(
+        f"    {len(policy.levels) + 1}. the coordinators ({', '.join(coordinators) or 'none'})"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _warn(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+
+
+# -- tokens -----------------------------------------------------------------------
 
 
 def _dev_token(args: argparse.Namespace) -> int:
@@ -24,7 +255,15 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.config import DEV_KEY_FILE
 
     parser = argparse.ArgumentParser(prog="homeward", description="Homeward's command line")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("HOMEWARD_URL", LOCAL_URL),
+        help=f"Homeward's address (HOMEWARD_URL; default {LOCAL_URL}, a local run)",
+    )
+    parser.add_argument("--token", help="a coordinator's token (HOMEWARD_TOKEN)")
+    parser.add_argument("--key-file", type=Path, default=DEV_KEY_FILE, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+
     token = commands.add_parser(
         "dev-token",
         help="mint a staff token that only a local run (make run) accepts",
@@ -34,10 +273,39 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--role", choices=ROLES, required=True)
     token.add_argument("--agency", required=True, help="e.g. UA-NIB")
     token.add_argument("--subject", help="the staff member's id (default: a random one)")
-    token.add_argument("--key-file", type=Path, default=DEV_KEY_FILE, help=argparse.SUPPRESS)
     token.set_defaults(run=_dev_token)
+
+    contacts = commands.add_parser("contacts", help="the coalition's contacts").add_subparsers(
+        dest="action", required=True
+    )
+    importing = contacts.add_parser(
+        "import",
+        help="add or update contacts from a CSV file",
+        description="Columns: contact_id, organisation, agency, member_state, name, email, "
+        "phone (E.164), languages, channels, coordinator, active. Every row is checked "
+        "first; if any has an error, each is reported by line and nothing is imported.",
+    )
+    importing.add_argument("file", type=Path)
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check and compare only; change nothing"
+    )
+    importing.set_defaults(run=_import_contacts)
+    listing = contacts.add_parser("list", help="the contacts, as a table or CSV")
+    listing.add_argument("--csv", action="store_true", help="as CSV that `import` reads back")
+    listing.set_defaults(run=_list_contacts)
+
+    rules = commands.add_parser("rules", help="the routing rules").add_subparsers(
+        dest="action", required=True
+    )
+    rules.add_parser("show", help="every rule: what it matches, whom it alerts, the ladder")
+    rules.choices["show"].set_defaults(run=_show_rules)
+
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Refused as refused:
+        print(f"homeward: {refused}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     outputs = emulator.deploy("local")
     # Links in alerts (acknowledgement) point at this server.
     os.environ.setdefault("HOMEWARD_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    # A coordinator's change to contacts or rules routes the next alert within seconds.
+    os.environ.setdefault("HOMEWARD_DIRECTORY_CACHE_SECONDS", "2")
     emulator.configure_app(
         outputs,
         "local",
