@@ -215,6 +215,27 @@ def _stream_source(kind: str) -> dict[str, Any]:
     }
 
 
+def _errors_alarm(function: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"homeward-${{Stage}}-{function}-errors"},
+            "AlarmDescription": f"{function} failed in the last 5 minutes",
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function}}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "OperatorsTopic"}],
+            "OKActions": [{"Ref": "OperatorsTopic"}],
+        },
+    }
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = load_template()
     template["Parameters"]["Stage"]["Default"] = stage
@@ -261,6 +282,10 @@ def merge_template(stage: str) -> dict[str, Any]:
             }
         }
     }
+    # Functions that alerting depends on page the operators when they fail: a dispatcher
+    # or sender that errors, or an escalation schedule that stopped running.
+    for function in ("DispatchAlerts", "SendDeliveries", "EscalateUnacknowledged"):
+        resources[f"{function}ErrorsAlarm"] = _errors_alarm(function)
     resources["SendDeliveries"]["Properties"]["Events"] = {
         "SendDeliveriesSqsEventSource": {
             "Type": "SQS",

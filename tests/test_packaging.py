@@ -71,3 +71,20 @@ def test_delivery_attempts_match_the_queues_redrive_policy():
     template = package.load_template()
     redrive = template["Resources"]["DeliveryQueue"]["Properties"]["RedrivePolicy"]
     assert redrive["maxReceiveCount"] == MAX_ATTEMPTS
+
+
+def test_operators_are_paged_when_alerting_itself_is_in_trouble():
+    merged = package.merge_template("dev")["Resources"]
+    alarms = {name: r for name, r in merged.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
+    watched = {
+        (a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"][0]["Value"]))
+        for a in alarms.values()
+    }
+    for queue in ("DeliveryDeadLetterQueue", "StreamFailureQueue"):
+        assert any(m == "ApproximateNumberOfMessagesVisible" and queue in v for m, v in watched), (
+            queue
+        )
+    for function in ("DispatchAlerts", "SendDeliveries", "EscalateUnacknowledged"):
+        assert ("Errors", json.dumps({"Ref": function})) in watched, function
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
