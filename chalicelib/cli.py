@@ -4,6 +4,7 @@ homeward dev-token --role coordinator --agency UA-NIB   # a staff token for loca
 homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
 homeward rules show                                     # the routing rules, in words
+homeward rules import rules.json                        # add or replace routing rules
 
 The directory commands go through the staff API as a coordinator (`--url`, `--token`,
 or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
@@ -204,6 +205,50 @@ def _show_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_rules(args: argparse.Namespace) -> int:
+    """Rules from a JSON file ({"rules": [...]}, as infra/demo/routing-rules.json)."""
+    from pydantic import ValidationError
+
+    from chalicelib.domain.routing import RoutingRule
+
+    try:
+        raw = json.loads(args.file.read_text(encoding="utf-8-sig"))["rules"]
+        assert isinstance(raw, list)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError) as error:
+        print(f"{args.file}: not a JSON file with a list of rules: {error}", file=sys.stderr)
+        return 2
+    rules, mistakes = [], []
+    for n, entry in enumerate(raw, 1):
+        try:
+            rules.append(RoutingRule.model_validate(entry))
+        except ValidationError as error:
+            name = entry.get("rule_id", "?") if isinstance(entry, dict) else "?"
+            for e in error.errors(include_url=False):
+                where = ".".join(str(p) for p in e["loc"])
+                mistakes.append(f"rule {n} ({name}): {where}: {e['msg']}")
+    if mistakes:
+        for line in mistakes:
+            print(f"{args.file}: {line}", file=sys.stderr)
+        print("nothing was imported. Fix them and import again.", file=sys.stderr)
+        return 1
+    from tqdm import tqdm
+
+    api = _api(args)
+    refused = []
+    with tqdm(total=len(rules), desc="importing", unit="rule", file=sys.stderr) as bar:
+        for rule in rules:
+            status, answer = api.call(
+                "PUT", f"/routing-rules/{rule.rule_id}", rule.model_dump(mode="json")
+            )
+            if status not in (200, 201):
+                refused.append(f"{rule.rule_id}: {_problem_text(answer)}")
+            bar.update()
+    for line in refused:
+        print(f"{args.file}: not imported: {line}", file=sys.stderr)
+    print(f"{len(rules)} rule(s): {len(rules) - len(refused)} put, {len(refused)} refused")
+    return 1 if refused else 0
+
+
 def _describe(rule, coordinators: list[str]) -> str:
     def listed(values: list[str], anything: str) -> str:
         return " ".join(values) if values else anything
@@ -297,8 +342,17 @@ def main(argv: list[str] | None = None) -> int:
     rules = commands.add_parser("rules", help="the routing rules").add_subparsers(
         dest="action", required=True
     )
-    rules.add_parser("show", help="every rule: what it matches, whom it alerts, the ladder")
-    rules.choices["show"].set_defaults(run=_show_rules)
+    rules.add_parser(
+        "show", help="every rule: what it matches, whom it alerts, the ladder"
+    ).set_defaults(run=_show_rules)
+    rules_import = rules.add_parser(
+        "import",
+        help='add or replace rules from a JSON file ({"rules": [...]})',
+        description="Import the contacts the rules name first. A rule that would reach "
+        "nobody is refused and named; the others are put.",
+    )
+    rules_import.add_argument("file", type=Path)
+    rules_import.set_defaults(run=_import_rules)
 
     args = parser.parse_args(argv)
     try:

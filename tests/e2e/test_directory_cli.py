@@ -1,5 +1,7 @@
 """`homeward contacts import/list` and `homeward rules show` against the local runner."""
 
+import json
+
 import pytest
 from helpers import local_runner
 
@@ -109,3 +111,22 @@ def test_rules_show_says_what_each_rule_matches_whom_it_alerts_and_the_ladder(ho
 def test_only_a_coordinator_may_use_the_directory_commands(homeward):
     code, _, err = homeward("rules", "show", role="caseworker")
     assert code == 2 and "the directory is for coordinators" in err
+
+
+def test_rules_are_imported_from_json_and_a_rule_reaching_nobody_is_refused(homeward, tmp_path):
+    path = tmp_path / "rules.json"
+    path.write_text('{"rules": [{"rule_id": "all-urgent", "urgency": "urgent", "contacts": ["x"]}')
+    code, _, err = homeward("rules", "import", str(path))
+    assert code == 2 and "not a JSON file" in err
+    path.write_text('{"rules": [{"rule_id": "all-urgent", "urgency": "soon", "contacts": []}]}')
+    code, _, err = homeward("rules", "import", str(path))
+    assert code == 1
+    assert "rule 1 (all-urgent): urgency:" in err and "rule 1 (all-urgent): contacts:" in err
+    urgent = {"rule_id": "all-urgent", "urgency": "urgent", "contacts": ["ua-national-desk"]}
+    ghost = {"rule_id": "ghost", "contacts": ["nobody-here"]}
+    path.write_text(json.dumps({"rules": [urgent, ghost]}))
+    code, out, err = homeward("rules", "import", str(path))
+    assert code == 1
+    assert "not imported: ghost:" in err and "no contact nobody-here" in err
+    assert out.strip() == "2 rule(s): 1 put, 1 refused"
+    assert "all-urgent" in homeward("rules", "show")[1]
