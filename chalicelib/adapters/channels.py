@@ -38,15 +38,16 @@ class EmailChannel:
         self._client = client
         self._sender = sender
 
-    def send(self, to: str, subject: str, text: str) -> str:
+    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str:
+        """Send text, or text and HTML (SES makes it multipart/alternative); the message id."""
+        body = {"Text": {"Data": text, "Charset": "UTF-8"}}
+        if html is not None:
+            body["Html"] = {"Data": html, "Charset": "UTF-8"}
         try:
             response = self._client.send_email(
                 Source=self._sender,
                 Destination={"ToAddresses": [to]},
-                Message={
-                    "Subject": {"Data": subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
-                },
+                Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body},
             )
         except ClientError as exc:
             raise _classify(exc) from exc

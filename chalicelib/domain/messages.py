@@ -3,6 +3,11 @@
 Minimum disclosure: an SMS never names a child (reference, category, oblast, urgency
 only); an e-mail carries the child's details only when the report's consent allows
 sharing with the coalition.
+
+An e-mail has two parts with the same content: text (email.txt) and HTML (email.html,
+which extends _layout.html). Only .html templates are autoescaped. Every value a
+template prints loses its bidi override and isolate characters first, so that text a
+reporter typed cannot reorder what the alert shows around it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alerts"
 LANGUAGES = ("uk", "en")
 MAX_SMS_SEGMENTS = 2
+# Bidi embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 CATEGORY_LABELS = {
     "deported": {"uk": "депортація", "en": "deported"},
@@ -39,6 +46,13 @@ CATEGORY_LABELS = {
 class Email:
     subject: str
     text: str
+    # The same message as HTML; None for a text-only e-mail.
+    html: str | None = None
+
+
+def _printable(value: object) -> object:
+    """What a template prints: strings without bidi controls (Jinja's finalize hook)."""
+    return value.translate(_BIDI_CONTROLS) if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)
@@ -48,9 +62,11 @@ def _environment() -> jinja2.Environment:
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        # Plain-text templates: nothing to escape, but undefined names must fail loudly.
-        autoescape=False,  # noqa: S701
+        # HTML templates escape what they print; plain-text ones have nothing to escape.
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
+        # Undefined names must fail loudly, in both.
         undefined=jinja2.StrictUndefined,
+        finalize=_printable,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -92,13 +108,21 @@ def render_sms(alert: Alert, language: str, ack: str) -> str:
 
 
 def render_email(alert: Alert, case: Case, language: str, ack: str) -> Email:
+    """The e-mail as text and as HTML, both from the same context."""
     language = _language(language)
     env = _environment()
     context = _context(alert, language, ack)
+    context["language"] = language
     context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
-    context["share"] = case.report.consent.share_with_coalition
-    context["report"] = case.report
+    share = case.report.consent.share_with_coalition
+    context["share"] = share
+    if share:
+        # Without consent the report is not even in the context: a template that tried
+        # to print from it would fail (StrictUndefined) rather than disclose.
+        context["report"] = case.report
     prefix = _prefix(alert)
     subject = env.get_template(f"{language}/{prefix}email_subject.txt").render(context)
+    subject = " ".join(subject.split())
     text = env.get_template(f"{language}/{prefix}email.txt").render(context)
-    return Email(subject=" ".join(subject.split()), text=text.strip() + "\n")
+    html = env.get_template(f"{language}/{prefix}email.html").render(context, subject=subject)
+    return Email(subject=subject, text=text.strip() + "\n", html=html.strip() + "\n")

@@ -31,7 +31,7 @@ STALE_AFTER = dt.timedelta(minutes=5)
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str) -> str: ...
+    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
 
 
 class SmsSender(Protocol):
@@ -83,7 +83,9 @@ def deliver(
             if case is None:
                 raise PermanentSendError("case not found")
             email = render_email(alert, case, delivery["language"], ack)
-            message_id = channels.email.send(delivery["address"], email.subject, email.text)
+            message_id = channels.email.send(
+                delivery["address"], email.subject, email.text, html=email.html
+            )
     except TransientSendError as exc:
         if attempt >= MAX_ATTEMPTS:
             # Parked: the queue moves the message to the dead-letter queue, and the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import Any
 
 from chalice import Blueprint, Response
 
@@ -17,6 +18,31 @@ from chalicelib.web.problems import not_found
 from chalicelib.web.public import _json
 
 bp = Blueprint(__name__)
+
+# moto's SES keeps one body for an e-mail sent as text and HTML: the HTML part. The parts
+# as sent are kept here instead, by SES message id, for the outbox.
+_EMAIL_PARTS: dict[str, dict[str, str]] = {}
+
+
+def keep_email_parts(ses: Any) -> None:
+    """Remember the Text and Html parts of every SendEmail made through this SES client."""
+
+    def before(params: dict, context: dict, **_: Any) -> None:
+        body = params.get("Message", {}).get("Body", {})
+        context["homeward_email_parts"] = {
+            part.lower(): body[part]["Data"] for part in ("Text", "Html") if part in body
+        }
+
+    def after(parsed: dict, context: dict, **_: Any) -> None:
+        parts = context.get("homeward_email_parts")
+        if parts is not None and "MessageId" in parsed:
+            _EMAIL_PARTS[parsed["MessageId"]] = parts
+
+    events = ses.meta.events
+    events.register(
+        "before-parameter-build.ses.SendEmail", before, unique_id="homeward-outbox-parts"
+    )
+    events.register("after-call.ses.SendEmail", after, unique_id="homeward-outbox-sent")
 
 
 def sent_messages() -> list[dict]:
@@ -33,16 +59,19 @@ def sent_messages() -> list[dict]:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     messages = []
     for mail in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages:
+        parts = _EMAIL_PARTS.get(mail.id, {})
         for to in mail.destinations.get("ToAddresses", []):
-            messages.append(
-                {
-                    "channel": "email",
-                    "to": to,
-                    "subject": mail.subject,
-                    "body": mail.body,
-                    "sent_at": sent_at.get(mail.id, now),
-                }
-            )
+            message = {
+                "channel": "email",
+                "to": to,
+                "subject": mail.subject,
+                # The text part; moto's own body is the HTML part when there is one.
+                "body": parts.get("text", mail.body),
+                "sent_at": sent_at.get(mail.id, now),
+            }
+            if "html" in parts:
+                message["html"] = parts["html"]
+            messages.append(message)
     for message_id, (number, text) in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.items():
         messages.append(
             {

@@ -75,7 +75,7 @@ def test_very_long_text_is_refused_per_field_and_kept(client, aws):
     assert long in page
 
 
-def test_hostile_text_reaches_the_alert_emails_as_plain_text(client, aws, pump):
+def test_hostile_text_reaches_the_alert_emails_as_text_and_escaped_html(client, aws, pump):
     from chalicelib.web.dev import sent_messages
 
     response = post_form(client, hostile_fields())
@@ -83,10 +83,16 @@ def test_hostile_text_reaches_the_alert_emails_as_plain_text(client, aws, pump):
     pump.run_until_idle()
     emails = [m for m in sent_messages() if m["channel"] == "email"]
     assert emails
-    # Sent as text only (adapters/channels.py sends no HTML part), so no mail client
-    # renders the markup; the values arrive exactly as typed.
-    assert any(HOSTILE in email["body"] for email in emails)
+    # The values arrive as typed, less the bidi override that could reorder the lines
+    # around them: as text in the text part, escaped in the HTML part, so that no mail
+    # client renders the markup.
+    typed = HOSTILE.replace("\u202e", "")
+    assert any(typed in email["body"] for email in emails)
+    assert any(typed in html.unescape(email["html"]) for email in emails)
     for email in emails:
+        assert "\u202e" not in email["body"] and "\u202e" not in email["html"]
+        assert "<script" not in email["html"] and "<img" not in email["html"]
+        assert "onerror=alert(1)>" not in email["html"]
         assert "<script>" not in email["subject"]
     for sms in (m for m in sent_messages() if m["channel"] == "sms"):
         assert "script" not in sms["body"] and "\u202e" not in sms["body"]
