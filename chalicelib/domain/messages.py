@@ -12,6 +12,7 @@ reporter typed cannot reorder what the alert shows around it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -125,4 +126,45 @@ def render_email(alert: Alert, case: Case, language: str, ack: str) -> Email:
     subject = " ".join(subject.split())
     text = env.get_template(f"{language}/{prefix}email.txt").render(context)
     html = env.get_template(f"{language}/{prefix}email.html").render(context, subject=subject)
+    return Email(subject=subject, text=text.strip() + "\n", html=html.strip() + "\n")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An alert nobody acknowledged yet, as the coordinators' digest lists it."""
+
+    reference: str
+    category: str
+    oblast: str
+    urgent: bool
+    level: int
+    since: dt.datetime
+
+
+def render_digest(
+    day: str, received: int, waiting: list[Waiting], overdue: int, language: str
+) -> Email:
+    """The coordinators' daily digest: references and counts only, never a child's name."""
+    language = _language(language)
+    env = _environment()
+    context = {
+        "language": language,
+        "day": day,
+        "received": received,
+        "overdue": overdue,
+        "waiting": [
+            {
+                "reference": w.reference,
+                "category": CATEGORY_LABELS[w.category][language],
+                "oblast": oblast_name(w.oblast, language),
+                "urgent": w.urgent,
+                "level": w.level,
+                "since": w.since.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+            for w in waiting
+        ],
+    }
+    subject = " ".join(env.get_template(f"{language}/digest_subject.txt").render(context).split())
+    text = env.get_template(f"{language}/digest.txt").render(context)
+    html = env.get_template(f"{language}/digest.html").render(context, subject=subject)
     return Email(subject=subject, text=text.strip() + "\n", html=html.strip() + "\n")

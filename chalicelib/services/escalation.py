@@ -23,7 +23,7 @@ log = logging.getLogger("homeward.escalation")
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str) -> str: ...
+    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
 
 
 def escalate_unacknowledged(
@@ -59,26 +59,29 @@ def daily_digest(
     now: dt.datetime | None = None,
 ) -> int:
     """Tell the coordinators what came in over the last day and what nobody acknowledged."""
+    from chalicelib.domain.messages import Waiting, render_digest
+
     now = now or dt.datetime.now(dt.UTC)
     day = now.strftime("%Y-%m-%d")
     coordinators = [c for c in contacts if c.active and c.coordinator and c.email]
     if not coordinators or not repository.mark_digest(day):
         return 0
     received = repository.count_received_since(now - dt.timedelta(days=1))
-    waiting = repository.alerts_waiting(due_before=now + dt.timedelta(days=3650), limit=200)
-    overdue = [w for w in waiting if w["state_at"] < now.isoformat()]
-    lines = [
-        f"Homeward, {day}: {received} new report(s) in the last 24 hours.",
-        f"{len(waiting)} alert(s) not yet acknowledged, {len(overdue)} past their time:",
-        "",
+    items = repository.alerts_waiting(due_before=now + dt.timedelta(days=3650), limit=200)
+    overdue = sum(1 for w in items if w["state_at"] < now.isoformat())
+    waiting = [
+        Waiting(
+            reference=w["reference"],
+            category=w["category"],
+            oblast=w["oblast"],
+            urgent=bool(w["urgent"]),
+            level=int(w.get("escalation_level", 0)),
+            since=dt.datetime.fromisoformat(w["created_at"]),
+        )
+        for w in items
     ]
-    lines += [
-        f"- {w['reference']} ({w['category']}, {w['oblast']}{', urgent' if w['urgent'] else ''}),"
-        f" escalation level {int(w.get('escalation_level', 0))}, since {w['created_at']}"
-        for w in waiting
-    ] or ["- none"]
-    subject = f"Homeward daily digest {day}: {received} new, {len(waiting)} unacknowledged"
     for coordinator in coordinators:
-        email.send(coordinator.email, subject, "\n".join(lines) + "\n")
+        digest = render_digest(day, received, waiting, overdue, coordinator.language)
+        email.send(coordinator.email, digest.subject, digest.text, html=digest.html)
     log.info("daily digest for %s sent to %d coordinator(s)", day, len(coordinators))
     return len(coordinators)

@@ -72,3 +72,20 @@ def test_the_reporters_contact_details_are_never_in_an_alert():
     assert "iryna@example.org" not in email.text
     assert "+380501234567" not in email.text
     assert "Ірина" not in email.text
+
+
+def test_the_digest_is_written_in_the_coordinators_language_as_text_and_html():
+    from chalicelib.domain.messages import Waiting, render_digest
+
+    since = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
+    waiting = [Waiting("HW-7K3M-Q9TX", "deported", "UA-65", True, 1, since)]
+    english = render_digest("2026-11-28", 3, waiting, 1, "en")
+    assert english.subject == "Homeward daily digest 2026-11-28: 3 new, 1 unacknowledged"
+    assert (
+        "- HW-7K3M-Q9TX (deported, Kherson Oblast, urgent), escalation level 1, "
+        "since 2026-11-27 08:00 UTC" in english.text
+    )
+    assert '<html lang="en"' in english.html and "HW-7K3M-Q9TX" in english.html
+    assert "/ack/" not in english.html  # a digest acknowledges nothing
+    quiet = render_digest("2026-11-28", 0, [], 0, "uk")
+    assert "- немає" in quiet.text and "Немає." in quiet.html

@@ -22,6 +22,13 @@ def sms() -> list[tuple[str, str]]:
     return list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
 
 
+def outbox() -> list[dict]:
+    """What was sent, as /dev/outbox shows it: e-mails with their text and HTML parts."""
+    from chalicelib.web.dev import sent_messages
+
+    return sent_messages()
+
+
 def emails() -> list:
     return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
 
@@ -146,12 +153,16 @@ def test_the_daily_digest_lists_what_came_in_and_what_waits(
     clock.shift(dt.timedelta(hours=21))
     before = len(emails())
     assert pump._schedule("send_daily_digest") == 1
-    (digest,) = emails()[before:]
-    assert digest.destinations["ToAddresses"] == ["coordinator@nib.example.org"]
-    assert "2 new report(s)" in digest.body
+    assert len(emails()) == before + 1
+    (digest,) = [m for m in outbox() if "підсумок" in (m.get("subject") or "")]
+    # In the coordinator's language (uk), as text and as HTML.
+    assert digest["to"] == "coordinator@nib.example.org"
+    assert "нових 2, не підтверджено 1" in digest["subject"]
     waiting = ({first, second} - {acknowledged}).pop()
-    assert waiting in digest.body and acknowledged not in digest.body
-    assert "Ковальчук" not in digest.body
+    for part in (digest["body"], digest["html"]):
+        assert waiting in part and acknowledged not in part
+        assert "Херсонська" in part and "депортація" in part
+        assert "Ковальчук" not in part and "/ack/" not in part
     assert pump._schedule("send_daily_digest") == 0  # once a day
 
 
