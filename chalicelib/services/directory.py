@@ -53,6 +53,15 @@ def read(
     return store.read()
 
 
+def audit_trail(staff: StaffMember, *, caseload: Caseload, request_id: str) -> list[dict]:
+    """Who read or changed the directory, for auditors; reading it is recorded too."""
+    if not staff.reads_audit:
+        raise NotPermitted
+    trail = caseload.audit_trail(AUDIT_REFERENCE)
+    caseload.record([AuditEntry.of(staff, AUDIT_REFERENCE, "read-audit", request_id)])
+    return trail
+
+
 def _change(
     staff: StaffMember,
     action: str,

@@ -73,6 +73,18 @@ def _answer(model: type, status: int, values: dict[str, Any]) -> Response:
     return _json(status, model.model_validate(values).model_dump(mode="json"))
 
 
+@bp.route(f"{PREFIX}/directory/audit", methods=["GET"], authorizer=AUTHORIZER)
+def directory_audit() -> Response:
+    def work(request, staff, request_id):
+        from chalicelib.services import directory
+        from chalicelib.web.schemas import AuditTrail
+
+        entries = directory.audit_trail(staff, caseload=wiring.caseload(), request_id=request_id)
+        return _answer(AuditTrail, 200, {"entries": entries})
+
+    return _handle(work)
+
+
 @bp.route(CONTACTS, methods=["GET"], authorizer=AUTHORIZER)
 def list_contacts() -> Response:
     def work(request, staff, request_id):

@@ -509,6 +509,13 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/staff/directory/audit": {
+                "get": _staff(
+                    "Who read or changed the contacts and routing rules, for auditors",
+                    "directoryAudit",
+                    "AuditTrail",
+                )
+            },
             "/api/v1/staff/contacts": {
                 "get": _staff(
                     "The coalition's contacts, for coordinators", "listContacts", "ContactList"

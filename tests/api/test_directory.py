@@ -156,3 +156,15 @@ def test_no_change_may_leave_a_rule_routing_to_nobody(staff, aws):
     assert coordinator.delete("/routing-rules/south").status_code == 404
     actions = [e["action"] for e in directory_audit(aws)]
     assert actions.count("remove-rule") == actions.count("remove-contact") == 1
+
+
+def test_an_auditor_reads_who_changed_the_directory_and_nobody_else_does(staff, aws):
+    staff("coordinator").put("/contacts/kharkiv-desk", NEW_DESK)
+    assert staff("coordinator").get("/directory/audit").status_code == 403
+    assert staff("caseworker").get("/directory/audit").status_code == 403
+    entries = staff("auditor").get("/directory/audit").json_body["entries"]
+    (change,) = [e for e in entries if e["action"] == "put-contact"]
+    assert change["detail"] == "kharkiv-desk" and change["role"] == "coordinator"
+    # The trail names ids, never the contact's addresses.
+    assert "kharkiv.example.org" not in str(entries) and "+380577001122" not in str(entries)
+    assert "read-audit" in [e["action"] for e in directory_audit(aws)]
