@@ -254,8 +254,9 @@ def _describe(rule, coordinators: list[str]) -> str:
         return " ".join(values) if values else anything
 
     policy = rule.escalation
-    urgent = f"{policy.urgent_after_minutes} min" if policy.urgent_after_minutes else "default"
-    normal = f"{policy.normal_after_minutes} min" if policy.normal_after_minutes else "default"
+    default = "the default"  # the deployment's: 15 minutes if urgent, 24 hours otherwise
+    urgent = f"{policy.urgent_after_minutes} min" if policy.urgent_after_minutes else default
+    normal = f"{policy.normal_after_minutes} min" if policy.normal_after_minutes else default
     lines = [
         f"{rule.rule_id}{'' if rule.active else '  (INACTIVE)'}",
         *([f"  {rule.description}"] if rule.description else []),
@@ -263,7 +264,7 @@ def _describe(rule, coordinators: list[str]) -> str:
         f"category {listed(rule.categories, 'any')}; urgency {rule.urgency}; "
         f"last known country {listed(rule.last_known_countries, 'any')}",
         f"  alerts    {', '.join(rule.contacts)} by {' and '.join(rule.channels)}",
-        f"  unacknowledged after {urgent} if urgent, {normal} otherwise, escalates to:",
+        f"  when unacknowledged (urgent waits {urgent}, normal {normal}), escalates to:",
     ]
     lines += [f"    {n}. {', '.join(rung)}" for n, rung in enumerate(policy.levels, 1)]
     lines.append(
@@ -360,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as refused:
         print(f"homeward: {refused}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # piped into `head`: what was wanted was printed
+        # Point stdout at /dev/null so that flushing it at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
