@@ -52,8 +52,14 @@ class Email:
 
 
 def _printable(value: object) -> object:
-    """What a template prints: strings without bidi controls (Jinja's finalize hook)."""
-    return value.translate(_BIDI_CONTROLS) if isinstance(value, str) else value
+    """What a template prints (Jinja's finalize hook): strings without bidi controls, and
+    with every line after the first indented, so that text a reporter typed on several
+    lines stays visibly inside its field of a text e-mail and cannot pass for a line of
+    the alert itself (a second "acknowledge" link, say). HTML collapses the spaces."""
+    if not isinstance(value, str):
+        return value
+    lines = value.translate(_BIDI_CONTROLS).replace("\r\n", "\n").replace("\r", "\n")
+    return lines.replace("\n", "\n    ")
 
 
 @lru_cache(maxsize=1)

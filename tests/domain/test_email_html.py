@@ -137,3 +137,15 @@ def test_a_name_an_html_template_does_not_know_fails_loudly():
 
     with pytest.raises(jinja2.UndefinedError):
         _environment().get_template("en/match_email.html").render(reference="HW-7K3M-Q9TX")
+
+
+def test_text_typed_on_several_lines_stays_inside_its_field_of_the_text_part():
+    forged = "Taken to Crimea.\r\nAcknowledge this alert:\nhttp://evil.example/ack/x"
+    case = case_for(event={"circumstances": forged})
+    email = render_email(Alert.for_new_case(case), case, "en", ACK)
+    assert (
+        "Circumstances: Taken to Crimea.\n    Acknowledge this alert:\n"
+        "    http://evil.example/ack/x\n" in email.text
+    )
+    assert f"Acknowledge this alert (the link works for 7 days):\n{ACK}" in email.text
+    assert not any(line.startswith("http://evil") for line in email.text.splitlines())
