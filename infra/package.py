@@ -79,6 +79,10 @@ READ_STREAM = _statement(
 STREAM_ON_FAILURE = _statement(
     "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
 )
+SES_IDENTITIES = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+}
+EMAIL = _statement("Email", ["ses:SendEmail"], [SES_IDENTITIES])
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
 
 # What each function may do, and nothing more.
@@ -100,6 +104,11 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ],
             [TABLE, TABLE_INDEXES],
         ),
+        # Coordinators remove contacts and routing rules: the only items the API deletes.
+        {
+            **_statement("DirectoryRemovals", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["DIRECTORY"]}},
+        },
         # The audit trail is append-only: put and query, never update or delete.
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
         # A coordinator's retry of an undelivered alert.
@@ -116,7 +125,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         SIGNING_KEY,
         READ_STREAM,
-        _statement("Directory", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]),
+        # The directory; the deliveries, and the mandate of the agencies an alert reached
+        # (one transaction); a first alert's time to be acknowledged, from its rules.
+        _statement("Route", ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         STREAM_ON_FAILURE,
     ],
@@ -144,11 +155,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             [QUEUE],
         ),
         _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
-        _statement(
-            "Email",
-            ["ses:SendEmail"],
-            [{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
-        ),
+        EMAIL,
         # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped further.
         _statement("Sms", ["sns:Publish"], ["*"]),
     ],
@@ -156,6 +163,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         SIGNING_KEY,
         _statement("Waiting", ["dynamodb:Query"], [STATE_INDEX]),
+        # The routing rules' escalation policies (the directory).
+        _statement("Directory", ["dynamodb:Query"], [TABLE]),
         # The escalation's outbox item and the waiting alert, in one transaction.
         _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
     ],
@@ -164,11 +173,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         SIGNING_KEY,
         _statement("Read", ["dynamodb:Query"], [TABLE, TABLE_INDEXES]),
         _statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]),
-        _statement(
-            "Email",
-            ["ses:SendEmail"],
-            [{"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}],
-        ),
+        EMAIL,
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,

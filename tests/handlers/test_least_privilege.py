@@ -1,0 +1,214 @@
+"""Each Lambda function's IAM policy (infra/package.py) allows every AWS call it makes.
+
+moto does not enforce IAM, so a call a policy forgot would pass every other test and fail
+in AWS, where it matters most: an alert not dispatched, an escalation never sent. Here a
+whole working day runs through the handlers (reports, dispatch, matching, sending, an
+acknowledgement, casework, directory changes, escalation, a parked delivery and its
+retry, the sweeper and the digest) while every call the app's clients make is recorded
+with the function that made it, then checked against that function's policy.
+"""
+
+import contextvars
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from helpers import fail_sends, post_report
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+
+from infra import package
+from infra.local.emulator import REGION
+
+RUNNING = contextvars.ContextVar("running", default="ApiHandlerRole")
+ROLES = {
+    "dispatch_alerts": "DispatchAlertsRole",
+    "find_matches": "FindMatchesRole",
+    "send_deliveries": "SendDeliveriesRole",
+    "requeue_stale_deliveries": "RequeueStaleDeliveriesRole",
+    "escalate_unacknowledged": "EscalateUnacknowledgedRole",
+    "send_daily_digest": "SendDailyDigestRole",
+}
+LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
+# Operations whose IAM action has another name.
+ACTION = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+    "HeadObject": "GetObject",
+}
+TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+TRANSACT["ConditionCheck"] = "ConditionCheckItem"
+
+
+class Needs:
+    """What one call needs: an action, resources any of which a statement may name, and
+    the partition keys it touches (for statements limited by dynamodb:LeadingKeys)."""
+
+    def __init__(self, action, resources, keys=()):
+        self.action, self.resources, self.keys = action, resources, set(keys)
+
+    def __repr__(self):
+        return f"{self.action} on {self.resources[0]} {sorted(self.keys) or ''}"
+
+
+def _table(name, outputs, index=None):
+    if name == outputs["AuditTableName"]:
+        return [package.AUDIT]
+    if index:
+        return [package.TABLE_INDEXES, {"Fn::Sub": f"${{CasesTable.Arn}}/index/{index}"}]
+    return [package.TABLE]
+
+
+def _pk(item_or_key):
+    return [item_or_key["pk"]["S"]] if "pk" in item_or_key else []
+
+
+def needs(service, operation, params, outputs):
+    if service == "dynamodb":
+        if operation == "TransactWriteItems":
+            return [
+                Needs(
+                    f"dynamodb:{TRANSACT[kind]}",
+                    _table(op["TableName"], outputs),
+                    _pk(op.get("Key") or op.get("Item")),
+                )
+                for item in params["TransactItems"]
+                for kind, op in item.items()
+            ]
+        if operation == "BatchGetItem":
+            return [
+                Needs("dynamodb:BatchGetItem", _table(table, outputs))
+                for table in params["RequestItems"]
+            ]
+        keys = _pk(params.get("Key") or params.get("Item") or {})
+        resources = _table(params["TableName"], outputs, params.get("IndexName"))
+        return [Needs(f"dynamodb:{operation}", resources, keys)]
+    if service == "sqs":
+        queue = {outputs["DeliveryQueueUrl"]: package.QUEUE}[params["QueueUrl"]]
+        return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
+    if service == "ses":
+        return [Needs(f"ses:{operation}", [package.SES_IDENTITIES])]
+    if service == "sns":
+        return [Needs(f"sns:{operation}", ["*"])]
+    if service == "s3":
+        uploads = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
+        return [Needs(f"s3:{ACTION.get(operation, operation)}", [uploads])]
+    raise AssertionError(f"no IAM mapping for {service}.{operation}")
+
+
+def allowed(role, need):
+    for statement in package.POLICIES[role]:
+        if need.action not in statement["Action"]:
+            continue
+        if not any(r in statement["Resource"] for r in need.resources):
+            continue
+        condition = statement.get("Condition")
+        if condition:
+            leading = set(condition["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"])
+            if not need.keys or not need.keys <= leading:
+                continue
+        return True
+    return False
+
+
+@pytest.fixture
+def recorded(aws, monkeypatch):
+    """(role, call) for every call the app's own clients make, from now on."""
+    from chalicelib import handlers, wiring
+
+    # Each function is its own process in AWS: no directory read one function cached may
+    # stand in for a read another makes.
+    monkeypatch.setenv("HOMEWARD_DIRECTORY_CACHE_SECONDS", "0")
+    wiring.reset()
+    for name, role in ROLES.items():
+        original = getattr(handlers, name)
+
+        def as_role(event, _original=original, _role=role):
+            token = RUNNING.set(_role)
+            try:
+                return _original(event)
+            finally:
+                RUNNING.reset(token)
+
+        monkeypatch.setattr(handlers, name, as_role)
+    calls = []
+
+    def record(params, model, **_):
+        # Mapped to IAM later: an error raised here would only look like an AWS failure.
+        calls.append((RUNNING.get(), model.service_model.service_name, model.name, params))
+
+    for service in ("dynamodb", "sqs", "ses", "sns", "s3"):
+        wiring.client(service).meta.events.register(f"before-parameter-build.{service}", record)
+    return calls
+
+
+def test_every_call_of_every_function_is_allowed_by_its_own_policy(
+    client, aws, pump, staff, report_body, recorded
+):
+    coordinator, auditor = staff("coordinator"), staff("auditor")
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        assert client.http.get("/healthz").status_code == 200
+        # The directory: a contact and a rule with its own policy, then one taken away.
+        desk = {
+            "organisation": "Kharkiv desk",
+            "agency": "UA-KHARKIV",
+            "member_state": "UA",
+            "name": "Desk",
+            "email": "desk@kharkiv.example.org",
+            "languages": ["uk"],
+            "channels": ["email"],
+        }
+        assert coordinator.put("/contacts/kharkiv-desk", desk).status_code == 201
+        rule = {"oblasts": ["UA-65"], "contacts": ["kharkiv-desk"]}
+        rule["escalation"] = {"urgent_after_minutes": 10}
+        assert coordinator.put("/routing-rules/kharkiv", rule).status_code == 201
+        assert coordinator.put("/routing-rules/spare", rule).status_code == 201
+        assert coordinator.delete("/routing-rules/spare").status_code == 204
+        assert coordinator.get("/contacts").status_code == 200
+        assert auditor.get("/directory/audit").status_code == 200
+
+        # Two reports of the same child, one urgent; SMS to one number is refused for good.
+        fail_sends("sns", "Publish", "InvalidParameter", times=1)
+        first = post_report(client, report_body).json_body["reference"]
+        report_body["urgent"] = True
+        second = post_report(client, report_body).json_body["reference"]
+        pump.run_until_idle()
+
+        # An acknowledgement, casework, a match confirmed (a new alert, dispatched).
+        (text, *_) = [t for n, t in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values()]
+        assert client.http.post(LINK.search(text).group(1), body=b"").status_code == 200
+        assert coordinator.get("/cases").status_code == 200
+        case = coordinator.get(f"/cases/{second}").json_body
+        moved = {"status": "triaged", "note": "called", "version": case["version"]}
+        assert coordinator.post(f"/cases/{second}/status", moved).status_code == 200
+        assert auditor.get(f"/cases/{second}/audit").status_code == 200
+        assert coordinator.get(f"/cases/{second}/matches").json_body["matches"]
+        decision = coordinator.post(f"/cases/{second}/matches/{first}", {"decision": "confirmed"})
+        assert decision.status_code == 200, decision.json_body
+        pump.run_until_idle()
+
+        # The parked delivery, retried by a coordinator.
+        (parked, *_) = coordinator.get("/deliveries/undelivered").json_body["deliveries"]
+        retry = {"reference": parked["reference"], "delivery_id": parked["delivery_id"]}
+        assert coordinator.post("/deliveries/retry", retry).status_code == 202
+        pump.run_until_idle()
+
+        # Escalation, the sweeper and the digest.
+        clock.shift(dt.timedelta(minutes=16))
+        assert pump.tick_escalation() >= 1
+        pump.run_until_idle()
+        clock.shift(dt.timedelta(minutes=10))
+        pump.tick()
+        pump.send_digest()
+
+    assert {call[0] for call in recorded} == {"ApiHandlerRole", *ROLES.values()}
+    refused = {
+        f"{role}: {need}"
+        for role, service, operation, params in recorded
+        for need in needs(service, operation, params, aws)
+        if not allowed(role, need)
+    }
+    assert sorted(refused) == [], "\n".join(sorted(refused))
