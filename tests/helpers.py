@@ -9,6 +9,20 @@ from pathlib import Path
 EXAMPLE_REPORT = json.loads((Path(__file__).parent / "data" / "contract_report.json").read_text())
 
 
+def case_for(**changes):
+    """CONTRACT.md's example as a case, with sections changed: case_for(urgent=True)."""
+    import datetime as dt
+
+    from chalicelib.domain.case import Case
+    from chalicelib.domain.report import Report
+
+    body = json.loads(json.dumps(EXAMPLE_REPORT))
+    for section, values in changes.items():
+        body[section].update(values) if isinstance(values, dict) else body.update({section: values})
+    report = Report.model_validate(body)
+    return Case("HW-7K3M-Q9TX", dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC), report)
+
+
 def post_report(client, body, *, key: str | None = None, headers: dict | None = None):
     all_headers = {"Content-Type": "application/json", **(headers or {})}
     if key:

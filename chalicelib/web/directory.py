@@ -73,6 +73,19 @@ def _answer(model: type, status: int, values: dict[str, Any]) -> Response:
     return _json(status, model.model_validate(values).model_dump(mode="json"))
 
 
+def _listing(model: type, key: str, entries, directory) -> Response:
+    """All contacts or all rules, with the version they belong to and what is wrong."""
+    return _answer(
+        model,
+        200,
+        {
+            key: [_dump(e) for e in entries],
+            "version": directory.version,
+            "problems": sorted(directory.problems()),
+        },
+    )
+
+
 @bp.route(f"{PREFIX}/directory/audit", methods=["GET"], authorizer=AUTHORIZER)
 def directory_audit() -> Response:
     def work(request, staff, request_id):
@@ -92,15 +105,7 @@ def list_contacts() -> Response:
 
         current = _read(staff, request_id)
         contacts = sorted(current.contacts, key=lambda c: c.contact_id)
-        return _answer(
-            ContactList,
-            200,
-            {
-                "contacts": [_dump(c) for c in contacts],
-                "version": current.version,
-                "problems": sorted(current.problems()),
-            },
-        )
+        return _listing(ContactList, "contacts", contacts, current)
 
     return _handle(work)
 
@@ -160,15 +165,7 @@ def list_rules() -> Response:
 
         current = _read(staff, request_id)
         rules = sorted(current.rules, key=lambda r: r.rule_id)
-        return _answer(
-            RoutingRuleList,
-            200,
-            {
-                "rules": [_dump(r) for r in rules],
-                "version": current.version,
-                "problems": sorted(current.problems()),
-            },
-        )
+        return _listing(RoutingRuleList, "rules", rules, current)
 
     return _handle(work)
 

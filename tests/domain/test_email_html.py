@@ -2,30 +2,19 @@
 
 import datetime as dt
 import html
-import json
 
 import jinja2
 import pytest
-from helpers import EXAMPLE_REPORT
+from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.case import Case
 from chalicelib.domain.messages import render_email
-from chalicelib.domain.report import Report
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
 NOW = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
 CHILD_DETAILS = ("Ковальчук", "Олександр", "Сашко", "asthma", "Олешки", "recreation camp")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-
-
-def case_for(**changes) -> Case:
-    body = json.loads(json.dumps(EXAMPLE_REPORT))
-    for section, values in changes.items():
-        body[section].update(values) if isinstance(values, dict) else body.update({section: values})
-    report = Report.model_validate(body)
-    return Case("HW-7K3M-Q9TX", dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC), report)
 
 
 def strings_of(value) -> list[str]:

@@ -1,21 +1,9 @@
 import datetime as dt
-import json
 
-from helpers import EXAMPLE_REPORT
+from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.case import Case
 from chalicelib.domain.messages import render_email, render_sms
-from chalicelib.domain.report import Report
-
-
-def case_for(**changes) -> Case:
-    body = json.loads(json.dumps(EXAMPLE_REPORT))
-    for section, values in changes.items():
-        body[section].update(values) if isinstance(values, dict) else body.update({section: values})
-    report = Report.model_validate(body)
-    return Case("HW-7K3M-Q9TX", dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC), report)
-
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
 
