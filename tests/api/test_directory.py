@@ -168,3 +168,18 @@ def test_an_auditor_reads_who_changed_the_directory_and_nobody_else_does(staff, 
     # The trail names ids, never the contact's addresses.
     assert "kharkiv.example.org" not in str(entries) and "+380577001122" not in str(entries)
     assert "read-audit" in [e["action"] for e in directory_audit(aws)]
+
+
+def test_a_change_made_to_a_version_someone_else_changed_is_not_written(aws):
+    from chalicelib import wiring
+    from chalicelib.adapters.directory import DirectoryChanged
+    from chalicelib.domain.contacts import Contact
+
+    store = wiring.directory_store()
+    read = store.read()
+    desk = Contact.model_validate({**NEW_DESK, "contact_id": "kharkiv-desk"})
+    assert store.change(read.version, contacts=[desk]) == read.version + 1
+    # A second writer who read the same version must read again (and check again).
+    with pytest.raises(DirectoryChanged):
+        store.change(read.version, contacts=[desk.model_copy(update={"active": False})])
+    assert store.read().contact("kharkiv-desk").active
