@@ -139,9 +139,7 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
         f"{reports} reports posted to the local runner over loopback, {concurrency} at a time",
         f"{PY} -m infra.bench throughput",
     )
-    from chalicelib.domain.contacts import Contact
     from chalicelib.domain.places import OBLASTS
-    from chalicelib.domain.routing import route
     from infra.local import emulator
 
     port = _free_port()
@@ -192,16 +190,13 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
         )
 
         # Every report's alerts, as routing says they should be, must arrive.
-        contacts = [
-            Contact.model_validate(c)
-            for c in json.loads(emulator.DEMO_CONTACTS.read_text())["contacts"]
-        ]
+        directory = emulator.read_directory()
         from chalicelib.domain.alerts import Alert
 
         expected: set[tuple[str, str, str]] = set()
         for reference, oblast in zip(references, chosen, strict=True):
             stub = Alert(reference, "report-received", "deported", oblast, False, "RU", None)
-            expected |= {(reference, d.channel, d.address) for d in route(stub, contacts)}
+            expected |= {(reference, d.channel, d.address) for d in directory.route(stub)}
         start = time.perf_counter()
         delivered: set[tuple[str, str, str]] = set()
         while time.perf_counter() - start < 900:

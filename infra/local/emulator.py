@@ -179,12 +179,8 @@ def in_process(stage: str = "local", *, seed_contacts: bool = True, **settings: 
         yield outputs
 
 
-def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> int:
-    """Load the directory (contacts, routing rules) and verify the alert sender, as an
-    operator would; refuses a directory in which an alert could reach nobody."""
-    import boto3
-
-    from chalicelib import wiring
+def read_directory(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES):
+    """A directory from a contacts CSV and a rules JSON; refuses one with any problem."""
     from chalicelib.domain.contacts import read_contact_list
     from chalicelib.domain.routing import Directory, RoutingRule
 
@@ -192,10 +188,22 @@ def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> 
     if errors:
         raise ValueError("; ".join(map(str, errors)))
     rules = [RoutingRule.model_validate(r) for r in json.loads(rules_file.read_text())["rules"]]
-    problems = Directory(tuple(contacts), tuple(rules)).problems()
+    directory = Directory(tuple(contacts), tuple(rules))
+    problems = directory.problems()
     if problems:
         raise ValueError("; ".join(sorted(problems)))
+    return directory
+
+
+def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> int:
+    """Load the directory (contacts, routing rules) and verify the alert sender, as an
+    operator would; refuses a directory in which an alert could reach nobody."""
+    import boto3
+
+    from chalicelib import wiring
+
+    directory = read_directory(contacts_file, rules_file)
     store = wiring.directory_store()
-    store.change(store.read().version, contacts=contacts, rules=rules)
+    store.change(store.read().version, contacts=directory.contacts, rules=directory.rules)
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=ALERT_SENDER)
-    return len(contacts)
+    return len(directory.contacts)
