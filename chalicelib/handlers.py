@@ -149,6 +149,6 @@ def send_daily_digest(event: Any) -> int:
 
     return escalation.daily_digest(
         repository=wiring.repository(),
-        contacts=wiring.directory().current().coordinators,
+        coordinators=wiring.directory().current().coordinators,
         email=wiring.email_channel(),
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,21 @@ def to_item(values: dict[str, Any]) -> dict[str, Any]:
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+# What DynamoDB answers when a write's condition (or a transaction's) does not hold.
+_REFUSALS = ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def applied(write: Callable[..., Any], **request: Any) -> bool:
+    """Make a conditional write; False if its condition refused it, True if it was made."""
+    try:
+        write(**request)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in _REFUSALS:
+            raise
+        return False
+    return True
 
 
 def _case_key(reference: str) -> dict[str, Any]:
@@ -516,25 +532,20 @@ class Repository:
         values["state_at"] = f"{iso(now)}#{reference}#{delivery_id}"
         values.update(extra)
         names = {f"#a{i}": k for i, k in enumerate(values)}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_delivery_key(reference, delivery_id),
-                UpdateExpression="SET "
-                + ", ".join(f"#a{i} = :a{i}" for i in range(len(values)))
-                + " REMOVE lease_until",
-                ConditionExpression="#a0 = :sending",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    ":sending": {"S": "sending"},
-                    **{f":a{i}": _serializer.serialize(v) for i, v in enumerate(values.values())},
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return applied(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_delivery_key(reference, delivery_id),
+            UpdateExpression="SET "
+            + ", ".join(f"#a{i} = :a{i}" for i in range(len(values)))
+            + " REMOVE lease_until",
+            ConditionExpression="#a0 = :sending",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":sending": {"S": "sending"},
+                **{f":a{i}": _serializer.serialize(v) for i, v in enumerate(values.values())},
+            },
+        )
 
     def mark_sent(
         self, reference: str, delivery_id: str, message_id: str, now: dt.datetime
@@ -554,28 +565,23 @@ class Repository:
 
     def retry_failed(self, reference: str, delivery_id: str, now: dt.datetime) -> bool:
         """A failed (parked) delivery back to pending, for a coordinator's retry."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_delivery_key(reference, delivery_id),
-                UpdateExpression="SET #state = :pending, state_key = :key, state_at = :at, "
-                "updated_at = :now, attempts = :zero",
-                ConditionExpression="#state = :failed",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":pending": {"S": "pending"},
-                    ":failed": {"S": "failed"},
-                    ":key": {"S": "DELIVERIES#pending"},
-                    ":at": {"S": f"{iso(now)}#{reference}#{delivery_id}"},
-                    ":now": {"S": iso(now)},
-                    ":zero": {"N": "0"},
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return applied(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_delivery_key(reference, delivery_id),
+            UpdateExpression="SET #state = :pending, state_key = :key, state_at = :at, "
+            "updated_at = :now, attempts = :zero",
+            ConditionExpression="#state = :failed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":pending": {"S": "pending"},
+                ":failed": {"S": "failed"},
+                ":key": {"S": "DELIVERIES#pending"},
+                ":at": {"S": f"{iso(now)}#{reference}#{delivery_id}"},
+                ":now": {"S": iso(now)},
+                ":zero": {"N": "0"},
+            },
+        )
 
     def mark_failed(self, reference: str, delivery_id: str, error: str, now: dt.datetime) -> bool:
         return self._settle(reference, delivery_id, "failed", now, {"last_error": error})
@@ -701,23 +707,18 @@ class Repository:
         Only while it still waits on its first rung: once acknowledged or escalated, the
         new time would be wrong, and the condition leaves the alert as it is.
         """
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": f"CASE#{alert.reference}"}, "sk": {"S": f"ALERT#{alert.purpose}"}},
-                UpdateExpression="SET state_at = :at",
-                ConditionExpression="state_key = :key AND escalation_level = :zero",
-                ExpressionAttributeValues={
-                    ":at": {"S": f"{iso(due)}#{alert.reference}#{alert.purpose}"},
-                    ":key": {"S": UNACKNOWLEDGED},
-                    ":zero": {"N": "0"},
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return applied(
+            self._client.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": f"CASE#{alert.reference}"}, "sk": {"S": f"ALERT#{alert.purpose}"}},
+            UpdateExpression="SET state_at = :at",
+            ConditionExpression="state_key = :key AND escalation_level = :zero",
+            ExpressionAttributeValues={
+                ":at": {"S": f"{iso(due)}#{alert.reference}#{alert.purpose}"},
+                ":key": {"S": UNACKNOWLEDGED},
+                ":zero": {"N": "0"},
+            },
+        )
 
     def escalate(
         self,
@@ -767,27 +768,16 @@ class Repository:
                     }
                 }
             )
-        try:
-            self._client.transact_write_items(TransactItems=transact)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            return False
-        return True
+        return applied(self._client.transact_write_items, TransactItems=transact)
 
     def mark_digest(self, day: str) -> bool:
         """True the first time for a day: the daily digest goes out once."""
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item({"pk": "DIGEST", "sk": day, "kind": "digest"}),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return applied(
+            self._client.put_item,
+            TableName=self._table,
+            Item=to_item({"pk": "DIGEST", "sk": day, "kind": "digest"}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def count_received_since(self, since: dt.datetime) -> int:
         """Cases received since a moment (the digest), read from the newest-first index."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo import _case_key, from_item, to_item
+from chalicelib.adapters.dynamo import _case_key, applied, from_item, to_item
 from chalicelib.domain.case import iso
 
 # How many of the newest cases one key may bring: a very common name in a very common
@@ -112,33 +112,28 @@ class Matchbook:
             "review": "potential",
             "found_at": iso(now),
         }
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": to_item(
-                                {
-                                    "pk": f"CASE#{a}",
-                                    "sk": f"MATCH#{b}",
-                                    "reference": a,
-                                    "other": b,
-                                    **common,
-                                }
-                            ),
-                            # A pair already found (perhaps already reviewed) stays as it is.
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
+        return applied(
+            self._client.transact_write_items,
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item(
+                            {
+                                "pk": f"CASE#{a}",
+                                "sk": f"MATCH#{b}",
+                                "reference": a,
+                                "other": b,
+                                **common,
+                            }
+                        ),
+                        # A pair already found (perhaps already reviewed) stays as it is.
+                        "ConditionExpression": "attribute_not_exists(pk)",
                     }
-                    for a, b in ((reference, other), (other, reference))
-                ]
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            return False
-        return True
+                }
+                for a, b in ((reference, other), (other, reference))
+            ],
+        )
 
     def matches_of(self, reference: str) -> list[dict[str, Any]]:
         response = self._client.query(

@@ -90,6 +90,9 @@ class Directory:
     def contact(self, contact_id: str) -> Contact | None:
         return self._by_id.get(contact_id)
 
+    def rule(self, rule_id: str) -> RoutingRule | None:
+        return next((r for r in self.rules if r.rule_id == rule_id), None)
+
     @property
     def coordinators(self) -> list[Contact]:
         return sorted(

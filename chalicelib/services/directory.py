@@ -126,12 +126,12 @@ def put_rule(staff: StaffMember, rule: RoutingRule, **adapters) -> bool:
         lambda d: (d.with_rule(rule), {"rules": [rule]}),
         **adapters,
     )
-    return all(r.rule_id != rule.rule_id for r in before.rules)
+    return before.rule(rule.rule_id) is None
 
 
 def remove_rule(staff: StaffMember, rule_id: str, **adapters) -> None:
     def edit(directory: Directory):
-        if not any(r.rule_id == rule_id for r in directory.rules):
+        if directory.rule(rule_id) is None:
             raise NotInDirectory(rule_id)
         return directory.without_rule(rule_id), {"removed_rules": [rule_id]}
 

@@ -43,16 +43,10 @@ def dispatch(
     if alert.level == 0:
         # Intake set the deployment's default time to acknowledge; a rule may ask sooner
         # or later. Escalations are scheduled with their rules by the escalation schedule.
-        default = dt.timedelta(
-            seconds=settings.escalate_urgent_after
-            if alert.urgent
-            else settings.escalate_normal_after
-        )
-        wait = current.acknowledge_within(
-            alert, urgent=settings.escalate_urgent_after, normal=settings.escalate_normal_after
-        )
-        if wait != default:
-            repository.reschedule_acknowledgement(alert, alert.created_at + wait)
+        urgent, normal = settings.escalate_urgent_after, settings.escalate_normal_after
+        due = alert.created_at + current.acknowledge_within(alert, urgent=urgent, normal=normal)
+        if due != alert.acknowledge_by(urgent, normal):
+            repository.reschedule_acknowledgement(alert, due)
     log.info(
         "alert %s: %d deliveries %s",
         alert.alert_id,

@@ -54,16 +54,17 @@ def escalate_unacknowledged(
 def daily_digest(
     *,
     repository: Repository,
-    contacts: list[Contact],
+    coordinators: list[Contact],
     email: EmailSender,
     now: dt.datetime | None = None,
 ) -> int:
-    """Tell the coordinators what came in over the last day and what nobody acknowledged."""
+    """Tell the (active) coordinators what came in over the last day and what nobody
+    acknowledged; those without an e-mail address hear of it from the escalations."""
     from chalicelib.domain.messages import Waiting, render_digest
 
     now = now or dt.datetime.now(dt.UTC)
     day = now.strftime("%Y-%m-%d")
-    coordinators = [c for c in contacts if c.active and c.coordinator and c.email]
+    coordinators = [c for c in coordinators if c.email]
     if not coordinators or not repository.mark_digest(day):
         return 0
     received = repository.count_received_since(now - dt.timedelta(days=1))

@@ -1,7 +1,8 @@
 """Coordinator routes for the directory: contacts and routing rules, under /api/v1/staff/.
 
 Only coordinators read or change them (the contacts are staff's own addresses). A
-change that would leave an alert reaching nobody is refused with 409 and the reasons.
+change that would leave an alert reaching nobody is refused with 409 and the reasons
+(staff._handle turns the directory service's refusals into problems).
 """
 
 from __future__ import annotations
@@ -35,27 +36,6 @@ def _named(model: type, key: str, value: str, request: Any):
     if isinstance(data, dict) and data.setdefault(key, value) != value:
         raise _Refusal(problem(422, "invalid-request", f"The body's {key} differs from the path's"))
     return _validated(model, data)
-
-
-def _change(change) -> Response:
-    """Run a directory change, turning its refusals into problem responses."""
-    from chalicelib.adapters.directory import DirectoryChanged
-    from chalicelib.services.directory import ChangeRefused, NotInDirectory
-
-    try:
-        return change()
-    except ChangeRefused as refused:
-        return problem(
-            409,
-            "routes-to-nobody",
-            "This change would leave alerts reaching nobody",
-            "Change or remove the rules named first, or keep the contact active.",
-            errors=[{"loc": [], "msg": p, "type": "routes_to_nobody"} for p in refused.problems],
-        )
-    except NotInDirectory:
-        return problem(404, "not-found", "No such entry in the directory")
-    except DirectoryChanged:
-        return problem(409, "directory-changed", "The directory is being changed; try again")
 
 
 def _read(staff, request_id: str):
@@ -135,11 +115,8 @@ def put_contact(contact_id: str) -> Response:
 
         contact = _named(Contact, "contact_id", contact_id, request)
 
-        def change() -> Response:
-            created = directory.put_contact(staff, contact, **_adapters(request_id))
-            return _json(201 if created else 200, _dump(contact))
-
-        return _change(change)
+        created = directory.put_contact(staff, contact, **_adapters(request_id))
+        return _json(201 if created else 200, _dump(contact))
 
     return _handle(work)
 
@@ -149,11 +126,8 @@ def remove_contact(contact_id: str) -> Response:
     def work(request, staff, request_id):
         from chalicelib.services import directory
 
-        def change() -> Response:
-            directory.remove_contact(staff, contact_id, **_adapters(request_id))
-            return Response(body="", status_code=204)
-
-        return _change(change)
+        directory.remove_contact(staff, contact_id, **_adapters(request_id))
+        return Response(body="", status_code=204)
 
     return _handle(work)
 
@@ -173,11 +147,10 @@ def list_rules() -> Response:
 @bp.route(f"{RULES}/{{rule_id}}", methods=["GET"], authorizer=AUTHORIZER)
 def read_rule(rule_id: str) -> Response:
     def work(request, staff, request_id):
-        current = _read(staff, request_id)
-        for rule in current.rules:
-            if rule.rule_id == rule_id:
-                return _json(200, _dump(rule))
-        return problem(404, "not-found", "No such entry in the directory")
+        rule = _read(staff, request_id).rule(rule_id)
+        if rule is None:
+            return problem(404, "not-found", "No such entry in the directory")
+        return _json(200, _dump(rule))
 
     return _handle(work)
 
@@ -190,11 +163,8 @@ def put_rule(rule_id: str) -> Response:
 
         rule = _named(RoutingRule, "rule_id", rule_id, request)
 
-        def change() -> Response:
-            created = directory.put_rule(staff, rule, **_adapters(request_id))
-            return _json(201 if created else 200, _dump(rule))
-
-        return _change(change)
+        created = directory.put_rule(staff, rule, **_adapters(request_id))
+        return _json(201 if created else 200, _dump(rule))
 
     return _handle(work)
 
@@ -204,10 +174,7 @@ def remove_rule(rule_id: str) -> Response:
     def work(request, staff, request_id):
         from chalicelib.services import directory
 
-        def change() -> Response:
-            directory.remove_rule(staff, rule_id, **_adapters(request_id))
-            return Response(body="", status_code=204)
-
-        return _change(change)
+        directory.remove_rule(staff, rule_id, **_adapters(request_id))
+        return Response(body="", status_code=204)
 
     return _handle(work)

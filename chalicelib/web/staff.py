@@ -85,9 +85,10 @@ def _body(model: type, request: Any):
 
 
 def _handle(work) -> Response:
-    """Run a staff action, turning the service's refusals into problem responses."""
+    """Run a staff action, turning the services' refusals into problem responses."""
+    from chalicelib.adapters.directory import DirectoryChanged
     from chalicelib.domain.workflow import MoveNotAllowed
-    from chalicelib.services import casework
+    from chalicelib.services import casework, directory
 
     request = bp.current_request
     try:
@@ -110,6 +111,18 @@ def _handle(work) -> Response:
         return problem(
             422, "move-not-allowed", "This change of status is not allowed", str(refused)
         )
+    except directory.ChangeRefused as refused:
+        return problem(
+            409,
+            "routes-to-nobody",
+            "This change would leave alerts reaching nobody",
+            "Change or remove the rules named first, or keep the contact active.",
+            errors=[{"loc": [], "msg": p, "type": "routes_to_nobody"} for p in refused.problems],
+        )
+    except directory.NotInDirectory:
+        return problem(404, "not-found", "No such entry in the directory")
+    except DirectoryChanged:
+        return problem(409, "directory-changed", "The directory is being changed; try again")
 
 
 def _case(answer: dict[str, Any]) -> Response:
