@@ -15,7 +15,7 @@ from typing import Literal
 from chalicelib.domain.case import Case
 
 Channel = Literal["email", "sms"]
-DeliveryState = Literal["pending", "sending", "sent", "failed"]
+DeliveryState = Literal["pending", "sending", "sent", "failed", "acknowledged"]
 
 REPORT_RECEIVED = "report-received"
 MATCH_CONFIRMED = "match-confirmed-"

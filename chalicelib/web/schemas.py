@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain import alerts
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
@@ -83,8 +84,8 @@ class Note(BaseModel):
 
 class DeliveryState(BaseModel):
     contact_id: str
-    channel: Literal["email", "sms"]
-    state: Literal["pending", "sending", "sent", "failed"]
+    channel: alerts.Channel
+    state: alerts.DeliveryState
     attempts: int
     sent_at: str | None = None
 

@@ -178,3 +178,21 @@ def test_a_transient_failure_comes_back_later_not_at_once(client, aws, pump, rep
     )["Attributes"]
     # Backed off: invisible for a while, rather than retried in a tight loop.
     assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 2
+
+
+def test_an_acknowledged_case_can_still_be_read_and_worked(client, aws, pump, report_body, staff):
+    """Acknowledging is an alert's main call to action: the case must stay workable after it."""
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    (text,) = to(SOUTH)
+    assert client.http.post(LINK.search(text).group(1), body=b"").status_code == 200
+
+    coordinator = staff("coordinator")
+    read = coordinator.get(f"/cases/{reference}")
+    assert read.status_code == 200, read.body
+    assert "acknowledged" in {d["state"] for d in read.json_body["deliveries"]}
+    moved = coordinator.post(
+        f"/cases/{reference}/status",
+        {"status": "triaged", "note": "called the mother", "version": read.json_body["version"]},
+    )
+    assert moved.status_code == 200, moved.body
