@@ -9,13 +9,15 @@ from chalicelib.web import ack, dev, directory, form, problems, public, staff
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
-app.register_middleware(problems.unexpected_errors, "http")
 app.register_blueprint(public.bp)
 app.register_blueprint(dev.bp)
 app.register_blueprint(form.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
+# Every route inside the one error boundary: problem+json or an error page, never
+# Chalice's own 500 with a logged traceback.
+problems.guard_routes(app)
 
 # The stream and queue named here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation.

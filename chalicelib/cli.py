@@ -25,7 +25,9 @@ from typing import Any
 
 from chalicelib.domain.staff import ROLES
 
-LOCAL_URL = "http://127.0.0.1:8000"
+# The local run (`make run`), on the port it was started with.
+LOCAL_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Refused(Exception):
@@ -86,9 +88,13 @@ def _problem_text(answer: Any) -> str:
 
 def _api(args: argparse.Namespace) -> StaffApi:
     token = args.token or os.environ.get("HOMEWARD_TOKEN")
+    url = urllib.parse.urlsplit(args.url)
+    host = url.hostname
+    # A staff token is a key to children's cases: it only ever travels encrypted.
+    if url.scheme != "https" and host not in LOOPBACK:
+        raise Refused(f"{args.url}: use https; a staff token is never sent over plain http")
     if not token:
-        host = urllib.parse.urlsplit(args.url).hostname
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if host not in LOOPBACK:
             raise Refused("give a coordinator's token (--token or HOMEWARD_TOKEN)")
         from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_token
 

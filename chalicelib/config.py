@@ -1,14 +1,15 @@
 """Settings, read from the environment when first asked for, never at import time.
 
 moto must be active before any AWS client exists and the local runner sets the
-environment after importing the app, so nothing here runs on import.
+environment after importing the app, so nothing here runs on import. The composition
+root (wiring.py) loads them once, handing in how to read a deployed stage's secret.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 # Where `homeward dev-token` and the local runner keep the local signing key.
@@ -42,31 +43,30 @@ class Settings:
     escalate_normal_after: int
     # Seconds before a transiently failed delivery is tried again, doubled each attempt.
     retry_base_seconds: int
+    # The private bucket of the report form's photos and documents; None: uploads are off.
+    uploads_bucket: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
 
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+def load(
+    env: Mapping[str, str] | None = None, *, read_secret: Callable[[str], str] | None = None
+) -> Settings:
+    """The settings of this process; `read_secret` reads a deployed stage's signing key."""
+    # Looked up at each call: tests' clients replace os.environ itself for a stage.
+    env = os.environ if env is None else env
 
+    def _int(name: str, default: int) -> int:
+        return int(env.get(name, default))
 
-def _secret(secret_id: str | None) -> str:
-    """A deployed stage's signing key, read from Secrets Manager once per Lambda container."""
-    if not secret_id:
-        return ""
-    from chalicelib import wiring
-
-    return wiring.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
-
-
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    env = os.environ
     stage = env.get("HOMEWARD_STAGE", "dev")
     local = stage == "local"
-    key = env.get("HOMEWARD_SIGNING_KEY") or _secret(env.get("HOMEWARD_SIGNING_KEY_SECRET"))
+    secret_id = env.get("HOMEWARD_SIGNING_KEY_SECRET")
+    key = env.get("HOMEWARD_SIGNING_KEY") or (
+        read_secret(secret_id) if secret_id and read_secret else ""
+    )
     if not key:
         if stage != "local":
             raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
@@ -89,9 +89,5 @@ def settings() -> Settings:
         escalate_urgent_after=_int("HOMEWARD_ESCALATE_URGENT_SECONDS", 15 * 60),
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
+        uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
     )
-
-
-def reset() -> None:
-    """Forget the cached settings (tests and the local runner change the environment)."""
-    settings.cache_clear()

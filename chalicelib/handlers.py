@@ -2,7 +2,7 @@
 
 They report partial failures (`batchItemFailures`) so that one bad record is retried or
 parked on its own instead of blocking the rest; infra/package.py enables that in the
-merged CloudFormation.
+merged CloudFormation. Errors are logged by kind and place only (chalicelib/logs.py).
 
 Every Lambda function imports app.py, so each handler imports what it needs when it
 runs: the scheduler's cold start does not pay for the report models, nor the API's for
@@ -15,41 +15,30 @@ import logging
 from typing import Any
 
 from chalicelib import wiring
+from chalicelib.logs import describe
 
 log = logging.getLogger("homeward.handlers")
 
 
-def describe(exc: BaseException) -> str:
-    """An error's kind, without its message: messages can echo personal data."""
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        return f"{type(exc).__name__}({exc.response.get('Error', {}).get('Code')})"
-    return type(exc).__name__
-
-
 def dispatch_alerts(event: Any) -> dict[str, list]:
     """The case table's stream: every new alert (outbox item) becomes its deliveries."""
-    from chalicelib import config
-    from chalicelib.adapters.dynamo import alert_from_item, from_item
+    from chalicelib.adapters.dynamo import stream
     from chalicelib.services import dispatch
 
     for record in event:
-        if record.event_name != "INSERT" or not record.new_image:
-            continue
-        image = from_item(record.new_image)
-        if image.get("kind") != "alert":
+        kind, values = stream.new_item(record)
+        if kind != "alert":
             continue
         try:
             dispatch.dispatch(
-                alert_from_item(image),
-                repository=wiring.repository(),
+                stream.new_alert(values),
+                stores=wiring.stores(),
                 queue=wiring.delivery_queue(),
                 directory=wiring.directory(),
-                settings=config.settings(),
+                settings=wiring.settings(),
             )
         except Exception as exc:
-            log.error("alert %s not dispatched: %s", image.get("reference"), describe(exc))
+            log.error("alert of %s not dispatched: %s", values.get("reference"), describe(exc))
             # Streams are ordered: Lambda retries from the first failed record onwards.
             return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
     return {"batchItemFailures": []}
@@ -57,24 +46,18 @@ def dispatch_alerts(event: Any) -> dict[str, list]:
 
 def find_matches(event: Any) -> dict[str, list]:
     """The case table's stream: every new case is compared with earlier reports."""
-    from chalicelib.adapters.dynamo import from_item
-    from chalicelib.domain.report import Report
+    from chalicelib.adapters.dynamo import stream
     from chalicelib.services import matching
 
     for record in event:
-        if record.event_name != "INSERT" or not record.new_image:
-            continue
-        image = from_item(record.new_image)
-        if image.get("kind") != "case":
+        kind, values = stream.new_item(record)
+        if kind != "case":
             continue
         try:
-            matching.find_matches(
-                image["reference"],
-                Report.model_validate_json(image["report"]),
-                matchbook=wiring.matchbook(),
-            )
+            case = stream.new_case(values)
+            matching.find_matches(case.reference, case.report, stores=wiring.stores())
         except Exception as exc:
-            log.error("case %s not matched: %s", image.get("reference"), describe(exc))
+            log.error("case %s not matched: %s", values.get("reference"), describe(exc))
             return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
     return {"batchItemFailures": []}
 
@@ -84,42 +67,37 @@ def send_deliveries(event: Any) -> dict[str, list]:
     from chalicelib.adapters.queue import parse_message
     from chalicelib.services import delivery
 
-    channels = delivery.Channels(
-        email=wiring.email_channel(), sms=wiring.sms_channel(), ack_link=wiring.ack_link
-    )
     failures = []
     for record in event:
         raw = record.to_dict()
+        attempt = int(raw.get("attributes", {}).get("ApproximateReceiveCount", 1))
         try:
             reference, delivery_id = parse_message(record.body)
             delivery.deliver(
                 reference,
                 delivery_id,
-                attempt=int(raw.get("attributes", {}).get("ApproximateReceiveCount", 1)),
-                repository=wiring.repository(),
-                channels=channels,
+                attempt=attempt,
+                stores=wiring.stores(),
+                channels=wiring.channels(),
             )
         except delivery.RetryLater:
             failures.append({"itemIdentifier": raw["messageId"]})
-            _back_off(raw)
+            _back_off(raw["receiptHandle"], attempt)
         except Exception as exc:
             log.error("delivery message %s failed: %s", raw.get("messageId"), describe(exc))
             failures.append({"itemIdentifier": raw["messageId"]})
     return {"batchItemFailures": failures}
 
 
-def _back_off(raw: dict) -> None:
+def _back_off(receipt_handle: str, attempt: int) -> None:
     """Exponential backoff with jitter: 1, 2, 4... times the base, at most 15 minutes."""
     import random
 
-    from chalicelib import config
-
-    attempt = int(raw.get("attributes", {}).get("ApproximateReceiveCount", 1))
-    base = config.settings().retry_base_seconds
+    base = wiring.settings().retry_base_seconds
     seconds = min(900, base * 2 ** (attempt - 1))
     seconds = int(seconds * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not secrecy
     try:
-        wiring.delivery_queue().retry_later(raw["receiptHandle"], seconds)
+        wiring.delivery_queue().retry_later(receipt_handle, seconds)
     except Exception as exc:  # the queue's own visibility timeout still brings it back
         log.warning("could not delay a retry: %s", describe(exc))
 
@@ -128,18 +106,15 @@ def requeue_stale_deliveries(event: Any) -> int:
     """Every minute: deliveries whose queue message went missing are queued again."""
     from chalicelib.services import delivery
 
-    return delivery.requeue_stale(repository=wiring.repository(), queue=wiring.delivery_queue())
+    return delivery.requeue_stale(stores=wiring.stores(), queue=wiring.delivery_queue())
 
 
 def escalate_unacknowledged(event: Any) -> int:
     """Every minute: alerts nobody acknowledged in time go one rung up the ladder."""
-    from chalicelib import config
     from chalicelib.services import escalation
 
     return escalation.escalate_unacknowledged(
-        repository=wiring.repository(),
-        directory=wiring.directory().current(),
-        settings=config.settings(),
+        stores=wiring.stores(), directory=wiring.directory().current(), settings=wiring.settings()
     )
 
 
@@ -148,7 +123,7 @@ def send_daily_digest(event: Any) -> int:
     from chalicelib.services import escalation
 
     return escalation.daily_digest(
-        repository=wiring.repository(),
+        stores=wiring.stores(),
         coordinators=wiring.directory().current().coordinators,
-        email=wiring.email_channel(),
+        email=wiring.channels().email,
     )

@@ -1,15 +1,22 @@
-"""The one place that builds AWS clients and adapters, each on first use.
+"""The composition root: the one place that builds AWS clients, stores and channels.
 
 Nothing is created at import time: moto must be active before the first client exists,
-and a Lambda should only pay for the clients its handler really uses.
+and a Lambda should only pay for the clients its handler really uses. Entry points (web
+routes, event handlers, the command line) ask here; services are handed what they need.
 """
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from chalicelib import config
+
+# Hooks run on every new client (the local runner records what the emulated SES was
+# sent); and the local outbox reader. Both are set by infra/local, never in AWS.
+client_hooks: list[Callable[[str, Any], None]] = []
+local_outbox: Callable[[], list[dict]] | None = None
 
 
 @cache
@@ -18,117 +25,134 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     # Standard retry mode backs off on throttling and transient errors by itself.
-    return boto3.session.Session().client(
+    built = boto3.session.Session().client(
         service, config=Config(retries={"mode": "standard", "max_attempts": 4})
+    )
+    for hook in client_hooks:
+        hook(service, built)
+    return built
+
+
+@cache
+def settings() -> config.Settings:
+    def read_secret(secret_id: str) -> str:
+        # A deployed stage's signing key, read once per Lambda container.
+        return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+    return config.load(read_secret=read_secret)
+
+
+@cache
+def stores():
+    current = settings()
+    return dynamo_stores(
+        client("dynamodb"),
+        table=current.table_name,
+        audit_table=current.audit_table_name,
+        cursor_key=current.signing_key,
     )
 
 
-@lru_cache(maxsize=1)
-def repository():
-    from chalicelib.adapters.dynamo import Repository
+def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: bytes):
+    """Every store on the two tables, as the services' ports (services/ports.py) name them."""
+    from chalicelib.adapters.dynamo.audit import AuditLog
+    from chalicelib.adapters.dynamo.case_index import CaseIndex
+    from chalicelib.adapters.dynamo.cases import CaseFiles, Mandates
+    from chalicelib.adapters.dynamo.deliveries import Alerts, Deliveries
+    from chalicelib.adapters.dynamo.directory import DirectoryStore
+    from chalicelib.adapters.dynamo.guards import IntakeGuards
+    from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
+    from chalicelib.adapters.dynamo.statistics import Statistics
+    from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+    from chalicelib.services.ports import Stores
 
-    return Repository(client("dynamodb"), config.settings().table_name)
+    return Stores(
+        unit_of_work=lambda: DynamoUnitOfWork(client),
+        cases=CaseFiles(client, table),
+        case_index=CaseIndex(client, table, cursor_key),
+        mandates=Mandates(client, table),
+        alerts=Alerts(client, table),
+        deliveries=Deliveries(client, table),
+        guards=IntakeGuards(client, table),
+        statistics=Statistics(client, table),
+        match_index=MatchIndex(client, table),
+        pairs=CandidatePairs(client, table),
+        audit=AuditLog(client, audit_table),
+        directory=DirectoryStore(client, table),
+    )
 
 
-@lru_cache(maxsize=1)
+@cache
 def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
-    return DeliveryQueue(client("sqs"), config.settings().delivery_queue_url)
+    return DeliveryQueue(client("sqs"), settings().delivery_queue_url)
 
 
-@lru_cache(maxsize=1)
-def email_channel():
-    from chalicelib.adapters.channels import EmailChannel
+@cache
+def channels():
+    from chalicelib.adapters.channels import EmailChannel, SmsChannel
+    from chalicelib.services.delivery import Channels
 
-    settings = config.settings()
-    ses = client("ses")
-    if settings.is_local:
-        # The emulated SES keeps only one part of a text-and-HTML e-mail; /dev/outbox
-        # shows both, as they were sent.
-        from chalicelib.web.dev import keep_email_parts
-
-        keep_email_parts(ses)
-    return EmailChannel(ses, settings.alert_sender)
+    return Channels(
+        email=EmailChannel(client("ses"), settings().alert_sender),
+        sms=SmsChannel(client("sns")),
+        ack_link=ack_link,
+    )
 
 
-@lru_cache(maxsize=1)
-def sms_channel():
-    from chalicelib.adapters.channels import SmsChannel
-
-    return SmsChannel(client("sns"))
-
-
-@lru_cache(maxsize=1)
-def directory_store():
-    from chalicelib.adapters.directory import DirectoryStore
-
-    return DirectoryStore(client("dynamodb"), config.settings().table_name)
-
-
-@lru_cache(maxsize=1)
+@cache
 def directory():
     """The contacts and routing rules as alerting reads them: cached for a short while."""
     from chalicelib.services.directory import DirectoryCache
 
-    return DirectoryCache(directory_store(), config.settings().directory_cache_seconds)
+    return DirectoryCache(stores().directory, settings().directory_cache_seconds)
 
 
-@lru_cache(maxsize=1)
-def caseload():
-    from chalicelib.adapters.caseload import Caseload
-
-    settings = config.settings()
-    return Caseload(
-        client("dynamodb"), settings.table_name, settings.audit_table_name, settings.signing_key
-    )
-
-
-@lru_cache(maxsize=1)
-def matchbook():
-    from chalicelib.adapters.matchbook import Matchbook
-
-    return Matchbook(client("dynamodb"), config.settings().table_name)
-
-
-@lru_cache(maxsize=1)
+@cache
 def token_verifier():
     from chalicelib.adapters.tokens import TokenSettings, TokenVerifier
 
-    settings = config.settings()
-    jwks_url = None if settings.is_local else f"{settings.token_issuer}/.well-known/jwks.json"
+    current = settings()
+    jwks_url = None if current.is_local else f"{current.token_issuer}/.well-known/jwks.json"
     return TokenVerifier(
         TokenSettings(
-            issuer=settings.token_issuer,
-            audience=settings.token_audience,
+            issuer=current.token_issuer,
+            audience=current.token_audience,
             jwks_url=jwks_url,
-            dev_key_file=settings.dev_key_file,
+            dev_key_file=current.dev_key_file,
         )
     )
+
+
+@cache
+def file_store():
+    """The uploads bucket, or None where none is configured (uploads are then off)."""
+    from chalicelib.adapters.files import FileStore
+
+    bucket = settings().uploads_bucket
+    return FileStore(client("s3"), bucket) if bucket else None
 
 
 def ack_link(reference: str, delivery_id: str, now) -> str:
     """The acknowledgement link a delivery carries (chalicelib/domain/acknowledgement.py)."""
     from chalicelib.domain.acknowledgement import ack_token
 
-    settings = config.settings()
-    token = ack_token(settings.signing_key, reference, delivery_id, now)
-    return f"{settings.public_url}/ack/{token}"
+    current = settings()
+    token = ack_token(current.signing_key, reference, delivery_id, now)
+    return f"{current.public_url}/ack/{token}"
 
 
 def reset() -> None:
-    """Forget every client and adapter (after the environment or the emulator changed)."""
-    config.reset()
+    """Forget every client and store (after the environment or the emulator changed)."""
     for built in (
         client,
-        repository,
+        settings,
+        stores,
         delivery_queue,
-        email_channel,
-        sms_channel,
-        directory_store,
+        channels,
         directory,
-        caseload,
-        matchbook,
         token_verifier,
+        file_store,
     ):
         built.cache_clear()

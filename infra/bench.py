@@ -237,14 +237,14 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
 
     with emulator.in_process("bench", seed_contacts=False, HOMEWARD_SIGNING_KEY="bench"):
         from chalicelib import wiring
-        from chalicelib.adapters.caseload import Filters
-        from chalicelib.domain.alerts import Alert, Delivery
         from chalicelib.domain.case import Case, new_reference
+        from chalicelib.domain.casefile import Filters
         from chalicelib.domain.matching import blocking_keys
         from chalicelib.domain.names import name_groups
         from chalicelib.domain.report import Report, identity_of
         from chalicelib.domain.staff import StaffMember
         from chalicelib.services import casework, matching
+        from chalicelib.services.access import Caller
 
         example = json.loads((ROOT / "tests" / "data" / "contract_report.json").read_text())
         rng = random.Random(2014)
@@ -279,19 +279,25 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
             )
             return Report.model_validate(body)
 
-        repository, caseload = wiring.repository(), wiring.caseload()
+        stores = wiring.stores()
         calls: list[str] = []
         wiring.client("dynamodb").meta.events.register(
             "before-call", lambda event_name, **_: calls.append(event_name)
         )
         start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
         scenarios = {
-            "coordinator, all cases": (StaffMember("c", "coordinator", "UA-NIB"), Filters()),
+            "coordinator, all cases": (
+                Caller(StaffMember("c", "coordinator", "UA-NIB"), "b"),
+                Filters(),
+            ),
             "coordinator, status=received": (
-                StaffMember("c", "coordinator", "UA-NIB"),
+                Caller(StaffMember("c", "coordinator", "UA-NIB"), "b"),
                 Filters(status="received"),
             ),
-            "caseworker, own mandate": (StaffMember("w", "caseworker", "UA-NIB"), Filters()),
+            "caseworker, own mandate": (
+                Caller(StaffMember("w", "caseworker", "UA-NIB"), "b"),
+                Filters(),
+            ),
         }
         written = 0
         for size in sizes:
@@ -299,25 +305,22 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
             while written < size:
                 report = someone()
                 case = Case(new_reference(), start + dt.timedelta(minutes=written), report)
-                alert = Alert.for_new_case(case)
-                repository.open_case(
-                    case,
-                    alert,
-                    idempotency=None,
-                    idempotency_expires_at=0,
-                    rate=None,
-                    match_keys=blocking_keys(identity_of(report)),
+                # As intake and the dispatcher write it: the case, its blocking keys, and
+                # the mandate of the agency it was routed to.
+                uow = stores.unit_of_work()
+                stores.cases.open(uow, case)
+                stores.match_index.add(
+                    uow, case.reference, case.received_at, blocking_keys(identity_of(report))
                 )
-                # As the dispatcher does: the case enters the mandate of an agency.
-                delivery = Delivery(alert, "coord", "UA-NIB", "email", "c@example.org", "uk")
-                repository.create_deliveries([delivery], case.received_at)
+                uow.commit()
+                uow = stores.unit_of_work()
+                stores.mandates.grant(uow, case.reference, case.received_at, ["UA-NIB"])
+                uow.commit()
                 written += 1
             print(f"   {size} cases in the table (filled in {time.perf_counter() - begun:.0f} s):")
-            for label, (staff, filters) in scenarios.items():
+            for label, (caller, filters) in scenarios.items():
                 calls.clear()
-                page = casework.list_cases(
-                    staff, filters, caseload=caseload, request_id="bench", limit=50
-                )
+                page = casework.list_cases(caller, filters, stores=stores, limit=50)
                 kinds = ", ".join(
                     f"{calls.count(c)}x {c.rsplit('.', 1)[1]}" for c in dict.fromkeys(calls)
                 )
@@ -328,7 +331,7 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
             # Matching a new report: the candidate lookup, not the pairs it then stores.
             newcomer = someone()
             calls.clear()
-            found = matching.find_matches(new_reference(), newcomer, matchbook=wiring.matchbook())
+            found = matching.find_matches(new_reference(), newcomer, stores=stores)
             lookups = [c for c in calls if c.endswith(("Query", "BatchGetItem"))]
             print(
                 f"     matching a new report: {len(lookups)} lookups "

@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from chalicelib.domain.staff import ROLES, StaffMember
+from chalicelib.domain.staff import AGENCY, ROLES, InvalidToken, StaffMember
 
 ALGORITHMS = ["RS256"]
 DEV_KEY_ID = "homeward-local-dev"
@@ -24,10 +24,7 @@ LOCAL_ISSUER = "homeward-local"
 LOCAL_AUDIENCE = "homeward-local"
 # Clocks of phones, laptops and Lambdas disagree a little.
 LEEWAY_SECONDS = 30
-
-
-class InvalidToken(Exception):
-    """The token is missing, forged, expired, or not for Homeward. Says no more than that."""
+MAX_LIFETIME_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -76,11 +73,27 @@ class TokenVerifier:
         # Cognito access tokens carry no audience; only ID tokens name a user's groups.
         if claims.get("token_use") != "id":
             raise InvalidToken("not an ID token")
-        roles = [g for g in claims.get("cognito:groups") or [] if g in ROLES]
+        # Cognito issues ID tokens for at most a day; a longer one was not made by it.
+        lifetime = claims.get("exp", 0) - claims.get("iat", 0)
+        if not isinstance(lifetime, int) or not 0 < lifetime <= MAX_LIFETIME_SECONDS:
+            raise InvalidToken("lifetime")
+        groups = claims.get("cognito:groups") or []
         agency = claims.get("custom:agency")
-        if len(roles) != 1 or not agency:
+        subject = claims.get("sub")
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise InvalidToken("groups")
+        roles = [g for g in groups if g in ROLES]
+        if len(roles) != 1 or not isinstance(agency, str) or not AGENCY.match(agency):
             raise InvalidToken("a staff member needs exactly one role and an agency")
-        return StaffMember(subject=claims["sub"], role=roles[0], agency=agency)
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken("subject")
+        name = claims.get("name")
+        return StaffMember(
+            subject=subject,
+            role=roles[0],
+            agency=agency,
+            name=name if isinstance(name, str) and name.strip() else None,
+        )
 
 
 def load_dev_key(path: Path) -> Any:
@@ -119,6 +132,7 @@ def mint_dev_token(
     audience: str = LOCAL_AUDIENCE,
     lifetime: dt.timedelta = dt.timedelta(hours=8),
     now: dt.datetime | None = None,
+    name: str | None = None,
 ) -> str:
     """A token shaped like a Cognito ID token, signed with the local development key."""
     now = now or dt.datetime.now(dt.UTC)
@@ -132,6 +146,8 @@ def mint_dev_token(
         "cognito:groups": [role],
         "custom:agency": agency,
     }
+    if name:
+        claims["name"] = name
     return jwt.encode(
         claims, load_dev_key(key_file), algorithm="RS256", headers={"kid": DEV_KEY_ID}
     )

@@ -10,12 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Literal
+from enum import StrEnum
 
 from chalicelib.domain.case import Case
 
-Channel = Literal["email", "sms"]
-DeliveryState = Literal["pending", "sending", "sent", "failed", "acknowledged"]
+
+class Channel(StrEnum):
+    """How a contact is alerted. Declared once: contacts, rules, storage and the API use it."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class DeliveryState(StrEnum):
+    """Where one delivery stands. Storage, indexes, the staff API and /dev/outbox read these."""
+
+    PENDING = "pending"  # recorded, queued, not yet taken by a sender
+    SENDING = "sending"  # taken by a sender under a lease
+    SENT = "sent"  # the channel accepted it
+    FAILED = "failed"  # refused for good, or parked after its last attempt
+    ACKNOWLEDGED = "acknowledged"  # its recipient used its acknowledgement link
+
+
+# A sender that dies mid-send leaves its delivery in SENDING; the sweeper finds those and
+# the PENDING ones whose queue message was lost.
+UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 REPORT_RECEIVED = "report-received"
 MATCH_CONFIRMED = "match-confirmed-"
@@ -111,3 +130,34 @@ class TransientSendError(Exception):
 
 class PermanentSendError(Exception):
     """The channel refused the message; trying again would fail the same way."""
+
+
+@dataclass(frozen=True)
+class StoredDelivery:
+    """A delivery as it was recorded, with where it stands."""
+
+    delivery: Delivery
+    state: DeliveryState
+    attempts: int = 0
+    updated_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    acknowledged_at: dt.datetime | None = None
+    last_error: str | None = None
+    provider_message_id: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return self.delivery.alert.reference
+
+    @property
+    def delivery_id(self) -> str:
+        return self.delivery.delivery_id
+
+
+@dataclass(frozen=True)
+class WaitingAlert:
+    """An alert nobody acknowledged yet: at which rung of its ladder, and until when."""
+
+    alert: Alert
+    level: int
+    due: dt.datetime

@@ -65,14 +65,19 @@ class Attachment:
     sha256: str
     size: int
     content_type: str
+    # The object version that was checked: what the case refers to can never be swapped.
+    version_id: str | None = None
 
     def as_record(self) -> dict[str, object]:
-        return {
+        record: dict[str, object] = {
             "key": self.key,
             "sha256": self.sha256,
             "size": self.size,
             "content_type": self.content_type,
         }
+        if self.version_id:
+            record["version_id"] = self.version_id
+        return record
 
 
 class FileRefused(Exception):

@@ -7,21 +7,14 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.references import REFERENCE_PATTERN, new_reference
 from chalicelib.domain.report import Report
+from chalicelib.domain.workflow import Status
 
-# Read aloud over a bad phone line: no 0/O, 1/I/L, and no U (it reads as V).
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_PREFIX = "HW"
-
-
-def new_reference() -> str:
-    """A short reference that is neither sequential nor guessable (30^8, about 6.6e11)."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{REFERENCE_PREFIX}-{chars[:4]}-{chars[4:]}"
+__all__ = ["REFERENCE_PATTERN", "Case", "new_reference", "status_token"]
 
 
 def status_token(signing_key: bytes, reference: str) -> str:
@@ -53,7 +46,7 @@ class Case:
     reference: str
     received_at: dt.datetime
     report: Report
-    status: str = "received"
+    status: Status = Status.RECEIVED
     version: int = 1
 
     @property

@@ -9,13 +9,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from chalicelib.domain.report import ContractModel, Email, Phone
+from chalicelib.domain.alerts import Channel
+from chalicelib.domain.report import ContractModel, Email, Language, Phone
+from chalicelib.domain.staff import AGENCY_PATTERN
 
-Channel = Literal["email", "sms"]
+__all__ = ["Channel", "Contact", "ContactId", "read_contact_list", "write_contact_list"]
 ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 
@@ -23,12 +25,12 @@ class Contact(ContractModel):
     contact_id: ContactId
     organisation: str = Field(min_length=1, max_length=200)
     # The agency whose caseworkers work the cases routed to this contact, e.g. UA-NIB.
-    agency: str = Field(pattern=r"^[A-Z]{2}-[A-Z0-9-]{2,30}$")
+    agency: str = Field(pattern=AGENCY_PATTERN)
     member_state: str = Field(pattern=r"^[A-Z]{2}$")
     name: str = Field(min_length=1, max_length=200)
     email: Email | None = None
     phone: Phone | None = None
-    languages: list[Literal["uk", "en", "ru"]] = Field(min_length=1)
+    languages: list[Language] = Field(min_length=1)
     channels: list[Channel] = Field(min_length=1)
     # Coordinators hear of what no rule routes, and of every alert nobody acknowledged
     # up the whole ladder: the catch-all that keeps a report from going unseen.
@@ -38,14 +40,14 @@ class Contact(ContractModel):
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
         self.channels = list(dict.fromkeys(self.channels))
-        if "email" in self.channels and not self.email:
+        if Channel.EMAIL in self.channels and not self.email:
             raise ValueError("the e-mail channel needs an e-mail address")
-        if "sms" in self.channels and not self.phone:
+        if Channel.SMS in self.channels and not self.phone:
             raise ValueError("the SMS channel needs a phone number")
         return self
 
     def address(self, channel: str) -> str | None:
-        return self.email if channel == "email" else self.phone
+        return self.email if channel == Channel.EMAIL else self.phone
 
     @property
     def language(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 from chalicelib.domain.names import (
@@ -29,7 +30,25 @@ from chalicelib.domain.names import (
     tokens,
 )
 
-Verdict = Literal["likely", "possible"]
+
+class Verdict(StrEnum):
+    """How sure matching is that two reports are about one child."""
+
+    LIKELY = "likely"
+    POSSIBLE = "possible"
+
+
+class Review(StrEnum):
+    """What staff decided about a candidate pair; every pair starts as potential."""
+
+    POTENTIAL = "potential"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+# What a reviewer may decide: a pair cannot be sent back to potential.
+DECISIONS = (Review.CONFIRMED, Review.REJECTED)
+
 FieldStatus = Literal["match", "close", "mismatch", "missing", "year_only", "day_month_swapped"]
 
 FIELDS = ("family_name", "given_name", "patronymic", "date_of_birth", "sex", "residence")
@@ -204,8 +223,8 @@ _VALUES = {
 # The verdict is decided by rules a caseworker can check against the explanation; the score
 # only orders candidates, so it is kept inside the band of its verdict.
 _BANDS: dict[str | None, tuple[float, float]] = {
-    "likely": (0.8, 1.0),
-    "possible": (0.5, 0.79),
+    Verdict.LIKELY: (0.8, 1.0),
+    Verdict.POSSIBLE: (0.5, 0.79),
     None: (0.0, 0.49),
 }
 
@@ -222,23 +241,23 @@ def _verdict(ex: dict[str, str], near_year: bool) -> Verdict | None:
             # Same name and birthday in two different places or with two different fathers
             # is how namesakes look.
             if patronymic != "mismatch" and residence != "mismatch":
-                return "likely"
-            return "possible"
+                return Verdict.LIKELY
+            return Verdict.POSSIBLE
         if dob == "year_only":
             if family == "match" and patronymic == "match" and residence == "match":
-                return "likely"
-            return "possible"
+                return Verdict.LIKELY
+            return Verdict.POSSIBLE
         if dob in ("close", "missing"):
-            return "possible"
+            return Verdict.POSSIBLE
         # Different birthdays: a namesake, unless everything else agrees and the year is
         # near (documents re-issued in Russia sometimes carry another date).
         full_name = family == "match" and patronymic == "match"
-        return "possible" if full_name and residence != "mismatch" and near_year else None
+        return Verdict.POSSIBLE if full_name and residence != "mismatch" and near_year else None
     # Different or missing family name: a child re-registered under a new surname.
     if dob in ("match", "day_month_swapped") and patronymic != "mismatch":
-        return "possible"
+        return Verdict.POSSIBLE
     if dob in ("year_only", "close") and patronymic == "match":
-        return "possible"
+        return Verdict.POSSIBLE
     return None
 
 
@@ -338,3 +357,18 @@ def blocking_keys(child: ChildIdentity) -> list[str]:
         for other in child.other_names:
             keys += [_key("ny", c, year) for c in _canonical(other, child.sex)[:1]]
     return list(dict.fromkeys(keys))[:MAX_BLOCKING_KEYS]
+
+
+@dataclass(frozen=True)
+class CandidatePair:
+    """Two reports matching found, as one of them sees it, and what staff decided."""
+
+    reference: str
+    other: str
+    verdict: Verdict
+    score: float
+    explanation: dict[str, str]
+    found_at: datetime.datetime
+    review: Review = Review.POTENTIAL
+    decided_by: str | None = None
+    decided_at: datetime.datetime | None = None

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from chalicelib.domain.workflow import Status
+
 Stage = Literal["received", "in_review", "closed"]
 
-CLOSED_STATUSES = frozenset({"returned", "closed", "duplicate", "unfounded"})
+CLOSED_STATUSES = frozenset({Status.RETURNED, Status.CLOSED, Status.DUPLICATE, Status.UNFOUNDED})
 
 
 def reporter_stage(case_status: str) -> Stage:
-    if case_status == "received":
+    if case_status == Status.RECEIVED:
         return "received"
     if case_status in CLOSED_STATUSES:
         return "closed"

@@ -53,7 +53,7 @@ class RoutingRule(ContractModel):
     last_known_countries: list[Country] = Field(default_factory=list)
     # Whom it alerts first, and how.
     contacts: list[ContactId] = Field(min_length=1)
-    channels: list[Channel] = Field(default_factory=lambda: ["email", "sms"], min_length=1)
+    channels: list[Channel] = Field(default_factory=lambda: list(Channel), min_length=1)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
 
     def matches(self, alert: Alert) -> bool:
@@ -127,7 +127,7 @@ class Directory:
     def problems(self) -> set[str]:
         """Everything that would make an alert reach nobody, in words a coordinator acts on."""
         found: set[str] = set()
-        if not any(self._reachable(c, ("email", "sms")) for c in self.coordinators):
+        if not any(self._reachable(c, tuple(Channel)) for c in self.coordinators):
             found.add(
                 "no active coordinator: alerts no rule routes, and the end of every "
                 "escalation ladder, would reach nobody"

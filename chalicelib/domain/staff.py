@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+# An agency's code: its member state, then its own short name (UA-NIB, CA-RCMP...).
+AGENCY_PATTERN = r"^[A-Z]{2}-[A-Z0-9-]{2,30}$"
+AGENCY = re.compile(AGENCY_PATTERN)
+
 Role = Literal["caseworker", "coordinator", "auditor"]
 ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "auditor")
+
+
+class InvalidToken(Exception):
+    """The sign-in token is missing, forged, expired, or not for Homeward. Says no more."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,8 @@ class StaffMember:
     subject: str
     role: Role
     agency: str
+    # The person's display name (Cognito's `name`), shown to colleagues instead of ids.
+    name: str | None = None
 
     def may_read_case(self, case_agencies: Iterable[str]) -> bool:
         """Coordinators see every case; caseworkers only those routed to their agency."""

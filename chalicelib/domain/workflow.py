@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-STATUSES = (
-    "received",
-    "triaged",
-    "verified",
-    "located",
-    "return_in_progress",
-    "returned",
-    "closed",
-    "duplicate",
-    "unfounded",
-)
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a case stands. Storage, the indexes, the API schema and the console derive from it."""
+
+    RECEIVED = "received"
+    TRIAGED = "triaged"
+    VERIFIED = "verified"
+    LOCATED = "located"
+    RETURN_IN_PROGRESS = "return_in_progress"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    DUPLICATE = "duplicate"
+    UNFOUNDED = "unfounded"
+
+
+STATUSES = tuple(Status)
 
 # Each move is allowed only from the states listed here. A case set aside as duplicate
 # or unfounded, or closed, can be reopened into triage when new information arrives.
-ALLOWED_MOVES: dict[str, frozenset[str]] = {
-    "received": frozenset({"triaged", "duplicate", "unfounded"}),
-    "triaged": frozenset({"verified", "duplicate", "unfounded", "closed"}),
-    "verified": frozenset({"located", "duplicate", "closed"}),
-    "located": frozenset({"return_in_progress", "closed"}),
-    "return_in_progress": frozenset({"returned", "located", "closed"}),
-    "returned": frozenset({"closed"}),
-    "closed": frozenset({"triaged"}),
-    "duplicate": frozenset({"triaged"}),
-    "unfounded": frozenset({"triaged"}),
+ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.TRIAGED, Status.DUPLICATE, Status.UNFOUNDED}),
+    Status.TRIAGED: frozenset({Status.VERIFIED, Status.DUPLICATE, Status.UNFOUNDED, Status.CLOSED}),
+    Status.VERIFIED: frozenset({Status.LOCATED, Status.DUPLICATE, Status.CLOSED}),
+    Status.LOCATED: frozenset({Status.RETURN_IN_PROGRESS, Status.CLOSED}),
+    Status.RETURN_IN_PROGRESS: frozenset({Status.RETURNED, Status.LOCATED, Status.CLOSED}),
+    Status.RETURNED: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.TRIAGED}),
+    Status.DUPLICATE: frozenset({Status.TRIAGED}),
+    Status.UNFOUNDED: frozenset({Status.TRIAGED}),
 }
 
 

@@ -7,10 +7,8 @@ recognised by its first bytes, whatever the presigned policy did or did not enfo
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from chalicelib.adapters.files import FileStore
 from chalicelib.domain.attachments import (
     ACCEPTED_TYPES,
     MAX_BYTES,
@@ -21,22 +19,11 @@ from chalicelib.domain.attachments import (
     looks_like,
     slot_key,
 )
+from chalicelib.services.ports import FileStore
 
 
 class UploadRefused(ValueError):
     """A request for an upload slot that no accepted file could fill."""
-
-
-def file_store() -> FileStore | None:
-    """The uploads bucket, or None where none is configured (uploads are then off).
-
-    Built per call, not cached: the S3 client itself is cached by wiring, and a cached
-    store would outlive a test's emulated account.
-    """
-    from chalicelib import wiring
-
-    bucket = os.environ.get("HOMEWARD_UPLOADS_BUCKET")
-    return FileStore(wiring.client("s3"), bucket) if bucket else None
 
 
 def issue_upload(

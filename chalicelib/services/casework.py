@@ -1,166 +1,175 @@
 """Staff working cases: every read and change checked against the mandate and audited.
 
-A case outside a caseworker's mandate is "not found", exactly as a case that does not
-exist, so that asking cannot reveal whether a child has been reported.
+Every change is one unit of work: the case (guarded by the version it was based on), its
+note, the statistics, and the audit entry that records it, so a change without its trace
+cannot happen. Reads are recorded before they are answered.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from chalicelib.adapters.caseload import Caseload, Filters, Page, StaleVersion
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.staff import StaffMember
-from chalicelib.domain.workflow import check_move
+from chalicelib.domain.casefile import CaseFile, Filters, Page
+from chalicelib.domain.errors import Refused
+from chalicelib.domain.workflow import Status, check_move
+from chalicelib.services.access import (
+    Caller,
+    CaseNotFound,
+    NotPermitted,
+    refuse,
+    require_role,
+    visible_case,
+    works_cases,
+)
+from chalicelib.services.ports import Stores
 
 __all__ = ["CaseNotFound", "NotPermitted", "StaleVersion"]
 
 
-class CaseNotFound(Exception):
-    pass
+class StaleVersion(Exception):
+    def __init__(self, current: int | None) -> None:
+        super().__init__(current)
+        self.current = current
 
 
-class NotPermitted(Exception):
-    """The role does not do this at all (not about one case: that would be CaseNotFound)."""
-
-
-def _works_cases(staff: StaffMember) -> None:
-    if not staff.works_cases:
-        raise NotPermitted()
-
-
-def _visible(staff: StaffMember, reference: str, caseload: Caseload) -> dict[str, Any]:
-    """The case, if the staff member's mandate covers it; else CaseNotFound, as if absent."""
-    case = caseload.case_file(reference)
-    if case is None or not staff.may_read_case(case["agencies"]):
-        raise CaseNotFound()
-    return case
-
-
-def workable_case(staff: StaffMember, reference: str, caseload: Caseload) -> dict[str, Any]:
-    """A case the staff member may work (role and mandate), for other services to check."""
-    _works_cases(staff)
-    return _visible(staff, reference, caseload)
+def _commit(uow: Any) -> None:
+    try:
+        uow.commit()
+    except Refused as refused:
+        if "case" in refused.names:
+            current = refused.old.get("case", {}).get("version")
+            raise StaleVersion(int(current) if current is not None else None) from None
+        if "other" in refused.names:
+            raise CaseNotFound() from None
+        raise
 
 
 def list_cases(
-    staff: StaffMember,
+    caller: Caller,
     filters: Filters,
     *,
-    caseload: Caseload,
-    request_id: str,
+    stores: Stores,
     limit: int = 50,
     cursor: str | None = None,
 ) -> Page:
-    _works_cases(staff)
-    agency = None if staff.role == "coordinator" else staff.agency
-    page = caseload.list_cases(filters, agency=agency, limit=limit, cursor=cursor)
-    caseload.record([AuditEntry.of(staff, c["reference"], "list", request_id) for c in page.cases])
+    works_cases(caller, "cases", "list", stores)
+    agency = None if caller.staff.role == "coordinator" else caller.staff.agency
+    page = stores.case_index.list(filters, agency=agency, limit=limit, cursor=cursor)
+    stores.audit.record([caller.entry(c.reference, "list") for c in page.cases])
     return page
 
 
-def read_case(
-    staff: StaffMember, reference: str, *, caseload: Caseload, request_id: str
-) -> dict[str, Any]:
-    _works_cases(staff)
-    case = _visible(staff, reference, caseload)
+def read_case(caller: Caller, reference: str, *, stores: Stores) -> CaseFile:
+    case = visible_case(caller, reference, "read", stores)
     # Written before the case is returned: a read that cannot be recorded is not served.
-    caseload.record([AuditEntry.of(staff, reference, "read", request_id)])
+    stores.audit.record([caller.entry(reference, "read")])
     return case
 
 
 def move_case(
-    staff: StaffMember,
+    caller: Caller,
     reference: str,
     *,
-    target: str,
+    target: Status,
     note: str,
     version: int,
-    caseload: Caseload,
-    request_id: str,
-) -> dict[str, Any]:
-    _works_cases(staff)
-    case = _visible(staff, reference, caseload)
-    if case["version"] != version:
-        raise StaleVersion(case["version"])
-    check_move(case["status"], target, note)
-    entry = AuditEntry.of(
-        staff, reference, "status", request_id, detail=f"{case['status']} -> {target}"
+    stores: Stores,
+    now: dt.datetime | None = None,
+) -> CaseFile:
+    now = now or dt.datetime.now(dt.UTC)
+    case = visible_case(caller, reference, "status", stores)
+    if case.version != version:
+        raise StaleVersion(case.version)
+    check_move(case.status, target, note)
+    uow = stores.unit_of_work()
+    stores.cases.change(uow, reference, version=version, now=now, status=target)
+    stores.cases.add_note(
+        uow,
+        reference,
+        author=caller.staff.subject,
+        text=f"{case.status} → {target}: {note}",
+        at=now,
     )
-    caseload.move(
-        reference, version=version, current=case["status"], target=target, note=note, entry=entry
-    )
-    return read_back(reference, caseload)
+    stores.statistics.count_move(uow, case.status, target)
+    stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
+    _commit(uow)
+    return _read_back(reference, stores)
 
 
 def assign_case(
-    staff: StaffMember,
+    caller: Caller,
     reference: str,
     *,
     assignee: str,
     version: int,
-    caseload: Caseload,
-    request_id: str,
-) -> dict[str, Any]:
-    _works_cases(staff)
-    _visible(staff, reference, caseload)
-    entry = AuditEntry.of(staff, reference, "assign", request_id, detail=assignee)
-    caseload.assign(reference, version=version, assignee=assignee, entry=entry)
-    return read_back(reference, caseload)
+    stores: Stores,
+    now: dt.datetime | None = None,
+) -> CaseFile:
+    now = now or dt.datetime.now(dt.UTC)
+    visible_case(caller, reference, "assign", stores)
+    uow = stores.unit_of_work()
+    stores.cases.change(uow, reference, version=version, now=now, assignee=assignee)
+    stores.audit.add(uow, caller.entry(reference, "assign", detail=assignee, at=now))
+    _commit(uow)
+    return _read_back(reference, stores)
 
 
 def add_note(
-    staff: StaffMember, reference: str, *, text: str, caseload: Caseload, request_id: str
-) -> dict[str, Any]:
-    _works_cases(staff)
-    _visible(staff, reference, caseload)
-    caseload.add_note(
-        reference, text=text, entry=AuditEntry.of(staff, reference, "note", request_id)
-    )
-    return read_back(reference, caseload)
+    caller: Caller, reference: str, *, text: str, stores: Stores, now: dt.datetime | None = None
+) -> CaseFile:
+    now = now or dt.datetime.now(dt.UTC)
+    visible_case(caller, reference, "note", stores)
+    uow = stores.unit_of_work()
+    stores.cases.require(uow, reference)
+    stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
+    stores.audit.add(uow, caller.entry(reference, "note", at=now))
+    _commit(uow)
+    return _read_back(reference, stores)
 
 
 def link_cases(
-    staff: StaffMember,
+    caller: Caller,
     reference: str,
     *,
     other: str,
     version: int,
-    caseload: Caseload,
-    request_id: str,
-) -> dict[str, Any]:
-    _works_cases(staff)
+    stores: Stores,
+    now: dt.datetime | None = None,
+) -> CaseFile:
+    """Link two related cases both ways; only the first case's version is checked."""
+    now = now or dt.datetime.now(dt.UTC)
+    works_cases(caller, reference, "link", stores)
     if other == reference:
-        raise CaseNotFound()
-    _visible(staff, reference, caseload)
-    _visible(staff, other, caseload)
-    entries = [
-        AuditEntry.of(staff, reference, "link", request_id, detail=other),
-        AuditEntry.of(staff, other, "link", request_id, detail=reference),
-    ]
-    caseload.link(reference, other, version=version, entries=entries)
-    return read_back(reference, caseload)
+        refuse(caller, reference, "link", stores, CaseNotFound())
+    visible_case(caller, reference, "link", stores)
+    visible_case(caller, other, "link", stores)
+    uow = stores.unit_of_work()
+    stores.cases.change(uow, reference, version=version, now=now, link=other)
+    stores.cases.link_back(uow, other, reference, now)
+    stores.audit.add(uow, caller.entry(reference, "link", detail=other, at=now))
+    stores.audit.add(uow, caller.entry(other, "link", detail=reference, at=now))
+    _commit(uow)
+    return _read_back(reference, stores)
 
 
-def read_back(reference: str, caseload: Caseload) -> dict[str, Any]:
+def _read_back(reference: str, stores: Stores) -> CaseFile:
     """The case as it stands after a change (the change's audit entry covers this read)."""
-    case = caseload.case_file(reference)
+    case = stores.cases.file(reference)
     assert case is not None
     return case
 
 
-def audit_trail(
-    staff: StaffMember, reference: str, *, caseload: Caseload, request_id: str
-) -> list[dict[str, Any]]:
-    if not staff.reads_audit:
-        raise NotPermitted()
-    if caseload.case_file(reference) is None:
+def audit_trail(caller: Caller, reference: str, *, stores: Stores) -> list[AuditEntry]:
+    require_role(caller, caller.staff.reads_audit, reference, "read-audit", stores)
+    if stores.cases.get(reference) is None:
         raise CaseNotFound()
-    trail = caseload.audit_trail(reference)
-    caseload.record([AuditEntry.of(staff, reference, "read-audit", request_id)])
+    trail = stores.audit.trail(reference)
+    stores.audit.record([caller.entry(reference, "read-audit")])
     return trail
 
 
-def statistics(staff: StaffMember, *, caseload: Caseload) -> dict[str, Any]:
+def statistics(caller: Caller, *, stores: Stores) -> dict[str, Any]:
     # Counts only, no case in them: every role may see them.
-    return caseload.statistics()
+    return stores.statistics.read()

@@ -12,12 +12,18 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-from chalicelib.adapters.dynamo import Repository, alert_from_item
-from chalicelib.adapters.queue import DeliveryQueue
-from chalicelib.domain.alerts import PermanentSendError, TransientSendError
+from chalicelib.domain.alerts import (
+    UNSETTLED,
+    Channel,
+    DeliveryState,
+    PermanentSendError,
+    StoredDelivery,
+    TransientSendError,
+)
 from chalicelib.domain.messages import render_email, render_sms
+from chalicelib.services.access import Caller, require_role
+from chalicelib.services.ports import DeliveryQueue, EmailSender, SmsSender, Stores
 
 log = logging.getLogger("homeward.delivery")
 
@@ -30,16 +36,12 @@ MAX_ATTEMPTS = 5
 STALE_AFTER = dt.timedelta(minutes=5)
 
 
-class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
-
-
-class SmsSender(Protocol):
-    def send(self, to: str, text: str) -> str: ...
-
-
 class RetryLater(Exception):
     """The delivery is not done; let the queue bring the message back."""
+
+
+class NotFailed(Exception):
+    """No failed delivery by that name: nothing to send again."""
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,14 @@ def deliver(
     delivery_id: str,
     *,
     attempt: int,
-    repository: Repository,
+    stores: Stores,
     channels: Channels,
     now: dt.datetime | None = None,
 ) -> str:
     """Send one delivery; return what became of it. Raises RetryLater to be retried."""
     now = now or dt.datetime.now(dt.UTC)
-    claim = repository.claim_delivery(reference, delivery_id, now, LEASE_SECONDS)
+    deliveries = stores.deliveries
+    claim = deliveries.claim(reference, delivery_id, now, LEASE_SECONDS)
     if claim.outcome == "missing":
         log.error("delivery %s/%s does not exist; dropping the message", reference, delivery_id)
         return "missing"
@@ -70,83 +73,104 @@ def deliver(
     if claim.outcome == "busy":
         raise RetryLater("another sender holds the lease")
 
-    delivery = claim.delivery or {}
-    alert = alert_from_item(delivery)
+    assert claim.delivery is not None
+    delivery = claim.delivery.delivery
     ack = channels.ack_link(reference, delivery_id, now)
     try:
-        if delivery["channel"] == "sms":
+        if delivery.channel == Channel.SMS:
             message_id = channels.sms.send(
-                delivery["address"], render_sms(alert, delivery["language"], ack)
+                delivery.address, render_sms(delivery.alert, delivery.language, ack)
             )
         else:
-            case = repository.get_case(reference)
+            case = stores.cases.get(reference)
             if case is None:
                 raise PermanentSendError("case not found")
-            email = render_email(alert, case, delivery["language"], ack)
+            email = render_email(delivery.alert, case, delivery.language, ack)
             message_id = channels.email.send(
-                delivery["address"], email.subject, email.text, html=email.html
+                delivery.address, email.subject, email.text, html=email.html
             )
     except TransientSendError as exc:
         if attempt >= MAX_ATTEMPTS:
             # Parked: the queue moves the message to the dead-letter queue, and the
             # delivery stays visible as failed instead of being swept up again.
-            repository.mark_failed(reference, delivery_id, f"gave up: {exc}", now)
+            error = f"gave up: {exc}"
+            deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=error)
             log.error("delivery %s/%s parked after %d attempts", reference, delivery_id, attempt)
         else:
-            repository.release_delivery(reference, delivery_id, str(exc), now)
+            deliveries.settle(reference, delivery_id, DeliveryState.PENDING, now, error=str(exc))
             log.warning("delivery %s/%s failed for now: %s", reference, delivery_id, exc)
         raise RetryLater(str(exc)) from exc
     except PermanentSendError as exc:
-        repository.mark_failed(reference, delivery_id, str(exc), now)
+        deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=str(exc))
         log.error("delivery %s/%s refused: %s", reference, delivery_id, exc)
         return "failed"
-    if not repository.mark_sent(reference, delivery_id, message_id, now):
+    if not deliveries.settle(
+        reference, delivery_id, DeliveryState.SENT, now, message_id=message_id
+    ):
         log.warning("delivery %s/%s was settled by another sender", reference, delivery_id)
     log.info("delivery %s/%s sent", reference, delivery_id)
     return "sent"
 
 
-def requeue_stale(
-    *, repository: Repository, queue: DeliveryQueue, now: dt.datetime | None = None
-) -> int:
+def requeue_stale(*, stores: Stores, queue: DeliveryQueue, now: dt.datetime | None = None) -> int:
     """Queue again the deliveries whose message was lost (pending, or leased and abandoned)."""
     now = now or dt.datetime.now(dt.UTC)
-    stale = repository.deliveries_in_state("pending", before=now - STALE_AFTER)
-    stale += repository.deliveries_in_state("sending", before=now - STALE_AFTER)
-    pairs = [(d["reference"], d["delivery_id"]) for d in stale]
+    stale = [
+        d
+        for state in UNSETTLED
+        for d in stores.deliveries.in_state(state, before=now - STALE_AFTER)
+    ]
+    pairs = [(d.reference, d.delivery_id) for d in stale]
     if pairs:
         queue.enqueue(pairs)
         log.warning("queued %d stale deliveries again", len(pairs))
     return len(pairs)
 
 
-def undelivered(*, repository: Repository, limit: int = 200) -> list[dict]:
+def undelivered(*, stores: Stores, limit: int = 200) -> list[StoredDelivery]:
     """Deliveries that failed for good or were parked after their last attempt."""
-    return [
-        {
-            "reference": d["reference"],
-            "delivery_id": d["delivery_id"],
-            "contact_id": d["contact_id"],
-            "channel": d["channel"],
-            "attempts": int(d.get("attempts", 0)),
-            "last_error": d.get("last_error"),
-            "failed_at": d.get("updated_at"),
-        }
-        for d in repository.deliveries_in_state("failed", limit=limit)
-    ]
+    return stores.deliveries.in_state(DeliveryState.FAILED, limit=limit)
 
 
 def retry(
     reference: str,
     delivery_id: str,
     *,
-    repository: Repository,
+    stores: Stores,
     queue: DeliveryQueue,
     now: dt.datetime | None = None,
 ) -> bool:
     """Send a failed delivery again (a coordinator's decision); False if it was not failed."""
     now = now or dt.datetime.now(dt.UTC)
-    if not repository.retry_failed(reference, delivery_id, now):
+    if not stores.deliveries.settle(
+        reference,
+        delivery_id,
+        DeliveryState.PENDING,
+        now,
+        reset_attempts=True,
+        was=DeliveryState.FAILED,
+    ):
         return False
     queue.enqueue([(reference, delivery_id)])
     return True
+
+
+def undelivered_for(caller: Caller, *, stores: Stores) -> list[StoredDelivery]:
+    """What a coordinator sees of the deliveries that could not be made."""
+    _coordinator(caller, "deliveries", "read-undelivered", stores)
+    return undelivered(stores=stores)
+
+
+def retry_for(
+    caller: Caller, reference: str, delivery_id: str, *, stores: Stores, queue: DeliveryQueue
+) -> bool:
+    """A coordinator's retry of a parked delivery, audited on its case."""
+    _coordinator(caller, reference, "retry-delivery", stores)
+    stores.audit.record([caller.entry(reference, "retry-delivery", detail=delivery_id)])
+    if not retry(reference, delivery_id, stores=stores, queue=queue):
+        raise NotFailed()
+    return True
+
+
+def _coordinator(caller: Caller, reference: str, action: str, stores: Stores) -> None:
+    require_role(caller, caller.staff.role == "coordinator", reference, action, stores)

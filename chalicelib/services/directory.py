@@ -12,19 +12,19 @@ import logging
 import time
 from collections.abc import Callable
 
-from chalicelib.adapters.caseload import Caseload
-from chalicelib.adapters.directory import DirectoryChanged, DirectoryStore
-from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.routing import Directory, RoutingRule
-from chalicelib.domain.staff import StaffMember
-from chalicelib.services.casework import NotPermitted
+from chalicelib.services.access import DIRECTORY_TRAIL, Caller, require_role
+from chalicelib.services.ports import DirectoryStore, Stores
 
 log = logging.getLogger("homeward.directory")
 
-# The audit trail of directory changes is kept under this name, beside the cases'.
-AUDIT_REFERENCE = "directory"
 _ATTEMPTS = 3
+
+
+class DirectoryChanged(Exception):
+    """Someone else changed the directory since it was read, again and again."""
 
 
 class ChangeRefused(Exception):
@@ -39,38 +39,65 @@ class NotInDirectory(Exception):
     pass
 
 
-def _coordinator(staff: StaffMember) -> None:
-    if staff.role != "coordinator":
-        raise NotPermitted
+def _coordinator(caller: Caller, action: str, stores: Stores) -> None:
+    require_role(caller, caller.staff.role == "coordinator", DIRECTORY_TRAIL, action, stores)
 
 
-def read(
-    staff: StaffMember, *, store: DirectoryStore, caseload: Caseload, request_id: str
-) -> Directory:
+def read(caller: Caller, *, stores: Stores) -> Directory:
     """The directory for a coordinator; the read is audited (it holds staff's addresses)."""
-    _coordinator(staff)
-    caseload.record([AuditEntry.of(staff, AUDIT_REFERENCE, "read-directory", request_id)])
-    return store.read()
+    _coordinator(caller, "read-directory", stores)
+    stores.audit.record([caller.entry(DIRECTORY_TRAIL, "read-directory")])
+    return stores.directory.read()
 
 
-def audit_trail(staff: StaffMember, *, caseload: Caseload, request_id: str) -> list[dict]:
+def contact_list(caller: Caller, *, stores: Stores) -> dict:
+    """Every contact, with the directory's version and what is wrong with it."""
+    current = read(caller, stores=stores)
+    contacts = sorted(current.contacts, key=lambda c: c.contact_id)
+    return {
+        "contacts": contacts,
+        "version": current.version,
+        "problems": sorted(current.problems()),
+    }
+
+
+def contact_entry(caller: Caller, contact_id: str, *, stores: Stores) -> dict:
+    """One contact, with the routing rules that name it at any rung."""
+    current = read(caller, stores=stores)
+    contact = current.contact(contact_id)
+    if contact is None:
+        raise NotInDirectory(contact_id)
+    return {**contact.model_dump(), "rules": current.rules_naming(contact_id)}
+
+
+def rule_list(caller: Caller, *, stores: Stores) -> dict:
+    current = read(caller, stores=stores)
+    rules = sorted(current.rules, key=lambda r: r.rule_id)
+    return {"rules": rules, "version": current.version, "problems": sorted(current.problems())}
+
+
+def rule_entry(caller: Caller, rule_id: str, *, stores: Stores) -> RoutingRule:
+    rule = read(caller, stores=stores).rule(rule_id)
+    if rule is None:
+        raise NotInDirectory(rule_id)
+    return rule
+
+
+def audit_trail(caller: Caller, *, stores: Stores):
     """Who read or changed the directory, for auditors; reading it is recorded too."""
-    if not staff.reads_audit:
-        raise NotPermitted
-    trail = caseload.audit_trail(AUDIT_REFERENCE)
-    caseload.record([AuditEntry.of(staff, AUDIT_REFERENCE, "read-audit", request_id)])
+    require_role(caller, caller.staff.reads_audit, DIRECTORY_TRAIL, "read-audit", stores)
+    trail = stores.audit.trail(DIRECTORY_TRAIL)
+    stores.audit.record([caller.entry(DIRECTORY_TRAIL, "read-audit")])
     return trail
 
 
 def _change(
-    staff: StaffMember,
+    caller: Caller,
     action: str,
     subject: str,
     edit: Callable[[Directory], tuple[Directory, dict]],
     *,
-    store: DirectoryStore,
-    caseload: Caseload,
-    request_id: str,
+    stores: Stores,
 ) -> tuple[Directory, Directory]:
     """Apply `edit` to the current directory, check it, and write it as the next version.
 
@@ -78,17 +105,21 @@ def _change(
     directory is read and checked again, so the check always holds for what is written.
     Returns the directory before and after.
     """
-    _coordinator(staff)
+    _coordinator(caller, action, stores)
     for attempt in range(_ATTEMPTS):
-        current = store.read()
+        current = stores.directory.read()
         changed, writes = edit(current)
         introduced = sorted(changed.problems() - current.problems())
         if introduced:
             raise ChangeRefused(introduced)
-        entry = AuditEntry.of(staff, AUDIT_REFERENCE, action, request_id, detail=subject)
+        uow = stores.unit_of_work()
+        version = stores.directory.change(uow, current.version, **writes)
+        stores.audit.add(uow, caller.entry(DIRECTORY_TRAIL, action, detail=subject))
         try:
-            version = store.change(current.version, audit=[caseload.audit_put(entry)], **writes)
-        except DirectoryChanged:
+            uow.commit()
+        except (Refused, Conflict) as exc:
+            if isinstance(exc, Refused) and "version" not in exc.names:
+                raise
             log.info("directory changed under %s; reading it again", action)
             time.sleep(0.05 * (attempt + 1))
             continue
@@ -96,46 +127,46 @@ def _change(
     raise DirectoryChanged
 
 
-def put_contact(staff: StaffMember, contact: Contact, **adapters) -> bool:
+def put_contact(caller: Caller, contact: Contact, *, stores: Stores) -> bool:
     """Add or replace a contact; True if it is new."""
     before, _ = _change(
-        staff,
+        caller,
         "put-contact",
         contact.contact_id,
         lambda d: (d.with_contact(contact), {"contacts": [contact]}),
-        **adapters,
+        stores=stores,
     )
     return before.contact(contact.contact_id) is None
 
 
-def remove_contact(staff: StaffMember, contact_id: str, **adapters) -> None:
+def remove_contact(caller: Caller, contact_id: str, *, stores: Stores) -> None:
     def edit(directory: Directory):
         if directory.contact(contact_id) is None:
             raise NotInDirectory(contact_id)
         return directory.without_contact(contact_id), {"removed_contacts": [contact_id]}
 
-    _change(staff, "remove-contact", contact_id, edit, **adapters)
+    _change(caller, "remove-contact", contact_id, edit, stores=stores)
 
 
-def put_rule(staff: StaffMember, rule: RoutingRule, **adapters) -> bool:
+def put_rule(caller: Caller, rule: RoutingRule, *, stores: Stores) -> bool:
     """Add or replace a routing rule; True if it is new."""
     before, _ = _change(
-        staff,
+        caller,
         "put-rule",
         rule.rule_id,
         lambda d: (d.with_rule(rule), {"rules": [rule]}),
-        **adapters,
+        stores=stores,
     )
     return before.rule(rule.rule_id) is None
 
 
-def remove_rule(staff: StaffMember, rule_id: str, **adapters) -> None:
+def remove_rule(caller: Caller, rule_id: str, *, stores: Stores) -> None:
     def edit(directory: Directory):
         if directory.rule(rule_id) is None:
             raise NotInDirectory(rule_id)
         return directory.without_rule(rule_id), {"removed_rules": [rule_id]}
 
-    _change(staff, "remove-rule", rule_id, edit, **adapters)
+    _change(caller, "remove-rule", rule_id, edit, stores=stores)
 
 
 class DirectoryCache:

@@ -5,19 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from chalicelib.adapters.dynamo import Repository
-from chalicelib.adapters.queue import DeliveryQueue
 from chalicelib.config import Settings
-from chalicelib.domain.alerts import Alert
+from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery, WaitingAlert
+from chalicelib.domain.errors import Refused
 from chalicelib.services.directory import DirectoryCache
+from chalicelib.services.ports import DeliveryQueue, Stores
 
 log = logging.getLogger("homeward.dispatch")
+
+MAX_WRITES = 100  # one unit of work
+
+
+class NobodyToAlert(RuntimeError):
+    """Routing found nobody, not even a coordinator: the directory is broken."""
 
 
 def dispatch(
     alert: Alert,
     *,
-    repository: Repository,
+    stores: Stores,
     queue: DeliveryQueue,
     directory: DirectoryCache,
     settings: Settings,
@@ -34,19 +40,18 @@ def dispatch(
     deliveries = current.route(alert)
     if not deliveries:
         # Routing falls back to the coordinators: nobody means there is no coordinator.
-        log.error(
-            "alert %s reached nobody: the directory has no active coordinator", alert.alert_id
-        )
-        raise RuntimeError("no contact to alert")
-    created = repository.create_deliveries(deliveries, now)
+        log.error("alert %s reached nobody: the directory has no coordinator", alert.alert_id)
+        raise NobodyToAlert(alert.alert_id)
+    created = _record(alert, deliveries, stores=stores, now=now)
     queue.enqueue([(alert.reference, d.delivery_id) for d in deliveries])
     if alert.level == 0:
         # Intake set the deployment's default time to acknowledge; a rule may ask sooner
         # or later. Escalations are scheduled with their rules by the escalation schedule.
         urgent, normal = settings.escalate_urgent_after, settings.escalate_normal_after
+        default = alert.acknowledge_by(urgent, normal)
         due = alert.created_at + current.acknowledge_within(alert, urgent=urgent, normal=normal)
-        if due != alert.acknowledge_by(urgent, normal):
-            repository.reschedule_acknowledgement(alert, due)
+        if due != default:
+            stores.alerts.reschedule(WaitingAlert(alert, level=0, due=default), due)
     log.info(
         "alert %s: %d deliveries %s",
         alert.alert_id,
@@ -54,3 +59,28 @@ def dispatch(
         "queued" if created else "queued again",
     )
     return len(deliveries)
+
+
+def _record(alert: Alert, deliveries: list[Delivery], *, stores: Stores, now: dt.datetime):
+    """Record the deliveries as pending; False if a replay finds them recorded already.
+
+    The first write also puts the case in the mandate of every agency a new report
+    reached: that is what lets their caseworkers see it. Escalations and match alerts
+    tell more people about a case without widening who works it.
+    """
+    agencies = sorted({d.agency for d in deliveries})
+    grant = alert.root == REPORT_RECEIVED and bool(agencies)
+    step = MAX_WRITES - (len(agencies) + 1 if grant else 0)
+    for start in range(0, len(deliveries), step):
+        uow = stores.unit_of_work()
+        if grant and start == 0:
+            stores.mandates.grant(uow, alert.reference, alert.created_at, agencies)
+        for delivery in deliveries[start : start + step]:
+            stores.deliveries.record(uow, delivery, now)
+        try:
+            uow.commit()
+        except Refused as refused:
+            if refused.names == {"delivery"}:
+                return False
+            raise
+    return True

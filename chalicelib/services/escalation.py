@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Protocol
 
-from chalicelib.adapters.dynamo import Repository, alert_from_item
 from chalicelib.config import Settings
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.routing import Directory
+from chalicelib.services.ports import EmailSender, Stores
 
 log = logging.getLogger("homeward.escalation")
 
 
-class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
-
-
 def escalate_unacknowledged(
     *,
-    repository: Repository,
+    stores: Stores,
     directory: Directory,
     settings: Settings,
     now: dt.datetime | None = None,
@@ -36,24 +32,29 @@ def escalate_unacknowledged(
     """Escalate every alert whose time to be acknowledged ran out; return how many."""
     now = now or dt.datetime.now(dt.UTC)
     escalated = 0
-    for waiting in repository.alerts_waiting(due_before=now):
-        alert = alert_from_item(waiting)
-        level = int(waiting.get("escalation_level", 0)) + 1
+    for waiting in stores.alerts.waiting(due_before=now):
+        alert = waiting.alert
+        level = waiting.level + 1
         # The coordinators' rung comes after the rules' rungs; nothing after it.
         last = directory.ladder_length(alert) + 1
         wait = directory.acknowledge_within(
             alert, urgent=settings.escalate_urgent_after, normal=settings.escalate_normal_after
         )
-        next_due = now + wait if level < last else None
-        if repository.escalate(waiting, alert.escalated(level, now), next_due):
-            escalated += 1
-            log.warning("alert %s unacknowledged: escalated to level %d", alert.alert_id, level)
+        uow = stores.unit_of_work()
+        stores.alerts.escalate(uow, waiting, now + wait if level < last else None)
+        stores.alerts.add(uow, alert.escalated(level, now), name="escalation")
+        try:
+            uow.commit()
+        except (Refused, Conflict):
+            continue  # acknowledged meanwhile, or another schedule escalated it
+        escalated += 1
+        log.warning("alert %s unacknowledged: escalated to level %d", alert.alert_id, level)
     return escalated
 
 
 def daily_digest(
     *,
-    repository: Repository,
+    stores: Stores,
     coordinators: list[Contact],
     email: EmailSender,
     now: dt.datetime | None = None,
@@ -65,19 +66,19 @@ def daily_digest(
     now = now or dt.datetime.now(dt.UTC)
     day = now.strftime("%Y-%m-%d")
     coordinators = [c for c in coordinators if c.email]
-    if not coordinators or not repository.mark_digest(day):
+    if not coordinators or not stores.alerts.mark_digest(day):
         return 0
-    received = repository.count_received_since(now - dt.timedelta(days=1))
-    items = repository.alerts_waiting(due_before=now + dt.timedelta(days=3650), limit=200)
-    overdue = sum(1 for w in items if w["state_at"] < now.isoformat())
+    received = stores.case_index.count_received_since(now - dt.timedelta(days=1))
+    items = stores.alerts.waiting(due_before=now + dt.timedelta(days=3650), limit=200)
+    overdue = sum(1 for w in items if w.due < now)
     waiting = [
         Waiting(
-            reference=w["reference"],
-            category=w["category"],
-            oblast=w["oblast"],
-            urgent=bool(w["urgent"]),
-            level=int(w.get("escalation_level", 0)),
-            since=dt.datetime.fromisoformat(w["created_at"]),
+            reference=w.alert.reference,
+            category=w.alert.category,
+            oblast=w.alert.oblast,
+            urgent=w.alert.urgent,
+            level=w.level,
+            since=w.alert.created_at,
         )
         for w in items
     ]

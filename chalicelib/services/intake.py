@@ -1,26 +1,68 @@
-"""Accepting a report: one transaction stores the case and the alert it causes."""
+"""Accepting a report: one unit of work stores the case and everything it causes.
+
+The case, its alert (the outbox), the statistics, its blocking keys for matching, the
+idempotency key and the source's rate charge are written together or not at all: an
+accepted report costs one write, and two racing requests with one key cannot both
+create a case.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from chalicelib.adapters.dynamo import CaseConflict, IdempotencyRecord, RateCharge, Repository
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso, new_reference, status_token
+from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.report import Receipt, Report, identity_of
+from chalicelib.services.ports import Stores
+
+# Idempotency keys of the web form are issued by the server and unguessable; the JSON
+# API's are the caller's own, so they are only unique per source.
+FORM_SCOPE = "form"
+_ATTEMPTS = 4
+
+
+class _RecentSources:
+    """Sources this process charged lately, and until when they are mid-burst.
+
+    Only a guess, to charge a returning source as a burst at the first try (one write
+    instead of two); the store's condition decides. Keyed hashes only, a bounded few.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._until: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_charge(self, charge: Charge) -> Charge:
+        with self._lock:
+            until = self._until.get((charge.purpose, charge.source), 0)
+        return charge.as_burst() if until > charge.now_ms else charge
+
+    def charged(self, charge: Charge) -> None:
+        with self._lock:
+            key = (charge.purpose, charge.source)
+            self._until[key] = charge.now_ms + charge.limit.interval_ms
+            self._until.move_to_end(key)
+            while len(self._until) > self._size:
+                self._until.popitem(last=False)
+
+
+_recent = _RecentSources()
 
 
 class IdempotencyKeyReused(Exception):
     """The idempotency key was used before with a different report."""
 
 
-class TooManyReports(Exception):
+class TooManyRequests(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
@@ -32,16 +74,13 @@ class Submission:
     # Hash of the body as sent, to tell a retry from a different report under one key.
     fingerprint: str
     idempotency_key: str | None
-    # Where it came from (the client address), only ever stored as a keyed hash.
+    # Where it came from (the client address); only ever stored as a keyed hash.
     source: str
     # Files the web form verified (services/attachments.py), recorded on the case item;
     # the JSON contract has none, so the report itself never changes shape.
     attachments: tuple[Attachment, ...] = ()
-
-
-def source_key(settings: Settings, source: str) -> str:
-    digest = hmac.new(settings.signing_key, f"source:{source}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:24]
+    # Whose idempotency keys these are (FORM_SCOPE, or None: the source's own).
+    scope: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -52,71 +91,112 @@ def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
     )
 
 
+def _ms(now: dt.datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
 def submit(
-    submission: Submission,
-    *,
-    repository: Repository,
-    settings: Settings,
-    now: dt.datetime | None = None,
+    submission: Submission, *, stores: Stores, settings: Settings, now: dt.datetime | None = None
 ) -> tuple[Receipt, bool]:
     """Store the report; return its receipt and whether a new case was created."""
     now = now or dt.datetime.now(dt.UTC)
-    epoch = int(now.timestamp())
-    window = epoch - epoch % settings.rate_window_seconds
-    rate = RateCharge(
-        source=source_key(settings, submission.source),
-        window_start=window,
-        limit=settings.rate_limit,
-        expires_at=window + 2 * settings.rate_window_seconds,
-    )
+    source = source_key(settings.signing_key, submission.source)
+    scope = submission.scope or source
+    charge = _recent.first_charge(Charge("report", source, _ms(now), _report_rate(settings)))
     # Written with the case so that matching (off the request path) finds it in one
     # indexed lookup per key.
     match_keys = blocking_keys(identity_of(submission.report))
-    # A reference collision (about one in 10^11 per report) or a transaction conflict is
-    # simply tried again with a new reference.
-    for _ in range(3):
+    for _ in range(_ATTEMPTS):
         case = Case(reference=new_reference(), received_at=now, report=submission.report)
-        received_at = iso(now)
-        key = submission.idempotency_key
-        record = (
-            IdempotencyRecord(
-                key=key,
+        alert = Alert.for_new_case(case)
+        uow = stores.unit_of_work()
+        stores.cases.open(uow, case, submission.attachments)
+        stores.alerts.add(
+            uow,
+            alert,
+            acknowledge_by=alert.acknowledge_by(
+                settings.escalate_urgent_after, settings.escalate_normal_after
+            ),
+        )
+        stores.statistics.count_new(uow, case)
+        stores.match_index.add(uow, case.reference, case.received_at, match_keys)
+        if submission.idempotency_key:
+            record = IdempotencyRecord(
+                scope=scope,
+                key=submission.idempotency_key,
                 fingerprint=submission.fingerprint,
                 reference=case.reference,
-                received_at=received_at,
+                received_at=iso(now),
             )
-            if key
-            else None
-        )
-        alert = Alert.for_new_case(case)
+            stores.guards.remember(
+                uow, record, int(now.timestamp()) + settings.idempotency_ttl_seconds
+            )
+        stores.guards.charge(uow, charge)
         try:
-            repository.open_case(
-                case,
-                alert,
-                idempotency=record,
-                idempotency_expires_at=epoch + settings.idempotency_ttl_seconds,
-                rate=rate,
-                attachments=submission.attachments,
-                match_keys=match_keys,
-                acknowledge_by=alert.acknowledge_by(
-                    settings.escalate_urgent_after, settings.escalate_normal_after
-                ),
-            )
-        except CaseConflict as conflict:
-            if conflict.reason == "idempotency":
-                return _replay(submission, repository=repository, settings=settings), False
-            if conflict.reason == "rate":
-                raise TooManyReports(window + settings.rate_window_seconds - epoch) from None
+            uow.commit()
+        except Refused as refused:
+            # A replayed key explains everything else that was refused with it.
+            if "idempotency" in refused.names:
+                return _replay(submission, scope, stores=stores, settings=settings), False
+            if "rate" in refused.names:
+                charge = _next_charge(charge, refused)
+                continue
+            if "case" in refused.names:
+                continue  # a reference collision (about one in 10^11): another reference
+            raise
+        except Conflict:
             continue
-        return _receipt(settings, case.reference, received_at), True
-    raise RuntimeError("could not store the report after 3 attempts")
+        _recent.charged(charge)
+        return _receipt(settings, case.reference, iso(now)), True
+    raise RuntimeError("could not store the report")
 
 
-def _replay(submission: Submission, *, repository: Repository, settings: Settings) -> Receipt:
+def _report_rate(settings: Settings) -> RateLimit:
+    return RateLimit(settings.rate_limit, settings.rate_window_seconds)
+
+
+def _next_charge(charge: Charge, refused: Refused) -> Charge:
+    """After a refused charge: try it as a burst, or give up with a Retry-After."""
+    allowance_at = refused.old.get("rate", {}).get("allowance_at")
+    # No record (a burst was guessed wrong) or an allowance in the past: a fresh charge.
+    if allowance_at is None or int(allowance_at) <= charge.now_ms:
+        return Charge(charge.purpose, charge.source, charge.now_ms, charge.limit)
+    if not charge.burst:
+        return charge.as_burst()
+    raise TooManyRequests(charge.retry_after(int(allowance_at)))
+
+
+def admit(
+    purpose: str,
+    address: str,
+    limit: RateLimit,
+    *,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> None:
+    """Charge one request of a public route to its source; TooManyRequests past the limit."""
+    now = now or dt.datetime.now(dt.UTC)
+    charge = Charge(purpose, source_key(settings.signing_key, address), _ms(now), limit)
+    charge = _recent.first_charge(charge)
+    for _ in range(_ATTEMPTS):
+        uow = stores.unit_of_work()
+        stores.guards.charge(uow, charge)
+        try:
+            uow.commit()
+            _recent.charged(charge)
+            return
+        except Refused as refused:
+            charge = _next_charge(charge, refused)
+        except Conflict:
+            continue
+    raise TooManyRequests(1)
+
+
+def _replay(submission: Submission, scope: str, *, stores: Stores, settings: Settings) -> Receipt:
     assert submission.idempotency_key
-    existing = repository.idempotency_record(submission.idempotency_key)
-    if existing is None:  # expired between the two calls: vanishingly rare
-        raise IdempotencyKeyReused()
-    if existing.fingerprint != submission.fingerprint:
+    existing = stores.guards.recall(scope, submission.idempotency_key)
+    if existing is None or existing.fingerprint != submission.fingerprint:
+        # None: the key expired between the two calls, vanishingly rare.
         raise IdempotencyKeyReused()
     return _receipt(settings, existing.reference, existing.received_at)

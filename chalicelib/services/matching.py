@@ -10,22 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from chalicelib import config
-from chalicelib.adapters.caseload import Caseload
-from chalicelib.adapters.dynamo import Repository, alert_item
-from chalicelib.adapters.matchbook import AlreadyDecided, Matchbook
+from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.matching import blocking_keys, score
+from chalicelib.domain.errors import Refused
+from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, score
 from chalicelib.domain.report import Report, identity_of
-from chalicelib.domain.staff import StaffMember
-from chalicelib.services.casework import CaseNotFound, workable_case
+from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.matching")
 
-__all__ = ["AlreadyDecided", "find_matches", "matches_of", "review_match"]
+# How many of the newest cases one key may bring, and how many candidates are scored: a
+# very common name in a very common year must not make matching cost grow with the table.
+PER_KEY = 50
+MAX_CANDIDATES = 100
+
+
+class AlreadyDecided(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -35,108 +38,93 @@ class Findings:
     queries: int
 
 
+def candidates(keys: list[str], *, exclude: str, stores: Stores) -> tuple[list[str], int]:
+    """References sharing a blocking key, newest first; and the queries it took."""
+    found: dict[str, None] = {}
+    for key in keys:
+        for reference in stores.match_index.references(key, PER_KEY):
+            if reference != exclude:
+                found[reference] = None
+    return list(found)[:MAX_CANDIDATES], len(keys)
+
+
 def find_matches(
-    reference: str,
-    report: Report,
-    *,
-    matchbook: Matchbook,
-    now: dt.datetime | None = None,
+    reference: str, report: Report, *, stores: Stores, now: dt.datetime | None = None
 ) -> Findings:
     """Score the new case against every earlier case sharing a blocking key."""
     now = now or dt.datetime.now(dt.UTC)
     me = identity_of(report)
-    references, queries = matchbook.candidates(blocking_keys(me), exclude=reference)
+    references, queries = candidates(blocking_keys(me), exclude=reference, stores=stores)
     pairs = 0
-    for other, other_report in matchbook.reports(references).items():
-        assessment = score(me, identity_of(Report.model_validate(other_report)))
+    for other, other_report in stores.cases.reports(references).items():
+        assessment = score(me, identity_of(other_report))
         if assessment.verdict is None:
             continue
-        pairs += matchbook.record_pair(
-            reference,
-            other,
-            verdict=assessment.verdict,
-            score=assessment.score,
-            explanation=assessment.explanation,
-            now=now,
+        pairs += stores.pairs.record(
+            CandidatePair(
+                reference=reference,
+                other=other,
+                verdict=assessment.verdict,
+                score=assessment.score,
+                explanation=assessment.explanation,
+                found_at=now,
+            )
         )
     log.info("case %s: %d candidates, %d pairs to review", reference, len(references), pairs)
     return Findings(candidates=len(references), pairs=pairs, queries=queries)
 
 
-def _pair(match: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "reference": match["other"],
-        "verdict": match["verdict"],
-        "score": float(match["score"]),
-        "explanation": match["explanation"],
-        "review": match["review"],
-        "found_at": match["found_at"],
-        "decided_by": match.get("decided_by"),
-        "decided_at": match.get("decided_at"),
-    }
-
-
-def matches_of(
-    staff: StaffMember,
-    reference: str,
-    *,
-    matchbook: Matchbook,
-    caseload: Caseload,
-    request_id: str,
-) -> list[dict[str, Any]]:
-    """The candidate pairs of a case, limited to cases the staff member may see."""
-    workable_case(staff, reference, caseload)
-    matches = matchbook.matches_of(reference)
-    if staff.role != "coordinator":
-        agencies = caseload.agencies_of([m["other"] for m in matches])
-        matches = [m for m in matches if staff.may_read_case(agencies.get(m["other"], ()))]
-    caseload.record([AuditEntry.of(staff, reference, "read-matches", request_id)])
-    return sorted((_pair(m) for m in matches), key=lambda m: -m["score"])
+def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[CandidatePair]:
+    """The candidate pairs of a case, limited to cases the caller may see."""
+    visible_case(caller, reference, "read-matches", stores)
+    matches = stores.pairs.of_case(reference)
+    if caller.staff.role != "coordinator":
+        agencies = stores.mandates.agencies_of([m.other for m in matches])
+        matches = [m for m in matches if caller.staff.may_read_case(agencies.get(m.other, ()))]
+    stores.audit.record([caller.entry(reference, "read-matches")])
+    return sorted(matches, key=lambda m: -m.score)
 
 
 def review_match(
-    staff: StaffMember,
+    caller: Caller,
     reference: str,
     other: str,
     *,
-    decision: str,
-    repository: Repository,
-    matchbook: Matchbook,
-    caseload: Caseload,
-    request_id: str,
+    decision: Review,
+    stores: Stores,
+    settings: Settings,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> CandidatePair:
     """Confirm or reject a pair. Confirming links both cases and alerts both sides."""
     now = now or dt.datetime.now(dt.UTC)
-    workable_case(staff, reference, caseload)
-    workable_case(staff, other, caseload)
-    pair = next((m for m in matchbook.matches_of(reference) if m["other"] == other), None)
+    mine = visible_case(caller, reference, f"match-{decision}", stores)
+    theirs = visible_case(caller, other, f"match-{decision}", stores)
+    pair = next((m for m in stores.pairs.of_case(reference) if m.other == other), None)
     if pair is None:
-        raise CaseNotFound()
-    entries = [
-        AuditEntry.of(staff, a, f"match-{decision}", request_id, detail=b, at=now)
-        for a, b in ((reference, other), (other, reference))
-    ]
-    extra = [caseload.audit_put(e) for e in entries]
-    if decision == "confirmed":
-        mine, theirs = repository.get_case(reference), repository.get_case(other)
-        assert mine is not None and theirs is not None
-        settings = config.settings()
-        alerts = [
-            alert_item(
+        refuse(caller, reference, f"match-{decision}", stores, CaseNotFound())
+    uow = stores.unit_of_work()
+    stores.pairs.decide(
+        uow, reference, other, decision=decision, decided_by=caller.staff.subject, now=now
+    )
+    for a, b in ((reference, other), (other, reference)):
+        stores.audit.add(uow, caller.entry(a, f"match-{decision}", detail=b, at=now))
+    if decision == Review.CONFIRMED:
+        stores.cases.link_back(uow, reference, other, now)
+        stores.cases.link_back(uow, other, reference, now)
+        for case, counterpart, name in ((mine, other, "alert"), (theirs, reference, "alert-2")):
+            alert = Alert.match_confirmed(case.case, counterpart, now)
+            stores.alerts.add(
+                uow,
                 alert,
-                alert.acknowledge_by(
+                acknowledge_by=alert.acknowledge_by(
                     settings.escalate_urgent_after, settings.escalate_normal_after
                 ),
+                name=name,
             )
-            for alert in (
-                Alert.match_confirmed(mine, other, now),
-                Alert.match_confirmed(theirs, reference, now),
-            )
-        ]
-        extra += matchbook.link_and_alert(reference, other, alerts, now)
-    matchbook.decide(
-        reference, other, decision=decision, decided_by=staff.subject, now=now, extra=extra
-    )
-    updated = next(m for m in matchbook.matches_of(reference) if m["other"] == other)
-    return _pair(updated)
+    try:
+        uow.commit()
+    except Refused as refused:
+        if "pair" in refused.names:
+            raise AlreadyDecided() from None
+        raise
+    return next(m for m in stores.pairs.of_case(reference) if m.other == other)

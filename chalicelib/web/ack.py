@@ -1,27 +1,35 @@
 """Acknowledgement links: `/ack/{token}` from an alert's e-mail or SMS.
 
 Opening the link only asks (mail scanners and link previews open links too); the button
-on the page records who acknowledged and when. A forged, expired or reused link gets
-one and the same page, which says nothing about the case.
+on the page records the acknowledgement (services/acknowledgement.py says what an e-mail
+and an SMS link each do). A forged, expired, used or unknown link gets one and the same
+page, on GET as on POST, which says nothing about the case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from chalicelib import config, wiring
+from chalicelib import wiring
+from chalicelib.domain.intake import RateLimit
+from chalicelib.lazy import lazy_module
+from chalicelib.web.http import API_HEADERS, request_id, source
+
+acknowledgement = lazy_module("chalicelib.services.acknowledgement")
+intake = lazy_module("chalicelib.services.intake")
 
 bp = Blueprint(__name__)
-log = logging.getLogger("homeward.ack")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Far more than anyone acknowledging alerts needs; few enough that guessing links is slow.
+ACK_LIMIT = RateLimit(limit=30, per_seconds=600)
+KYIV = "Europe/Kyiv"
 
 
-@lru_cache(maxsize=1)
+@cache
 def _template():
     import jinja2
 
@@ -31,50 +39,72 @@ def _template():
     return environment.get_template("ack.html")
 
 
-def _page(status: int, state: str, reference: str = "", at: str = "") -> Response:
+def _kyiv(moment: dt.datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(KYIV)).strftime("%d.%m.%Y %H:%M")
+
+
+def _page(status: int, state: str, **context: object) -> Response:
     from chalicelib.web.form import security_headers, static_url
 
-    body = _template().render(
-        state=state, reference=reference, at=at, stylesheet=static_url("form.css")
-    )
+    context.setdefault("reference", "")
+    context.setdefault("at", "")
+    context.setdefault("channel", "")
+    body = _template().render(state=state, stylesheet=static_url("form.css"), **context)
     return Response(
         body=body,
         status_code=status,
-        headers={
-            "Content-Type": "text/html; charset=utf-8",
-            "Cache-Control": "no-store",
-            **security_headers(),
-        },
+        headers={"Content-Type": "text/html; charset=utf-8", **API_HEADERS, **security_headers()},
     )
 
 
-def _claim(token: str, now: dt.datetime):
-    from chalicelib.domain.acknowledgement import InvalidAcknowledgement, read_ack_token
+def _refused() -> Response:
+    return _page(404, "refused")
 
+
+def _limited(request) -> Response | None:
     try:
-        return read_ack_token(config.settings().signing_key, token, now)
-    except InvalidAcknowledgement:
-        return None
+        intake.admit(
+            "ack", source(request), ACK_LIMIT, stores=wiring.stores(), settings=wiring.settings()
+        )
+    except intake.TooManyRequests as exc:
+        response = _page(429, "refused")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
 
 
 @bp.route("/ack/{token}", methods=["GET"])
 def ask(token: str) -> Response:
-    claim = _claim(token, dt.datetime.now(dt.UTC))
-    if claim is None:
-        return _page(404, "refused")
-    return _page(200, "ask", claim.reference)
+    limited = _limited(bp.current_request)
+    if limited:
+        return limited
+    found = acknowledgement.pending(
+        token, stores=wiring.stores(), signing_key=wiring.settings().signing_key
+    )
+    if found is None:
+        return _refused()
+    return _page(200, "ask", reference=found.reference, channel=str(found.delivery.channel))
 
 
 @bp.route("/ack/{token}", methods=["POST"], content_types=["*/*"])
 def acknowledge(token: str) -> Response:
-    now = dt.datetime.now(dt.UTC)
-    claim = _claim(token, now)
-    recorded = (
-        wiring.repository().acknowledge(claim.reference, claim.delivery_hash, now)
-        if claim
-        else None
+    request = bp.current_request
+    limited = _limited(request)
+    if limited:
+        return limited
+    done = acknowledgement.acknowledge(
+        token,
+        stores=wiring.stores(),
+        signing_key=wiring.settings().signing_key,
+        request_id=request_id(request),
     )
-    if recorded is None:
-        return _page(404, "refused")
-    log.info("alert of %s acknowledged by %s", recorded["reference"], recorded["contact_id"])
-    return _page(200, "done", recorded["reference"], recorded["at"])
+    if done is None:
+        return _refused()
+    return _page(
+        200,
+        "handled" if done.handled else "seen",
+        reference=done.reference,
+        at=_kyiv(done.at),
+    )

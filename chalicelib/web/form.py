@@ -21,10 +21,19 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib import config, wiring
+from chalicelib import wiring
+from chalicelib.logs import describe
 from chalicelib.web import i18n
 from chalicelib.web.form_fields import STEPS, field_id, report_body
-from chalicelib.web.public import ALL_TYPES, MAX_BODY_BYTES, _source
+from chalicelib.web.http import (
+    ALL_TYPES,
+    MAX_BODY_BYTES,
+    json_response,
+    parse_json,
+    request_id,
+    source,
+)
+from chalicelib.web.problems import problem
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -45,15 +54,13 @@ HONEYPOT = "website"
 
 
 def _upload_origin() -> str:
-    from chalicelib.services.attachments import file_store
-
-    store = file_store()
+    store = wiring.file_store()
     if store is None:
         return ""
     try:
         return " " + store.upload_origin()
     except Exception as exc:  # no uploads is better than no form
-        log.warning("upload origin unavailable: %s", type(exc).__name__)
+        log.warning("upload origin unavailable: %s", describe(exc))
         return ""
 
 
@@ -156,9 +163,7 @@ def _countries() -> dict[str, dict[str, str]]:
 
 
 def _uploads_enabled() -> bool:
-    from chalicelib.services.attachments import file_store
-
-    return file_store() is not None
+    return wiring.file_store() is not None
 
 
 def _form(
@@ -216,9 +221,32 @@ def _message_page(language: str, status: int, title: str, text: str, **headers: 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)
 def submit_form() -> Response:
+    """The form's own error boundary: whatever goes wrong, the person gets the form back
+    with every answer they typed, and can send it again."""
     request = bp.current_request
-    raw = request.raw_body or b""
     language = i18n.pick(_query("lang"))
+    values: dict[str, list[str]] | None = None
+    try:
+        values = _posted_fields(request.raw_body or b"")
+        return _submit_form(request, language, values)
+    except Exception as exc:
+        log.error("the form failed: %s (request %s)", describe(exc), request_id(request))
+        _ = i18n.gettext_for(language)
+        values = values or {}
+        return _form(
+            i18n.pick((values.get("lang") or [language])[0]),
+            status=500,
+            values=values,
+            submission_key=(values.get("submission_key") or [None])[0],
+            notice=_(
+                "Something went wrong on our side and the report was not sent. Your "
+                "answers are still here: please send it again in a few minutes."
+            ),
+        )
+
+
+def _submit_form(request, language: str, values: dict[str, list[str]]) -> Response:
+    raw = request.raw_body or b""
     _ = i18n.gettext_for(language)
     if len(raw) > MAX_FORM_BYTES:
         return _message_page(
@@ -235,7 +263,6 @@ def submit_form() -> Response:
             _("The report could not be read"),
             _("Please open the form again and send it from there."),
         )
-    values = _posted_fields(raw)
     language = i18n.pick((values.get("lang") or [language])[0])
     _ = i18n.gettext_for(language)
     key = (values.get("submission_key") or [""])[0]
@@ -251,7 +278,7 @@ def submit_form() -> Response:
         )
     if (values.get(HONEYPOT) or [""])[0]:
         return _decoy_receipt(language)
-    return _accept_form(language, values, key, _source(request))
+    return _accept_form(language, values, key, source(request))
 
 
 def _decoy_receipt(language: str) -> Response:
@@ -298,7 +325,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
 
     found: list = []
     slots = sorted({int(s) for s in values.get("upload", []) if s in {"1", "2", "3", "4", "5"}})
-    store = files.file_store() if slots else None
+    store = wiring.file_store() if slots else None
     if store is not None and not errors:
         try:
             found = files.verify(store, key, slots)
@@ -322,10 +349,11 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
         idempotency_key=key,
         source=source,
         attachments=tuple(found),
+        scope=intake.FORM_SCOPE,
     )
     try:
         receipt, created = intake.submit(
-            submission, repository=wiring.repository(), settings=config.settings()
+            submission, stores=wiring.stores(), settings=wiring.settings()
         )
     except intake.IdempotencyKeyReused:
         return _message_page(
@@ -337,7 +365,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
                 "received. To report something new, open a new form."
             ),
         )
-    except intake.TooManyReports as exc:
+    except intake.TooManyRequests as exc:
         minutes = max(1, -(-exc.retry_after // 60))
         return _message_page(
             language,
@@ -369,16 +397,15 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
 def request_upload() -> Response:
     """A presigned POST for one file: {submission_key, slot, content_type, size}."""
     from chalicelib.services import attachments as files
-    from chalicelib.web.problems import problem
 
-    store = files.file_store()
+    store = wiring.file_store()
     if store is None:
         return problem(404, "not-found", "Uploads are not available")
     raw = bp.current_request.raw_body or b""
     if len(raw) > 4096:
         return problem(413, "body-too-large", "Request too large")
     try:
-        asked = json.loads(raw)
+        asked = parse_json(raw)
         grant = files.issue_upload(
             store,
             str(asked["submission_key"]),
@@ -389,11 +416,7 @@ def request_upload() -> Response:
     except (ValueError, KeyError, TypeError) as exc:
         reason = str(exc) if isinstance(exc, files.UploadRefused) else "invalid"
         return problem(422, "upload-refused", "This file cannot be uploaded", reason)
-    return Response(
-        body=json.dumps(grant),
-        status_code=200,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
-    )
+    return json_response(200, grant)
 
 
 # -- status ---------------------------------------------------------------------------
@@ -413,19 +436,12 @@ def status() -> Response:
     read, and guessing a 144-bit token is hopeless; the request rate is left to API
     Gateway's throttling.
     """
-    from chalicelib.domain.case import status_token_valid
-    from chalicelib.domain.progress import reporter_stage
+    from chalicelib.services import reporter
 
     raw = bp.current_request.raw_body or b""
     values = _posted_fields(raw[:4096])
     language = i18n.pick((values.get("lang") or [_query("lang") or ""])[0])
     reference = (values.get("reference") or [""])[0].strip().upper()[:32]
     token = (values.get("token") or [""])[0].strip()[:64]
-    stage = None
-    settings = config.settings()
-    # compare_digest refuses non-ASCII text; no real token has any.
-    if reference and token.isascii() and status_token_valid(settings.signing_key, reference, token):
-        case = wiring.repository().get_case(reference)
-        if case is not None:
-            stage = reporter_stage(case.status)
+    stage = reporter.stage_of(reference, token, stores=wiring.stores(), settings=wiring.settings())
     return _page("status.html", language, 200, stage=stage, asked=True)

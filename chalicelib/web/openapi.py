@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -9,7 +10,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.report import Receipt, Report
-from chalicelib.web import schemas
+from chalicelib.web import problems, schemas
+from chalicelib.web.operations import OPERATIONS, Operation
 
 
 class FieldError(BaseModel):
@@ -26,6 +28,8 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] | None = None
+    # On a 500: quote it when reporting the problem.
+    request_id: str | None = None
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -71,126 +75,96 @@ TOKEN = {
     "schema": {"type": "string"},
 }
 
-STAFF_ERRORS = {
-    "401": _problem("No valid staff token (see the staffToken security scheme)"),
-    "403": _problem("The role does not do this at all"),
-    "404": _problem("No such case, or not one the caller's mandate covers"),
-}
 
-
-def _staff(summary: str, operation_id: str, answer: str, **extra: Any) -> dict[str, Any]:
-    responses = {"200": _json(summary, _ref(answer)), **STAFF_ERRORS}
-    responses.update(extra.pop("responses", {}))
-    return {
-        "summary": summary,
-        "operationId": operation_id,
-        "tags": ["staff"],
-        "security": [{"staffToken": []}],
-        "responses": responses,
-        **extra,
-    }
-
-
-def _change(summary: str, operation_id: str, body: str, *, stale: bool = True) -> dict[str, Any]:
-    responses = {
-        "400": _problem("The body is not JSON"),
-        "422": _problem("The request has errors, or the move is not allowed from here"),
-    }
-    if stale:
-        responses["409"] = _problem("The case changed since the given version")
-    return _staff(
-        summary,
-        operation_id,
-        "CaseFile",
-        parameters=[REFERENCE],
-        requestBody={"required": True, "content": {"application/json": {"schema": _ref(body)}}},
-        responses=responses,
-    )
-
-
-def _entry(kind: str, name: str, model: str, read_as: str) -> dict[str, Any]:
-    """GET, PUT and DELETE of one contact or routing rule (chalicelib/web/directory.py)."""
-    parameter = {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": f"The {kind}'s id, e.g. south-desk",
-        "schema": {"type": "string"},
-    }
-    missing = {"404": _problem(f"No such {kind}")}
-    refused = {
-        "400": _problem("The body is not JSON"),
-        "409": _problem("The change would leave alerts reaching nobody, or raced another one"),
-        "422": _problem("The request has errors"),
-    }
-    return {
-        "get": _staff(
-            f"One {kind}", f"read{model}", read_as, parameters=[parameter], responses=missing
-        ),
-        "put": _staff(
-            f"Add or replace a {kind} (coordinators)",
-            f"put{model}",
-            model,
-            parameters=[parameter],
-            requestBody={
-                "required": True,
-                "content": {"application/json": {"schema": _ref(model)}},
-            },
-            responses={"201": _json(f"The new {kind}", _ref(model)), **refused},
-        ),
-        "delete": {
-            **_staff(
-                f"Remove a {kind} (coordinators)",
-                f"remove{model}",
-                model,
-                parameters=[parameter],
-                responses={**missing, "409": refused["409"]},
-            ),
-            "responses": {
-                "204": {"description": "Removed"},
-                **STAFF_ERRORS,
-                **missing,
-                "409": refused["409"],
-            },
-        },
-    }
-
-
-def _query_parameters() -> list[dict[str, Any]]:
-    schema = schemas.CaseQuery.model_json_schema(ref_template="#/components/schemas/{model}")
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
         {"name": name, "in": "query", "required": False, "schema": field}
         for name, field in schema["properties"].items()
     ]
 
 
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    described = {
+        "reference": "The case's reference, as given to the reporter",
+        "other": "The other case of the pair",
+        "contact_id": "The contact's id, e.g. south-desk",
+        "rule_id": "The routing rule's id, e.g. south",
+    }
+    return [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": described.get(name, name),
+            "schema": {"type": "string"},
+        }
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+
+
+def _staff_operation(op: Operation) -> dict[str, Any]:
+    """One staff operation as its route declares it (web/operations.py), its refusals
+    described from the error table (web/problems.py)."""
+    by_name = {kind.__name__: refusal for kind, refusal in problems.table().items()}
+    success = _json(op.summary, _ref(op.answer)) if op.answer else {"description": op.summary}
+    responses: dict[str, Any] = {str(op.status): success}
+    if op.status == 200 and op.method == "PUT":
+        responses["201"] = _json(f"{op.summary}: created", _ref(op.answer))
+    grouped: dict[int, list[str]] = {}
+    for name in ("InvalidToken", *op.refusals):
+        refusal = by_name[name]
+        grouped.setdefault(refusal.status, []).append(refusal.description)
+    for status, descriptions in sorted(grouped.items()):
+        responses[str(status)] = _problem("; or ".join(dict.fromkeys(descriptions)))
+    operation: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": op.operation_id,
+        "tags": ["staff"],
+        "security": [{"staffToken": []}],
+        "parameters": _path_parameters(op.path)
+        + (_query_parameters(getattr(schemas, op.query)) if op.query else []),
+        "responses": responses,
+    }
+    if op.body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+    return operation
+
+
+def _staff_paths() -> dict[str, Any]:
+    # The route modules register their operations on import (app.py imports them all).
+    from chalicelib.web import directory, staff  # noqa: F401
+
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _staff_operation(op)
+    return paths
+
+
+def _staff_models() -> list[tuple[type[BaseModel], str]]:
+    models: dict[str, tuple[type[BaseModel], str]] = {}
+    for op in OPERATIONS:
+        for name, mode in ((op.answer, "serialization"), (op.body, "validation")):
+            if name:
+                models.setdefault(f"{name}/{mode}", (getattr(schemas, name), mode))
+    return list(models.values())
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
+    staff_paths = _staff_paths()
     _, components = models_json_schema(
         [
             (Report, "validation"),
             (Receipt, "serialization"),
             (Problem, "serialization"),
-            (schemas.CasePage, "serialization"),
-            (schemas.CaseFile, "serialization"),
-            (schemas.StatusChange, "validation"),
-            (schemas.Assignment, "validation"),
-            (schemas.NewNote, "validation"),
-            (schemas.NewLink, "validation"),
-            (schemas.AuditTrail, "serialization"),
-            (schemas.Statistics, "serialization"),
-            (schemas.Matches, "serialization"),
-            (schemas.Match, "serialization"),
-            (schemas.MatchDecision, "validation"),
-            (schemas.Undelivered, "serialization"),
-            (schemas.DeliveryRetry, "validation"),
-            (schemas.ContactList, "serialization"),
-            (schemas.ContactEntry, "serialization"),
-            (schemas.RoutingRuleList, "serialization"),
+            *_staff_models(),
         ],
         ref_template="#/components/schemas/{model}",
     )
-    case = "/api/v1/staff/cases/{reference}"
     return {
         "openapi": "3.1.0",
         "info": {
@@ -408,133 +382,7 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
-            "/api/v1/staff/cases": {
-                "get": _staff(
-                    "Cases newest first, filtered, a page at a time",
-                    "listCases",
-                    "CasePage",
-                    parameters=_query_parameters(),
-                    responses={
-                        "400": _problem("The cursor is not one this API gave out"),
-                        "422": _problem("The query has errors"),
-                    },
-                )
-            },
-            case: {
-                "get": _staff(
-                    "One case with its report, notes and deliveries",
-                    "readCase",
-                    "CaseFile",
-                    parameters=[REFERENCE],
-                )
-            },
-            f"{case}/status": {
-                "post": _change("Move the case along the workflow", "changeStatus", "StatusChange")
-            },
-            f"{case}/assignee": {
-                "post": _change("Assign the case to a caseworker", "assignCase", "Assignment")
-            },
-            f"{case}/notes": {"post": _change("Add a note", "addNote", "NewNote", stale=False)},
-            f"{case}/links": {
-                "post": _change("Link a related case (both ways)", "linkCases", "NewLink")
-            },
-            f"{case}/audit": {
-                "get": _staff(
-                    "Who saw and changed the case (auditors)",
-                    "auditTrail",
-                    "AuditTrail",
-                    parameters=[REFERENCE],
-                )
-            },
-            f"{case}/matches": {
-                "get": _staff(
-                    "Earlier reports that may be about the same child, for review",
-                    "listMatches",
-                    "Matches",
-                    parameters=[REFERENCE],
-                )
-            },
-            f"{case}/matches/{{other}}": {
-                "post": _staff(
-                    "Confirm (links both cases, alerts both sides) or reject a match",
-                    "reviewMatch",
-                    "Match",
-                    parameters=[
-                        REFERENCE,
-                        {
-                            "name": "other",
-                            "in": "path",
-                            "required": True,
-                            "description": "The other case of the pair",
-                            "schema": {"type": "string"},
-                        },
-                    ],
-                    requestBody={
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("MatchDecision")}},
-                    },
-                    responses={
-                        "400": _problem("The body is not JSON"),
-                        "409": _problem("This match was already reviewed"),
-                        "422": _problem("The request has errors"),
-                    },
-                )
-            },
-            "/api/v1/staff/deliveries/undelivered": {
-                "get": _staff(
-                    "Alerts that could not be delivered (failed or parked), for coordinators",
-                    "undelivered",
-                    "Undelivered",
-                )
-            },
-            "/api/v1/staff/deliveries/retry": {
-                "post": {
-                    **_staff("Send a failed delivery again", "retryDelivery", "Undelivered"),
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": _ref("DeliveryRetry")}},
-                    },
-                    "responses": {
-                        "202": _json(
-                            "Queued again",
-                            {
-                                "type": "object",
-                                "properties": {"status": {"const": "queued"}},
-                                "required": ["status"],
-                            },
-                        ),
-                        "400": _problem("The body is not JSON"),
-                        **STAFF_ERRORS,
-                        "422": _problem("The request has errors"),
-                    },
-                }
-            },
-            "/api/v1/staff/directory/audit": {
-                "get": _staff(
-                    "Who read or changed the contacts and routing rules, for auditors",
-                    "directoryAudit",
-                    "AuditTrail",
-                )
-            },
-            "/api/v1/staff/contacts": {
-                "get": _staff(
-                    "The coalition's contacts, for coordinators", "listContacts", "ContactList"
-                )
-            },
-            "/api/v1/staff/contacts/{contact_id}": _entry(
-                "contact", "contact_id", "Contact", "ContactEntry"
-            ),
-            "/api/v1/staff/routing-rules": {
-                "get": _staff(
-                    "The routing rules, for coordinators", "listRoutingRules", "RoutingRuleList"
-                )
-            },
-            "/api/v1/staff/routing-rules/{rule_id}": _entry(
-                "routing rule", "rule_id", "RoutingRule", "RoutingRule"
-            ),
-            "/api/v1/staff/statistics": {
-                "get": _staff("Cases by status, oblast and category", "statistics", "Statistics")
-            },
+            **staff_paths,
         },
         "components": {
             "schemas": components["$defs"],

@@ -1,12 +1,25 @@
-"""Errors as RFC 9457 problem details (application/problem+json)."""
+"""Errors as RFC 9457 problem details (application/problem+json), and the error table.
+
+Every route runs inside `boundary`: what a service raises is answered from ERRORS, the
+one table of what each refusal means over HTTP (the OpenAPI document lists the same
+entries for each operation), and anything else becomes a 500 problem with the request id,
+logged by kind and place only. Chalice catches an exception inside a view before any
+middleware sees it, so this has to wrap the views themselves.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalice import Response
+
+from chalicelib.logs import describe
+from chalicelib.web.http import API_HEADERS
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -24,16 +37,19 @@ def problem(
     *,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    request_id: str | None = None,
 ) -> Response:
     body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors is not None:
         body["errors"] = errors
+    if request_id:
+        body["request_id"] = request_id
     return Response(
         body=json.dumps(body, ensure_ascii=False),
         status_code=status,
-        headers={"Content-Type": PROBLEM_JSON, **(headers or {})},
+        headers={"Content-Type": PROBLEM_JSON, **API_HEADERS, **(headers or {})},
     )
 
 
@@ -52,14 +68,217 @@ def not_found() -> Response:
     return problem(404, "not-found", "Not found")
 
 
-def unexpected_errors(event: Any, get_response: Any) -> Response:
-    """HTTP middleware: an unexpected error is a 500 problem, logged without its message.
+@dataclass(frozen=True)
+class Refusal:
+    """How one kind of refusal is answered."""
 
-    Exception messages can carry what was submitted (a pydantic error echoes its input),
-    so only the exception's type reaches the log.
+    status: int
+    slug: str
+    title: str
+    # What the OpenAPI document says of it.
+    description: str
+    detail: Callable[[Any], str | None] = lambda exc: None
+    errors: Callable[[Any], list[dict[str, Any]] | None] = lambda exc: None
+    headers: Callable[[Any], dict[str, str]] = lambda exc: {}
+
+
+def _table() -> dict[type, Refusal]:
+    """Exception type -> refusal; imported on first use (a cold start pays only if needed)."""
+    from pydantic import ValidationError
+
+    from chalicelib.domain.casefile import InvalidCursor
+    from chalicelib.domain.staff import InvalidToken
+    from chalicelib.domain.workflow import MoveNotAllowed
+    from chalicelib.services import access, casework, delivery, directory, intake, matching
+    from chalicelib.web.http import BadRequestBody
+    from chalicelib.web.operations import IdMismatch
+
+    return {
+        BadRequestBody: Refusal(400, "malformed-json", "The body is not valid JSON", "Not JSON"),
+        InvalidCursor: Refusal(
+            400,
+            "invalid-cursor",
+            "The cursor is not one this API gave out for this list",
+            "A cursor of another list, person or filter",
+        ),
+        InvalidToken: Refusal(
+            401,
+            "unauthorised",
+            "Sign in as coalition staff",
+            "No valid staff token (see the staffToken security scheme)",
+            headers=lambda exc: {
+                "WWW-Authenticate": 'Bearer realm="homeward"'
+                + ("" if str(exc) == "missing" else ', error="invalid_token"')
+            },
+        ),
+        access.NotPermitted: Refusal(
+            403, "forbidden", "Your role does not allow this", "The role does not do this at all"
+        ),
+        access.CaseNotFound: Refusal(
+            404, "not-found", "No such case", "No such case, or not one the caller may see"
+        ),
+        delivery.NotFailed: Refusal(
+            404, "not-found", "No failed delivery by that name", "No such failed delivery"
+        ),
+        directory.NotInDirectory: Refusal(
+            404, "not-found", "No such entry in the directory", "No such contact or rule"
+        ),
+        casework.StaleVersion: Refusal(
+            409,
+            "stale-version",
+            "The case changed since you read it",
+            "The case changed since the given version",
+            detail=lambda exc: (
+                f"Read it again (current version {exc.current}) and redo your change."
+            ),
+        ),
+        matching.AlreadyDecided: Refusal(
+            409, "already-decided", "This match was already reviewed", "Already reviewed"
+        ),
+        directory.ChangeRefused: Refusal(
+            409,
+            "routes-to-nobody",
+            "This change would leave alerts reaching nobody",
+            "The change would leave alerts reaching nobody",
+            detail=lambda exc: (
+                "Change or remove the rules named first, or keep the contact active."
+            ),
+            errors=lambda exc: [
+                {"loc": [], "msg": p, "type": "routes_to_nobody"} for p in exc.problems
+            ],
+        ),
+        directory.DirectoryChanged: Refusal(
+            409,
+            "directory-changed",
+            "The directory is being changed; try again",
+            "Raced another change",
+        ),
+        intake.IdempotencyKeyReused: Refusal(
+            409,
+            "idempotency-key-reused",
+            "Idempotency-Key already used for another report",
+            "Idempotency-Key reused with another body",
+        ),
+        ValidationError: Refusal(
+            422,
+            "invalid-request",
+            "The request has errors",
+            "The request has errors; `errors` names each field",
+            errors=field_errors,
+        ),
+        IdMismatch: Refusal(
+            422,
+            "invalid-request",
+            "The body names another entry than the path",
+            "The body's id differs from the path's",
+            detail=lambda exc: f"The body's {exc} differs from the path's",
+        ),
+        MoveNotAllowed: Refusal(
+            422,
+            "move-not-allowed",
+            "This change of status is not allowed",
+            "The move is not allowed from the case's status",
+            detail=str,
+        ),
+        intake.TooManyRequests: Refusal(
+            429,
+            "too-many-requests",
+            "Too many requests from your connection; try again later",
+            "Too many requests from one source; see Retry-After",
+            headers=lambda exc: {"Retry-After": str(max(1, exc.retry_after))},
+        ),
+    }
+
+
+@functools.cache
+def table() -> dict[type, Refusal]:
+    return _table()
+
+
+def refusal_for(exc: BaseException) -> Refusal | None:
+    for kind in type(exc).__mro__:
+        found = table().get(kind)
+        if found is not None:
+            return found
+    return None
+
+
+def answer(exc: BaseException, request_id: str) -> Response:
+    """The problem response for an exception a route let through."""
+    refusal = refusal_for(exc)
+    if refusal is None:
+        log.error("unhandled %s (request %s)", describe(exc), request_id)
+        return problem(
+            500,
+            "internal-error",
+            "Something went wrong on our side",
+            "Quote the request id if you report this.",
+            request_id=request_id,
+        )
+    return problem(
+        refusal.status,
+        refusal.slug,
+        refusal.title,
+        refusal.detail(exc),
+        errors=refusal.errors(exc),
+        headers=refusal.headers(exc),
+    )
+
+
+def guard_routes(app: Any) -> None:
+    """Put every route of the app inside the boundary (once all blueprints are registered).
+
+    Whatever a view raises is answered here, never by Chalice, which would answer its own
+    500 and log the traceback (and with it, perhaps, what a person typed). JSON routes
+    answer from the error table; pages answer a plain error page.
     """
-    try:
-        return get_response(event)
-    except Exception as exc:
-        log.error("unhandled %s on %s %s", type(exc).__name__, event.method, event.path)
-        return problem(500, "internal-error", "Something went wrong on our side")
+    from chalicelib.web.http import request_id
+
+    for path, methods in app.routes.items():
+        page = not path.startswith(JSON_PATHS)
+        for entry in methods.values():
+            if getattr(entry.view_function, "_guarded", False):
+                continue
+            entry.view_function = _guarded(entry.view_function, app, page, request_id)
+
+
+# Routes that answer JSON; every other route is a page.
+JSON_PATHS = ("/api/", "/healthz", "/openapi.json", "/dev/", "/report/uploads")
+
+
+def _guarded(view: Callable[..., Any], app: Any, page: bool, request_id: Callable) -> Callable:
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except Exception as exc:
+            rid = request_id(app.current_request)
+            if page:
+                log.error("unhandled %s (request %s)", describe(exc), rid)
+                return error_page(rid)
+            return answer(exc, rid)
+
+    guarded._guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def error_page(rid: str) -> Response:
+    """What a page answers when something unexpected went wrong: in all three languages,
+    since the page's own language may be what failed."""
+    from html import escape
+
+    body = (
+        '<!doctype html><html lang="uk"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Homeward</title><main>"
+        '<p lang="uk">Щось пішло не так з нашого боку. Спробуйте ще раз за кілька хвилин.</p>'
+        '<p lang="en">Something went wrong on our side. Please try again in a few minutes.</p>'
+        '<p lang="ru">Что-то пошло не так с нашей стороны. Попробуйте ещё раз через несколько '
+        "минут.</p>"
+        f"<p><small>{escape(rid)}</small></p></main></html>"
+    )
+    return Response(
+        body=body,
+        status_code=500,
+        headers={"Content-Type": "text/html; charset=utf-8", **API_HEADERS},
+    )

@@ -1,7 +1,8 @@
 """Shapes of the staff API's requests and answers: validated, serialised, and documented.
 
-Answers are built through these models, so what the OpenAPI document promises is what
-the API sends.
+Answers are built through these models from the domain's objects (the `of` methods), so
+what the OpenAPI document promises is what the API sends. Every state and enum comes
+from the domain (workflow.Status, alerts.DeliveryState, matching.Review...).
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chalicelib.domain import alerts
+from chalicelib.domain import alerts, casefile
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.matching import CandidatePair, Review, Verdict
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
-from chalicelib.domain.staff import Role
-from chalicelib.domain.workflow import STATUSES
+from chalicelib.domain.workflow import Status
 
-Status = Literal[STATUSES]  # the workflow's statuses (chalicelib/domain/workflow.py)
-Reference = Annotated[
-    str, StringConstraints(pattern=r"^HW-[2-9A-HJ-NP-TV-Z]{4}-[2-9A-HJ-NP-TV-Z]{4}$")
-]
+Reference = Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return iso(moment) if moment else None
 
 
 class Strict(BaseModel):
@@ -38,6 +42,16 @@ class CaseQuery(Strict):
     received_to: dt.date | None = None
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    def filters(self) -> casefile.Filters:
+        return casefile.Filters(
+            status=self.status,
+            oblast=self.oblast,
+            category=self.category,
+            urgent=self.urgent,
+            received_from=self.received_from,
+            received_to=self.received_to,
+        )
 
 
 class StatusChange(Strict):
@@ -70,10 +84,27 @@ class CaseSummary(BaseModel):
     assignee: str | None = None
     version: int
 
+    @classmethod
+    def of(cls, summary: casefile.CaseSummary) -> CaseSummary:
+        return cls(
+            reference=summary.reference,
+            received_at=iso(summary.received_at),
+            status=summary.status,
+            oblast=summary.oblast,
+            category=summary.category,
+            urgent=summary.urgent,
+            assignee=summary.assignee,
+            version=summary.version,
+        )
+
 
 class CasePage(BaseModel):
     cases: list[CaseSummary]
     cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+    @classmethod
+    def of(cls, page: casefile.Page) -> CasePage:
+        return cls(cases=[CaseSummary.of(c) for c in page.cases], cursor=page.cursor)
 
 
 class Note(BaseModel):
@@ -88,6 +119,18 @@ class DeliveryState(BaseModel):
     state: alerts.DeliveryState
     attempts: int
     sent_at: str | None = None
+    acknowledged_at: str | None = None
+
+    @classmethod
+    def of(cls, stored: alerts.StoredDelivery) -> DeliveryState:
+        return cls(
+            contact_id=stored.delivery.contact_id,
+            channel=stored.delivery.channel,
+            state=stored.state,
+            attempts=stored.attempts,
+            sent_at=_iso(stored.sent_at),
+            acknowledged_at=_iso(stored.acknowledged_at),
+        )
 
 
 class CaseFile(CaseSummary):
@@ -98,20 +141,57 @@ class CaseFile(CaseSummary):
     notes: list[Note]
     deliveries: list[DeliveryState]
 
+    @classmethod
+    def of(cls, file: casefile.CaseFile) -> CaseFile:  # type: ignore[override]
+        case = file.case
+        return cls(
+            reference=case.reference,
+            received_at=iso(case.received_at),
+            status=case.status,
+            oblast=case.oblast,
+            category=case.category,
+            urgent=case.urgent,
+            assignee=file.assignee,
+            version=case.version,
+            report=case.report,
+            agencies=sorted(file.agencies),
+            links=sorted(file.links),
+            updated_at=_iso(file.updated_at),
+            notes=[Note(at=iso(n.at), author=n.author, text=n.text) for n in file.notes],
+            deliveries=[DeliveryState.of(d) for d in file.deliveries],
+        )
+
 
 class AuditRecord(BaseModel):
     reference: str
     actor: str
-    role: Role
+    role: Annotated[str, Field(description="caseworker, coordinator, auditor, or contact")]
     agency: str
     action: str
     detail: str | None = None
     at: str
     request_id: str
 
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditRecord:
+        return cls(
+            reference=entry.reference,
+            actor=entry.actor,
+            role=entry.role,
+            agency=entry.agency,
+            action=entry.action,
+            detail=entry.detail,
+            at=iso(entry.at),
+            request_id=entry.request_id,
+        )
+
 
 class AuditTrail(BaseModel):
     entries: list[AuditRecord]
+
+    @classmethod
+    def of(cls, entries: list[AuditEntry]) -> AuditTrail:
+        return cls(entries=[AuditRecord.of(e) for e in entries])
 
 
 class Statistics(BaseModel):
@@ -123,44 +203,85 @@ class Statistics(BaseModel):
 
 
 class MatchDecision(Strict):
-    decision: Literal["confirmed", "rejected"]
+    decision: Literal[Review.CONFIRMED, Review.REJECTED]
 
 
 class Match(BaseModel):
     reference: str = Field(description="The other case")
-    verdict: Literal["likely", "possible"]
+    verdict: Verdict
     score: float
     explanation: dict[str, str] = Field(
         description="Per field: match, close, mismatch, missing (dates also year_only, "
         "day_month_swapped)"
     )
-    review: Literal["potential", "confirmed", "rejected"]
+    review: Review
     found_at: str
     decided_by: str | None = None
     decided_at: str | None = None
 
+    @classmethod
+    def of(cls, pair: CandidatePair) -> Match:
+        return cls(
+            reference=pair.other,
+            verdict=pair.verdict,
+            score=pair.score,
+            explanation=pair.explanation,
+            review=pair.review,
+            found_at=iso(pair.found_at),
+            decided_by=pair.decided_by,
+            decided_at=_iso(pair.decided_at),
+        )
+
 
 class Matches(BaseModel):
     matches: list[Match]
+
+    @classmethod
+    def of(cls, pairs: list[CandidatePair]) -> Matches:
+        return cls(matches=[Match.of(p) for p in pairs])
 
 
 class UndeliveredAlert(BaseModel):
     reference: str
     delivery_id: str
     contact_id: str
-    channel: Literal["email", "sms"]
+    channel: alerts.Channel
     attempts: int
     last_error: str | None = None
     failed_at: str | None = None
+
+    @classmethod
+    def of(cls, stored: alerts.StoredDelivery) -> UndeliveredAlert:
+        return cls(
+            reference=stored.reference,
+            delivery_id=stored.delivery_id,
+            contact_id=stored.delivery.contact_id,
+            channel=stored.delivery.channel,
+            attempts=stored.attempts,
+            last_error=stored.last_error,
+            failed_at=_iso(stored.updated_at),
+        )
 
 
 class Undelivered(BaseModel):
     deliveries: list[UndeliveredAlert]
 
+    @classmethod
+    def of(cls, stored: list[alerts.StoredDelivery]) -> Undelivered:
+        return cls(deliveries=[UndeliveredAlert.of(d) for d in stored])
+
 
 class DeliveryRetry(Strict):
     reference: Reference
     delivery_id: Annotated[str, StringConstraints(min_length=3, max_length=300)]
+
+
+class Queued(BaseModel):
+    status: Literal["queued"] = "queued"
+
+    @classmethod
+    def of(cls, _: object) -> Queued:
+        return cls()
 
 
 class ContactList(BaseModel):

@@ -147,6 +147,7 @@ def deploy(stage: str = "local") -> dict[str, str]:
 def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: str) -> None:
     """Point the app's settings at the deployed resources (as the Lambda environment does)."""
     from chalicelib import wiring
+    from infra.local import outbox
 
     os.environ.update(
         {
@@ -161,6 +162,7 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
         }
     )
     wiring.reset()
+    outbox.install()
 
 
 @contextlib.contextmanager
@@ -203,7 +205,11 @@ def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> 
     from chalicelib import wiring
 
     directory = read_directory(contacts_file, rules_file)
-    store = wiring.directory_store()
-    store.change(store.read().version, contacts=directory.contacts, rules=directory.rules)
+    stores = wiring.stores()
+    uow = stores.unit_of_work()
+    stores.directory.change(
+        uow, stores.directory.read().version, contacts=directory.contacts, rules=directory.rules
+    )
+    uow.commit()
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=ALERT_SENDER)
     return len(directory.contacts)

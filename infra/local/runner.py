@@ -93,10 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         HOMEWARD_SIGNING_KEY=os.environ.get("HOMEWARD_SIGNING_KEY") or secrets.token_hex(32),
     )
     seeded = emulator.seed(args.contacts, args.rules)
+    from chalicelib import wiring
     from chalicelib.adapters.tokens import ensure_dev_key
-    from chalicelib.config import settings
 
-    ensure_dev_key(settings().dev_key_file)
+    ensure_dev_key(wiring.settings().dev_key_file)
     log.info("emulated AWS on 127.0.0.1:%d, stack deployed, %d contacts seeded", moto_port, seeded)
 
     from chalice.config import Config

@@ -172,14 +172,19 @@ def test_an_auditor_reads_who_changed_the_directory_and_nobody_else_does(staff, 
 
 def test_a_change_made_to_a_version_someone_else_changed_is_not_written(aws):
     from chalicelib import wiring
-    from chalicelib.adapters.directory import DirectoryChanged
     from chalicelib.domain.contacts import Contact
+    from chalicelib.domain.errors import Refused
 
-    store = wiring.directory_store()
-    read = store.read()
+    stores = wiring.stores()
+    read = stores.directory.read()
     desk = Contact.model_validate({**NEW_DESK, "contact_id": "kharkiv-desk"})
-    assert store.change(read.version, contacts=[desk]) == read.version + 1
+    uow = stores.unit_of_work()
+    assert stores.directory.change(uow, read.version, contacts=[desk]) == read.version + 1
+    uow.commit()
     # A second writer who read the same version must read again (and check again).
-    with pytest.raises(DirectoryChanged):
-        store.change(read.version, contacts=[desk.model_copy(update={"active": False})])
-    assert store.read().contact("kharkiv-desk").active
+    uow = stores.unit_of_work()
+    stores.directory.change(uow, read.version, contacts=[desk.model_copy(update={"active": False})])
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert refused.value.names == {"version"}
+    assert stores.directory.read().contact("kharkiv-desk").active

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from helpers import post_report
 
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 
 PROBLEM = "application/problem+json"
 

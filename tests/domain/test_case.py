@@ -1,12 +1,7 @@
 import re
 
-from chalicelib.domain.case import (
-    REFERENCE_ALPHABET,
-    fingerprint,
-    new_reference,
-    status_token,
-    status_token_valid,
-)
+from chalicelib.domain.case import fingerprint, status_token, status_token_valid
+from chalicelib.domain.references import REFERENCE_ALPHABET, new_reference
 
 
 def test_references_are_short_readable_and_not_sequential():

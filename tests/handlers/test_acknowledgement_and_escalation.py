@@ -11,7 +11,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from infra.local.emulator import REGION
 
 START = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
@@ -24,7 +24,7 @@ def sms() -> list[tuple[str, str]]:
 
 def outbox() -> list[dict]:
     """What was sent, as /dev/outbox shows it: e-mails with their text and HTML parts."""
-    from chalicelib.web.dev import sent_messages
+    from infra.local.outbox import sent_messages
 
     return sent_messages()
 
@@ -54,7 +54,23 @@ def clock():
         yield traveller
 
 
-def test_the_link_in_an_sms_acknowledges_the_alert_once(client, aws, pump, report_body):
+def email_link(address: str, reference: str) -> str:
+    """The acknowledgement path of the e-mail about `reference` sent to `address`."""
+    (mail,) = [m for m in outbox() if m["to"] == address and reference in m["body"]]
+    return LINK.search(mail["body"]).group(1)
+
+
+def audit_actions(aws, reference) -> list[tuple[str, str]]:
+    items = boto3.client("dynamodb").query(
+        TableName=aws["AuditTableName"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CASE#{reference}"}},
+    )["Items"]
+    return [(i["action"]["S"], i["actor"]["S"]) for i in items]
+
+
+def test_an_sms_link_marks_the_alert_seen_and_escalation_goes_on(client, aws, pump, report_body):
+    """An SMS can be read by whoever holds the phone: it records "seen", once, audited."""
     reference = post_report(client, report_body).json_body["reference"]
     pump.run_until_idle()
     (text,) = to(SOUTH)
@@ -67,14 +83,38 @@ def test_the_link_in_an_sms_acknowledges_the_alert_once(client, aws, pump, repor
     done = client.http.post(path, body=b"")
     assert done.status_code == 200
     alert = alert_item(aws, reference)
+    assert "acknowledged_by" not in alert
+    assert alert["state_key"] == "ALERTS#unacknowledged"  # still waiting: it may escalate
+    assert ("acknowledge-seen", "south-ua-ombudsman") in audit_actions(aws, reference)
+
+    # A used link, a forged one and an unknown one look the same, on GET as on POST.
+    refused = [
+        client.http.post(path, body=b""),
+        client.http.post(path[:-2] + "AA", body=b""),
+        client.http.get(path),
+        client.http.get(path[:-2] + "AA"),
+    ]
+    assert {r.status_code for r in refused} == {404}
+    assert len({r.body for r in refused}) == 1
+    assert reference.encode() not in refused[0].body
+
+
+def test_an_email_link_stops_the_escalation_of_the_alert(client, aws, pump, report_body, clock):
+    report_body["urgent"] = True
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    path = email_link("south@ombudsman.example.org", reference)
+    assert client.http.post(path, body=b"").status_code == 200
+
+    alert = alert_item(aws, reference)
     assert alert["acknowledged_by"] == "south-ua-ombudsman"
     assert "state_key" not in alert  # no longer waiting for anyone
-
-    reused = client.http.post(path, body=b"")
-    forged = client.http.post(path[:-2] + "AA", body=b"")
-    assert reused.status_code == forged.status_code == 404
-    assert reused.body == forged.body
-    assert reference.encode() not in reused.body
+    assert ("acknowledge", "south-ua-ombudsman") in audit_actions(aws, reference)
+    clock.shift(dt.timedelta(hours=2))
+    assert pump.tick_escalation() == 0
+    # The other recipients' links still record that they saw it.
+    other = email_link("coordinator@nib.example.org", reference)
+    assert client.http.post(other, body=b"").status_code == 200
 
 
 def test_an_expired_link_is_refused(client, aws, pump, report_body):
@@ -108,8 +148,9 @@ def test_an_urgent_alert_climbs_the_ladder_until_acknowledged(
     # The demo rules have one rung of escalation: the coordinators are next.
     assert any(t.startswith("ЕСКАЛАЦІЯ 2") for t in to(COORDINATOR))
 
-    # The national desk acknowledges its escalation: the ladder stops.
-    path = LINK.search(first).group(1)
+    # The national desk acknowledges its escalation from the e-mail: the ladder stops.
+    mails = [m for m in outbox() if m["to"] == "desk@npu.example.org"]
+    path = LINK.search(mails[0]["body"]).group(1)
     assert client.http.post(path, body=b"").status_code == 200
     assert alert_item(aws, reference)["acknowledged_by"] == "ua-national-desk"
     clock.shift(dt.timedelta(hours=2))
@@ -146,9 +187,8 @@ def test_the_daily_digest_lists_what_came_in_and_what_waits(
     first = post_report(client, report_body).json_body["reference"]
     second = post_report(client, report_body).json_body["reference"]
     pump.run_until_idle()
-    path = LINK.search(to(SOUTH)[0]).group(1)
-    acknowledged = first if first in to(SOUTH)[0] else second
-    client.http.post(path, body=b"")
+    acknowledged = first
+    client.http.post(email_link("south@ombudsman.example.org", first), body=b"")
 
     clock.shift(dt.timedelta(hours=21))
     before = len(emails())

@@ -28,7 +28,7 @@ def capture_send_email() -> list[dict]:
 
 
 def test_an_alert_email_is_sent_to_ses_as_text_and_html(client, aws, pump, report_body):
-    from chalicelib.web.dev import sent_messages
+    from infra.local.outbox import sent_messages
 
     requests = capture_send_email()
     reference = post_report(client, report_body).json_body["reference"]
@@ -67,10 +67,10 @@ def test_an_alert_email_is_sent_to_ses_as_text_and_html(client, aws, pump, repor
 
 def test_a_text_only_email_is_still_sent_as_text(aws):
     """The coordinators' digest sends text alone: no HTML part, and the outbox shows the text."""
-    from chalicelib.web.dev import sent_messages
+    from infra.local.outbox import sent_messages
 
     requests = capture_send_email()
-    message_id = wiring.email_channel().send("coordinator@nib.example.org", "Digest", "plain\n")
+    message_id = wiring.channels().email.send("coordinator@nib.example.org", "Digest", "plain\n")
 
     (request,) = requests
     assert request["Message.Body.Text.Data"] == "plain\n"

@@ -16,7 +16,7 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from chalicelib import wiring
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from infra.local.emulator import REGION
 
 # UA-65 in the demo directory: the coordinator (e-mail, SMS), the southern desk
@@ -231,9 +231,7 @@ def test_the_schedule_requeues_deliveries_whose_message_was_lost(
     from chalicelib.services import delivery
 
     assert (
-        delivery.requeue_stale(
-            repository=wiring.repository(), queue=wiring.delivery_queue(), now=later
-        )
+        delivery.requeue_stale(stores=wiring.stores(), queue=wiring.delivery_queue(), now=later)
         == 5
     )
     pump.run_until_idle()

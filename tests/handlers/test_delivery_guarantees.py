@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from chalicelib import wiring
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from infra.local.emulator import REGION
 
 REPORTS = int(__import__("os").environ.get("FAULT_REPORTS", "500"))

@@ -137,4 +137,4 @@ def test_a_replayed_case_record_finds_no_pair_twice(client, pump, app_module, re
         for r in records
         if r["dynamodb"]["NewImage"].get("kind") == {"S": "case"}
     ]
-    assert len(wiring.matchbook().matches_of(case_refs[1])) == 1
+    assert len(wiring.stores().pairs.of_case(case_refs[1])) == 1

@@ -11,7 +11,7 @@ import pytest
 from formdata import FORM, form_fields, post_form
 from helpers import EXAMPLE_REPORT, post_report
 
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.report import Report
 
 
@@ -319,7 +319,7 @@ def test_a_case_in_work_and_a_closed_case_read_as_such(client, aws):
     receipt = text(post_form(client, form_fields()))
     reference, token = reference_of(receipt), token_of(receipt)
     table = boto3.client("dynamodb")
-    for status, expected in (("assigned", "На розгляді"), ("returned", "Закрито")):
+    for status, expected in (("verified", "На розгляді"), ("returned", "Закрито")):
         table.update_item(
             TableName=aws["TableName"],
             Key={"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}},
@@ -331,7 +331,7 @@ def test_a_case_in_work_and_a_closed_case_read_as_such(client, aws):
 
 
 def test_wrong_token_wrong_reference_and_unknown_case_look_the_same(client, aws):
-    from chalicelib import config
+    from chalicelib import wiring
     from chalicelib.domain.case import new_reference, status_token
 
     receipt = text(post_form(client, form_fields()))
@@ -341,7 +341,7 @@ def test_wrong_token_wrong_reference_and_unknown_case_look_the_same(client, aws)
         status_page(client, reference, token[:-2] + "AA"),
         status_page(client, unknown, token),
         # A correctly signed token for a case that does not exist.
-        status_page(client, unknown, status_token(config.settings().signing_key, unknown)),
+        status_page(client, unknown, status_token(wiring.settings().signing_key, unknown)),
         status_page(client, "", ""),
         status_page(client, reference, "токен"),
     ]

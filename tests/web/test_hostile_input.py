@@ -13,7 +13,7 @@ import re
 import boto3
 from formdata import form_fields, post_form
 
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.web.form_fields import FIELDS
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\u202egnp.exe\x00 "\' end'
@@ -76,7 +76,7 @@ def test_very_long_text_is_refused_per_field_and_kept(client, aws):
 
 
 def test_hostile_text_reaches_the_alert_emails_as_text_and_escaped_html(client, aws, pump):
-    from chalicelib.web.dev import sent_messages
+    from infra.local.outbox import sent_messages
 
     response = post_form(client, hostile_fields())
     assert response.status_code == 201

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from formdata import form_fields, post_form
 
-from chalicelib.adapters.dynamo import from_item
+from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.attachments import MAX_BYTES, looks_like
 
 KEY = "upload-key-000001"

@@ -1,0 +1,311 @@
+"""Cases in the cases table: the case item, its notes and links, and who may work it.
+
+A case item holds the report as one JSON document (never queried inside, and much cheaper
+to move through streams than a map), where it stands (status, version, assignee) and the
+attributes of the staff list indexes. Every change is guarded by the version it was based
+on; a stale one is refused with the current version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.deliveries import delivery_of
+from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+from chalicelib.domain.attachments import Attachment
+from chalicelib.domain.case import Case, iso
+from chalicelib.domain.casefile import CaseFile, Note
+from chalicelib.domain.report import Report
+from chalicelib.domain.workflow import Status
+
+
+def case_of(values: dict[str, Any]) -> Case:
+    return Case(
+        reference=values["reference"],
+        received_at=time(values["received_at"]),
+        report=Report.model_validate_json(values["report"]),
+        status=Status(values["status"]),
+        version=int(values["version"]),
+    )
+
+
+def attachment_of(values: dict[str, Any]) -> Attachment:
+    return Attachment(
+        key=values["key"],
+        sha256=values["sha256"],
+        size=int(values["size"]),
+        content_type=values["content_type"],
+        version_id=values.get("version_id"),
+    )
+
+
+class CaseFiles:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def reachable(self) -> bool:
+        try:
+            self._client.get_item(TableName=self._table, Key=keys.health())
+        except ClientError:
+            return False
+        return True
+
+    def open(
+        self, uow: DynamoUnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()
+    ) -> None:
+        """A new case; refused ("case") if its reference exists (a collision: try another)."""
+        uow.add(
+            "case",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.case(case.reference),
+                        **to_item(
+                            {
+                                "kind": "case",
+                                "reference": case.reference,
+                                "received_at": iso(case.received_at),
+                                "status": str(case.status),
+                                "version": case.version,
+                                "oblast": case.oblast,
+                                "category": str(case.category),
+                                "urgent": case.urgent,
+                                "report": case.report.model_dump_json(),
+                                **keys.case_index_values(
+                                    case.reference,
+                                    case.received_at,
+                                    status=case.status,
+                                    oblast=case.oblast,
+                                    category=case.category,
+                                    urgent=case.urgent,
+                                ),
+                                # Beside the report, not in it: the report is the JSON
+                                # contract; the form's verified files are not.
+                                "attachments": [a.as_record() for a in attachments] or None,
+                            }
+                        ),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        )
+
+    def get(self, reference: str) -> Case | None:
+        response = self._client.get_item(TableName=self._table, Key=keys.case(reference))
+        return case_of(from_item(response["Item"])) if "Item" in response else None
+
+    def file(self, reference: str) -> CaseFile | None:
+        """The case with its notes and deliveries: one query on the case's partition."""
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.case_partition(reference)}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**request)
+            items += [from_item(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        values = next((i for i in items if i.get("kind") == "case"), None)
+        if values is None:
+            return None
+        return CaseFile(
+            case=case_of(values),
+            agencies=frozenset(values.get("agencies") or ()),
+            links=frozenset(values.get("links") or ()),
+            assignee=values.get("assignee"),
+            updated_at=time(values.get("updated_at")),
+            attachments=tuple(attachment_of(a) for a in values.get("attachments") or ()),
+            notes=tuple(
+                Note(at=time(n["at"]), author=n["author"], text=n["text"])
+                for n in items
+                if n.get("kind") == "note"
+            ),
+            deliveries=tuple(delivery_of(d) for d in items if d.get("kind") == "delivery"),
+        )
+
+    def reports(self, references: list[str]) -> dict[str, Report]:
+        """The reports of some cases, in batch reads of at most 100."""
+        found: dict[str, Report] = {}
+        for start in range(0, len(references), 100):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [keys.case(r) for r in references[start : start + 100]],
+                    "ProjectionExpression": "#reference, #report",
+                    "ExpressionAttributeNames": {"#reference": "reference", "#report": "report"},
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table, []):
+                    values = from_item(item)
+                    found[values["reference"]] = Report.model_validate_json(values["report"])
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def change(
+        self,
+        uow: DynamoUnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        now: dt.datetime,
+        status: Status | None = None,
+        assignee: str | None = None,
+        link: str | None = None,
+    ) -> None:
+        """Change a case that nobody changed since `version`; refused ("case") with the
+        current item otherwise."""
+        sets = ["version = version + :one", "updated_at = :now"]
+        values: dict[str, Any] = {
+            ":one": {"N": "1"},
+            ":now": {"S": iso(now)},
+            ":version": {"N": str(version)},
+        }
+        names: dict[str, str] = {}
+        if status is not None:
+            sets += ["#status = :status", "status_pk = :status_pk"]
+            names["#status"] = "status"
+            values[":status"] = {"S": str(status)}
+            values[":status_pk"] = {"S": keys.status_pk(status)}
+        if assignee is not None:
+            sets.append("assignee = :assignee")
+            values[":assignee"] = {"S": assignee}
+        expression = "SET " + ", ".join(sets)
+        if link is not None:
+            expression += " ADD links :link"
+            values[":link"] = {"SS": [link]}
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": keys.case(reference),
+            "UpdateExpression": expression,
+            "ConditionExpression": "version = :version",
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        uow.add("case", {"Update": update})
+
+    def link_back(self, uow: DynamoUnitOfWork, reference: str, other: str, now: dt.datetime):
+        """The other side of a link: no version check (nobody read it), but it must exist."""
+        uow.add(
+            "other",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.case(reference),
+                    "UpdateExpression": "SET version = version + :one, updated_at = :now "
+                    "ADD links :other",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"},
+                        ":now": {"S": iso(now)},
+                        ":other": {"SS": [other]},
+                    },
+                }
+            },
+        )
+
+    def add_note(
+        self, uow: DynamoUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+    ) -> None:
+        """Notes are only ever added, so two people writing at once cannot conflict."""
+        uow.add(
+            "note",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.note(reference, at),
+                        **to_item({"kind": "note", "author": author, "text": text, "at": iso(at)}),
+                    },
+                }
+            },
+        )
+
+    def require(self, uow: DynamoUnitOfWork, reference: str) -> None:
+        """The unit of work is refused ("case") unless the case exists."""
+        uow.add(
+            "case",
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": keys.case(reference),
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+        )
+
+
+class Mandates:
+    """Which agencies a case was routed to: their caseworkers may see and work it.
+
+    Kept twice on purpose: an item per agency and case (`MANDATE#<agency>`, newest first,
+    for a caseworker's list) and the set of agencies on the case item (for checking one
+    case without a query).
+    """
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def grant(
+        self, uow: DynamoUnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None:
+        received = keys.received_key(reference, received_at)
+        for agency in agencies:
+            uow.add(
+                "mandate",
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            **keys.mandate(agency, received),
+                            **to_item({"kind": "mandate", "reference": reference}),
+                        },
+                    }
+                },
+            )
+        uow.add(
+            "mandated-case",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.case(reference),
+                    "UpdateExpression": "ADD agencies :agencies",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":agencies": {"SS": sorted(agencies)}},
+                }
+            },
+        )
+
+    def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]:
+        """The agencies each case is routed to (for checking a caseworker's mandate)."""
+        found: dict[str, frozenset[str]] = {}
+        for start in range(0, len(references), 100):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [keys.case(r) for r in references[start : start + 100]],
+                    "ProjectionExpression": "#reference, agencies",
+                    "ExpressionAttributeNames": {"#reference": "reference"},
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table, []):
+                    values = from_item(item)
+                    found[values["reference"]] = frozenset(values.get("agencies") or ())
+                request = response.get("UnprocessedKeys") or {}
+        return found

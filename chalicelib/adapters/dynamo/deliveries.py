@@ -1,0 +1,440 @@
+"""Alerts (the outbox) and their deliveries, in the cases table.
+
+An alert item is written with whatever causes it (a new case, a confirmed match, an
+escalation); the table's stream hands it to the dispatcher. While nobody acknowledged it,
+it waits in the `by_state` index under its deadline. A delivery is one alert to one
+contact over one channel; its state moves pending -> sending (leased) -> sent | failed,
+and sent -> acknowledged, each move a conditional write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.items import expression, from_item, time, to_item, value
+from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork, Refused
+from chalicelib.domain.alerts import (
+    Alert,
+    Channel,
+    Delivery,
+    DeliveryState,
+    StoredDelivery,
+    WaitingAlert,
+)
+from chalicelib.domain.case import iso
+
+
+def alert_values(alert: Alert) -> dict[str, Any]:
+    """What an alert item (and every delivery of it) says about the alert: no child's name."""
+    return {
+        "reference": alert.reference,
+        "purpose": alert.purpose,
+        "category": alert.category,
+        "oblast": alert.oblast,
+        "urgent": alert.urgent,
+        "last_known_country": alert.last_known_country,
+        "created_at": iso(alert.created_at),
+    }
+
+
+def alert_of(values: dict[str, Any]) -> Alert:
+    return Alert(
+        reference=values["reference"],
+        purpose=values["purpose"],
+        category=values["category"],
+        oblast=values["oblast"],
+        urgent=bool(values["urgent"]),
+        last_known_country=values.get("last_known_country"),
+        created_at=time(values["created_at"]),
+    )
+
+
+def delivery_of(values: dict[str, Any]) -> StoredDelivery:
+    return StoredDelivery(
+        delivery=Delivery(
+            alert=alert_of(values),
+            contact_id=values["contact_id"],
+            agency=values.get("agency", ""),
+            channel=Channel(values["channel"]),
+            address=values["address"],
+            language=values["language"],
+        ),
+        state=DeliveryState(values["state"]),
+        attempts=int(values.get("attempts", 0)),
+        updated_at=time(values.get("updated_at")),
+        sent_at=time(values.get("sent_at")),
+        acknowledged_at=time(values.get("acknowledged_at")),
+        last_error=values.get("last_error"),
+        provider_message_id=values.get("provider_message_id"),
+    )
+
+
+class Alerts:
+    """The outbox, and the alerts that wait to be acknowledged."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def add(
+        self,
+        uow: DynamoUnitOfWork,
+        alert: Alert,
+        *,
+        acknowledge_by: dt.datetime | None = None,
+        name: str = "alert",
+    ) -> None:
+        """Put an alert in the outbox; with `acknowledge_by` it waits to be acknowledged."""
+        waiting = (
+            {
+                "state_key": keys.UNACKNOWLEDGED,
+                "state_at": keys.state_at(acknowledge_by, alert.reference, alert.purpose),
+                "escalation_level": alert.level,
+            }
+            if acknowledge_by
+            else {}
+        )
+        uow.add(
+            name,
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.alert(alert.reference, alert.purpose),
+                        **to_item({"kind": "alert", **alert_values(alert), **waiting}),
+                    },
+                    # An alert is written once; a second write of it is a replay.
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        )
+
+    def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
+        """Unacknowledged alerts whose deadline is before `due_before`, oldest first."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=keys.STATE_INDEX,
+            KeyConditionExpression="state_key = :key AND state_at < :before",
+            ExpressionAttributeValues={
+                ":key": {"S": keys.UNACKNOWLEDGED},
+                ":before": {"S": keys.state_at_bound(due_before)},
+            },
+            Limit=limit,
+        )
+        return [self._waiting(from_item(i)) for i in response.get("Items", [])]
+
+    @staticmethod
+    def _waiting(values: dict[str, Any]) -> WaitingAlert:
+        return WaitingAlert(
+            alert=alert_of(values),
+            level=int(values.get("escalation_level", 0)),
+            due=time(values["state_at"].split("#", 1)[0]),
+        )
+
+    def reschedule(self, waiting: WaitingAlert, due: dt.datetime) -> bool:
+        """Give a waiting alert another deadline, if it still waits on the same rung."""
+        alert = waiting.alert
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "waiting",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.alert(alert.reference, alert.purpose),
+                    "UpdateExpression": "SET state_at = :at",
+                    "ConditionExpression": "state_key = :key AND escalation_level = :level",
+                    "ExpressionAttributeValues": {
+                        ":at": {"S": keys.state_at(due, alert.reference, alert.purpose)},
+                        ":key": {"S": keys.UNACKNOWLEDGED},
+                        ":level": {"N": str(waiting.level)},
+                    },
+                }
+            },
+        )
+        try:
+            uow.commit()
+        except Refused:
+            return False
+        return True
+
+    def escalate(
+        self, uow: DynamoUnitOfWork, waiting: WaitingAlert, next_due: dt.datetime | None
+    ) -> None:
+        """Move a waiting alert one rung up; without `next_due` it stops waiting.
+
+        Guarded by the rung it was on ("waiting"), so two schedules escalate it once.
+        """
+        alert = waiting.alert
+        values: dict[str, Any] = {
+            ":level": {"N": str(waiting.level)},
+            ":next": {"N": str(waiting.level + 1)},
+            ":key": {"S": keys.UNACKNOWLEDGED},
+        }
+        if next_due is None:
+            update = "SET escalation_level = :next REMOVE state_key, state_at"
+        else:
+            update = "SET escalation_level = :next, state_at = :at"
+            values[":at"] = {"S": keys.state_at(next_due, alert.reference, alert.purpose)}
+        uow.add(
+            "waiting",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.alert(alert.reference, alert.purpose),
+                    "UpdateExpression": update,
+                    "ConditionExpression": "escalation_level = :level AND state_key = :key",
+                    "ExpressionAttributeValues": values,
+                }
+            },
+        )
+
+    def acknowledge(
+        self, uow: DynamoUnitOfWork, reference: str, purpose: str, by: str, now: dt.datetime
+    ) -> None:
+        """The alert stops waiting; the first acknowledgement is the one kept."""
+        uow.add(
+            "alert",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.alert(reference, purpose),
+                    "UpdateExpression": "SET acknowledged_at = if_not_exists(acknowledged_at, "
+                    ":now), acknowledged_by = if_not_exists(acknowledged_by, :by) "
+                    "REMOVE state_key, state_at",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":now": {"S": iso(now)}, ":by": {"S": by}},
+                }
+            },
+        )
+
+    def mark_digest(self, day: str) -> bool:
+        """True the first time for a day: the daily digest goes out once."""
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "digest",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**keys.digest(day), **to_item({"kind": "digest"})},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        )
+        try:
+            uow.commit()
+        except Refused:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of trying to take a delivery for sending."""
+
+    outcome: str  # "claimed" | "done" | "busy" | "missing"
+    delivery: StoredDelivery | None = None
+
+
+class Deliveries:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def record(self, uow: DynamoUnitOfWork, delivery: Delivery, now: dt.datetime) -> None:
+        """A new pending delivery; refused ("delivery") if it was recorded before."""
+        uow.add(
+            "delivery",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.delivery(delivery.alert.reference, delivery.delivery_id),
+                        **to_item(
+                            {
+                                "kind": "delivery",
+                                **alert_values(delivery.alert),
+                                "delivery_id": delivery.delivery_id,
+                                "contact_id": delivery.contact_id,
+                                "agency": delivery.agency,
+                                "channel": str(delivery.channel),
+                                "address": delivery.address,
+                                "language": delivery.language,
+                                "state": str(DeliveryState.PENDING),
+                                "attempts": 0,
+                                **self._state_index(
+                                    DeliveryState.PENDING,
+                                    now,
+                                    delivery.alert.reference,
+                                    delivery.delivery_id,
+                                ),
+                                "updated_at": iso(now),
+                            }
+                        ),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        )
+
+    @staticmethod
+    def _state_index(
+        state: DeliveryState, now: dt.datetime, reference: str, delivery_id: str
+    ) -> dict[str, str]:
+        return {
+            "state_key": keys.delivery_state(state),
+            "state_at": keys.state_at(now, reference, delivery_id),
+        }
+
+    def claim(
+        self, reference: str, delivery_id: str, now: dt.datetime, lease_seconds: int
+    ) -> Claim:
+        """Take a pending delivery (or one whose sender's lease ran out) for sending."""
+        epoch = int(now.timestamp())
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "delivery",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.delivery(reference, delivery_id),
+                    "UpdateExpression": "SET #state = :sending, lease_until = :lease, "
+                    "updated_at = :now, state_key = :state_key ADD attempts :one",
+                    "ConditionExpression": "#state = :pending OR "
+                    "(#state = :sending AND lease_until < :epoch)",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {
+                        ":sending": {"S": DeliveryState.SENDING},
+                        ":pending": {"S": DeliveryState.PENDING},
+                        ":lease": {"N": str(epoch + lease_seconds)},
+                        ":epoch": {"N": str(epoch)},
+                        ":now": {"S": iso(now)},
+                        ":state_key": {"S": keys.delivery_state(DeliveryState.SENDING)},
+                        ":one": {"N": "1"},
+                    },
+                    "ReturnValues": "ALL_NEW",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        )
+        try:
+            response = uow.commit()
+        except Refused as refused:
+            old = refused.old.get("delivery")
+            if not old:
+                return Claim("missing")
+            stored = delivery_of(old)
+            busy = stored.state == DeliveryState.SENDING
+            return Claim("busy" if busy else "done", stored)
+        return Claim("claimed", delivery_of(from_item(response["Attributes"])))
+
+    def settle(
+        self,
+        reference: str,
+        delivery_id: str,
+        state: DeliveryState,
+        now: dt.datetime,
+        *,
+        message_id: str | None = None,
+        error: str | None = None,
+        reset_attempts: bool = False,
+        was: DeliveryState = DeliveryState.SENDING,
+    ) -> bool:
+        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not."""
+        values: dict[str, Any] = {
+            "state": str(state),
+            "updated_at": iso(now),
+            **self._state_index(state, now, reference, delivery_id),
+        }
+        if state == DeliveryState.SENT:
+            values.update(sent_at=iso(now), provider_message_id=message_id)
+        if error is not None:
+            values["last_error"] = error
+        if reset_attempts:
+            values["attempts"] = 0
+        assignments, names, placeholders = expression(values)
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "delivery",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.delivery(reference, delivery_id),
+                    "UpdateExpression": f"SET {assignments} REMOVE lease_until",
+                    "ConditionExpression": "#a0 = :was",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": {**placeholders, ":was": value(str(was))},
+                }
+            },
+        )
+        try:
+            uow.commit()
+        except Refused:
+            return False
+        return True
+
+    def acknowledge(
+        self, uow: DynamoUnitOfWork, reference: str, delivery_id: str, now: dt.datetime
+    ) -> None:
+        """A sent delivery acknowledged by its recipient; refused ("delivery") otherwise."""
+        uow.add(
+            "delivery",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.delivery(reference, delivery_id),
+                    "UpdateExpression": "SET #state = :ack, acknowledged_at = :now, "
+                    "state_key = :key, state_at = :at",
+                    "ConditionExpression": "#state = :sent",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {
+                        ":ack": {"S": DeliveryState.ACKNOWLEDGED},
+                        ":sent": {"S": DeliveryState.SENT},
+                        ":now": {"S": iso(now)},
+                        ":key": {"S": keys.delivery_state(DeliveryState.ACKNOWLEDGED)},
+                        ":at": {"S": keys.state_at(now, reference, delivery_id)},
+                    },
+                }
+            },
+        )
+
+    def in_state(
+        self, state: DeliveryState, *, before: dt.datetime | None = None, limit: int = 100
+    ) -> list[StoredDelivery]:
+        """Deliveries in one state, newest first, optionally only those untouched since."""
+        condition = "state_key = :key"
+        values: dict[str, Any] = {":key": {"S": keys.delivery_state(state)}}
+        if before is not None:
+            condition += " AND state_at < :before"
+            values[":before"] = {"S": keys.state_at_bound(before)}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.STATE_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        found: list[StoredDelivery] = []
+        while len(found) < limit:
+            page = self._client.query(**request)
+            found += [delivery_of(from_item(i)) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            request["Limit"] = limit - len(found)
+        return found[:limit]
+
+    def of_case(self, reference: str) -> list[StoredDelivery]:
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.case_partition(reference)},
+                ":d": {"S": keys.DELIVERY},
+            },
+            ConsistentRead=True,
+        )
+        return [delivery_of(from_item(i)) for i in response.get("Items", [])]

@@ -1,0 +1,229 @@
+"""The key map: every item kind in Homeward's two tables, and how its keys are built.
+
+Nothing else in the code writes a key or an index key by hand; a new item kind is added
+here first, with its row in this table.
+
+Cases table (`pk`, `sk`):
+
+| item | pk | sk |
+| --- | --- | --- |
+| case | `CASE#<reference>` | `CASE` |
+| alert (the outbox) | `CASE#<reference>` | `ALERT#<purpose>` |
+| delivery | `CASE#<reference>` | `DELIVERY#<purpose>/<contact>/<channel>` |
+| note | `CASE#<reference>` | `NOTE#<at>#<random>` |
+| candidate pair, one per side | `CASE#<reference>` | `MATCH#<other reference>` |
+| mandate (a case routed to an agency) | `MANDATE#<agency>` | `<received key>` |
+| blocking key (matching) | `MATCHKEY#<key>` | `<received key>` |
+| idempotency key | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` |
+| request rate of one source | `RATE#<purpose>#<source>` | `RATE` |
+| statistics shard | `STATISTICS` | `SHARD#<n>` |
+| contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
+| daily digest sent | `DIGEST` | `<day>` |
+| health probe (never written) | `HEALTH` | `HEALTH` |
+
+Index keys some items carry:
+
+- a case: `list_pk` = `CASES`, `status_pk` = `STATUS#<status>`, `oblast_pk` =
+  `OBLAST#<code>`, `category_pk` = `CATEGORY#<category>`, `urgent_pk` = `URGENT` (urgent
+  cases only), each with `received_key`;
+- an alert, while nobody acknowledged it: `state_key` = `ALERTS#unacknowledged`,
+  `state_at` = `<deadline>#<reference>#<purpose>`;
+- a delivery: `state_key` = `DELIVERIES#<state>`, `state_at` =
+  `<when it got there>#<reference>#<delivery id>`.
+
+Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by
+state and alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`,
+`by_category`, `by_urgency` (their `*_pk`, `received_key`) are the staff case lists.
+
+Audit table (`pk`, `sk`): `CASE#<reference>` (or `CASE#directory` for the directory's
+trail), `<at>#<request id>#<random>`.
+
+The received key (`<UTC time with microseconds>#<reference>`) sorts cases newest first
+when read backwards and is unique per case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from chalicelib.domain.case import iso
+
+Key = dict[str, dict[str, str]]
+
+CASE = "CASE#"
+ALERT = "ALERT#"
+DELIVERY = "DELIVERY#"
+NOTE = "NOTE#"
+MATCH = "MATCH#"
+CONTACT = "CONTACT#"
+RULE = "RULE#"
+DIRECTORY = "DIRECTORY"
+STATISTICS = "STATISTICS"
+STATISTICS_SHARDS = 8
+
+# Index names and the key attributes of each (infra/template.yaml declares them).
+STATE_INDEX = "by_state"
+LIST_INDEXES = {
+    "all": ("by_received", "list_pk"),
+    "status": ("by_status", "status_pk"),
+    "oblast": ("by_oblast", "oblast_pk"),
+    "category": ("by_category", "category_pk"),
+    "urgent": ("by_urgency", "urgent_pk"),
+}
+ALL_CASES = "CASES"
+URGENT = "URGENT"
+UNACKNOWLEDGED = "ALERTS#unacknowledged"
+
+
+def key(pk: str, sk: str) -> Key:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def received_key(reference: str, received_at: dt.datetime) -> str:
+    """Microseconds, so that reports of the same second still list in the order they came."""
+    moment = received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{moment}#{reference}"
+
+
+# -- a case's partition -----------------------------------------------------------------
+
+
+def case_partition(reference: str) -> str:
+    return f"{CASE}{reference}"
+
+
+def case(reference: str) -> Key:
+    return key(case_partition(reference), "CASE")
+
+
+def alert(reference: str, purpose: str) -> Key:
+    return key(case_partition(reference), f"{ALERT}{purpose}")
+
+
+def delivery(reference: str, delivery_id: str) -> Key:
+    return key(case_partition(reference), f"{DELIVERY}{delivery_id}")
+
+
+def note(reference: str, at: dt.datetime) -> Key:
+    return key(case_partition(reference), f"{NOTE}{iso(at)}#{secrets.token_hex(4)}")
+
+
+def pair(reference: str, other: str) -> Key:
+    return key(case_partition(reference), f"{MATCH}{other}")
+
+
+def case_index_values(
+    reference: str,
+    received_at: dt.datetime,
+    *,
+    status: str,
+    oblast: str,
+    category: str,
+    urgent: bool,
+) -> dict[str, Any]:
+    """The attributes that put a case into the staff list indexes; None leaves one out."""
+    return {
+        "list_pk": ALL_CASES,
+        "received_key": received_key(reference, received_at),
+        "status_pk": status_pk(status),
+        "oblast_pk": f"OBLAST#{oblast}",
+        "category_pk": f"CATEGORY#{category}",
+        # Sparse: only urgent cases are in the urgency index.
+        "urgent_pk": URGENT if urgent else None,
+    }
+
+
+def status_pk(status: str) -> str:
+    return f"STATUS#{status}"
+
+
+def list_partition(dimension: str, value: Any) -> str:
+    """The partition key value of a list index for one filter value."""
+    return {
+        "all": lambda _: ALL_CASES,
+        "status": status_pk,
+        "oblast": lambda v: f"OBLAST#{v}",
+        "category": lambda v: f"CATEGORY#{v}",
+        "urgent": lambda _: URGENT,
+    }[dimension](value)
+
+
+# -- index keys of alerts and deliveries ------------------------------------------------
+
+
+def delivery_state(state: str) -> str:
+    return f"DELIVERIES#{state}"
+
+
+def state_at(moment: dt.datetime, reference: str, name: str) -> str:
+    """Sort key in `by_state`: when, then which item, so equal times stay distinct."""
+    return f"{iso(moment)}#{reference}#{name}"
+
+
+def state_at_bound(moment: dt.datetime) -> str:
+    """A `state_at` value that sorts before every item of that second and after earlier ones."""
+    return iso(moment)
+
+
+# -- partitions of their own -------------------------------------------------------------
+
+
+def mandate_partition(agency: str) -> str:
+    return f"MANDATE#{agency}"
+
+
+def mandate(agency: str, received: str) -> Key:
+    return key(mandate_partition(agency), received)
+
+
+def blocking_partition(blocking_key: str) -> str:
+    return f"MATCHKEY#{blocking_key}"
+
+
+def blocking(blocking_key: str, received: str) -> Key:
+    return key(blocking_partition(blocking_key), received)
+
+
+def idempotency(idempotency_key: str) -> Key:
+    return key(f"IDEMPOTENCY#{idempotency_key}", "IDEMPOTENCY")
+
+
+def rate(purpose: str, source: str) -> Key:
+    return key(f"RATE#{purpose}#{source}", "RATE")
+
+
+def statistics_shard(n: int) -> Key:
+    return key(STATISTICS, f"SHARD#{n}")
+
+
+def contact(contact_id: str) -> Key:
+    return key(DIRECTORY, f"{CONTACT}{contact_id}")
+
+
+def rule(rule_id: str) -> Key:
+    return key(DIRECTORY, f"{RULE}{rule_id}")
+
+
+def directory_version() -> Key:
+    return key(DIRECTORY, "VERSION")
+
+
+def digest(day: str) -> Key:
+    return key("DIGEST", day)
+
+
+def health() -> Key:
+    return key("HEALTH", "HEALTH")
+
+
+# -- the audit table ----------------------------------------------------------------------
+
+
+def audit_partition(reference: str) -> str:
+    return f"{CASE}{reference}"
+
+
+def audit_entry(reference: str, at: dt.datetime, request_id: str) -> Key:
+    return key(audit_partition(reference), f"{iso(at)}#{request_id}#{secrets.token_hex(4)}")

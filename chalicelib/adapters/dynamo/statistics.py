@@ -1,0 +1,77 @@
+"""Counts of cases by status, oblast, category and urgency, kept as they change.
+
+Counters are spread over shards so that busy hours do not make one item a hot spot (or a
+source of transaction conflicts); reading them sums all shards.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.items import from_item
+from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+from chalicelib.domain.case import Case
+
+
+class Statistics:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def count_new(self, uow: DynamoUnitOfWork, case: Case) -> None:
+        counters = {
+            "total": 1,
+            f"status#{case.status}": 1,
+            f"oblast#{case.oblast}": 1,
+            f"category#{case.category}": 1,
+        }
+        if case.urgent:
+            counters["urgent"] = 1
+        self._add(uow, counters)
+
+    def count_move(self, uow: DynamoUnitOfWork, was: str, target: str) -> None:
+        self._add(uow, {f"status#{was}": -1, f"status#{target}": 1})
+
+    def _add(self, uow: DynamoUnitOfWork, counters: dict[str, int]) -> None:
+        uow.add(
+            "statistics",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.statistics_shard(secrets.randbelow(keys.STATISTICS_SHARDS)),
+                    "UpdateExpression": "ADD "
+                    + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
+                    "ExpressionAttributeNames": {f"#c{i}": n for i, n in enumerate(counters)},
+                    "ExpressionAttributeValues": {
+                        f":c{i}": {"N": str(v)} for i, v in enumerate(counters.values())
+                    },
+                }
+            },
+        )
+
+    def read(self) -> dict[str, Any]:
+        response = self._client.batch_get_item(
+            RequestItems={
+                self._table: {
+                    "Keys": [keys.statistics_shard(n) for n in range(keys.STATISTICS_SHARDS)]
+                }
+            }
+        )
+        totals: dict[str, int] = {}
+        for shard in map(from_item, response["Responses"].get(self._table, [])):
+            for name, count in shard.items():
+                if name not in ("pk", "sk"):
+                    totals[name] = totals.get(name, 0) + int(count)
+        grouped: dict[str, Any] = {
+            "total": totals.get("total", 0),
+            "urgent": totals.get("urgent", 0),
+        }
+        for dimension in ("status", "oblast", "category"):
+            grouped[dimension] = {
+                name.split("#", 1)[1]: count
+                for name, count in sorted(totals.items())
+                if name.startswith(f"{dimension}#") and count
+            }
+        return grouped

@@ -1,0 +1,113 @@
+"""Acknowledging an alert from the link in its e-mail or SMS.
+
+Each link names one delivery, so it acknowledges that delivery, and says who it was.
+What it does for the alert as a whole depends on the channel it came by:
+
+- an e-mail link means "handled": the alert (its whole escalation ladder) stops
+  escalating. It reached the contact's own mailbox, and opening it asks before it acts;
+- an SMS link means "seen": it is recorded and shown to staff, but an SMS can be read by
+  whoever holds the phone (or intercepted), so it does not stop the escalation on its
+  own. The contact stops it with the e-mail's link, or by signing in.
+
+Every acknowledgement is audited. A forged, expired, used or unknown link gets one and
+the same answer, so a link tells nothing about the case it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from chalicelib.domain.acknowledgement import (
+    InvalidAcknowledgement,
+    delivery_hash,
+    read_ack_token,
+)
+from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.services.ports import Stores
+
+log = logging.getLogger("homeward.acknowledgement")
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    reference: str
+    at: dt.datetime
+    # True: the alert stops escalating (an e-mail link); False: recorded as seen (SMS).
+    handled: bool
+
+
+def _open(token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime):
+    """The delivery a link names, if the link is genuine, in date, and not used yet."""
+    try:
+        claim = read_ack_token(signing_key, token, now)
+    except InvalidAcknowledgement:
+        return None
+    found = next(
+        (
+            d
+            for d in stores.deliveries.of_case(claim.reference)
+            if delivery_hash(d.delivery_id) == claim.delivery_hash
+        ),
+        None,
+    )
+    if found is None or found.state != DeliveryState.SENT:
+        return None
+    return found
+
+
+def pending(
+    token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime | None = None
+) -> StoredDelivery | None:
+    """What an opened link asks about; None for any link that would be refused."""
+    return _open(token, stores=stores, signing_key=signing_key, now=now or dt.datetime.now(dt.UTC))
+
+
+def acknowledge(
+    token: str,
+    *,
+    stores: Stores,
+    signing_key: bytes,
+    request_id: str,
+    now: dt.datetime | None = None,
+) -> Acknowledged | None:
+    """Record the acknowledgement a link stands for; None if the link is refused."""
+    now = now or dt.datetime.now(dt.UTC)
+    found = _open(token, stores=stores, signing_key=signing_key, now=now)
+    if found is None:
+        return None
+    delivery = found.delivery
+    handled = delivery.channel == Channel.EMAIL
+    uow = stores.unit_of_work()
+    stores.deliveries.acknowledge(uow, found.reference, found.delivery_id, now)
+    if handled:
+        stores.alerts.acknowledge(
+            uow, found.reference, delivery.alert.root, delivery.contact_id, now
+        )
+    stores.audit.add(
+        uow,
+        AuditEntry(
+            reference=found.reference,
+            actor=delivery.contact_id,
+            role="contact",
+            agency=delivery.agency,
+            action="acknowledge" if handled else "acknowledge-seen",
+            at=now,
+            request_id=request_id,
+            detail=f"{delivery.alert.purpose} by {delivery.channel}",
+        ),
+    )
+    try:
+        uow.commit()
+    except (Refused, Conflict):
+        return None  # used at the same moment by another tap
+    log.info(
+        "alert %s acknowledged (%s) by %s",
+        delivery.alert.alert_id,
+        "handled" if handled else "seen",
+        delivery.contact_id,
+    )
+    return Acknowledged(reference=found.reference, at=now, handled=handled)

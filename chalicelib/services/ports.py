@@ -1,0 +1,228 @@
+"""What the services need from storage and the outside world, as protocols.
+
+The services are written against these; `chalicelib/adapters` implements them on AWS and
+`tests/fakes.py` in memory, and `tests/adapters` runs the same contract tests against
+both, so the fakes cannot drift from what DynamoDB really does.
+
+A use case that writes stages every write into one unit of work (the stores' methods that
+take a `uow`) and commits it: all of it happens, or none (`Refused` names the conditions
+that did not hold, `Conflict` says another write raced it; chalicelib/domain/errors.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.domain.alerts import (
+    Alert,
+    Delivery,
+    DeliveryState,
+    StoredDelivery,
+    WaitingAlert,
+)
+from chalicelib.domain.attachments import Attachment
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.case import Case
+from chalicelib.domain.casefile import CaseFile, Filters, Page
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.report import Report
+from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.workflow import Status
+
+
+class UnitOfWork(Protocol):
+    def commit(self) -> Any: ...
+
+
+class CaseFiles(Protocol):
+    def reachable(self) -> bool: ...
+    def open(self, uow: UnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()): ...
+    def get(self, reference: str) -> Case | None: ...
+    def file(self, reference: str) -> CaseFile | None: ...
+    def reports(self, references: list[str]) -> dict[str, Report]: ...
+    def change(
+        self,
+        uow: UnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        now: dt.datetime,
+        status: Status | None = None,
+        assignee: str | None = None,
+        link: str | None = None,
+    ) -> None: ...
+    def link_back(self, uow: UnitOfWork, reference: str, other: str, now: dt.datetime): ...
+    def add_note(
+        self, uow: UnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+    ) -> None: ...
+    def require(self, uow: UnitOfWork, reference: str) -> None: ...
+
+
+class CaseIndex(Protocol):
+    def list(
+        self, filters: Filters, *, agency: str | None, limit: int = 50, cursor: str | None = None
+    ) -> Page: ...
+    def count_received_since(self, since: dt.datetime) -> int: ...
+
+
+class Mandates(Protocol):
+    def grant(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None: ...
+    def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]: ...
+
+
+class Alerts(Protocol):
+    def add(
+        self,
+        uow: UnitOfWork,
+        alert: Alert,
+        *,
+        acknowledge_by: dt.datetime | None = None,
+        name: str = "alert",
+    ) -> None: ...
+    def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]: ...
+    def reschedule(self, waiting: WaitingAlert, due: dt.datetime) -> bool: ...
+    def escalate(
+        self, uow: UnitOfWork, waiting: WaitingAlert, next_due: dt.datetime | None
+    ) -> None: ...
+    def acknowledge(
+        self, uow: UnitOfWork, reference: str, purpose: str, by: str, now: dt.datetime
+    ) -> None: ...
+    def mark_digest(self, day: str) -> bool: ...
+
+
+class Claim(Protocol):
+    outcome: str  # "claimed" | "done" | "busy" | "missing"
+    delivery: StoredDelivery | None
+
+
+class Deliveries(Protocol):
+    def record(self, uow: UnitOfWork, delivery: Delivery, now: dt.datetime) -> None: ...
+    def claim(
+        self, reference: str, delivery_id: str, now: dt.datetime, lease_seconds: int
+    ) -> Claim: ...
+    def settle(
+        self,
+        reference: str,
+        delivery_id: str,
+        state: DeliveryState,
+        now: dt.datetime,
+        *,
+        message_id: str | None = None,
+        error: str | None = None,
+        reset_attempts: bool = False,
+        was: DeliveryState = DeliveryState.SENDING,
+    ) -> bool: ...
+    def acknowledge(
+        self, uow: UnitOfWork, reference: str, delivery_id: str, now: dt.datetime
+    ) -> None: ...
+    def in_state(
+        self, state: DeliveryState, *, before: dt.datetime | None = None, limit: int = 100
+    ) -> list[StoredDelivery]: ...
+    def of_case(self, reference: str) -> list[StoredDelivery]: ...
+
+
+class IntakeGuards(Protocol):
+    def remember(self, uow: UnitOfWork, record: IdempotencyRecord, expires_at: int) -> None: ...
+    def recall(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+    def charge(self, uow: UnitOfWork, charge: Charge) -> None: ...
+
+
+class Statistics(Protocol):
+    def count_new(self, uow: UnitOfWork, case: Case) -> None: ...
+    def count_move(self, uow: UnitOfWork, was: str, target: str) -> None: ...
+    def read(self) -> dict[str, Any]: ...
+
+
+class MatchIndex(Protocol):
+    def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, blocking_keys: list[str]
+    ) -> None: ...
+    def references(self, blocking_key: str, limit: int) -> list[str]: ...
+
+
+class CandidatePairs(Protocol):
+    def record(self, pair: CandidatePair) -> bool: ...
+    def of_case(self, reference: str) -> list[CandidatePair]: ...
+    def decide(
+        self,
+        uow: UnitOfWork,
+        reference: str,
+        other: str,
+        *,
+        decision: Review,
+        decided_by: str,
+        now: dt.datetime,
+    ) -> None: ...
+
+
+class AuditLog(Protocol):
+    def add(self, uow: UnitOfWork, entry: AuditEntry) -> None: ...
+    def record(self, entries: list[AuditEntry]) -> None: ...
+    def trail(self, reference: str, limit: int = 500) -> list[AuditEntry]: ...
+
+
+class DirectoryStore(Protocol):
+    def read(self) -> Directory: ...
+    def change(
+        self,
+        uow: UnitOfWork,
+        read_version: int,
+        *,
+        contacts: Sequence[Contact] = (),
+        rules: Sequence[RoutingRule] = (),
+        removed_contacts: Sequence[str] = (),
+        removed_rules: Sequence[str] = (),
+    ) -> int: ...
+
+
+class DeliveryQueue(Protocol):
+    def enqueue(self, deliveries: list[tuple[str, str]]) -> None: ...
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
+
+
+class SmsSender(Protocol):
+    def send(self, to: str, text: str) -> str: ...
+
+
+class StoredFile(Protocol):
+    size: int
+    content_type: str
+    sha256: str
+    head: bytes
+
+
+class FileStore(Protocol):
+    """The private uploads bucket (adapters/files.py)."""
+
+    def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
+    def inspect(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None: ...
+    def delete(self, key: str) -> None: ...
+    def upload_origin(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store of one backend, and how to start a unit of work on it."""
+
+    unit_of_work: Callable[[], Any]
+    cases: CaseFiles
+    case_index: CaseIndex
+    mandates: Mandates
+    alerts: Alerts
+    deliveries: Deliveries
+    guards: IntakeGuards
+    statistics: Statistics
+    match_index: MatchIndex
+    pairs: CandidatePairs
+    audit: AuditLog
+    directory: DirectoryStore

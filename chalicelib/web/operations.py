@@ -1,0 +1,145 @@
+"""Staff API operations: each route a one-liner into a service, everything else here.
+
+`staff_operation` owns what every staff route does the same way: the caller's token
+checked (in every stage: `chalice local` skips API Gateway's authorizer), the request id,
+the body and query parsed through their schema models, the domain's answer serialised
+through its schema (`Model.of`), and refusals answered from the error table
+(web/problems.py). Each operation is recorded in OPERATIONS, from which the OpenAPI
+document describes the staff API: what it says is what the routes do.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from chalice import CognitoUserPoolAuthorizer, Response
+
+from chalicelib import wiring
+from chalicelib.domain.references import REFERENCE_PATTERN
+from chalicelib.lazy import lazy_module
+from chalicelib.web.http import json_response, parse_json, request_id
+
+schemas = lazy_module("chalicelib.web.schemas")
+access = lazy_module("chalicelib.services.access")
+
+PREFIX = "/api/v1/staff"
+_REFERENCE = re.compile(REFERENCE_PATTERN)
+# Path parameters that name a case: a malformed one is "not found" before any read.
+_CASES = ("reference", "other")
+
+# Attached only when infra/package.py builds the deployment, which points it at the
+# template's user pool: locally Chalice would only decode tokens without checking them.
+AUTHORIZER = (
+    CognitoUserPoolAuthorizer("StaffPool", provider_arns=["set-by-infra-package"])
+    if os.environ.get("HOMEWARD_COGNITO_AUTHORIZER") == "1"
+    else None
+)
+
+
+class IdMismatch(ValueError):
+    """The body names another entry than the path does."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    # Names of models in web/schemas.py (resolved when first used).
+    answer: str | None
+    body: str | None
+    query: str | None
+    status: int
+    # The exceptions (keys of the error table) this operation may answer with.
+    refusals: tuple[str, ...]
+
+
+OPERATIONS: list[Operation] = []
+
+
+def authenticate(request: Any):
+    """The staff member behind a request's `Authorization: Bearer <ID token>`."""
+    from chalicelib.domain.staff import InvalidToken
+
+    header = (request.headers.get("authorization") or "").strip()
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise InvalidToken("missing")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("not a bearer token")
+    return wiring.token_verifier().verify(token.strip())
+
+
+def _model(name: str | None):
+    return getattr(schemas, name) if name else None
+
+
+def _shape(model: Any, result: Any) -> Any:
+    """The answer as its schema says: built from the domain's object (`of`), or checked."""
+    if isinstance(result, model):
+        return result.model_dump(mode="json")
+    shaped = model.of(result) if hasattr(model, "of") else model.model_validate(result)
+    return shaped.model_dump(mode="json")
+
+
+def staff_operation(
+    bp: Any,
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    summary: str,
+    answer: str | None = None,
+    body: str | None = None,
+    query: str | None = None,
+    status: int = 200,
+    refusals: tuple[str, ...] = (),
+    path_defaults: tuple[str, ...] = (),
+) -> Callable[[Callable], Callable]:
+    """Register a staff route. The work function gets the caller, the path's parameters,
+    and `body` / `query` when declared, and returns a domain object (or a Response).
+
+    `path_defaults`: path parameters the body may leave out, and must not contradict.
+    """
+
+    def register(work: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(work)
+        def view(**params: str) -> Response:
+            # What this raises is answered by the boundary every route runs in (problems.py).
+            request = bp.current_request
+            caller = access.Caller(authenticate(request), request_id(request))
+            if not all(_REFERENCE.match(params.get(p, "HW-2222-2222")) for p in _CASES):
+                raise access.CaseNotFound()
+            extra: dict[str, Any] = {}
+            if body:
+                data = parse_json(request.raw_body)
+                for name in path_defaults:
+                    if (
+                        isinstance(data, dict)
+                        and data.setdefault(name, params[name]) != params[name]
+                    ):
+                        raise IdMismatch(name)
+                extra["body"] = _model(body).model_validate(data)
+            if query:
+                extra["query"] = _model(query).model_validate(dict(request.query_params or {}))
+            result = work(caller, **params, **extra)
+            if isinstance(result, Response):
+                return result
+            return json_response(status, _shape(_model(answer), result))
+
+        options: dict[str, Any] = {"methods": [method], "authorizer": AUTHORIZER}
+        if body:
+            options["content_types"] = ["*/*"]  # a wrong type is a 400 from parse_json
+        bp.route(path, **options)(view)
+        OPERATIONS.append(
+            Operation(method, path, operation_id, summary, answer, body, query, status, refusals)
+        )
+        return view
+
+    return register

@@ -1,0 +1,95 @@
+"""What the app sent through the emulated SES and SNS, for `/dev/outbox` and the tests.
+
+moto's SES keeps one body for an e-mail sent as text and HTML: the HTML part. The parts as
+sent are recorded here instead, by SES message id, through botocore hooks on the app's
+own SES client. Installed by the local runner and the in-process emulator only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+_EMAIL_PARTS: dict[str, dict[str, str]] = {}
+
+
+def keep_email_parts(service: str, client: Any) -> None:
+    """A wiring client hook: remember the Text and Html parts of every SendEmail."""
+    if service != "ses":
+        return
+
+    def before(params: dict, context: dict, **_: Any) -> None:
+        body = params.get("Message", {}).get("Body", {})
+        context["homeward_email_parts"] = {
+            part.lower(): body[part]["Data"] for part in ("Text", "Html") if part in body
+        }
+
+    def after(parsed: dict, context: dict, **_: Any) -> None:
+        parts = context.get("homeward_email_parts")
+        if parts is not None and "MessageId" in parsed:
+            _EMAIL_PARTS[parsed["MessageId"]] = parts
+
+    events = client.meta.events
+    events.register(
+        "before-parameter-build.ses.SendEmail", before, unique_id="homeward-outbox-parts"
+    )
+    events.register("after-call.ses.SendEmail", after, unique_id="homeward-outbox-sent")
+
+
+def install() -> None:
+    """Hook the app's clients and its outbox route to the emulated SES and SNS."""
+    from chalicelib import wiring
+
+    if keep_email_parts not in wiring.client_hooks:
+        wiring.client_hooks.append(keep_email_parts)
+    wiring.local_outbox = sent_messages
+
+
+def sent_messages() -> list[dict]:
+    """Every e-mail and SMS in the emulator's SES and SNS backends, newest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    from chalicelib import wiring
+    from chalicelib.domain.alerts import DeliveryState
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")
+    sent = wiring.stores().deliveries.in_state(DeliveryState.SENT, limit=100_000)
+    sent += wiring.stores().deliveries.in_state(DeliveryState.ACKNOWLEDGED, limit=100_000)
+    sent_at = {
+        d.provider_message_id: d.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for d in sent
+        if d.provider_message_id and d.sent_at
+    }
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    messages = []
+    for mail in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages:
+        parts = _EMAIL_PARTS.get(mail.id, {})
+        for to in mail.destinations.get("ToAddresses", []):
+            message = {
+                "channel": "email",
+                "to": to,
+                "subject": mail.subject,
+                # The text part; moto's own body is the HTML part when there is one.
+                "body": parts.get("text", mail.body),
+                "sent_at": sent_at.get(mail.id, now),
+            }
+            if "html" in parts:
+                message["html"] = parts["html"]
+            messages.append(message)
+    for message_id, (number, text) in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.items():
+        messages.append(
+            {
+                "channel": "sms",
+                "to": number,
+                "subject": None,
+                "body": text,
+                "sent_at": sent_at.get(message_id, now),
+            }
+        )
+    # Both backends keep sending order; reverse it, then order the two channels by time.
+    messages.reverse()
+    messages.sort(key=lambda m: m["sent_at"], reverse=True)
+    return messages
