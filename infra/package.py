@@ -8,7 +8,9 @@ The merge adds what Chalice cannot express (DESIGN.md, "Known sharp edges"):
   generator reads only app.py, so `autogen_policy` stays off);
 - the stream and queue event sources use the real ARNs, report partial batch failures,
   and the stream has a retry limit, bisection and an on-failure destination;
-- the dispatcher only wakes for new alerts (an event filter), not for every write.
+- the dispatcher only wakes for new alerts (an event filter), not for every write;
+- the emulation switch of infra/template.yaml (the `Emulated` parameter, the `InAws`
+  condition) is dropped, so what is deployed has no way to leave resources out.
 """
 
 from __future__ import annotations
@@ -241,8 +243,33 @@ def _errors_alarm(function: str) -> dict[str, Any]:
     }
 
 
+# What only the emulation needs (infra/local deploys template.yaml with Emulated=true to
+# leave out what moto cannot create). The deployed template has no such switch.
+EMULATION_PARAMETER = "Emulated"
+EMULATION_CONDITION = "InAws"
+
+
+def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
+    """Drop the emulation switch: every resource it guarded is simply deployed."""
+    template["Parameters"].pop(EMULATION_PARAMETER)
+    conditions = template.get("Conditions", {})
+    conditions.pop(EMULATION_CONDITION)
+    if not conditions:
+        template.pop("Conditions", None)
+    for resource in template["Resources"].values():
+        if resource.get("Condition") == EMULATION_CONDITION:
+            del resource["Condition"]
+    # Anything else still naming the switch (an Fn::If, a condition built on it) would
+    # be a dangling reference: refuse rather than deploy a template CloudFormation rejects.
+    leftover = json.dumps(template)
+    for name in (EMULATION_PARAMETER, EMULATION_CONDITION):
+        if f'"{name}"' in leftover:
+            raise ValueError(f"infra/template.yaml still refers to {name} beyond what is stripped")
+    return template
+
+
 def merge_template(stage: str) -> dict[str, Any]:
-    template = load_template()
+    template = strip_emulation(load_template())
     template["Parameters"]["Stage"]["Default"] = stage
     resources = template["Resources"]
     for role, statements in POLICIES.items():

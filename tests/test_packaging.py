@@ -88,3 +88,14 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
         assert ("Errors", json.dumps({"Ref": function})) in watched, function
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
+
+
+def test_the_deployed_template_has_no_emulation_switch():
+    merged = package.merge_template("dev")
+    assert "Emulated" not in merged["Parameters"]
+    assert "InAws" not in merged.get("Conditions", {})
+    assert not [name for name, r in merged["Resources"].items() if "Condition" in r]
+    # The local runner still deploys the switch, to leave out what moto cannot create.
+    template = package.load_template()
+    assert template["Parameters"]["Emulated"]["Default"] == "false"
+    assert template["Resources"]["SigningKey"]["Condition"] == "InAws"
