@@ -1,6 +1,10 @@
 """What ships: requirements.txt derived from pyproject.toml, and the merged CloudFormation."""
 
 import json
+import zipfile
+from pathlib import Path
+
+import pytest
 
 from infra import package, requirements
 
@@ -99,3 +103,40 @@ def test_the_deployed_template_has_no_emulation_switch():
     template = package.load_template()
     assert template["Parameters"]["Emulated"]["Default"] == "false"
     assert template["Resources"]["SigningKey"]["Condition"] == "InAws"
+
+
+LIBSTDCXX = Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
+
+
+def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
+    if not LIBSTDCXX.exists():
+        pytest.skip(f"no host library to check against ({LIBSTDCXX})")
+    deployment = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(deployment, "w") as archive:
+        # what Chalice packages when it compiles an sdist here: a linux_x86_64 wheel
+        # whose libraries need this host's glibc
+        archive.write(LIBSTDCXX, "fuzzy/_native.cpython-311-x86_64-linux-gnu.so")
+        archive.writestr(
+            "fuzzy-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n",
+        )
+        archive.writestr(
+            "wide-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+            "Tag: cp311-cp311-manylinux_2_27_x86_64\nTag: cp311-cp311-manylinux_2_28_x86_64\n",
+        )
+        archive.writestr(
+            "old-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-abi3-manylinux2014_x86_64\n",
+        )
+        archive.writestr(
+            "pure-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+    problems = package.check_package(deployment)
+    assert any(p.startswith("fuzzy/_native") and "GLIBC_2." in p for p in problems)
+    assert any(p.startswith("fuzzy-1.0.dist-info") and "linux_x86_64" in p for p in problems)
+    assert any(p.startswith("wide-1.0.dist-info") for p in problems)
+    assert not any(p.startswith(("old-", "pure-")) for p in problems)
+    # and requirements.txt's packages are all missing from this one
+    assert any(p.startswith("rapidfuzz: not in the package") for p in problems)
