@@ -19,10 +19,13 @@ app.register_blueprint(ack.bp)
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
 
-# The stream and queue named here are placeholders: infra/package.py points each event
-# source at the resources of infra/template.yaml in the merged CloudFormation.
-CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/homeward-cases/stream/infra"
-DELIVERY_QUEUE = "homeward-deliveries"
+# The stream and queue ARNs here are placeholders: infra/package.py points each event
+# source at the resources of infra/template.yaml in the merged CloudFormation. They are
+# plain strings on purpose: Chalice's merge keeps both keys when one intrinsic ({"Fn::Sub"},
+# which `queue=` produces) meets another ({"Fn::GetAtt"}), and CloudFormation refuses that;
+# a string is simply replaced. tests/test_packaging.py checks none survives the merge.
+CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
+DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -35,7 +38,7 @@ def find_matches(event):
     return handlers.find_matches(event)
 
 
-@app.on_sqs_message(queue=DELIVERY_QUEUE, batch_size=10)
+@app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
 

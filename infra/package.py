@@ -8,7 +8,12 @@ The merge adds what Chalice cannot express (DESIGN.md, "Known sharp edges"):
   generator reads only app.py, so `autogen_policy` stays off);
 - the stream and queue event sources use the real ARNs, report partial batch failures,
   and the stream has a retry limit, bisection and an on-failure destination;
-- the dispatcher only wakes for new alerts (an event filter), not for every write.
+- the dispatcher only wakes for new alerts (an event filter), not for every write;
+- the emulation switch of infra/template.yaml (the `Emulated` parameter, the `InAws`
+  condition) is dropped, so what is deployed has no way to leave resources out.
+
+It then checks what it built (`check_package`): every native library in deployment.zip
+must load on the Lambda runtime (README, "Deploying"), and the build fails otherwise.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +250,33 @@ def _errors_alarm(function: str) -> dict[str, Any]:
     }
 
 
+# What only the emulation needs (infra/local deploys template.yaml with Emulated=true to
+# leave out what moto cannot create). The deployed template has no such switch.
+EMULATION_PARAMETER = "Emulated"
+EMULATION_CONDITION = "InAws"
+
+
+def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
+    """Drop the emulation switch: every resource it guarded is simply deployed."""
+    template["Parameters"].pop(EMULATION_PARAMETER)
+    conditions = template.get("Conditions", {})
+    conditions.pop(EMULATION_CONDITION)
+    if not conditions:
+        template.pop("Conditions", None)
+    for resource in template["Resources"].values():
+        if resource.get("Condition") == EMULATION_CONDITION:
+            del resource["Condition"]
+    # Anything else still naming the switch (an Fn::If, a condition built on it) would
+    # be a dangling reference: refuse rather than deploy a template CloudFormation rejects.
+    leftover = json.dumps(template)
+    for name in (EMULATION_PARAMETER, EMULATION_CONDITION):
+        if f'"{name}"' in leftover:
+            raise ValueError(f"infra/template.yaml still refers to {name} beyond what is stripped")
+    return template
+
+
 def merge_template(stage: str) -> dict[str, Any]:
-    template = load_template()
+    template = strip_emulation(load_template())
     template["Parameters"]["Stage"]["Default"] = stage
     resources = template["Resources"]
     for role, statements in POLICIES.items():
@@ -303,21 +337,121 @@ def merge_template(stage: str) -> dict[str, Any]:
     return template
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
-    parser.add_argument("--stage", default="dev")
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
-    out = args.out or ROOT / "build" / "package" / args.stage
-    merge = ROOT / "build" / f"merge-{args.stage}.json"
+# Chalice deploys the Python it runs on. Lambda's python3.11 runtime is Amazon Linux 2:
+# glibc 2.26 and gcc 7's libstdc++; python3.12 is Amazon Linux 2023: glibc 2.34, gcc 11.
+# A native library that asks for a newer symbol version fails to import there, which no
+# test on this host can notice (README, "Deploying").
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+RUNTIME_VERSIONS = {
+    "python3.11": {"GLIBC": (2, 26), "GLIBCXX": (3, 4, 24), "CXXABI": (1, 3, 11)},
+    "python3.12": {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)},
+}[RUNTIME]
+_SYMBOL_VERSION = re.compile(r"\b(GLIBCXX|GLIBC|CXXABI)_([0-9]+(?:\.[0-9]+)+)\b")
+# PEP 600 names for the legacy manylinux tags.
+_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def _platform_glibc(platform: str) -> tuple[int, ...] | None:
+    """The glibc a wheel's platform tag promises to need at most; None if it promises nothing."""
+    legacy = platform.split("_", 1)[0]
+    if legacy in _LEGACY_MANYLINUX:
+        return _LEGACY_MANYLINUX[legacy]
+    match = re.fullmatch(r"manylinux_([0-9]+)_([0-9]+)_\w+", platform)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _wheel_problems(name: str, wheel: str) -> list[str]:
+    """A platform wheel must carry a manylinux tag the runtime satisfies. A wheel that
+    Chalice built from an sdist on this host is tagged linux_x86_64 and is refused."""
+    fields = [line.partition(":") for line in wheel.splitlines()]
+    if any(key == "Root-Is-Purelib" and value.strip() == "true" for key, _, value in fields):
+        return []
+    platforms = {value.strip().rsplit("-", 1)[-1] for key, _, value in fields if key == "Tag"}
+    if platforms and all(p == "any" for p in platforms):
+        return []
+    runtime = RUNTIME_VERSIONS["GLIBC"]
+    if any((glibc := _platform_glibc(p)) is not None and glibc <= runtime for p in platforms):
+        return []
+    return [f"{name}: wheel tagged {', '.join(sorted(platforms))} (built here, or too new)"]
+
+
+def _library_problems(name: str, path: Path) -> list[str]:
+    """Symbol versions a shared library needs beyond what the runtime provides."""
+    dump = subprocess.run(
+        ["objdump", "-T", str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    needed: dict[str, tuple[int, ...]] = {}
+    for line in dump.splitlines():
+        if "*UND*" not in line:  # only what the library imports, not what it defines
+            continue
+        for family, version in _SYMBOL_VERSION.findall(line):
+            needed[family] = max(needed.get(family, ()), _version(version))
+    return [
+        f"{name}: needs {family}_{'.'.join(map(str, version))}, "
+        f"{RUNTIME} has {family}_{'.'.join(map(str, RUNTIME_VERSIONS[family]))}"
+        for family, version in sorted(needed.items())
+        if version > RUNTIME_VERSIONS[family]
+    ]
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503
+
+
+def _distributions(names: list[str]) -> set[str]:
+    """The distributions whose NAME-VERSION.dist-info/ directories are among names."""
+    return {
+        _normalized(name.split("/")[0].removesuffix(".dist-info").rsplit("-", 1)[0])
+        for name in names
+        if ".dist-info/" in name
+    }
+
+
+def check_package(deployment: Path) -> list[str]:
+    """What in deployment.zip would not work on the Lambda runtime (empty when all is well):
+    native libraries needing a newer glibc/libstdc++, wheels built from source, and
+    requirements Chalice could not package (it only warns about those)."""
+    if not shutil.which("objdump"):
+        raise RuntimeError("objdump (Debian's binutils) is needed to check native libraries")
+    problems: list[str] = []
+    with zipfile.ZipFile(deployment) as archive, tempfile.TemporaryDirectory() as scratch:
+        names = archive.namelist()
+        for name in names:
+            if name.endswith(".dist-info/WHEEL"):
+                problems += _wheel_problems(name, archive.read(name).decode())
+            elif re.search(r"\.so(\.[0-9]+)*$", name):
+                problems += _library_problems(name, Path(archive.extract(name, scratch)))
+        packaged = _distributions(names)
+    for requirement in (ROOT / "requirements.txt").read_text().splitlines():
+        if requirement and not requirement.startswith("#"):
+            wanted = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0]
+            if _normalized(wanted) not in packaged:
+                problems.append(f"{wanted}: not in the package (Chalice could not build it)")
+    return problems
+
+
+def sizes(deployment: Path) -> tuple[int, int]:
+    """deployment.zip's size, zipped and unzipped (Lambda's limit is 250 MB unzipped)."""
+    with zipfile.ZipFile(deployment) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    return deployment.stat().st_size, unzipped
+
+
+def build(stage: str, out: Path) -> Path:
+    """Run `chalice package` with the merged template; return deployment.zip's path."""
+    merge = ROOT / "build" / f"merge-{stage}.json"
     merge.parent.mkdir(parents=True, exist_ok=True)
-    merge.write_text(json.dumps(merge_template(args.stage), indent=2))
+    merge.write_text(json.dumps(merge_template(stage), indent=2))
     subprocess.run(
         [
             str(Path(sys.executable).with_name("chalice")),
             "package",
             "--stage",
-            args.stage,
+            stage,
             "--merge-template",
             str(merge),
             str(out),
@@ -327,9 +461,21 @@ def main(argv: list[str] | None = None) -> int:
         # Staff routes get API Gateway's Cognito authorizer (chalicelib/web/staff.py).
         env={**os.environ, "HOMEWARD_COGNITO_AUTHORIZER": "1"},
     )
-    size = (out / "deployment.zip").stat().st_size
-    print(f"{out / 'deployment.zip'}: {size / 1e6:.1f} MB")
-    return 0
+    return out / "deployment.zip"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
+    parser.add_argument("--stage", default="dev")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    deployment = build(args.stage, args.out or ROOT / "build" / "package" / args.stage)
+    zipped, unzipped = sizes(deployment)
+    print(f"{deployment}: {zipped / 1e6:.1f} MB zipped, {unzipped / 1e6:.1f} MB unzipped")
+    problems = check_package(deployment)
+    for problem in problems:
+        print(f"will not run on Lambda's {RUNTIME}: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,14 @@
 """What ships: requirements.txt derived from pyproject.toml, and the merged CloudFormation."""
 
+import copy
 import json
+import re
+import time
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
 
 from infra import package, requirements
 
@@ -88,3 +96,280 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
         assert ("Errors", json.dumps({"Ref": function})) in watched, function
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
+
+
+def test_the_deployed_template_has_no_emulation_switch():
+    merged = package.merge_template("dev")
+    assert "Emulated" not in merged["Parameters"]
+    assert "InAws" not in merged.get("Conditions", {})
+    assert not [name for name, r in merged["Resources"].items() if "Condition" in r]
+    # The local runner still deploys the switch, to leave out what moto cannot create.
+    template = package.load_template()
+    assert template["Parameters"]["Emulated"]["Default"] == "false"
+    assert template["Resources"]["SigningKey"]["Condition"] == "InAws"
+
+
+# -- What `make package` really builds ---------------------------------------------------
+#
+# Checked on Chalice's own output, not only on merge_template(): the merge happens inside
+# `chalice package`, and what it makes of our template (and of app.py's event sources) is
+# what CloudFormation gets. One build serves every test below.
+
+REGION = "eu-central-1"
+# Lambda's limit is 50 MB zipped for a direct upload; ours is tighter, for cold starts.
+MAX_ZIPPED = 15_000_000
+# where `aws cloudformation package` would upload deployment.zip
+ARTIFACTS = "homeward-artifacts"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """What `make package` leaves in build/package/dev: sam.json and deployment.zip."""
+    out = tmp_path_factory.mktemp("package") / "dev"
+    started = time.perf_counter()
+    package.build("dev", out)
+    print(f"\nchalice package: {time.perf_counter() - started:.1f} s")
+    return out
+
+
+@pytest.fixture(scope="session")
+def sam_template(built):
+    return json.loads((built / "sam.json").read_text())
+
+
+class _NoManagedPolicies:
+    """The SAM translator's managed-policy lookup, without AWS: the template names no
+    managed policy (each role's policy is inline, infra/package.py)."""
+
+    def load(self):
+        return {}
+
+
+def _errors(template: dict) -> list[str]:
+    from cfnlint.api import lint
+
+    matches = lint(json.dumps(template), regions=[REGION])
+    return [
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
+        for m in matches
+        if m.rule.id.startswith("E")
+    ]
+
+
+@pytest.fixture(scope="session")
+def transformed(sam_template):
+    """The SAM transform CloudFormation applies on deploy, after `aws cloudformation
+    package` has uploaded deployment.zip (hence an S3 CodeUri)."""
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.translator.transform import transform
+
+    template = copy.deepcopy(sam_template)
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert resource["Properties"]["CodeUri"] == "./deployment.zip"
+            resource["Properties"]["CodeUri"] = f"s3://{ARTIFACTS}/deployment.zip"
+    try:
+        return transform(template, {}, _NoManagedPolicies())
+    except InvalidDocumentException as error:
+        pytest.fail("SAM transform failed: " + "; ".join(str(c) for c in error.causes))
+
+
+def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_template):
+    assert _errors(sam_template) == []
+    text = json.dumps(sam_template)
+    # app.py's placeholders are all replaced by the merge with the template's resources.
+    import app
+
+    for placeholder in (app.CASES_STREAM, app.DELIVERY_QUEUE):
+        assert placeholder not in text
+    assert "Emulated" not in sam_template["Parameters"]
+    assert "InAws" not in text
+    # Each source is the template's resource alone: an intrinsic merged with Chalice's
+    # would keep both keys, which CloudFormation refuses.
+    resources = sam_template["Resources"]
+    (queue,) = resources["SendDeliveries"]["Properties"]["Events"].values()
+    assert queue["Properties"]["Queue"] == package.QUEUE
+    for function in ("DispatchAlerts", "FindMatches"):
+        (stream,) = resources[function]["Properties"]["Events"].values()
+        assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+
+
+def test_the_sam_transform_succeeds_and_its_output_lints_clean(transformed):
+    assert _errors(transformed) == []
+    types = {r["Type"] for r in transformed["Resources"].values()}
+    assert not [t for t in types if t.startswith("AWS::Serverless::")]
+    runtimes = {
+        (r["Properties"]["Runtime"], *r["Properties"]["Architectures"])
+        for r in transformed["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+    assert runtimes == {(package.RUNTIME, "x86_64")}
+
+
+def test_every_native_library_in_the_package_loads_on_the_lambda_runtime(built):
+    deployment = built / "deployment.zip"
+    with zipfile.ZipFile(deployment) as archive:
+        libraries = [n for n in archive.namelist() if ".so" in n.rsplit("/", 1)[-1]]
+    # the checks below looked at something: rapidfuzz, pydantic-core, cryptography...
+    assert any(n.startswith("rapidfuzz/") for n in libraries)
+    assert any(n.startswith("pydantic_core/") for n in libraries)
+    assert package.check_package(deployment) == []
+    zipped, _ = package.sizes(deployment)
+    assert zipped <= MAX_ZIPPED
+
+
+LIBSTDCXX = Path("/usr/lib/x86_64-linux-gnu/libstdc++.so.6")
+
+
+def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
+    if not LIBSTDCXX.exists():
+        pytest.skip(f"no host library to check against ({LIBSTDCXX})")
+    deployment = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(deployment, "w") as archive:
+        # what Chalice packages when it compiles an sdist here: a linux_x86_64 wheel
+        # whose libraries need this host's glibc
+        archive.write(LIBSTDCXX, "fuzzy/_native.cpython-311-x86_64-linux-gnu.so")
+        archive.writestr(
+            "fuzzy-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n",
+        )
+        archive.writestr(
+            "wide-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+            "Tag: cp311-cp311-manylinux_2_27_x86_64\nTag: cp311-cp311-manylinux_2_28_x86_64\n",
+        )
+        archive.writestr(
+            "old-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-abi3-manylinux2014_x86_64\n",
+        )
+        archive.writestr(
+            "pure-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+    problems = package.check_package(deployment)
+    assert any(p.startswith("fuzzy/_native") and "GLIBC_2." in p for p in problems)
+    assert any(p.startswith("fuzzy-1.0.dist-info") and "linux_x86_64" in p for p in problems)
+    assert any(p.startswith("wide-1.0.dist-info") for p in problems)
+    assert not any(p.startswith(("old-", "pure-")) for p in problems)
+    # and requirements.txt's packages are all missing from this one
+    assert any(p.startswith("rapidfuzz: not in the package") for p in problems)
+
+
+# moto's CloudFormation cannot create these, so the rehearsal leaves them out and gives
+# what refers to them a stand-in value; cfn-lint and the SAM transform above still check
+# them. A type that moto cannot create and that is missing here fails the test.
+MOTO_CANNOT_CREATE = {
+    "AWS::SecretsManager::Secret": "no CloudFormation model in moto 5",
+    "AWS::Cognito::UserPool": "no CloudFormation model in moto 5",
+    "AWS::Cognito::UserPoolClient": "no CloudFormation model in moto 5",
+    "AWS::Cognito::UserPoolGroup": "no CloudFormation model in moto 5",
+    "AWS::CloudWatch::Alarm": "no CloudFormation model in moto 5",
+    "AWS::S3::BucketPolicy": "no CloudFormation model in moto 5",
+    "AWS::ApiGateway::Stage": "no CloudFormation model in moto 5",
+    # moto ignores a RestApi's Body (the OpenAPI definition Chalice generates), so the API
+    # has no methods there and moto refuses to deploy it.
+    "AWS::ApiGateway::Deployment": "moto's RestApi ignores Body: nothing to deploy",
+}
+
+
+def _stand_ins(template: dict, missing: set[str]) -> dict:
+    """template with every Ref, GetAtt and ${...} of a missing resource made a literal."""
+
+    def literal(name: str, attribute: str = "") -> str:
+        return f"arn:aws:stand-in:{REGION}:123456789012:{name}{attribute}"
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.keys() == {"Ref"} and node["Ref"] in missing:
+                return literal(node["Ref"])
+            if node.keys() == {"Fn::GetAtt"} and node["Fn::GetAtt"][0] in missing:
+                return literal(*node["Fn::GetAtt"])
+            if node.keys() == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+                return {
+                    "Fn::Sub": re.sub(
+                        r"\$\{(\w+)(\.\w+)?\}",
+                        lambda m: literal(m[1]) if m[1] in missing else m[0],
+                        node["Fn::Sub"],
+                    )
+                }
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    template = walk(template)
+    for resource in template["Resources"].values():
+        depends = resource.get("DependsOn")
+        if depends is not None:
+            depends = [depends] if isinstance(depends, str) else depends
+            resource["DependsOn"] = [name for name in depends if name not in missing]
+    return template
+
+
+def test_the_transformed_template_deploys_into_moto(built, transformed):
+    import boto3
+    from moto import mock_aws
+    from moto.cloudformation.parsing import get_model_map
+
+    template = copy.deepcopy(transformed)
+    resources = template["Resources"]
+    unknown = {r["Type"] for r in resources.values()} - set(get_model_map())
+    assert unknown <= set(MOTO_CANNOT_CREATE), f"moto cannot create {unknown}: explain it above"
+    missing = {name for name, r in resources.items() if r["Type"] in MOTO_CANNOT_CREATE}
+    for name in missing:
+        del resources[name]
+    template = _stand_ins(template, missing)
+    # moto needs the RestApi's Name, which AWS takes from the OpenAPI title.
+    api = template["Resources"]["RestAPI"]["Properties"]
+    api.setdefault("Name", api["Body"]["info"]["title"])
+    skipped = sorted({transformed["Resources"][name]["Type"] for name in missing})
+    warnings.warn(f"deploy rehearsal leaves out what moto cannot create: {skipped}", stacklevel=1)
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.upload_file(str(built / "deployment.zip"), ARTIFACTS, "deployment.zip")
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudformation.create_stack(
+            StackName="homeward-dev",
+            TemplateBody=json.dumps(template),
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        (stack,) = cloudformation.describe_stacks(StackName="homeward-dev")["Stacks"]
+        assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+        summaries = cloudformation.list_stack_resources(StackName="homeward-dev")[
+            "StackResourceSummaries"
+        ]
+        created = {r["LogicalResourceId"]: r["ResourceStatus"] for r in summaries}
+        assert created == dict.fromkeys(resources, "CREATE_COMPLETE")
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        assert set(outputs) >= set(package.load_template()["Outputs"]) | {"EndpointURL"}
+        assert outputs["TableName"] == "homeward-dev-cases"
+
+        # Every function runs the package on the runtime, with the template's resources.
+        lambda_ = boto3.client("lambda", region_name=REGION)
+        functions = lambda_.list_functions()["Functions"]
+        assert len(functions) == 7
+        for function in functions:
+            assert function["Runtime"] == package.RUNTIME
+            variables = function["Environment"]["Variables"]
+            assert variables["HOMEWARD_TABLE"] == outputs["TableName"]
+            assert variables["HOMEWARD_DELIVERY_QUEUE_URL"] == outputs["DeliveryQueueUrl"]
+
+        # The event sources read the template's stream and queue, not app.py's placeholders.
+        def sources(function):
+            return lambda_.list_event_source_mappings(FunctionName=physical[function])[
+                "EventSourceMappings"
+            ]
+
+        (queue,) = sources("SendDeliveries")
+        assert queue["EventSourceArn"] == outputs["DeliveryQueueArn"]
+        assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        for function in ("DispatchAlerts", "FindMatches"):
+            (source,) = sources(function)
+            assert source["EventSourceArn"] == outputs["TableStreamArn"]
+            assert (
+                source["DestinationConfig"]["OnFailure"]["Destination"]
+                == (outputs["StreamFailureQueueArn"])
+            )
