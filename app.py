@@ -5,13 +5,27 @@ import logging
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from chalicelib.web import ack, dev, directory, form, problems, public, staff
+from chalicelib.web import (
+    ack,
+    dev,
+    directory,
+    form,
+    pages,
+    problems,
+    public,
+    staff,
+    status,
+    uploads,
+)
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
 app.register_blueprint(public.bp)
 app.register_blueprint(dev.bp)
+app.register_blueprint(pages.bp)
 app.register_blueprint(form.bp)
+app.register_blueprint(uploads.bp)
+app.register_blueprint(status.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
@@ -23,7 +37,7 @@ problems.guard_routes(app)
 # source at the resources of infra/template.yaml in the merged CloudFormation. They are
 # plain strings on purpose: Chalice's merge keeps both keys when one intrinsic ({"Fn::Sub"},
 # which `queue=` produces) meets another ({"Fn::GetAtt"}), and CloudFormation refuses that;
-# a string is simply replaced. tests/test_packaging.py checks none survives the merge.
+# a string is simply replaced. tests/infra/test_packaging.py checks none survives the merge.
 CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
 

@@ -20,12 +20,19 @@ local_outbox: Callable[[], list[dict]] | None = None
 
 
 @cache
-def client(service: str) -> Any:
+def _session() -> Any:
+    """One session for every client: each service's model is read from disk once."""
     import boto3
+
+    return boto3.session.Session()
+
+
+@cache
+def client(service: str) -> Any:
     from botocore.config import Config
 
     # Standard retry mode backs off on throttling and transient errors by itself.
-    built = boto3.session.Session().client(
+    built = _session().client(
         service, config=Config(retries={"mode": "standard", "max_attempts": 4})
     )
     for hook in client_hooks:
@@ -55,10 +62,11 @@ def stores():
 
 def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: bytes):
     """Every store on the two tables, as the services' ports (services/ports.py) name them."""
+    from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex
     from chalicelib.adapters.dynamo.cases import CaseFiles, Mandates
-    from chalicelib.adapters.dynamo.deliveries import Alerts, Deliveries
+    from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
@@ -145,6 +153,7 @@ def ack_link(reference: str, delivery_id: str, now) -> str:
 
 def reset() -> None:
     """Forget every client and store (after the environment or the emulator changed)."""
+    # The session stays: it holds only the services' models, read once per process.
     for built in (
         client,
         settings,

@@ -423,6 +423,31 @@ def bench_sender(reports: int = 200) -> None:
             print(f"     {op}: {value:.2f}")
 
 
+def bench_faults(reports: int = 500) -> None:
+    test = (
+        "tests/handlers/test_delivery_guarantees.py"
+        "::test_reports_with_30_percent_transient_failures"
+    )
+    heading(
+        f"{reports} reports against moto with 30% of e-mails and SMS failing: every delivery "
+        "sent once or parked",
+        f"FAULT_REPORTS={reports} {PY} -m pytest -q {test}",
+    )
+    start = time.perf_counter()
+    result = subprocess.run(
+        [PY, "-m", "pytest", "-q", test],
+        cwd=ROOT,
+        env={**os.environ, "FAULT_REPORTS": str(reports)},
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    outcome = "passed" if result.returncode == 0 else "FAILED"
+    print(f"   {outcome} in {seconds:.0f} s ({reports * 5} deliveries)")
+    if result.returncode:
+        print(result.stdout[-3000:])
+
+
 BENCHES = {
     "import": bench_import,
     "package": bench_package,
@@ -430,6 +455,7 @@ BENCHES = {
     "throughput": bench_throughput,
     "paging": bench_paging,
     "sender": bench_sender,
+    "faults": bench_faults,
 }
 
 
@@ -437,7 +463,7 @@ def main(argv: list[str]) -> int:
     """Run the named benches (all by default); `throughput=200` sets the number of reports."""
     for name in argv or list(BENCHES):
         name, _, count = name.partition("=")
-        BENCHES[name](*([int(count)] if count and name == "throughput" else []))
+        BENCHES[name](*([int(count)] if count and name in ("throughput", "faults") else []))
     return 0
 
 

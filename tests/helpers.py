@@ -111,3 +111,10 @@ def fail_sends(service: str, operation: str, code: str, times: int = 10**6):
 
     wiring.client(service).meta.events.register(f"before-call.{service}.{operation}", refuse)
     return calls
+
+
+def demo_directory():
+    """The demo contacts and routing rules of infra/demo, as a Directory."""
+    from infra.local.emulator import read_directory
+
+    return read_directory()

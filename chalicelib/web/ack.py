@@ -46,7 +46,7 @@ def _kyiv(moment: dt.datetime) -> str:
 
 
 def _page(status: int, state: str, **context: object) -> Response:
-    from chalicelib.web.form import security_headers, static_url
+    from chalicelib.web.pages import security_headers, static_url
 
     context.setdefault("reference", "")
     context.setdefault("at", "")

@@ -1,23 +1,17 @@
-"""The public report form, its confirmation and status pages, and their static files.
+"""The public report form and its receipt.
 
 Server-rendered and complete without JavaScript: families in occupied territory report
 from old phones on slow, watched connections. JavaScript (static/form.js) only adds
 checks as they type, a draft that survives a reload, and photo uploads.
-
-Nothing here sets a cookie, and no page puts a reference or token into a URL, so browser
-history shows no more than that the form was opened.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
 from functools import cache
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
@@ -28,117 +22,19 @@ from chalicelib.web.form_fields import STEPS, field_id, report_body
 from chalicelib.web.http import (
     ALL_TYPES,
     MAX_BODY_BYTES,
-    json_response,
-    parse_json,
     request_id,
     source,
 )
-from chalicelib.web.problems import problem
+from chalicelib.web.pages import message_page, page, posted_fields, query
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
 
-STATIC = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {
-    "form.css": "text/css; charset=utf-8",
-    "form.js": "text/javascript; charset=utf-8",
-}
 # A form post percent-encodes every byte of Cyrillic text (one byte becomes three), so the
 # same 64 KiB of report the JSON API accepts arrives as up to three times as many bytes.
 MAX_FORM_BYTES = 3 * MAX_BODY_BYTES
 FORM_TYPE = "application/x-www-form-urlencoded"
 HONEYPOT = "website"
-
-
-# -- responses ------------------------------------------------------------------------
-
-
-def _upload_origin() -> str:
-    store = wiring.file_store()
-    if store is None:
-        return ""
-    try:
-        return " " + store.upload_origin()
-    except Exception as exc:  # no uploads is better than no form
-        log.warning("upload origin unavailable: %s", describe(exc))
-        return ""
-
-
-def security_headers(*, uploads: bool = False) -> dict[str, str]:
-    connect = "'self'" + (_upload_origin() if uploads else "")
-    return {
-        "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect}; form-action 'self'; frame-ancestors 'none'; "
-            "base-uri 'none'; object-src 'none'"
-        ),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    }
-
-
-def _page(
-    template: str, language: str, status: int = 200, *, uploads: bool = False, **context: Any
-) -> Response:
-    body = i18n.render(
-        template,
-        language,
-        languages=i18n.LANGUAGE_NAMES,
-        static=static_url,
-        **context,
-    )
-    return Response(
-        body=body,
-        status_code=status,
-        headers={
-            "Content-Type": "text/html; charset=utf-8",
-            # Pages can hold what a reporter typed: no cache, no back-forward copy.
-            "Cache-Control": "no-store",
-            "Content-Language": language,
-            **security_headers(uploads=uploads),
-        },
-    )
-
-
-def _query(name: str) -> str | None:
-    return (bp.current_request.query_params or {}).get(name)
-
-
-# -- static files ---------------------------------------------------------------------
-
-
-@cache
-def _static_file(name: str) -> tuple[str, str]:
-    text = (STATIC / name).read_text(encoding="utf-8")
-    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def static_url(name: str) -> str:
-    """A file's URL with its content hash, so it can be cached for good."""
-    return f"/static/{name}?v={_static_file(name)[1]}"
-
-
-@bp.route("/static/{name}", methods=["GET"])
-def static(name: str) -> Response:
-    if name not in STATIC_TYPES:
-        return Response(body="", status_code=404, headers={"Cache-Control": "no-store"})
-    text, version = _static_file(name)
-    etag = f'"{version}"'
-    headers = {
-        "Content-Type": STATIC_TYPES[name],
-        "ETag": etag,
-        "X-Content-Type-Options": "nosniff",
-        # Versioned URLs never change content; an unversioned one is checked again soon.
-        "Cache-Control": "public, max-age=31536000, immutable"
-        if _query("v") == version
-        else "public, max-age=300",
-    }
-    if bp.current_request.headers.get("if-none-match") == etag:
-        return Response(body="", status_code=304, headers=headers)
-    return Response(body=text, status_code=200, headers=headers)
 
 
 # -- the form -------------------------------------------------------------------------
@@ -180,7 +76,7 @@ def _form(
     uploads = _uploads_enabled()
     fresh = values is None
     values = values or {"reporter.preferred_language": [language]}
-    return _page(
+    return page(
         "form.html",
         language,
         status,
@@ -203,20 +99,7 @@ def _form(
 
 @bp.route("/", methods=["GET"])
 def form() -> Response:
-    return _form(i18n.pick(_query("lang")))
-
-
-def _posted_fields(raw: bytes) -> dict[str, list[str]]:
-    # Invalid UTF-8 becomes U+FFFD instead of a 500: the rest of the report still counts.
-    return parse_qs(
-        raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200
-    )
-
-
-def _message_page(language: str, status: int, title: str, text: str, **headers: str) -> Response:
-    response = _page("message.html", language, status, title=title, text=text)
-    response.headers.update(headers)
-    return response
+    return _form(i18n.pick(query("lang")))
 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)
@@ -224,10 +107,10 @@ def submit_form() -> Response:
     """The form's own error boundary: whatever goes wrong, the person gets the form back
     with every answer they typed, and can send it again."""
     request = bp.current_request
-    language = i18n.pick(_query("lang"))
+    language = i18n.pick(query("lang"))
     values: dict[str, list[str]] | None = None
     try:
-        values = _posted_fields(request.raw_body or b"")
+        values = posted_fields(request.raw_body or b"")
         return _submit_form(request, language, values)
     except Exception as exc:
         log.error("the form failed: %s (request %s)", describe(exc), request_id(request))
@@ -249,7 +132,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     raw = request.raw_body or b""
     _ = i18n.gettext_for(language)
     if len(raw) > MAX_FORM_BYTES:
-        return _message_page(
+        return message_page(
             language,
             413,
             _("The report is too long"),
@@ -257,7 +140,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
         )
     media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media_type != FORM_TYPE:
-        return _message_page(
+        return message_page(
             language,
             415,
             _("The report could not be read"),
@@ -292,7 +175,7 @@ def _decoy_receipt(language: str) -> Response:
     from chalicelib.domain.case import iso, new_reference, status_token
 
     reference = new_reference()
-    return _page(
+    return page(
         "received.html",
         language,
         201,
@@ -356,7 +239,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
             submission, stores=wiring.stores(), settings=wiring.settings()
         )
     except intake.IdempotencyKeyReused:
-        return _message_page(
+        return message_page(
             language,
             409,
             _("This report was already sent"),
@@ -367,7 +250,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
         )
     except intake.TooManyRequests as exc:
         minutes = max(1, -(-exc.retry_after // 60))
-        return _message_page(
+        return message_page(
             language,
             429,
             _("Too many reports"),
@@ -380,7 +263,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
         )
     if created:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(found))
-    return _page(
+    return page(
         "received.html",
         language,
         201 if created else 200,
@@ -388,60 +271,3 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
         status_token=receipt.status_token,
         received_at=receipt.received_at,
     )
-
-
-# -- uploads --------------------------------------------------------------------------
-
-
-@bp.route("/report/uploads", methods=["POST"], content_types=ALL_TYPES)
-def request_upload() -> Response:
-    """A presigned POST for one file: {submission_key, slot, content_type, size}."""
-    from chalicelib.services import attachments as files
-
-    store = wiring.file_store()
-    if store is None:
-        return problem(404, "not-found", "Uploads are not available")
-    raw = bp.current_request.raw_body or b""
-    if len(raw) > 4096:
-        return problem(413, "body-too-large", "Request too large")
-    try:
-        asked = parse_json(raw)
-        grant = files.issue_upload(
-            store,
-            str(asked["submission_key"]),
-            int(asked["slot"]),
-            str(asked["content_type"]),
-            int(asked["size"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        reason = str(exc) if isinstance(exc, files.UploadRefused) else "invalid"
-        return problem(422, "upload-refused", "This file cannot be uploaded", reason)
-    return json_response(200, grant)
-
-
-# -- status ---------------------------------------------------------------------------
-
-
-@bp.route("/status", methods=["GET"])
-def status_form() -> Response:
-    return _page("status.html", i18n.pick(_query("lang")), stage=None, asked=False)
-
-
-@bp.route("/status", methods=["POST"], content_types=ALL_TYPES)
-def status() -> Response:
-    """A case's coarse stage for whoever holds its reference and status token.
-
-    A wrong reference, a wrong token and an unknown case give one and the same page. The
-    token is checked (in constant time) before the table is read, so a guess costs no
-    read, and guessing a 144-bit token is hopeless; the request rate is left to API
-    Gateway's throttling.
-    """
-    from chalicelib.services import reporter
-
-    raw = bp.current_request.raw_body or b""
-    values = _posted_fields(raw[:4096])
-    language = i18n.pick((values.get("lang") or [_query("lang") or ""])[0])
-    reference = (values.get("reference") or [""])[0].strip().upper()[:32]
-    token = (values.get("token") or [""])[0].strip()[:64]
-    stage = reporter.stage_of(reference, token, stores=wiring.stores(), settings=wiring.settings())
-    return _page("status.html", language, 200, stage=stage, asked=True)

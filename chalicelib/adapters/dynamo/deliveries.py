@@ -1,10 +1,7 @@
-"""Alerts (the outbox) and their deliveries, in the cases table.
+"""Deliveries in the cases table: one alert to one contact over one channel.
 
-An alert item is written with whatever causes it (a new case, a confirmed match, an
-escalation); the table's stream hands it to the dispatcher. While nobody acknowledged it,
-it waits in the `by_state` index under its deadline. A delivery is one alert to one
-contact over one channel; its state moves pending -> sending (leased) -> sent | failed,
-and sent -> acknowledged, each move a conditional write.
+A delivery's state moves pending -> sending (leased) -> sent | failed, and sent ->
+acknowledged, each move a conditional write; the `by_state` index finds them by state.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from chalicelib.domain.alerts import (
     Delivery,
     DeliveryState,
     StoredDelivery,
-    WaitingAlert,
 )
 from chalicelib.domain.case import iso
 
@@ -70,164 +66,6 @@ def delivery_of(values: dict[str, Any]) -> StoredDelivery:
         last_error=values.get("last_error"),
         provider_message_id=values.get("provider_message_id"),
     )
-
-
-class Alerts:
-    """The outbox, and the alerts that wait to be acknowledged."""
-
-    def __init__(self, client: Any, table: str) -> None:
-        self._client = client
-        self._table = table
-
-    def add(
-        self,
-        uow: DynamoUnitOfWork,
-        alert: Alert,
-        *,
-        acknowledge_by: dt.datetime | None = None,
-        name: str = "alert",
-    ) -> None:
-        """Put an alert in the outbox; with `acknowledge_by` it waits to be acknowledged."""
-        waiting = (
-            {
-                "state_key": keys.UNACKNOWLEDGED,
-                "state_at": keys.state_at(acknowledge_by, alert.reference, alert.purpose),
-                "escalation_level": alert.level,
-            }
-            if acknowledge_by
-            else {}
-        )
-        uow.add(
-            name,
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {
-                        **keys.alert(alert.reference, alert.purpose),
-                        **to_item({"kind": "alert", **alert_values(alert), **waiting}),
-                    },
-                    # An alert is written once; a second write of it is a replay.
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-        )
-
-    def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
-        """Unacknowledged alerts whose deadline is before `due_before`, oldest first."""
-        response = self._client.query(
-            TableName=self._table,
-            IndexName=keys.STATE_INDEX,
-            KeyConditionExpression="state_key = :key AND state_at < :before",
-            ExpressionAttributeValues={
-                ":key": {"S": keys.UNACKNOWLEDGED},
-                ":before": {"S": keys.state_at_bound(due_before)},
-            },
-            Limit=limit,
-        )
-        return [self._waiting(from_item(i)) for i in response.get("Items", [])]
-
-    @staticmethod
-    def _waiting(values: dict[str, Any]) -> WaitingAlert:
-        return WaitingAlert(
-            alert=alert_of(values),
-            level=int(values.get("escalation_level", 0)),
-            due=time(values["state_at"].split("#", 1)[0]),
-        )
-
-    def reschedule(self, waiting: WaitingAlert, due: dt.datetime) -> bool:
-        """Give a waiting alert another deadline, if it still waits on the same rung."""
-        alert = waiting.alert
-        uow = DynamoUnitOfWork(self._client)
-        uow.add(
-            "waiting",
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.alert(alert.reference, alert.purpose),
-                    "UpdateExpression": "SET state_at = :at",
-                    "ConditionExpression": "state_key = :key AND escalation_level = :level",
-                    "ExpressionAttributeValues": {
-                        ":at": {"S": keys.state_at(due, alert.reference, alert.purpose)},
-                        ":key": {"S": keys.UNACKNOWLEDGED},
-                        ":level": {"N": str(waiting.level)},
-                    },
-                }
-            },
-        )
-        try:
-            uow.commit()
-        except Refused:
-            return False
-        return True
-
-    def escalate(
-        self, uow: DynamoUnitOfWork, waiting: WaitingAlert, next_due: dt.datetime | None
-    ) -> None:
-        """Move a waiting alert one rung up; without `next_due` it stops waiting.
-
-        Guarded by the rung it was on ("waiting"), so two schedules escalate it once.
-        """
-        alert = waiting.alert
-        values: dict[str, Any] = {
-            ":level": {"N": str(waiting.level)},
-            ":next": {"N": str(waiting.level + 1)},
-            ":key": {"S": keys.UNACKNOWLEDGED},
-        }
-        if next_due is None:
-            update = "SET escalation_level = :next REMOVE state_key, state_at"
-        else:
-            update = "SET escalation_level = :next, state_at = :at"
-            values[":at"] = {"S": keys.state_at(next_due, alert.reference, alert.purpose)}
-        uow.add(
-            "waiting",
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.alert(alert.reference, alert.purpose),
-                    "UpdateExpression": update,
-                    "ConditionExpression": "escalation_level = :level AND state_key = :key",
-                    "ExpressionAttributeValues": values,
-                }
-            },
-        )
-
-    def acknowledge(
-        self, uow: DynamoUnitOfWork, reference: str, purpose: str, by: str, now: dt.datetime
-    ) -> None:
-        """The alert stops waiting; the first acknowledgement is the one kept."""
-        uow.add(
-            "alert",
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.alert(reference, purpose),
-                    "UpdateExpression": "SET acknowledged_at = if_not_exists(acknowledged_at, "
-                    ":now), acknowledged_by = if_not_exists(acknowledged_by, :by) "
-                    "REMOVE state_key, state_at",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":now": {"S": iso(now)}, ":by": {"S": by}},
-                }
-            },
-        )
-
-    def mark_digest(self, day: str) -> bool:
-        """True the first time for a day: the daily digest goes out once."""
-        uow = DynamoUnitOfWork(self._client)
-        uow.add(
-            "digest",
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {**keys.digest(day), **to_item({"kind": "digest"})},
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-        )
-        try:
-            uow.commit()
-        except Refused:
-            return False
-        return True
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,136 @@
+"""What every public page shares: rendering, security headers, static files, form bodies.
+
+Nothing here sets a cookie, and no page puts a reference or token into a URL, so browser
+history shows no more than that the form was opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.logs import describe
+from chalicelib.web import i18n
+
+bp = Blueprint(__name__)
+log = logging.getLogger("homeward.web")
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {
+    "form.css": "text/css; charset=utf-8",
+    "form.js": "text/javascript; charset=utf-8",
+}
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+def _upload_origin() -> str:
+    store = wiring.file_store()
+    if store is None:
+        return ""
+    try:
+        return " " + store.upload_origin()
+    except Exception as exc:  # no uploads is better than no form
+        log.warning("upload origin unavailable: %s", describe(exc))
+        return ""
+
+
+def security_headers(*, uploads: bool = False) -> dict[str, str]:
+    connect = "'self'" + (_upload_origin() if uploads else "")
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src {connect}; form-action 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; object-src 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+
+
+def page(
+    template: str, language: str, status: int = 200, *, uploads: bool = False, **context: Any
+) -> Response:
+    body = i18n.render(
+        template,
+        language,
+        languages=i18n.LANGUAGE_NAMES,
+        static=static_url,
+        **context,
+    )
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            # Pages can hold what a reporter typed: no cache, no back-forward copy.
+            "Cache-Control": "no-store",
+            "Content-Language": language,
+            **security_headers(uploads=uploads),
+        },
+    )
+
+
+def query(name: str) -> str | None:
+    return (bp.current_request.query_params or {}).get(name)
+
+
+# -- static files ---------------------------------------------------------------------
+
+
+@cache
+def _static_file(name: str) -> tuple[str, str]:
+    text = (STATIC / name).read_text(encoding="utf-8")
+    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """A file's URL with its content hash, so it can be cached for good."""
+    return f"/static/{name}?v={_static_file(name)[1]}"
+
+
+@bp.route("/static/{name}", methods=["GET"])
+def static(name: str) -> Response:
+    if name not in STATIC_TYPES:
+        return Response(body="", status_code=404, headers={"Cache-Control": "no-store"})
+    text, version = _static_file(name)
+    etag = f'"{version}"'
+    headers = {
+        "Content-Type": STATIC_TYPES[name],
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+        # Versioned URLs never change content; an unversioned one is checked again soon.
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if query("v") == version
+        else "public, max-age=300",
+    }
+    if bp.current_request.headers.get("if-none-match") == etag:
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=text, status_code=200, headers=headers)
+
+
+# -- form bodies ----------------------------------------------------------------------
+
+
+def posted_fields(raw: bytes) -> dict[str, list[str]]:
+    # Invalid UTF-8 becomes U+FFFD instead of a 500: the rest of the report still counts.
+    return parse_qs(
+        raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200
+    )
+
+
+def message_page(language: str, status: int, title: str, text: str, **headers: str) -> Response:
+    response = page("message.html", language, status, title=title, text=text)
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,870 @@
+"""In-memory stores that keep the promises of services/ports.py, for service tests.
+
+They hold domain objects in dicts and stage each write as a check and an apply into a
+unit of work that runs all checks, then all applies, under one lock: the same all-or-none
+and the same refusal names as the DynamoDB stores. tests/adapters runs one set of
+contract tests against both, so these cannot drift from what DynamoDB really does.
+
+`FakeDb.stream` lists what a table stream would carry (new cases and alerts), so a test
+can drive the dispatcher and matching as the stream does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain.acknowledgement import ack_token
+from chalicelib.domain.alerts import (
+    Alert,
+    Delivery,
+    DeliveryState,
+    StoredDelivery,
+    TransientSendError,
+    WaitingAlert,
+)
+from chalicelib.domain.attachments import Attachment
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.case import Case, iso
+from chalicelib.domain.casefile import CaseFile, CaseSummary, Filters, InvalidCursor, Note, Page
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.report import Report
+from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.workflow import Status
+from chalicelib.services.delivery import Channels
+from chalicelib.services.directory import DirectoryCache
+from chalicelib.services.ports import Stores
+
+
+def _received(reference: str, at: dt.datetime) -> str:
+    return f"{at.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{reference}"
+
+
+@dataclass
+class _CaseRow:
+    case: Case
+    attachments: tuple[Attachment, ...] = ()
+    agencies: set[str] = field(default_factory=set)
+    links: set[str] = field(default_factory=set)
+    assignee: str | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclass
+class _AlertRow:
+    alert: Alert
+    level: int = 0
+    due: dt.datetime | None = None  # None: not waiting
+    acknowledged_at: dt.datetime | None = None
+    acknowledged_by: str | None = None
+
+
+@dataclass
+class FakeDb:
+    cases: dict[str, _CaseRow] = field(default_factory=dict)
+    notes: dict[str, list[Note]] = field(default_factory=dict)
+    alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
+    deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
+    mandates: dict[str, dict[str, str]] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    rates: dict[tuple[str, str], int] = field(default_factory=dict)
+    counters: Counter = field(default_factory=Counter)
+    blocking: dict[str, dict[str, str]] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], CandidatePair] = field(default_factory=dict)
+    audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    rules: dict[str, RoutingRule] = field(default_factory=dict)
+    directory_version: int = 0
+    digests: set[str] = field(default_factory=set)
+    stream: list[tuple[str, Any]] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    # Commits to answer with a Conflict before one goes through (to test retries).
+    conflicts: int = 0
+    commits: int = 0
+
+
+class FakeUnitOfWork:
+    def __init__(self, db: FakeDb) -> None:
+        self._db = db
+        self._operations: list[tuple[str, Callable[[], bool], Callable[[], Any], Callable]] = []
+
+    def add(
+        self,
+        name: str,
+        apply: Callable[[], Any],
+        check: Callable[[], bool] = lambda: True,
+        old: Callable[[], dict | None] = lambda: None,
+    ) -> None:
+        self._operations.append((name, check, apply, old))
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def commit(self) -> Any:
+        if len(self._operations) > 100:
+            raise ValueError("a unit of work holds at most 100 operations")
+        with self._db.lock:
+            if self._db.conflicts:
+                self._db.conflicts -= 1
+                raise Conflict()
+            failed: dict[str, dict | None] = {}
+            for name, check, _, old in self._operations:
+                if not check():
+                    failed[name] = old()
+            if failed:
+                kept = {name: item for name, item in failed.items() if item is not None}
+                raise Refused(frozenset(failed), kept)
+            results = [apply() for _, _, apply, _ in self._operations]
+            self._db.commits += 1
+        return results[0] if len(results) == 1 else None
+
+
+def _uow(db: FakeDb) -> Callable[[], FakeUnitOfWork]:
+    return lambda: FakeUnitOfWork(db)
+
+
+def _commit_one(db: FakeDb, name: str, apply, check, old=lambda: None) -> bool:
+    uow = FakeUnitOfWork(db)
+    uow.add(name, apply, check, old)
+    try:
+        uow.commit()
+    except Refused:
+        return False
+    return True
+
+
+# -- cases ----------------------------------------------------------------------------
+
+
+class FakeCaseFiles:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def reachable(self) -> bool:
+        return True
+
+    def open(self, uow: FakeUnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()):
+        def apply() -> None:
+            self.db.cases[case.reference] = _CaseRow(case, tuple(attachments))
+            self.db.stream.append(("case", case))
+
+        uow.add("case", apply, check=lambda: case.reference not in self.db.cases)
+
+    def get(self, reference: str) -> Case | None:
+        row = self.db.cases.get(reference)
+        return row.case if row else None
+
+    def file(self, reference: str) -> CaseFile | None:
+        row = self.db.cases.get(reference)
+        if row is None:
+            return None
+        deliveries = sorted(
+            (d for (ref, _), (d, _) in self.db.deliveries.items() if ref == reference),
+            key=lambda d: d.delivery_id,
+        )
+        return CaseFile(
+            case=row.case,
+            agencies=frozenset(row.agencies),
+            links=frozenset(row.links),
+            assignee=row.assignee,
+            updated_at=row.updated_at,
+            attachments=row.attachments,
+            notes=tuple(self.db.notes.get(reference, ())),
+            deliveries=tuple(deliveries),
+        )
+
+    def reports(self, references: list[str]) -> dict[str, Report]:
+        return {r: self.db.cases[r].case.report for r in references if r in self.db.cases}
+
+    def change(
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        now: dt.datetime,
+        status: Status | None = None,
+        assignee: str | None = None,
+        link: str | None = None,
+    ) -> None:
+        def check() -> bool:
+            row = self.db.cases.get(reference)
+            return row is not None and row.case.version == version
+
+        def old() -> dict | None:
+            row = self.db.cases.get(reference)
+            return {"version": row.case.version} if row else None
+
+        def apply() -> None:
+            row = self.db.cases[reference]
+            changes: dict[str, Any] = {"version": row.case.version + 1}
+            if status is not None:
+                changes["status"] = Status(status)
+            row.case = dataclasses.replace(row.case, **changes)
+            row.updated_at = now
+            if assignee is not None:
+                row.assignee = assignee
+            if link is not None:
+                row.links.add(link)
+
+        uow.add("case", apply, check, old)
+
+    def link_back(self, uow: FakeUnitOfWork, reference: str, other: str, now: dt.datetime):
+        def apply() -> None:
+            row = self.db.cases[reference]
+            row.case = dataclasses.replace(row.case, version=row.case.version + 1)
+            row.updated_at = now
+            row.links.add(other)
+
+        uow.add("other", apply, check=lambda: reference in self.db.cases)
+
+    def add_note(
+        self, uow: FakeUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+    ) -> None:
+        uow.add(
+            "note",
+            lambda: self.db.notes.setdefault(reference, []).append(Note(at, author, text)),
+        )
+
+    def require(self, uow: FakeUnitOfWork, reference: str) -> None:
+        uow.add("case", lambda: None, check=lambda: reference in self.db.cases)
+
+
+class FakeCaseIndex:
+    """Lists by scanning: correct, and plenty fast for the sizes tests use."""
+
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def list(
+        self, filters: Filters, *, agency: str | None, limit: int = 50, cursor: str | None = None
+    ) -> Page:
+        query = repr((agency, filters))
+        if agency is not None:
+            references = set(self.db.mandates.get(agency, {}).values())
+        else:
+            references = set(self.db.cases)
+        rows = sorted(
+            (self.db.cases[r] for r in references if r in self.db.cases),
+            key=lambda row: _received(row.case.reference, row.case.received_at),
+            reverse=True,
+        )
+        rows = [row for row in rows if _matches(row, filters)]
+        start = 0
+        if cursor:
+            bound, _, token = cursor.rpartition("|")
+            if bound != query:
+                raise InvalidCursor()
+            start = int(token)
+        page = rows[start : start + limit]
+        more = start + limit < len(rows)
+        return Page(
+            cases=[_summary(row) for row in page],
+            cursor=f"{query}|{start + limit}" if more else None,
+            calls=1,
+            items_read=len(page),
+        )
+
+    def count_received_since(self, since: dt.datetime) -> int:
+        return sum(1 for row in self.db.cases.values() if row.case.received_at >= since)
+
+
+def _matches(row: _CaseRow, filters: Filters) -> bool:
+    case = row.case
+    day = case.received_at.date()
+    return (
+        (filters.status is None or case.status == filters.status)
+        and (filters.oblast is None or case.oblast == filters.oblast)
+        and (filters.category is None or case.category == filters.category)
+        and (filters.urgent is None or case.urgent == filters.urgent)
+        and (filters.received_from is None or day >= filters.received_from)
+        and (filters.received_to is None or day <= filters.received_to)
+    )
+
+
+def _summary(row: _CaseRow) -> CaseSummary:
+    case = row.case
+    return CaseSummary(
+        reference=case.reference,
+        received_at=case.received_at,
+        status=case.status,
+        oblast=case.oblast,
+        category=case.category,
+        urgent=case.urgent,
+        version=case.version,
+        assignee=row.assignee,
+    )
+
+
+class FakeMandates:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def grant(
+        self, uow: FakeUnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None:
+        def apply() -> None:
+            for agency in agencies:
+                received = _received(reference, received_at)
+                self.db.mandates.setdefault(agency, {})[received] = reference
+            self.db.cases[reference].agencies.update(agencies)
+
+        uow.add("mandated-case", apply, check=lambda: reference in self.db.cases)
+
+    def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]:
+        return {r: frozenset(self.db.cases[r].agencies) for r in references if r in self.db.cases}
+
+
+# -- alerts and deliveries ------------------------------------------------------------
+
+
+class FakeAlerts:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(
+        self,
+        uow: FakeUnitOfWork,
+        alert: Alert,
+        *,
+        acknowledge_by: dt.datetime | None = None,
+        name: str = "alert",
+    ) -> None:
+        key = (alert.reference, alert.purpose)
+
+        def apply() -> None:
+            self.db.alerts[key] = _AlertRow(alert, level=alert.level, due=acknowledge_by)
+            self.db.stream.append(("alert", alert))
+
+        uow.add(name, apply, check=lambda: key not in self.db.alerts)
+
+    def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
+        rows = sorted(
+            (
+                row
+                for row in self.db.alerts.values()
+                if row.due is not None and iso(row.due) < iso(due_before)
+            ),
+            key=lambda row: (iso(row.due), row.alert.reference, row.alert.purpose),
+        )
+        return [WaitingAlert(row.alert, row.level, row.due) for row in rows[:limit]]
+
+    def _row(self, alert: Alert) -> _AlertRow | None:
+        return self.db.alerts.get((alert.reference, alert.purpose))
+
+    def reschedule(self, waiting: WaitingAlert, due: dt.datetime) -> bool:
+        def check() -> bool:
+            row = self._row(waiting.alert)
+            return row is not None and row.due is not None and row.level == waiting.level
+
+        return _commit_one(
+            self.db, "waiting", lambda: setattr(self._row(waiting.alert), "due", due), check
+        )
+
+    def escalate(
+        self, uow: FakeUnitOfWork, waiting: WaitingAlert, next_due: dt.datetime | None
+    ) -> None:
+        def check() -> bool:
+            row = self._row(waiting.alert)
+            return row is not None and row.due is not None and row.level == waiting.level
+
+        def apply() -> None:
+            row = self._row(waiting.alert)
+            row.level += 1
+            row.due = next_due
+
+        uow.add("waiting", apply, check)
+
+    def acknowledge(
+        self, uow: FakeUnitOfWork, reference: str, purpose: str, by: str, now: dt.datetime
+    ) -> None:
+        def apply() -> None:
+            row = self.db.alerts[(reference, purpose)]
+            row.due = None
+            row.acknowledged_at = row.acknowledged_at or now
+            row.acknowledged_by = row.acknowledged_by or by
+
+        uow.add("alert", apply, check=lambda: (reference, purpose) in self.db.alerts)
+
+    def mark_digest(self, day: str) -> bool:
+        return _commit_one(
+            self.db, "digest", lambda: self.db.digests.add(day), lambda: day not in self.db.digests
+        )
+
+
+@dataclass(frozen=True)
+class FakeClaim:
+    outcome: str
+    delivery: StoredDelivery | None = None
+
+
+class FakeDeliveries:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def record(self, uow: FakeUnitOfWork, delivery: Delivery, now: dt.datetime) -> None:
+        key = (delivery.alert.reference, delivery.delivery_id)
+        stored = StoredDelivery(delivery, DeliveryState.PENDING, attempts=0, updated_at=now)
+        uow.add(
+            "delivery",
+            lambda: self.db.deliveries.__setitem__(key, (stored, 0)),
+            check=lambda: key not in self.db.deliveries,
+        )
+
+    def claim(
+        self, reference: str, delivery_id: str, now: dt.datetime, lease_seconds: int
+    ) -> FakeClaim:
+        key = (reference, delivery_id)
+        epoch = int(now.timestamp())
+        with self.db.lock:
+            found = self.db.deliveries.get(key)
+            if found is None:
+                return FakeClaim("missing")
+            stored, lease = found
+            if stored.state == DeliveryState.PENDING or (
+                stored.state == DeliveryState.SENDING and lease < epoch
+            ):
+                claimed = dataclasses.replace(
+                    stored,
+                    state=DeliveryState.SENDING,
+                    attempts=stored.attempts + 1,
+                    updated_at=now,
+                )
+                self.db.deliveries[key] = (claimed, epoch + lease_seconds)
+                return FakeClaim("claimed", claimed)
+            busy = stored.state == DeliveryState.SENDING
+            return FakeClaim("busy" if busy else "done", stored)
+
+    def settle(
+        self,
+        reference: str,
+        delivery_id: str,
+        state: DeliveryState,
+        now: dt.datetime,
+        *,
+        message_id: str | None = None,
+        error: str | None = None,
+        reset_attempts: bool = False,
+        was: DeliveryState = DeliveryState.SENDING,
+    ) -> bool:
+        key = (reference, delivery_id)
+
+        def check() -> bool:
+            return key in self.db.deliveries and self.db.deliveries[key][0].state == was
+
+        def apply() -> None:
+            stored, _ = self.db.deliveries[key]
+            changes: dict[str, Any] = {"state": state, "updated_at": now}
+            if state == DeliveryState.SENT:
+                changes.update(sent_at=now, provider_message_id=message_id)
+            if error is not None:
+                changes["last_error"] = error
+            if reset_attempts:
+                changes["attempts"] = 0
+            self.db.deliveries[key] = (dataclasses.replace(stored, **changes), 0)
+
+        return _commit_one(self.db, "delivery", apply, check)
+
+    def acknowledge(
+        self, uow: FakeUnitOfWork, reference: str, delivery_id: str, now: dt.datetime
+    ) -> None:
+        key = (reference, delivery_id)
+
+        def check() -> bool:
+            found = self.db.deliveries.get(key)
+            return found is not None and found[0].state == DeliveryState.SENT
+
+        def apply() -> None:
+            stored, _ = self.db.deliveries[key]
+            self.db.deliveries[key] = (
+                dataclasses.replace(
+                    stored, state=DeliveryState.ACKNOWLEDGED, acknowledged_at=now, updated_at=now
+                ),
+                0,
+            )
+
+        uow.add("delivery", apply, check)
+
+    def in_state(
+        self, state: DeliveryState, *, before: dt.datetime | None = None, limit: int = 100
+    ) -> list[StoredDelivery]:
+        found = [
+            stored
+            for stored, _ in self.db.deliveries.values()
+            if stored.state == state and (before is None or iso(stored.updated_at) < iso(before))
+        ]
+        found.sort(key=lambda d: (iso(d.updated_at), d.reference, d.delivery_id), reverse=True)
+        return found[:limit]
+
+    def of_case(self, reference: str) -> list[StoredDelivery]:
+        return [d for (ref, _), (d, _) in sorted(self.db.deliveries.items()) if ref == reference]
+
+
+# -- intake's guards and statistics ---------------------------------------------------
+
+
+class FakeIntakeGuards:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def remember(self, uow: FakeUnitOfWork, record: IdempotencyRecord, expires_at: int) -> None:
+        key = (record.scope, record.key)
+        uow.add(
+            "idempotency",
+            lambda: self.db.idempotency.__setitem__(key, record),
+            check=lambda: key not in self.db.idempotency,
+        )
+
+    def recall(self, scope: str, key: str) -> IdempotencyRecord | None:
+        return self.db.idempotency.get((scope, key))
+
+    def charge(self, uow: FakeUnitOfWork, charge: Charge) -> None:
+        key = (charge.purpose, charge.source)
+        interval = charge.limit.interval_ms
+
+        def check() -> bool:
+            at = self.db.rates.get(key)
+            if charge.burst:
+                return at is not None and charge.now_ms < at <= charge.now_ms + (
+                    charge.limit.tolerance_ms
+                )
+            return at is None or at <= charge.now_ms
+
+        def apply() -> None:
+            at = self.db.rates.get(key)
+            self.db.rates[key] = at + interval if charge.burst else charge.now_ms + interval
+
+        def old() -> dict | None:
+            at = self.db.rates.get(key)
+            return {"allowance_at": at} if at is not None else None
+
+        uow.add("rate", apply, check, old)
+
+
+class FakeStatistics:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def count_new(self, uow: FakeUnitOfWork, case: Case) -> None:
+        counts = {
+            "total": 1,
+            f"status#{case.status}": 1,
+            f"oblast#{case.oblast}": 1,
+            f"category#{case.category}": 1,
+        }
+        if case.urgent:
+            counts["urgent"] = 1
+        uow.add("statistics", lambda: self.db.counters.update(counts))
+
+    def count_move(self, uow: FakeUnitOfWork, was: str, target: str) -> None:
+        uow.add(
+            "statistics",
+            lambda: self.db.counters.update({f"status#{was}": -1, f"status#{target}": 1}),
+        )
+
+    def read(self) -> dict[str, Any]:
+        totals = self.db.counters
+        grouped: dict[str, Any] = {"total": totals["total"], "urgent": totals["urgent"]}
+        for dimension in ("status", "oblast", "category"):
+            grouped[dimension] = {
+                name.split("#", 1)[1]: count
+                for name, count in sorted(totals.items())
+                if name.startswith(f"{dimension}#") and count
+            }
+        return grouped
+
+
+# -- matching -------------------------------------------------------------------------
+
+
+class FakeMatchIndex:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        received_at: dt.datetime,
+        blocking_keys: list[str],
+    ) -> None:
+        def apply() -> None:
+            for key in blocking_keys:
+                self.db.blocking.setdefault(key, {})[_received(reference, received_at)] = reference
+
+        uow.add("blocking-key", apply)
+
+    def references(self, blocking_key: str, limit: int) -> list[str]:
+        entries = self.db.blocking.get(blocking_key, {})
+        return [entries[k] for k in sorted(entries, reverse=True)[:limit]]
+
+
+class FakeCandidatePairs:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def record(self, pair: CandidatePair) -> bool:
+        sides = ((pair.reference, pair.other), (pair.other, pair.reference))
+
+        def apply() -> None:
+            for a, b in sides:
+                self.db.pairs[(a, b)] = dataclasses.replace(pair, reference=a, other=b)
+
+        return _commit_one(
+            self.db, "pair", apply, lambda: not any(s in self.db.pairs for s in sides)
+        )
+
+    def of_case(self, reference: str) -> list[CandidatePair]:
+        return [p for (a, _), p in sorted(self.db.pairs.items()) if a == reference]
+
+    def decide(
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        other: str,
+        *,
+        decision: Review,
+        decided_by: str,
+        now: dt.datetime,
+    ) -> None:
+        for a, b in ((reference, other), (other, reference)):
+
+            def check(a: str = a, b: str = b) -> bool:
+                pair = self.db.pairs.get((a, b))
+                return pair is not None and pair.review == Review.POTENTIAL
+
+            def apply(a: str = a, b: str = b) -> None:
+                self.db.pairs[(a, b)] = dataclasses.replace(
+                    self.db.pairs[(a, b)], review=decision, decided_by=decided_by, decided_at=now
+                )
+
+            uow.add("pair", apply, check)
+
+
+# -- audit and directory --------------------------------------------------------------
+
+
+class FakeAuditLog:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(self, uow: FakeUnitOfWork, entry: AuditEntry) -> None:
+        uow.add("audit", lambda: self.db.audit.setdefault(entry.reference, []).append(entry))
+
+    def record(self, entries: list[AuditEntry]) -> None:
+        for start in range(0, len(entries), 100):
+            uow = FakeUnitOfWork(self.db)
+            for entry in entries[start : start + 100]:
+                self.add(uow, entry)
+            uow.commit()
+
+    def trail(self, reference: str, limit: int = 500) -> list[AuditEntry]:
+        entries = self.db.audit.get(reference, [])
+        return sorted(entries, key=lambda e: (iso(e.at), e.request_id))[:limit]
+
+
+class FakeDirectoryStore:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def read(self) -> Directory:
+        return Directory(
+            tuple(self.db.contacts.values()),
+            tuple(self.db.rules.values()),
+            self.db.directory_version,
+        )
+
+    def change(
+        self,
+        uow: FakeUnitOfWork,
+        read_version: int,
+        *,
+        contacts: Sequence[Contact] = (),
+        rules: Sequence[RoutingRule] = (),
+        removed_contacts: Sequence[str] = (),
+        removed_rules: Sequence[str] = (),
+    ) -> int:
+        def apply() -> None:
+            self.db.directory_version = read_version + 1
+            for contact in contacts:
+                self.db.contacts[contact.contact_id] = contact
+            for rule in rules:
+                self.db.rules[rule.rule_id] = rule
+            for contact_id in removed_contacts:
+                self.db.contacts.pop(contact_id, None)
+            for rule_id in removed_rules:
+                self.db.rules.pop(rule_id, None)
+
+        uow.add("version", apply, check=lambda: self.db.directory_version == read_version)
+        return read_version + 1
+
+
+def fake_stores(db: FakeDb | None = None) -> Stores:
+    db = db or FakeDb()
+    return Stores(
+        unit_of_work=_uow(db),
+        cases=FakeCaseFiles(db),
+        case_index=FakeCaseIndex(db),
+        mandates=FakeMandates(db),
+        alerts=FakeAlerts(db),
+        deliveries=FakeDeliveries(db),
+        guards=FakeIntakeGuards(db),
+        statistics=FakeStatistics(db),
+        match_index=FakeMatchIndex(db),
+        pairs=FakeCandidatePairs(db),
+        audit=FakeAuditLog(db),
+        directory=FakeDirectoryStore(db),
+    )
+
+
+def db_of(stores: Stores) -> FakeDb:
+    return stores.cases.db  # type: ignore[attr-defined]
+
+
+# -- the outside world ----------------------------------------------------------------
+
+
+@dataclass
+class FakeQueue:
+    """SQS as the sender sees it: messages come back until deleted, and go to the
+    dead-letter queue after `max_receives` receipts (the redrive policy)."""
+
+    max_receives: int = 5
+    messages: list[dict] = field(default_factory=list)
+    dead: list[tuple[str, str]] = field(default_factory=list)
+
+    def enqueue(self, deliveries: list[tuple[str, str]]) -> None:
+        for reference, delivery_id in deliveries:
+            self.messages.append({"body": (reference, delivery_id), "receives": 0})
+
+    def receive(self) -> list[dict]:
+        """Every visible message, its receive count raised (or moved to the dead letters)."""
+        batch = []
+        for message in list(self.messages):
+            if message["receives"] >= self.max_receives:
+                self.messages.remove(message)
+                self.dead.append(message["body"])
+                continue
+            message["receives"] += 1
+            batch.append(message)
+        return batch
+
+    def delete(self, message: dict) -> None:
+        self.messages.remove(message)
+
+
+@dataclass
+class FakeChannel:
+    """E-mail or SMS: records what was sent; fails a share of sends, as SES and SNS do."""
+
+    failure_rate: float = 0.0
+    seed: int = 2022
+    sent: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def _maybe_fail(self) -> None:
+        if self._rng.random() < self.failure_rate:
+            raise TransientSendError("Throttling")
+
+    def send(self, to: str, *parts: str, html: str | None = None) -> str:
+        self._maybe_fail()
+        message_id = f"fake-{len(self.sent)}"
+        self.sent.append({"id": message_id, "to": to, "parts": parts, "html": html})
+        return message_id
+
+
+class FakePipeline:
+    """The alerting path as AWS drives it, on the fakes: the table's stream into the
+    dispatcher and matching, the queue into the sender (redelivered until done, parked
+    after five receipts), and the schedules."""
+
+    def __init__(self, stores, settings, *, failure_rate: float = 0.0) -> None:
+        self.stores, self.settings = stores, settings
+        self.queue = FakeQueue()
+        self.email = FakeChannel(failure_rate, seed=1)
+        self.sms = FakeChannel(failure_rate, seed=2)
+        self.directory = DirectoryCache(stores.directory, ttl=0)
+        self.channels = Channels(
+            email=self.email,
+            sms=self.sms,
+            ack_link=lambda reference, delivery_id, now: (
+                "https://homeward.example/ack/"
+                + ack_token(settings.signing_key, reference, delivery_id, now)
+            ),
+        )
+        self._read = 0
+
+    def pump_stream(self, now=None) -> int:
+        from chalicelib.services import dispatch, matching
+
+        db = db_of(self.stores)
+        moved = 0
+        while self._read < len(db.stream):
+            kind, item = db.stream[self._read]
+            self._read += 1
+            moved += 1
+            if kind == "alert":
+                dispatch.dispatch(
+                    item,
+                    stores=self.stores,
+                    queue=self.queue,
+                    directory=self.directory,
+                    settings=self.settings,
+                    now=now,
+                )
+            else:
+                matching.find_matches(item.reference, item.report, stores=self.stores, now=now)
+        return moved
+
+    def pump_queue(self, now=None) -> int:
+        from chalicelib.services import delivery
+
+        batch = self.queue.receive()
+        for message in batch:
+            reference, delivery_id = message["body"]
+            try:
+                delivery.deliver(
+                    reference,
+                    delivery_id,
+                    attempt=message["receives"],
+                    stores=self.stores,
+                    channels=self.channels,
+                    now=now,
+                )
+            except delivery.RetryLater:
+                continue
+            self.queue.delete(message)
+        return len(batch)
+
+    def run_until_idle(self, now=None, rounds: int = 100) -> None:
+        for _ in range(rounds):
+            moved = self.pump_stream(now)
+            while self.pump_queue(now):
+                moved += 1
+            if not moved and not self.queue.messages:
+                return
+        raise RuntimeError("the pipeline did not go idle")
+
+    def tick(self, now) -> int:
+        from chalicelib.services import escalation
+
+        return escalation.escalate_unacknowledged(
+            stores=self.stores,
+            directory=self.directory.current(),
+            settings=self.settings,
+            now=now,
+        )
+
+    def sent_to(self, address: str) -> list[dict]:
+        return [m for m in self.email.sent + self.sms.sent if m["to"] == address]

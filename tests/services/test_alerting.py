@@ -1,0 +1,156 @@
+"""The alerting path on the fakes: dispatch, sending, acknowledgement and escalation.
+
+The volume guarantee (500 reports, 30% of sends failing) runs here in full; the same
+run against moto is small in tests/handlers and full size in `make bench` (faults).
+"""
+
+import copy
+import datetime as dt
+import random
+import re
+
+from fakes import FakePipeline
+from helpers import EXAMPLE_REPORT
+
+from chalicelib.domain.alerts import Channel, DeliveryState
+from chalicelib.domain.report import Report
+from chalicelib.services import acknowledgement, delivery, intake
+
+T0 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+SURNAMES = ["Ковальчук", "Шевченко", "Бондар", "Ткаченко", "Мельник", "Кравець", "Олійник"]
+GIVEN = ["Олександр", "Іван", "Дмитро", "Максим", "Артем", "Назар", "Богдан", "Тарас"]
+
+
+def report(**changes) -> intake.Submission:
+    body = copy.deepcopy(EXAMPLE_REPORT)
+    for section, values in changes.items():
+        body[section].update(values) if isinstance(values, dict) else body.update({section: values})
+    return intake.Submission(Report.model_validate(body), repr(body), None, "198.51.100.7")
+
+
+def submit(pipeline, now=T0, **changes) -> str:
+    receipt, _ = intake.submit(
+        report(**changes), stores=pipeline.stores, settings=pipeline.settings, now=now
+    )
+    return receipt.reference
+
+
+def test_a_report_reaches_its_rules_contacts_and_their_agencies_mandate(pipeline, db):
+    reference = submit(pipeline)  # Kherson, deported: south desk, coordinators, Canada
+    pipeline.run_until_idle(T0)
+    assert {m["to"] for m in pipeline.email.sent} == {
+        "south@ombudsman.example.org",
+        "coordinator@nib.example.org",
+        "liaison@coalition-ca.example.org",
+    }
+    assert {m["to"] for m in pipeline.sms.sent} == {"+380501112233", "+380441234567"}
+    assert db.cases[reference].agencies == {"UA-OMBUDSMAN", "UA-NIB", "CA-GAC"}
+    # An SMS never names the child.
+    assert all("Ковальчук" not in m["parts"][-1] for m in pipeline.sms.sent)
+
+
+def test_a_replayed_alert_is_queued_again_but_never_sent_twice(pipeline, db):
+    submit(pipeline)
+    pipeline.run_until_idle(T0)
+    sent = len(pipeline.email.sent) + len(pipeline.sms.sent)
+    pipeline._read = 0  # the stream hands everything over again
+    pipeline.run_until_idle(T0)
+    assert len(pipeline.email.sent) + len(pipeline.sms.sent) == sent
+
+
+def test_500_reports_with_30_percent_transient_failures(stores, settings, db):
+    """Deliveries end sent exactly once or parked and listed, never lost."""
+    settings = settings.__class__(**{**vars(settings), "rate_limit": 10**6})
+    pipeline = FakePipeline(stores, settings, failure_rate=0.3)
+    rng = random.Random(500)
+    for _ in range(500):
+        submit(
+            pipeline,
+            child={
+                "family_name": rng.choice(SURNAMES),
+                "given_name": rng.choice(GIVEN),
+                "patronymic": None,
+                "other_names": [],
+                "date_of_birth": f"{rng.randint(2006, 2021)}-{rng.randint(1, 12):02d}-"
+                f"{rng.randint(1, 28):02d}",
+            },
+        )
+    pipeline.run_until_idle(T0, rounds=500)
+
+    deliveries = [d for d, _ in db.deliveries.values()]
+    assert len(deliveries) == 500 * 5
+    assert {d.state for d in deliveries} <= {DeliveryState.SENT, DeliveryState.FAILED}
+    sent = [d for d in deliveries if d.state == DeliveryState.SENT]
+    parked = [d for d in deliveries if d.state == DeliveryState.FAILED]
+    # Exactly once: every sent delivery has its own message, and nothing else was sent.
+    provider_ids = sorted(d.provider_message_id for d in sent)
+    channel_ids = sorted(m["id"] for m in pipeline.email.sent + pipeline.sms.sent)
+    assert len(provider_ids) == len(channel_ids) == len(sent)
+    # 0.3^5 of 2,500: a handful parked after their last attempt, each listed for a human.
+    assert 0 < len(parked) < 40
+    assert all(d.attempts == 5 for d in parked)
+    assert {(d.reference, d.delivery_id) for d in delivery.undelivered(stores=stores)} == {
+        (d.reference, d.delivery_id) for d in parked
+    }
+    assert len(pipeline.queue.dead) == len(parked)
+
+    # A coordinator sends one again, once the channels are well.
+    pipeline.email.failure_rate = pipeline.sms.failure_rate = 0
+    one = parked[0]
+    assert delivery.retry(one.reference, one.delivery_id, stores=stores, queue=pipeline.queue)
+    pipeline.run_until_idle(T0)
+    assert db.deliveries[(one.reference, one.delivery_id)][0].state == DeliveryState.SENT
+    assert not delivery.retry(one.reference, one.delivery_id, stores=stores, queue=pipeline.queue)
+
+
+def _link_of(pipeline, address: str) -> str:
+    """The acknowledgement token in the first message sent to `address`."""
+    message = pipeline.sent_to(address)[0]
+    return re.search(r"/ack/([A-Za-z0-9_-]+)", message["parts"][-1]).group(1)
+
+
+def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pipeline, db):
+    reference = submit(pipeline, urgent=True)
+    pipeline.run_until_idle(T0)
+    key = pipeline.settings.signing_key
+
+    seen = acknowledgement.acknowledge(
+        _link_of(pipeline, "+380501112233"), stores=pipeline.stores, signing_key=key, request_id="r"
+    )
+    assert seen and not seen.handled
+    assert pipeline.tick(T0 + dt.timedelta(minutes=16)) == 1  # still escalates
+    pipeline.run_until_idle(T0 + dt.timedelta(minutes=16))
+
+    handled = acknowledgement.acknowledge(
+        _link_of(pipeline, "south@ombudsman.example.org"),
+        stores=pipeline.stores,
+        signing_key=key,
+        request_id="r",
+    )
+    assert handled and handled.handled
+    assert pipeline.tick(T0 + dt.timedelta(hours=3)) == 0
+    actions = [(e.action, e.actor, e.role) for e in db.audit[reference]]
+    assert ("acknowledge-seen", "south-ua-ombudsman", "contact") in actions
+    assert ("acknowledge", "south-ua-ombudsman", "contact") in actions
+    # A used link is refused like a forged one.
+    used = _link_of(pipeline, "south@ombudsman.example.org")
+    assert acknowledgement.pending(used, stores=pipeline.stores, signing_key=key) is None
+    assert (
+        acknowledgement.acknowledge(used, stores=pipeline.stores, signing_key=key, request_id="r")
+        is None
+    )
+
+
+def test_the_ladder_climbs_to_the_coordinators_and_ends(pipeline, db):
+    submit(pipeline, urgent=True)
+    pipeline.run_until_idle(T0)
+    climbed = 0
+    for minutes in range(16, 200, 16):
+        climbed += pipeline.tick(T0 + dt.timedelta(minutes=minutes))
+        pipeline.run_until_idle(T0 + dt.timedelta(minutes=minutes))
+    # The demo rules' one rung (the national desk), then the coordinators; then it ends.
+    assert climbed == 2
+    assert [m["parts"][-1][:11] for m in pipeline.sent_to("+380931234567")] == ["ЕСКАЛАЦІЯ 1"]
+    assert all(row.due is None for row in db.alerts.values())
+    desk = [d for d, _ in db.deliveries.values() if d.delivery.contact_id == "ua-national-desk"]
+    assert {d.delivery.channel for d in desk} == {Channel.EMAIL, Channel.SMS}
