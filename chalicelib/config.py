@@ -63,6 +63,10 @@ def load(
 
     stage = env.get("HOMEWARD_STAGE", "dev")
     local = stage == "local"
+    if local and env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        # The local stage accepts development tokens and answers /dev/outbox: a Lambda
+        # that was deployed with it refuses to start rather than open either.
+        raise RuntimeError("the local stage never runs in AWS Lambda")
     secret_id = env.get("HOMEWARD_SIGNING_KEY_SECRET")
     key = env.get("HOMEWARD_SIGNING_KEY") or (
         read_secret(secret_id) if secret_id and read_secret else ""

@@ -32,6 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
+LOCAL_STAGE = "local"
 # chalicelib/services/delivery.py sends each delivery at most this many times.
 STREAM_RETRIES = 5
 
@@ -469,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.stage == LOCAL_STAGE:
+        # The local stage trusts a development key and shows /dev/outbox: never in AWS.
+        parser.error("the local stage is for `make run` on one machine; package dev or prod")
     deployment = build(args.stage, args.out or ROOT / "build" / "package" / args.stage)
     zipped, unzipped = sizes(deployment)
     print(f"{deployment}: {zipped / 1e6:.1f} MB zipped, {unzipped / 1e6:.1f} MB unzipped")

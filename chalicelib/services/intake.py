@@ -81,6 +81,9 @@ class Submission:
     attachments: tuple[Attachment, ...] = ()
     # Whose idempotency keys these are (FORM_SCOPE, or None: the source's own).
     scope: str | None = None
+    # A bot that filled the form's hidden field: answered exactly like a person (checked,
+    # charged to its source, replayed per key) but nothing of the report is stored.
+    decoy: bool = False
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -110,16 +113,17 @@ def submit(
         case = Case(reference=new_reference(), received_at=now, report=submission.report)
         alert = Alert.for_new_case(case)
         uow = stores.unit_of_work()
-        stores.cases.open(uow, case, submission.attachments)
-        stores.alerts.add(
-            uow,
-            alert,
-            acknowledge_by=alert.acknowledge_by(
-                settings.escalate_urgent_after, settings.escalate_normal_after
-            ),
-        )
-        stores.statistics.count_new(uow, case)
-        stores.match_index.add(uow, case.reference, case.received_at, match_keys)
+        if not submission.decoy:
+            stores.cases.open(uow, case, submission.attachments)
+            stores.alerts.add(
+                uow,
+                alert,
+                acknowledge_by=alert.acknowledge_by(
+                    settings.escalate_urgent_after, settings.escalate_normal_after
+                ),
+            )
+            stores.statistics.count_new(uow, case)
+            stores.match_index.add(uow, case.reference, case.received_at, match_keys)
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

@@ -159,33 +159,15 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
             values=values,
             notice=_("This form had expired. Please check your answers and send it again."),
         )
-    if (values.get(HONEYPOT) or [""])[0]:
-        return _decoy_receipt(language)
-    return _accept_form(language, values, key, source(request))
+    # A filled hidden field is a bot: it goes the same way as a person's report (checked,
+    # charged, replayed per key), so nothing in the answer tells it apart, but is not kept.
+    decoy = bool((values.get(HONEYPOT) or [""])[0])
+    return _accept_form(language, values, key, source(request), decoy=decoy)
 
 
-def _decoy_receipt(language: str) -> Response:
-    """What a bot that filled the hidden field sees: a receipt, with nothing stored.
-
-    It looks like any other receipt so the bot learns nothing; the reference exists
-    nowhere, and the status page answers for it as for any unknown case.
-    """
-    import datetime as dt
-
-    from chalicelib.domain.case import iso, new_reference, status_token
-
-    reference = new_reference()
-    return page(
-        "received.html",
-        language,
-        201,
-        reference=reference,
-        status_token=status_token(secrets.token_bytes(32), reference),
-        received_at=iso(dt.datetime.now(dt.UTC)),
-    )
-
-
-def _accept_form(language: str, values: dict[str, list[str]], key: str, source: str) -> Response:
+def _accept_form(
+    language: str, values: dict[str, list[str]], key: str, source: str, *, decoy: bool = False
+) -> Response:
     from pydantic import ValidationError
 
     from chalicelib.domain.attachments import FileRefused
@@ -233,6 +215,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
         source=source,
         attachments=tuple(found),
         scope=intake.FORM_SCOPE,
+        decoy=decoy,
     )
     try:
         receipt, created = intake.submit(
@@ -261,7 +244,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
             % {"minutes": minutes},
             **{"Retry-After": str(max(1, exc.retry_after))},
         )
-    if created:
+    if created and not decoy:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(found))
     return page(
         "received.html",

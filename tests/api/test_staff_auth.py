@@ -83,6 +83,13 @@ def bad_tokens(dev_key, tmp_path):
         "hs256-with-public-key": jwt.encode(
             claims(), "a-secret-an-attacker-chose-32-bytes!", algorithm="HS256"
         ),
+        # Claims of the wrong type or size: Cognito never issues these.
+        "agency-list": signed(dev_key, claims(**{"custom:agency": ["UA-NIB", "CA-GAC"]})),
+        "agency-not-a-code": signed(dev_key, claims(**{"custom:agency": "anything at all"})),
+        "groups-a-string": signed(dev_key, claims(**{"cognito:groups": "coordinator"})),
+        "ten-year-lifetime": signed(
+            dev_key, claims(exp=int(dt.datetime.now(dt.UTC).timestamp()) + 10 * 365 * 86400)
+        ),
     }
 
 
@@ -102,6 +109,10 @@ def bad_tokens(dev_key, tmp_path):
         "no-agency",
         "unsigned",
         "hs256-with-public-key",
+        "agency-list",
+        "agency-not-a-code",
+        "groups-a-string",
+        "ten-year-lifetime",
     ],
 )
 @pytest.mark.parametrize(("method", "path"), [ROUTES[0], ROUTES[1], ROUTES[2]])
@@ -113,6 +124,24 @@ def test_bad_tokens_are_401(client, dev_key, tmp_path, kind, method, path):
 
 def test_a_good_token_passes(client, token):
     assert call(client, "GET", "/api/v1/staff/statistics", token("coordinator")).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["", "Token ", "Basic ", "Bearer"])
+def test_a_token_travels_only_as_a_bearer_token(client, token, scheme):
+    headers = {"Authorization": f"{scheme}{token('coordinator')}"}
+    response = client.http.get("/api/v1/staff/statistics", headers=headers)
+    assert response.status_code == 401
+
+
+def test_staff_answers_are_never_cached_or_sniffed(client, token):
+    for response in (
+        call(client, "GET", "/api/v1/staff/statistics", token("coordinator")),
+        call(client, "GET", "/api/v1/staff/cases/HW-2222-3333", token("coordinator")),
+        call(client, "GET", "/api/v1/staff/statistics"),
+    ):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_development_tokens_are_refused_when_deployed(app_module, token, monkeypatch):

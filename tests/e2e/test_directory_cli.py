@@ -130,3 +130,10 @@ def test_rules_are_imported_from_json_and_a_rule_reaching_nobody_is_refused(home
     assert "not imported: ghost:" in err and "no contact nobody-here" in err
     assert out.strip() == "2 rule(s): 1 put, 1 refused"
     assert "all-urgent" in homeward("rules", "show")[1]
+
+
+@pytest.mark.parametrize("url", ["http://homeward.example.org", "http://10.0.0.8:8000"])
+def test_a_staff_token_never_travels_over_plain_http(url, capsys):
+    code = cli.main(["--url", url, "--token", "a-real-token", "contacts", "list"])
+    assert code == 2
+    assert "use https" in capsys.readouterr().err

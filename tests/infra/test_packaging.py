@@ -373,3 +373,14 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
                 source["DestinationConfig"]["OnFailure"]["Destination"]
                 == (outputs["StreamFailureQueueArn"])
             )
+
+
+def test_the_local_stage_is_never_packaged_nor_started_in_lambda():
+    """The local stage trusts development tokens and shows /dev/outbox."""
+    from chalicelib import config
+
+    with pytest.raises(SystemExit):
+        package.main(["--stage", "local"])
+    with pytest.raises(RuntimeError):
+        config.load({"HOMEWARD_STAGE": "local", "AWS_LAMBDA_FUNCTION_NAME": "homeward-api"})
+    assert config.load({"HOMEWARD_STAGE": "local"}).is_local

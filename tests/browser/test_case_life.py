@@ -1,0 +1,203 @@
+"""The whole life of a case, as the people involved live it, on the local runner.
+
+A mother reports her son through the form (in Chromium, with JavaScript); the alerts go
+out by e-mail and SMS; the southern desk acknowledges from its e-mail and that alert
+stops escalating (another, unacknowledged one does escalate); staff list, read and work
+the case to closed; a second report of the same child comes in Latin letters; matching
+finds the pair; a caseworker confirms it and both cases are linked; the mother's status
+page shows the right stage; the auditor's trail holds every step. Nothing anywhere may
+answer 5xx.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from browser.test_form_in_chromium import fill
+from helpers import EXAMPLE_REPORT, local_runner
+
+from chalicelib.adapters.tokens import mint_dev_token
+
+pytestmark = pytest.mark.browser
+
+ESCALATE_AFTER = 4  # seconds an urgent alert may wait, in this run
+SOUTH_DESK = "south@ombudsman.example.org"
+WORKFLOW = ["triaged", "verified", "located", "return_in_progress", "returned", "closed"]
+
+
+class Http:
+    """JSON over HTTP to the runner, remembering every status it saw."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.statuses: list[tuple[int, str]] = []
+
+    def call(self, method: str, path: str, body=None, token: str | None = None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            self.base + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers=headers,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        self.statuses.append((status, f"{method} {path}"))
+        return status, (json.loads(raw) if raw else None)
+
+    def outbox(self) -> list[dict]:
+        return self.call("GET", "/dev/outbox")[1]["messages"]
+
+    def wait_for(self, what, seconds: float = 15):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = what()
+            if found:
+                return found
+            time.sleep(0.3)
+        raise AssertionError("waited in vain")
+
+
+@pytest.fixture(scope="module")
+def life_site(tmp_path_factory, dev_key):
+    log_path = tmp_path_factory.mktemp("life") / "runner.log"
+    with local_runner(
+        log_path,
+        HOMEWARD_DEV_KEY_FILE=str(dev_key),
+        HOMEWARD_ESCALATE_URGENT_SECONDS=str(ESCALATE_AFTER),
+        HOMEWARD_SCHEDULE_SECONDS="1",
+        HOMEWARD_RATE_LIMIT="100",
+    ) as (base, _process, log):
+        yield base, log
+
+
+def test_the_whole_life_of_a_case(page, life_site, dev_key):
+    site, log = life_site
+    http = Http(site)
+    page_statuses: list[int] = []
+    page.on("response", lambda response: page_statuses.append(response.status))
+    coordinator = mint_dev_token(dev_key, role="coordinator", agency="UA-NIB", name="Olena")
+    south = mint_dev_token(dev_key, role="caseworker", agency="UA-OMBUDSMAN", name="Taras")
+    auditor = mint_dev_token(dev_key, role="auditor", agency="UA-NIB")
+
+    # 1. A mother reports her son, urgently, through the form with JavaScript.
+    page.goto(f"{site}/")
+    fill(page)
+    page.check("#urgent")
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+    reference = page.text_content("#reference").strip()
+    status_code = page.text_content("#status-token").strip()
+
+    # 2. The alerts go out by e-mail and by SMS.
+    def alerts_of(ref):
+        return [m for m in http.outbox() if ref in m["body"]]
+
+    messages = http.wait_for(
+        lambda: (
+            {m["channel"] for m in alerts_of(reference)} == {"email", "sms"}
+            and alerts_of(reference)
+        )
+    )
+    sms = [m for m in messages if m["channel"] == "sms"]
+    assert all("Ковальчук" not in m["body"] for m in sms)  # an SMS never names the child
+
+    # A control case nobody acknowledges: it must escalate.
+    control_body = copy.deepcopy(EXAMPLE_REPORT)
+    control_body["child"]["given_name"] = "Контроль"
+    control_body["urgent"] = True
+    _, control = http.call("POST", "/api/v1/reports", control_body)
+
+    # 3. The southern desk acknowledges from its e-mail: opening asks, the button records.
+    (mail,) = [m for m in messages if m["to"] == SOUTH_DESK]
+    link = re.search(r"https?://\S+/ack/[A-Za-z0-9_-]+", mail["body"]).group(0)
+    assert link.startswith(site)
+    page.goto(link)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=escalation has stopped")
+
+    # 4. Its escalation stops; the control case, unacknowledged, escalates.
+    http.wait_for(
+        lambda: any("ЕСКАЛАЦІЯ" in m["body"] for m in alerts_of(control["reference"])),
+        seconds=ESCALATE_AFTER + 10,
+    )
+    assert not any("ЕСКАЛАЦІЯ" in m["body"] for m in alerts_of(reference))
+
+    # 5. Staff list, read and work the case through the workflow to closed.
+    _, listing = http.call("GET", "/api/v1/staff/cases?urgent=true", token=south)
+    assert reference in [c["reference"] for c in listing["cases"]]
+    status, case = http.call("GET", f"/api/v1/staff/cases/{reference}", token=south)
+    assert status == 200 and case["report"]["child"]["family_name"] == "Ковальчук"
+    assert "acknowledged" in {d["state"] for d in case["deliveries"]}
+    for target in WORKFLOW:
+        status, case = http.call(
+            "POST",
+            f"/api/v1/staff/cases/{reference}/status",
+            {"status": target, "note": f"step to {target}", "version": case["version"]},
+            token=south,
+        )
+        assert status == 200, case
+    assert case["status"] == "closed"
+
+    # 6. A second report of the same child, in Latin letters, from a partner NGO.
+    latin = copy.deepcopy(EXAMPLE_REPORT)
+    latin["child"].update(family_name="Kovalchuk", given_name="Oleksandr", patronymic=None)
+    latin["child"]["other_names"] = []
+    latin["reporter"].update(relationship="ngo", name="Helping Hands", phone=None)
+    _, second = http.call("POST", "/api/v1/reports", latin)
+    second_ref = second["reference"]
+
+    # 7. Matching finds the pair; a caseworker confirms it; both cases are linked.
+    def pair():
+        _, found = http.call("GET", f"/api/v1/staff/cases/{second_ref}/matches", token=coordinator)
+        return [m for m in (found or {}).get("matches", []) if m["reference"] == reference]
+
+    (match,) = http.wait_for(pair)
+    assert match["verdict"] == "likely"
+    status, decided = http.call(
+        "POST",
+        f"/api/v1/staff/cases/{second_ref}/matches/{reference}",
+        {"decision": "confirmed"},
+        token=coordinator,
+    )
+    assert status == 200 and decided["review"] == "confirmed"
+    for one, other in ((reference, second_ref), (second_ref, reference)):
+        _, linked = http.call("GET", f"/api/v1/staff/cases/{one}", token=coordinator)
+        assert other in linked["links"]
+
+    # 8. The mother's status page, with the code typed by hand (lower case, spaces).
+    page.goto(f"{site}/status")
+    page.fill("#reference", f" {reference.lower()} ")
+    page.fill("#token", status_code)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#outcome")
+    assert page.text_content("#outcome h2").strip() == "Закрито"
+
+    # 9. The auditor's trail has every step, and no case content.
+    status, trail = http.call("GET", f"/api/v1/staff/cases/{reference}/audit", token=auditor)
+    assert status == 200
+    actions = [e["action"] for e in trail["entries"]]
+    assert "acknowledge" in actions and "list" in actions and "read" in actions
+    assert actions.count("status") == len(WORKFLOW)
+    assert "match-confirmed" in actions
+    assert "Ковальчук" not in json.dumps(trail, ensure_ascii=False)
+
+    # Nothing anywhere answered 5xx, and the runner logged no unhandled error.
+    assert [s for s in http.statuses if s[0] >= 500] == []
+    assert [s for s in page_statuses if s >= 500] == []
+    log.seek(0)
+    output = log.read()
+    assert "unhandled" not in output and "Traceback" not in output
+    for personal in ("Ковальчук", "iryna@example.org", "+380501234567"):
+        assert personal not in output
