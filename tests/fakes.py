@@ -57,6 +57,7 @@ class _CaseRow:
     links: set[str] = field(default_factory=set)
     assignee: str | None = None
     updated_at: dt.datetime | None = None
+    break_glass: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -180,6 +181,7 @@ class FakeCaseFiles:
             attachments=row.attachments,
             notes=tuple(self.db.notes.get(reference, ())),
             deliveries=tuple(deliveries),
+            break_glass=dict(row.break_glass),
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:
@@ -234,6 +236,11 @@ class FakeCaseFiles:
             "note",
             lambda: self.db.notes.setdefault(reference, []).append(Note(at, author, text)),
         )
+
+    def grant_break_glass(
+        self, uow: FakeUnitOfWork, reference: str, subject: str, until: dt.datetime
+    ) -> None:
+        uow.add("grant", lambda: self.db.cases[reference].break_glass.__setitem__(subject, until))
 
     def require(self, uow: FakeUnitOfWork, reference: str) -> None:
         uow.add("case", lambda: None, check=lambda: reference in self.db.cases)
@@ -301,6 +308,7 @@ def _summary(row: _CaseRow) -> CaseSummary:
         category=case.category,
         urgent=case.urgent,
         version=case.version,
+        consent=case.consent,
         assignee=row.assignee,
     )
 

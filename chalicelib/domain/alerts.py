@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from chalicelib.domain.case import Case
+from chalicelib.domain.disclosure import ConsentGiven, Disclosure
 
 
 class Channel(StrEnum):
@@ -38,6 +39,7 @@ UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 REPORT_RECEIVED = "report-received"
 MATCH_CONFIRMED = "match-confirmed-"
+BREAK_GLASS = "break-glass-"
 ESCALATION = "~"
 
 
@@ -50,6 +52,11 @@ class Alert:
     urgent: bool
     last_known_country: str | None
     created_at: dt.datetime
+    # What the reporter consented to: routing and the message follow it. No default: an
+    # alert that forgot it must fail, not be shared with everyone.
+    consent: ConsentGiven
+    # A break-glass alert's words for the auditors: who looked, from where, and why.
+    note: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -68,8 +75,13 @@ class Alert:
 
     @property
     def kind(self) -> str:
-        """Which message it is: "report" (a new report) or "match" (a confirmed match)."""
-        return "match" if self.root.startswith(MATCH_CONFIRMED) else "report"
+        """Which message it is: "report" (a new report), "match" (a confirmed match) or
+        "break_glass" (a coordinator's break-glass access, for the auditors)."""
+        if self.root.startswith(MATCH_CONFIRMED):
+            return "match"
+        if self.root.startswith(BREAK_GLASS):
+            return "break_glass"
+        return "report"
 
     @property
     def other_reference(self) -> str | None:
@@ -94,6 +106,12 @@ class Alert:
         return replace(cls.about(case, f"{MATCH_CONFIRMED}{other}"), created_at=now)
 
     @classmethod
+    def break_glass(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator opened what the policy withholds."""
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        return replace(cls.about(case, f"{BREAK_GLASS}{stamp}"), created_at=now, note=note)
+
+    @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:
         location = case.report.last_known_location
         return cls(
@@ -104,6 +122,7 @@ class Alert:
             urgent=case.urgent,
             last_known_country=location.country if location else None,
             created_at=case.received_at,
+            consent=case.consent,
         )
 
 
@@ -118,6 +137,8 @@ class Delivery:
     channel: Channel
     address: str
     language: str
+    # How much of the report this contact may learn (domain/disclosure.py).
+    disclosure: Disclosure
 
     @property
     def delivery_id(self) -> str:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.references import REFERENCE_PATTERN, new_reference
 from chalicelib.domain.report import Report
 from chalicelib.domain.workflow import Status
@@ -60,3 +61,13 @@ class Case:
     @property
     def urgent(self) -> bool:
         return self.report.urgent
+
+    @property
+    def consent(self) -> ConsentGiven:
+        given = self.report.consent
+        return ConsentGiven(
+            tracing=given.tracing,
+            share_with_coalition=given.share_with_coalition,
+            share_with_authorities=given.share_with_authorities,
+            may_contact=self.report.reporter.may_contact,
+        )

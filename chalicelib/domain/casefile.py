@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.domain.alerts import StoredDelivery
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case
+from chalicelib.domain.disclosure import ConsentGiven, Disclosure, View
+from chalicelib.domain.report import Report
 from chalicelib.domain.workflow import Status
 
 
@@ -29,6 +31,8 @@ class CaseSummary:
     category: str
     urgent: bool
     version: int
+    # What may be done with the report: a list shows a row only to whom it may.
+    consent: ConsentGiven
     assignee: str | None = None
 
 
@@ -43,6 +47,8 @@ class CaseFile:
     attachments: tuple[Attachment, ...] = ()
     notes: tuple[Note, ...] = ()
     deliveries: tuple[StoredDelivery, ...] = ()
+    # Break-glass accesses: staff member -> until when they may see everything.
+    break_glass: dict[str, dt.datetime] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
@@ -80,3 +86,37 @@ class Page:
 
 class InvalidCursor(ValueError):
     """A list's cursor that this API did not give out for this very list."""
+
+
+@dataclass(frozen=True)
+class ShownCase:
+    """A case file as one reader may see it: the report redacted by the disclosure policy
+    (None when only its existence may be known), and the names of what was withheld."""
+
+    file: CaseFile
+    report: Report | None
+    withheld: tuple[str, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return self.file.reference
+
+    @property
+    def status(self) -> Status:
+        return self.file.status
+
+    @property
+    def version(self) -> int:
+        return self.file.version
+
+
+def shown(file: CaseFile, view: View) -> ShownCase:
+    report: Report | None = file.case.report
+    if view.level < Disclosure.DETAILS:
+        report = None
+    elif not view.reporter_contact:
+        # model_copy, not validation: a reporter who may be contacted has an address, but
+        # this reader does not see it.
+        reporter = report.reporter.model_copy(update={"name": None, "email": None, "phone": None})
+        report = report.model_copy(update={"reporter": reporter})
+    return ShownCase(file=file, report=report, withheld=view.withheld)

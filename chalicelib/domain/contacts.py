@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from chalicelib.domain.alerts import Channel
+from chalicelib.domain.disclosure import OrganisationKind, Recipient
 from chalicelib.domain.report import ContractModel, Email, Language, Phone
 from chalicelib.domain.staff import AGENCY_PATTERN
 
@@ -26,6 +27,11 @@ class Contact(ContractModel):
     organisation: str = Field(min_length=1, max_length=200)
     # The agency whose caseworkers work the cases routed to this contact, e.g. UA-NIB.
     agency: str = Field(pattern=AGENCY_PATTERN)
+    # What the organisation is, for the disclosure policy (domain/disclosure.py). No
+    # default: a contact of unknown kind must not be sent what a reporter kept back.
+    kind: OrganisationKind
+    # The national intake desk works every report of its country, whatever the consent.
+    intake_desk: bool = False
     member_state: str = Field(pattern=r"^[A-Z]{2}$")
     name: str = Field(min_length=1, max_length=200)
     email: Email | None = None
@@ -35,6 +41,8 @@ class Contact(ContractModel):
     # Coordinators hear of what no rule routes, and of every alert nobody acknowledged
     # up the whole ladder: the catch-all that keeps a report from going unseen.
     coordinator: bool = False
+    # Auditors hear of every break-glass access to a case (by e-mail).
+    auditor: bool = False
     active: bool = True
 
     @model_validator(mode="after")
@@ -45,6 +53,10 @@ class Contact(ContractModel):
         if Channel.SMS in self.channels and not self.phone:
             raise ValueError("the SMS channel needs a phone number")
         return self
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(kind=self.kind, intake_desk=self.intake_desk)
 
     def address(self, channel: str) -> str | None:
         return self.email if channel == Channel.EMAIL else self.phone
@@ -64,6 +76,8 @@ CSV_COLUMNS = (
     "contact_id",
     "organisation",
     "agency",
+    "kind",
+    "intake_desk",
     "member_state",
     "name",
     "email",
@@ -71,9 +85,10 @@ CSV_COLUMNS = (
     "languages",
     "channels",
     "coordinator",
+    "auditor",
     "active",
 )
-_REQUIRED_COLUMNS = {"contact_id", "organisation", "agency", "member_state", "name"}
+_REQUIRED_COLUMNS = {"contact_id", "organisation", "agency", "kind", "member_state", "name"}
 _LIST_COLUMNS = {"languages", "channels"}
 _YES = {"yes", "y", "true", "1", "так", "да"}
 _NO = {"no", "n", "false", "0", "ні", "нет"}
@@ -153,7 +168,7 @@ def read_contact_list(text: str) -> tuple[list[Contact], list[RowError]]:
             raw = (raw or "").strip()
             if column in _LIST_COLUMNS:
                 values[column] = raw.replace(";", " ").replace("|", " ").replace(",", " ").split()
-            elif column in ("coordinator", "active"):
+            elif column in ("coordinator", "auditor", "active", "intake_desk"):
                 try:
                     flag = _flag(raw)
                 except ValueError as exc:
@@ -199,6 +214,8 @@ def write_contact_list(contacts: list[Contact]) -> str:
             languages=" ".join(contact.languages),
             channels=" ".join(contact.channels),
             coordinator="yes" if contact.coordinator else "no",
+            intake_desk="yes" if contact.intake_desk else "no",
+            auditor="yes" if contact.auditor else "no",
             active="yes" if contact.active else "no",
         )
         writer.writerow({k: "" if v is None else v for k, v in row.items()})

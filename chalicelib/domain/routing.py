@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 
 from chalicelib.domain.alerts import Alert, Delivery
 from chalicelib.domain.contacts import Channel, Contact, ContactId
+from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, disclosure
 from chalicelib.domain.report import Category, ContractModel, Country, Oblast
 
 # A bounded ladder: at most this many rungs of contacts before the coordinators.
@@ -115,6 +116,17 @@ class Directory:
         others = tuple(r for r in self.rules if r.rule_id != rule_id)
         return Directory(self.contacts, others, self.version)
 
+    def recipient(self, agency: str) -> Recipient:
+        """What an agency is for the disclosure policy, from its contacts.
+
+        An agency the directory does not know is treated as an authority that is not the
+        intake desk: it sees a report only when the reporter allowed every sharing.
+        """
+        contacts = [c for c in self.contacts if c.agency == agency]
+        if not contacts:
+            return Recipient(OrganisationKind.LAW_ENFORCEMENT)
+        return Recipient(kind=contacts[0].kind, intake_desk=any(c.intake_desk for c in contacts))
+
     def rules_naming(self, contact_id: str) -> list[str]:
         return sorted(
             r.rule_id
@@ -132,6 +144,20 @@ class Directory:
                 "no active coordinator: alerts no rule routes, and the end of every "
                 "escalation ladder, would reach nobody"
             )
+        elif not any(
+            c.intake_desk and self._reachable(c, tuple(Channel)) for c in self.coordinators
+        ):
+            found.add(
+                "no active coordinator at the intake desk: a report shared with nobody "
+                "would reach no one who may work it"
+            )
+        kinds: dict[str, set[str]] = {}
+        for contact in self.contacts:
+            kinds.setdefault(contact.agency, set()).add(contact.kind)
+        for agency, seen in sorted(kinds.items()):
+            if len(seen) > 1:
+                listed = ", ".join(sorted(seen))
+                found.add(f"agency {agency}: its contacts disagree on what it is ({listed})")
         for rule in self.rules:
             if not rule.active:
                 continue
@@ -176,7 +202,11 @@ class Directory:
         return dt.timedelta(seconds=min(overrides, default=urgent if alert.urgent else normal))
 
     def route(self, alert: Alert) -> list[Delivery]:
-        """One delivery per contact and channel for this alert at its rung of the ladder."""
+        """One delivery per contact and channel for this alert at its rung of the ladder,
+        each saying how much of the report its contact may learn. Contacts the reporter's
+        consent keeps out get nothing at all."""
+        if alert.kind == "break_glass":
+            return self._to_auditors(alert)
         channels: dict[str, list[str]] = {}
         for rule in self.matching(alert):
             for contact_id in rule.rung(alert.level):
@@ -186,16 +216,40 @@ class Directory:
                 chosen = channels.setdefault(contact_id, [])
                 chosen += [c for c in contact.channels if c in rule.channels and c not in chosen]
         deliveries = self._deliveries(alert, channels)
-        if not deliveries:
-            # No rule, or the ladder's end: the coordinators, on all their channels.
-            coordinators = {c.contact_id: c.channels for c in self.coordinators}
-            deliveries = self._deliveries(alert, coordinators)
+        if not any(d.disclosure == Disclosure.DETAILS for d in deliveries):
+            # No rule, the ladder's end, or nobody the consent lets work it: the
+            # coordinators too, on all their channels (the intake desk's always may).
+            coordinators = {
+                c.contact_id: c.channels for c in self.coordinators if c.contact_id not in channels
+            }
+            deliveries += self._deliveries(alert, coordinators)
         return deliveries
+
+    def _to_auditors(self, alert: Alert) -> list[Delivery]:
+        """A break-glass access: the auditors by e-mail (it names no child), else the
+        coordinators; neither gets the case into a mandate through it."""
+        auditors = [c for c in self.contacts if c.auditor and c.active and c.email]
+        chosen = auditors or [c for c in self.coordinators if c.email]
+        return [
+            Delivery(
+                alert=alert,
+                contact_id=c.contact_id,
+                agency=c.agency,
+                channel=Channel.EMAIL,
+                address=c.email,
+                language=c.language,
+                disclosure=Disclosure.EXISTENCE,
+            )
+            for c in sorted(chosen, key=lambda c: c.contact_id)
+        ]
 
     def _deliveries(self, alert: Alert, channels: dict[str, list[str]]) -> list[Delivery]:
         deliveries: list[Delivery] = []
         for contact_id in sorted(channels):
             contact = self._by_id[contact_id]
+            level = disclosure(contact.recipient, alert.consent)
+            if level == Disclosure.NOTHING:
+                continue
             for channel in channels[contact_id]:
                 address = contact.address(channel)
                 if address:
@@ -207,6 +261,7 @@ class Directory:
                             channel=channel,
                             address=address,
                             language=contact.language,
+                            disclosure=level,
                         )
                     )
         return deliveries

@@ -12,7 +12,8 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.casefile import CaseFile
+from chalicelib.domain.casefile import CaseFile, ShownCase, shown
+from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, View, view_for
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.ports import Stores
 
@@ -20,6 +21,10 @@ log = logging.getLogger("homeward.access")
 
 # The audit trail of directory changes is kept under this name, beside the cases'.
 DIRECTORY_TRAIL = "directory"
+
+
+# An agency the directory does not know: treated as an authority outside the intake desk.
+UNKNOWN_AGENCY = Recipient(OrganisationKind.LAW_ENFORCEMENT)
 
 
 class CaseNotFound(Exception):
@@ -36,6 +41,9 @@ class Caller:
 
     staff: StaffMember
     request_id: str
+    # What the caller's agency is, for the disclosure policy (from the directory); an
+    # agency the directory does not know sees only what was shared with everyone.
+    recipient: Recipient = UNKNOWN_AGENCY
 
     def entry(
         self,
@@ -67,13 +75,28 @@ def works_cases(caller: Caller, reference: str, action: str, stores: Stores) -> 
 
 
 def visible_case(caller: Caller, reference: str, action: str, stores: Stores) -> CaseFile:
-    """The case, if the caller may work it (role and mandate); else a recorded refusal."""
+    """The case, if the caller may work it (role, mandate and the reporter's consent);
+    else a recorded refusal, the same as for a case that does not exist."""
     works_cases(caller, reference, action, stores)
     if caller.staff.role != "coordinator":
         agencies = stores.mandates.agencies_of([reference]).get(reference)
         if agencies is None or not caller.staff.may_read_case(agencies):
             refuse(caller, reference, action, stores, CaseNotFound())
     case = stores.cases.file(reference)
-    if case is None:
+    if case is None or view_of(caller, case).level == Disclosure.NOTHING:
         refuse(caller, reference, action, stores, CaseNotFound())
     return case
+
+
+def view_of(caller: Caller, case: CaseFile, now: dt.datetime | None = None) -> View:
+    """What the caller may see of the case: the disclosure policy, or everything while a
+    break-glass access the caller asked for lasts."""
+    now = now or dt.datetime.now(dt.UTC)
+    until = case.break_glass.get(caller.staff.subject)
+    if until is not None and until > now:
+        return View.everything()
+    return view_for(caller.recipient, case.case.consent)
+
+
+def shown_to(caller: Caller, case: CaseFile) -> ShownCase:
+    return shown(case, view_of(caller, case))

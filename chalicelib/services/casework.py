@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.casefile import CaseFile, Filters, Page
+from chalicelib.domain.casefile import Filters, Page, ShownCase
+from chalicelib.domain.disclosure import Disclosure, view_for
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.workflow import Status, check_move
 from chalicelib.services.access import (
@@ -20,6 +22,7 @@ from chalicelib.services.access import (
     NotPermitted,
     refuse,
     require_role,
+    shown_to,
     visible_case,
     works_cases,
 )
@@ -57,15 +60,20 @@ def list_cases(
     works_cases(caller, "cases", "list", stores)
     agency = None if caller.staff.role == "coordinator" else caller.staff.agency
     page = stores.case_index.list(filters, agency=agency, limit=limit, cursor=cursor)
+    # A row says only what and where, but a reader the consent keeps out must not learn
+    # even that the case exists.
+    page.cases = [
+        c for c in page.cases if view_for(caller.recipient, c.consent).level > Disclosure.NOTHING
+    ]
     stores.audit.record([caller.entry(c.reference, "list") for c in page.cases])
     return page
 
 
-def read_case(caller: Caller, reference: str, *, stores: Stores) -> CaseFile:
+def read_case(caller: Caller, reference: str, *, stores: Stores) -> ShownCase:
     case = visible_case(caller, reference, "read", stores)
     # Written before the case is returned: a read that cannot be recorded is not served.
     stores.audit.record([caller.entry(reference, "read")])
-    return case
+    return shown_to(caller, case)
 
 
 def move_case(
@@ -77,7 +85,7 @@ def move_case(
     version: int,
     stores: Stores,
     now: dt.datetime | None = None,
-) -> CaseFile:
+) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
     case = visible_case(caller, reference, "status", stores)
     if case.version != version:
@@ -95,7 +103,7 @@ def move_case(
     stores.statistics.count_move(uow, case.status, target)
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
     _commit(uow)
-    return _read_back(reference, stores)
+    return _read_back(caller, reference, stores)
 
 
 def assign_case(
@@ -106,19 +114,19 @@ def assign_case(
     version: int,
     stores: Stores,
     now: dt.datetime | None = None,
-) -> CaseFile:
+) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
     visible_case(caller, reference, "assign", stores)
     uow = stores.unit_of_work()
     stores.cases.change(uow, reference, version=version, now=now, assignee=assignee)
     stores.audit.add(uow, caller.entry(reference, "assign", detail=assignee, at=now))
     _commit(uow)
-    return _read_back(reference, stores)
+    return _read_back(caller, reference, stores)
 
 
 def add_note(
     caller: Caller, reference: str, *, text: str, stores: Stores, now: dt.datetime | None = None
-) -> CaseFile:
+) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
     visible_case(caller, reference, "note", stores)
     uow = stores.unit_of_work()
@@ -126,7 +134,7 @@ def add_note(
     stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
     stores.audit.add(uow, caller.entry(reference, "note", at=now))
     _commit(uow)
-    return _read_back(reference, stores)
+    return _read_back(caller, reference, stores)
 
 
 def link_cases(
@@ -137,7 +145,7 @@ def link_cases(
     version: int,
     stores: Stores,
     now: dt.datetime | None = None,
-) -> CaseFile:
+) -> ShownCase:
     """Link two related cases both ways; only the first case's version is checked."""
     now = now or dt.datetime.now(dt.UTC)
     works_cases(caller, reference, "link", stores)
@@ -151,14 +159,47 @@ def link_cases(
     stores.audit.add(uow, caller.entry(reference, "link", detail=other, at=now))
     stores.audit.add(uow, caller.entry(other, "link", detail=reference, at=now))
     _commit(uow)
-    return _read_back(reference, stores)
+    return _read_back(caller, reference, stores)
 
 
-def _read_back(reference: str, stores: Stores) -> CaseFile:
+def _read_back(caller: Caller, reference: str, stores: Stores) -> ShownCase:
     """The case as it stands after a change (the change's audit entry covers this read)."""
     case = stores.cases.file(reference)
     assert case is not None
-    return case
+    return shown_to(caller, case)
+
+
+# How long a coordinator's break-glass access lasts.
+BREAK_GLASS = dt.timedelta(minutes=30)
+
+
+def break_glass(
+    caller: Caller,
+    reference: str,
+    *,
+    reason: str,
+    stores: Stores,
+    now: dt.datetime | None = None,
+) -> ShownCase:
+    """A coordinator who must see what the disclosure policy withholds, says why.
+
+    The access lasts BREAK_GLASS, is recorded in the case's audit trail with the reason,
+    and the auditors are alerted (an outbox alert routed to the directory's auditors).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    require_role(caller, caller.staff.role == "coordinator", reference, "break-glass", stores)
+    case = visible_case(caller, reference, "break-glass", stores)
+    uow = stores.unit_of_work()
+    stores.cases.grant_break_glass(uow, reference, caller.staff.subject, now + BREAK_GLASS)
+    stores.audit.add(uow, caller.entry(reference, "break-glass", detail=reason, at=now))
+    who = caller.staff.name or caller.staff.subject
+    stores.alerts.add(
+        uow,
+        Alert.break_glass(case.case, f"{who} ({caller.staff.agency}): {reason}", now),
+        name="break-glass-alert",
+    )
+    _commit(uow)
+    return _read_back(caller, reference, stores)
 
 
 def audit_trail(caller: Caller, reference: str, *, stores: Stores) -> list[AuditEntry]:

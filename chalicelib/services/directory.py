@@ -179,6 +179,10 @@ class DirectoryCache:
         self._directory = Directory()
         self._loaded_at = float("-inf")
 
+    def forget(self) -> None:
+        """Read the directory again next time (this process just changed it)."""
+        self._loaded_at = float("-inf")
+
     def current(self) -> Directory:
         if time.monotonic() - self._loaded_at > self._ttl:
             self._directory = self._store.read()

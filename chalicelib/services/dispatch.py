@@ -7,6 +7,7 @@ import logging
 
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery, WaitingAlert
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
 from chalicelib.services.directory import DirectoryCache
 from chalicelib.services.ports import DeliveryQueue, Stores
@@ -44,7 +45,7 @@ def dispatch(
         raise NobodyToAlert(alert.alert_id)
     created = _record(alert, deliveries, stores=stores, now=now)
     queue.enqueue([(alert.reference, d.delivery_id) for d in deliveries])
-    if alert.level == 0:
+    if alert.level == 0 and alert.kind != "break_glass":
         # Intake set the deployment's default time to acknowledge; a rule may ask sooner
         # or later. Escalations are scheduled with their rules by the escalation schedule.
         urgent, normal = settings.escalate_urgent_after, settings.escalate_normal_after
@@ -65,10 +66,11 @@ def _record(alert: Alert, deliveries: list[Delivery], *, stores: Stores, now: dt
     """Record the deliveries as pending; False if a replay finds them recorded already.
 
     The first write also puts the case in the mandate of every agency a new report
-    reached: that is what lets their caseworkers see it. Escalations and match alerts
-    tell more people about a case without widening who works it.
+    reached with its details: that is what lets their caseworkers see it. An agency told
+    only that a report exists gets no mandate (domain/disclosure.py). Escalations and
+    match alerts tell more people about a case without widening who works it.
     """
-    agencies = sorted({d.agency for d in deliveries})
+    agencies = sorted({d.agency for d in deliveries if d.disclosure == Disclosure.DETAILS})
     grant = alert.root == REPORT_RECEIVED and bool(agencies)
     step = MAX_WRITES - (len(agencies) + 1 if grant else 0)
     for start in range(0, len(deliveries), step):

@@ -107,8 +107,10 @@ def submit(
     scope = submission.scope or source
     charge = _recent.first_charge(Charge("report", source, _ms(now), _report_rate(settings)))
     # Written with the case so that matching (off the request path) finds it in one
-    # indexed lookup per key.
-    match_keys = blocking_keys(identity_of(submission.report))
+    # indexed lookup per key; none at all when the reporter did not allow tracing, so the
+    # case is never offered as a candidate either.
+    consent = submission.report.consent
+    match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
     for _ in range(_ATTEMPTS):
         case = Case(reference=new_reference(), received_at=now, report=submission.report)
         alert = Alert.for_new_case(case)

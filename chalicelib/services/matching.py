@@ -53,6 +53,9 @@ def find_matches(
 ) -> Findings:
     """Score the new case against every earlier case sharing a blocking key."""
     now = now or dt.datetime.now(dt.UTC)
+    if not report.consent.tracing:
+        # The reporter did not allow the child to be traced: no comparison at all.
+        return Findings(candidates=0, pairs=0, queries=0)
     me = identity_of(report)
     references, queries = candidates(blocking_keys(me), exclude=reference, stores=stores)
     pairs = 0

@@ -61,6 +61,9 @@ class CaseFiles(Protocol):
         self, uow: UnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
     ) -> None: ...
     def require(self, uow: UnitOfWork, reference: str) -> None: ...
+    def grant_break_glass(
+        self, uow: UnitOfWork, reference: str, subject: str, until: dt.datetime
+    ) -> None: ...
 
 
 class CaseIndex(Protocol):

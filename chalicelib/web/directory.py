@@ -27,7 +27,14 @@ CHANGE += ("DirectoryChanged",)
 
 
 def _saved(created: bool, model: Any) -> Response:
+    _changed()
     return json_response(201 if created else 200, model.model_dump(mode="json"))
+
+
+def _changed() -> Response:
+    """This process sees its own change at once (others within their cache's time)."""
+    wiring.directory().forget()
+    return Response(body="", status_code=204)
 
 
 @staff_operation(
@@ -95,7 +102,7 @@ def put_contact(caller, contact_id, body):
 )
 def remove_contact(caller, contact_id):
     directory.remove_contact(caller, contact_id, stores=wiring.stores())
-    return Response(body="", status_code=204)
+    return _changed()
 
 
 @staff_operation(
@@ -150,4 +157,4 @@ def put_rule(caller, rule_id, body):
 )
 def remove_rule(caller, rule_id):
     directory.remove_rule(caller, rule_id, stores=wiring.stores())
-    return Response(body="", status_code=204)
+    return _changed()

@@ -113,7 +113,10 @@ def staff_operation(
         def view(**params: str) -> Response:
             # What this raises is answered by the boundary every route runs in (problems.py).
             request = bp.current_request
-            caller = access.Caller(authenticate(request), request_id(request))
+            staff = authenticate(request)
+            # What the caller's agency is decides what the disclosure policy shows it.
+            recipient = wiring.directory().current().recipient(staff.agency)
+            caller = access.Caller(staff, request_id(request), recipient)
             if not all(_REFERENCE.match(params.get(p, "HW-2222-2222")) for p in _CASES):
                 raise access.CaseNotFound()
             extra: dict[str, Any] = {}

@@ -69,6 +69,12 @@ class NewNote(Strict):
     text: Text
 
 
+class BreakGlass(Strict):
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)
+    ] = Field(description="Why the coordinator must see what the reporter's consent withholds")
+
+
 class NewLink(Strict):
     reference: Reference
     version: int = Field(ge=1)
@@ -134,7 +140,13 @@ class DeliveryState(BaseModel):
 
 
 class CaseFile(CaseSummary):
-    report: Report
+    report: Report | None = Field(
+        description="As the disclosure policy lets this reader see it; null when only the "
+        "report's existence may be known"
+    )
+    withheld: list[Literal["report", "reporter.contact"]] = Field(
+        description="What the reporter's consent keeps from this reader"
+    )
     agencies: list[str]
     links: list[str]
     updated_at: str | None = None
@@ -142,7 +154,8 @@ class CaseFile(CaseSummary):
     deliveries: list[DeliveryState]
 
     @classmethod
-    def of(cls, file: casefile.CaseFile) -> CaseFile:  # type: ignore[override]
+    def of(cls, shown: casefile.ShownCase) -> CaseFile:  # type: ignore[override]
+        file = shown.file
         case = file.case
         return cls(
             reference=case.reference,
@@ -153,7 +166,8 @@ class CaseFile(CaseSummary):
             urgent=case.urgent,
             assignee=file.assignee,
             version=case.version,
-            report=case.report,
+            report=shown.report,
+            withheld=list(shown.withheld),
             agencies=sorted(file.agencies),
             links=sorted(file.links),
             updated_at=_iso(file.updated_at),

@@ -117,6 +117,21 @@ def link(caller, reference, body):
 
 @staff_operation(
     bp,
+    "POST",
+    f"{CASE}/break-glass",
+    operation_id="breakGlass",
+    summary="See what the disclosure policy withholds, for 30 minutes (coordinators; audited, "
+    "auditors alerted)",
+    answer="CaseFile",
+    body="BreakGlass",
+    refusals=CHANGE,
+)
+def break_glass(caller, reference, body):
+    return casework.break_glass(caller, reference, reason=body.reason, stores=wiring.stores())
+
+
+@staff_operation(
+    bp,
     "GET",
     f"{CASE}/audit",
     operation_id="auditTrail",

@@ -13,6 +13,7 @@ from helpers import case_for
 from chalicelib.domain.alerts import Alert, Channel, Delivery, DeliveryState
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.casefile import Filters, InvalidCursor
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
@@ -172,7 +173,13 @@ def test_alerts_wait_escalate_and_are_acknowledged(stores):
 
 def a_delivery(case, channel=Channel.SMS) -> Delivery:
     return Delivery(
-        Alert.for_new_case(case), "south", "UA-OMBUDSMAN", channel, "+380501112233", "uk"
+        Alert.for_new_case(case),
+        "south",
+        "UA-OMBUDSMAN",
+        channel,
+        "+380501112233",
+        "uk",
+        Disclosure.EXISTENCE,
     )
 
 

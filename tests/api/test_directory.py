@@ -14,6 +14,7 @@ from infra.local.emulator import REGION
 NEW_DESK = {
     "organisation": "Kharkiv regional desk (test)",
     "agency": "UA-KHARKIV",
+    "kind": "national_authority",
     "member_state": "UA",
     "name": "Regional desk",
     "email": "desk@kharkiv.example.org",
@@ -52,6 +53,7 @@ def test_only_coordinators_see_or_change_the_directory(client, staff, aws):
 def test_a_coordinator_lists_the_demo_directory_and_the_read_is_audited(staff, aws):
     listed = staff("coordinator").get("/contacts").json_body
     assert [c["contact_id"] for c in listed["contacts"]] == [
+        "audit-ua-nib",
         "ca-liaison",
         "coord-ua-nib",
         "east-ua-police",

@@ -7,34 +7,35 @@ from chalicelib.domain.contacts import (
 )
 from infra.local.emulator import DEMO_CONTACTS
 
-HEADER = "contact_id,organisation,agency,member_state,name,email,phone,languages,channels\n"
+HEADER = "contact_id,organisation,agency,kind,member_state,name,email,phone,languages,channels\n"
 
 
 def test_a_spreadsheet_export_is_read_with_lists_flags_and_a_byte_order_mark():
     text = (
-        "\ufeffcontact_id,organisation,agency,member_state,name,email,phone,languages,"
-        "channels,coordinator,active\n"
-        'kyiv-desk,"Desk, Kyiv",UA-NIB,UA,Олена,olena@example.org,+380 44 123 4567,uk;en,'
-        "email sms,так,\n"
+        "\ufeffcontact_id,organisation,agency,kind,intake_desk,member_state,name,email,phone,"
+        "languages,channels,coordinator,active\n"
+        'kyiv-desk,"Desk, Kyiv",UA-NIB,national_authority,так,UA,Олена,olena@example.org,'
+        "+380 44 123 4567,uk;en,email sms,так,\n"
         "\n"
-        "ca-desk,GAC,CA-GAC,CA,Jane,jane@example.org,,en,email,no,no\n"
+        "ca-desk,GAC,CA-GAC,coalition_member,,CA,Jane,jane@example.org,,en,email,no,no\n"
     )
     contacts, errors = read_contact_list(text)
     assert errors == []
     kyiv, canada = contacts
     assert kyiv.languages == ["uk", "en"] and kyiv.channels == ["email", "sms"]
     assert kyiv.phone == "+380441234567" and kyiv.coordinator and kyiv.active
-    assert canada.phone is None and not canada.active
+    assert kyiv.kind == "national_authority" and kyiv.intake_desk
+    assert canada.phone is None and not canada.active and not canada.intake_desk
 
 
 def test_every_bad_row_is_reported_by_line_and_field_and_good_rows_are_kept():
     text = HEADER + (
-        "good-one,Org,UA-NIB,UA,A,a@example.org,+380501112233,uk,email sms\n"
-        "bad-phone,Org,UA-NIB,UA,B,b@example.org,0501112233,uk,sms\n"
-        "bad-mail,Org,UA-NIB,UA,C,not-an-address,,uk,email\n"
-        "no-phone,Org,UA-NIB,UA,D,d@example.org,,uk,sms\n"
-        "good-one,Org,UA-NIB,UA,E,e@example.org,,uk,email\n"
-        "Bad Id,Org,UA-NIB,UA,F,f@example.org,,uk,email\n"
+        "good-one,Org,UA-NIB,ngo,UA,A,a@example.org,+380501112233,uk,email sms\n"
+        "bad-phone,Org,UA-NIB,ngo,UA,B,b@example.org,0501112233,uk,sms\n"
+        "bad-mail,Org,UA-NIB,ngo,UA,C,not-an-address,,uk,email\n"
+        "no-phone,Org,UA-NIB,ngo,UA,D,d@example.org,,uk,sms\n"
+        "good-one,Org,UA-NIB,ngo,UA,E,e@example.org,,uk,email\n"
+        "Bad Id,Org,UA-NIB,ngo,UA,F,f@example.org,,uk,email\n"
     )
     contacts, errors = read_contact_list(text)
     assert [c.contact_id for c in contacts] == ["good-one"]
@@ -50,7 +51,7 @@ def test_every_bad_row_is_reported_by_line_and_field_and_good_rows_are_kept():
 
 def test_a_file_with_wrong_columns_is_refused_as_a_whole():
     with pytest.raises(ContactListError, match=r"unknown column.*mobile.*missing column.*name"):
-        read_contact_list("contact_id,organisation,agency,member_state,mobile\n")
+        read_contact_list("contact_id,organisation,agency,kind,member_state,mobile\n")
     with pytest.raises(ContactListError, match="empty"):
         read_contact_list("")
 

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.routing import Directory, RoutingRule
 from infra.local.emulator import read_directory
 
@@ -12,7 +13,16 @@ NOW = dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC)
 
 
 def alert(oblast="UA-65", category="deported", urgent=False, country="RU", level=0) -> Alert:
-    first = Alert("HW-7K3M-Q9TX", "report-received", category, oblast, urgent, country, NOW)
+    first = Alert(
+        "HW-7K3M-Q9TX",
+        "report-received",
+        category,
+        oblast,
+        urgent,
+        country,
+        NOW,
+        consent=ConsentGiven.everything(),
+    )
     return first.escalated(level, NOW) if level else first
 
 
@@ -21,6 +31,7 @@ def contact(contact_id, **fields) -> Contact:
         "contact_id": contact_id,
         "organisation": "Org",
         "agency": "UA-TEST",
+        "kind": "coalition_member",
         "member_state": "UA",
         "name": "Someone",
         "email": f"{contact_id}@example.org",
@@ -35,7 +46,7 @@ def rule(rule_id, contacts, **fields) -> RoutingRule:
     return RoutingRule.model_validate({"rule_id": rule_id, "contacts": contacts} | fields)
 
 
-COORDINATOR = contact("coord", coordinator=True, channels=["email"], phone=None)
+COORDINATOR = contact("coord", coordinator=True, intake_desk=True, channels=["email"], phone=None)
 
 
 def directory(*rules, contacts=()) -> Directory:
@@ -148,6 +159,6 @@ def test_the_demo_directory_has_no_problem_and_reaches_every_oblast_by_email_and
     from chalicelib.domain.places import OBLASTS
 
     demo = read_directory()  # refuses a directory with errors or problems
-    assert len(demo.contacts) == 5 and len(demo.rules) == 5
+    assert len(demo.contacts) == 6 and len(demo.rules) == 5
     for oblast in OBLASTS:
         assert {d.channel for d in demo.route(alert(oblast=oblast))} == {"email", "sms"}, oblast

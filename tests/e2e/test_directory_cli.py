@@ -10,11 +10,14 @@ from chalicelib.adapters.tokens import mint_dev_token
 
 pytestmark = pytest.mark.e2e
 
-HEADER = "contact_id,organisation,agency,member_state,name,email,phone,languages,channels,active\n"
+HEADER = (
+    "contact_id,organisation,agency,kind,member_state,name,email,phone,languages,channels,active\n"
+)
 GOOD = (
-    "kharkiv-desk,Kharkiv desk (test),UA-KHARKIV,UA,Regional desk,desk@kharkiv.example.org,"
-    "+380577001122,uk,email sms,yes\n"
-    "pl-liaison,Polish liaison (test),PL-MSZ,PL,Liaison,liaison@msz.example.org,,en,email,yes\n"
+    "kharkiv-desk,Kharkiv desk (test),UA-KHARKIV,national_authority,UA,Regional desk,"
+    "desk@kharkiv.example.org,+380577001122,uk,email sms,yes\n"
+    "pl-liaison,Polish liaison (test),PL-MSZ,coalition_member,PL,Liaison,"
+    "liaison@msz.example.org,,en,email,yes\n"
 )
 
 
@@ -43,7 +46,7 @@ def test_a_list_with_a_bad_row_is_reported_by_line_and_nothing_is_imported(homew
     bad.write_text(
         HEADER
         + GOOD
-        + "odesa-desk,Odesa,UA-ODESA,UA,Desk,desk@odesa.example.org,0482001122,uk,sms,\n"
+        + "odesa-desk,Odesa,UA-ODESA,ngo,UA,Desk,desk@odesa.example.org,0482001122,uk,sms,\n"
     )
     code, out, err = homeward("contacts", "import", str(bad))
     assert code == 1
@@ -75,7 +78,7 @@ def test_an_import_adds_changes_and_reports_what_it_did(homeward, tmp_path):
     assert code == 0
     row = next(line for line in out.splitlines() if line.startswith("pl-liaison"))
     assert row.split()[-3:] == ["email", "en", "yes"]
-    assert "7 contact(s)" in out
+    assert "8 contact(s)" in out
 
     code, exported, _ = homeward("contacts", "list", "--csv")
     assert exported.splitlines()[0].startswith("contact_id,organisation,agency")
@@ -86,9 +89,10 @@ def test_a_refused_row_is_named_and_the_rest_is_imported(homeward, tmp_path):
     # Retiring the southern desk would leave the rule "south" alerting nobody.
     path = tmp_path / "contacts.csv"
     path.write_text(
-        HEADER + 'south-ua-ombudsman,"Ombudsman\'s Office, southern desk (demo)",UA-OMBUDSMAN,UA,'
-        "Southern desk,south@ombudsman.example.org,+380501112233,uk,email sms,no\n"
-        + "us-liaison,US liaison (test),US-DOS,US,Liaison,liaison@state.example.org,,en,email,\n"
+        HEADER + 'south-ua-ombudsman,"Ombudsman\'s Office, southern desk (demo)",UA-OMBUDSMAN,'
+        "national_authority,UA,Southern desk,south@ombudsman.example.org,+380501112233,uk,"
+        "email sms,no\n" + "us-liaison,US liaison (test),US-DOS,coalition_member,US,Liaison,"
+        "liaison@state.example.org,,en,email,\n"
     )
     code, out, err = homeward("contacts", "import", str(path))
     assert code == 1

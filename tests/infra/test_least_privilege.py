@@ -155,6 +155,7 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         desk = {
             "organisation": "Kharkiv desk",
             "agency": "UA-KHARKIV",
+            "kind": "national_authority",
             "member_state": "UA",
             "name": "Desk",
             "email": "desk@kharkiv.example.org",

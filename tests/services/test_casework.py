@@ -58,7 +58,7 @@ def test_the_workflow_with_versions_notes_and_statistics(stores, db, case):
         SOUTH, case, target=Status.TRIAGED, note="called the mother", version=1, stores=stores
     )
     assert moved.status == Status.TRIAGED and moved.version == 2
-    assert moved.notes[-1].text == "received → triaged: called the mother"
+    assert moved.file.notes[-1].text == "received → triaged: called the mother"
     with pytest.raises(casework.StaleVersion) as stale:
         casework.assign_case(SOUTH, case, assignee="w-1", version=1, stores=stores)
     assert stale.value.current == 2

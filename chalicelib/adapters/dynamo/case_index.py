@@ -16,12 +16,13 @@ import json
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.deliveries import consent_of
 from chalicelib.adapters.dynamo.items import from_item, time
 from chalicelib.domain.casefile import CaseSummary, Filters, InvalidCursor, Page
 from chalicelib.domain.workflow import Status
 
 SUMMARY = ["reference", "received_at", "status", "oblast", "category", "urgent", "assignee"]
-SUMMARY += ["version"]
+SUMMARY += ["version", "consent"]
 # A list request reads at most this many index pages before it answers with what it has
 # and a cursor: the cost of a request stays bounded when filters are combined.
 MAX_PAGES = 3
@@ -37,6 +38,7 @@ def _summary(values: dict[str, Any]) -> CaseSummary:
         urgent=bool(values.get("urgent")),
         version=int(values["version"]),
         assignee=values.get("assignee"),
+        consent=consent_of(values["consent"]),
     )
 
 

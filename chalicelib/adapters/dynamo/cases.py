@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.deliveries import delivery_of
+from chalicelib.adapters.dynamo.deliveries import consent_values, delivery_of
 from chalicelib.adapters.dynamo.items import from_item, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.attachments import Attachment
@@ -78,6 +78,9 @@ class CaseFiles:
                                 "category": str(case.category),
                                 "urgent": case.urgent,
                                 "report": case.report.model_dump_json(),
+                                # Beside the report, for the lists and the stream: what
+                                # may be done with it (domain/disclosure.py).
+                                "consent": consent_values(case.consent),
                                 **keys.case_index_values(
                                     case.reference,
                                     case.received_at,
@@ -132,6 +135,7 @@ class CaseFiles:
                 if n.get("kind") == "note"
             ),
             deliveries=tuple(delivery_of(d) for d in items if d.get("kind") == "delivery"),
+            break_glass={g["subject"]: time(g["until"]) for g in items if g.get("kind") == "grant"},
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:
@@ -229,6 +233,30 @@ class CaseFiles:
                     "Item": {
                         **keys.note(reference, at),
                         **to_item({"kind": "note", "author": author, "text": text, "at": iso(at)}),
+                    },
+                }
+            },
+        )
+
+    def grant_break_glass(
+        self, uow: DynamoUnitOfWork, reference: str, subject: str, until: dt.datetime
+    ) -> None:
+        """A coordinator may see all of the case until `until` (the item then expires)."""
+        uow.add(
+            "grant",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.grant(reference, subject),
+                        **to_item(
+                            {
+                                "kind": "grant",
+                                "subject": subject,
+                                "until": iso(until),
+                                "expires_at": int(until.timestamp()) + 3600,
+                            }
+                        ),
                     },
                 }
             },

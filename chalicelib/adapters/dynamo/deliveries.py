@@ -21,6 +21,22 @@ from chalicelib.domain.alerts import (
     StoredDelivery,
 )
 from chalicelib.domain.case import iso
+from chalicelib.domain.disclosure import ConsentGiven, Disclosure
+
+
+def consent_values(consent: ConsentGiven) -> dict[str, bool]:
+    return {
+        "tracing": consent.tracing,
+        "share_with_coalition": consent.share_with_coalition,
+        "share_with_authorities": consent.share_with_authorities,
+        "may_contact": consent.may_contact,
+    }
+
+
+def consent_of(values: dict[str, Any]) -> ConsentGiven:
+    return ConsentGiven(
+        **{name: bool(values[name]) for name in consent_values(ConsentGiven.everything())}
+    )
 
 
 def alert_values(alert: Alert) -> dict[str, Any]:
@@ -33,6 +49,8 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "urgent": alert.urgent,
         "last_known_country": alert.last_known_country,
         "created_at": iso(alert.created_at),
+        "consent": consent_values(alert.consent),
+        "note": alert.note,
     }
 
 
@@ -45,6 +63,8 @@ def alert_of(values: dict[str, Any]) -> Alert:
         urgent=bool(values["urgent"]),
         last_known_country=values.get("last_known_country"),
         created_at=time(values["created_at"]),
+        consent=consent_of(values["consent"]),
+        note=values.get("note"),
     )
 
 
@@ -57,6 +77,7 @@ def delivery_of(values: dict[str, Any]) -> StoredDelivery:
             channel=Channel(values["channel"]),
             address=values["address"],
             language=values["language"],
+            disclosure=Disclosure(int(values["disclosure"])),
         ),
         state=DeliveryState(values["state"]),
         attempts=int(values.get("attempts", 0)),
@@ -100,6 +121,7 @@ class Deliveries:
                                 "channel": str(delivery.channel),
                                 "address": delivery.address,
                                 "language": delivery.language,
+                                "disclosure": int(delivery.disclosure),
                                 "state": str(DeliveryState.PENDING),
                                 "attempts": 0,
                                 **self._state_index(

@@ -12,6 +12,7 @@ Cases table (`pk`, `sk`):
 | delivery | `CASE#<reference>` | `DELIVERY#<purpose>/<contact>/<channel>` |
 | note | `CASE#<reference>` | `NOTE#<at>#<random>` |
 | candidate pair, one per side | `CASE#<reference>` | `MATCH#<other reference>` |
+| break-glass access (expires) | `CASE#<reference>` | `GRANT#<staff subject>` |
 | mandate (a case routed to an agency) | `MANDATE#<agency>` | `<received key>` |
 | blocking key (matching) | `MATCHKEY#<key>` | `<received key>` |
 | idempotency key | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` |
@@ -112,6 +113,10 @@ def note(reference: str, at: dt.datetime) -> Key:
 
 def pair(reference: str, other: str) -> Key:
     return key(case_partition(reference), f"{MATCH}{other}")
+
+
+def grant(reference: str, subject: str) -> Key:
+    return key(case_partition(reference), f"GRANT#{subject}")
 
 
 def case_index_values(

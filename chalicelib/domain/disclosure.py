@@ -1,0 +1,127 @@
+"""The one disclosure policy: what a reporter consented to is what happens to the report.
+
+A reporter says whether the child may be traced (`tracing`), whether the report may be
+shared with the coalition's member organisations (`share_with_coalition`), whether with
+the authorities (`share_with_authorities`), and whether they may be contacted
+(`reporter.may_contact`). Everything that takes a report anywhere asks here: routing and
+the mandate, alert content, the staff API and console, matching, statistics, exports.
+
+Who is who, in the coalition's words (each contact in the directory says which it is):
+
+- the **intake desk**: the national information bureau of the report's country, the
+  coalition's front door. It receives every report, whatever the consent: the reporter
+  gave the report to it, and somebody must work it;
+- a **coalition member**: a member state's ministry or a coalition body (e.g. a foreign
+  ministry's liaison);
+- a **national authority**: a state body that is not the police (e.g. an ombudsman);
+- **law enforcement**: police, prosecutors;
+- an **NGO** that works for the coalition.
+
+| consent | intake desk | coalition member, NGO | authority, law enforcement |
+| --- | --- | --- | --- |
+| shared with coalition and authorities | details | details | details |
+| not with the authorities | details | details | nothing |
+| not with the coalition | details | that it exists | that it exists, or nothing (*) |
+
+(*) nothing when the authorities were refused too.
+
+"Details" means the child and the event; the reporter's name, e-mail and phone are shown
+only where the reporter agreed to be contacted, and only to those who work the case.
+"That a report exists" means the reference, category, oblast and urgency, never whom it
+is about, and no access to the case. Without `tracing`, the report is never matched with
+others, in either direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class OrganisationKind(StrEnum):
+    """What an organisation in the directory is, for the disclosure policy."""
+
+    COALITION_MEMBER = "coalition_member"
+    NATIONAL_AUTHORITY = "national_authority"
+    LAW_ENFORCEMENT = "law_enforcement"
+    NGO = "ngo"
+
+
+AUTHORITIES = frozenset({OrganisationKind.NATIONAL_AUTHORITY, OrganisationKind.LAW_ENFORCEMENT})
+
+
+class Disclosure(IntEnum):
+    """How much of a report a recipient may learn; ordered, so the least can be taken."""
+
+    NOTHING = 0  # not alerted, cannot open the case
+    EXISTENCE = 1  # that a report exists: reference, category, oblast, urgency
+    DETAILS = 2  # the report, and the case in its mandate
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    """The four answers of a reporter, as every part of Homeward reads them."""
+
+    tracing: bool
+    share_with_coalition: bool
+    share_with_authorities: bool
+    may_contact: bool
+
+    @classmethod
+    def everything(cls) -> ConsentGiven:
+        return cls(True, True, True, True)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who would receive or read a report: an organisation's kind, and whether it is the
+    intake desk."""
+
+    kind: OrganisationKind
+    intake_desk: bool = False
+
+
+def disclosure(recipient: Recipient, consent: ConsentGiven) -> Disclosure:
+    """How much of a report with this consent this recipient may learn."""
+    if recipient.intake_desk:
+        return Disclosure.DETAILS
+    authority = recipient.kind in AUTHORITIES
+    if authority and not consent.share_with_authorities:
+        return Disclosure.NOTHING
+    if not consent.share_with_coalition:
+        return Disclosure.EXISTENCE
+    return Disclosure.DETAILS
+
+
+def shows_reporter_contact(recipient: Recipient, consent: ConsentGiven) -> bool:
+    """Whether the reporter's name, e-mail and phone may be shown to this recipient."""
+    return consent.may_contact and disclosure(recipient, consent) == Disclosure.DETAILS
+
+
+def may_be_matched(consent: ConsentGiven) -> bool:
+    """Only a report whose reporter allowed tracing is compared with others."""
+    return consent.tracing
+
+
+@dataclass(frozen=True)
+class View:
+    """What one reader may see of one report."""
+
+    level: Disclosure
+    reporter_contact: bool
+
+    @property
+    def withheld(self) -> tuple[str, ...]:
+        """What the reader is not shown, named for the answer (never the values)."""
+        if self.level < Disclosure.DETAILS:
+            return ("report",)
+        return () if self.reporter_contact else ("reporter.contact",)
+
+    @classmethod
+    def everything(cls) -> View:
+        """Break-glass: a coordinator's stated, audited need to see all of it."""
+        return cls(Disclosure.DETAILS, reporter_contact=True)
+
+
+def view_for(recipient: Recipient, consent: ConsentGiven) -> View:
+    return View(disclosure(recipient, consent), shows_reporter_contact(recipient, consent))
