@@ -14,6 +14,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -116,7 +118,8 @@ class Child(ContractModel):
     other_names: list[Name] = Field(default_factory=list, max_length=10)
     sex: Sex
     date_of_birth: PastDate | None = None
-    birth_year: int | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
+    # A JSON integer, as the contract types it: the string "2012" is refused, not read.
+    birth_year: StrictInt | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
     distinguishing_marks: LongText | None = None
     medical_needs: LongText | None = None
 
@@ -166,7 +169,7 @@ class Reporter(ContractModel):
     email: Email | None = None
     phone: Phone | None = None
     preferred_language: Language = "uk"
-    may_contact: bool
+    may_contact: StrictBool
 
     @model_validator(mode="after")
     def _reachable(self) -> Reporter:
@@ -176,9 +179,11 @@ class Reporter(ContractModel):
 
 
 class Consent(ContractModel):
-    tracing: bool
-    share_with_coalition: bool
-    share_with_authorities: bool
+    # JSON booleans only: "false" or "no" must not pass for consent (or refusal) by
+    # pydantic's coercion of strings.
+    tracing: StrictBool
+    share_with_coalition: StrictBool
+    share_with_authorities: StrictBool
 
 
 class Report(ContractModel):
@@ -190,7 +195,7 @@ class Report(ContractModel):
     last_known_location: LastKnownLocation | None = None
     reporter: Reporter
     consent: Consent
-    urgent: bool = False
+    urgent: StrictBool = False
 
 
 class Receipt(ContractModel):

@@ -100,6 +100,27 @@ def test_blank_names_and_over_long_text_are_refused():
     assert ("event", "circumstances") in errors_for(changed("event.circumstances", "x" * 5001))
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("urgent", "true"),
+        ("urgent", 1),
+        ("consent.tracing", "yes"),
+        ("consent.share_with_coalition", "false"),
+        ("consent.share_with_authorities", "1"),
+        ("reporter.may_contact", "true"),
+        ("child.birth_year", "2012"),
+        ("child.birth_year", 2012.0),
+        ("child.birth_year", True),
+    ],
+)
+def test_booleans_and_the_year_of_birth_take_their_json_types_only(path, value):
+    # Lax coercion would read "yes" as consent; the contract says booleans and an integer.
+    errors = errors_for(changed(path, value))
+    assert tuple(path.split(".")) in errors
+    assert str(value) not in errors[tuple(path.split("."))]
+
+
 def test_hostile_text_is_kept_as_text():
     hostile = "<script>alert(1)</script>\u202e\x00"
     report = Report.model_validate(changed("event.circumstances", hostile))
