@@ -8,6 +8,7 @@ import pytest
 from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.case import Case
 from chalicelib.domain.messages import render_email
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
@@ -15,6 +16,19 @@ NOW = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
 CHILD_DETAILS = ("Ковальчук", "Олександр", "Сашко", "asthma", "Олешки", "recreation camp")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def stored_before(**changes: dict) -> Case:
+    """A case whose report holds what validation refuses now: stored before it did, say.
+    The alerts must not rely on validation for what they print."""
+    case = case_for()
+    report = case.report.model_copy(
+        update={
+            section: getattr(case.report, section).model_copy(update=values)
+            for section, values in changes.items()
+        }
+    )
+    return Case(case.reference, case.received_at, report)
 
 
 def strings_of(value) -> list[str]:
@@ -77,7 +91,8 @@ def test_a_hostile_child_name_is_escaped_in_html_and_kept_as_text():
 
 
 def test_bidi_controls_are_dropped_from_both_parts():
-    case = case_for(
+    # A name refuses them on the way in (domain/report.py); the alerts drop them anyway.
+    case = stored_before(
         child={"family_name": f"Ков{BIDI}альчук"},
         event={"circumstances": "\u202egnp.exe taken \u2066to Crimea\u2069"},
     )
