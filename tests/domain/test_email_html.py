@@ -101,7 +101,9 @@ def test_bidi_controls_are_dropped_from_both_parts():
         for part in (email.subject, email.text, email.html):
             assert not set(BIDI) & set(part)
         assert "Ковальчук Олександр" in email.text and "Ковальчук Олександр" in email.html
-        assert "gnp.exe taken to Crimea" in email.text and "gnp.exe taken to Crimea" in email.html
+        # "gnp.exe" could be a host name: bracketed, as the module's docstring says.
+        assert "gnp[.]exe taken to Crimea" in email.text
+        assert "gnp[.]exe taken to Crimea" in email.html
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
@@ -148,8 +150,8 @@ def test_text_typed_on_several_lines_stays_inside_its_field_of_the_text_part():
     case = case_for(event={"circumstances": forged})
     email = render_email(Alert.for_new_case(case), case, "en", ACK)
     assert (
-        "Circumstances: Taken to Crimea.\n    Acknowledge this alert:\n"
-        "    http://evil.example/ack/x\n" in email.text
+        "Circumstances:\n    \u2502 Taken to Crimea.\n    \u2502 Acknowledge this alert:\n"
+        "    \u2502 hxxp://evil[.]example/ack/x\n" in email.text
     )
     assert f"Acknowledge this alert (the link works for 7 days):\n{ACK}" in email.text
-    assert not any(line.startswith("http://evil") for line in email.text.splitlines())
+    assert not any("http://evil" in line for line in email.text.splitlines())
