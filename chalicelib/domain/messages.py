@@ -5,24 +5,52 @@ only); an e-mail carries the child's details only when the report's consent allo
 sharing with the coalition.
 
 An e-mail has two parts with the same content: text (email.txt) and HTML (email.html,
-which extends _layout.html). Only .html templates are autoescaped. Every value a
-template prints loses its bidi override and isolate characters first, so that text a
-reporter typed cannot reorder what the alert shows around it.
+which extends _layout.html). Only .html templates are autoescaped.
+
+What a reporter typed reaches an alert only as inert, quoted material, so that it cannot
+pass for the alert itself (a second "Acknowledge" link, say) nor lead anyone anywhere:
+
+- Invisible characters go: every Unicode control and format character (categories Cc,
+  Cf, Zl, Zp), such as NUL, ESC, zero-width spaces, direction marks and bidi overrides,
+  and any lone surrogate.
+  Line breaks of any kind (CR LF, CR, NEL, U+2028, U+2029) become line feeds, and only
+  free text (the report's LongText fields) keeps them; in a name or short text a line
+  break becomes a space, as do a tab and the other blank-like controls (VT, FF, FS-US).
+- Addresses are defanged, so that no mail client links them: http://, https:// and
+  ftp:// become hxxp://, hxxps:// and fxp://, any other scheme has its colon bracketed
+  ("file[:]///", "mailto[:]"), and so have the dots of a host name or an IPv4 address and
+  the "@" of an e-mail address: hxxps://evil[.]example/path, www[.]evil[.]example,
+  name[@]example[.]org, 192[.]0[.]2[.]1. Words joined by dots count as a host name when
+  a part after the first is two or more letters (in any script), so "photo[.]jpg" and
+  "м[.]Херсон" are bracketed too: still readable, and never a link.
+- Free text is quoted: in the text part it starts on the line after its label and every
+  line of it begins with QUOTE_MARK; in the HTML part it sits in a grey-ruled box. A
+  name or short text stays on its label's line.
+
+Homeward's own values (the reference, the acknowledgement link, the labels) are none of
+the report's and are printed as they are: the only link in an alert is the ack link.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
+
+from pydantic import BaseModel
 
 from chalicelib.domain.places import oblast_name
+from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import segments
 
 if TYPE_CHECKING:
     import jinja2
+    from jinja2.nodes import EvalContext
+    from pydantic.fields import FieldInfo
 
     from chalicelib.domain.alerts import Alert
     from chalicelib.domain.case import Case
@@ -30,8 +58,121 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alerts"
 LANGUAGES = ("uk", "en")
 MAX_SMS_SEGMENTS = 2
-# Bidi embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+# -- what a reporter typed, made inert -----------------------------------------------------
+
+# Starts every line of a reporter's free text in a text e-mail: the alert's own lines
+# start at the margin, the reporter's never do.
+QUOTE_MARK = "    \u2502 "
+# Lone surrogates (Cs) too: they are no characters, and no e-mail can encode them.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\x85\u2028\u2029", "\n"))
+# Controls that separate words: dropping them would glue the words together.
+_BLANKS = str.maketrans(dict.fromkeys("\t\x0b\x0c\x1c\x1d\x1e\x1f", " "))
+
+# A scheme followed by "//" (http://, file://, a made-up one), and the schemes that mail
+# clients link without it, when something follows them directly.
+_SCHEME = re.compile(
+    r"(?i)(?<![\w+.-])([a-z][a-z0-9+.-]{0,31}):(?=//)"
+    r"|(?<![\w+.-])(mailto|tel|sms|callto|skype|facetime|javascript|vbscript|data|file"
+    r"|news|magnet|intent|market):(?=\S)"
+)
+_DEFANGED_SCHEMES = {"http": "hxxp", "https": "hxxps", "ftp": "fxp"}
+# A dot: the ASCII one and those that browsers read as one (ideographic, full-width).
+_DOT = "[.\u3002\uff0e\uff61]"
+# Letters, digits and inner hyphens, of any length: a mail client links an overlong label
+# as readily as a valid one.
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+# Labels joined by dots, matched whole (one pass, no backtracking over the dots): the
+# replacement decides whether they make a host name or an address.
+_DOTTED = re.compile(rf"(?<![\w-]){_LABEL}(?:{_DOT}{_LABEL})+")
+# A top-level domain: letters in any script, or the punycode form of one.
+_TLD = re.compile(r"[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59}", re.IGNORECASE)
+# What follows "//" up to the path: the host of any URL, a name of one label or an address.
+_AUTHORITY = re.compile(r"(?<=//)[^\s/?#\\]+")
+_AT = re.compile(r"(?<=[\w.+-])@(?=[^\W_])")
+
+
+class Quoted(str):
+    """A reporter's free text, already made inert, to be printed as quoted material."""
+
+    __slots__ = ()
+
+
+def _without_invisible(text: str) -> str:
+    # str.translate keeps the type: Markup stays Markup, neither escaped again nor unsafe.
+    gone = {ord(c): None for c in set(text) if c != "\n" and unicodedata.category(c) in _INVISIBLE}
+    return text.translate(gone)
+
+
+def _visible(text: str, *, lines: bool) -> str:
+    """The text without invisible characters, on one line unless `lines`."""
+    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS).translate(_BLANKS)
+    text = _without_invisible(text)
+    if not lines:
+        return text.replace("\n", " ").strip()
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def _scheme(match: re.Match[str]) -> str:
+    scheme = match.group(1) or match.group(2)
+    if match.group(1) and scheme.lower() in _DEFANGED_SCHEMES:
+        return f"{_DEFANGED_SCHEMES[scheme.lower()]}:"
+    return f"{scheme}[:]"
+
+
+def _dots(match: re.Match[str]) -> str:
+    # A dot bracketed already (a host inside a URL) stays as it is.
+    return re.sub(rf"(?<!\[){_DOT}(?!\])", "[.]", match.group(0))
+
+
+def _host(match: re.Match[str]) -> str:
+    """Dotted labels with every dot bracketed if they can be read as a host name (a label
+    after the first is a top-level domain) or an IPv4 address; else as they are."""
+    labels = re.split(_DOT, match.group(0))
+    address = len(labels) == 4 and all(label.isascii() and label.isdigit() for label in labels)
+    if address or any(_TLD.fullmatch(label) for label in labels[1:]):
+        return _dots(match)
+    return match.group(0)
+
+
+def defanged(text: str) -> str:
+    """The text with every address in it made unlinkable (the module's docstring says how)."""
+    text = _SCHEME.sub(_scheme, text)
+    text = _DOTTED.sub(_host, text)
+    text = _AUTHORITY.sub(_dots, text)
+    return _AT.sub("[@]", text)
+
+
+def neutralised(text: str, *, free_text: bool) -> str:
+    """What an alert prints of a string a reporter typed: visible, unlinkable, and quoted
+    if it is free text."""
+    text = defanged(_visible(text, lines=free_text))
+    return Quoted(text) if free_text else text
+
+
+def _is_free_text(info: FieldInfo) -> bool:
+    # Pydantic unpacks an Annotated type at the top of a field, and keeps it inside an
+    # Optional or a list: LongText is found in either place.
+    return LongText in (info.rebuild_annotation(), *get_args(info.annotation))
+
+
+def _reported(value: object, *, free_text: bool = False) -> object:
+    """A report (or part of one) with each of its strings neutralised."""
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        return value.model_copy(
+            update={
+                name: _reported(getattr(value, name), free_text=_is_free_text(info))
+                for name, info in fields.items()
+            }
+        )
+    if isinstance(value, str):
+        return neutralised(value, free_text=free_text)
+    if isinstance(value, list):
+        return [_reported(item, free_text=free_text) for item in value]
+    return value
+
 
 CATEGORY_LABELS = {
     "deported": {"uk": "депортація", "en": "deported"},
@@ -51,15 +192,30 @@ class Email:
     html: str | None = None
 
 
-def _printable(value: object) -> object:
-    """What a template prints (Jinja's finalize hook): strings without bidi controls, and
-    with every line after the first indented, so that text a reporter typed on several
-    lines stays visibly inside its field of a text e-mail and cannot pass for a line of
-    the alert itself (a second "acknowledge" link, say). HTML collapses the spaces."""
+def _printable(eval_ctx: EvalContext, value: object) -> object:
+    """What a template prints (Jinja's finalize hook). A reporter's free text becomes a
+    quoted block; any other string loses its invisible characters, as a second line of
+    defence (a report's strings were neutralised before they reached the context)."""
     if not isinstance(value, str):
         return value
-    lines = value.translate(_BIDI_CONTROLS).replace("\r\n", "\n").replace("\r", "\n")
-    return lines.replace("\n", "\n    ")
+    from markupsafe import Markup, escape
+
+    if isinstance(value, Quoted):
+        if eval_ctx.autoescape:
+            # Inline styles in a one-cell table, as the layout is built: mail clients
+            # keep those. The lines are escaped one by one and kept apart by <br>.
+            return Markup(
+                '<table role="presentation" cellpadding="0" cellspacing="0" border="0" '
+                'style="margin:0; border-collapse:collapse;"><tr><td style="padding:4px 0 '
+                "4px 12px; border-left:3px solid #9ca3af; background-color:#f9fafb; "
+                'color:#374151;">{}</td></tr></table>'
+            ).format(Markup("<br>").join(escape(line) for line in value.split("\n")))
+        return "".join(f"\n{QUOTE_MARK}{line}".rstrip() for line in value.split("\n"))
+    if isinstance(value, Markup):
+        # Already escaped (a macro's output, a joined list): only the characters go.
+        return _without_invisible(value)
+    visible = _visible(value, lines=True)
+    return visible.replace("\n", f"\n{QUOTE_MARK}") if not eval_ctx.autoescape else visible
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +229,7 @@ def _environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
         # Undefined names must fail loudly, in both.
         undefined=jinja2.StrictUndefined,
-        finalize=_printable,
+        finalize=jinja2.pass_eval_context(_printable),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -126,11 +282,13 @@ def render_email(alert: Alert, case: Case, language: str, ack: str) -> Email:
     if share:
         # Without consent the report is not even in the context: a template that tried
         # to print from it would fail (StrictUndefined) rather than disclose.
-        context["report"] = case.report
+        context["report"] = _reported(case.report)
     prefix = _prefix(alert)
     subject = env.get_template(f"{language}/{prefix}email_subject.txt").render(context)
     subject = " ".join(subject.split())
     text = env.get_template(f"{language}/{prefix}email.txt").render(context)
+    # A quoted block starts on the line after its label: no blank left behind that label.
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
     html = env.get_template(f"{language}/{prefix}email.html").render(context, subject=subject)
     return Email(subject=subject, text=text.strip() + "\n", html=html.strip() + "\n")
 

@@ -7,6 +7,8 @@ and the OpenAPI document is generated from them.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
@@ -14,6 +16,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -91,9 +95,50 @@ def _email(value: str) -> str:
         raise ValueError(f"not a valid e-mail address: {exc}") from exc
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+# C0 and C1 controls (category Cc) less the line break and tab a long text may hold. They
+# are invisible or act on a terminal, a log or a mail client; nobody types them on purpose.
+_CONTROLS_IN_LONG_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A name or a short text is one line: every control character, and the Unicode line and
+# paragraph separators, which start a new line as well as "\n" does.
+_CONTROLS_IN_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# The messages below never quote the value: it may be personal data.
+def _long_text(value: str) -> str:
+    if _CONTROLS_IN_LONG_TEXT.search(value):
+        raise ValueError("contains a control character other than a line break or a tab")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if _CONTROLS_IN_ONE_LINE.search(value):
+        raise ValueError("contains a control character or a line break")
+    return value
+
+
+def _name(value: str) -> str:
+    _one_line(value)
+    # Zero-width spaces and joiners, direction marks, soft hyphens: a name made of them,
+    # or padded with them, looks like another name (or none) and defeats matching.
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        raise ValueError("contains an invisible formatting character")
+    if not any(c.isalpha() for c in value):
+        raise ValueError("a name must contain at least one letter")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_name),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line)
+]
+# Free text on several lines: what the alerts show as quoted material (domain/messages.py).
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_long_text)
+]
 PastDate = Annotated[dt.date, AfterValidator(_not_in_future)]
 Oblast = Annotated[str, AfterValidator(_oblast)]
 Country = Annotated[str, AfterValidator(_country)]
@@ -116,7 +161,8 @@ class Child(ContractModel):
     other_names: list[Name] = Field(default_factory=list, max_length=10)
     sex: Sex
     date_of_birth: PastDate | None = None
-    birth_year: int | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
+    # A JSON integer, as the contract types it: the string "2012" is refused, not read.
+    birth_year: StrictInt | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
     distinguishing_marks: LongText | None = None
     medical_needs: LongText | None = None
 
@@ -166,7 +212,7 @@ class Reporter(ContractModel):
     email: Email | None = None
     phone: Phone | None = None
     preferred_language: Language = "uk"
-    may_contact: bool
+    may_contact: StrictBool
 
     @model_validator(mode="after")
     def _reachable(self) -> Reporter:
@@ -176,9 +222,11 @@ class Reporter(ContractModel):
 
 
 class Consent(ContractModel):
-    tracing: bool
-    share_with_coalition: bool
-    share_with_authorities: bool
+    # JSON booleans only: "false" or "no" must not pass for consent (or refusal) by
+    # pydantic's coercion of strings.
+    tracing: StrictBool
+    share_with_coalition: StrictBool
+    share_with_authorities: StrictBool
 
 
 class Report(ContractModel):
@@ -190,7 +238,7 @@ class Report(ContractModel):
     last_known_location: LastKnownLocation | None = None
     reporter: Reporter
     consent: Consent
-    urgent: bool = False
+    urgent: StrictBool = False
 
 
 class Receipt(ContractModel):

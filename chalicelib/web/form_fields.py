@@ -298,8 +298,18 @@ def _set(target: dict[str, Any], name: str, value: Any) -> None:
     target[last] = value
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also holds for "²", which int() refuses (a 500 that lost every answer),
+    # and for other scripts' digits. Anything but ASCII digits goes on as the string, and
+    # validation names it next to its field with the answers kept.
+    return text.isascii() and text.isdigit()
+
+
 def report_body(values: dict[str, list[str]]) -> dict[str, Any]:
-    """The JSON API's report built from the posted form fields (empty fields left out)."""
+    """The JSON API's report built from the posted form fields (empty fields left out).
+
+    Yes/no answers become JSON booleans and a year of ASCII digits an integer, as the
+    contract's strict fields expect; everything else stays the string that was typed."""
     body: dict[str, Any] = {
         "child": {},
         "residence": {},
@@ -323,7 +333,7 @@ def report_body(values: dict[str, list[str]]) -> dict[str, Any]:
             value: Any = first
             if spec.kind == "tel":
                 value = first.translate(PHONE_SEPARATORS)
-            elif spec.kind == "year" and first.strip().isdigit():
+            elif spec.kind == "year" and _ascii_digits(first.strip()):
                 value = int(first.strip())
             _set(body, name, value)
     # The whole part is optional: it exists once anything in it is filled in (and then

@@ -101,6 +101,19 @@ VALUE_ERRORS: list[tuple[str, str]] = [
         "give an e-mail address or a phone number",
         N_("Give an e-mail address or a phone number, or choose that we should not contact you."),
     ),
+    (
+        "contains a control character other than a line break",
+        N_("This text contains invisible control characters. Please remove them or type it again."),
+    ),
+    (
+        "contains a control character or a line break",
+        N_("Write this on one line, without invisible control characters."),
+    ),
+    (
+        "contains an invisible formatting character",
+        N_("This name contains invisible characters. Please type it again."),
+    ),
+    ("a name must contain at least one letter", N_("Write the name in letters.")),
 ]
 
 TYPE_ERRORS: dict[str, str] = {

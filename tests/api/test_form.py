@@ -218,6 +218,39 @@ def test_each_error_is_shown_next_to_its_field(client, change, field_id):
     assert f'<a href="#{field_id}">' in page
 
 
+def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
+    from chalicelib.web.form_fields import FIELDS
+
+    for name, typed in fields.items():
+        spec = FIELDS.get(name)
+        if spec is None:  # the language, the submission key, the honeypot
+            continue
+        if spec.kind == "textarea":
+            shown = re.search(rf'<textarea id="{spec.id}"[^>]*>([^<]*)</textarea>', page).group(1)
+            assert html.unescape(shown) == typed, name
+        elif spec.kind in ("radio", "yesno", "checkbox"):
+            assert re.search(rf'name="{re.escape(name)}" value="{typed}" checked', page), name
+        elif spec.kind in ("oblast", "country", "select"):
+            select = re.search(rf'<select id="{spec.id}".*?</select>', page, re.DOTALL).group(0)
+            assert f'<option value="{typed}" selected>' in select, name
+        else:
+            assert field_value(page, spec.id) == typed, name
+
+
+@pytest.mark.parametrize("year", ["²", "٢٠١٢", "12ab"])
+def test_a_year_in_other_digits_is_an_error_on_the_field_with_every_answer_kept(client, aws, year):
+    # "²".isdigit() holds and int("²") raises: this was a 500 that lost every answer.
+    fields = form_fields(**{"child.birth_year": year})
+    response = post_form(client, fields)
+    assert response.status_code == 422
+    page = text(response)
+    error = re.search(r'<p class="error" id="child-birth_year-error">([^<]+)</p>', page).group(1)
+    assert html.unescape(error) == "Вкажіть рік чотирма цифрами, наприклад 2012."
+    assert '<a href="#child-birth_year">' in page
+    assert_every_answer_is_kept(page, fields)
+    assert cases(aws) == []
+
+
 def test_a_missing_or_malformed_submission_key_asks_to_send_again(client, aws):
     response = post_form(client, form_fields(submission_key="bad key"))
     assert response.status_code == 400

@@ -1,7 +1,9 @@
 """Script tags, bidi overrides, null bytes and huge strings in every text field of the form.
 
-They are kept as the text they are, and nothing renders them as anything else: not the
-form page, not the alert e-mails, not the status page.
+Markup (and a bidi override, outside names) is kept as the text it is, and nothing
+renders it as anything else: not the form page, not the alert e-mails, not the status
+page. Control characters, and invisible characters in names, are refused next to their
+field with every answer kept.
 """
 
 from __future__ import annotations
@@ -11,17 +13,25 @@ import json
 import re
 
 import boto3
+import pytest
 from formdata import form_fields, post_form
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.web.form_fields import FIELDS
 
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\u202egnp.exe\x00 "\' end'
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\u202egnp.exe "\' end'
 TEXT_FIELDS = [name for name, f in FIELDS.items() if f.kind in ("text", "textarea", "names")]
+NAME_FIELDS = ("child.family_name", "child.given_name", "child.patronymic", "child.other_names")
+# A name refuses invisible characters, the bidi override among them.
+HOSTILE_NAME = HOSTILE.replace("\u202e", "")
+
+
+def hostile(name: str) -> str:
+    return HOSTILE_NAME if name in NAME_FIELDS else HOSTILE
 
 
 def hostile_fields(**extra: str) -> dict[str, str]:
-    return form_fields(**{name: HOSTILE for name in TEXT_FIELDS}, **extra)
+    return form_fields(**{name: hostile(name) for name in TEXT_FIELDS}, **extra)
 
 
 def stored_case(aws) -> dict:
@@ -31,6 +41,7 @@ def stored_case(aws) -> dict:
 
 def test_every_text_field_is_covered():
     assert len(TEXT_FIELDS) == 13
+    assert set(NAME_FIELDS) <= set(TEXT_FIELDS)
 
 
 def test_hostile_text_is_stored_as_text(client, aws):
@@ -40,7 +51,7 @@ def test_hostile_text_is_stored_as_text(client, aws):
     for name in TEXT_FIELDS:
         part, field = name.split(".")
         value = report[part][field]
-        assert value == ([HOSTILE] if field == "other_names" else HOSTILE), name
+        assert value == ([hostile(name)] if field == "other_names" else hostile(name)), name
     # The receipt shows nothing that was typed.
     page = response.body.decode()
     assert "alert(" not in page and "gnp.exe" not in page
@@ -61,7 +72,51 @@ def test_hostile_text_is_inert_when_the_form_comes_back(client, aws):
             match = re.search(rf'<textarea id="{field_id}"[^>]*>([^<]*)</textarea>', page)
         else:
             match = re.search(rf'<input id="{field_id}"[^>]* value="([^"]*)"', page)
-        assert html.unescape(match.group(1)) == HOSTILE, name
+        assert html.unescape(match.group(1)) == hostile(name), name
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "message"),
+    [
+        (
+            "event.circumstances",
+            "Taken at night.\x00\x1b[31m",
+            "Цей текст містить невидимі керівні символи. Видаліть їх або наберіть текст ще раз.",
+        ),
+        (
+            "event.place",
+            "school\x0bNo. 2",
+            "Напишіть це одним рядком, без невидимих керівних символів.",
+        ),
+        (
+            "child.given_name",
+            "Олек\u200bсандр",
+            "Тут є невидимі символи. Будь ласка, наберіть ім'я ще раз.",
+        ),
+        (
+            "child.family_name",
+            "\u200b",
+            "Тут є невидимі символи. Будь ласка, наберіть ім'я ще раз.",
+        ),
+        ("child.family_name", "—", "Напишіть ім'я літерами."),
+    ],
+)
+def test_controls_and_invisible_names_are_refused_next_to_their_field(
+    client, aws, name, typed, message
+):
+    response = post_form(client, form_fields(**{name: typed}))
+    assert response.status_code == 422
+    page = response.body.decode()
+    field_id = FIELDS[name].id
+    error = re.search(rf'<p class="error" id="{field_id}-error">([^<]+)</p>', page).group(1)
+    assert html.unescape(error) == message
+    assert typed.strip() not in html.unescape(error)
+    # The typed value comes back in its field, for the reporter to correct.
+    if FIELDS[name].kind == "textarea":
+        shown = re.search(rf'<textarea id="{field_id}"[^>]*>([^<]*)</textarea>', page).group(1)
+    else:
+        shown = re.search(rf'<input id="{field_id}"[^>]* value="([^"]*)"', page).group(1)
+    assert html.unescape(shown) == typed
 
 
 def test_very_long_text_is_refused_per_field_and_kept(client, aws):
@@ -84,9 +139,10 @@ def test_hostile_text_reaches_the_alert_emails_as_text_and_escaped_html(client, 
     emails = [m for m in sent_messages() if m["channel"] == "email"]
     assert emails
     # The values arrive as typed, less the bidi override that could reorder the lines
-    # around them: as text in the text part, escaped in the HTML part, so that no mail
-    # client renders the markup.
-    typed = HOSTILE.replace("\u202e", "")
+    # around them and with what could be a host name bracketed (domain/messages.py): as
+    # text in the text part, escaped in the HTML part, so that no mail client renders
+    # the markup.
+    typed = HOSTILE.replace("\u202e", "").replace("gnp.exe", "gnp[.]exe")
     assert any(typed in email["body"] for email in emails)
     assert any(typed in html.unescape(email["html"]) for email in emails)
     for email in emails:

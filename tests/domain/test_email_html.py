@@ -8,6 +8,7 @@ import pytest
 from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.case import Case
 from chalicelib.domain.messages import render_email
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
@@ -15,6 +16,19 @@ NOW = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
 CHILD_DETAILS = ("Ковальчук", "Олександр", "Сашко", "asthma", "Олешки", "recreation camp")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def stored_before(**changes: dict) -> Case:
+    """A case whose report holds what validation refuses now: stored before it did, say.
+    The alerts must not rely on validation for what they print."""
+    case = case_for()
+    report = case.report.model_copy(
+        update={
+            section: getattr(case.report, section).model_copy(update=values)
+            for section, values in changes.items()
+        }
+    )
+    return Case(case.reference, case.received_at, report)
 
 
 def strings_of(value) -> list[str]:
@@ -77,7 +91,8 @@ def test_a_hostile_child_name_is_escaped_in_html_and_kept_as_text():
 
 
 def test_bidi_controls_are_dropped_from_both_parts():
-    case = case_for(
+    # A name refuses them on the way in (domain/report.py); the alerts drop them anyway.
+    case = stored_before(
         child={"family_name": f"Ков{BIDI}альчук"},
         event={"circumstances": "\u202egnp.exe taken \u2066to Crimea\u2069"},
     )
@@ -86,7 +101,9 @@ def test_bidi_controls_are_dropped_from_both_parts():
         for part in (email.subject, email.text, email.html):
             assert not set(BIDI) & set(part)
         assert "Ковальчук Олександр" in email.text and "Ковальчук Олександр" in email.html
-        assert "gnp.exe taken to Crimea" in email.text and "gnp.exe taken to Crimea" in email.html
+        # "gnp.exe" could be a host name: bracketed, as the module's docstring says.
+        assert "gnp[.]exe taken to Crimea" in email.text
+        assert "gnp[.]exe taken to Crimea" in email.html
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
@@ -133,8 +150,8 @@ def test_text_typed_on_several_lines_stays_inside_its_field_of_the_text_part():
     case = case_for(event={"circumstances": forged})
     email = render_email(Alert.for_new_case(case), case, "en", ACK)
     assert (
-        "Circumstances: Taken to Crimea.\n    Acknowledge this alert:\n"
-        "    http://evil.example/ack/x\n" in email.text
+        "Circumstances:\n    \u2502 Taken to Crimea.\n    \u2502 Acknowledge this alert:\n"
+        "    \u2502 hxxp://evil[.]example/ack/x\n" in email.text
     )
     assert f"Acknowledge this alert (the link works for 7 days):\n{ACK}" in email.text
-    assert not any(line.startswith("http://evil") for line in email.text.splitlines())
+    assert not any("http://evil" in line for line in email.text.splitlines())
