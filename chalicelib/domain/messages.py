@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, get_args
 
 from pydantic import BaseModel
 
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.places import oblast_name
 from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import segments
@@ -270,14 +271,21 @@ def render_sms(alert: Alert, language: str, ack: str) -> str:
     return text
 
 
-def render_email(alert: Alert, case: Case, language: str, ack: str) -> Email:
-    """The e-mail as text and as HTML, both from the same context."""
+def render_email(
+    alert: Alert, case: Case, language: str, ack: str, *, disclosure: Disclosure
+) -> Email:
+    """The e-mail as text and as HTML, both from the same context.
+
+    `disclosure` is what the recipient may learn (domain/disclosure.py, decided when the
+    alert was routed): the report's details, or only that it exists.
+    """
     language = _language(language)
     env = _environment()
     context = _context(alert, language, ack)
     context["language"] = language
     context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
-    share = case.report.consent.share_with_coalition
+    context["note"] = neutralised(alert.note, free_text=True) if alert.note else ""
+    share = disclosure == Disclosure.DETAILS
     context["share"] = share
     if share:
         # Without consent the report is not even in the context: a template that tried

@@ -85,7 +85,9 @@ def deliver(
             case = stores.cases.get(reference)
             if case is None:
                 raise PermanentSendError("case not found")
-            email = render_email(delivery.alert, case, delivery.language, ack)
+            email = render_email(
+                delivery.alert, case, delivery.language, ack, disclosure=delivery.disclosure
+            )
             message_id = channels.email.send(
                 delivery.address, email.subject, email.text, html=email.html
             )

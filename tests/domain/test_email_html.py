@@ -9,6 +9,7 @@ from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.case import Case
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.messages import render_email
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
@@ -49,7 +50,9 @@ def strings_of(value) -> list[str]:
 )
 def test_the_html_part_is_in_the_contacts_language_with_the_ack_link(language, words):
     case = case_for()
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     assert email.html.startswith("<!DOCTYPE html>")
     assert f'<html lang="{language}"' in email.html
     assert f"<title>{email.subject}</title>" in email.html
@@ -69,7 +72,9 @@ def test_the_html_part_is_in_the_contacts_language_with_the_ack_link(language, w
 @pytest.mark.parametrize("language", ["uk", "en"])
 def test_the_html_part_says_nothing_the_text_part_does_not(language):
     case = case_for(child={"distinguishing_marks": "birthmark on the neck"})
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     shown = html.unescape(email.html)
     report = strings_of(case.report.model_dump())
     assert "birthmark on the neck" in report and "iryna@example.org" in report
@@ -79,7 +84,7 @@ def test_the_html_part_says_nothing_the_text_part_does_not(language):
 
 def test_a_hostile_child_name_is_escaped_in_html_and_kept_as_text():
     case = case_for(child={"given_name": HOSTILE}, event={"circumstances": f'"{HOSTILE}" & more'})
-    email = render_email(Alert.for_new_case(case), case, "en", ACK)
+    email = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
     assert "<script" not in email.html and "<img" not in email.html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in (
         email.html
@@ -97,7 +102,9 @@ def test_bidi_controls_are_dropped_from_both_parts():
         event={"circumstances": "\u202egnp.exe taken \u2066to Crimea\u2069"},
     )
     for language in ("uk", "en"):
-        email = render_email(Alert.for_new_case(case), case, language, ACK)
+        email = render_email(
+            Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+        )
         for part in (email.subject, email.text, email.html):
             assert not set(BIDI) & set(part)
         assert "Ковальчук Олександр" in email.text and "Ковальчук Олександр" in email.html
@@ -109,7 +116,9 @@ def test_bidi_controls_are_dropped_from_both_parts():
 @pytest.mark.parametrize("language", ["uk", "en"])
 def test_without_consent_to_share_the_html_part_names_no_child(language):
     case = case_for(consent={"share_with_coalition": False})
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.EXISTENCE
+    )
     assert "HW-7K3M-Q9TX" in email.html and f'<a href="{ACK}"' in email.html
     shown = html.unescape(email.html)
     for detail in (*CHILD_DETAILS, "Андрійович", "2012-03-14", "Krasnodar", "inhaler"):
@@ -129,7 +138,7 @@ def test_without_consent_to_share_the_html_part_names_no_child(language):
 def test_a_confirmed_match_has_an_html_part_without_the_childs_details(language, phrase):
     case = case_for()
     alert = Alert.match_confirmed(case, "HW-AAAA-BBBB", NOW)
-    email = render_email(alert, case, language, ACK)
+    email = render_email(alert, case, language, ACK, disclosure=Disclosure.DETAILS)
     assert f'<html lang="{language}"' in email.html
     assert phrase in email.html
     assert "HW-7K3M-Q9TX" in email.html and "HW-AAAA-BBBB" in email.html
@@ -148,7 +157,7 @@ def test_a_name_an_html_template_does_not_know_fails_loudly():
 def test_text_typed_on_several_lines_stays_inside_its_field_of_the_text_part():
     forged = "Taken to Crimea.\r\nAcknowledge this alert:\nhttp://evil.example/ack/x"
     case = case_for(event={"circumstances": forged})
-    email = render_email(Alert.for_new_case(case), case, "en", ACK)
+    email = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
     assert (
         "Circumstances:\n    \u2502 Taken to Crimea.\n    \u2502 Acknowledge this alert:\n"
         "    \u2502 hxxp://evil[.]example/ack/x\n" in email.text

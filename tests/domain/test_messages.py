@@ -3,6 +3,7 @@ import datetime as dt
 from helpers import case_for
 
 from chalicelib.domain.alerts import Alert
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.messages import render_email, render_sms
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
@@ -40,15 +41,19 @@ def test_every_sms_fits_two_parts_giving_up_detail_rather_than_the_link():
     assert "Kherson Oblast" in short  # when it fits, the whole story
 
 
-def test_an_email_carries_the_child_only_with_consent_to_share():
+def test_an_email_carries_the_child_only_to_whom_the_consent_lets_learn_it():
     shared = case_for()
-    email = render_email(Alert.for_new_case(shared), shared, "en", ACK)
+    email = render_email(
+        Alert.for_new_case(shared), shared, "en", ACK, disclosure=Disclosure.DETAILS
+    )
     assert "HW-7K3M-Q9TX" in email.subject
     assert "Ковальчук Олександр Андрійович" in email.text
     assert "asthma" in email.text
 
     withheld = case_for(consent={"share_with_coalition": False})
-    email = render_email(Alert.for_new_case(withheld), withheld, "uk", ACK)
+    email = render_email(
+        Alert.for_new_case(withheld), withheld, "uk", ACK, disclosure=Disclosure.EXISTENCE
+    )
     assert "HW-7K3M-Q9TX" in email.text
     for detail in ("Ковальчук", "Олександр", "asthma", "Олешки", "recreation camp"):
         assert detail not in email.text
@@ -56,7 +61,7 @@ def test_an_email_carries_the_child_only_with_consent_to_share():
 
 def test_the_reporters_contact_details_are_never_in_an_alert():
     case = case_for()
-    email = render_email(Alert.for_new_case(case), case, "en", ACK)
+    email = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
     assert "iryna@example.org" not in email.text
     assert "+380501234567" not in email.text
     assert "Ірина" not in email.text

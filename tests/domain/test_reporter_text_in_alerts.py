@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.case import Case
+from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.messages import QUOTE_MARK, defanged, render_email
 
 ACK = "http://127.0.0.1:8000/ack/7K3MQ9TXa1b2c3" + "2pmq4x" + "x" * 16
@@ -125,7 +126,9 @@ def assert_inert(email, language: str) -> None:
 @pytest.mark.parametrize("separator", SEPARATORS, ids=lambda s: f"U+{ord(s[0]):04X}")
 def test_forged_circumstances_stay_quoted_and_inert(language, separator):
     case = stored({"event": {"circumstances": forged(separator)}})
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     assert_inert(email, language)
     label = {"uk": "Обставини:", "en": "Circumstances:"}[language]
     # The reporter's words are all there, each line of them quoted.
@@ -141,7 +144,9 @@ def test_forged_circumstances_stay_quoted_and_inert(language, separator):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_plain_addresses_in_circumstances_are_defanged(language):
     case = stored({"event": {"circumstances": PLAIN}})
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     assert_inert(email, language)
     expected = (
         "see hxxps://evil[.]example/x and www[.]evil[.]example, or write to help[@]evil[.]example"
@@ -156,7 +161,9 @@ def test_every_string_of_the_report_is_neutralised(language, separator):
     # Names, places, the relationship: whatever a template prints from the report.
     case = case_for()
     case = Case(case.reference, case.received_at, everywhere(forged(separator), case.report))
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     assert_inert(email, language)
     assert "Taken to Crimea" in email.text
 
@@ -166,7 +173,9 @@ def test_free_text_is_a_quoted_block_in_both_parts(language):
     case = stored(
         {"event": {"circumstances": "Taken at night.\r\n\r\nBy soldiers."}},
     )
-    email = render_email(Alert.for_new_case(case), case, language, ACK)
+    email = render_email(
+        Alert.for_new_case(case), case, language, ACK, disclosure=Disclosure.DETAILS
+    )
     label = {"uk": "Обставини:", "en": "Circumstances:"}[language]
     assert (
         f"\n{label}\n{QUOTE_MARK}Taken at night.\n{QUOTE_MARK.rstrip()}\n{QUOTE_MARK}By soldiers.\n"
@@ -185,7 +194,7 @@ def test_free_text_is_a_quoted_block_in_both_parts(language):
 
 def test_homewards_own_values_are_not_defanged():
     case = stored({"event": {"circumstances": "see http://127.0.0.1:8000/ack/forged"}})
-    email = render_email(Alert.for_new_case(case), case, "en", ACK)
+    email = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
     assert f"\n{ACK}\n" in email.text
     assert email.html.count(f'<a href="{ACK}"') == 2 and f">{ACK}</a>" in email.html
     assert "hxxp://127[.]0[.]0[.]1:8000/ack/forged" in email.text
