@@ -43,6 +43,8 @@ class Settings:
     escalate_normal_after: int
     # Seconds before a transiently failed delivery is tried again, doubled each attempt.
     retry_base_seconds: int
+    # The customer managed KMS key that seals reports' most sensitive fields.
+    fields_key: str = ""
     # The private bucket of the report form's photos and documents; None: uploads are off.
     uploads_bucket: str | None = None
 
@@ -94,4 +96,5 @@ def load(
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
+        fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
     )

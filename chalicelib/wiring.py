@@ -51,16 +51,19 @@ def settings() -> config.Settings:
 
 @cache
 def stores():
+    from chalicelib.adapters.sealing import FieldSealer
+
     current = settings()
     return dynamo_stores(
         client("dynamodb"),
         table=current.table_name,
         audit_table=current.audit_table_name,
         cursor_key=current.signing_key,
+        sealer=FieldSealer(client("kms"), current.fields_key),
     )
 
 
-def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: bytes):
+def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: bytes, sealer: Any):
     """Every store on the two tables, as the services' ports (services/ports.py) name them."""
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
@@ -76,7 +79,7 @@ def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: byte
 
     return Stores(
         unit_of_work=lambda: DynamoUnitOfWork(client),
-        cases=CaseFiles(client, table),
+        cases=CaseFiles(client, table, sealer),
         case_index=CaseIndex(client, table, cursor_key),
         mandates=Mandates(client, table),
         alerts=Alerts(client, table),

@@ -94,12 +94,21 @@ SES_IDENTITIES = {
 }
 EMAIL = _statement("Email", ["ses:SendEmail"], [SES_IDENTITIES])
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
+FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
+# Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
+# which only the functions that show them get (chalicelib/adapters/sealing.py).
+SEAL_FIELDS = _statement("SealFields", ["kms:GenerateDataKey"], [FIELDS_KEY])
+OPEN_FIELDS = _statement("OpenFields", ["kms:Decrypt"], [FIELDS_KEY])
 
 # What each function may do, and nothing more.
 POLICIES: dict[str, list[dict[str, Any]]] = {
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
+        SEAL_FIELDS,
+        # The staff API shows cases' sealed fields (until the public routes have a
+        # function of their own, it shares this role).
+        OPEN_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate-limit counter;
         # staff reads and versioned changes of cases.
         _statement(
@@ -154,6 +163,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "SendDeliveriesRole": [
         LOGS,
         SIGNING_KEY,
+        # An e-mail may carry the child's medical needs and distinguishing marks.
+        OPEN_FIELDS,
         _statement(
             "Consume",
             [
@@ -203,6 +214,7 @@ ENVIRONMENT = {
     },
     "HOMEWARD_TOKEN_AUDIENCE": {"Ref": "StaffUserPoolClient"},
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
+    "HOMEWARD_FIELDS_KEY": {"Fn::GetAtt": ["FieldsKey", "Arn"]},
 }
 
 

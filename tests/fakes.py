@@ -37,7 +37,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
-from chalicelib.domain.report import Report
+from chalicelib.domain.report import STORED, Report, split_sealed
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.workflow import Status
 from chalicelib.services.delivery import Channels
@@ -164,6 +164,10 @@ class FakeCaseFiles:
         row = self.db.cases.get(reference)
         return row.case if row else None
 
+    def status_of(self, reference: str) -> Status | None:
+        row = self.db.cases.get(reference)
+        return row.case.status if row else None
+
     def file(self, reference: str) -> CaseFile | None:
         row = self.db.cases.get(reference)
         if row is None:
@@ -185,7 +189,13 @@ class FakeCaseFiles:
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:
-        return {r: self.db.cases[r].case.report for r in references if r in self.db.cases}
+        """The open part only, as DynamoDB's store answers: sealed fields are absent."""
+        found = {}
+        for reference in references:
+            if reference in self.db.cases:
+                open_part, _ = split_sealed(self.db.cases[reference].case.report.model_dump())
+                found[reference] = Report.model_validate(open_part, context=STORED)
+        return found
 
     def change(
         self,

@@ -19,6 +19,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
@@ -45,6 +46,25 @@ Language = Literal["uk", "en", "ru"]
 # 2014, and a child deported then could have been born no earlier than the mid-1990s.
 EARLIEST_EVENT = dt.date(2014, 1, 1)
 EARLIEST_BIRTH = dt.date(1990, 1, 1)
+
+
+# Reading a report back from storage: it was checked when it was accepted, and a rule
+# tightened since (or fields sealed or erased since) must not make it unreadable.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _unless_stored(check):
+    """An intake check that is skipped when a stored report is read back."""
+
+    def checked(value, info: ValidationInfo):
+        return value if _stored(info) else check(value)
+
+    checked.__name__ = check.__name__
+    return checked
 
 
 def today() -> dt.date:
@@ -130,21 +150,29 @@ def _name(value: str) -> str:
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_name),
+    AfterValidator(_unless_stored(_name)),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    AfterValidator(_unless_stored(_one_line)),
 ]
 # Free text on several lines: what the alerts show as quoted material (domain/messages.py).
 LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_long_text)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=5000),
+    AfterValidator(_unless_stored(_long_text)),
 ]
-PastDate = Annotated[dt.date, AfterValidator(_not_in_future)]
-Oblast = Annotated[str, AfterValidator(_oblast)]
-Country = Annotated[str, AfterValidator(_country)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
+PastDate = Annotated[dt.date, AfterValidator(_unless_stored(_not_in_future))]
+Oblast = Annotated[str, AfterValidator(_unless_stored(_oblast))]
+Country = Annotated[str, AfterValidator(_unless_stored(_country))]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_unless_stored(_phone))
+]
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254),
+    AfterValidator(_unless_stored(_email)),
 ]
 
 
@@ -167,7 +195,9 @@ class Child(ContractModel):
     medical_needs: LongText | None = None
 
     @model_validator(mode="after")
-    def _birth_known(self) -> Child:
+    def _birth_known(self, info: ValidationInfo) -> Child:
+        if _stored(info):
+            return self
         if self.date_of_birth is None and self.birth_year is None:
             raise ValueError("give the date of birth or at least the year of birth")
         if self.date_of_birth is not None:
@@ -192,7 +222,9 @@ class Event(ContractModel):
     circumstances: LongText | None = None
 
     @model_validator(mode="after")
-    def _after_2014(self) -> Event:
+    def _after_2014(self, info: ValidationInfo) -> Event:
+        if _stored(info):
+            return self
         if self.date is not None and self.date < EARLIEST_EVENT:
             raise ValueError(f"event date before {EARLIEST_EVENT.isoformat()}")
         return self
@@ -215,7 +247,10 @@ class Reporter(ContractModel):
     may_contact: StrictBool
 
     @model_validator(mode="after")
-    def _reachable(self) -> Reporter:
+    def _reachable(self, info: ValidationInfo) -> Reporter:
+        # Stored, its contact details may be sealed apart, or erased.
+        if _stored(info):
+            return self
         if self.may_contact and not (self.email or self.phone):
             raise ValueError("give an e-mail address or a phone number, or say not to contact")
         return self
@@ -265,3 +300,40 @@ def identity_of(report: Report) -> ChildIdentity:
         oblast=report.residence.oblast,
         settlement=report.residence.settlement,
     )
+
+
+# What is sealed apart when a report is stored (adapters/sealing.py): the reporter's
+# contact details and the child's most sensitive details. The rest (names, dates, places)
+# is what staff lists, matching and routing read, and stays in the clear.
+SEALED_FIELDS: tuple[tuple[str, str], ...] = (
+    ("reporter", "name"),
+    ("reporter", "email"),
+    ("reporter", "phone"),
+    ("child", "medical_needs"),
+    ("child", "distinguishing_marks"),
+    ("event", "circumstances"),
+)
+
+
+def split_sealed(report: dict) -> tuple[dict, dict]:
+    """A report's JSON without its sealed fields, and those fields apart."""
+    open_part = {
+        section: dict(values) if isinstance(values, dict) else values
+        for section, values in report.items()
+    }
+    sealed: dict[str, dict] = {}
+    for section, name in SEALED_FIELDS:
+        value = open_part.get(section, {}).pop(name, None)
+        if value is not None:
+            sealed.setdefault(section, {})[name] = value
+    return open_part, sealed
+
+
+def join_sealed(open_part: dict, sealed: dict) -> dict:
+    joined = {
+        section: dict(values) if isinstance(values, dict) else values
+        for section, values in open_part.items()
+    }
+    for section, values in sealed.items():
+        joined.setdefault(section, {}).update(values)
+    return joined

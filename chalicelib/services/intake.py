@@ -111,8 +111,9 @@ def submit(
     # case is never offered as a candidate either.
     consent = submission.report.consent
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
+    reference = new_reference()
     for _ in range(_ATTEMPTS):
-        case = Case(reference=new_reference(), received_at=now, report=submission.report)
+        case = Case(reference=reference, received_at=now, report=submission.report)
         alert = Alert.for_new_case(case)
         uow = stores.unit_of_work()
         if not submission.decoy:
@@ -148,7 +149,8 @@ def submit(
                 charge = _next_charge(charge, refused)
                 continue
             if "case" in refused.names:
-                continue  # a reference collision (about one in 10^11): another reference
+                reference = new_reference()  # a collision (about one in 10^11)
+                continue
             raise
         except Conflict:
             continue

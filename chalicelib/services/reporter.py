@@ -19,5 +19,5 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
         return None
     if not status_token_valid(settings.signing_key, reference, token):
         return None
-    case = stores.cases.get(reference)
-    return reporter_stage(case.status) if case is not None else None
+    status = stores.cases.status_of(reference)
+    return reporter_stage(status) if status is not None else None

@@ -158,6 +158,7 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
             "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
             # The private bucket for the report form's photos and documents.
             "HOMEWARD_UPLOADS_BUCKET": outputs["UploadsBucketName"],
+            "HOMEWARD_FIELDS_KEY": outputs["FieldsKeyArn"],
             **overrides,
         }
     )

@@ -92,6 +92,8 @@ def needs(service, operation, params, outputs):
         return [Needs(f"ses:{operation}", [package.SES_IDENTITIES])]
     if service == "sns":
         return [Needs(f"sns:{operation}", ["*"])]
+    if service == "kms":
+        return [Needs(f"kms:{operation}", [package.FIELDS_KEY])]
     if service == "s3":
         uploads = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
         return [Needs(f"s3:{ACTION.get(operation, operation)}", [uploads])]
