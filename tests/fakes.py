@@ -32,7 +32,15 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case, iso
-from chalicelib.domain.casefile import CaseFile, CaseSummary, Filters, InvalidCursor, Note, Page
+from chalicelib.domain.casefile import (
+    CaseFile,
+    CaseSummary,
+    Counted,
+    Filters,
+    InvalidCursor,
+    Note,
+    Page,
+)
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
@@ -78,7 +86,7 @@ class FakeDb:
     mandates: dict[str, dict[str, str]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     rates: dict[tuple[str, str], int] = field(default_factory=dict)
-    counters: Counter = field(default_factory=Counter)
+    counters: dict[str | None, Counter] = field(default_factory=dict)
     blocking: dict[str, dict[str, str]] = field(default_factory=dict)
     pairs: dict[tuple[str, str], CandidatePair] = field(default_factory=dict)
     audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
@@ -572,7 +580,12 @@ class FakeStatistics:
     def __init__(self, db: FakeDb) -> None:
         self.db = db
 
-    def count_new(self, uow: FakeUnitOfWork, case: Case) -> None:
+    def _counter(self, agency: str | None) -> Counter:
+        return self.db.counters.setdefault(agency, Counter())
+
+    def count_new(
+        self, uow: FakeUnitOfWork, case: Counted, agencies: Sequence[str | None] = (None,)
+    ) -> None:
         counts = {
             "total": 1,
             f"status#{case.status}": 1,
@@ -581,16 +594,22 @@ class FakeStatistics:
         }
         if case.urgent:
             counts["urgent"] = 1
-        uow.add("statistics", lambda: self.db.counters.update(counts))
+        for agency in agencies:
+            uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
 
-    def count_move(self, uow: FakeUnitOfWork, was: str, target: str) -> None:
-        uow.add(
-            "statistics",
-            lambda: self.db.counters.update({f"status#{was}": -1, f"status#{target}": 1}),
-        )
+    def count_move(
+        self, uow: FakeUnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
+    ) -> None:
+        for agency in (None, *agencies):
+            uow.add(
+                "statistics",
+                lambda a=agency: self._counter(a).update(
+                    {f"status#{was}": -1, f"status#{target}": 1}
+                ),
+            )
 
-    def read(self) -> dict[str, Any]:
-        totals = self.db.counters
+    def read(self, agency: str | None = None) -> dict[str, Any]:
+        totals = self._counter(agency)
         grouped: dict[str, Any] = {"total": totals["total"], "urgent": totals["urgent"]}
         for dimension in ("status", "oblast", "category"):
             grouped[dimension] = {

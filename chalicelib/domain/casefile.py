@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from chalicelib.domain.alerts import StoredDelivery
+from chalicelib.domain.alerts import Alert, StoredDelivery
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case
 from chalicelib.domain.disclosure import ConsentGiven, Disclosure, View
@@ -18,6 +18,25 @@ class Note:
     at: dt.datetime
     author: str
     text: str
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What the statistics count of a case: where it stands, where and what, how urgent."""
+
+    status: str
+    oblast: str
+    category: str
+    urgent: bool
+
+    @classmethod
+    def of_case(cls, case: Case) -> Counted:
+        return cls(case.status, case.oblast, case.category, case.urgent)
+
+    @classmethod
+    def of_alert(cls, alert: Alert) -> Counted:
+        """A new report as its first alert describes it (an alert names no child)."""
+        return cls(Status.RECEIVED, alert.oblast, alert.category, alert.urgent)
 
 
 @dataclass(frozen=True)

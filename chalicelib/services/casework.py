@@ -100,7 +100,7 @@ def move_case(
         text=f"{case.status} → {target}: {note}",
         at=now,
     )
-    stores.statistics.count_move(uow, case.status, target)
+    stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
     _commit(uow)
     return _read_back(caller, reference, stores)
@@ -212,5 +212,8 @@ def audit_trail(caller: Caller, reference: str, *, stores: Stores) -> list[Audit
 
 
 def statistics(caller: Caller, *, stores: Stores) -> dict[str, Any]:
-    # Counts only, no case in them: every role may see them.
+    """Counts only, no case in them. A caseworker's cover the agency's mandate; a
+    coordinator's and an auditor's, every case."""
+    if caller.staff.role == "caseworker":
+        return stores.statistics.read(caller.staff.agency)
     return stores.statistics.read()

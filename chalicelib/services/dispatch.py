@@ -7,6 +7,7 @@ import logging
 
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery, WaitingAlert
+from chalicelib.domain.casefile import Counted
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
 from chalicelib.services.directory import DirectoryCache
@@ -77,6 +78,8 @@ def _record(alert: Alert, deliveries: list[Delivery], *, stores: Stores, now: dt
         uow = stores.unit_of_work()
         if grant and start == 0:
             stores.mandates.grant(uow, alert.reference, alert.created_at, agencies)
+            # Each agency's statistics cover its mandate: the case enters them now.
+            stores.statistics.count_new(uow, Counted.of_alert(alert), agencies)
         for delivery in deliveries[start : start + step]:
             stores.deliveries.record(uow, delivery, now)
         try:

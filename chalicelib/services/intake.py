@@ -17,6 +17,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso, new_reference, status_token
+from chalicelib.domain.casefile import Counted
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
@@ -125,7 +126,7 @@ def submit(
                     settings.escalate_urgent_after, settings.escalate_normal_after
                 ),
             )
-            stores.statistics.count_new(uow, case)
+            stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
         if submission.idempotency_key:
             record = IdempotencyRecord(

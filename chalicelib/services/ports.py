@@ -26,7 +26,7 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
-from chalicelib.domain.casefile import CaseFile, Filters, Page
+from chalicelib.domain.casefile import CaseFile, Counted, Filters, Page
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
@@ -139,9 +139,13 @@ class IntakeGuards(Protocol):
 
 
 class Statistics(Protocol):
-    def count_new(self, uow: UnitOfWork, case: Case) -> None: ...
-    def count_move(self, uow: UnitOfWork, was: str, target: str) -> None: ...
-    def read(self) -> dict[str, Any]: ...
+    def count_new(
+        self, uow: UnitOfWork, case: Counted, agencies: Sequence[str | None] = (None,)
+    ) -> None: ...
+    def count_move(
+        self, uow: UnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
+    ) -> None: ...
+    def read(self, agency: str | None = None) -> dict[str, Any]: ...
 
 
 class MatchIndex(Protocol):

@@ -12,7 +12,7 @@ from helpers import case_for
 
 from chalicelib.domain.alerts import Alert, Channel, Delivery, DeliveryState
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.casefile import Filters, InvalidCursor
+from chalicelib.domain.casefile import Counted, Filters, InvalidCursor
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit
@@ -287,13 +287,18 @@ def test_a_rate_charge_is_a_token_bucket(stores):
     commit(stores, lambda u: stores.guards.charge(u, later))
 
 
-def test_statistics(stores):
+def test_statistics_of_all_cases_and_of_each_mandate(stores):
     case = opened(stores)
-    commit(stores, lambda u: stores.statistics.count_new(u, case))
-    commit(stores, lambda u: stores.statistics.count_move(u, "received", "triaged"))
+    counted = Counted.of_case(case)
+    commit(stores, lambda u: stores.statistics.count_new(u, counted))
+    commit(stores, lambda u: stores.statistics.count_new(u, counted, ["UA-NIB", "CA-GAC"]))
+    commit(stores, lambda u: stores.statistics.count_move(u, "received", "triaged", ["UA-NIB"]))
     numbers = stores.statistics.read()
     assert numbers["total"] == 1 and numbers["status"] == {"triaged": 1}
     assert numbers["oblast"] == {case.oblast: 1} and numbers["category"] == {case.category: 1}
+    assert stores.statistics.read("UA-NIB")["status"] == {"triaged": 1}
+    assert stores.statistics.read("CA-GAC")["status"] == {"received": 1}
+    assert stores.statistics.read("UA-JUVPOL")["total"] == 0
 
 
 # -- matching -----------------------------------------------------------------------------

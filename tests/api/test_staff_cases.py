@@ -194,8 +194,13 @@ def test_statistics_count_by_status_oblast_and_category(staff, cases):
     coordinator.post(
         f"/cases/{cases['UA-65']}/status", {"status": "triaged", "note": "x", "version": 1}
     )
-    numbers = staff("caseworker", "UA-JUVPOL").get("/statistics").json_body
+    numbers = staff("auditor").get("/statistics").json_body
     assert numbers["total"] == 3 and numbers["urgent"] == 1
     assert numbers["status"] == {"received": 2, "triaged": 1}
     assert numbers["oblast"] == {"UA-14": 1, "UA-46": 1, "UA-65": 1}
     assert numbers["category"] == {"deported": 2, "missing": 1}
+    # A caseworker's cover the agency's mandate only: the east's the one Donetsk case.
+    east = staff("caseworker", "UA-JUVPOL").get("/statistics").json_body
+    assert east["total"] == 1 and east["oblast"] == {"UA-14": 1} and east["urgent"] == 1
+    south = staff("caseworker", "UA-OMBUDSMAN").get("/statistics").json_body
+    assert south["status"] == {"triaged": 1} and south["oblast"] == {"UA-65": 1}

@@ -31,7 +31,7 @@ def test_a_report_is_stored_with_everything_it_causes_in_one_write(stores, db, s
     assert [kind for kind, _ in db.stream] == ["case", "alert"]
     (alert,) = db.alerts.values()
     assert alert.due == T0 + dt.timedelta(hours=24)  # a normal report waits a day
-    assert db.blocking and db.counters["total"] == 1
+    assert db.blocking and db.counters[None]["total"] == 1
 
 
 def test_the_same_key_and_body_is_the_same_report(stores, db, settings):

@@ -17,7 +17,7 @@ Cases table (`pk`, `sk`):
 | blocking key (matching) | `MATCHKEY#<key>` | `<received key>` |
 | idempotency key | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` |
 | request rate of one source | `RATE#<purpose>#<source>` | `RATE` |
-| statistics shard | `STATISTICS` | `SHARD#<n>` |
+| statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
 | contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
 | daily digest sent | `DIGEST` | `<day>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
@@ -199,8 +199,8 @@ def rate(purpose: str, source: str) -> Key:
     return key(f"RATE#{purpose}#{source}", "RATE")
 
 
-def statistics_shard(n: int) -> Key:
-    return key(STATISTICS, f"SHARD#{n}")
+def statistics_shard(n: int, agency: str | None = None) -> Key:
+    return key(f"{STATISTICS}#{agency}" if agency else STATISTICS, f"SHARD#{n}")
 
 
 def contact(contact_id: str) -> Key:

@@ -1,4 +1,5 @@
-"""Counts of cases by status, oblast, category and urgency, kept as they change.
+"""Counts of cases by status, oblast, category and urgency, kept as they change: of all
+cases, and of each agency's mandate (what a caseworker's statistics cover).
 
 Counters are spread over shards so that busy hours do not make one item a hot spot (or a
 source of transaction conflicts); reading them sums all shards.
@@ -7,12 +8,13 @@ source of transaction conflicts); reading them sums all shards.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
-from chalicelib.domain.case import Case
+from chalicelib.domain.casefile import Counted
 
 
 class Statistics:
@@ -20,7 +22,10 @@ class Statistics:
         self._client = client
         self._table = table
 
-    def count_new(self, uow: DynamoUnitOfWork, case: Case) -> None:
+    def count_new(
+        self, uow: DynamoUnitOfWork, case: Counted, agencies: Sequence[str | None] = (None,)
+    ) -> None:
+        """A new case: in all cases' counts (None), or as it enters agencies' mandates."""
         counters = {
             "total": 1,
             f"status#{case.status}": 1,
@@ -29,18 +34,22 @@ class Statistics:
         }
         if case.urgent:
             counters["urgent"] = 1
-        self._add(uow, counters)
+        for agency in agencies:
+            self._add(uow, counters, agency)
 
-    def count_move(self, uow: DynamoUnitOfWork, was: str, target: str) -> None:
-        self._add(uow, {f"status#{was}": -1, f"status#{target}": 1})
+    def count_move(
+        self, uow: DynamoUnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
+    ) -> None:
+        for agency in (None, *agencies):
+            self._add(uow, {f"status#{was}": -1, f"status#{target}": 1}, agency)
 
-    def _add(self, uow: DynamoUnitOfWork, counters: dict[str, int]) -> None:
+    def _add(self, uow: DynamoUnitOfWork, counters: dict[str, int], agency: str | None) -> None:
         uow.add(
             "statistics",
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": keys.statistics_shard(secrets.randbelow(keys.STATISTICS_SHARDS)),
+                    "Key": keys.statistics_shard(secrets.randbelow(keys.STATISTICS_SHARDS), agency),
                     "UpdateExpression": "ADD "
                     + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
                     "ExpressionAttributeNames": {f"#c{i}": n for i, n in enumerate(counters)},
@@ -51,11 +60,14 @@ class Statistics:
             },
         )
 
-    def read(self) -> dict[str, Any]:
+    def read(self, agency: str | None = None) -> dict[str, Any]:
+        """All cases' counts, or one agency's mandate's."""
         response = self._client.batch_get_item(
             RequestItems={
                 self._table: {
-                    "Keys": [keys.statistics_shard(n) for n in range(keys.STATISTICS_SHARDS)]
+                    "Keys": [
+                        keys.statistics_shard(n, agency) for n in range(keys.STATISTICS_SHARDS)
+                    ]
                 }
             }
         )
