@@ -7,8 +7,11 @@ recognised by its first bytes, whatever the presigned policy did or did not enfo
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from chalicelib.config import Settings
+from chalicelib.domain import form_keys
 from chalicelib.domain.attachments import (
     ACCEPTED_TYPES,
     MAX_BYTES,
@@ -19,25 +22,51 @@ from chalicelib.domain.attachments import (
     looks_like,
     slot_key,
 )
-from chalicelib.services.ports import FileStore
+from chalicelib.services import intake
+from chalicelib.services.ports import FileStore, Stores
 
 
 class UploadRefused(ValueError):
-    """A request for an upload slot that no accepted file could fill."""
+    """A request for an upload slot that no accepted file could fill.
+
+    The reason is one of "wrong_type", "too_large", "invalid" (a slot or a key the server
+    did not issue), "expired" (the form's key), "sent" (its report was filed already).
+    """
+
+
+def report_exists(stores: Stores, submission_key: str) -> bool:
+    """Whether a report was filed with this form key."""
+    return stores.guards.recall(intake.FORM_SCOPE, submission_key) is not None
 
 
 def issue_upload(
-    store: FileStore, submission_key: str, slot: int, content_type: str, size: int
+    store: FileStore,
+    submission_key: str,
+    slot: int,
+    content_type: str,
+    size: int,
+    *,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """A presigned POST for one file of a submission, refused early when it cannot pass."""
+    now = now or dt.datetime.now(dt.UTC)
     if content_type not in ACCEPTED_TYPES:
         raise UploadRefused("wrong_type")
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused("too_large")
+    state = form_keys.check(settings.signing_key, submission_key, now)
+    if state is form_keys.KeyState.FORGED:
+        raise UploadRefused("invalid")
     try:
         key = slot_key(submission_key, slot)
     except ValueError:
         raise UploadRefused("invalid") from None
+    if state is form_keys.KeyState.EXPIRED:
+        raise UploadRefused("expired")
+    if report_exists(stores, submission_key):
+        raise UploadRefused("sent")
     post = store.presigned_upload(key, content_type, MAX_BYTES)
     return {"slot": slot, "url": post["url"], "fields": post["fields"]}
 

@@ -7,6 +7,7 @@ checks as they type, a draft that survives a reload, and photo uploads.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import secrets
@@ -71,6 +72,7 @@ def _form(
     submission_key: str | None = None,
     notice: str | None = None,
 ) -> Response:
+    from chalicelib.domain import form_keys
     from chalicelib.domain.attachments import ACCEPTED_TYPES, MAX_BYTES, MAX_FILES
 
     uploads = _uploads_enabled()
@@ -86,7 +88,8 @@ def _form(
         values=values,
         errors=errors or {},
         places=_places(language),
-        submission_key=submission_key or secrets.token_urlsafe(24),
+        submission_key=submission_key
+        or form_keys.issue(wiring.settings().signing_key, dt.datetime.now(dt.UTC)),
         fresh=fresh,
         notice=notice,
         uploads_enabled=uploads,
@@ -150,18 +153,35 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     _ = i18n.gettext_for(language)
     key = (values.get("submission_key") or [""])[0]
 
-    from chalicelib.domain.attachments import SUBMISSION_KEY
+    from chalicelib.domain import form_keys
+    from chalicelib.services import attachments as files
 
-    if not SUBMISSION_KEY.match(key):
-        return _form(
-            language,
-            status=400,
-            values=values,
-            notice=_("This form had expired. Please check your answers and send it again."),
-        )
+    state = form_keys.check(wiring.settings().signing_key, key, dt.datetime.now(dt.UTC))
+    if state is not form_keys.KeyState.VALID:
+        # An expired key still brings back the receipt of the report it filed (a refresh
+        # of the receipt the next day); it files nothing new.
+        filed = state is form_keys.KeyState.EXPIRED and files.report_exists(wiring.stores(), key)
+        if not filed:
+            return _expired(language, values)
     if (values.get(HONEYPOT) or [""])[0]:
         return _decoy_receipt(language)
     return _accept_form(language, values, key, source(request))
+
+
+def _expired(language: str, values: dict[str, list[str]]) -> Response:
+    """The form again with every answer and a fresh key; files must be added again, since
+    they were uploaded under the old key."""
+    _ = i18n.gettext_for(language)
+    had_files = bool(values.pop("upload", None))
+    notice = (
+        _(
+            "This form had expired. Please check your answers, add your photos and "
+            "documents again, and send it."
+        )
+        if had_files and _uploads_enabled()
+        else _("This form had expired. Please check your answers and send it again.")
+    )
+    return _form(language, status=400, values=values, notice=notice)
 
 
 def _decoy_receipt(language: str) -> Response:
@@ -170,8 +190,6 @@ def _decoy_receipt(language: str) -> Response:
     It looks like any other receipt so the bot learns nothing; the reference exists
     nowhere, and the status page answers for it as for any unknown case.
     """
-    import datetime as dt
-
     from chalicelib.domain.case import iso, new_reference, status_token
 
     reference = new_reference()

@@ -13,7 +13,10 @@ bp = Blueprint(__name__)
 
 @bp.route("/report/uploads", methods=["POST"], content_types=ALL_TYPES)
 def request_upload() -> Response:
-    """A presigned POST for one file: {submission_key, slot, content_type, size}."""
+    """A presigned POST for one file: {submission_key, slot, content_type, size}.
+
+    Only with a form key the server issued and whose report was not filed yet.
+    """
     from chalicelib.services import attachments as files
 
     store = wiring.file_store()
@@ -30,6 +33,8 @@ def request_upload() -> Response:
             int(asked["slot"]),
             str(asked["content_type"]),
             int(asked["size"]),
+            stores=wiring.stores(),
+            settings=wiring.settings(),
         )
     except (ValueError, KeyError, TypeError) as exc:
         reason = str(exc) if isinstance(exc, files.UploadRefused) else "invalid"

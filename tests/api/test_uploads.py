@@ -9,12 +9,12 @@ import re
 
 import boto3
 import pytest
-from formdata import form_fields, post_form
+from formdata import form_fields, form_key, post_form
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.attachments import MAX_BYTES, looks_like
 
-KEY = "upload-key-000001"
+KEY = form_key("upload-key-000001")
 MB = 1024 * 1024
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -192,7 +192,7 @@ def test_a_file_that_never_arrived_is_reported(client, aws):
 
 
 def test_files_belong_to_their_submission_only(client, aws):
-    put(aws, 1, JPEG, "image/jpeg", key="someone-elses-key")
+    put(aws, 1, JPEG, "image/jpeg", key=form_key("someone-else"))
     # Another form's key cannot claim them: its slot 1 is empty.
     assert submit_with(client, 1).status_code == 422
 
@@ -221,3 +221,52 @@ def test_slots_outside_one_to_five_are_ignored(client, aws):
 )
 def test_magic_bytes(content_type, head, ok):
     assert looks_like(content_type, head) is ok
+
+
+OK = (200, 201, 204)
+
+
+# -- who gets a grant ---------------------------------------------------------------------
+
+
+def test_a_form_whose_report_was_filed_gets_no_more_grants(client, aws):
+    assert browser_upload(request_upload(client).json_body, JPEG + b"\x00" * 100) in OK
+    assert submit_with(client, 1).status_code == 201
+    for slot in (1, 2):
+        response = request_upload(client, slot=slot)
+        assert response.status_code == 422
+        assert response.json_body["detail"] == "sent"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # the right shape, which was all a key needed before keys were signed
+        "upload-key-000001",
+        # a real key with one character changed
+        KEY[:-1] + ("A" if KEY[-1] != "A" else "B"),
+        # a real key of another deployment
+        form_key("elsewhere", signing_key=b"another-deployment"),
+    ],
+)
+def test_a_key_the_server_did_not_issue_gets_no_grant_and_no_report(client, aws, key):
+    response = request_upload(client, key=key)
+    assert response.status_code == 422
+    assert response.json_body["detail"] == "invalid"
+    # A file put in its slot some other way files nothing either.
+    put(aws, 1, JPEG, "image/jpeg", key=key)
+    fields = form_fields(submission_key=key)
+    fields["upload"] = ["1"]
+    assert post_form(client, fields).status_code == 400
+    assert case_item(aws) is None
+
+
+def test_an_expired_key_gets_no_grant(client, aws):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)):
+        response = request_upload(client)
+    assert response.status_code == 422
+    assert response.json_body["detail"] == "expired"
