@@ -22,8 +22,13 @@ from chalicelib.domain.attachments import (
     looks_like,
     slot_key,
 )
+from chalicelib.domain.intake import RateLimit
 from chalicelib.services import intake
 from chalicelib.services.ports import FileStore, Stores
+
+# A form holds five files, each of which may need a few tries on a bad connection; far
+# fewer than anyone filling a bucket with grants would want.
+UPLOAD_GRANTS = RateLimit(limit=30, per_seconds=600)
 
 
 class UploadRefused(ValueError):
@@ -46,12 +51,18 @@ def issue_upload(
     content_type: str,
     size: int,
     *,
+    source: str,
     stores: Stores,
     settings: Settings,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """A presigned POST for one file of a submission, refused early when it cannot pass."""
+    """A presigned POST for one file of a submission, refused early when it cannot pass.
+
+    Every request is charged to its source first (TooManyRequests past the limit), so
+    trying keys costs as much as asking for grants.
+    """
     now = now or dt.datetime.now(dt.UTC)
+    intake.admit("upload", source, UPLOAD_GRANTS, stores=stores, settings=settings, now=now)
     if content_type not in ACCEPTED_TYPES:
         raise UploadRefused("wrong_type")
     if not 0 < size <= MAX_BYTES:

@@ -23,10 +23,11 @@ from chalicelib.web.form_fields import STEPS, field_id, report_body
 from chalicelib.web.http import (
     ALL_TYPES,
     MAX_BODY_BYTES,
+    cross_site,
     request_id,
     source,
 )
-from chalicelib.web.pages import message_page, page, posted_fields, query
+from chalicelib.web.pages import cross_site_page, message_page, page, posted_fields, query
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -133,6 +134,11 @@ def submit_form() -> Response:
 
 def _submit_form(request, language: str, values: dict[str, list[str]]) -> Response:
     raw = request.raw_body or b""
+    settings = wiring.settings()
+    if cross_site(request, settings.public_url):
+        # Another site's page posting its visitors' reports: nothing is read or stored.
+        log.info("a cross-site report was refused (request %s)", request_id(request))
+        return cross_site_page(i18n.pick((values.get("lang") or [language])[0]), "/report")
     _ = i18n.gettext_for(language)
     if len(raw) > MAX_FORM_BYTES:
         return message_page(
@@ -156,7 +162,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     from chalicelib.domain import form_keys
     from chalicelib.services import attachments as files
 
-    state = form_keys.check(wiring.settings().signing_key, key, dt.datetime.now(dt.UTC))
+    state = form_keys.check(settings.signing_key, key, dt.datetime.now(dt.UTC))
     if state is not form_keys.KeyState.VALID:
         # An expired key still brings back the receipt of the report it filed (a refresh
         # of the receipt the next day); it files nothing new.

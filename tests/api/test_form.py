@@ -300,6 +300,49 @@ def test_an_expired_key_still_brings_back_its_receipt(client, aws):
     assert len(cases(aws)) == 1
 
 
+# -- posts from other sites --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Host": "evil.example.homeward.example"},
+        {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_a_cross_site_post_is_refused_and_stores_nothing(client, aws, headers):
+    response = post_form(client, form_fields(lang="en"), lang="en", headers=headers)
+    assert response.status_code == 403
+    page = text(response)
+    assert "Homeward&#39;s own site" in page or "Homeward's own site" in page
+    assert '<html lang="en"' in page
+    assert cases(aws) == []
+    ukrainian = post_form(client, form_fields(), headers=headers)
+    assert "з іншого сайту" in text(ukrainian)
+    assert cases(aws) == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # an older browser, or a no-JavaScript post that carries no Origin
+        {"Origin": "null", "Sec-Fetch-Site": "same-origin"},  # our pages ask for no referrer
+        {"Origin": "http://127.0.0.1:8000"},  # the configured public URL
+        {"Origin": "https://homeward.example", "Host": "homeward.example"},  # its own host
+        {
+            "Origin": "https://x.execute-api.eu-central-1.amazonaws.com",
+            "Sec-Fetch-Site": "same-origin",
+            "Host": "x.execute-api.eu-central-1.amazonaws.com",
+        },
+    ],
+)
+def test_a_post_from_homewards_own_page_or_without_origin_is_accepted(client, aws, headers):
+    assert post_form(client, form_fields(), headers=headers).status_code == 201
+    assert len(cases(aws)) == 1
+
+
 def test_a_filled_honeypot_looks_accepted_but_stores_nothing(client, aws, pump):
     response = post_form(client, form_fields(website="http://spam.example"))
     assert response.status_code == 201
@@ -420,6 +463,38 @@ def test_wrong_token_wrong_reference_and_unknown_case_look_the_same(client, aws)
     ]
     assert len(set(pages)) == 1
     assert outcome(pages[0]) == "Не знайдено"
+
+
+def test_status_lookups_are_limited_per_source(client, aws):
+    from chalicelib.services.reporter import STATUS_LOOKUPS
+
+    receipt = text(post_form(client, form_fields()))
+    reference, token = reference_of(receipt), token_of(receipt)
+    for _ in range(STATUS_LOOKUPS.limit):
+        assert outcome(status_page(client, reference, "wrong-code")) == "Не знайдено"
+    response = client.http.post(
+        "/status",
+        headers={"Content-Type": FORM},
+        body=f"reference={reference}&token={token}&lang=en",
+    )
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+    page = text(response)
+    assert "Too many checks were made from your connection" in page
+    # Even the right code tells nothing while the source is over its limit.
+    assert "Received" not in page and reference not in page
+
+
+def test_a_cross_site_status_lookup_is_refused(client, aws):
+    receipt = text(post_form(client, form_fields()))
+    response = client.http.post(
+        "/status",
+        headers={"Content-Type": FORM, "Origin": "https://evil.example"},
+        body=f"reference={reference_of(receipt)}&token={token_of(receipt)}&lang=ru",
+    )
+    assert response.status_code == 403
+    assert "с другого сайта" in text(response)
+    assert "Получено" not in text(response)
 
 
 def test_the_status_form_itself(client):

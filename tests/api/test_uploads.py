@@ -24,10 +24,10 @@ HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
 
 
-def request_upload(client, *, slot=1, content_type="image/jpeg", size=1000, key=KEY):
+def request_upload(client, *, slot=1, content_type="image/jpeg", size=1000, key=KEY, headers=None):
     return client.http.post(
         "/report/uploads",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         body=json.dumps(
             {"submission_key": key, "slot": slot, "content_type": content_type, "size": size}
         ),
@@ -270,3 +270,29 @@ def test_an_expired_key_gets_no_grant(client, aws):
         response = request_upload(client)
     assert response.status_code == 422
     assert response.json_body["detail"] == "expired"
+
+
+def test_grants_are_limited_per_source(client, aws):
+    from chalicelib.services.attachments import UPLOAD_GRANTS
+
+    codes = {request_upload(client, slot=1 + i % 5).status_code for i in range(UPLOAD_GRANTS.limit)}
+    assert codes == {200}
+    response = request_upload(client)
+    assert response.status_code == 429
+    assert response.json_body["type"] == "/problems/too-many-requests"
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}]
+)
+def test_another_sites_page_gets_no_grant(client, aws, headers):
+    response = request_upload(client, headers=headers)
+    assert response.status_code == 403
+    assert "fields" not in response.json_body
+
+
+def test_homewards_own_page_gets_its_grant(client, aws):
+    # What Chromium sends for a fetch from a page that asks for no referrer.
+    headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert request_upload(client, headers=headers).status_code == 200
