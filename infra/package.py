@@ -88,6 +88,8 @@ READ_STREAM = _statement(
 STREAM_ON_FAILURE = _statement(
     "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
 )
+UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -122,13 +124,18 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
         # A coordinator's retry of an undelivered alert.
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
-        # The report form's files: presigned POSTs are signed with PutObject; submit reads
-        # each file back (HeadObject needs GetObject) and deletes one that is refused.
+        # The report form's files. Presigned POSTs are signed with PutObject; submit reads
+        # each file back by version (HeadObject needs GetObject, a named version
+        # GetObjectVersion) and deletes a refused one's versions for good
+        # (DeleteObjectVersion: a plain delete would leave them readable).
         _statement(
             "FormUploads",
-            ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-            [{"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}],
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            [UPLOADS],
         ),
+        # Listing versions finds what to remove. ListBucket also makes a missing key a
+        # 404 rather than a 403, which is how a file that never arrived is told apart.
+        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
     "DispatchAlertsRole": [
         LOGS,

@@ -85,7 +85,8 @@ def issue_upload(
 def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Attachment]:
     """Check each uploaded file of a submission; raise FileRefused at the first bad one.
 
-    A refused file is deleted at once: it may be anything, and nobody will claim it.
+    A refused file is deleted at once, every version of its slot: it may be anything,
+    and nobody will claim it.
     """
     attachments = []
     for slot in sorted(set(slots))[:MAX_FILES]:
@@ -101,7 +102,7 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Atta
         ):
             reason = "wrong_type"
         if reason:
-            store.delete(key)
+            _delete_all(store, key, exact=True)
             raise FileRefused(slot, reason)
         attachments.append(
             Attachment(
@@ -109,3 +110,10 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Atta
             )
         )
     return attachments
+
+
+def _delete_all(store: FileStore, prefix: str, *, exact: bool = False) -> None:
+    """Delete every version under a prefix (of exactly one key, if `exact`)."""
+    for key, version_id in store.versions(prefix):
+        if not exact or key == prefix:
+            store.delete(key, version_id)

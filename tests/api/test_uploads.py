@@ -64,9 +64,27 @@ def case_item(aws) -> dict | None:
     return found[0] if found else None
 
 
-def objects(aws) -> list[str]:
-    listed = boto3.client("s3").list_objects_v2(Bucket=aws["UploadsBucketName"])
+def objects(aws, prefix: str = "") -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws["UploadsBucketName"], Prefix=prefix)
     return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def versions(aws, prefix: str = "") -> list[tuple[str, str]]:
+    """Every version and delete marker in the bucket: what could still be read back."""
+    listed = boto3.client("s3").list_object_versions(Bucket=aws["UploadsBucketName"], Prefix=prefix)
+    return [
+        (v["Key"], v["VersionId"])
+        for kind in ("Versions", "DeleteMarkers")
+        for v in listed.get(kind, [])
+    ]
+
+
+def stored(aws, key: str, version_id: str) -> bytes:
+    return (
+        boto3.client("s3")
+        .get_object(Bucket=aws["UploadsBucketName"], Key=key, VersionId=version_id)["Body"]
+        .read()
+    )
 
 
 def submit_with(client, *slots: int):
@@ -165,6 +183,7 @@ def test_an_11_mb_file_is_refused_even_if_the_bucket_took_it(client, aws):
     assert re.search(r'<p class="error" id="uploads-error">[^<]*10 МБ', page)
     assert case_item(aws) is None
     assert objects(aws) == []  # the refused file is deleted
+    assert versions(aws) == []  # and no version of it is left to read back
 
 
 def test_an_executable_disguised_as_a_jpeg_is_refused(client, aws):
@@ -175,6 +194,7 @@ def test_an_executable_disguised_as_a_jpeg_is_refused(client, aws):
     assert "не є фото" in response.body.decode()
     assert case_item(aws) is None
     assert objects(aws) == []
+    assert versions(aws) == []
     # The slot is dropped from the form, the rest of the answers are kept.
     assert 'name="upload"' not in response.body.decode()
     assert 'value="Ковальчук"' in response.body.decode()
@@ -296,3 +316,13 @@ def test_homewards_own_page_gets_its_grant(client, aws):
     # What Chromium sends for a fetch from a page that asks for no referrer.
     headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
     assert request_upload(client, headers=headers).status_code == 200
+
+
+def test_the_emulated_bucket_is_configured_as_the_template_says(aws):
+    s3 = boto3.client("s3")
+    bucket = aws["UploadsBucketName"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert cors["AllowedOrigins"] == ["http://127.0.0.1:8000"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert {r["ID"] for r in rules} >= {"ExpireUnfiledUploads", "ForgetOldUploadVersions"}
