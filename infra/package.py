@@ -90,6 +90,7 @@ STREAM_ON_FAILURE = _statement(
 )
 UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
 UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
+CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -125,13 +126,20 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         # A coordinator's retry of an undelivered alert.
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         # The report form's files. Presigned POSTs are signed with PutObject; submit reads
-        # each file back by version (HeadObject needs GetObject, a named version
-        # GetObjectVersion) and deletes a refused one's versions for good
-        # (DeleteObjectVersion: a plain delete would leave them readable).
+        # each file back by version (HeadObject needs GetObject), copies it to its case
+        # (GetObjectVersion on the source) and deletes the slot's versions, or a refused
+        # file's, for good (DeleteObjectVersion: a plain delete would leave them readable).
         _statement(
             "FormUploads",
             ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
             [UPLOADS],
+        ),
+        # A case's copies: written once if absent (PutObject for CopyObject, GetObject to
+        # find an earlier attempt's copy), and the copies of attempts that lost removed.
+        _statement(
+            "CaseFiles",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
+            [CASE_FILES],
         ),
         # Listing versions finds what to remove. ListBucket also makes a missing key a
         # 404 rather than a 403, which is how a file that never arrived is told apart.

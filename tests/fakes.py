@@ -779,6 +779,7 @@ class FakeFileStore:
     """
 
     objects: dict[str, list[tuple[str, bytes, str]]] = field(default_factory=dict)
+    copies: int = 0
     _serial: int = 0
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
@@ -807,6 +808,13 @@ class FakeFileStore:
             return FakeStoredFile(len(data), content_type, "", b"", version_id)
         digest = hashlib.sha256(data).hexdigest()
         return FakeStoredFile(len(data), content_type, digest, data[:head_bytes], version_id)
+
+    def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
+        if self.objects.get(target):
+            return self.objects[target][-1][0]
+        self.copies += 1
+        (content_type,) = {c for v, _, c in self.objects[key] if v == version_id}
+        return self.put(target, self.read(key, version_id), content_type)
 
     def versions(self, prefix: str) -> list[tuple[str, str | None]]:
         return [(k, v) for k, vs in self.objects.items() if k.startswith(prefix) for v, _, _ in vs]

@@ -4,8 +4,9 @@ Browsers upload straight to it with presigned POSTs, so a 10 MB photo never pass
 through the API's Lambda (whose request body is capped at 6 MB anyway). Nothing in the
 bucket is ever readable without AWS credentials: there are no presigned GETs here.
 
-The bucket is versioned: every read and delete here names the version it means, so what
-was checked is what was read, and a delete leaves no older version behind.
+The bucket is versioned: every read, copy and delete here names the version it means, so
+a file overwritten between the check and the copy cannot slip onto a case, and a delete
+leaves no older version behind.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from botocore.exceptions import ClientError
 UPLOAD_SECONDS = 15 * 60
 CHUNK = 1024 * 1024
 _ABSENT = ("404", "NoSuchKey", "NotFound")
+# If-None-Match lost to another write of the same name (a concurrent one: 409).
+_TAKEN = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 
 
 def _code(exc: ClientError) -> str:
@@ -98,6 +101,32 @@ class FileStore:
         finally:
             stream.close()
         return StoredFile(read, content_type, digest.hexdigest(), head, version_id)
+
+    def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
+        """Copy one version of `key` to `target`, unless `target` exists already.
+
+        Returns the version at `target`: the new copy's, or the one found there. Callers
+        name targets by content, so what is found holds the same bytes. If-None-Match makes
+        the copy itself refuse to replace anything, should two copies race past the look.
+        """
+        found = self._head(target)
+        if found is not None:
+            return found.get("VersionId")
+        source = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            source["VersionId"] = version_id
+        try:
+            made = self._client.copy_object(
+                Bucket=self._bucket, Key=target, CopySource=source, IfNoneMatch="*"
+            )
+        except ClientError as exc:
+            if _code(exc) not in _TAKEN:
+                raise
+            found = self._head(target)
+            if found is None:
+                raise
+            return found.get("VersionId")
+        return made.get("VersionId")
 
     def versions(self, prefix: str) -> list[tuple[str, str | None]]:
         """Every stored version under a prefix, as (key, version id); delete markers,

@@ -62,6 +62,10 @@ class IdempotencyKeyReused(Exception):
     """The idempotency key was used before with a different report."""
 
 
+class ReferenceTaken(Exception):
+    """The reference a submission asked for belongs to another case already."""
+
+
 class TooManyRequests(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
@@ -81,6 +85,9 @@ class Submission:
     attachments: tuple[Attachment, ...] = ()
     # Whose idempotency keys these are (FORM_SCOPE, or None: the source's own).
     scope: str | None = None
+    # The reference to file under, when something (the form's files) was already put in
+    # its place; None draws a new one, and another at a collision.
+    reference: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -107,7 +114,8 @@ def submit(
     # indexed lookup per key.
     match_keys = blocking_keys(identity_of(submission.report))
     for _ in range(_ATTEMPTS):
-        case = Case(reference=new_reference(), received_at=now, report=submission.report)
+        reference = submission.reference or new_reference()
+        case = Case(reference=reference, received_at=now, report=submission.report)
         alert = Alert.for_new_case(case)
         uow = stores.unit_of_work()
         stores.cases.open(uow, case, submission.attachments)
@@ -142,6 +150,8 @@ def submit(
                 charge = _next_charge(charge, refused)
                 continue
             if "case" in refused.names:
+                if submission.reference:
+                    raise ReferenceTaken() from None
                 continue  # a reference collision (about one in 10^11): another reference
             raise
         except Conflict:

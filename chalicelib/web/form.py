@@ -163,6 +163,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     from chalicelib.services import attachments as files
 
     state = form_keys.check(settings.signing_key, key, dt.datetime.now(dt.UTC))
+    filed = False
     if state is not form_keys.KeyState.VALID:
         # An expired key still brings back the receipt of the report it filed (a refresh
         # of the receipt the next day); it files nothing new.
@@ -171,7 +172,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
             return _expired(language, values)
     if (values.get(HONEYPOT) or [""])[0]:
         return _decoy_receipt(language)
-    return _accept_form(language, values, key, source(request))
+    return _accept_form(language, values, key, source(request), filed=filed)
 
 
 def _expired(language: str, values: dict[str, list[str]]) -> Response:
@@ -209,7 +210,9 @@ def _decoy_receipt(language: str) -> Response:
     )
 
 
-def _accept_form(language: str, values: dict[str, list[str]], key: str, source: str) -> Response:
+def _accept_form(
+    language: str, values: dict[str, list[str]], key: str, source: str, *, filed: bool
+) -> Response:
     from pydantic import ValidationError
 
     from chalicelib.domain.attachments import FileRefused
@@ -219,6 +222,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
     from chalicelib.services import intake
 
     _ = i18n.gettext_for(language)
+    stores = wiring.stores()
     body = report_body(values)
     errors: dict[str, str] = {}
     try:
@@ -230,12 +234,14 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
             errors.setdefault(target, i18n.error_message(error, language))
         report = None
 
-    found: list = []
+    uploads: list = []
     slots = sorted({int(s) for s in values.get("upload", []) if s in {"1", "2", "3", "4", "5"}})
     store = wiring.file_store() if slots else None
-    if store is not None and not errors:
+    # Once its report is filed a form's files belong to the case and its slots are empty:
+    # a second post of the same form is a replay (or a 409), with nothing to check.
+    if store is not None and not errors and not (filed or files.report_exists(stores, key)):
         try:
-            found = files.verify(store, key, slots)
+            uploads = files.verify(store, key, slots)
         except FileRefused as refused:
             values["upload"] = [s for s in values.get("upload", []) if s != str(refused.slot)]
             errors["uploads"] = {
@@ -250,17 +256,16 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
 
     submission = intake.Submission(
         report=report,
-        # A refresh of the receipt posts the same answers and files again: same
+        # A refresh of the receipt posts the same answers and slots again: same
         # fingerprint, same receipt. Other answers under one key are another report.
-        fingerprint=fingerprint({"report": body, "files": [a.sha256 for a in found]}),
+        fingerprint=fingerprint({"report": body, "files": slots}),
         idempotency_key=key,
         source=source,
-        attachments=tuple(found),
         scope=intake.FORM_SCOPE,
     )
     try:
-        receipt, created = intake.submit(
-            submission, stores=wiring.stores(), settings=wiring.settings()
+        receipt, created = files.file_report(
+            submission, uploads, store=store, stores=stores, settings=wiring.settings()
         )
     except intake.IdempotencyKeyReused:
         return message_page(
@@ -286,7 +291,7 @@ def _accept_form(language: str, values: dict[str, list[str]], key: str, source: 
             **{"Retry-After": str(max(1, exc.retry_after))},
         )
     if created:
-        log.info("report accepted from the form as %s (%d files)", receipt.reference, len(found))
+        log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
     return page(
         "received.html",
         language,

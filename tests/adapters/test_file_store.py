@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from fakes import FakeFileStore
+from helpers import fail_sends
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x01" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 100
@@ -42,6 +43,17 @@ def test_inspect_reads_the_current_version_and_names_it(bucket):
     assert store.inspect("uploads/k/2", 10_000, 4) is None
 
 
+def test_a_copy_is_of_the_version_named_and_is_made_once(bucket):
+    store, put, read = bucket
+    first = put("uploads/k/1", JPEG, "image/jpeg")
+    put("uploads/k/1", PNG, "image/png")
+    copied = store.copy_once("uploads/k/1", first, "cases/HW-2222-2222/1-abc")
+    assert read("cases/HW-2222-2222/1-abc", copied) == JPEG
+    # Asked again (another attempt), the copy there is used and nothing is written.
+    assert store.copy_once("uploads/k/1", first, "cases/HW-2222-2222/1-abc") == copied
+    assert store.versions("cases/") == [("cases/HW-2222-2222/1-abc", copied)]
+
+
 def test_a_deleted_version_is_gone_for_good(bucket):
     store, put, _ = bucket
     first = put("uploads/k/1", JPEG, "image/jpeg")
@@ -55,3 +67,16 @@ def test_a_deleted_version_is_gone_for_good(bucket):
     store.delete("uploads/k/1", first)
     assert store.versions("uploads/k/1") == []
     assert store.inspect("uploads/k/1", 10_000, 4) is None
+
+
+def test_a_copy_that_loses_a_race_uses_the_winners(aws):
+    """Two copies to one name pass their look at once; If-None-Match refuses the second."""
+    from chalicelib import wiring
+
+    s3, name = boto3.client("s3"), aws["UploadsBucketName"]
+    source = s3.put_object(Bucket=name, Key="uploads/k/1", Body=JPEG)["VersionId"]
+    target = "cases/HW-2222-2222/1-abc"
+    winner = s3.put_object(Bucket=name, Key=target, Body=JPEG)["VersionId"]
+    fail_sends("s3", "HeadObject", "404", times=1)  # the look, before the winner wrote
+    fail_sends("s3", "CopyObject", "PreconditionFailed", times=1)
+    assert wiring.file_store().copy_once("uploads/k/1", source, target) == winner

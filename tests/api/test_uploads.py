@@ -147,14 +147,19 @@ def test_a_9_mb_jpeg_is_accepted_and_its_hash_recorded(client, aws):
     response = submit_with(client, 1)
     assert response.status_code == 201
     case = case_item(aws)
-    assert case["attachments"] == [
-        {
-            "key": f"uploads/{KEY}/1",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": 9 * MB,
-            "content_type": "image/jpeg",
-        }
-    ]
+    digest = hashlib.sha256(data).hexdigest()
+    (attachment,) = case["attachments"]
+    assert attachment == {
+        "key": f"cases/{case['reference']}/1-{digest}",
+        "sha256": digest,
+        "size": 9 * MB,
+        "content_type": "image/jpeg",
+        "version_id": attachment["version_id"],
+    }
+    # The very version the case names holds the very bytes that were checked.
+    assert hashlib.sha256(stored(aws, attachment["key"], attachment["version_id"])).hexdigest() == (
+        digest
+    )
     # The report itself, the JSON contract, does not change shape.
     assert "attachments" not in json.loads(case["report"])
 
@@ -316,6 +321,68 @@ def test_homewards_own_page_gets_its_grant(client, aws):
     # What Chromium sends for a fetch from a page that asks for no referrer.
     headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
     assert request_upload(client, headers=headers).status_code == 200
+
+
+# -- what the case keeps ------------------------------------------------------------------
+
+
+def test_the_case_keeps_its_own_copy_and_the_slot_is_emptied(client, aws):
+    photo = JPEG + b"first photo" * 100
+    grant = request_upload(client).json_body
+    assert browser_upload(grant, photo) in OK
+    assert submit_with(client, 1).status_code == 201
+    case = case_item(aws)
+    (attachment,) = case["attachments"]
+    assert attachment["key"].startswith(f"cases/{case['reference']}/")
+    assert attachment["version_id"]
+    assert versions(aws, "uploads/") == []
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+
+    # The old grant still works for its quarter of an hour: the slot fills again...
+    assert browser_upload(grant, JPEG + b"something else" * 100) in OK
+    # ...and nothing the case points at changes.
+    assert stored(aws, attachment["key"], attachment["version_id"]) == photo
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+    # A refresh of the receipt is the same report, and takes nothing from the slot.
+    again = submit_with(client, 1)
+    assert again.status_code == 200
+    assert case_item(aws)["attachments"] == [attachment]
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+
+
+def test_a_failure_between_the_copy_and_the_case_is_made_good_by_sending_again(client, aws):
+    from helpers import fail_sends
+
+    photo = JPEG + b"retried" * 100
+    assert browser_upload(request_upload(client).json_body, photo) in OK
+    fail_sends("dynamodb", "TransactWriteItems", "InternalServerError", times=1)
+    failed = submit_with(client, 1)
+    assert failed.status_code == 500
+    assert case_item(aws) is None
+    (orphan,) = versions(aws, "cases/")
+    # The same form again: the copy the failed attempt left is the case's file now.
+    assert submit_with(client, 1).status_code == 201
+    (attachment,) = case_item(aws)["attachments"]
+    assert (attachment["key"], attachment["version_id"]) == orphan
+    assert versions(aws, "cases/") == [orphan]
+    assert versions(aws, "uploads/") == []
+
+
+def test_a_copy_left_by_a_failure_is_cleared_when_the_form_comes_with_another_file(client, aws):
+    from helpers import fail_sends
+
+    assert browser_upload(request_upload(client).json_body, JPEG + b"first" * 100) in OK
+    fail_sends("dynamodb", "TransactWriteItems", "InternalServerError", times=1)
+    assert submit_with(client, 1).status_code == 500
+    (orphan,) = versions(aws, "cases/")
+    # The person replaced the photo before sending again.
+    grant = request_upload(client, content_type="image/png").json_body
+    assert browser_upload(grant, PNG + b"second" * 100) in OK
+    assert submit_with(client, 1).status_code == 201
+    (attachment,) = case_item(aws)["attachments"]
+    assert attachment["content_type"] == "image/png"
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+    assert orphan not in versions(aws)
 
 
 def test_the_emulated_bucket_is_configured_as_the_template_says(aws):
