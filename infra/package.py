@@ -89,6 +89,9 @@ READ_STREAM = _statement(
 STREAM_ON_FAILURE = _statement(
     "OnFailure", ["sqs:SendMessage"], [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
 )
+UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
+CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -132,13 +135,25 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
         # A coordinator's retry of an undelivered alert.
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
-        # The report form's files: presigned POSTs are signed with PutObject; submit reads
-        # each file back (HeadObject needs GetObject) and deletes one that is refused.
+        # The report form's files. Presigned POSTs are signed with PutObject; submit reads
+        # each file back by version (HeadObject needs GetObject), copies it to its case
+        # (GetObjectVersion on the source) and deletes the slot's versions, or a refused
+        # file's, for good (DeleteObjectVersion: a plain delete would leave them readable).
         _statement(
             "FormUploads",
-            ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-            [{"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}],
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            [UPLOADS],
         ),
+        # A case's copies: written once if absent (PutObject for CopyObject, GetObject to
+        # find an earlier attempt's copy), and the copies of attempts that lost removed.
+        _statement(
+            "CaseFiles",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
+            [CASE_FILES],
+        ),
+        # Listing versions finds what to remove. ListBucket also makes a missing key a
+        # 404 rather than a 403, which is how a file that never arrived is told apart.
+        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
     "DispatchAlertsRole": [
         LOGS,

@@ -800,6 +800,74 @@ class FakeQueue:
 
 
 @dataclass
+class FakeStoredFile:
+    size: int
+    content_type: str
+    sha256: str
+    head: bytes
+    version_id: str | None
+
+
+@dataclass
+class FakeFileStore:
+    """The uploads bucket, versioned: each key's versions oldest first, the last current.
+
+    `put` stands in for a browser's upload (or for anything else writing to the bucket).
+    """
+
+    objects: dict[str, list[tuple[str, bytes, str]]] = field(default_factory=dict)
+    copies: int = 0
+    _serial: int = 0
+
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        self._serial += 1
+        version_id = f"v{self._serial}"
+        self.objects.setdefault(key, []).append((version_id, data, content_type))
+        return version_id
+
+    def read(self, key: str, version_id: str | None = None) -> bytes:
+        versions = self.objects[key]
+        return next(d for v, d, _ in versions if v == version_id) if version_id else versions[-1][1]
+
+    def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict:
+        return {
+            "url": "https://bucket.example",
+            "fields": {"key": key, "Content-Type": content_type},
+        }
+
+    def inspect(self, key: str, max_bytes: int, head_bytes: int) -> FakeStoredFile | None:
+        import hashlib
+
+        if not self.objects.get(key):
+            return None
+        version_id, data, content_type = self.objects[key][-1]
+        if not data or len(data) > max_bytes:
+            return FakeStoredFile(len(data), content_type, "", b"", version_id)
+        digest = hashlib.sha256(data).hexdigest()
+        return FakeStoredFile(len(data), content_type, digest, data[:head_bytes], version_id)
+
+    def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
+        if self.objects.get(target):
+            return self.objects[target][-1][0]
+        self.copies += 1
+        (content_type,) = {c for v, _, c in self.objects[key] if v == version_id}
+        return self.put(target, self.read(key, version_id), content_type)
+
+    def versions(self, prefix: str) -> list[tuple[str, str | None]]:
+        return [(k, v) for k, vs in self.objects.items() if k.startswith(prefix) for v, _, _ in vs]
+
+    def delete(self, key: str, version_id: str | None) -> None:
+        kept = [entry for entry in self.objects.get(key, []) if entry[0] != version_id]
+        if kept:
+            self.objects[key] = kept
+        else:
+            self.objects.pop(key, None)
+
+    def upload_origin(self) -> str:
+        return "https://bucket.example"
+
+
+@dataclass
 class FakeChannel:
     """E-mail or SMS: records what was sent; fails a share of sends, as SES and SNS do."""
 

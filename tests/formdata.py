@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from functools import cache
 from urllib.parse import urlencode
 
 from helpers import EXAMPLE_REPORT
 
 FORM = "application/x-www-form-urlencoded"
+# What tests/conftest.py's `aws` fixture sets as the deployment's signing key.
+SIGNING_KEY = b"test-signing-key"
+
+
+@cache
+def form_key(name: str = "form-key-00000001", *, signing_key: bytes = SIGNING_KEY) -> str:
+    """A form key as the form page issues it, the same one for a name all session long."""
+    from chalicelib.domain import form_keys
+
+    nonce = hashlib.sha256(name.encode()).digest()[:12]
+    return form_keys.issue(signing_key, dt.datetime.now(dt.UTC), nonce=nonce)
 
 
 def form_fields(report: dict | None = None, **extra: str) -> dict[str, str]:
@@ -30,7 +44,7 @@ def form_fields(report: dict | None = None, **extra: str) -> dict[str, str]:
                 fields[key] = ", ".join(value)
             else:
                 fields[key] = str(value)
-    fields.update({"lang": "uk", "submission_key": "form-key-00000001", "website": ""})
+    fields.update({"lang": "uk", "submission_key": form_key(), "website": ""})
     fields.update(extra)
     return fields
 

@@ -3,6 +3,10 @@
 Browsers upload straight to it with presigned POSTs, so a 10 MB photo never passes
 through the API's Lambda (whose request body is capped at 6 MB anyway). Nothing in the
 bucket is ever readable without AWS credentials: there are no presigned GETs here.
+
+The bucket is versioned: every read, copy and delete here names the version it means, so
+a file overwritten between the check and the copy cannot slip onto a case, and a delete
+leaves no older version behind.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from botocore.exceptions import ClientError
 
 UPLOAD_SECONDS = 15 * 60
 CHUNK = 1024 * 1024
+_ABSENT = ("404", "NoSuchKey", "NotFound")
+# If-None-Match lost to another write of the same name (a concurrent one: 409).
+_TAKEN = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class StoredFile:
     content_type: str
     sha256: str
     head: bytes
+    version_id: str | None = None
 
 
 class FileStore:
@@ -58,20 +70,24 @@ class FileStore:
         """Size, declared type, SHA-256 and first bytes of a stored file; None if absent.
 
         Reads no more than max_bytes + 1, so a file that grew past the limit (the bucket
-        did not enforce the policy) is recognised without being read whole.
+        did not enforce the policy) is recognised without being read whole. Everything
+        is read from the version the first look found, whatever is uploaded meanwhile.
         """
-        try:
-            meta = self._client.head_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
+        meta = self._head(key)
+        if meta is None:
+            return None
+        version_id = meta.get("VersionId")
         size = int(meta["ContentLength"])
         content_type = meta.get("ContentType", "")
         # An empty object cannot be read by range; neither it nor an oversize one is read.
         if size == 0 or size > max_bytes:
-            return StoredFile(size=size, content_type=content_type, sha256="", head=b"")
-        body = self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+            return StoredFile(size, content_type, "", b"", version_id)
+        body = self._client.get_object(
+            Bucket=self._bucket,
+            Key=key,
+            Range=f"bytes=0-{max_bytes}",
+            **({"VersionId": version_id} if version_id else {}),
+        )
         digest = hashlib.sha256()
         head = b""
         read = 0
@@ -84,9 +100,59 @@ class FileStore:
                 read += len(chunk)
         finally:
             stream.close()
-        return StoredFile(
-            size=read, content_type=content_type, sha256=digest.hexdigest(), head=head
+        return StoredFile(read, content_type, digest.hexdigest(), head, version_id)
+
+    def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
+        """Copy one version of `key` to `target`, unless `target` exists already.
+
+        Returns the version at `target`: the new copy's, or the one found there. Callers
+        name targets by content, so what is found holds the same bytes. If-None-Match makes
+        the copy itself refuse to replace anything, should two copies race past the look.
+        """
+        found = self._head(target)
+        if found is not None:
+            return found.get("VersionId")
+        source = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            source["VersionId"] = version_id
+        try:
+            made = self._client.copy_object(
+                Bucket=self._bucket, Key=target, CopySource=source, IfNoneMatch="*"
+            )
+        except ClientError as exc:
+            if _code(exc) not in _TAKEN:
+                raise
+            found = self._head(target)
+            if found is None:
+                raise
+            return found.get("VersionId")
+        return made.get("VersionId")
+
+    def versions(self, prefix: str) -> list[tuple[str, str | None]]:
+        """Every stored version under a prefix, as (key, version id); delete markers,
+        which hold no bytes, are not listed."""
+        found: list[tuple[str, str | None]] = []
+        pages = self._client.get_paginator("list_object_versions").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        for page in pages:
+            for version in page.get("Versions", []):
+                vid = version.get("VersionId")
+                found.append((version["Key"], None if vid in (None, "null") else vid))
+        return found
+
+    def delete(self, key: str, version_id: str | None) -> None:
+        """Delete one version for good: no delete marker, no older version left readable."""
+        self._client.delete_object(
+            Bucket=self._bucket, Key=key, **({"VersionId": version_id} if version_id else {})
         )
 
-    def delete(self, key: str) -> None:
-        self._client.delete_object(Bucket=self._bucket, Key=key)
+    def _head(self, key: str) -> dict[str, Any] | None:
+        # A missing key is a 404 only to a caller who may list the bucket (a 403 else):
+        # infra/package.py grants the API s3:ListBucket for that reason alone.
+        try:
+            return self._client.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in _ABSENT:
+                return None
+            raise

@@ -3,6 +3,11 @@
 A file is accepted only when its first bytes agree with the type it claims: the browser's
 Content-Type is whatever the sender says, so an executable renamed to photo.jpg must be
 refused on its content, not its name.
+
+Two places in the bucket: `uploads/<form key>/<slot>`, where browsers write with presigned
+POSTs and nothing stays for long, and `cases/<reference>/...`, where a file is copied once
+its report is filed. No grant ever names a key under `cases/`, so nothing a browser sends
+can change a case's file.
 """
 
 from __future__ import annotations
@@ -50,11 +55,31 @@ def slot_key(submission_key: str, slot: int) -> str:
     without the server keeping count, and the reporter's file names (which may name the
     child) never reach the bucket.
     """
-    if not SUBMISSION_KEY.match(submission_key):
-        raise ValueError("invalid submission key")
     if not 1 <= slot <= MAX_FILES:
         raise ValueError("invalid slot")
-    return f"uploads/{submission_key}/{slot}"
+    return f"{upload_prefix(submission_key)}{slot}"
+
+
+def upload_prefix(submission_key: str) -> str:
+    """Where every upload slot of one submission lies."""
+    if not SUBMISSION_KEY.match(submission_key):
+        raise ValueError("invalid submission key")
+    return f"uploads/{submission_key}/"
+
+
+def case_prefix(reference: str) -> str:
+    return f"cases/{reference}/"
+
+
+def case_file_key(reference: str, slot: int, sha256: str) -> str:
+    """Where a case keeps one of its files: named by its content, so written once.
+
+    Two attempts to file one form copy the same bytes to the same name (the second finds
+    the first's copy and uses it); different bytes can never take the name of others.
+    """
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("invalid digest")
+    return f"{case_prefix(reference)}{slot}-{sha256}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +90,7 @@ class Attachment:
     sha256: str
     size: int
     content_type: str
-    # The object version that was checked: what the case refers to can never be swapped.
+    # The version of the case's copy: what the case refers to can never be swapped.
     version_id: str | None = None
 
     def as_record(self) -> dict[str, object]:
@@ -78,6 +103,28 @@ class Attachment:
         if self.version_id:
             record["version_id"] = self.version_id
         return record
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the server checked in its upload slot: the very version it read."""
+
+    slot: int
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    content_type: str
+
+    def filed(self, key: str, version_id: str | None) -> Attachment:
+        """The same file, as recorded on the case once copied to the case's own place."""
+        return Attachment(
+            key=key,
+            sha256=self.sha256,
+            size=self.size,
+            content_type=self.content_type,
+            version_id=version_id,
+        )
 
 
 class FileRefused(Exception):

@@ -63,6 +63,10 @@ class IdempotencyKeyReused(Exception):
     """The idempotency key was used before with a different report."""
 
 
+class ReferenceTaken(Exception):
+    """The reference a submission asked for belongs to another case already."""
+
+
 class TooManyRequests(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
@@ -85,6 +89,9 @@ class Submission:
     # A bot that filled the form's hidden field: answered exactly like a person (checked,
     # charged to its source, replayed per key) but nothing of the report is stored.
     decoy: bool = False
+    # The reference to file under, when something (the form's files) was already put in
+    # its place; None draws a new one, and another at a collision.
+    reference: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -112,7 +119,7 @@ def submit(
     # case is never offered as a candidate either.
     consent = submission.report.consent
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
-    reference = new_reference()
+    reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
         case = Case(reference=reference, received_at=now, report=submission.report)
         alert = Alert.for_new_case(case)
@@ -150,6 +157,8 @@ def submit(
                 charge = _next_charge(charge, refused)
                 continue
             if "case" in refused.names:
+                if submission.reference:
+                    raise ReferenceTaken() from None
                 reference = new_reference()  # a collision (about one in 10^11)
                 continue
             raise

@@ -207,6 +207,8 @@ class StoredFile(Protocol):
     content_type: str
     sha256: str
     head: bytes
+    # The version that was measured and read (None in a bucket without versioning).
+    version_id: str | None
 
 
 class FileStore(Protocol):
@@ -214,7 +216,16 @@ class FileStore(Protocol):
 
     def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
     def inspect(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None: ...
-    def delete(self, key: str) -> None: ...
+    def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
+        """Copy one version to `target` unless something is there already; either way,
+        the version now at `target`."""
+        ...
+
+    def versions(self, prefix: str) -> list[tuple[str, str | None]]: ...
+    def delete(self, key: str, version_id: str | None) -> None:
+        """Delete one version for good (the object, in a bucket without versioning)."""
+        ...
+
     def upload_origin(self) -> str: ...
 
 

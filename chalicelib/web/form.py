@@ -7,6 +7,7 @@ checks as they type, a draft that survives a reload, and photo uploads.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import secrets
@@ -22,10 +23,11 @@ from chalicelib.web.form_fields import STEPS, field_id, report_body
 from chalicelib.web.http import (
     ALL_TYPES,
     MAX_BODY_BYTES,
+    cross_site,
     request_id,
     source,
 )
-from chalicelib.web.pages import message_page, page, posted_fields, query
+from chalicelib.web.pages import cross_site_page, message_page, page, posted_fields, query
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -71,6 +73,7 @@ def _form(
     submission_key: str | None = None,
     notice: str | None = None,
 ) -> Response:
+    from chalicelib.domain import form_keys
     from chalicelib.domain.attachments import ACCEPTED_TYPES, MAX_BYTES, MAX_FILES
 
     uploads = _uploads_enabled()
@@ -86,7 +89,8 @@ def _form(
         values=values,
         errors=errors or {},
         places=_places(language),
-        submission_key=submission_key or secrets.token_urlsafe(24),
+        submission_key=submission_key
+        or form_keys.issue(wiring.settings().signing_key, dt.datetime.now(dt.UTC)),
         fresh=fresh,
         notice=notice,
         uploads_enabled=uploads,
@@ -130,6 +134,11 @@ def submit_form() -> Response:
 
 def _submit_form(request, language: str, values: dict[str, list[str]]) -> Response:
     raw = request.raw_body or b""
+    settings = wiring.settings()
+    if cross_site(request, settings.public_url):
+        # Another site's page posting its visitors' reports: nothing is read or stored.
+        log.info("a cross-site report was refused (request %s)", request_id(request))
+        return cross_site_page(i18n.pick((values.get("lang") or [language])[0]), "/report")
     _ = i18n.gettext_for(language)
     if len(raw) > MAX_FORM_BYTES:
         return message_page(
@@ -150,23 +159,47 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     _ = i18n.gettext_for(language)
     key = (values.get("submission_key") or [""])[0]
 
-    from chalicelib.domain.attachments import SUBMISSION_KEY
+    from chalicelib.domain import form_keys
+    from chalicelib.services import attachments as files
 
-    if not SUBMISSION_KEY.match(key):
-        return _form(
-            language,
-            status=400,
-            values=values,
-            notice=_("This form had expired. Please check your answers and send it again."),
-        )
+    state = form_keys.check(settings.signing_key, key, dt.datetime.now(dt.UTC))
+    filed = False
+    if state is not form_keys.KeyState.VALID:
+        # An expired key still brings back the receipt of the report it filed (a refresh
+        # of the receipt the next day); it files nothing new.
+        filed = state is form_keys.KeyState.EXPIRED and files.report_exists(wiring.stores(), key)
+        if not filed:
+            return _expired(language, values)
     # A filled hidden field is a bot: it goes the same way as a person's report (checked,
     # charged, replayed per key), so nothing in the answer tells it apart, but is not kept.
     decoy = bool((values.get(HONEYPOT) or [""])[0])
-    return _accept_form(language, values, key, source(request), decoy=decoy)
+    return _accept_form(language, values, key, source(request), filed=filed, decoy=decoy)
+
+
+def _expired(language: str, values: dict[str, list[str]]) -> Response:
+    """The form again with every answer and a fresh key; files must be added again, since
+    they were uploaded under the old key."""
+    _ = i18n.gettext_for(language)
+    had_files = bool(values.pop("upload", None))
+    notice = (
+        _(
+            "This form had expired. Please check your answers, add your photos and "
+            "documents again, and send it."
+        )
+        if had_files and _uploads_enabled()
+        else _("This form had expired. Please check your answers and send it again.")
+    )
+    return _form(language, status=400, values=values, notice=notice)
 
 
 def _accept_form(
-    language: str, values: dict[str, list[str]], key: str, source: str, *, decoy: bool = False
+    language: str,
+    values: dict[str, list[str]],
+    key: str,
+    source: str,
+    *,
+    filed: bool,
+    decoy: bool = False,
 ) -> Response:
     from pydantic import ValidationError
 
@@ -177,6 +210,7 @@ def _accept_form(
     from chalicelib.services import intake
 
     _ = i18n.gettext_for(language)
+    stores = wiring.stores()
     body = report_body(values)
     errors: dict[str, str] = {}
     try:
@@ -188,12 +222,14 @@ def _accept_form(
             errors.setdefault(target, i18n.error_message(error, language))
         report = None
 
-    found: list = []
+    uploads: list = []
     slots = sorted({int(s) for s in values.get("upload", []) if s in {"1", "2", "3", "4", "5"}})
     store = wiring.file_store() if slots else None
-    if store is not None and not errors:
+    # Once its report is filed a form's files belong to the case and its slots are empty:
+    # a second post of the same form is a replay (or a 409), with nothing to check.
+    if store is not None and not errors and not (filed or files.report_exists(stores, key)):
         try:
-            found = files.verify(store, key, slots)
+            uploads = files.verify(store, key, slots)
         except FileRefused as refused:
             values["upload"] = [s for s in values.get("upload", []) if s != str(refused.slot)]
             errors["uploads"] = {
@@ -208,18 +244,17 @@ def _accept_form(
 
     submission = intake.Submission(
         report=report,
-        # A refresh of the receipt posts the same answers and files again: same
+        # A refresh of the receipt posts the same answers and slots again: same
         # fingerprint, same receipt. Other answers under one key are another report.
-        fingerprint=fingerprint({"report": body, "files": [a.sha256 for a in found]}),
+        fingerprint=fingerprint({"report": body, "files": slots}),
         idempotency_key=key,
         source=source,
-        attachments=tuple(found),
         scope=intake.FORM_SCOPE,
         decoy=decoy,
     )
     try:
-        receipt, created = intake.submit(
-            submission, stores=wiring.stores(), settings=wiring.settings()
+        receipt, created = files.file_report(
+            submission, uploads, store=store, stores=stores, settings=wiring.settings()
         )
     except intake.IdempotencyKeyReused:
         return message_page(
@@ -245,7 +280,7 @@ def _accept_form(
             **{"Retry-After": str(max(1, exc.retry_after))},
         )
     if created and not decoy:
-        log.info("report accepted from the form as %s (%d files)", receipt.reference, len(found))
+        log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
     return page(
         "received.html",
         language,

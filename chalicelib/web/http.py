@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import Response
 
@@ -36,6 +37,28 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 def source(request: Any) -> str:
     """API Gateway's view of the client address: unlike X-Forwarded-For, callers cannot set it."""
     return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
+def cross_site(request: Any, public_url: str) -> bool:
+    """Whether a browser says this request comes from a page of another site.
+
+    `Origin` must be the request's own host or the configured public URL. A missing one
+    (older browsers) passes, and so does `null`, which browsers send for our own pages'
+    posts because those pages ask for no referrer; `Sec-Fetch-Site`, which every current
+    browser sends, still tells a cross-site post, and the server-issued form key guards
+    the rest.
+    """
+    headers = request.headers
+    if (headers.get("sec-fetch-site") or "").strip().lower() == "cross-site":
+        return True
+    origin = (headers.get("origin") or "").strip().lower()
+    if not origin or origin == "null":
+        return False
+    own = urlsplit(public_url.lower())
+    if origin == f"{own.scheme}://{own.netloc}":
+        return False
+    host = (headers.get("host") or "").strip().lower()
+    return not host or urlsplit(origin).netloc != host
 
 
 def request_id(request: Any) -> str:

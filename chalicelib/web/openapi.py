@@ -262,7 +262,11 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("The receipt again, for a form already sent"),
                         "201": _html("The receipt: reference and status code"),
-                        "400": _html("The form had expired: the answers, to send again"),
+                        "400": _html(
+                            "The form's key had expired or was not issued here: the answers, "
+                            "with a fresh key, to send again"
+                        ),
+                        "403": _html("Sent from another site's page: nothing was stored"),
                         "409": _html("This form was already sent with other answers"),
                         "413": _html("The report is too long"),
                         "415": _html("Not a form post"),
@@ -295,9 +299,14 @@ def document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("Where and how to upload", {"type": "object"}),
+                        "403": _problem("Asked from another site's page"),
                         "404": _problem("Uploads are not available"),
                         "413": _problem("Request too large"),
-                        "422": _problem("This file cannot be uploaded"),
+                        "422": _problem(
+                            "This file cannot be uploaded (detail: wrong_type, too_large, "
+                            "invalid, expired, or sent: the form's report was filed)"
+                        ),
+                        "429": _problem("Too many requests from this connection; see Retry-After"),
                     },
                 }
             },
@@ -330,7 +339,9 @@ def document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "200": _html("The stage, or the same page for any wrong reference or code")
+                        "200": _html("The stage, or the same page for any wrong reference or code"),
+                        "403": _html("Asked from another site's page"),
+                        "429": _html("Too many lookups from this connection; see Retry-After"),
                     },
                 },
             },

@@ -135,3 +135,20 @@ def message_page(language: str, status: int, title: str, text: str, **headers: s
     response = page("message.html", language, status, title=title, text=text)
     response.headers.update(headers)
     return response
+
+
+def cross_site_page(language: str, path: str) -> Response:
+    """What a post from another site's page gets (403): nothing done, and where to go."""
+    _ = i18n.gettext_for(language)
+    if path == "/status":
+        text = _(
+            "For your safety, Homeward answers only its own status page. Please open the "
+            "status page on Homeward's own site and check from there."
+        )
+    else:
+        text = _(
+            "For your safety, Homeward accepts reports only from its own form, and nothing "
+            "was sent. Please open the form on Homeward's own site and send your report "
+            "from there."
+        )
+    return message_page(language, 403, _("This was sent from another website"), text)

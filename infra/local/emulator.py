@@ -124,7 +124,11 @@ def make_transactions_atomic() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
 
 
-def deploy(stage: str = "local") -> dict[str, str]:
+# Where a local run serves the form unless told otherwise (the settings' public URL too).
+LOCAL_ORIGIN = "http://127.0.0.1:8000"
+
+
+def deploy(stage: str = "local", public_origin: str = LOCAL_ORIGIN) -> dict[str, str]:
     """Create the stack from infra/template.yaml; return its outputs."""
     import boto3
 
@@ -136,12 +140,64 @@ def deploy(stage: str = "local") -> dict[str, str]:
         Parameters=[
             {"ParameterKey": "Stage", "ParameterValue": stage},
             {"ParameterKey": "Emulated", "ParameterValue": "true"},
+            {"ParameterKey": "PublicOrigin", "ParameterValue": public_origin},
         ],
     )
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"stack {name} is {stack['StackStatus']}")
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    configure_uploads_bucket(outputs["UploadsBucketName"], public_origin)
+    return outputs
+
+
+def configure_uploads_bucket(bucket: str, public_origin: str) -> None:
+    """Give the emulated bucket the template's versioning, lifecycle rules and CORS.
+
+    moto's CloudFormation creates a bucket with its name, encryption and tags only; the
+    rest is set here through the S3 API, from the template itself, so that versions (which
+    cases record) behave locally as they do in AWS. moto does not run lifecycle rules.
+    """
+    import boto3
+
+    from infra.package import load_template
+
+    properties = load_template(TEMPLATE)["Resources"]["UploadsBucket"]["Properties"]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_bucket_versioning(
+        Bucket=bucket, VersioningConfiguration=properties["VersioningConfiguration"]
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [_lifecycle_rule(r) for r in properties["LifecycleConfiguration"]["Rules"]]
+        },
+    )
+    rules = []
+    for rule in properties["CorsConfiguration"]["CorsRules"]:
+        origins = [
+            public_origin if o == {"Ref": "PublicOrigin"} else o for o in rule["AllowedOrigins"]
+        ]
+        rules.append(
+            {"AllowedMethods": rule["AllowedMethods"], "AllowedOrigins": origins}
+            | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+        )
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+
+
+def _lifecycle_rule(rule: dict) -> dict:
+    """A lifecycle rule as CloudFormation spells it, as the S3 API does."""
+    api: dict = {"ID": rule["Id"], "Status": rule["Status"]}
+    api["Filter"] = {"Prefix": rule.get("Prefix", "")}
+    if "ExpirationInDays" in rule:
+        api["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "ExpiredObjectDeleteMarker" in rule:
+        api["Expiration"] = {"ExpiredObjectDeleteMarker": rule["ExpiredObjectDeleteMarker"]}
+    if "NoncurrentVersionExpiration" in rule:
+        api["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+    if "AbortIncompleteMultipartUpload" in rule:
+        api["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+    return api
 
 
 def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: str) -> None:

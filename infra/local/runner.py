@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from infra.local import emulator
 
@@ -82,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
-    outputs = emulator.deploy("local")
-    # Links in alerts (acknowledgement) point at this server.
-    os.environ.setdefault("HOMEWARD_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    # Links in alerts (acknowledgement) point at this server, and only its pages may post
+    # files to the bucket.
+    public_url = os.environ.setdefault("HOMEWARD_PUBLIC_URL", f"http://{args.host}:{args.port}")
+    origin = urlsplit(public_url)
+    outputs = emulator.deploy("local", public_origin=f"{origin.scheme}://{origin.netloc}")
     # A coordinator's change to contacts or rules routes the next alert within seconds.
     os.environ.setdefault("HOMEWARD_DIRECTORY_CACHE_SECONDS", "2")
     emulator.configure_app(

@@ -8,7 +8,7 @@ import re
 
 import boto3
 import pytest
-from formdata import FORM, form_fields, post_form
+from formdata import FORM, form_fields, form_key, post_form
 from helpers import EXAMPLE_REPORT, post_report
 
 from chalicelib.adapters.dynamo.items import from_item
@@ -180,7 +180,7 @@ def test_an_invalid_phone_comes_back_in_ukrainian_with_everything_kept(client, a
     assert re.search(r'name="consent.tracing" value="yes" checked', page)
     assert "scar above the left eyebrow</textarea>" in page
     # The same submission key, so the corrected form is still one report.
-    assert 'name="submission_key" value="form-key-00000001"' in page
+    assert f'name="submission_key" value="{form_key()}"' in page
     assert cases(aws) == []
 
 
@@ -253,13 +253,129 @@ def test_a_year_in_other_digits_is_an_error_on_the_field_with_every_answer_kept(
     assert cases(aws) == []
 
 
+def submission_key_of(page: str) -> str:
+    return re.search(r'name="submission_key" value="([^"]*)"', page).group(1)
+
+
 def test_a_missing_or_malformed_submission_key_asks_to_send_again(client, aws):
     response = post_form(client, form_fields(submission_key="bad key"))
     assert response.status_code == 400
     page = text(response)
     assert field_value(page, "child-family_name") == "Ковальчук"
-    assert re.search(r'name="submission_key" value="[A-Za-z0-9_-]{32}"', page)
+    assert re.search(r'name="submission_key" value="[A-Za-z0-9_-]{44}"', page)
     assert cases(aws) == []
+
+
+def test_the_form_page_issues_a_key_the_server_can_check(client, aws):
+    import datetime as dt
+
+    from chalicelib import wiring
+    from chalicelib.domain import form_keys
+
+    first = submission_key_of(text(client.http.get("/")))
+    second = submission_key_of(text(client.http.get("/")))
+    assert first != second
+    signing_key = wiring.settings().signing_key
+    now = dt.datetime.now(dt.UTC)
+    assert form_keys.check(signing_key, first, now) is form_keys.KeyState.VALID
+    assert form_keys.check(signing_key, first, now + dt.timedelta(hours=25)) == "expired"
+    assert post_form(client, form_fields(submission_key=first)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # the right shape, a key that passed before the form keys were signed
+        "form-key-00000001",
+        # a real key with its last character changed
+        form_key("forged")[:-1] + ("A" if form_key("forged")[-1] != "A" else "B"),
+        # a real key of another deployment
+        form_key("elsewhere", signing_key=b"another-deployment"),
+    ],
+)
+def test_a_key_the_server_did_not_issue_files_nothing(client, aws, key):
+    response = post_form(client, form_fields(submission_key=key))
+    assert response.status_code == 400
+    page = text(response)
+    assert "Ця форма застаріла" in page
+    assert field_value(page, "child-family_name") == "Ковальчук"
+    assert submission_key_of(page) != key
+    assert cases(aws) == []
+
+
+def test_an_expired_key_brings_the_form_back_with_a_fresh_one(client, aws):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)):
+        response = post_form(client, form_fields())
+    assert response.status_code == 400
+    page = text(response)
+    assert field_value(page, "reporter-email") == "iryna@example.org"
+    assert submission_key_of(page) != form_key()
+    assert cases(aws) == []
+    # The fresh key files the very same answers.
+    resent = post_form(client, form_fields(submission_key=submission_key_of(page)))
+    assert resent.status_code == 201
+
+
+def test_an_expired_key_still_brings_back_its_receipt(client, aws):
+    import datetime as dt
+
+    import time_machine
+
+    first = text(post_form(client, form_fields()))
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=30)):
+        again = post_form(client, form_fields())
+        other = post_form(client, form_fields(**{"child.given_name": "Іван"}))
+    assert again.status_code == 200
+    assert reference_of(text(again)) == reference_of(first)
+    assert other.status_code == 409
+    assert len(cases(aws)) == 1
+
+
+# -- posts from other sites --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Host": "evil.example.homeward.example"},
+        {"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+)
+def test_a_cross_site_post_is_refused_and_stores_nothing(client, aws, headers):
+    response = post_form(client, form_fields(lang="en"), lang="en", headers=headers)
+    assert response.status_code == 403
+    page = text(response)
+    assert "Homeward&#39;s own site" in page or "Homeward's own site" in page
+    assert '<html lang="en"' in page
+    assert cases(aws) == []
+    ukrainian = post_form(client, form_fields(), headers=headers)
+    assert "з іншого сайту" in text(ukrainian)
+    assert cases(aws) == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # an older browser, or a no-JavaScript post that carries no Origin
+        {"Origin": "null", "Sec-Fetch-Site": "same-origin"},  # our pages ask for no referrer
+        {"Origin": "http://127.0.0.1:8000"},  # the configured public URL
+        {"Origin": "https://homeward.example", "Host": "homeward.example"},  # its own host
+        {
+            "Origin": "https://x.execute-api.eu-central-1.amazonaws.com",
+            "Sec-Fetch-Site": "same-origin",
+            "Host": "x.execute-api.eu-central-1.amazonaws.com",
+        },
+    ],
+)
+def test_a_post_from_homewards_own_page_or_without_origin_is_accepted(client, aws, headers):
+    assert post_form(client, form_fields(), headers=headers).status_code == 201
+    assert len(cases(aws)) == 1
 
 
 def test_a_filled_honeypot_looks_accepted_but_stores_nothing(client, aws, pump):
@@ -275,11 +391,11 @@ def test_too_many_reports_from_one_source_is_429(client, aws, monkeypatch):
     monkeypatch.setenv("HOMEWARD_RATE_LIMIT", "2")
     wiring.reset()
     codes = [
-        post_form(client, form_fields(submission_key=f"rate-key-{i:08d}")).status_code
+        post_form(client, form_fields(submission_key=form_key(f"rate-key-{i}"))).status_code
         for i in range(3)
     ]
     assert codes == [201, 201, 429]
-    response = post_form(client, form_fields(submission_key="rate-key-99999999"))
+    response = post_form(client, form_fields(submission_key=form_key("rate-key-9")))
     assert 1 <= int(response.headers["Retry-After"]) <= 600
     assert "Забагато повідомлень" in text(response)
     # The JSON API shares the limit: same source, same counter.
@@ -382,6 +498,38 @@ def test_wrong_token_wrong_reference_and_unknown_case_look_the_same(client, aws)
     ]
     assert len(set(pages)) == 1
     assert outcome(pages[0]) == "Не знайдено"
+
+
+def test_status_lookups_are_limited_per_source(client, aws):
+    from chalicelib.services.reporter import STATUS_LOOKUPS
+
+    receipt = text(post_form(client, form_fields()))
+    reference, token = reference_of(receipt), token_of(receipt)
+    for _ in range(STATUS_LOOKUPS.limit):
+        assert outcome(status_page(client, reference, "wrong-code")) == "Не знайдено"
+    response = client.http.post(
+        "/status",
+        headers={"Content-Type": FORM},
+        body=f"reference={reference}&token={token}&lang=en",
+    )
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+    page = text(response)
+    assert "Too many checks were made from your connection" in page
+    # Even the right code tells nothing while the source is over its limit.
+    assert "Received" not in page and reference not in page
+
+
+def test_a_cross_site_status_lookup_is_refused(client, aws):
+    receipt = text(post_form(client, form_fields()))
+    response = client.http.post(
+        "/status",
+        headers={"Content-Type": FORM, "Origin": "https://evil.example"},
+        body=f"reference={reference_of(receipt)}&token={token_of(receipt)}&lang=ru",
+    )
+    assert response.status_code == 403
+    assert "с другого сайта" in text(response)
+    assert "Получено" not in text(response)
 
 
 def test_the_status_form_itself(client):

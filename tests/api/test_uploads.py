@@ -9,12 +9,12 @@ import re
 
 import boto3
 import pytest
-from formdata import form_fields, post_form
+from formdata import form_fields, form_key, post_form
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.attachments import MAX_BYTES, looks_like
 
-KEY = "upload-key-000001"
+KEY = form_key("upload-key-000001")
 MB = 1024 * 1024
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -24,10 +24,10 @@ HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
 
 
-def request_upload(client, *, slot=1, content_type="image/jpeg", size=1000, key=KEY):
+def request_upload(client, *, slot=1, content_type="image/jpeg", size=1000, key=KEY, headers=None):
     return client.http.post(
         "/report/uploads",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         body=json.dumps(
             {"submission_key": key, "slot": slot, "content_type": content_type, "size": size}
         ),
@@ -64,9 +64,27 @@ def case_item(aws) -> dict | None:
     return found[0] if found else None
 
 
-def objects(aws) -> list[str]:
-    listed = boto3.client("s3").list_objects_v2(Bucket=aws["UploadsBucketName"])
+def objects(aws, prefix: str = "") -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws["UploadsBucketName"], Prefix=prefix)
     return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def versions(aws, prefix: str = "") -> list[tuple[str, str]]:
+    """Every version and delete marker in the bucket: what could still be read back."""
+    listed = boto3.client("s3").list_object_versions(Bucket=aws["UploadsBucketName"], Prefix=prefix)
+    return [
+        (v["Key"], v["VersionId"])
+        for kind in ("Versions", "DeleteMarkers")
+        for v in listed.get(kind, [])
+    ]
+
+
+def stored(aws, key: str, version_id: str) -> bytes:
+    return (
+        boto3.client("s3")
+        .get_object(Bucket=aws["UploadsBucketName"], Key=key, VersionId=version_id)["Body"]
+        .read()
+    )
 
 
 def submit_with(client, *slots: int):
@@ -129,14 +147,19 @@ def test_a_9_mb_jpeg_is_accepted_and_its_hash_recorded(client, aws):
     response = submit_with(client, 1)
     assert response.status_code == 201
     case = case_item(aws)
-    assert case["attachments"] == [
-        {
-            "key": f"uploads/{KEY}/1",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": 9 * MB,
-            "content_type": "image/jpeg",
-        }
-    ]
+    digest = hashlib.sha256(data).hexdigest()
+    (attachment,) = case["attachments"]
+    assert attachment == {
+        "key": f"cases/{case['reference']}/1-{digest}",
+        "sha256": digest,
+        "size": 9 * MB,
+        "content_type": "image/jpeg",
+        "version_id": attachment["version_id"],
+    }
+    # The very version the case names holds the very bytes that were checked.
+    assert hashlib.sha256(stored(aws, attachment["key"], attachment["version_id"])).hexdigest() == (
+        digest
+    )
     # The report itself, the JSON contract, does not change shape.
     assert "attachments" not in json.loads(case["report"])
 
@@ -165,6 +188,7 @@ def test_an_11_mb_file_is_refused_even_if_the_bucket_took_it(client, aws):
     assert re.search(r'<p class="error" id="uploads-error">[^<]*10 МБ', page)
     assert case_item(aws) is None
     assert objects(aws) == []  # the refused file is deleted
+    assert versions(aws) == []  # and no version of it is left to read back
 
 
 def test_an_executable_disguised_as_a_jpeg_is_refused(client, aws):
@@ -175,6 +199,7 @@ def test_an_executable_disguised_as_a_jpeg_is_refused(client, aws):
     assert "не є фото" in response.body.decode()
     assert case_item(aws) is None
     assert objects(aws) == []
+    assert versions(aws) == []
     # The slot is dropped from the form, the rest of the answers are kept.
     assert 'name="upload"' not in response.body.decode()
     assert 'value="Ковальчук"' in response.body.decode()
@@ -192,7 +217,7 @@ def test_a_file_that_never_arrived_is_reported(client, aws):
 
 
 def test_files_belong_to_their_submission_only(client, aws):
-    put(aws, 1, JPEG, "image/jpeg", key="someone-elses-key")
+    put(aws, 1, JPEG, "image/jpeg", key=form_key("someone-else"))
     # Another form's key cannot claim them: its slot 1 is empty.
     assert submit_with(client, 1).status_code == 422
 
@@ -221,3 +246,150 @@ def test_slots_outside_one_to_five_are_ignored(client, aws):
 )
 def test_magic_bytes(content_type, head, ok):
     assert looks_like(content_type, head) is ok
+
+
+OK = (200, 201, 204)
+
+
+# -- who gets a grant ---------------------------------------------------------------------
+
+
+def test_a_form_whose_report_was_filed_gets_no_more_grants(client, aws):
+    assert browser_upload(request_upload(client).json_body, JPEG + b"\x00" * 100) in OK
+    assert submit_with(client, 1).status_code == 201
+    for slot in (1, 2):
+        response = request_upload(client, slot=slot)
+        assert response.status_code == 422
+        assert response.json_body["detail"] == "sent"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # the right shape, which was all a key needed before keys were signed
+        "upload-key-000001",
+        # a real key with one character changed
+        KEY[:-1] + ("A" if KEY[-1] != "A" else "B"),
+        # a real key of another deployment
+        form_key("elsewhere", signing_key=b"another-deployment"),
+    ],
+)
+def test_a_key_the_server_did_not_issue_gets_no_grant_and_no_report(client, aws, key):
+    response = request_upload(client, key=key)
+    assert response.status_code == 422
+    assert response.json_body["detail"] == "invalid"
+    # A file put in its slot some other way files nothing either.
+    put(aws, 1, JPEG, "image/jpeg", key=key)
+    fields = form_fields(submission_key=key)
+    fields["upload"] = ["1"]
+    assert post_form(client, fields).status_code == 400
+    assert case_item(aws) is None
+
+
+def test_an_expired_key_gets_no_grant(client, aws):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)):
+        response = request_upload(client)
+    assert response.status_code == 422
+    assert response.json_body["detail"] == "expired"
+
+
+def test_grants_are_limited_per_source(client, aws):
+    from chalicelib.services.attachments import UPLOAD_GRANTS
+
+    codes = {request_upload(client, slot=1 + i % 5).status_code for i in range(UPLOAD_GRANTS.limit)}
+    assert codes == {200}
+    response = request_upload(client)
+    assert response.status_code == 429
+    assert response.json_body["type"] == "/problems/too-many-requests"
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}]
+)
+def test_another_sites_page_gets_no_grant(client, aws, headers):
+    response = request_upload(client, headers=headers)
+    assert response.status_code == 403
+    assert "fields" not in response.json_body
+
+
+def test_homewards_own_page_gets_its_grant(client, aws):
+    # What Chromium sends for a fetch from a page that asks for no referrer.
+    headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert request_upload(client, headers=headers).status_code == 200
+
+
+# -- what the case keeps ------------------------------------------------------------------
+
+
+def test_the_case_keeps_its_own_copy_and_the_slot_is_emptied(client, aws):
+    photo = JPEG + b"first photo" * 100
+    grant = request_upload(client).json_body
+    assert browser_upload(grant, photo) in OK
+    assert submit_with(client, 1).status_code == 201
+    case = case_item(aws)
+    (attachment,) = case["attachments"]
+    assert attachment["key"].startswith(f"cases/{case['reference']}/")
+    assert attachment["version_id"]
+    assert versions(aws, "uploads/") == []
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+
+    # The old grant still works for its quarter of an hour: the slot fills again...
+    assert browser_upload(grant, JPEG + b"something else" * 100) in OK
+    # ...and nothing the case points at changes.
+    assert stored(aws, attachment["key"], attachment["version_id"]) == photo
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+    # A refresh of the receipt is the same report, and takes nothing from the slot.
+    again = submit_with(client, 1)
+    assert again.status_code == 200
+    assert case_item(aws)["attachments"] == [attachment]
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+
+
+def test_a_failure_between_the_copy_and_the_case_is_made_good_by_sending_again(client, aws):
+    from helpers import fail_sends
+
+    photo = JPEG + b"retried" * 100
+    assert browser_upload(request_upload(client).json_body, photo) in OK
+    fail_sends("dynamodb", "TransactWriteItems", "InternalServerError", times=1)
+    failed = submit_with(client, 1)
+    assert failed.status_code == 500
+    assert case_item(aws) is None
+    (orphan,) = versions(aws, "cases/")
+    # The same form again: the copy the failed attempt left is the case's file now.
+    assert submit_with(client, 1).status_code == 201
+    (attachment,) = case_item(aws)["attachments"]
+    assert (attachment["key"], attachment["version_id"]) == orphan
+    assert versions(aws, "cases/") == [orphan]
+    assert versions(aws, "uploads/") == []
+
+
+def test_a_copy_left_by_a_failure_is_cleared_when_the_form_comes_with_another_file(client, aws):
+    from helpers import fail_sends
+
+    assert browser_upload(request_upload(client).json_body, JPEG + b"first" * 100) in OK
+    fail_sends("dynamodb", "TransactWriteItems", "InternalServerError", times=1)
+    assert submit_with(client, 1).status_code == 500
+    (orphan,) = versions(aws, "cases/")
+    # The person replaced the photo before sending again.
+    grant = request_upload(client, content_type="image/png").json_body
+    assert browser_upload(grant, PNG + b"second" * 100) in OK
+    assert submit_with(client, 1).status_code == 201
+    (attachment,) = case_item(aws)["attachments"]
+    assert attachment["content_type"] == "image/png"
+    assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
+    assert orphan not in versions(aws)
+
+
+def test_the_emulated_bucket_is_configured_as_the_template_says(aws):
+    s3 = boto3.client("s3")
+    bucket = aws["UploadsBucketName"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert cors["AllowedOrigins"] == ["http://127.0.0.1:8000"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert {r["ID"] for r in rules} >= {"ExpireUnfiledUploads", "ForgetOldUploadVersions"}

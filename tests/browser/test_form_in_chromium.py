@@ -250,3 +250,10 @@ def test_a_photo_goes_straight_to_the_bucket_and_onto_the_case(page, site):
     assert int(recorded["size"]) == len(photo)
     # The file's name, which may name the child, is nowhere in the bucket.
     assert "фото" not in recorded["key"]
+    # The case keeps its own copy, a version no upload can replace, and the slot is empty.
+    assert recorded["key"].startswith(f"cases/{reference}/")
+    s3 = boto3.client("s3", **emulated)
+    (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if "-uploads-" in b["Name"]]
+    copy = s3.get_object(Bucket=bucket, Key=recorded["key"], VersionId=recorded["version_id"])
+    assert copy["Body"].read() == photo
+    assert s3.list_object_versions(Bucket=bucket, Prefix="uploads/").get("Versions", []) == []

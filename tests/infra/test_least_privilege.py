@@ -10,10 +10,13 @@ with the function that made it, then checked against that function's policy.
 
 import contextvars
 import datetime as dt
+import json
 import re
+from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
 import time_machine
+from formdata import form_fields, form_key, post_form
 from helpers import fail_sends, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
@@ -36,7 +39,6 @@ ACTION = {
     "SendMessageBatch": "SendMessage",
     "DeleteMessageBatch": "DeleteMessage",
     "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
-    "HeadObject": "GetObject",
 }
 TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 TRANSACT["ConditionCheck"] = "ConditionCheckItem"
@@ -95,9 +97,37 @@ def needs(service, operation, params, outputs):
     if service == "kms":
         return [Needs(f"kms:{operation}", [package.FIELDS_KEY])]
     if service == "s3":
-        uploads = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
-        return [Needs(f"s3:{ACTION.get(operation, operation)}", [uploads])]
+        return s3_needs(operation, params)
     raise AssertionError(f"no IAM mapping for {service}.{operation}")
+
+
+def _object(key):
+    """The policy resource an object falls under: its top-level prefix in the bucket."""
+    return [{"Fn::Sub": f"${{UploadsBucket.Arn}}/{key.split('/', 1)[0]}/*"}]
+
+
+def s3_needs(operation, params):
+    # Naming a version needs the action's Version form: GetObjectVersion, DeleteObjectVersion.
+    versioned = "Version" if params.get("VersionId") else ""
+    if operation in ("HeadObject", "GetObject", "DeleteObject"):
+        action = {"HeadObject": "GetObject"}.get(operation, operation)
+        return [Needs(f"s3:{action}{versioned}", _object(params["Key"]))]
+    if operation == "CopyObject":
+        # botocore has made CopySource "bucket/key?versionId=..." by now.
+        source = urlsplit(params["CopySource"])
+        read = "GetObjectVersion" if "versionId=" in source.query else "GetObject"
+        return [
+            Needs("s3:PutObject", _object(params["Key"])),
+            Needs(f"s3:{read}", _object(unquote(source.path).split("/", 1)[1])),
+        ]
+    if operation == "CreateBucket":
+        # generate_presigned_post builds its URL from CreateBucket's model and sends
+        # nothing; the browser's POST it signs needs PutObject on an upload slot.
+        return [Needs("s3:PutObject", _object("uploads/"))]
+    if operation in ("ListObjectVersions", "ListObjectsV2"):
+        action = "ListBucketVersions" if operation == "ListObjectVersions" else "ListBucket"
+        return [Needs(f"s3:{action}", [package.UPLOADS_BUCKET])]
+    raise AssertionError(f"no IAM mapping for s3.{operation}")
 
 
 def allowed(role, need):
@@ -146,6 +176,25 @@ def recorded(aws, monkeypatch):
     return calls
 
 
+def form_fields_with_file(client, name, data):
+    """The form's fields with one file in slot 1, uploaded as the page would (None: the
+    file was uploaded before)."""
+    import requests
+
+    key = form_key(name)
+    if data is not None:
+        grant = client.http.post(
+            "/report/uploads",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(data)}
+            ),
+        ).json_body
+        sent = requests.post(grant["url"], data=grant["fields"], files={"file": data}, timeout=30)
+        assert sent.status_code in (200, 201, 204)
+    return form_fields(submission_key=key, upload="1")
+
+
 def test_every_call_of_every_function_is_allowed_by_its_own_policy(
     client, aws, pump, staff, report_body, recorded
 ):
@@ -172,6 +221,20 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert coordinator.delete("/routing-rules/spare").status_code == 204
         assert coordinator.get("/contacts").status_code == 200
         assert auditor.get("/directory/audit").status_code == 200
+
+        # The form, with a photo, and with a file that is not what it claims; the receipt
+        # refreshed; a status lookup.
+        photo = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+        assert (
+            post_form(client, form_fields_with_file(client, "day-photo", photo)).status_code == 201
+        )
+        refreshed = post_form(client, form_fields_with_file(client, "day-photo", None))
+        assert refreshed.status_code == 200
+        fake = form_fields_with_file(client, "day-fake", b"MZ" + b"\x00" * 200)
+        assert post_form(client, fake).status_code == 422
+        status = urlencode({"reference": "HW-2222-2222", "token": "x", "lang": "en"})
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert client.http.post("/status", headers=form, body=status).status_code == 200
 
         # Two reports of the same child, one urgent; SMS to one number is refused for good.
         fail_sends("sns", "Publish", "InvalidParameter", times=1)

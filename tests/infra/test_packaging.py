@@ -384,3 +384,35 @@ def test_the_local_stage_is_never_packaged_nor_started_in_lambda():
     with pytest.raises(RuntimeError):
         config.load({"HOMEWARD_STAGE": "local", "AWS_LAMBDA_FUNCTION_NAME": "homeward-api"})
     assert config.load({"HOMEWARD_STAGE": "local"}).is_local
+
+
+def test_the_uploads_bucket_keeps_uploads_briefly_and_takes_posts_from_homeward_only():
+    import datetime as dt
+
+    from chalicelib.domain import form_keys
+
+    for template in (package.load_template(), package.merge_template("dev")):
+        origin = template["Parameters"]["PublicOrigin"]
+        assert re.match(origin["AllowedPattern"], origin["Default"])
+        bucket = template["Resources"]["UploadsBucket"]["Properties"]
+        assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+        (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+        assert cors["AllowedOrigins"] == [{"Ref": "PublicOrigin"}]
+        assert cors["AllowedMethods"] == ["POST"]
+        assert "*" not in json.dumps(cors)
+
+        rules = bucket["LifecycleConfiguration"]["Rules"]
+        assert {r["Status"] for r in rules} == {"Enabled"}
+        (expire,) = [r for r in rules if "ExpirationInDays" in r]
+        assert expire["Prefix"] == "uploads/"
+        # Uploads outlive the key they were made for: a form sent in its last minute
+        # still finds its files.
+        assert dt.timedelta(days=expire["ExpirationInDays"]) > form_keys.LIFETIME
+        assert expire["ExpirationInDays"] <= 2
+        (noncurrent,) = [r for r in rules if "NoncurrentVersionExpiration" in r]
+        assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 1
+        assert noncurrent["ExpiredObjectDeleteMarker"] is True
+        # Nothing ever expires what a case keeps.
+        for rule in rules:
+            if "ExpirationInDays" in rule or "NoncurrentVersionExpiration" in rule:
+                assert rule["Prefix"] == "uploads/"
