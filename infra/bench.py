@@ -467,6 +467,39 @@ def bench_faults(reports: int = 500) -> None:
         print(result.stdout[-3000:])
 
 
+def bench_matching_scale(sizes: tuple[int, ...] = (1_000, 10_000, 50_000, 100_000)) -> None:
+    heading(
+        "matching at registry scale: candidate recall of a second report of the same child, "
+        "and what each lookup costs (in-memory store answering queries by key)",
+        f"{PY} -m infra.bench matching-scale",
+    )
+    import datetime as dt
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fakes import fake_stores
+
+    from chalicelib.services.matching import MAX_CANDIDATES
+    from infra.population import Population, fill, measure
+
+    population = Population()
+    start = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    people = list(population.people(max(sizes), start))
+    stores = fake_stores()
+    filled = 0
+    for size in sizes:
+        fill(stores, people[filled:size])
+        filled = size
+        results = measure(stores, population, people[:size], probes=300)
+        print(f"   {size:,} cases:")
+        for name, r in results.items():
+            print(
+                f"     {name:<36} recall {r.recall:.3f} ({r.found}/{r.probes}); queries <= "
+                f"{r.max_queries}, candidates <= {r.max_candidates} (mean "
+                f"{r.candidates / r.probes:.0f}; cap {MAX_CANDIDATES})"
+            )
+    print("   target: recall >= 0.99 for every kind at 100,000 cases")
+
+
 BENCHES = {
     "import": bench_import,
     "package": bench_package,
@@ -475,6 +508,7 @@ BENCHES = {
     "paging": bench_paging,
     "sender": bench_sender,
     "faults": bench_faults,
+    "matching-scale": bench_matching_scale,
 }
 
 

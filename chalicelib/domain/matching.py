@@ -306,7 +306,13 @@ def score(a: ChildIdentity, b: ChildIdentity) -> MatchAssessment:
 
 # --- blocking ----------------------------------------------------------------------------
 
-MAX_BLOCKING_KEYS = 8
+MAX_BLOCKING_KEYS = 16
+# Keys narrow enough that a common name does not fill them (a name and a full date of
+# birth; both names and the year; the given and the father's name and the year), and
+# broad keys that stand in when a report lacks what the narrow ones need. The lookup
+# queries the narrow ones first and ranks candidates by the evidence they share.
+NARROW = ("nd", "nny", "gpy")
+BROAD = ("ny", "nn", "gp")
 
 
 def _canonical(name: str | None, sex: str) -> list[str]:
@@ -328,35 +334,64 @@ def _key(kind: str, *parts: object) -> str:
     return f"{kind}:{hashlib.sha256(material.encode('utf-8')).hexdigest()[:16]}"
 
 
+def key_kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def is_narrow(key: str) -> bool:
+    return key_kind(key) in NARROW
+
+
+def _birthday(day: datetime.date) -> tuple[int, int, int]:
+    """A date of birth that survives day and month written the other way round."""
+    return (day.year, *sorted((day.day, day.month)))
+
+
 def blocking_keys(child: ChildIdentity) -> list[str]:
-    """At most eight hashed index keys; reports of one child share at least one.
+    """At most MAX_BLOCKING_KEYS hashed index keys; reports of one child share at least
+    one narrow key in practice, however common the names.
 
-    Both name fields are reduced the same way (a given name to its group, anything else to
-    its consonant code), which makes the keys blind to the order of the names:
+    Names are reduced to their groups or consonant codes (domain/names.py), which makes
+    the keys blind to script, spelling and the order of the names. Other names count as
+    alternative family names: a child re-registered under a new surname, with the old one
+    among its other names, shares the old report's keys.
 
-    * ``ny``: each name + birth year: survives a new surname, a missing patronymic and a
-      swapped day and month;
-    * ``nn``: the two names together, no year: survives a wrong or guessed birth year;
-    * ``gp``: given name + father's name, no year: survives a new surname and a wrong year.
+    Narrow:
+    * ``nd``: a name (given, family or other) + the full date of birth, day and month in
+      either order: survives a new surname, a surname misspelt, a missing patronymic;
+    * ``nny``: given + family (or other) name + birth year: survives a report that gives
+      only the year;
+    * ``gpy``: given + father's name + year: survives a new surname with the year only.
+
+    Broad (for reports lacking what the narrow keys need):
+    * ``ny``: a name + the year; ``nn``: both names, no year; ``gp``: given + father's
+      name, no year.
     """
     given = _canonical(child.given_name, child.sex)
     family = _canonical(child.family_name, child.sex)
     if not any(c.startswith("g=") for c in given) and any(c.startswith("g=") for c in family):
         given, family = family, given
+    others = [c for other in child.other_names[:3] for c in _canonical(other, child.sex)[:1]]
+    surnames = list(dict.fromkeys(family[:1] + others))
     year = child.year
-    keys: list[str] = []
-    if year is not None:
-        keys += [_key("ny", c, year) for c in given[:2]]
-        keys += [_key("ny", c, year) for c in family[:2]]
-    keys += [_key("nn", *sorted((g, f))) for g in given[:2] for f in family[:1]]
+    father = None
     if child.patronymic:
         fathers = sorted(patronymic_groups(child.patronymic))
         father = "g=" + fathers[0] if fathers else "c=" + patronymic_code(child.patronymic)
-        keys += [_key("gp", g, father) for g in given[:1]]
+    narrow: list[str] = []
+    broad: list[str] = []
+    if child.date_of_birth is not None:
+        birthday = _birthday(child.date_of_birth)
+        narrow += [_key("nd", name, *birthday) for name in given[:2] + surnames[:3]]
     if year is not None:
-        for other in child.other_names:
-            keys += [_key("ny", c, year) for c in _canonical(other, child.sex)[:1]]
-    return list(dict.fromkeys(keys))[:MAX_BLOCKING_KEYS]
+        narrow += [_key("nny", *sorted((g, f)), year) for g in given[:1] for f in surnames[:3]]
+        if father:
+            narrow += [_key("gpy", g, father, year) for g in given[:1]]
+        broad += [_key("ny", c, year) for c in given[:1] + family[:1]]
+    broad += [_key("nn", *sorted((g, f))) for g in given[:1] for f in family[:1]]
+    if father:
+        broad += [_key("gp", g, father) for g in given[:1]]
+    return list(dict.fromkeys(narrow + broad))[:MAX_BLOCKING_KEYS]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.errors import Refused
-from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, score
+from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, is_narrow, score
 from chalicelib.domain.report import Report, identity_of
 from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
 from chalicelib.services.ports import Stores
@@ -23,8 +23,13 @@ log = logging.getLogger("homeward.matching")
 
 # How many of the newest cases one key may bring, and how many candidates are scored: a
 # very common name in a very common year must not make matching cost grow with the table.
+# Narrow keys (a name and the date of birth...) hold a handful of cases even at registry
+# scale, so the same child is found through them however old the first report; broad
+# keys only add what the narrow ones could not (domain/matching.py).
 PER_KEY = 50
-MAX_CANDIDATES = 100
+MAX_CANDIDATES = 50
+# What sharing one narrow key is worth against sharing one broad key, when ranking.
+NARROW_EVIDENCE = 10
 
 
 class AlreadyDecided(Exception):
@@ -39,13 +44,21 @@ class Findings:
 
 
 def candidates(keys: list[str], *, exclude: str, stores: Stores) -> tuple[list[str], int]:
-    """References sharing a blocking key, newest first; and the queries it took."""
-    found: dict[str, None] = {}
-    for key in keys:
-        for reference in stores.match_index.references(key, PER_KEY):
-            if reference != exclude:
-                found[reference] = None
-    return list(found)[:MAX_CANDIDATES], len(keys)
+    """The cases sharing blocking keys with a report, the best evidence first (a narrow
+    key shared counts NARROW_EVIDENCE broad ones; then the newest); and the queries it
+    took. At most len(keys) queries of PER_KEY items, and MAX_CANDIDATES candidates."""
+    evidence: dict[str, int] = {}
+    order: dict[str, int] = {}
+    ordered = sorted(keys, key=lambda k: not is_narrow(k))  # narrow keys first
+    for key in ordered:
+        weight = NARROW_EVIDENCE if is_narrow(key) else 1
+        for rank, reference in enumerate(stores.match_index.references(key, PER_KEY)):
+            if reference == exclude:
+                continue
+            evidence[reference] = evidence.get(reference, 0) + weight
+            order[reference] = min(order.get(reference, rank), rank)
+    ranked = sorted(evidence, key=lambda r: (-evidence[r], order[r]))
+    return ranked[:MAX_CANDIDATES], len(ordered)
 
 
 def find_matches(
