@@ -25,7 +25,7 @@ from chalicelib.web.http import (
     request_id,
     source,
 )
-from chalicelib.web.pages import message_page, page, posted_fields, query
+from chalicelib.web.pages import message_page, page, posted_fields, query, stage_root_redirect
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -99,7 +99,7 @@ def _form(
 
 @bp.route("/", methods=["GET"])
 def form() -> Response:
-    return _form(i18n.pick(query("lang")))
+    return stage_root_redirect() or _form(i18n.pick(query("lang")))
 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)
