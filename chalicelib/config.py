@@ -45,6 +45,8 @@ class Settings:
     retry_base_seconds: int
     # The private bucket of the report form's photos and documents; None: uploads are off.
     uploads_bucket: str | None = None
+    # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
+    sign_in_url: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -116,4 +118,5 @@ def load(
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
+        sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
     )

@@ -12,7 +12,9 @@ The merge adds what Chalice cannot express (DESIGN.md, "Known sharp edges"):
 - the emulation switch of infra/template.yaml (the `Emulated` parameter, the `InAws`
   condition) is dropped, so what is deployed has no way to leave resources out;
 - the stage gets its public address: a custom domain (DomainName, CertificateArn) that
-  every function knows as HOMEWARD_PUBLIC_URL.
+  every function knows as HOMEWARD_PUBLIC_URL; and its staff sign-in: Cognito's managed
+  login (SignInDomainPrefix) with an authorization-code client for the console and the
+  `homeward` command.
 
 It then checks what it built (`check_package`): every native library in deployment.zip
 must load on the Lambda runtime (README, "Deploying"), and the build fails otherwise.
@@ -31,6 +33,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from chalicelib.cli.signin import SCOPES as SCOPE
+from chalicelib.cli.signin import callback_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -226,6 +231,13 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "DomainName's Route 53 hosted zone, to create its DNS record; "
         "empty: point DomainName at the DomainTarget output yourself",
     },
+    "SignInDomainPrefix": {
+        "Type": "String",
+        # Cognito refuses prefixes with "aws", "amazon" or "cognito" in them.
+        "AllowedPattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        "Description": "Staff sign in at https://PREFIX.auth.REGION.amazoncognito.com: "
+        "unique in the region, e.g. homeward-prod-staff",
+    },
     "Release": {
         "Type": "String",
         "Default": "unknown",
@@ -273,6 +285,34 @@ API_DOMAIN = {
         },
     },
 }
+# Staff sign in on Cognito's managed login (its classic hosted UI, which every user pool
+# feature plan has): password and TOTP, set at the first sign-in, are entered there and
+# nowhere else. The app client is public (no secret: it runs in a browser or on a staff
+# laptop) and is given the authorization-code flow only; PKCE (S256) keeps a code that
+# another program catches useless. Its callbacks: the staff console on the stage's own
+# address, and the `homeward` command's loopback (RFC 8252).
+SIGN_IN_URL = {"Fn::Sub": "https://${SignInDomainPrefix}.auth.${AWS::Region}.amazoncognito.com"}
+SIGN_IN = {
+    "StaffSignIn": {
+        "Type": "AWS::Cognito::UserPoolDomain",
+        "Properties": {
+            "Domain": {"Ref": "SignInDomainPrefix"},
+            "UserPoolId": {"Ref": "StaffUserPool"},
+            "ManagedLoginVersion": 1,
+        },
+    },
+}
+SIGN_IN_CLIENT = {
+    "AllowedOAuthFlowsUserPoolClient": True,
+    "AllowedOAuthFlows": ["code"],
+    "AllowedOAuthScopes": SCOPE.split(),
+    "SupportedIdentityProviders": ["COGNITO"],
+    "CallbackURLs": [
+        {"Fn::Sub": ["${Url}/staff/callback", {"Url": PUBLIC_URL}]},
+        callback_url(),
+    ],
+    "EnableTokenRevocation": True,
+}
 PUBLIC_OUTPUTS = {
     "FormUrl": {
         "Description": "The public report form",
@@ -283,13 +323,23 @@ PUBLIC_OUTPUTS = {
         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
     },
     "Release": {"Description": "The commit deployed", "Value": {"Ref": "Release"}},
+    "StaffSignInUrl": {
+        "Description": "The managed login where staff sign in (homeward login opens it)",
+        "Value": SIGN_IN_URL,
+    },
+    "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
+    "StaffClientId": {"Value": {"Ref": "StaffUserPoolClient"}},
 }
 
 
 def add_public_address(template: dict[str, Any]) -> None:
+    """The stage's address and its staff sign-in (both deployed only: the local
+    emulation has neither API Gateway nor Cognito)."""
     template["Parameters"].update(PUBLIC_PARAMETERS)
     template.setdefault("Conditions", {}).update(PUBLIC_CONDITIONS)
     template["Resources"].update(API_DOMAIN)
+    template["Resources"].update(SIGN_IN)
+    template["Resources"]["StaffUserPoolClient"]["Properties"].update(SIGN_IN_CLIENT)
     template.setdefault("Outputs", {}).update(PUBLIC_OUTPUTS)
 
 
@@ -305,6 +355,8 @@ ENVIRONMENT = {
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
     # Acknowledgement links point here; a deployed function refuses to start without it.
     "HOMEWARD_PUBLIC_URL": PUBLIC_URL,
+    # GET /api/v1/sign-in tells `homeward login` where staff sign in.
+    "HOMEWARD_SIGN_IN_URL": SIGN_IN_URL,
 }
 
 

@@ -20,6 +20,7 @@ PARAMETERS = {
     "CertificateArn": (
         f"arn:aws:acm:{REGION}:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
     ),
+    "SignInDomainPrefix": "homeward-dev-staff",
 }
 
 # moto's CloudFormation cannot create these, so the rehearsal leaves them out and gives

@@ -96,6 +96,22 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
 
 
+def test_staff_sign_in_is_the_code_flow_with_pkce_and_mfa_on_a_public_client():
+    from chalicelib.cli.signin import callback_url
+
+    merged = package.merge_template("dev")["Resources"]
+    client = merged["StaffUserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # PKCE, not a secret, protects the code
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert client["CallbackURLs"][1] == callback_url() == "http://127.0.0.1:47615/callback"
+    assert "/staff/callback" in json.dumps(client["CallbackURLs"][0])
+    pool = merged["StaffUserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert merged["StaffSignIn"]["Properties"]["UserPoolId"] == {"Ref": "StaffUserPool"}
+
+
 def test_the_deployed_template_has_no_emulation_switch():
     merged = package.merge_template("dev")
     assert "Emulated" not in merged["Parameters"]
@@ -248,7 +264,11 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
             assert variables["HOMEWARD_DELIVERY_QUEUE_URL"] == outputs["DeliveryQueueUrl"]
             # The stage's own address: acknowledgement links in alerts point there.
             assert variables["HOMEWARD_PUBLIC_URL"] == f"https://{PARAMETERS['DomainName']}"
+            assert variables["HOMEWARD_SIGN_IN_URL"] == outputs["StaffSignInUrl"]
         assert outputs["FormUrl"] == f"https://{PARAMETERS['DomainName']}/"
+        assert outputs["StaffSignInUrl"] == (
+            f"https://{PARAMETERS['SignInDomainPrefix']}.auth.{REGION}.amazoncognito.com"
+        )
 
         # The event sources read the template's stream and queue, not app.py's placeholders.
         def sources(function):

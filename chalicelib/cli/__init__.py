@@ -1,5 +1,6 @@
 """The `homeward` command.
 
+homeward login                                          # sign in to a deployed stage
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
 homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
@@ -8,7 +9,8 @@ homeward rules import rules.json                        # add or replace routing
 
 The directory commands go through the staff API as a coordinator (`--url`, `--token`,
 or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
-Against a local run (`make run`) without a token, a local coordinator token is minted.
+Without a token they use the sign-in of `homeward login` to that stage; against a local
+run (`make run`), a local coordinator token is minted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from chalicelib.cli import signin
 from chalicelib.domain.staff import ROLES
 
 # The local run (`make run`), on the port it was started with.
@@ -93,9 +96,19 @@ def _api(args: argparse.Namespace) -> StaffApi:
     # A staff token is a key to children's cases: it only ever travels encrypted.
     if url.scheme != "https" and host not in LOOPBACK:
         raise Refused(f"{args.url}: use https; a staff token is never sent over plain http")
+    if not token and host not in LOOPBACK:
+        from chalicelib.cli.signin import SignInError, cached_token
+
+        try:
+            token = cached_token(args.url)
+        except SignInError as error:
+            raise Refused(str(error)) from None
+        if not token:
+            raise Refused(
+                f"sign in first (homeward --url {args.url} login), or give a coordinator's "
+                "token (--token or HOMEWARD_TOKEN)"
+            )
     if not token:
-        if host not in LOOPBACK:
-            raise Refused("give a coordinator's token (--token or HOMEWARD_TOKEN)")
         from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_token
 
         # Only a local run accepts this key; deployed stages refuse it outright.
@@ -315,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="a coordinator's token (HOMEWARD_TOKEN)")
     parser.add_argument("--key-file", type=Path, default=DEV_KEY_FILE, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+    # The commands about a whole stage also take --url after their name.
+    url_option = {"default": argparse.SUPPRESS, "help": "the stage's address"}
+    signin.register(commands, url_option)
 
     token = commands.add_parser(
         "dev-token",
