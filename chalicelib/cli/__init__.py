@@ -1,5 +1,6 @@
 """The `homeward` command.
 
+homeward bootstrap --stack homeward-prod ...             # a new stage's first coordinator
 homeward login                                          # sign in to a deployed stage
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
 homeward contacts import contacts.csv                   # add or update contacts
@@ -25,7 +26,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import signin
+from chalicelib.cli import bootstrap, signin
+from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES
 
 # The local run (`make run`), on the port it was started with.
@@ -226,25 +228,11 @@ def _show_rules(args: argparse.Namespace) -> int:
 
 def _import_rules(args: argparse.Namespace) -> int:
     """Rules from a JSON file ({"rules": [...]}, as infra/demo/routing-rules.json)."""
-    from pydantic import ValidationError
-
-    from chalicelib.domain.routing import RoutingRule
-
     try:
-        raw = json.loads(args.file.read_text(encoding="utf-8-sig"))["rules"]
-        assert isinstance(raw, list)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as error:
-        print(f"{args.file}: not a JSON file with a list of rules: {error}", file=sys.stderr)
+        rules, mistakes = read_rules(args.file)
+    except ValueError as error:
+        print(f"{args.file}: {error}", file=sys.stderr)
         return 2
-    rules, mistakes = [], []
-    for n, entry in enumerate(raw, 1):
-        try:
-            rules.append(RoutingRule.model_validate(entry))
-        except ValidationError as error:
-            name = entry.get("rule_id", "?") if isinstance(entry, dict) else "?"
-            for e in error.errors(include_url=False):
-                where = ".".join(str(p) for p in e["loc"])
-                mistakes.append(f"rule {n} ({name}): {where}: {e['msg']}")
     if mistakes:
         for line in mistakes:
             print(f"{args.file}: {line}", file=sys.stderr)
@@ -331,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     # The commands about a whole stage also take --url after their name.
     url_option = {"default": argparse.SUPPRESS, "help": "the stage's address"}
     signin.register(commands, url_option)
+    bootstrap.register(commands)
 
     token = commands.add_parser(
         "dev-token",
