@@ -2,6 +2,7 @@
 
 homeward bootstrap --stack homeward-prod ...             # a new stage's first coordinator
 homeward login                                          # sign in to a deployed stage
+homeward smoke --url https://…                          # is the stage up? (reads only)
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
 homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
@@ -26,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import bootstrap, signin
+from chalicelib.cli import bootstrap, signin, smoke
 from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES
 
@@ -320,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     url_option = {"default": argparse.SUPPRESS, "help": "the stage's address"}
     signin.register(commands, url_option)
     bootstrap.register(commands)
+    smoke.register(commands, url_option)
 
     token = commands.add_parser(
         "dev-token",
