@@ -238,6 +238,12 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "Staff sign in at https://PREFIX.auth.REGION.amazoncognito.com: "
         "unique in the region, e.g. homeward-prod-staff",
     },
+    "AlertSender": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^([^@\s]+@[^@\s]+)?$",
+        "Description": "Alerts' From address, verified in SES (default alerts@DomainName)",
+    },
     "Release": {
         "Type": "String",
         "Default": "unknown",
@@ -247,6 +253,7 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
 PUBLIC_CONDITIONS = {
     "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]},
     "ManagesDns": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedZoneId"}, ""]}]},
+    "HasAlertSender": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertSender"}, ""]}]},
 }
 PUBLIC_URL = {
     "Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Fn::Sub": "https://${DomainName}"}]
@@ -357,6 +364,11 @@ ENVIRONMENT = {
     "HOMEWARD_PUBLIC_URL": PUBLIC_URL,
     # GET /api/v1/sign-in tells `homeward login` where staff sign in.
     "HOMEWARD_SIGN_IN_URL": SIGN_IN_URL,
+    # An address of the stage's own domain, which SES must have verified (with DKIM);
+    # replaces .chalice/config.json's placeholder.
+    "HOMEWARD_ALERT_SENDER": {
+        "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
+    },
 }
 
 
