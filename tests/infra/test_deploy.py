@@ -38,6 +38,11 @@ def aws(monkeypatch):
     from moto import settings as moto_settings
     from moto.cloudformation.models import CloudFormationBackend
 
+    # What infra.deploy reads from the environment comes from these tests alone (the app's
+    # own tests leave HOMEWARD_ALERT_SENDER set for the local stage).
+    for name in ("DOMAIN", "CERTIFICATE_ARN", "SIGN_IN_PREFIX", "HOSTED_ZONE_ID", "ALERT_SENDER"):
+        monkeypatch.delenv(f"HOMEWARD_{name}", raising=False)
+    monkeypatch.delenv("HOMEWARD_ARTIFACT_BUCKET", raising=False)
     # moto issues a requested certificate after a minute; ACM after its DNS validation.
     monkeypatch.setattr(moto_settings, "ACM_VALIDATION_WAIT", 0)
     execute = CloudFormationBackend.execute_change_set
