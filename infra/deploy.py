@@ -207,10 +207,16 @@ def check_sending(session: Any, sender_domain: str) -> None:
         return None
 
     def ses_identity() -> str | None:
-        found = session.client("sesv2").get_email_identity(EmailIdentity=sender_domain)
-        if not found.get("VerifiedForSendingStatus"):
-            return f"SES has not verified {sender_domain} (with DKIM): no alert e-mail goes out"
-        return None
+        from botocore.exceptions import ClientError
+
+        unverified = f"SES has not verified {sender_domain} (with DKIM): no alert e-mail goes out"
+        try:
+            found = session.client("sesv2").get_email_identity(EmailIdentity=sender_domain)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "NotFoundException":
+                return unverified
+            raise
+        return None if found.get("VerifiedForSendingStatus") else unverified
 
     def sms_sandbox() -> str | None:
         if session.client("sns").get_sms_sandbox_account_status().get("IsInSandbox"):

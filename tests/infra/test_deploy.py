@@ -111,6 +111,8 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert (
         "alerts would reach nobody yet" in err and "homeward bootstrap --stack homeward-dev" in err
     )
+    # What would keep alerts from going out is said (moto's SES knows no such domain).
+    assert "SES has not verified homeward.example.org (with DKIM)" in err
     # The smoke test ran against the stage's stand-in, and passed.
     assert f"smoke test of {stand_in}/" in out
     assert out.count("  ok    ") == 6 and "FAIL" not in out
