@@ -172,6 +172,9 @@ def _post(url: str, fields: dict[str, str]) -> dict[str, Any]:
 
 def discover(url: str) -> dict[str, Any]:
     """Where the stage at `url` has its staff sign in (GET /api/v1/sign-in)."""
+    if not _secure(url):
+        # Over plain http anyone on the way could send the browser to a sign-in of theirs.
+        raise SignInError(f"{url}: use https")
     address = url.rstrip("/") + "/api/v1/sign-in"
     try:
         with urllib.request.urlopen(address, timeout=30) as response:  # noqa: S310

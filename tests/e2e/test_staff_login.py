@@ -214,6 +214,8 @@ def test_a_sign_in_that_is_not_https_is_refused(cognito, config_home, browser, c
     assert cli.main(["login", "--url", cognito.base]) == 2
     assert "not https (token_endpoint)" in capsys.readouterr().err
     assert browser == [] and cognito.authorize_asked == []
+    assert cli.main(["login", "--url", "http://homeward.example.org"]) == 2
+    assert "http://homeward.example.org: use https" in capsys.readouterr().err
 
 
 def _kept(cognito, expires_at: float, refresh_token: str) -> None:
