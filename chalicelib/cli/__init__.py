@@ -100,11 +100,9 @@ def _api(args: argparse.Namespace) -> StaffApi:
     if url.scheme != "https" and host not in LOOPBACK:
         raise Refused(f"{args.url}: use https; a staff token is never sent over plain http")
     if not token and host not in LOOPBACK:
-        from chalicelib.cli.signin import SignInError, cached_token
-
         try:
-            token = cached_token(args.url)
-        except SignInError as error:
+            token = signin.cached_token(args.url)
+        except signin.SignInError as error:
             raise Refused(str(error)) from None
         if not token:
             raise Refused(
