@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-matching lint format package requirements translations clean
+.PHONY: run test bench bench-matching lint format package deploy requirements translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ format: $(STAMP)
 ## make package: the Lambda package and merged CloudFormation (build/package/STAGE)
 package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage $${STAGE:-dev}
+
+## make deploy STAGE=prod: build, upload, change set, wait, outputs, smoke test (README, "Deploying")
+deploy: $(STAMP)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.deploy --stage $${STAGE:?say which: make deploy STAGE=prod}
 
 requirements: $(STAMP)
 	$(PY) -m infra.requirements

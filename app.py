@@ -13,6 +13,7 @@ from chalicelib.web import (
     pages,
     problems,
     public,
+    signin,
     staff,
     status,
     uploads,
@@ -29,6 +30,7 @@ app.register_blueprint(status.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
+app.register_blueprint(signin.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)

@@ -47,10 +47,29 @@ class Settings:
     fields_key: str = ""
     # The private bucket of the report form's photos and documents; None: uploads are off.
     uploads_bucket: str | None = None
+    # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
+    sign_in_url: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+
+def is_https_origin(url: str) -> bool:
+    """https://host, perhaps with a path (API Gateway's /api); no query, fragment or login."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "https"
+        and bool(parts.hostname)
+        and not (parts.query or parts.fragment or parts.username or parts.password)
+        and not any(c.isspace() for c in url)
+    )
 
 
 def load(
@@ -77,6 +96,11 @@ def load(
         if stage != "local":
             raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
         key = "local-only-signing-key"
+    public_url = env.get("HOMEWARD_PUBLIC_URL", "").rstrip("/")
+    if not local and not is_https_origin(public_url):
+        # Acknowledgement links and staff sign-in come back to this address: a deployed
+        # stage that does not know its own would send people to localhost, or over http.
+        raise RuntimeError("no public URL: set HOMEWARD_PUBLIC_URL to the stage's https address")
     return Settings(
         stage=stage,
         table_name=env.get("HOMEWARD_TABLE", f"homeward-{stage}-cases"),
@@ -91,10 +115,11 @@ def load(
         token_issuer=env.get("HOMEWARD_TOKEN_ISSUER", "homeward-local" if local else ""),
         token_audience=env.get("HOMEWARD_TOKEN_AUDIENCE", "homeward-local" if local else ""),
         dev_key_file=Path(env.get("HOMEWARD_DEV_KEY_FILE", DEV_KEY_FILE)) if local else None,
-        public_url=env.get("HOMEWARD_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_url=public_url or "http://127.0.0.1:8000",
         escalate_urgent_after=_int("HOMEWARD_ESCALATE_URGENT_SECONDS", 15 * 60),
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
+        sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
     )

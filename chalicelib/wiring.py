@@ -63,8 +63,13 @@ def stores():
     )
 
 
-def dynamo_stores(client: Any, *, table: str, audit_table: str, cursor_key: bytes, sealer: Any):
-    """Every store on the two tables, as the services' ports (services/ports.py) name them."""
+def dynamo_stores(
+    client: Any, *, table: str, audit_table: str, cursor_key: bytes, sealer: Any = None
+):
+    """Every store on the two tables, as the services' ports (services/ports.py) name them.
+
+    Without a sealer the stores can read the directory and lists, but not open or write a
+    case's sealed fields (the command line's bootstrap and deploy checks need no more)."""
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex

@@ -10,7 +10,11 @@ The merge adds what Chalice cannot express (DESIGN.md, "Known sharp edges"):
   and the stream has a retry limit, bisection and an on-failure destination;
 - the dispatcher only wakes for new alerts (an event filter), not for every write;
 - the emulation switch of infra/template.yaml (the `Emulated` parameter, the `InAws`
-  condition) is dropped, so what is deployed has no way to leave resources out.
+  condition) is dropped, so what is deployed has no way to leave resources out;
+- the stage gets its public address: a custom domain (DomainName, CertificateArn) that
+  every function knows as HOMEWARD_PUBLIC_URL; and its staff sign-in: Cognito's managed
+  login (SignInDomainPrefix) with an authorization-code client for the console and the
+  `homeward` command.
 
 It then checks what it built (`check_package`): every native library in deployment.zip
 must load on the Lambda runtime (README, "Deploying"), and the build fails otherwise.
@@ -29,6 +33,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from chalicelib.cli.signin import SCOPES as SCOPE
+from chalicelib.cli.signin import callback_url
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -219,6 +226,156 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+# -- What only a deployed stage has: its own public address ----------------------------
+#
+# People open the form at https://DomainName: an API Gateway custom domain mapped with an
+# empty base path to the API's stage, so no "/api" stage path shows. It is regional, so
+# its ACM certificate lives in the stack's own region. Every page links relatively
+# (chalicelib/web/pages.py), so the default execute-api URL, under its /api stage path,
+# serves the same form before DNS is in place.
+PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
+    "DomainName": {
+        "Type": "String",
+        "AllowedPattern": r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        "Description": "The stage's own domain, where people open the form: homeward.example.org",
+    },
+    "CertificateArn": {
+        "Type": "String",
+        "AllowedPattern": r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$",
+        "Description": "An issued ACM certificate for DomainName, in the stack's own region",
+    },
+    "PublicUrl": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^(https://[^\s/?#]+(/[^\s?#]*[^\s/?#])?)?$",
+        "Description": "Where people open the stage, if not https://DomainName (a CDN in front)",
+    },
+    "HostedZoneId": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": "^(Z[A-Z0-9]{1,31})?$",
+        "Description": "DomainName's Route 53 hosted zone, to create its DNS record; "
+        "empty: point DomainName at the DomainTarget output yourself",
+    },
+    "SignInDomainPrefix": {
+        "Type": "String",
+        # Cognito refuses prefixes with "aws", "amazon" or "cognito" in them.
+        "AllowedPattern": "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        "Description": "Staff sign in at https://PREFIX.auth.REGION.amazoncognito.com: "
+        "unique in the region, e.g. homeward-prod-staff",
+    },
+    "AlertSender": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^([^@\s]+@[^@\s]+)?$",
+        "Description": "Alerts' From address, verified in SES (default alerts@DomainName)",
+    },
+    "Release": {
+        "Type": "String",
+        "Default": "unknown",
+        "Description": "The commit deployed (infra/deploy.py): what to go back to after a bad one",
+    },
+}
+PUBLIC_CONDITIONS = {
+    "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]},
+    "ManagesDns": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedZoneId"}, ""]}]},
+    "HasAlertSender": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertSender"}, ""]}]},
+}
+PUBLIC_URL = {
+    "Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Fn::Sub": "https://${DomainName}"}]
+}
+API_DOMAIN = {
+    "ApiDomain": {
+        "Type": "AWS::ApiGateway::DomainName",
+        "Properties": {
+            "DomainName": {"Ref": "DomainName"},
+            "RegionalCertificateArn": {"Ref": "CertificateArn"},
+            "EndpointConfiguration": {"Types": ["REGIONAL"]},
+            "SecurityPolicy": "TLS_1_2",
+        },
+    },
+    # No BasePath: the stage answers at the domain's root.
+    "ApiDomainMapping": {
+        "Type": "AWS::ApiGateway::BasePathMapping",
+        "Properties": {
+            "DomainName": {"Ref": "ApiDomain"},
+            "RestApiId": {"Ref": "RestAPI"},
+            # SAM's name for the API's stage resource: the mapping waits until it exists.
+            "Stage": {"Ref": "RestAPI.Stage"},
+        },
+    },
+    "ApiDomainRecord": {
+        "Type": "AWS::Route53::RecordSet",
+        "Condition": "ManagesDns",
+        "Properties": {
+            "HostedZoneId": {"Ref": "HostedZoneId"},
+            "Name": {"Ref": "DomainName"},
+            "Type": "A",
+            "AliasTarget": {
+                "DNSName": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+                "HostedZoneId": {"Fn::GetAtt": ["ApiDomain", "RegionalHostedZoneId"]},
+            },
+        },
+    },
+}
+# Staff sign in on Cognito's managed login (its classic hosted UI, which every user pool
+# feature plan has): password and TOTP, set at the first sign-in, are entered there and
+# nowhere else. The app client is public (no secret: it runs in a browser or on a staff
+# laptop) and is given the authorization-code flow only; PKCE (S256) keeps a code that
+# another program catches useless. Its callbacks: the staff console on the stage's own
+# address, and the `homeward` command's loopback (RFC 8252).
+SIGN_IN_URL = {"Fn::Sub": "https://${SignInDomainPrefix}.auth.${AWS::Region}.amazoncognito.com"}
+SIGN_IN = {
+    "StaffSignIn": {
+        "Type": "AWS::Cognito::UserPoolDomain",
+        "Properties": {
+            "Domain": {"Ref": "SignInDomainPrefix"},
+            "UserPoolId": {"Ref": "StaffUserPool"},
+            "ManagedLoginVersion": 1,
+        },
+    },
+}
+SIGN_IN_CLIENT = {
+    "AllowedOAuthFlowsUserPoolClient": True,
+    "AllowedOAuthFlows": ["code"],
+    "AllowedOAuthScopes": SCOPE.split(),
+    "SupportedIdentityProviders": ["COGNITO"],
+    "CallbackURLs": [
+        {"Fn::Sub": ["${Url}/staff/callback", {"Url": PUBLIC_URL}]},
+        callback_url(),
+    ],
+    "EnableTokenRevocation": True,
+}
+PUBLIC_OUTPUTS = {
+    "FormUrl": {
+        "Description": "The public report form",
+        "Value": {"Fn::Sub": ["${Url}/", {"Url": PUBLIC_URL}]},
+    },
+    "DomainTarget": {
+        "Description": "Where DomainName's DNS record points (CNAME, or an alias A record)",
+        "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+    },
+    "Release": {"Description": "The commit deployed", "Value": {"Ref": "Release"}},
+    "StaffSignInUrl": {
+        "Description": "The managed login where staff sign in (homeward login opens it)",
+        "Value": SIGN_IN_URL,
+    },
+    "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
+    "StaffClientId": {"Value": {"Ref": "StaffUserPoolClient"}},
+}
+
+
+def add_public_address(template: dict[str, Any]) -> None:
+    """The stage's address and its staff sign-in (both deployed only: the local
+    emulation has neither API Gateway nor Cognito)."""
+    template["Parameters"].update(PUBLIC_PARAMETERS)
+    template.setdefault("Conditions", {}).update(PUBLIC_CONDITIONS)
+    template["Resources"].update(API_DOMAIN)
+    template["Resources"].update(SIGN_IN)
+    template["Resources"]["StaffUserPoolClient"]["Properties"].update(SIGN_IN_CLIENT)
+    template.setdefault("Outputs", {}).update(PUBLIC_OUTPUTS)
+
+
 ENVIRONMENT = {
     "HOMEWARD_TABLE": {"Ref": "CasesTable"},
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
@@ -230,6 +387,15 @@ ENVIRONMENT = {
     "HOMEWARD_TOKEN_AUDIENCE": {"Ref": "StaffUserPoolClient"},
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
     "HOMEWARD_FIELDS_KEY": {"Fn::GetAtt": ["FieldsKey", "Arn"]},
+    # Acknowledgement links point here; a deployed function refuses to start without it.
+    "HOMEWARD_PUBLIC_URL": PUBLIC_URL,
+    # GET /api/v1/sign-in tells `homeward login` where staff sign in.
+    "HOMEWARD_SIGN_IN_URL": SIGN_IN_URL,
+    # An address of the stage's own domain, which SES must have verified (with DKIM);
+    # replaces .chalice/config.json's placeholder.
+    "HOMEWARD_ALERT_SENDER": {
+        "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
+    },
 }
 
 
@@ -306,6 +472,7 @@ def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
 def merge_template(stage: str) -> dict[str, Any]:
     template = strip_emulation(load_template())
     template["Parameters"]["Stage"]["Default"] = stage
+    add_public_address(template)
     resources = template["Resources"]
     for role, statements in POLICIES.items():
         resources[role] = {

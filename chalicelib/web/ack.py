@@ -46,12 +46,12 @@ def _kyiv(moment: dt.datetime) -> str:
 
 
 def _page(status: int, state: str, **context: object) -> Response:
-    from chalicelib.web.pages import security_headers, static_url
+    from chalicelib.web.pages import root, security_headers, static_url
 
     context.setdefault("reference", "")
     context.setdefault("at", "")
     context.setdefault("channel", "")
-    body = _template().render(state=state, stylesheet=static_url("form.css"), **context)
+    body = _template().render(state=state, stylesheet=static_url("form.css", root()), **context)
     return Response(
         body=body,
         status_code=status,

@@ -26,7 +26,14 @@ from chalicelib.web.http import (
     request_id,
     source,
 )
-from chalicelib.web.pages import cross_site_page, message_page, page, posted_fields, query
+from chalicelib.web.pages import (
+    cross_site_page,
+    message_page,
+    page,
+    posted_fields,
+    query,
+    stage_root_redirect,
+)
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -102,7 +109,7 @@ def _form(
 
 @bp.route("/", methods=["GET"])
 def form() -> Response:
-    return _form(i18n.pick(query("lang")))
+    return stage_root_redirect() or _form(i18n.pick(query("lang")))
 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)

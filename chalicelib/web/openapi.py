@@ -226,6 +226,34 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/sign-in": {
+                "get": {
+                    "summary": "Where staff sign in: the stage's managed login (OAuth 2.0)",
+                    "operationId": "signIn",
+                    "tags": ["staff"],
+                    "responses": {
+                        "200": _json(
+                            "The authorization and token endpoints, and the public app client",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    name: {"type": "string"}
+                                    for name in (
+                                        "issuer",
+                                        "authorization_endpoint",
+                                        "token_endpoint",
+                                        "revocation_endpoint",
+                                        "client_id",
+                                        "scope",
+                                    )
+                                },
+                                "required": ["authorization_endpoint", "token_endpoint"],
+                            },
+                        ),
+                        "404": _problem("No staff sign-in here (a local run)"),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -2,6 +2,10 @@
 
 Nothing here sets a cookie, and no page puts a reference or token into a URL, so browser
 history shows no more than that the form was opened.
+
+Every URL a page links to is relative to the page itself (`root()`): the same pages work
+at the root of the stage's own domain, under API Gateway's `/api` stage path of its
+default URL, and on a local run, without knowing which.
 """
 
 from __future__ import annotations
@@ -60,14 +64,43 @@ def security_headers(*, uploads: bool = False) -> dict[str, str]:
     }
 
 
+def root() -> str:
+    """The way from the page being answered up to the app's root, as a relative URL.
+
+    "./" for a page at the top (/, /report, /status), "../" for /ack/{token}. Root-relative
+    URLs ("/static/...") would leave API Gateway's stage path (/api) of the default URL.
+    """
+    request = bp.current_request
+    depth = (getattr(request, "path", None) or "/").strip("/").count("/")
+    return "../" * depth or "./"
+
+
+def stage_root_redirect() -> Response | None:
+    """A redirect to ".../api/" for the stage's top opened as ".../api" (no slash), where
+    every relative URL would resolve above the stage; None everywhere else."""
+    request = bp.current_request
+    # API Gateway's own view of the path, stage (or base path) included.
+    path = (request.context or {}).get("path") or "/"
+    if request.path != "/" or path.endswith("/"):
+        return None
+    # Only the language goes along, and only one of ours: nothing typed is reflected.
+    language = query("lang")
+    location = f"{path}/" + (f"?lang={language}" if language in i18n.LANGUAGES else "")
+    return Response(
+        body="", status_code=301, headers={"Location": location, "Cache-Control": "no-store"}
+    )
+
+
 def page(
     template: str, language: str, status: int = 200, *, uploads: bool = False, **context: Any
 ) -> Response:
+    up = root()
     body = i18n.render(
         template,
         language,
         languages=i18n.LANGUAGE_NAMES,
-        static=static_url,
+        static=lambda name: static_url(name, up),
+        root=up,
         **context,
     )
     return Response(
@@ -96,9 +129,10 @@ def _static_file(name: str) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def static_url(name: str) -> str:
-    """A file's URL with its content hash, so it can be cached for good."""
-    return f"/static/{name}?v={_static_file(name)[1]}"
+def static_url(name: str, up: str = "./") -> str:
+    """A file's URL with its content hash, so it can be cached for good; relative to the
+    page, whose way up to the app's root is `up` (root())."""
+    return f"{up}static/{name}?v={_static_file(name)[1]}"
 
 
 @bp.route("/static/{name}", methods=["GET"])

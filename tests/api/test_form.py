@@ -72,7 +72,7 @@ def test_the_form_renders_in_each_language(client, query, lang, title):
         assert f'name="{name}"' in page
     # A visible switch to the two other languages.
     for other in {"uk", "en", "ru"} - {lang}:
-        assert f'href="/?lang={other}"' in page
+        assert f'href="./?lang={other}"' in page
 
 
 def test_the_page_is_locked_down(client, aws):
@@ -105,8 +105,9 @@ def test_the_page_is_locked_down(client, aws):
 
 def test_static_files_have_types_and_are_cached_by_version(client):
     page = text(client.http.get("/"))
-    css_url = re.search(r'href="(/static/form\.css\?v=[0-9a-f]+)"', page).group(1)
-    js_url = re.search(r'src="(/static/form\.js\?v=[0-9a-f]+)"', page).group(1)
+    # Relative to the page (tests/api/test_public_address.py: under a stage path too).
+    css_url = "/" + re.search(r'href="\./(static/form\.css\?v=[0-9a-f]+)"', page).group(1)
+    js_url = "/" + re.search(r'src="\./(static/form\.js\?v=[0-9a-f]+)"', page).group(1)
     css = client.http.get(css_url)
     assert css.status_code == 200
     assert css.headers["Content-Type"] == "text/css; charset=utf-8"

@@ -219,14 +219,15 @@ def test_openapi_describes_the_contract(client):
     assert "/dev/outbox" not in document["paths"]
 
 
-def test_dev_outbox_is_absent_outside_local_runs(client, app_module):
+def test_dev_outbox_is_absent_outside_local_runs(client, app_module, monkeypatch):
     from chalice.test import Client
 
     from chalicelib import wiring
 
     assert client.http.get("/dev/outbox").status_code == 200
     wiring.reset()
-    # The prod stage's environment, as .chalice/config.json gives it to the Lambda.
+    # The prod stage's environment, as .chalice/config.json and the stack give it.
+    monkeypatch.setenv("HOMEWARD_PUBLIC_URL", "https://homeward.example.org")
     with Client(app_module.app, stage_name="prod") as deployed:
         response = deployed.http.get("/dev/outbox")
     assert response.status_code == 404

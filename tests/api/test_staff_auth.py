@@ -152,6 +152,7 @@ def test_development_tokens_are_refused_when_deployed(app_module, token, monkeyp
     good = token("coordinator")
     monkeypatch.setenv("HOMEWARD_TOKEN_ISSUER", "https://cognito-idp.eu-central-1.amazonaws.com/x")
     monkeypatch.setenv("HOMEWARD_TOKEN_AUDIENCE", "client-id")
+    monkeypatch.setenv("HOMEWARD_PUBLIC_URL", "https://homeward.example.org")
     wiring.reset()
     with Client(app_module.app, stage_name="prod") as deployed:
         assert call(deployed, "GET", "/api/v1/staff/statistics", good).status_code == 401

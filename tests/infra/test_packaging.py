@@ -1,14 +1,13 @@
 """What ships: requirements.txt derived from pyproject.toml, and the merged CloudFormation."""
 
-import copy
 import json
 import re
-import time
 import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
+from rehearsal import ARTIFACTS, PARAMETERS, REGION, for_moto, lint_errors
 
 from infra import package, requirements
 
@@ -98,11 +97,31 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
 
 
+def test_staff_sign_in_is_the_code_flow_with_pkce_and_mfa_on_a_public_client():
+    from chalicelib.cli.signin import callback_url
+
+    merged = package.merge_template("dev")["Resources"]
+    client = merged["StaffUserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # PKCE, not a secret, protects the code
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert set(client["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert client["CallbackURLs"][1] == callback_url() == "http://127.0.0.1:47615/callback"
+    assert "/staff/callback" in json.dumps(client["CallbackURLs"][0])
+    pool = merged["StaffUserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert merged["StaffSignIn"]["Properties"]["UserPoolId"] == {"Ref": "StaffUserPool"}
+
+
 def test_the_deployed_template_has_no_emulation_switch():
     merged = package.merge_template("dev")
     assert "Emulated" not in merged["Parameters"]
     assert "InAws" not in merged.get("Conditions", {})
-    assert not [name for name, r in merged["Resources"].items() if "Condition" in r]
+    # Only the DNS record is optional, and only by the operator's choice (HostedZoneId).
+    conditional = {
+        name: r["Condition"] for name, r in merged["Resources"].items() if "Condition" in r
+    }
+    assert conditional == {"ApiDomainRecord": "ManagesDns"}
     # The local runner still deploys the switch, to leave out what moto cannot create.
     template = package.load_template()
     assert template["Parameters"]["Emulated"]["Default"] == "false"
@@ -113,69 +132,14 @@ def test_the_deployed_template_has_no_emulation_switch():
 #
 # Checked on Chalice's own output, not only on merge_template(): the merge happens inside
 # `chalice package`, and what it makes of our template (and of app.py's event sources) is
-# what CloudFormation gets. One build serves every test below.
+# what CloudFormation gets. One build (tests/infra/conftest.py) serves every test below.
 
-REGION = "eu-central-1"
 # Lambda's limit is 50 MB zipped for a direct upload; ours is tighter, for cold starts.
 MAX_ZIPPED = 15_000_000
-# where `aws cloudformation package` would upload deployment.zip
-ARTIFACTS = "homeward-artifacts"
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """What `make package` leaves in build/package/dev: sam.json and deployment.zip."""
-    out = tmp_path_factory.mktemp("package") / "dev"
-    started = time.perf_counter()
-    package.build("dev", out)
-    print(f"\nchalice package: {time.perf_counter() - started:.1f} s")
-    return out
-
-
-@pytest.fixture(scope="session")
-def sam_template(built):
-    return json.loads((built / "sam.json").read_text())
-
-
-class _NoManagedPolicies:
-    """The SAM translator's managed-policy lookup, without AWS: the template names no
-    managed policy (each role's policy is inline, infra/package.py)."""
-
-    def load(self):
-        return {}
-
-
-def _errors(template: dict) -> list[str]:
-    from cfnlint.api import lint
-
-    matches = lint(json.dumps(template), regions=[REGION])
-    return [
-        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})"
-        for m in matches
-        if m.rule.id.startswith("E")
-    ]
-
-
-@pytest.fixture(scope="session")
-def transformed(sam_template):
-    """The SAM transform CloudFormation applies on deploy, after `aws cloudformation
-    package` has uploaded deployment.zip (hence an S3 CodeUri)."""
-    from samtranslator.model.exceptions import InvalidDocumentException
-    from samtranslator.translator.transform import transform
-
-    template = copy.deepcopy(sam_template)
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            assert resource["Properties"]["CodeUri"] == "./deployment.zip"
-            resource["Properties"]["CodeUri"] = f"s3://{ARTIFACTS}/deployment.zip"
-    try:
-        return transform(template, {}, _NoManagedPolicies())
-    except InvalidDocumentException as error:
-        pytest.fail("SAM transform failed: " + "; ".join(str(c) for c in error.causes))
 
 
 def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_template):
-    assert _errors(sam_template) == []
+    assert lint_errors(sam_template) == []
     text = json.dumps(sam_template)
     # app.py's placeholders are all replaced by the merge with the template's resources.
     import app
@@ -195,7 +159,7 @@ def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_te
 
 
 def test_the_sam_transform_succeeds_and_its_output_lints_clean(transformed):
-    assert _errors(transformed) == []
+    assert lint_errors(transformed) == []
     types = {r["Type"] for r in transformed["Resources"].values()}
     assert not [t for t in types if t.startswith("AWS::Serverless::")]
     runtimes = {
@@ -255,74 +219,12 @@ def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
     assert any(p.startswith("rapidfuzz: not in the package") for p in problems)
 
 
-# moto's CloudFormation cannot create these, so the rehearsal leaves them out and gives
-# what refers to them a stand-in value; cfn-lint and the SAM transform above still check
-# them. A type that moto cannot create and that is missing here fails the test.
-MOTO_CANNOT_CREATE = {
-    "AWS::SecretsManager::Secret": "no CloudFormation model in moto 5",
-    "AWS::Cognito::UserPool": "no CloudFormation model in moto 5",
-    "AWS::Cognito::UserPoolClient": "no CloudFormation model in moto 5",
-    "AWS::Cognito::UserPoolGroup": "no CloudFormation model in moto 5",
-    "AWS::CloudWatch::Alarm": "no CloudFormation model in moto 5",
-    "AWS::S3::BucketPolicy": "no CloudFormation model in moto 5",
-    "AWS::ApiGateway::Stage": "no CloudFormation model in moto 5",
-    # moto ignores a RestApi's Body (the OpenAPI definition Chalice generates), so the API
-    # has no methods there and moto refuses to deploy it.
-    "AWS::ApiGateway::Deployment": "moto's RestApi ignores Body: nothing to deploy",
-}
-
-
-def _stand_ins(template: dict, missing: set[str]) -> dict:
-    """template with every Ref, GetAtt and ${...} of a missing resource made a literal."""
-
-    def literal(name: str, attribute: str = "") -> str:
-        return f"arn:aws:stand-in:{REGION}:123456789012:{name}{attribute}"
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.keys() == {"Ref"} and node["Ref"] in missing:
-                return literal(node["Ref"])
-            if node.keys() == {"Fn::GetAtt"} and node["Fn::GetAtt"][0] in missing:
-                return literal(*node["Fn::GetAtt"])
-            if node.keys() == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
-                return {
-                    "Fn::Sub": re.sub(
-                        r"\$\{(\w+)(\.\w+)?\}",
-                        lambda m: literal(m[1]) if m[1] in missing else m[0],
-                        node["Fn::Sub"],
-                    )
-                }
-            return {key: walk(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(value) for value in node]
-        return node
-
-    template = walk(template)
-    for resource in template["Resources"].values():
-        depends = resource.get("DependsOn")
-        if depends is not None:
-            depends = [depends] if isinstance(depends, str) else depends
-            resource["DependsOn"] = [name for name in depends if name not in missing]
-    return template
-
-
 def test_the_transformed_template_deploys_into_moto(built, transformed):
     import boto3
     from moto import mock_aws
-    from moto.cloudformation.parsing import get_model_map
 
-    template = copy.deepcopy(transformed)
+    template, skipped = for_moto(transformed)
     resources = template["Resources"]
-    unknown = {r["Type"] for r in resources.values()} - set(get_model_map())
-    assert unknown <= set(MOTO_CANNOT_CREATE), f"moto cannot create {unknown}: explain it above"
-    missing = {name for name, r in resources.items() if r["Type"] in MOTO_CANNOT_CREATE}
-    for name in missing:
-        del resources[name]
-    template = _stand_ins(template, missing)
-    # moto needs the RestApi's Name, which AWS takes from the OpenAPI title.
-    api = template["Resources"]["RestAPI"]["Properties"]
-    api.setdefault("Name", api["Body"]["info"]["title"])
-    skipped = sorted({transformed["Resources"][name]["Type"] for name in missing})
     warnings.warn(f"deploy rehearsal leaves out what moto cannot create: {skipped}", stacklevel=1)
 
     with mock_aws():
@@ -333,6 +235,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         cloudformation.create_stack(
             StackName="homeward-dev",
             TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
             Capabilities=["CAPABILITY_IAM"],
         )
         (stack,) = cloudformation.describe_stacks(StackName="homeward-dev")["Stacks"]
@@ -340,8 +243,12 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         summaries = cloudformation.list_stack_resources(StackName="homeward-dev")[
             "StackResourceSummaries"
         ]
+        # moto lists a resource its condition left out once, without a name.
         created = {r["LogicalResourceId"]: r["ResourceStatus"] for r in summaries}
-        assert created == dict.fromkeys(resources, "CREATE_COMPLETE")
+        created.pop("", None)
+        # No hosted zone was given (PARAMETERS), so there is no DNS record to create.
+        expected = {name for name, r in resources.items() if r.get("Condition") != "ManagesDns"}
+        assert created == dict.fromkeys(expected, "CREATE_COMPLETE")
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
         assert set(outputs) >= set(package.load_template()["Outputs"]) | {"EndpointURL"}
@@ -356,6 +263,13 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
             variables = function["Environment"]["Variables"]
             assert variables["HOMEWARD_TABLE"] == outputs["TableName"]
             assert variables["HOMEWARD_DELIVERY_QUEUE_URL"] == outputs["DeliveryQueueUrl"]
+            # The stage's own address: acknowledgement links in alerts point there.
+            assert variables["HOMEWARD_PUBLIC_URL"] == f"https://{PARAMETERS['DomainName']}"
+            assert variables["HOMEWARD_SIGN_IN_URL"] == outputs["StaffSignInUrl"]
+        assert outputs["FormUrl"] == f"https://{PARAMETERS['DomainName']}/"
+        assert outputs["StaffSignInUrl"] == (
+            f"https://{PARAMETERS['SignInDomainPrefix']}.auth.{REGION}.amazoncognito.com"
+        )
 
         # The event sources read the template's stream and queue, not app.py's placeholders.
         def sources(function):

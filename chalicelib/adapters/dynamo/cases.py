@@ -56,7 +56,7 @@ def attachment_of(values: dict[str, Any]) -> Attachment:
 
 
 class CaseFiles:
-    def __init__(self, client: Any, table: str, sealer: FieldSealer) -> None:
+    def __init__(self, client: Any, table: str, sealer: FieldSealer | None) -> None:
         self._client = client
         self._table = table
         self._sealer = sealer
@@ -127,6 +127,8 @@ class CaseFiles:
         digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
         if self._last_sealed and self._last_sealed[:2] == (reference, digest):
             return self._last_sealed[2]
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
         sealed = self._sealer.seal(reference, fields)
         self._last_sealed = (reference, digest, sealed)
         return sealed

@@ -159,7 +159,8 @@
   document.getElementById("clear-draft").addEventListener("click", function () {
     var s = store();
     if (s) s.removeItem(DRAFT);
-    window.location.href = "/?lang=" + encodeURIComponent(form.elements.lang.value);
+    // Relative to the page, as every URL it uses (pages.root): under a stage path too.
+    window.location.href = form.dataset.home + "?lang=" + encodeURIComponent(form.elements.lang.value);
   });
 
   /* -- uploads ----------------------------------------------------------------- */
@@ -221,7 +222,7 @@
     }
     pending.push(slot);
     busy++;
-    fetch("/report/uploads", {
+    fetch(form.dataset.uploads, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ submission_key: form.elements.submission_key.value, slot: slot, content_type: type, size: file.size })

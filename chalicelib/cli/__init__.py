@@ -1,5 +1,8 @@
 """The `homeward` command.
 
+homeward bootstrap --stack homeward-prod ...             # a new stage's first coordinator
+homeward login                                          # sign in to a deployed stage
+homeward smoke --url https://…                          # is the stage up? (reads only)
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
 homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
@@ -8,7 +11,8 @@ homeward rules import rules.json                        # add or replace routing
 
 The directory commands go through the staff API as a coordinator (`--url`, `--token`,
 or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
-Against a local run (`make run`) without a token, a local coordinator token is minted.
+Without a token they use the sign-in of `homeward login` to that stage; against a local
+run (`make run`), a local coordinator token is minted.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from chalicelib.cli import bootstrap, signin, smoke
+from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES
 
 # The local run (`make run`), on the port it was started with.
@@ -93,9 +99,17 @@ def _api(args: argparse.Namespace) -> StaffApi:
     # A staff token is a key to children's cases: it only ever travels encrypted.
     if url.scheme != "https" and host not in LOOPBACK:
         raise Refused(f"{args.url}: use https; a staff token is never sent over plain http")
+    if not token and host not in LOOPBACK:
+        try:
+            token = signin.cached_token(args.url)
+        except signin.SignInError as error:
+            raise Refused(str(error)) from None
+        if not token:
+            raise Refused(
+                f"sign in first (homeward --url {args.url} login), or give a coordinator's "
+                "token (--token or HOMEWARD_TOKEN)"
+            )
     if not token:
-        if host not in LOOPBACK:
-            raise Refused("give a coordinator's token (--token or HOMEWARD_TOKEN)")
         from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_token
 
         # Only a local run accepts this key; deployed stages refuse it outright.
@@ -213,25 +227,11 @@ def _show_rules(args: argparse.Namespace) -> int:
 
 def _import_rules(args: argparse.Namespace) -> int:
     """Rules from a JSON file ({"rules": [...]}, as infra/demo/routing-rules.json)."""
-    from pydantic import ValidationError
-
-    from chalicelib.domain.routing import RoutingRule
-
     try:
-        raw = json.loads(args.file.read_text(encoding="utf-8-sig"))["rules"]
-        assert isinstance(raw, list)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as error:
-        print(f"{args.file}: not a JSON file with a list of rules: {error}", file=sys.stderr)
+        rules, mistakes = read_rules(args.file)
+    except ValueError as error:
+        print(f"{args.file}: {error}", file=sys.stderr)
         return 2
-    rules, mistakes = [], []
-    for n, entry in enumerate(raw, 1):
-        try:
-            rules.append(RoutingRule.model_validate(entry))
-        except ValidationError as error:
-            name = entry.get("rule_id", "?") if isinstance(entry, dict) else "?"
-            for e in error.errors(include_url=False):
-                where = ".".join(str(p) for p in e["loc"])
-                mistakes.append(f"rule {n} ({name}): {where}: {e['msg']}")
     if mistakes:
         for line in mistakes:
             print(f"{args.file}: {line}", file=sys.stderr)
@@ -315,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", help="a coordinator's token (HOMEWARD_TOKEN)")
     parser.add_argument("--key-file", type=Path, default=DEV_KEY_FILE, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
+    # The commands about a whole stage also take --url after their name.
+    url_option = {"default": argparse.SUPPRESS, "help": "the stage's address"}
+    signin.register(commands, url_option)
+    bootstrap.register(commands)
+    smoke.register(commands, url_option)
 
     token = commands.add_parser(
         "dev-token",

@@ -1,0 +1,577 @@
+"""`make deploy STAGE=…`: a stage of Homeward in AWS, from this checkout, checked after.
+
+    python -m infra.deploy --stage prod --domain homeward.example.org \\
+        --certificate arn:aws:acm:eu-central-1:…:certificate/… --sign-in-prefix homeward-prod-staff
+
+(or HOMEWARD_DOMAIN, HOMEWARD_CERTIFICATE_ARN, HOMEWARD_SIGN_IN_PREFIX; an update of a
+stage keeps what it was given before, so `make deploy STAGE=prod` alone is enough then.)
+
+1. Before anything is built: the certificate must be issued for the domain in this
+   region (API Gateway would refuse it well into the deployment), and what would keep
+   alerts from going out is said (SES and SNS sandboxes, an unverified sender).
+2. `infra.package` builds the Lambda package and the merged template, and refuses a
+   package that would not run on Lambda.
+3. deployment.zip and the template go to an artifact bucket (--bucket or
+   HOMEWARD_ARTIFACT_BUCKET; homeward-artifacts-ACCOUNT-REGION by default), created
+   private if missing; each under its own content's hash.
+4. One CloudFormation change set (CREATE, or UPDATE), its changes listed, then executed;
+   the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' roles CAPABILITY_IAM.
+   A failed update is rolled back by CloudFormation itself; what failed is printed.
+5. The outputs: where the form is, where staff sign in, the operators' topic.
+6. `homeward smoke` against the stage's default URL (which works before DNS does) and
+   its own domain once that answers. A failed smoke test fails the deployment: roll
+   back as README, "Deploying", says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra import package
+
+ROOT = package.ROOT
+STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")  # infra/template.yaml's Stage
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+# The stack parameters an operator gives (infra/package.py, PUBLIC_PARAMETERS).
+REQUIRED = {
+    "DomainName": "--domain",
+    "CertificateArn": "--certificate",
+    "SignInDomainPrefix": "--sign-in-prefix",
+}
+# Stack states a deployment may start from (anything *_IN_PROGRESS is another one running).
+SETTLED = {
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+}
+
+
+class DeployError(Exception):
+    """Said to the operator; the deployment stopped there."""
+
+
+def _say(*lines: str) -> None:
+    print(*lines, sep="\n", flush=True)
+
+
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr, flush=True)
+
+
+# -- what is deployed -------------------------------------------------------------------
+
+
+def release() -> str:
+    """The commit being deployed, as the stack's Release output will show it."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return described or "unknown"
+
+
+def _existing(cloudformation: Any, stack: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    status = found["StackStatus"]
+    if status == "REVIEW_IN_PROGRESS":
+        return None  # a change set was made but never executed: still a new stack
+    if status == "ROLLBACK_COMPLETE":
+        raise DeployError(
+            f"{stack} failed to be created and was rolled back; delete it first "
+            f"(aws cloudformation delete-stack --stack-name {stack}). What it kept (its "
+            "DynamoDB tables and uploads bucket) stays: delete those too if they are empty."
+        )
+    if status == "UPDATE_ROLLBACK_FAILED":
+        raise DeployError(
+            f"{stack} could not roll back its last update; finish that first (aws "
+            f"cloudformation continue-update-rollback --stack-name {stack}; README, Deploying)"
+        )
+    if status not in SETTLED:
+        raise DeployError(f"{stack} is {status}: let it finish first (README, Deploying)")
+    return found
+
+
+def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> list[dict]:
+    """The stack's parameters: what was given, else (on an update) what it had before."""
+    given = {
+        "DomainName": args.domain,
+        "CertificateArn": args.certificate,
+        "SignInDomainPrefix": args.sign_in_prefix,
+        "PublicUrl": args.public_url,
+        "HostedZoneId": args.hosted_zone,
+        "AlertSender": args.alert_sender,
+    }
+    had = {
+        p["ParameterKey"]
+        for p in (existing or {}).get("Parameters", [])
+        # One left at its default stays there without being named.
+        if p.get("ParameterValue")
+        != package.PUBLIC_PARAMETERS.get(p["ParameterKey"], {}).get("Default")
+    }
+    missing = [flag for name, flag in REQUIRED.items() if not given[name] and name not in had]
+    if missing:
+        raise DeployError(
+            "a new stage needs " + ", ".join(missing) + " (or HOMEWARD_DOMAIN, "
+            "HOMEWARD_CERTIFICATE_ARN, HOMEWARD_SIGN_IN_PREFIX): README, Deploying"
+        )
+    chosen = [
+        {"ParameterKey": "Stage", "ParameterValue": args.stage},
+        {"ParameterKey": "Release", "ParameterValue": release()},
+    ]
+    for name, value in given.items():
+        if value:
+            chosen.append({"ParameterKey": name, "ParameterValue": value})
+        elif name in had:
+            chosen.append({"ParameterKey": name, "UsePreviousValue": True})
+    return chosen
+
+
+# -- before building: what would fail late, or silently -------------------------------
+
+
+def _value(chosen: list[dict], name: str, existing: dict | None = None) -> str | None:
+    """A parameter's value: as chosen now, else as the stack has it."""
+    for source in (chosen, (existing or {}).get("Parameters", [])):
+        for parameter in source:
+            if parameter["ParameterKey"] == name and "ParameterValue" in parameter:
+                return parameter["ParameterValue"]
+    return None
+
+
+def _covers(name: str, domain: str) -> bool:
+    name, domain = name.lower(), domain.lower()
+    return name == domain or (
+        name.startswith("*.") and domain.endswith(name[1:]) and domain.count(".") == name.count(".")
+    )
+
+
+def check_certificate(acm: Any, arn: str, domain: str, region: str) -> None:
+    from botocore.exceptions import ClientError
+
+    if f":acm:{region}:" not in arn:
+        raise DeployError(
+            f"the certificate must be in {region}, the stack's region (a regional custom "
+            "domain): request or import it there"
+        )
+    try:
+        certificate = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    except ClientError as error:
+        raise DeployError(f"the certificate: {error.response['Error']['Code']}") from None
+    names = [certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])]
+    if not any(_covers(name, domain) for name in names):
+        raise DeployError(f"the certificate is for {', '.join(sorted(set(names)))}, not {domain}")
+    if certificate.get("Status") != "ISSUED":
+        raise DeployError(
+            f"the certificate is {certificate.get('Status')}: finish its DNS validation first"
+        )
+
+
+def check_sending(session: Any, sender_domain: str) -> None:
+    """Warnings only: alerts would not go out, or only to a few. A check AWS cannot
+    answer is said, not fatal."""
+
+    def ses_account() -> str | None:
+        account = session.client("sesv2").get_account()
+        if not account.get("ProductionAccessEnabled"):
+            return (
+                "SES is in its sandbox: 200 e-mails a day, to verified addresses only. "
+                "Request production access before the first real alert."
+            )
+        return None
+
+    def ses_identity() -> str | None:
+        from botocore.exceptions import ClientError
+
+        unverified = f"SES has not verified {sender_domain} (with DKIM): no alert e-mail goes out"
+        try:
+            found = session.client("sesv2").get_email_identity(EmailIdentity=sender_domain)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "NotFoundException":
+                return unverified
+            raise
+        return None if found.get("VerifiedForSendingStatus") else unverified
+
+    def sms_sandbox() -> str | None:
+        if session.client("sns").get_sms_sandbox_account_status().get("IsInSandbox"):
+            return (
+                "SNS SMS is in its sandbox: verified numbers only, and a 1 USD monthly "
+                "spend limit. Request production access and a higher limit."
+            )
+        return None
+
+    checks: list[tuple[str, Callable[[], str | None]]] = [
+        ("SES", ses_account),
+        ("SES identity", ses_identity),
+        ("SMS", sms_sandbox),
+    ]
+    for name, check in checks:
+        try:
+            problem = check()
+        except Exception as error:  # a missing permission, or an emulation without it
+            problem = f"could not check {name} ({type(error).__name__})"
+        if problem:
+            _warn(problem)
+
+
+# -- build and upload -----------------------------------------------------------------------
+
+
+def build(stage: str) -> Path:
+    out = ROOT / "build" / "package" / stage
+    deployment = package.build(stage, out)
+    problems = package.check_package(deployment)
+    if problems:
+        raise DeployError("will not run on Lambda: " + "; ".join(problems))
+    return out
+
+
+def ensure_bucket(s3: Any, bucket: str, region: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise DeployError(
+                f"bucket {bucket} is not yours (or not reachable): --bucket"
+            ) from None
+    _say(f"Creating the artifact bucket {bucket} (private)")
+    options = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    s3.create_bucket(Bucket=bucket, **options)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+
+
+def upload(s3: Any, bucket: str, key: str, body: bytes) -> str:
+    """Put `body` under `key` unless it is there already; its s3:// address."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ServerSideEncryption="AES256")
+    return f"s3://{bucket}/{key}"
+
+
+def _hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:20]
+
+
+def template_for(built: Path, code: str) -> dict[str, Any]:
+    """The merged template with every function's code in the bucket (what `aws
+    cloudformation package` does to CodeUri)."""
+    template = json.loads((built / "sam.json").read_text())
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = code
+    return template
+
+
+# -- the change set ------------------------------------------------------------------------
+
+
+def _print_changes(cloudformation: Any, stack: str, name: str) -> None:
+    changes = cloudformation.describe_change_set(StackName=stack, ChangeSetName=name).get(
+        "Changes", []
+    )
+    _say(f"{len(changes)} change(s):")
+    for change in changes:
+        resource = change.get("ResourceChange", {})
+        replace = resource.get("Replacement")
+        note = (
+            "  REPLACED"
+            if replace == "True"
+            else ("  may be replaced" if replace == "Conditional" else "")
+        )
+        _say(f"  {resource.get('Action', '?'):7} {resource.get('LogicalResourceId')}{note}")
+
+
+def _failures(cloudformation: Any, stack: str, since: dt.datetime) -> list[str]:
+    events = cloudformation.describe_stack_events(StackName=stack).get("StackEvents", [])
+    return [
+        f"  {e['LogicalResourceId']}: {e.get('ResourceStatusReason', e['ResourceStatus'])}"
+        for e in reversed(events)
+        if e["ResourceStatus"].endswith("_FAILED") and e["Timestamp"] >= since
+    ]
+
+
+def apply(
+    cloudformation: Any, stack: str, template_url: str, chosen: list[dict], *, new: bool
+) -> bool:
+    """Create and execute the change set; False when there was nothing to change."""
+    from botocore.exceptions import ClientError, WaiterError
+
+    name = f"{stack}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    try:
+        cloudformation.create_change_set(
+            StackName=stack,
+            ChangeSetName=name,
+            ChangeSetType="CREATE" if new else "UPDATE",
+            TemplateURL=template_url,
+            Parameters=chosen,
+            Capabilities=CAPABILITIES,
+            Description=f"homeward {_value(chosen, 'Release')}",
+        )
+    except ClientError as error:
+        if "No updates are to be performed" in str(error):
+            return False
+        raise
+    try:
+        cloudformation.get_waiter("change_set_create_complete").wait(
+            StackName=stack, ChangeSetName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 120}
+        )
+    except WaiterError:
+        found = cloudformation.describe_change_set(StackName=stack, ChangeSetName=name)
+        reason = found.get("StatusReason", "")
+        if "didn't contain changes" in reason or "No updates" in reason:
+            cloudformation.delete_change_set(StackName=stack, ChangeSetName=name)
+            return False
+        raise DeployError(f"CloudFormation refused the change set: {reason}") from None
+    _print_changes(cloudformation, stack, name)
+    _say(f"Executing {name}; CloudFormation rolls it back by itself if it fails.")
+    cloudformation.execute_change_set(StackName=stack, ChangeSetName=name)
+    waiter = "stack_create_complete" if new else "stack_update_complete"
+    try:
+        cloudformation.get_waiter(waiter).wait(
+            StackName=stack, WaiterConfig={"Delay": 10, "MaxAttempts": 360}
+        )
+    except WaiterError:
+        (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+        failed = _failures(cloudformation, stack, started)
+        raise DeployError(
+            "\n".join(
+                [
+                    f"the deployment failed: {stack} is {found['StackStatus']}",
+                    *failed,
+                    "The stage runs what it ran before (README, Deploying: rollback).",
+                ]
+            )
+        ) from None
+    return True
+
+
+# -- after ----------------------------------------------------------------------------------
+
+
+def outputs_of(cloudformation: Any, stack: str) -> dict[str, str]:
+    (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
+
+
+def _resolves(url: str) -> bool:
+    try:
+        socket.getaddrinfo(urllib.parse.urlsplit(url).hostname or "", 443)
+    except OSError:
+        return False
+    return True
+
+
+def report(outputs: dict[str, str], stack: str, hosted_zone: bool) -> None:
+    form = outputs.get("FormUrl", "")
+    domain = urllib.parse.urlsplit(form).hostname
+    _say(
+        f"\n{stack} is deployed (release {outputs.get('Release', '?')}).",
+        f"  the form, for the public:       {form}",
+        f"  the same, before DNS answers:   {outputs.get('EndpointURL', '?')}",
+        f"  staff sign in (managed login):  {outputs.get('StaffSignInUrl', '?')}",
+        f"      staff use it through:       homeward --url {form.rstrip('/')} login",
+        f"  operators' alarms (subscribe):  {outputs.get('OperatorsTopicArn', '?')}",
+    )
+    if not hosted_zone:
+        _say(f"  DNS: point {domain} at {outputs.get('DomainTarget', '?')} (CNAME)")
+
+
+def check_directory(session: Any, outputs: dict[str, str], stack: str) -> None:
+    """Say so when alerts would reach nobody: an empty directory before `bootstrap`."""
+    from chalicelib import wiring
+
+    stores = wiring.dynamo_stores(
+        session.client("dynamodb"),
+        table=outputs["TableName"],
+        audit_table=outputs["AuditTableName"],
+        cursor_key=b"deploy: reads no case list",
+    )
+    problems = stores.directory.read().problems()
+    if problems:
+        _warn(
+            "alerts would reach nobody yet ("
+            + "; ".join(sorted(problems))
+            + f"). Before the form is public: homeward bootstrap --stack {stack} … (README)"
+        )
+
+
+def smoke_targets(outputs: dict[str, str], given: str | None) -> list[str]:
+    if given:
+        return [given]
+    targets = [outputs["EndpointURL"]]
+    form = outputs.get("FormUrl")
+    if form and _resolves(form):
+        targets.append(form)
+    elif form:
+        host = urllib.parse.urlsplit(form).hostname
+        _warn(f"{host} does not resolve yet: the smoke test is of the default URL only")
+    return targets
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def deploy(
+    args: argparse.Namespace,
+    *,
+    session: Any = None,
+    built: Path | None = None,
+    adapt: Callable[[dict], dict] = lambda template: template,
+) -> int:
+    """The whole deployment. `built`: a package already built (tests); `adapt`: what to
+    do to the template before CloudFormation sees it (the tests' offline SAM transform)."""
+    import boto3
+
+    from chalicelib.cli.smoke import smoke
+
+    session = session or boto3.session.Session(region_name=args.region)
+    region = session.region_name
+    stack = f"homeward-{args.stage}"
+    cloudformation = session.client("cloudformation")
+    existing = _existing(cloudformation, stack)
+    chosen = parameters(args, existing)
+    domain = _value(chosen, "DomainName", existing) or ""
+    if args.certificate:
+        check_certificate(session.client("acm"), args.certificate, domain, region)
+    sender = _value(chosen, "AlertSender", existing) or f"alerts@{domain}"
+    check_sending(session, sender.rpartition("@")[2])
+    if release().endswith("-dirty"):
+        _warn("uncommitted changes are deployed: this release cannot be deployed again from git")
+
+    built = built or build(args.stage)
+    account = session.client("sts").get_caller_identity()["Account"]
+    bucket = args.bucket or f"homeward-artifacts-{account}-{region}"
+    s3 = session.client("s3")
+    ensure_bucket(s3, bucket, region)
+    code = (built / "deployment.zip").read_bytes()
+    code_uri = upload(s3, bucket, f"{args.stage}/{_hash(code)}.zip", code)
+    template = adapt(template_for(built, code_uri))
+    body = json.dumps(template, sort_keys=True).encode()
+    key = f"{args.stage}/template-{_hash(body)}.json"
+    upload(s3, bucket, key, body)
+    _say(f"Uploaded the package and the template to s3://{bucket}/{args.stage}/")
+
+    template_url = f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+    changed = apply(cloudformation, stack, template_url, chosen, new=existing is None)
+    if not changed:
+        _say(f"Nothing to change: {stack} already runs this release.")
+    outputs = outputs_of(cloudformation, stack)
+    report(outputs, stack, bool(_value(chosen, "HostedZoneId", existing)))
+    check_directory(session, outputs, stack)
+    if args.no_smoke:
+        return 0
+    passed = all([smoke(target) for target in smoke_targets(outputs, args.smoke_url)])
+    if not passed:
+        _warn("the smoke test failed: see above, and roll back as README, Deploying, says")
+    return 0 if passed else 1
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.deploy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--stage", required=True, help="dev, prod…: the stack is homeward-STAGE")
+    parser.add_argument(
+        "--region",
+        default=env("AWS_DEFAULT_REGION") or env("AWS_REGION") or "eu-central-1",
+        help="the stage's region (AWS_DEFAULT_REGION; eu-central-1 if unset)",
+    )
+    parser.add_argument("--domain", default=env("HOMEWARD_DOMAIN"), help="homeward.example.org")
+    parser.add_argument(
+        "--certificate",
+        default=env("HOMEWARD_CERTIFICATE_ARN"),
+        help="its ACM certificate, in --region",
+    )
+    parser.add_argument(
+        "--sign-in-prefix",
+        default=env("HOMEWARD_SIGN_IN_PREFIX"),
+        help="staff sign in at PREFIX.auth.REGION.amazoncognito.com",
+    )
+    parser.add_argument(
+        "--hosted-zone",
+        default=env("HOMEWARD_HOSTED_ZONE_ID"),
+        help="the domain's Route 53 zone: its DNS record is made too",
+    )
+    parser.add_argument("--public-url", help="where people open the stage, if not https://DOMAIN")
+    parser.add_argument(
+        "--alert-sender",
+        default=env("HOMEWARD_ALERT_SENDER"),
+        help="alerts' From address (default alerts@DOMAIN)",
+    )
+    parser.add_argument(
+        "--bucket",
+        default=env("HOMEWARD_ARTIFACT_BUCKET"),
+        help="the artifact bucket (created if missing)",
+    )
+    parser.add_argument("--no-smoke", action="store_true", help="skip the smoke test")
+    parser.add_argument("--smoke-url", help=argparse.SUPPRESS)  # a stand-in for the stage (tests)
+    args = parser.parse_args(argv)
+    if not STAGE_PATTERN.match(args.stage) or args.stage == package.LOCAL_STAGE:
+        parser.error("--stage: a name like dev or prod (the local stage is never deployed)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    args = arguments(argv)
+    try:
+        return deploy(args)
+    except DeployError as error:
+        print(f"deploy: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"deploy: AWS refused: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
