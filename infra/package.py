@@ -112,15 +112,55 @@ OPEN_FIELDS = _statement("OpenFields", ["kms:Decrypt"], [FIELDS_KEY])
 
 # What each function may do, and nothing more.
 POLICIES: dict[str, list[dict[str, Any]]] = {
-    "ApiHandlerRole": [
+    # The public routes: the form, the JSON intake, status, acknowledgement links. They
+    # may seal a new report's sensitive fields but never open any (no kms:Decrypt), and
+    # never read the audit trail.
+    "PublicHandlerRole": [
         LOGS,
         SIGNING_KEY,
         SEAL_FIELDS,
-        # The staff API shows cases' sealed fields (until the public routes have a
-        # function of their own, it shares this role).
+        # One transaction per report: case, alert, idempotency key, rate charge, keys;
+        # acknowledgements; a case's status for its reporter.
+        _statement(
+            "Cases",
+            [
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:ConditionCheckItem",
+            ],
+            [TABLE],
+        ),
+        # An acknowledgement is audited: the trail is only ever added to.
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # The report form's files. Presigned POSTs are signed with PutObject; submit reads
+        # each file back by version (HeadObject needs GetObject), copies it to its case
+        # (GetObjectVersion on the source) and deletes the slot's versions, or a refused
+        # file's, for good (DeleteObjectVersion: a plain delete would leave them readable).
+        _statement(
+            "FormUploads",
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            [UPLOADS],
+        ),
+        # A case's copies: written once if absent (PutObject for CopyObject, GetObject to
+        # find an earlier attempt's copy), and the copies of attempts that lost removed.
+        _statement(
+            "CaseFiles",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
+            [CASE_FILES],
+        ),
+        # Listing versions finds what to remove. ListBucket also makes a missing key a
+        # 404 rather than a 403, which is how a file that never arrived is told apart.
+        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
+    ],
+    # The staff API (Chalice's APIHandler: every route under /api/v1/staff/).
+    "ApiHandlerRole": [
+        LOGS,
+        SIGNING_KEY,
+        # Staff are shown cases' sealed fields, as the disclosure policy allows.
         OPEN_FIELDS,
-        # One transaction per report: case, alert, idempotency key, rate-limit counter;
-        # staff reads and versioned changes of cases.
+        # Reads of cases, lists and the directory; versioned changes of cases.
         _statement(
             "Cases",
             [
@@ -142,25 +182,6 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
         # A coordinator's retry of an undelivered alert.
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
-        # The report form's files. Presigned POSTs are signed with PutObject; submit reads
-        # each file back by version (HeadObject needs GetObject), copies it to its case
-        # (GetObjectVersion on the source) and deletes the slot's versions, or a refused
-        # file's, for good (DeleteObjectVersion: a plain delete would leave them readable).
-        _statement(
-            "FormUploads",
-            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
-            [UPLOADS],
-        ),
-        # A case's copies: written once if absent (PutObject for CopyObject, GetObject to
-        # find an earlier attempt's copy), and the copies of attempts that lost removed.
-        _statement(
-            "CaseFiles",
-            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
-            [CASE_FILES],
-        ),
-        # Listing versions finds what to remove. ListBucket also makes a missing key a
-        # 404 rather than a 403, which is how a file that never arrived is told apart.
-        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
     "DispatchAlertsRole": [
         LOGS,
@@ -469,22 +490,109 @@ def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
+# Chalice puts every route in one function (APIHandler). The public routes are given a
+# function and a role of their own, so that what anyone on the internet can call can
+# never decrypt a case, read the audit trail or the directory (issues 12 and 16).
+STAFF_PREFIX = "/api/v1/staff"
+
+
+def is_public(path: str) -> bool:
+    return not path.startswith(STAFF_PREFIX)
+
+
+def public_routes() -> list[tuple[str, str]]:
+    """(path, method) of every route the public function serves, from the app itself."""
+    import app
+
+    return sorted(
+        (path, method)
+        for path, methods in app.app.routes.items()
+        if is_public(path)
+        for method in methods
+    )
+
+
+def _chalice_function_settings() -> dict[str, Any]:
+    """What Chalice gives its own functions (.chalice/config.json), for the public one."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {
+        "Timeout": config.get("lambda_timeout", 60),
+        "MemorySize": config.get("lambda_memory_size", 128),
+    }
+
+
+def add_public_function(template: dict[str, Any], stage: str) -> None:
+    resources = template["Resources"]
+    resources["PublicHandler"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Runtime": RUNTIME,
+            "Handler": "app.app",
+            "CodeUri": "./deployment.zip",
+            "Architectures": ["x86_64"],
+            "Tracing": "PassThrough",
+            **_chalice_function_settings(),
+            "Role": {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]},
+            "Environment": {"Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage}},
+        },
+    }
+    resources["PublicHandlerRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        },
+    }
+    resources["PublicHandlerInvokePermission"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": {"Ref": "PublicHandler"},
+            "Action": "lambda:InvokeFunction",
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
+                "${RestAPI}/*"
+            },
+        },
+    }
+    integration = {
+        "uri": {
+            "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
+            "2015-03-31/functions/${PublicHandler.Arn}/invocations"
+        }
+    }
+    paths = (
+        resources.setdefault("RestAPI", {})
+        .setdefault("Properties", {})
+        .setdefault("DefinitionBody", {})
+        .setdefault("paths", {})
+    )
+    for path, method in public_routes():
+        paths.setdefault(path, {})[method.lower()] = {
+            "x-amazon-apigateway-integration": dict(integration)
+        }
+
+
 def merge_template(stage: str) -> dict[str, Any]:
     template = strip_emulation(load_template())
     template["Parameters"]["Stage"]["Default"] = stage
     add_public_address(template)
     resources = template["Resources"]
+    add_public_function(template, stage)
     for role, statements in POLICIES.items():
-        resources[role] = {
-            "Properties": {
-                "Policies": [
-                    {
-                        "PolicyName": role.removesuffix("Role"),
-                        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-                    }
-                ]
-            }
+        policy = {
+            "PolicyName": role.removesuffix("Role"),
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
         }
+        resources.setdefault(role, {}).setdefault("Properties", {})["Policies"] = [policy]
     functions = (
         "APIHandler",
         "DispatchAlerts",
@@ -503,16 +611,10 @@ def merge_template(stage: str) -> dict[str, Any]:
         "FindMatchesDynamodbEventSource": _stream_source("case")
     }
     # The staff routes' Cognito authorizer points at the template's user pool.
-    resources["RestAPI"] = {
-        "Properties": {
-            "DefinitionBody": {
-                "securityDefinitions": {
-                    "StaffPool": {
-                        "x-amazon-apigateway-authorizer": {
-                            "providerARNs": [{"Fn::GetAtt": ["StaffUserPool", "Arn"]}]
-                        }
-                    }
-                }
+    resources["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {
+        "StaffPool": {
+            "x-amazon-apigateway-authorizer": {
+                "providerARNs": [{"Fn::GetAtt": ["StaffUserPool", "Arn"]}]
             }
         }
     }

@@ -176,6 +176,10 @@ class FakeCaseFiles:
         row = self.db.cases.get(reference)
         return row.case.status if row else None
 
+    def attachments_of(self, reference: str) -> tuple[Attachment, ...] | None:
+        row = self.db.cases.get(reference)
+        return row.attachments if row else None
+
     def file(self, reference: str) -> CaseFile | None:
         row = self.db.cases.get(reference)
         if row is None:

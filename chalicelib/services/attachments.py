@@ -191,10 +191,10 @@ def _tidy(
     """
     try:
         if keep is None:
-            found = stores.cases.file(reference)
+            found = stores.cases.attachments_of(reference)
             if found is None:
                 return
-            keep = found.attachments
+            keep = found
         kept = {(a.key, a.version_id) for a in keep}
         for key, version_id in store.versions(case_prefix(reference)):
             if (key, version_id) not in kept:

@@ -75,6 +75,8 @@ def test_a_case_is_opened_once_and_read_back_whole(stores):
     assert found.reporter.email is None and found.child.medical_needs is None
     assert stores.cases.status_of(case.reference) == Status.RECEIVED
     assert stores.cases.status_of("HW-9999-9999") is None
+    assert stores.cases.attachments_of(case.reference) == ()
+    assert stores.cases.attachments_of("HW-9999-9999") is None
     assert stores.cases.file("HW-9999-9999") is None
 
 

@@ -165,13 +165,28 @@ def recorded(aws, monkeypatch):
                 RUNNING.reset(token)
 
         monkeypatch.setattr(handlers, name, as_role)
+    # HTTP routes: the public ones run in the public function (infra/package.py).
+    import app
+
+    for path, methods in app.app.routes.items():
+        role = "PublicHandlerRole" if package.is_public(path) else "ApiHandlerRole"
+        for entry in methods.values():
+
+            def as_route(*args, _view=entry.view_function, _role=role, **kwargs):
+                token = RUNNING.set(_role)
+                try:
+                    return _view(*args, **kwargs)
+                finally:
+                    RUNNING.reset(token)
+
+            monkeypatch.setattr(entry, "view_function", as_route)
     calls = []
 
     def record(params, model, **_):
         # Mapped to IAM later: an error raised here would only look like an AWS failure.
         calls.append((RUNNING.get(), model.service_model.service_name, model.name, params))
 
-    for service in ("dynamodb", "sqs", "ses", "sns", "s3"):
+    for service in ("dynamodb", "sqs", "ses", "sns", "s3", "kms"):
         wiring.client(service).meta.events.register(f"before-parameter-build.{service}", record)
     return calls
 
@@ -270,7 +285,11 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         pump.tick()
         pump.send_digest()
 
-    assert {call[0] for call in recorded} == {"ApiHandlerRole", *ROLES.values()}
+    assert {call[0] for call in recorded} == {
+        "PublicHandlerRole",
+        "ApiHandlerRole",
+        *ROLES.values(),
+    }
     refused = {
         f"{role}: {need}"
         for role, service, operation, params in recorded
@@ -278,3 +297,27 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         if not allowed(role, need)
     }
     assert sorted(refused) == [], "\n".join(sorted(refused))
+
+
+def test_what_the_public_can_call_can_never_open_a_case():
+    """The public function seals a new report's fields; only staff and the sender open."""
+
+    def actions(role):
+        return {a for statement in package.POLICIES[role] for a in statement["Action"]}
+
+    assert "kms:Decrypt" not in actions("PublicHandlerRole")
+    assert "kms:GenerateDataKey" in actions("PublicHandlerRole")
+    assert "dynamodb:Query" not in {
+        a
+        for statement in package.POLICIES["PublicHandlerRole"]
+        if package.AUDIT in statement["Resource"]
+        for a in statement["Action"]
+    }
+    assert "kms:Decrypt" in actions("ApiHandlerRole")
+    assert "kms:GenerateDataKey" not in actions("ApiHandlerRole")
+    merged = package.merge_template("dev")["Resources"]
+    public = merged["PublicHandler"]["Properties"]
+    assert public["Role"] == {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]}
+    paths = merged["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert "/api/v1/reports" in paths and "/ack/{token}" in paths
+    assert not any(path.startswith(package.STAFF_PREFIX) for path in paths)

@@ -137,6 +137,20 @@ class CaseFiles:
         response = self._client.get_item(TableName=self._table, Key=keys.case(reference))
         return case_of(from_item(response["Item"]), self._sealer) if "Item" in response else None
 
+    def attachments_of(self, reference: str) -> tuple[Attachment, ...] | None:
+        """The files a case refers to, and nothing else of it; None if there is no case.
+        (The public function tidies the form's files with this: it may not open a case.)"""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=keys.case(reference),
+            ProjectionExpression="#reference, attachments",
+            ExpressionAttributeNames={"#reference": "reference"},
+        )
+        if "Item" not in response:
+            return None
+        values = from_item(response["Item"])
+        return tuple(attachment_of(a) for a in values.get("attachments") or ())
+
     def status_of(self, reference: str) -> Status | None:
         """Where a case stands, and nothing else (the reporter's status page)."""
         response = self._client.get_item(
