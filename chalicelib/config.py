@@ -49,6 +49,9 @@ class Settings:
     uploads_bucket: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
+    # The console's session ends after this long without a request (and at the latest
+    # when the sign-in's refresh token does).
+    console_idle_seconds: int = 30 * 60
 
     @property
     def is_local(self) -> bool:
@@ -122,4 +125,5 @@ def load(
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
+        console_idle_seconds=_int("HOMEWARD_CONSOLE_IDLE_SECONDS", 30 * 60),
     )

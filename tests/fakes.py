@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib.domain.acknowledgement import ack_token
 from chalicelib.domain.alerts import (
+    REPORT_RECEIVED,
     Alert,
     Delivery,
     DeliveryState,
@@ -33,6 +34,8 @@ from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.casefile import (
+    CaseBrief,
+    CaseEvent,
     CaseFile,
     CaseSummary,
     Counted,
@@ -41,6 +44,7 @@ from chalicelib.domain.casefile import (
     Note,
     Page,
 )
+from chalicelib.domain.colleagues import Colleague, StaffList
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
@@ -95,6 +99,9 @@ class FakeDb:
     directory_version: int = 0
     digests: set[str] = field(default_factory=set)
     stream: list[tuple[str, Any]] = field(default_factory=list)
+    events: dict[str, list[CaseEvent]] = field(default_factory=dict)
+    search: dict[str, dict[str, str]] = field(default_factory=dict)
+    staff: dict[str, Colleague] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
     conflicts: int = 0
@@ -198,6 +205,7 @@ class FakeCaseFiles:
             notes=tuple(self.db.notes.get(reference, ())),
             deliveries=tuple(deliveries),
             break_glass=dict(row.break_glass),
+            events=tuple(self.db.events.get(reference, ())),
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:
@@ -306,6 +314,32 @@ class FakeCaseIndex:
     def count_received_since(self, since: dt.datetime) -> int:
         return sum(1 for row in self.db.cases.values() if row.case.received_at >= since)
 
+    def briefs(self, references: list[str]) -> dict[str, CaseBrief]:
+        found = {}
+        for reference in list(dict.fromkeys(references))[:50]:
+            row = self.db.cases.get(reference)
+            if row is None:
+                continue
+            open_part, _ = split_sealed(row.case.report.model_dump())
+            alert = self.db.alerts.get((reference, REPORT_RECEIVED))
+            state = None
+            if alert is not None:
+                state = (
+                    "acknowledged"
+                    if alert.acknowledged_at
+                    else "waiting"
+                    if alert.due
+                    else "unacknowledged"
+                )
+            found[reference] = CaseBrief(
+                summary=_summary(row),
+                agencies=frozenset(row.agencies),
+                report=Report.model_validate(open_part, context=STORED),
+                acknowledgement=state,
+                acknowledged_at=alert.acknowledged_at if alert else None,
+            )
+        return found
+
 
 def _matches(row: _CaseRow, filters: Filters) -> bool:
     case = row.case
@@ -317,6 +351,7 @@ def _matches(row: _CaseRow, filters: Filters) -> bool:
         and (filters.urgent is None or case.urgent == filters.urgent)
         and (filters.received_from is None or day >= filters.received_from)
         and (filters.received_to is None or day <= filters.received_to)
+        and (filters.assignee is None or row.assignee == filters.assignee)
     )
 
 
@@ -598,6 +633,8 @@ class FakeStatistics:
         }
         if case.urgent:
             counts["urgent"] = 1
+        if case.week:
+            counts[f"week#{case.week}"] = 1
         for agency in agencies:
             uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
 
@@ -615,7 +652,7 @@ class FakeStatistics:
     def read(self, agency: str | None = None) -> dict[str, Any]:
         totals = self._counter(agency)
         grouped: dict[str, Any] = {"total": totals["total"], "urgent": totals["urgent"]}
-        for dimension in ("status", "oblast", "category"):
+        for dimension in ("status", "oblast", "category", "week"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())
@@ -749,6 +786,65 @@ class FakeDirectoryStore:
         return read_version + 1
 
 
+class FakeSearchIndex:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(
+        self, uow: FakeUnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None:
+        def apply() -> None:
+            for key in search_keys:
+                self.db.search.setdefault(key, {})[_received(reference, received_at)] = reference
+
+        uow.add("search-key", apply)
+
+    def references(self, search_key: str, limit: int) -> list[str]:
+        entries = self.db.search.get(search_key, {})
+        return list(dict.fromkeys(entries[k] for k in sorted(entries, reverse=True)[:limit]))
+
+
+class FakeStaffDirectory:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def record(self, colleague: Colleague) -> None:
+        with self.db.lock:
+            self.db.staff[colleague.subject] = colleague
+
+    def everyone(self) -> StaffList:
+        return StaffList(tuple(self.db.staff[s] for s in sorted(self.db.staff)))
+
+    def get(self, subject: str) -> Colleague | None:
+        return self.db.staff.get(subject)
+
+
+class FakeCaseHistory:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add_event(self, uow: FakeUnitOfWork, reference: str, event: CaseEvent) -> None:
+        uow.add("event", lambda: self.db.events.setdefault(reference, []).append(event))
+
+    def correct(
+        self, uow: FakeUnitOfWork, reference: str, *, version: int, report: Report, now: dt.datetime
+    ) -> None:
+        def check() -> bool:
+            row = self.db.cases.get(reference)
+            return row is not None and row.case.version == version
+
+        def old() -> dict | None:
+            row = self.db.cases.get(reference)
+            return {"version": row.case.version} if row else None
+
+        def apply() -> None:
+            row = self.db.cases[reference]
+            row.case = dataclasses.replace(row.case, report=report, version=row.case.version + 1)
+            row.updated_at = now
+
+        uow.add("case", apply, check, old)
+
+
 def fake_stores(db: FakeDb | None = None) -> Stores:
     db = db or FakeDb()
     return Stores(
@@ -764,6 +860,9 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         pairs=FakeCandidatePairs(db),
         audit=FakeAuditLog(db),
         directory=FakeDirectoryStore(db),
+        search=FakeSearchIndex(db),
+        staff=FakeStaffDirectory(db),
+        history=FakeCaseHistory(db),
     )
 
 
@@ -869,6 +968,11 @@ class FakeFileStore:
 
     def upload_origin(self) -> str:
         return "https://bucket.example"
+
+    def download_link(
+        self, key: str, version_id: str | None, seconds: int, content_type: str
+    ) -> str:
+        return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 
 
 @dataclass

@@ -22,6 +22,7 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.report import Receipt, Report, identity_of
+from chalicelib.domain.search import index_keys
 from chalicelib.services.ports import Stores
 
 # Idempotency keys of the web form are issued by the server and unguessable; the JSON
@@ -119,6 +120,8 @@ def submit(
     # case is never offered as a candidate either.
     consent = submission.report.consent
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
+    # Staff search is not matching: every case is findable by those who may open it.
+    search_keys = index_keys(identity_of(submission.report))
     reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
         case = Case(reference=reference, received_at=now, report=submission.report)
@@ -135,6 +138,7 @@ def submit(
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
+            stores.search.add(uow, case.reference, case.received_at, search_keys)
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

@@ -17,6 +17,7 @@ from chalicelib.domain.errors import Refused
 from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, is_narrow, score
 from chalicelib.domain.report import Report, identity_of
 from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
+from chalicelib.services.casework import event
 from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.matching")
@@ -124,6 +125,7 @@ def review_match(
     )
     for a, b in ((reference, other), (other, reference)):
         stores.audit.add(uow, caller.entry(a, f"match-{decision}", detail=b, at=now))
+        stores.history.add_event(uow, a, event(caller, f"match-{decision}", now, other=b))
     if decision == Review.CONFIRMED:
         stores.cases.link_back(uow, reference, other, now)
         stores.cases.link_back(uow, other, reference, now)

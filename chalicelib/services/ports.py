@@ -26,7 +26,8 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
-from chalicelib.domain.casefile import CaseFile, Counted, Filters, Page
+from chalicelib.domain.casefile import CaseBrief, CaseEvent, CaseFile, Counted, Filters, Page
+from chalicelib.domain.colleagues import Colleague, StaffList
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
@@ -73,6 +74,7 @@ class CaseIndex(Protocol):
         self, filters: Filters, *, agency: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page: ...
     def count_received_since(self, since: dt.datetime) -> int: ...
+    def briefs(self, references: list[str]) -> dict[str, CaseBrief]: ...
 
 
 class Mandates(Protocol):
@@ -191,6 +193,26 @@ class DirectoryStore(Protocol):
     ) -> int: ...
 
 
+class SearchIndex(Protocol):
+    def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None: ...
+    def references(self, search_key: str, limit: int) -> list[str]: ...
+
+
+class StaffDirectory(Protocol):
+    def record(self, colleague: Colleague) -> None: ...
+    def everyone(self) -> StaffList: ...
+    def get(self, subject: str) -> Colleague | None: ...
+
+
+class CaseHistory(Protocol):
+    def add_event(self, uow: UnitOfWork, reference: str, event: CaseEvent) -> None: ...
+    def correct(
+        self, uow: UnitOfWork, reference: str, *, version: int, report: Report, now: dt.datetime
+    ) -> None: ...
+
+
 class DeliveryQueue(Protocol):
     def enqueue(self, deliveries: list[tuple[str, str]]) -> None: ...
 
@@ -228,6 +250,9 @@ class FileStore(Protocol):
         ...
 
     def upload_origin(self) -> str: ...
+    def download_link(
+        self, key: str, version_id: str | None, seconds: int, content_type: str
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -246,3 +271,6 @@ class Stores:
     pairs: CandidatePairs
     audit: AuditLog
     directory: DirectoryStore
+    search: SearchIndex
+    staff: StaffDirectory
+    history: CaseHistory

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.deliveries import consent_values, delivery_of
+from chalicelib.adapters.dynamo.history import event_of
 from chalicelib.adapters.dynamo.items import from_item, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.sealing import FieldSealer
@@ -193,6 +194,7 @@ class CaseFiles:
             ),
             deliveries=tuple(delivery_of(d) for d in items if d.get("kind") == "delivery"),
             break_glass={g["subject"]: time(g["until"]) for g in items if g.get("kind") == "grant"},
+            events=tuple(event_of(e) for e in items if e.get("kind") == "event"),
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:

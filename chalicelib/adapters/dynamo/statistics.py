@@ -34,6 +34,8 @@ class Statistics:
         }
         if case.urgent:
             counters["urgent"] = 1
+        if case.week:
+            counters[f"week#{case.week}"] = 1
         for agency in agencies:
             self._add(uow, counters, agency)
 
@@ -80,7 +82,7 @@ class Statistics:
             "total": totals.get("total", 0),
             "urgent": totals.get("urgent", 0),
         }
-        for dimension in ("status", "oblast", "category"):
+        for dimension in ("status", "oblast", "category", "week"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())
