@@ -7,6 +7,7 @@ from chalice import Chalice, Cron, Rate
 from chalicelib import handlers
 from chalicelib.web import (
     ack,
+    console_api,
     dev,
     directory,
     form,
@@ -31,6 +32,7 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
+app.register_blueprint(console_api.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
