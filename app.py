@@ -19,6 +19,7 @@ from chalicelib.web import (
     status,
     uploads,
 )
+from chalicelib.web.console import routes as console
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
@@ -33,6 +34,7 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
 app.register_blueprint(console_api.bp)
+app.register_blueprint(console.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
