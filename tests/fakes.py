@@ -704,6 +704,25 @@ class FakeCandidatePairs:
     def of_case(self, reference: str) -> list[CandidatePair]:
         return [p for (a, _), p in sorted(self.db.pairs.items()) if a == reference]
 
+    def rescore(self, pair: CandidatePair) -> bool:
+        sides = ((pair.reference, pair.other), (pair.other, pair.reference))
+
+        def check() -> bool:
+            return all(
+                s in self.db.pairs and self.db.pairs[s].review == Review.POTENTIAL for s in sides
+            )
+
+        def apply() -> None:
+            for s in sides:
+                self.db.pairs[s] = dataclasses.replace(
+                    self.db.pairs[s],
+                    verdict=pair.verdict,
+                    score=pair.score,
+                    explanation=pair.explanation,
+                )
+
+        return _commit_one(self.db, "pair", apply, check)
+
     def decide(
         self,
         uow: FakeUnitOfWork,

@@ -122,9 +122,11 @@ def _date(text: str) -> dt.date | None:
 
 def parse_query(text: str) -> SearchQuery:
     text = (text or "").strip()[:MAX_QUERY]
-    compact = re.sub(r"\s+", "", text).upper()
-    if _REFERENCE.match(compact):
-        return SearchQuery(reference=compact)
+    # Read aloud and typed back: any case, spaces or hyphens anywhere.
+    compact = re.sub(r"[\s-]+", "", text).upper()
+    reference = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
+    if len(compact) == 10 and _REFERENCE.match(reference):
+        return SearchQuery(reference=reference)
     words: list[str] = []
     date: dt.date | None = None
     year: int | None = None

@@ -182,7 +182,7 @@ def acknowledge_in_console(
         stores.deliveries.acknowledge(uow, reference, stored.delivery_id, now)
     stores.alerts.acknowledge(uow, reference, alert.root, delivery.contact_id, now)
     stores.audit.add(
-        uow, caller.entry(reference, "acknowledge", detail=f"{alert.purpose} in console")
+        uow, caller.entry(reference, "acknowledge", detail=f"{alert.purpose} in the console")
     )
     stores.history.add_event(
         uow, reference, event(caller, "acknowledge", now, purpose=alert.purpose)

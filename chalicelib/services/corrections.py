@@ -68,5 +68,5 @@ def correct_case(
     _commit(uow)
     if field in IDENTITY:
         # The pairs the corrected child makes with earlier reports, for review.
-        matching.find_matches(reference, after, stores=stores, now=now)
+        matching.rematch(reference, after, stores=stores, now=now)
     return _read_back(caller, reference, stores)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
@@ -89,6 +89,34 @@ def find_matches(
         )
     log.info("case %s: %d candidates, %d pairs to review", reference, len(references), pairs)
     return Findings(candidates=len(references), pairs=pairs, queries=queries)
+
+
+def rematch(
+    reference: str, report: Report, *, stores: Stores, now: dt.datetime | None = None
+) -> Findings:
+    """After a correction: the pairs the corrected report makes, and the undecided pairs
+    it had scored again (a decision stays as it was made)."""
+    now = now or dt.datetime.now(dt.UTC)
+    found = find_matches(reference, report, stores=stores, now=now)
+    if not report.consent.tracing:
+        return found
+    me = identity_of(report)
+    undecided = [p for p in stores.pairs.of_case(reference) if p.review == Review.POTENTIAL]
+    reports = stores.cases.reports([p.other for p in undecided])
+    for pair in undecided:
+        if pair.other not in reports:
+            continue
+        assessment = score(me, identity_of(reports[pair.other]))
+        if assessment.verdict is not None:
+            stores.pairs.rescore(
+                replace(
+                    pair,
+                    verdict=assessment.verdict,
+                    score=assessment.score,
+                    explanation=assessment.explanation,
+                )
+            )
+    return found
 
 
 def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[CandidatePair]:
