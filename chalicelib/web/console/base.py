@@ -69,7 +69,7 @@ class Ctx:
             me=self.session,
             csrf=self.session.csrf if self.session else "",
             names=wiring.staff_names().current() if self.session else None,
-            here=self.request.path.lstrip("/"),
+            here=session.actual_path(self.request).lstrip("/"),
             **context,
         )
         return Response(body=body, status_code=status, headers=headers(self))
@@ -242,7 +242,7 @@ def _refused_cross_site(ctx: Ctx) -> Response:
 
 
 def _target(ctx: Ctx, params: dict[str, str], back: Callable[..., str] | None) -> str:
-    return back(**params) if back else ctx.request.path.lstrip("/")
+    return back(**params) if back else session.actual_path(ctx.request).lstrip("/")
 
 
 def _keep_draft(ctx: Ctx, subject: str | None, target: str) -> None:
@@ -292,7 +292,7 @@ def _draft(ctx: Ctx, jar: dict[str, str]) -> dict[str, str]:
     found = session.unseal(session.DRAFT, jar.get(session.DRAFT))
     if not found or ctx.request.method != "GET":
         return {}
-    if found.get("page") != ctx.request.path.lstrip("/"):
+    if found.get("page") != session.actual_path(ctx.request).lstrip("/"):
         return {}
     ctx.cookies.append(session.clear_cookie(session.DRAFT, session.cookie_path(ctx.request)))
     fresh = found.get("until", 0) > time.time()

@@ -202,10 +202,23 @@ def clear_cookie(name: str, path: str) -> str:
     return set_cookie(name, "", path, 0)
 
 
+def actual_path(request: Any) -> str:
+    """The path asked for (Chalice's `request.path` is the route's, with its {params})."""
+    import re
+    import urllib.parse
+
+    params = request.uri_params or {}
+    return re.sub(
+        r"{(\w+)}",
+        lambda m: urllib.parse.quote(params.get(m.group(1), ""), safe=""),
+        request.path or "/",
+    )
+
+
 def cookie_path(request: Any) -> str:
     """The console's path as the browser sees it: /staff at the domain's root, or
     /api/staff under API Gateway's stage path of the default URL."""
-    full = (request.context or {}).get("path") or request.path
-    path = request.path or "/"
+    path = actual_path(request)
+    full = (request.context or {}).get("path") or path
     prefix = full[: len(full) - len(path)] if full.endswith(path) else ""
     return f"{prefix.rstrip('/')}/staff"
