@@ -25,18 +25,20 @@ bp = Blueprint(__name__)
 CASE = f"{PREFIX}/cases/{{reference}}"
 
 
+# A POST: what is searched for is a child's name, which must not sit in a URL (access
+# logs, proxies, history keep URLs).
 @staff_operation(
     bp,
-    "GET",
+    "POST",
     f"{PREFIX}/search",
     operation_id="searchCases",
     summary="Find cases by reference, the child's names in any script, birth date or year",
     answer="SearchResults",
-    query="SearchQuery",
-    refusals=("ValidationError", "NotPermitted"),
+    body="SearchQuery",
+    refusals=("BadRequestBody", "ValidationError", "NotPermitted"),
 )
-def find(caller, query):
-    return search.search(caller, query.q, stores=wiring.stores())
+def find(caller, body):
+    return search.search(caller, body.q, stores=wiring.stores())
 
 
 @staff_operation(

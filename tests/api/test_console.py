@@ -98,7 +98,9 @@ def test_another_agencys_caseworker_gets_the_same_page_as_for_a_missing_case(cli
     foreign, missing = east.get(f"/staff/cases/{reference}"), east.get("/staff/cases/HW-2222-3333")
     assert foreign.status_code == missing.status_code == 404
     assert foreign.body == missing.body
-    assert east.get(f"/staff/search?q={reference}").body.count(reference.encode()) == 1  # the box
+    east.get("/staff/search")
+    found = east.post("/staff/search", {"q": reference})
+    assert found.status_code == 200 and b"Nothing found" in found.body
 
 
 def test_an_auditor_reads_the_trail_and_cannot_open_the_case(client, reference):
@@ -111,7 +113,7 @@ def test_an_auditor_reads_the_trail_and_cannot_open_the_case(client, reference):
 
 def test_the_console_and_the_api_are_one_rule_with_two_faces(client, reference, staff):
     south = staff("caseworker", "UA-OMBUDSMAN")
-    found = south.get("/search?q=Kovalchuk+Oleksandr").json_body["cases"]
+    found = south.post("/search", {"q": "Kovalchuk Oleksandr"}).json_body["cases"]
     assert [c["reference"] for c in found] == [reference]
     assert found[0]["child"]["family_name"] == "Ковальчук"
     who = south.get(f"/cases/{reference}/colleagues").json_body["colleagues"]

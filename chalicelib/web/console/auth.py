@@ -28,7 +28,7 @@ from chalice import Response
 
 from chalicelib import wiring
 from chalicelib.lazy import lazy_module
-from chalicelib.web.console import session
+from chalicelib.web.console import render, session
 from chalicelib.web.console.base import Ctx, console_route, message
 
 colleagues = lazy_module("chalicelib.services.colleagues")
@@ -141,6 +141,7 @@ def callback_url() -> str:
 
 @console_route("/staff/sign-in", ["POST"], signed_in=False)
 def sign_in_as_demo(ctx: Ctx) -> Response:
+    ctx.lang = render.pick(ctx.form.get("lang"), ctx.lang)
     people = wiring.local_staff if wiring.settings().is_local else None
     chosen = next((p for p in people or () if p["subject"] == ctx.form.get("subject")), None)
     if chosen is None:

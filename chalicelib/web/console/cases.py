@@ -91,8 +91,14 @@ def home(ctx: Ctx) -> Response:
 
 
 @console_route("/staff/search", roles=WORKERS)
+def search_form(ctx: Ctx) -> Response:
+    return ctx.page("search.html", q="", found=None)
+
+
+# Posted, not in the URL: a child's name must not be kept by access logs and history.
+@console_route("/staff/search", ["POST"], roles=WORKERS)
 def search(ctx: Ctx) -> Response:
-    text = (ctx.query("q") or "").strip()[:200]
+    text = ctx.form.get("q", "").strip()[:200]
     found = None
     if text:
         found = search_service.search(ctx.caller, text, stores=wiring.stores())

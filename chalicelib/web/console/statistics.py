@@ -20,9 +20,10 @@ from chalicelib.web.console.render import CATEGORY_NAMES, STATUS_NAMES, oblast_n
 
 casework = lazy_module("chalicelib.services.casework")
 
-WIDTH = 640
-LABELS = 220
-ROW = 26
+# Each bar under its label, so that labels stay readable when a phone scales the chart
+# down to its width.
+WIDTH = 400
+ROW = 42
 WEEKS = 12
 
 
@@ -48,7 +49,7 @@ class Chart:
 def chart(key: str, items: list[tuple[str, int]]) -> Chart:
     """Horizontal bars, the longest the width of the plot."""
     top = max((v for _, v in items), default=0) or 1
-    plot = WIDTH - LABELS - 50
+    plot = WIDTH - 50
     bars = [
         Bar(label, value, i * ROW, max(1 if value else 0, round(plot * value / top)))
         for i, (label, value) in enumerate(items)
@@ -85,6 +86,4 @@ def statistics(ctx: Ctx) -> Response:
         chart("week", last_weeks(numbers.get("week", {}))),
     ]
     scope = "agency" if ctx.caller.staff.role == "caseworker" else "all"
-    return ctx.page(
-        "statistics.html", numbers=numbers, charts=charts, scope=scope, width=WIDTH, labels=LABELS
-    )
+    return ctx.page("statistics.html", numbers=numbers, charts=charts, scope=scope, width=WIDTH)

@@ -47,6 +47,9 @@ def timeline(
 ) -> list[Entry]:
     file = shown.file
     entries = [Entry(file.case.received_at, "received")]
+    # Acknowledged in the console: that event says who; the deliveries it settled need
+    # not say it again in a contact's name.
+    in_console = {e.at for e in file.events if e.action == "acknowledge"}
     alerts: dict[str, list] = {}
     for stored in file.deliveries:
         alerts.setdefault(stored.delivery.alert.purpose, []).append(stored)
@@ -62,7 +65,11 @@ def timeline(
             )
         )
         for d in deliveries:
-            if d.state == DeliveryState.ACKNOWLEDGED and d.acknowledged_at:
+            if (
+                d.state == DeliveryState.ACKNOWLEDGED
+                and d.acknowledged_at
+                and d.acknowledged_at not in in_console
+            ):
                 entries.append(
                     Entry(
                         d.acknowledged_at,
