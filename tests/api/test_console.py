@@ -325,3 +325,17 @@ def test_a_session_whose_refresh_cognito_refuses_is_over(deployed):
     cognito.disabled = True  # an administrator disabled the person meanwhile
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3), tick=False):
         assert client.http.get("/staff", headers=session).status_code == 303
+
+
+def test_an_acknowledgement_links_page_leads_on_to_the_case_in_the_console(client, reference):
+    import datetime as dt
+
+    from chalicelib import wiring
+
+    link = wiring.ack_link(
+        reference, "report-received/south-ua-ombudsman/email", dt.datetime.now(dt.UTC)
+    )
+    path = urllib.parse.urlsplit(link).path
+    done = client.http.post(path, body=b"")
+    assert done.status_code == 200
+    assert f'href="../staff/cases/{reference}"' in done.body.decode()
