@@ -107,6 +107,17 @@ class Filters:
     # A staff member's login id: the cases assigned to them.
     assignee: str | None = None
 
+    def admits(self, case: CaseSummary) -> bool:
+        """Whether a case passes every filter but the received dates (which a list's
+        index key applies)."""
+        for name in ("status", "oblast", "category"):
+            wanted = getattr(self, name)
+            if wanted and getattr(case, name) != wanted:
+                return False
+        if self.assignee and case.assignee != self.assignee:
+            return False
+        return self.urgent is None or case.urgent == self.urgent
+
 
 @dataclass
 class Page:

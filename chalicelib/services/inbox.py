@@ -47,11 +47,12 @@ def inbox(
     rows = [shown(caller, found[c.reference]) for c in page.cases if c.reference in found]
     waiting: list[CaseBrief] = []
     if cursor is None:
-        waiting = _waiting(caller, stores, now)
+        waiting = _waiting(caller, filters, stores, now)
     return Inbox(waiting=waiting, rows=rows, cursor=page.cursor)
 
 
-def _waiting(caller: Caller, stores: Stores, now: dt.datetime) -> list[CaseBrief]:
+def _waiting(caller: Caller, filters: Filters, stores: Stores, now: dt.datetime) -> list[CaseBrief]:
+    """The caller's cases whose alert nobody acknowledged, narrowed like the list below."""
     alerts = stores.alerts.waiting(due_before=now + dt.timedelta(days=3650), limit=WAITING_READ)
     references = [
         w.alert.reference
@@ -65,6 +66,7 @@ def _waiting(caller: Caller, stores: Stores, now: dt.datetime) -> list[CaseBrief
         for r in references
         if r in found
         and (caller.staff.role == "coordinator" or caller.staff.agency in found[r].agencies)
+        and filters.admits(found[r].summary)
     ][:WAITING_SHOWN]
     stores.audit.record([caller.entry(b.summary.reference, "list") for b in mine])
     return mine

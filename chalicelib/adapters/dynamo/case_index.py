@@ -169,9 +169,7 @@ class CaseIndex:
                 for c in (_summary(from_item(i)) for i in fetched["Responses"][self._table])
             }
             # The mandate's newest-first order, and the filters the key did not cover.
-            page.cases = [
-                found[r] for r in references if r in found and _matches(found[r], filters)
-            ]
+            page.cases = [found[r] for r in references if r in found and filters.admits(found[r])]
         last = response.get("LastEvaluatedKey")
         page.cursor = self._cursors.encode(query, last) if last else None
         return page
@@ -269,13 +267,3 @@ def _remaining_filters(filters: Filters, covered: str) -> tuple[str, dict, dict[
         values[":f_assignee"] = {"S": filters.assignee}
         names["#f_assignee"] = "assignee"
     return " AND ".join(parts), values, names
-
-
-def _matches(case: CaseSummary, filters: Filters) -> bool:
-    for name in ("status", "oblast", "category"):
-        wanted = getattr(filters, name)
-        if wanted and getattr(case, name) != wanted:
-            return False
-    if filters.assignee and case.assignee != filters.assignee:
-        return False
-    return filters.urgent is None or case.urgent == filters.urgent

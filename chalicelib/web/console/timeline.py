@@ -10,6 +10,7 @@ whom the report is shown.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,10 @@ from chalicelib.domain.casefile import ShownCase
 from chalicelib.domain.colleagues import StaffList
 from chalicelib.domain.matching import CandidatePair
 from chalicelib.domain.routing import Directory
+from chalicelib.domain.workflow import Status
+
+# How casework writes a status move as a note: "received → triaged: why".
+MOVE = re.compile(r"(?P<before>[a-z_]+) → (?P<after>[a-z_]+): (?P<text>.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,13 @@ def timeline(
                     )
                 )
     for note in file.notes:
-        entries.append(Entry(note.at, "note", who=person(people, note.author), text=note.text))
+        who = person(people, note.author)
+        move = MOVE.fullmatch(note.text)
+        if move and {move["before"], move["after"]} <= set(Status):
+            values = {"before": move["before"], "after": move["after"]}
+            entries.append(Entry(note.at, "status", who=who, text=move["text"], values=values))
+        else:
+            entries.append(Entry(note.at, "note", who=who, text=note.text))
     for event in file.events:
         values = dict(event.detail)
         if event.action == "assign":
