@@ -27,6 +27,8 @@ def test_a_status_move_reads_in_words_on_the_timeline(client, reference):
     timeline = page.split('id="timeline-title"', 1)[1]
     assert "Стан: Отримано → Первинно розглянуто." in timeline
     assert "Поговорила з матір’ю" in timeline and "received → triaged" not in timeline
+    # Newest first, and the report itself last, even within the second it arrived in.
+    assert "Повідомлення отримано." in timeline.split("</ol>", 1)[0].split("<li>")[-1]
 
 
 def test_the_inbox_row_of_an_assigned_case_names_the_child_and_the_colleague(client, reference):

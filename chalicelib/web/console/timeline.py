@@ -120,4 +120,12 @@ def timeline(
                 pair.found_at, "match-found", values={"other": pair.other, "verdict": pair.verdict}
             )
         )
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    return sorted(entries, key=_order, reverse=True)
+
+
+# Within one second (stores keep some moments to the second only), what must come first.
+FIRST = {"received": 0, "alert": 1, "match-found": 2, "escalation": 3, "failed": 3}
+
+
+def _order(entry: Entry) -> tuple[dt.datetime, int, dt.datetime]:
+    return entry.at.replace(microsecond=0), FIRST.get(entry.kind, 4), entry.at
