@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # Where `homeward dev-token` and the local runner keep the local signing key.
@@ -23,7 +24,9 @@ class Settings:
     audit_table_name: str
     delivery_queue_url: str
     alert_sender: str
-    signing_key: bytes
+    # Read on first use (Secrets Manager in a deployed stage): only the functions that
+    # sign or check something read it, and only they may (infra/package.py).
+    signing_key_source: Callable[[], str] = field(repr=False, compare=False)
     # Reports accepted from one source (a hashed client address) per window.
     rate_limit: int
     rate_window_seconds: int
@@ -49,6 +52,13 @@ class Settings:
     uploads_bucket: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        key = self.signing_key_source()
+        if not key:
+            raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
+        return key.encode()
 
     @property
     def is_local(self) -> bool:
@@ -89,13 +99,17 @@ def load(
         # that was deployed with it refuses to start rather than open either.
         raise RuntimeError("the local stage never runs in AWS Lambda")
     secret_id = env.get("HOMEWARD_SIGNING_KEY_SECRET")
-    key = env.get("HOMEWARD_SIGNING_KEY") or (
-        read_secret(secret_id) if secret_id and read_secret else ""
-    )
-    if not key:
-        if stage != "local":
-            raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
-        key = "local-only-signing-key"
+    given = env.get("HOMEWARD_SIGNING_KEY")
+    if not (given or secret_id or local):
+        raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
+
+    def signing_key_source() -> str:
+        if given:
+            return given
+        if secret_id and read_secret:
+            return read_secret(secret_id)
+        return "local-only-signing-key" if local else ""
+
     public_url = env.get("HOMEWARD_PUBLIC_URL", "").rstrip("/")
     if not local and not is_https_origin(public_url):
         # Acknowledgement links and staff sign-in come back to this address: a deployed
@@ -107,7 +121,7 @@ def load(
         audit_table_name=env.get("HOMEWARD_AUDIT_TABLE", f"homeward-{stage}-audit"),
         delivery_queue_url=env.get("HOMEWARD_DELIVERY_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
-        signing_key=key.encode(),
+        signing_key_source=signing_key_source,
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),
         rate_window_seconds=_int("HOMEWARD_RATE_WINDOW_SECONDS", 600),
         idempotency_ttl_seconds=_int("HOMEWARD_IDEMPOTENCY_TTL_SECONDS", 7 * 24 * 3600),

@@ -58,13 +58,13 @@ def stores():
         client("dynamodb"),
         table=current.table_name,
         audit_table=current.audit_table_name,
-        cursor_key=current.signing_key,
+        cursor_key=lambda: current.signing_key,
         sealer=FieldSealer(client("kms"), current.fields_key),
     )
 
 
 def dynamo_stores(
-    client: Any, *, table: str, audit_table: str, cursor_key: bytes, sealer: Any = None
+    client: Any, *, table: str, audit_table: str, cursor_key: Any, sealer: Any = None
 ):
     """Every store on the two tables, as the services' ports (services/ports.py) name them.
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from chalicelib.cli.signin import SCOPES as SCOPE
 from chalicelib.cli.signin import callback_url
+from infra import operations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -77,10 +78,17 @@ TABLE_INDEXES = {"Fn::Sub": "${CasesTable.Arn}/index/*"}
 AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
 STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+# The functions' log groups exist before they run (infra/operations.py): a function only
+# writes streams into them, and only into the stage's own.
 LOGS = _statement(
     "Logs",
-    ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-    [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"}],
+    ["logs:CreateLogStream", "logs:PutLogEvents"],
+    [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+            "log-group:/aws/lambda/homeward-${Stage}-*:*"
+        }
+    ],
 )
 # What every stream reader needs: its records, and somewhere to park what keeps failing.
 READ_STREAM = _statement(
@@ -102,7 +110,15 @@ CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
-EMAIL = _statement("Email", ["ses:SendEmail"], [SES_IDENTITIES])
+# An address of the stage's own domain, which SES must have verified (with DKIM).
+ALERT_SENDER = {
+    "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
+}
+# Only from the stage's own alert sender (the same value the functions are given).
+EMAIL = {
+    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES]),
+    "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
+}
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
@@ -185,7 +201,6 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "DispatchAlertsRole": [
         LOGS,
-        SIGNING_KEY,
         READ_STREAM,
         # The directory; the deliveries, and the mandate of the agencies an alert reached
         # (one transaction); a first alert's time to be acknowledged, from its rules.
@@ -195,7 +210,6 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "FindMatchesRole": [
         LOGS,
-        SIGNING_KEY,
         READ_STREAM,
         # Blocking-key lookups, candidate reports, and the pairs found.
         _statement(
@@ -205,6 +219,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "SendDeliveriesRole": [
         LOGS,
+        # Acknowledgement links are signed; no other background function signs anything.
         SIGNING_KEY,
         # An e-mail may carry the child's medical needs and distinguishing marks.
         OPEN_FIELDS,
@@ -220,12 +235,18 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         ),
         _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
         EMAIL,
-        # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped further.
+        # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped by the
+        # resource. So publishing to any topic is denied: only phone numbers are left.
         _statement("Sms", ["sns:Publish"], ["*"]),
+        {
+            "Sid": "NoTopics",
+            "Effect": "Deny",
+            "Action": ["sns:Publish"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}],
+        },
     ],
     "EscalateUnacknowledgedRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Waiting", ["dynamodb:Query"], [STATE_INDEX]),
         # The routing rules' escalation policies (the directory).
         _statement("Directory", ["dynamodb:Query"], [TABLE]),
@@ -234,14 +255,12 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "SendDailyDigestRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Read", ["dynamodb:Query"], [TABLE, TABLE_INDEXES]),
         _statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]),
         EMAIL,
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
     ],
@@ -414,9 +433,7 @@ ENVIRONMENT = {
     "HOMEWARD_SIGN_IN_URL": SIGN_IN_URL,
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
-    "HOMEWARD_ALERT_SENDER": {
-        "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
-    },
+    "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
 }
 
 
@@ -440,27 +457,6 @@ def _stream_source(kind: str) -> dict[str, Any]:
                 }
             },
             "FilterCriteria": {"Filters": [{"Pattern": _new(kind)}]},
-        },
-    }
-
-
-def _errors_alarm(function: str) -> dict[str, Any]:
-    return {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmName": {"Fn::Sub": f"homeward-${{Stage}}-{function}-errors"},
-            "AlarmDescription": f"{function} failed in the last 5 minutes",
-            "Namespace": "AWS/Lambda",
-            "MetricName": "Errors",
-            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function}}],
-            "Statistic": "Sum",
-            "Period": 300,
-            "EvaluationPeriods": 1,
-            "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "notBreaching",
-            "AlarmActions": [{"Ref": "OperatorsTopic"}],
-            "OKActions": [{"Ref": "OperatorsTopic"}],
         },
     }
 
@@ -592,6 +588,9 @@ def merge_template(stage: str) -> dict[str, Any]:
             "PolicyName": role.removesuffix("Role"),
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
         }
+        # Every function uses the stage's data key: its queues, bucket, secret and tables
+        # are encrypted with it (infra/template.yaml).
+        policy["PolicyDocument"]["Statement"] = [*statements, operations.USE_DATA_KEY]
         resources.setdefault(role, {}).setdefault("Properties", {})["Policies"] = [policy]
     functions = (
         "APIHandler",
@@ -618,19 +617,18 @@ def merge_template(stage: str) -> dict[str, Any]:
             }
         }
     }
-    # Functions that alerting depends on page the operators when they fail: a dispatcher
-    # or sender that errors, or an escalation schedule that stopped running.
-    for function in ("DispatchAlerts", "SendDeliveries", "EscalateUnacknowledged"):
-        resources[f"{function}ErrorsAlarm"] = _errors_alarm(function)
     resources["SendDeliveries"]["Properties"]["Events"] = {
         "SendDeliveriesSqsEventSource": {
             "Type": "SQS",
             "Properties": {
                 "Queue": QUEUE,
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                # At most this many senders at once: SES and SNS have send rates too.
+                "ScalingConfig": {"MaximumConcurrency": operations.SENDER_MAX_CONCURRENCY},
             },
         }
     }
+    operations.add_operations(template)
     return template
 
 

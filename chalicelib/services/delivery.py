@@ -27,7 +27,7 @@ from chalicelib.services.ports import DeliveryQueue, EmailSender, SmsSender, Sto
 
 log = logging.getLogger("homeward.delivery")
 
-# Longer than a send takes, shorter than the queue's visibility timeout (60 s), so a
+# Longer than a send takes, shorter than the queue's visibility timeout (180 s), so a
 # redelivered message finds the lease of a dead sender expired.
 LEASE_SECONDS = 45
 # Must match maxReceiveCount of the delivery queue's redrive policy in infra/template.yaml.

@@ -48,8 +48,9 @@ class Needs:
     """What one call needs: an action, resources any of which a statement may name, and
     the partition keys it touches (for statements limited by dynamodb:LeadingKeys)."""
 
-    def __init__(self, action, resources, keys=()):
+    def __init__(self, action, resources, keys=(), sender=None):
         self.action, self.resources, self.keys = action, resources, set(keys)
+        self.sender = sender
 
     def __repr__(self):
         return f"{self.action} on {self.resources[0]} {sorted(self.keys) or ''}"
@@ -91,7 +92,7 @@ def needs(service, operation, params, outputs):
         queue = {outputs["DeliveryQueueUrl"]: package.QUEUE}[params["QueueUrl"]]
         return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
     if service == "ses":
-        return [Needs(f"ses:{operation}", [package.SES_IDENTITIES])]
+        return [Needs(f"ses:{operation}", [package.SES_IDENTITIES], sender=params["Source"])]
     if service == "sns":
         return [Needs(f"sns:{operation}", ["*"])]
     if service == "kms":
@@ -131,18 +132,31 @@ def s3_needs(operation, params):
 
 
 def allowed(role, need):
+    """Whether the role's policy allows the call: an Allow that matches it, with its
+    conditions met, and no Deny that matches it."""
+    from chalicelib import wiring
+
+    found = False
     for statement in package.POLICIES[role]:
         if need.action not in statement["Action"]:
             continue
         if not any(r in statement["Resource"] for r in need.resources):
             continue
-        condition = statement.get("Condition")
-        if condition:
+        if statement["Effect"] == "Deny":
+            return False
+        condition = statement.get("Condition", {})
+        if "ForAllValues:StringEquals" in condition:
             leading = set(condition["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"])
             if not need.keys or not need.keys <= leading:
                 continue
-        return True
-    return False
+        if "ses:FromAddress" in condition.get("StringEquals", {}):
+            # The condition names the sender the functions are configured with (the same
+            # value, infra/package.py ALERT_SENDER): the app must send from it only.
+            assert package.ENVIRONMENT["HOMEWARD_ALERT_SENDER"] == package.ALERT_SENDER
+            if need.sender != wiring.settings().alert_sender:
+                continue
+        found = True
+    return found
 
 
 @pytest.fixture

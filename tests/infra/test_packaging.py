@@ -86,6 +86,7 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
     watched = {
         (a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"][0]["Value"]))
         for a in alarms.values()
+        if a["Properties"]["Dimensions"]
     }
     for queue in ("DeliveryDeadLetterQueue", "StreamFailureQueue"):
         assert any(m == "ApproximateNumberOfMessagesVisible" and queue in v for m, v in watched), (
@@ -117,11 +118,15 @@ def test_the_deployed_template_has_no_emulation_switch():
     merged = package.merge_template("dev")
     assert "Emulated" not in merged["Parameters"]
     assert "InAws" not in merged.get("Conditions", {})
-    # Only the DNS record is optional, and only by the operator's choice (HostedZoneId).
+    # Only what the operator chooses is optional: the DNS record (HostedZoneId) and the
+    # operators' e-mail subscription (OperatorsEmail).
     conditional = {
         name: r["Condition"] for name, r in merged["Resources"].items() if "Condition" in r
     }
-    assert conditional == {"ApiDomainRecord": "ManagesDns"}
+    assert conditional == {
+        "ApiDomainRecord": "ManagesDns",
+        "OperatorsEmailSubscription": "HasOperatorsEmail",
+    }
     # The local runner still deploys the switch, to leave out what moto cannot create.
     template = package.load_template()
     assert template["Parameters"]["Emulated"]["Default"] == "false"
@@ -246,8 +251,9 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # moto lists a resource its condition left out once, without a name.
         created = {r["LogicalResourceId"]: r["ResourceStatus"] for r in summaries}
         created.pop("", None)
-        # No hosted zone was given (PARAMETERS), so there is no DNS record to create.
-        expected = {name for name, r in resources.items() if r.get("Condition") != "ManagesDns"}
+        # No hosted zone and no operators' e-mail were given (PARAMETERS): neither the DNS
+        # record nor the subscription is created.
+        expected = {name for name, r in resources.items() if "Condition" not in r}
         assert created == dict.fromkeys(expected, "CREATE_COMPLETE")
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
