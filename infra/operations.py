@@ -203,6 +203,11 @@ def function_name(name: str) -> dict[str, str]:
     return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(name)}"}
 
 
+def role_name(role: str) -> dict[str, str]:
+    """A function role's name, under the prefix the stage's KMS key policies allow."""
+    return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(role.removesuffix('Role'))}"}
+
+
 def log_groups() -> dict[str, dict[str, Any]]:
     """A log group per function, made before the function first logs (else Lambda makes
     one that never expires, and this resource would then fail as AlreadyExists)."""

@@ -591,7 +591,10 @@ def merge_template(stage: str) -> dict[str, Any]:
         # Every function uses the stage's data key: its queues, bucket, secret and tables
         # are encrypted with it (infra/template.yaml).
         policy["PolicyDocument"]["Statement"] = [*statements, operations.USE_DATA_KEY]
-        resources.setdefault(role, {}).setdefault("Properties", {})["Policies"] = [policy]
+        properties = resources.setdefault(role, {}).setdefault("Properties", {})
+        properties["Policies"] = [policy]
+        # A fixed name: the stage's keys name their users by it (infra/template.yaml).
+        properties["RoleName"] = operations.role_name(role)
     functions = (
         "APIHandler",
         "DispatchAlerts",

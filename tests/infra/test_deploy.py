@@ -209,7 +209,11 @@ def test_a_failed_update_says_what_failed_and_that_it_was_rolled_back(capsys):
     assert "runs what it ran before" in said
     (created,) = [kwargs for op, kwargs in cloudformation.calls if op == "create_change_set"]
     assert created["ChangeSetType"] == "UPDATE"
-    assert created["Capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    assert created["Capabilities"] == [
+        "CAPABILITY_IAM",
+        "CAPABILITY_NAMED_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+    ]
     assert "execute_change_set" in [op for op, _ in cloudformation.calls]
     out = capsys.readouterr().out
     assert "CasesTable  REPLACED" in out  # a replaced table is said before it happens

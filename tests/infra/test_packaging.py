@@ -241,7 +241,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
             StackName="homeward-dev",
             TemplateBody=json.dumps(template),
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
-            Capabilities=["CAPABILITY_IAM"],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         )
         (stack,) = cloudformation.describe_stacks(StackName="homeward-dev")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
