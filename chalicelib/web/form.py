@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import secrets
 from functools import cache
 from pathlib import Path
 
