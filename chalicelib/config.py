@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalicelib.domain import retention as retention_rules
+
 # Where `homeward dev-token` and the local runner keep the local signing key.
 DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
 
@@ -47,6 +49,10 @@ class Settings:
     fields_key: str = ""
     # The private bucket of the report form's photos and documents; None: uploads are off.
     uploads_bucket: str | None = None
+    # Days after its last change when a case of each status is anonymised
+    # (domain/retention.py), and how many cases one run of the schedule anonymises.
+    retention: retention_rules.Retention = ()
+    retention_batch: int = 25
 
     @property
     def is_local(self) -> bool:
@@ -97,4 +103,6 @@ def load(
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
+        retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
+        retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
     )
