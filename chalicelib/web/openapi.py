@@ -76,6 +76,12 @@ TOKEN = {
 }
 
 
+def _form_body(*fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string"} for name in fields}
+    schema = {"type": "object", "properties": properties}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
@@ -341,6 +347,29 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("The stage, or the same page for any wrong reference or code"),
                         "403": _html("Asked from another site's page"),
+                        "429": _html("Too many lookups from this connection; see Retry-After"),
+                    },
+                },
+            },
+            "/status/withdraw": {
+                "get": {
+                    "summary": "The reporter's withdrawal of consent: what it does, and the form",
+                    "operationId": "withdrawForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The withdrawal form")},
+                },
+                "post": {
+                    "summary": "Withdraw consent: no sharing, tracing or contact; the reporter's "
+                    "contact details erased; the child's case stays with the intake desk",
+                    "operationId": "withdraw",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": _form_body("reference", "token", "confirm", "lang"),
+                    "responses": {
+                        "200": _html("Withdrawn, or the same page for any wrong reference or code"),
+                        "403": _html("Asked from another site's page"),
+                        "422": _html("Not confirmed (`confirm=yes`): nothing changed"),
                         "429": _html("Too many lookups from this connection; see Retry-After"),
                     },
                 },
