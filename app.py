@@ -70,3 +70,8 @@ def escalate_unacknowledged(event):
 @app.schedule(Cron(0, 6, "*", "*", "?", "*"))
 def send_daily_digest(event):
     return handlers.send_daily_digest(event)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def anonymise_expired(event):
+    return handlers.anonymise_expired(event)

@@ -127,3 +127,12 @@ def send_daily_digest(event: Any) -> int:
         coordinators=wiring.directory().current().coordinators,
         email=wiring.channels().email,
     )
+
+
+def anonymise_expired(event: Any) -> int:
+    """Every hour: cases whose retention ran out are anonymised, a bounded few per run."""
+    from chalicelib.services import retention
+
+    return retention.anonymise_expired(
+        stores=wiring.stores(), files=wiring.file_store(), settings=wiring.settings()
+    )

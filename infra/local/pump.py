@@ -210,6 +210,10 @@ class EventPump:
     def tick_escalation(self) -> Any:
         return self._schedule("escalate_unacknowledged")
 
+    def anonymise_expired(self) -> Any:
+        """The hourly retention schedule."""
+        return self._schedule("anonymise_expired")
+
     def _schedule(self, handler: str) -> Any:
         now = dt.datetime.now(dt.UTC)
         return getattr(self._app, handler)(
