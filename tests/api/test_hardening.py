@@ -5,7 +5,7 @@ import logging
 
 import boto3
 import pytest
-from formdata import form_fields, post_form
+from formdata import form_fields, form_key, post_form
 from helpers import post_report
 
 from chalicelib import wiring
@@ -136,19 +136,22 @@ def test_idempotency_keys_belong_to_their_caller(client, aws, report_body):
 def test_the_honeypot_answers_like_a_person_but_keeps_nothing(client, aws, monkeypatch):
     monkeypatch.setenv("HOMEWARD_RATE_LIMIT", "2")
     wiring.reset()
-    bot = form_fields(website="http://spam.example", submission_key="bot-key-000000001")
+    bot = form_fields(website="http://spam.example", submission_key=form_key("bot-key-000000001"))
     first = post_form(client, bot)
     again = post_form(client, bot)
     # Replayed per key, as a person's double tap is.
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.body == again.body
     # Checked like a person's report.
-    broken = form_fields(website="x", submission_key="bot-key-000000002")
+    broken = form_fields(website="x", submission_key=form_key("bot-key-000000002"))
     broken.pop("child.family_name")
     assert post_form(client, broken).status_code == 422
     # Charged to its source: the next report from there is over the limit.
-    post_form(client, form_fields(website="x", submission_key="bot-key-000000003"))
-    assert post_form(client, form_fields(submission_key="person-key-0000001")).status_code == 429
+    post_form(client, form_fields(website="x", submission_key=form_key("bot-key-000000003")))
+    assert (
+        post_form(client, form_fields(submission_key=form_key("person-key-0000001"))).status_code
+        == 429
+    )
     assert case_items(aws) == []
 
 
