@@ -152,17 +152,6 @@ class Erasure:
     withdrawn_at: dt.datetime | None = None
     anonymised_at: dt.datetime | None = None
 
-    @property
-    def derived(self) -> int:
-        """How many derived items go (a candidate pair is two)."""
-        return (
-            len(self.blocking_keys)
-            + len(self.reporter_keys)
-            + 2 * len(self.pairs)
-            + len(self.notes)
-            + len(self.revoked)
-        )
-
 
 def without_reporter(report: Report) -> Report:
     """The report with nothing left that reaches its reporter."""

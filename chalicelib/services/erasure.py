@@ -46,11 +46,10 @@ def carry_out(
     *,
     stores: Stores,
     files: FileStore | None = None,
-    counted_out: bool = True,
 ) -> tuple[Traces, Erasure | None] | None:
     """Erase what `plan` says of one case; None if there is no such case, no Erasure if
-    the plan found nothing to do. `counted_out`: agencies whose mandate is revoked stop
-    counting the case in their statistics."""
+    the plan found nothing to do. Agencies whose mandate is revoked stop counting the
+    case in their statistics (all cases' counts keep it)."""
     for _ in range(_ATTEMPTS):
         traces = stores.lifecycle.traces(reference)
         if traces is None:
@@ -63,7 +62,7 @@ def carry_out(
             _delete_files(traces, files)
         uow = stores.unit_of_work()
         stores.lifecycle.erase(uow, traces, erasure)
-        if erasure.revoked and counted_out:
+        if erasure.revoked:
             stores.statistics.count_removed(uow, traces.counted, erasure.revoked)
         for entry in audit(traces, erasure):
             stores.audit.add(uow, entry)
