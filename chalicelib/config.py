@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from chalicelib.domain import retention as retention_rules
+
 # Where `homeward dev-token` and the local runner keep the local signing key.
 DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
 
@@ -59,6 +61,11 @@ class Settings:
         if not key:
             raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
         return key.encode()
+
+    # Days after its last change when a case of each status is anonymised
+    # (domain/retention.py), and how many cases one run of the schedule anonymises.
+    retention: retention_rules.Retention = ()
+    retention_batch: int = 25
 
     @property
     def is_local(self) -> bool:
@@ -136,4 +143,6 @@ def load(
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
+        retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
+        retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
     )

@@ -73,11 +73,14 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex
-    from chalicelib.adapters.dynamo.cases import CaseFiles, Mandates
+    from chalicelib.adapters.dynamo.cases import CaseFiles
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
+    from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
+    from chalicelib.adapters.dynamo.mandates import Mandates
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
+    from chalicelib.adapters.dynamo.people import ReporterIndex
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
     from chalicelib.services.ports import Stores
@@ -95,6 +98,8 @@ def dynamo_stores(
         pairs=CandidatePairs(client, table),
         audit=AuditLog(client, audit_table),
         directory=DirectoryStore(client, table),
+        reporters=ReporterIndex(client, table),
+        lifecycle=CaseLifecycle(client, table),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's seven and the public routes' own.
+# The functions of the stage: Chalice's nine and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
@@ -21,6 +21,8 @@ FUNCTIONS = (
     "RequeueStaleDeliveries",
     "EscalateUnacknowledged",
     "SendDailyDigest",
+    "AnonymiseExpired",
+    "CarryOutWithdrawals",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -144,7 +146,7 @@ def alarms() -> dict[str, dict[str, Any]]:
             period=60,
             evaluation_periods=3,
         )
-        for name in ("DispatchAlerts", "FindMatches")
+        for name in ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals")
     }
     # Errors cannot show a schedule that stopped: no invocation, no error. Missing data
     # breaches here.

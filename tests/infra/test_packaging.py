@@ -37,6 +37,8 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "AnonymiseExpired",
+        "CarryOutWithdrawals",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -46,7 +48,11 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
 
 def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
     merged = package.merge_template("dev")["Resources"]
-    for function, kind in (("DispatchAlerts", "alert"), ("FindMatches", "case")):
+    for function, kind in (
+        ("DispatchAlerts", "alert"),
+        ("FindMatches", "case"),
+        ("CarryOutWithdrawals", "withdrawal"),
+    ):
         (source,) = merged[function]["Properties"]["Events"].values()
         properties = source["Properties"]
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -263,8 +269,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's seven, and the public routes' own (infra/package.py).
-        assert len(functions) == 8
+        # Chalice's nine, and the public routes' own (infra/package.py).
+        assert len(functions) == 10
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
