@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from chalicelib.domain import retention as retention_rules
 
 # Where `homeward dev-token` and the local runner keep the local signing key.
 DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
@@ -23,7 +26,9 @@ class Settings:
     audit_table_name: str
     delivery_queue_url: str
     alert_sender: str
-    signing_key: bytes
+    # Read on first use (Secrets Manager in a deployed stage): only the functions that
+    # sign or check something read it, and only they may (infra/package.py).
+    signing_key_source: Callable[[], str] = field(repr=False, compare=False)
     # Reports accepted from one source (a hashed client address) per window.
     rate_limit: int
     rate_window_seconds: int
@@ -52,6 +57,18 @@ class Settings:
     # The console's session ends after this long without a request (and at the latest
     # when the sign-in's refresh token does).
     console_idle_seconds: int = 30 * 60
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        key = self.signing_key_source()
+        if not key:
+            raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
+        return key.encode()
+
+    # Days after its last change when a case of each status is anonymised
+    # (domain/retention.py), and how many cases one run of the schedule anonymises.
+    retention: retention_rules.Retention = ()
+    retention_batch: int = 25
 
     @property
     def is_local(self) -> bool:
@@ -92,13 +109,17 @@ def load(
         # that was deployed with it refuses to start rather than open either.
         raise RuntimeError("the local stage never runs in AWS Lambda")
     secret_id = env.get("HOMEWARD_SIGNING_KEY_SECRET")
-    key = env.get("HOMEWARD_SIGNING_KEY") or (
-        read_secret(secret_id) if secret_id and read_secret else ""
-    )
-    if not key:
-        if stage != "local":
-            raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
-        key = "local-only-signing-key"
+    given = env.get("HOMEWARD_SIGNING_KEY")
+    if not (given or secret_id or local):
+        raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
+
+    def signing_key_source() -> str:
+        if given:
+            return given
+        if secret_id and read_secret:
+            return read_secret(secret_id)
+        return "local-only-signing-key" if local else ""
+
     public_url = env.get("HOMEWARD_PUBLIC_URL", "").rstrip("/")
     if not local and not is_https_origin(public_url):
         # Acknowledgement links and staff sign-in come back to this address: a deployed
@@ -110,7 +131,7 @@ def load(
         audit_table_name=env.get("HOMEWARD_AUDIT_TABLE", f"homeward-{stage}-audit"),
         delivery_queue_url=env.get("HOMEWARD_DELIVERY_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
-        signing_key=key.encode(),
+        signing_key_source=signing_key_source,
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),
         rate_window_seconds=_int("HOMEWARD_RATE_WINDOW_SECONDS", 600),
         idempotency_ttl_seconds=_int("HOMEWARD_IDEMPOTENCY_TTL_SECONDS", 7 * 24 * 3600),
@@ -126,4 +147,6 @@ def load(
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
         console_idle_seconds=_int("HOMEWARD_CONSOLE_IDLE_SECONDS", 30 * 60),
+        retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
+        retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
     )

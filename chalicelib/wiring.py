@@ -61,13 +61,13 @@ def stores():
         client("dynamodb"),
         table=current.table_name,
         audit_table=current.audit_table_name,
-        cursor_key=current.signing_key,
+        cursor_key=lambda: current.signing_key,
         sealer=FieldSealer(client("kms"), current.fields_key),
     )
 
 
 def dynamo_stores(
-    client: Any, *, table: str, audit_table: str, cursor_key: bytes, sealer: Any = None
+    client: Any, *, table: str, audit_table: str, cursor_key: Any, sealer: Any = None
 ):
     """Every store on the two tables, as the services' ports (services/ports.py) name them.
 
@@ -76,12 +76,15 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex
-    from chalicelib.adapters.dynamo.cases import CaseFiles, Mandates
+    from chalicelib.adapters.dynamo.cases import CaseFiles
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
     from chalicelib.adapters.dynamo.history import CaseHistory
+    from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
+    from chalicelib.adapters.dynamo.mandates import Mandates
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
+    from chalicelib.adapters.dynamo.people import ReporterIndex
     from chalicelib.adapters.dynamo.search import SearchIndex, StaffDirectory
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
@@ -103,6 +106,8 @@ def dynamo_stores(
         search=SearchIndex(client, table),
         staff=StaffDirectory(client, table),
         history=CaseHistory(client, table),
+        reporters=ReporterIndex(client, table),
+        lifecycle=CaseLifecycle(client, table),
     )
 
 

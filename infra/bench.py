@@ -593,6 +593,35 @@ def bench_matching_scale(sizes: tuple[int, ...] = (1_000, 10_000, 50_000, 100_00
     print("   target: recall >= 0.99 for every kind at 100,000 cases")
 
 
+def bench_cost() -> None:
+    heading(
+        "a month's cost: a pilot (300 reports, 20 staff) and registry scale (20,000 reports), "
+        "from what reports measured on the fakes use and the dated prices in "
+        "infra/data/prices.json",
+        f"{PY} -m infra.bench cost",
+    )
+    from infra.costs import estimate, measure, prices
+
+    usage = measure()
+    messages = usage.emails + usage.sms_messages
+    parts = sum(usage.sms_parts.values())
+    each = usage.reports
+    print(
+        f"   per report: {messages / each:.2f} messages ({usage.emails / each:.2f} e-mails, "
+        f"{usage.sms_messages / each:.2f} SMS in {parts / each:.2f} parts); prices as of "
+        f"{prices()['as_of']}"
+    )
+    for label, reports, staff in (("pilot", 300, 20), ("registry scale", 20_000, 60)):
+        result = estimate(usage, reports, staff)
+        print(
+            f"   {label}: {result.total:,.0f} USD a month, {result.per_report:.3f} USD a report "
+            f"(SMS {result.sms / result.total:.0%} of it)"
+        )
+        for line, amount in sorted(result.lines.items(), key=lambda kv: -kv[1]):
+            print(f"     {line:<38} {amount:>10,.2f}")
+    print("   target: at most 0.15 USD a report at 20,000 reports a month")
+
+
 BENCHES = {
     "import": bench_import,
     "package": bench_package,
@@ -601,6 +630,7 @@ BENCHES = {
     "paging": bench_paging,
     "sender": bench_sender,
     "faults": bench_faults,
+    "cost": bench_cost,
     "matching-scale": bench_matching_scale,
 }
 

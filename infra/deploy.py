@@ -15,7 +15,8 @@ stage keeps what it was given before, so `make deploy STAGE=prod` alone is enoug
    HOMEWARD_ARTIFACT_BUCKET; homeward-artifacts-ACCOUNT-REGION by default), created
    private if missing; each under its own content's hash.
 4. One CloudFormation change set (CREATE, or UPDATE), its changes listed, then executed;
-   the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' roles CAPABILITY_IAM.
+   the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' named roles
+   CAPABILITY_NAMED_IAM.
    A failed update is rolled back by CloudFormation itself; what failed is printed.
 5. The outputs: where the form is, where staff sign in, the operators' topic.
 6. `homeward smoke` against the stage's default URL (which works before DNS does) and
@@ -43,7 +44,7 @@ from infra import package
 
 ROOT = package.ROOT
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")  # infra/template.yaml's Stage
-CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 # The stack parameters an operator gives (infra/package.py, PUBLIC_PARAMETERS).
 REQUIRED = {
     "DomainName": "--domain",

@@ -36,6 +36,7 @@ from typing import Any
 
 from chalicelib.cli.signin import SCOPES as SCOPE
 from chalicelib.cli.signin import callback_url
+from infra import operations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -76,11 +77,19 @@ TABLE = {"Fn::GetAtt": ["CasesTable", "Arn"]}
 TABLE_INDEXES = {"Fn::Sub": "${CasesTable.Arn}/index/*"}
 AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
 STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
+RETENTION_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_retention"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+# The functions' log groups exist before they run (infra/operations.py): a function only
+# writes streams into them, and only into the stage's own.
 LOGS = _statement(
     "Logs",
-    ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-    [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"}],
+    ["logs:CreateLogStream", "logs:PutLogEvents"],
+    [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+            "log-group:/aws/lambda/homeward-${Stage}-*:*"
+        }
+    ],
 )
 # What every stream reader needs: its records, and somewhere to park what keeps failing.
 READ_STREAM = _statement(
@@ -102,7 +111,15 @@ CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
-EMAIL = _statement("Email", ["ses:SendEmail"], [SES_IDENTITIES])
+# An address of the stage's own domain, which SES must have verified (with DKIM).
+ALERT_SENDER = {
+    "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
+}
+# Only from the stage's own alert sender (the same value the functions are given).
+EMAIL = {
+    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES]),
+    "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
+}
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
@@ -120,7 +137,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         SIGNING_KEY,
         SEAL_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate charge, keys;
-        # acknowledgements; a case's status for its reporter.
+        # acknowledgements; a case's status for its reporter, and their withdrawal (a
+        # request put beside the case: CarryOutWithdrawals does the rest).
         _statement(
             "Cases",
             [
@@ -173,10 +191,22 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ],
             [TABLE, TABLE_INDEXES],
         ),
-        # Coordinators remove contacts and routing rules: the only items the API deletes.
+        # Coordinators remove contacts and routing rules.
         {
             **_statement("DirectoryRemovals", ["dynamodb:DeleteItem"], [TABLE]),
             "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["DIRECTORY"]}},
+        },
+        # A coordinator's erasure of a person deletes what was derived from a case
+        # (services/erasure.py): its candidate pairs (in the cases' partitions), blocking
+        # keys, the reporters' index, mandates. Never statistics, idempotency keys, rates
+        # or the directory.
+        {
+            **_statement("Erasure", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "MANDATE#*"]
+                }
+            },
         },
         # The audit trail is append-only: put and query, never update or delete.
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
@@ -188,26 +218,33 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "DispatchAlertsRole": [
         LOGS,
-        SIGNING_KEY,
         READ_STREAM,
         # The directory; the deliveries, and the mandate of the agencies an alert reached
-        # (one transaction); a first alert's time to be acknowledged, from its rules.
-        _statement("Route", ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+        # (one transaction); a first alert's time to be acknowledged, from its rules; the
+        # case's consent as it now is (GetItem: a reporter may have withdrawn it).
+        _statement(
+            "Route",
+            ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+            [TABLE],
+        ),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         STREAM_ON_FAILURE,
     ],
     "FindMatchesRole": [
         LOGS,
-        SIGNING_KEY,
         READ_STREAM,
-        # Blocking-key lookups, candidate reports, and the pairs found.
+        # Blocking-key lookups, candidate reports, and the pairs found; the new case's
+        # consent as it now is (GetItem: withdrawn since, it is not matched).
         _statement(
-            "Candidates", ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem"], [TABLE]
+            "Candidates",
+            ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"],
+            [TABLE],
         ),
         STREAM_ON_FAILURE,
     ],
     "SendDeliveriesRole": [
         LOGS,
+        # Acknowledgement links are signed; no other background function signs anything.
         SIGNING_KEY,
         # An e-mail may carry the child's medical needs and distinguishing marks.
         OPEN_FIELDS,
@@ -223,12 +260,18 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         ),
         _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
         EMAIL,
-        # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped further.
+        # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped by the
+        # resource. So publishing to any topic is denied: only phone numbers are left.
         _statement("Sms", ["sns:Publish"], ["*"]),
+        {
+            "Sid": "NoTopics",
+            "Effect": "Deny",
+            "Action": ["sns:Publish"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}],
+        },
     ],
     "EscalateUnacknowledgedRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Waiting", ["dynamodb:Query"], [STATE_INDEX]),
         # The routing rules' escalation policies (the directory).
         _statement("Directory", ["dynamodb:Query"], [TABLE]),
@@ -237,16 +280,62 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "SendDailyDigestRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Read", ["dynamodb:Query"], [TABLE, TABLE_INDEXES]),
         _statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]),
         EMAIL,
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
-        SIGNING_KEY,
         _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
+    ],
+    # A reporter's withdrawal, asked for on the public status page, carried out from the
+    # table's stream (services/erasure.py): their details and what was derived from the
+    # case go, mandates are revoked, unsent alerts stopped. It opens nothing sealed.
+    "CarryOutWithdrawalsRole": [
+        LOGS,
+        READ_STREAM,
+        # The case's partition and the directory; the case rewritten, the intake desk's
+        # mandate and count; the case's unsent deliveries stopped.
+        _statement(
+            "Withdraw",
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [TABLE],
+        ),
+        {
+            **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "MANDATE#*"]
+                }
+            },
+        },
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        STREAM_ON_FAILURE,
+    ],
+    # The retention schedule anonymises cases (services/retention.py). It opens nothing
+    # sealed (a sealed group is erased by removing it): no KMS at all.
+    "AnonymiseExpiredRole": [
+        LOGS,
+        SIGNING_KEY,
+        # The due cases (the retention index), then each case's partition.
+        _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]),
+        # The case item rewritten, its audit entry beside it.
+        _statement("Anonymise", ["dynamodb:UpdateItem"], [TABLE]),
+        # What was derived from it: notes, corrections and pairs (in the case's partition),
+        # blocking keys, the reporters' index, staff search keys.
+        {
+            **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "SEARCH#*"]
+                }
+            },
+        },
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # Every version of the case's files (a plain delete would leave them readable).
+        _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
+        _statement("ListFiles", ["s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
 }
 
@@ -419,9 +508,7 @@ ENVIRONMENT = {
     "HOMEWARD_SIGN_IN_URL": SIGN_IN_URL,
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
-    "HOMEWARD_ALERT_SENDER": {
-        "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
-    },
+    "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
 }
 
 
@@ -445,27 +532,6 @@ def _stream_source(kind: str) -> dict[str, Any]:
                 }
             },
             "FilterCriteria": {"Filters": [{"Pattern": _new(kind)}]},
-        },
-    }
-
-
-def _errors_alarm(function: str) -> dict[str, Any]:
-    return {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmName": {"Fn::Sub": f"homeward-${{Stage}}-{function}-errors"},
-            "AlarmDescription": f"{function} failed in the last 5 minutes",
-            "Namespace": "AWS/Lambda",
-            "MetricName": "Errors",
-            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function}}],
-            "Statistic": "Sum",
-            "Period": 300,
-            "EvaluationPeriods": 1,
-            "Threshold": 0,
-            "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "notBreaching",
-            "AlarmActions": [{"Ref": "OperatorsTopic"}],
-            "OKActions": [{"Ref": "OperatorsTopic"}],
         },
     }
 
@@ -600,7 +666,13 @@ def merge_template(stage: str) -> dict[str, Any]:
             "PolicyName": role.removesuffix("Role"),
             "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
         }
-        resources.setdefault(role, {}).setdefault("Properties", {})["Policies"] = [policy]
+        # Every function uses the stage's data key: its queues, bucket, secret and tables
+        # are encrypted with it (infra/template.yaml).
+        policy["PolicyDocument"]["Statement"] = [*statements, operations.USE_DATA_KEY]
+        properties = resources.setdefault(role, {}).setdefault("Properties", {})
+        properties["Policies"] = [policy]
+        # A fixed name: the stage's keys name their users by it (infra/template.yaml).
+        properties["RoleName"] = operations.role_name(role)
     functions = (
         "APIHandler",
         "DispatchAlerts",
@@ -609,6 +681,8 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "CarryOutWithdrawals",
+        "AnonymiseExpired",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
@@ -618,6 +692,9 @@ def merge_template(stage: str) -> dict[str, Any]:
     resources["FindMatches"]["Properties"]["Events"] = {
         "FindMatchesDynamodbEventSource": _stream_source("case")
     }
+    resources["CarryOutWithdrawals"]["Properties"]["Events"] = {
+        "CarryOutWithdrawalsDynamodbEventSource": _stream_source("withdrawal")
+    }
     # The staff routes' Cognito authorizer points at the template's user pool.
     resources["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {
         "StaffPool": {
@@ -626,19 +703,18 @@ def merge_template(stage: str) -> dict[str, Any]:
             }
         }
     }
-    # Functions that alerting depends on page the operators when they fail: a dispatcher
-    # or sender that errors, or an escalation schedule that stopped running.
-    for function in ("DispatchAlerts", "SendDeliveries", "EscalateUnacknowledged"):
-        resources[f"{function}ErrorsAlarm"] = _errors_alarm(function)
     resources["SendDeliveries"]["Properties"]["Events"] = {
         "SendDeliveriesSqsEventSource": {
             "Type": "SQS",
             "Properties": {
                 "Queue": QUEUE,
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                # At most this many senders at once: SES and SNS have send rates too.
+                "ScalingConfig": {"MaximumConcurrency": operations.SENDER_MAX_CONCURRENCY},
             },
         }
     }
+    operations.add_operations(template)
     return template
 
 

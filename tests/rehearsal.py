@@ -40,6 +40,15 @@ MOTO_CANNOT_CREATE = {
     # moto ignores a RestApi's Body (the OpenAPI definition Chalice generates), so the API
     # has no methods there and moto refuses to deploy it.
     "AWS::ApiGateway::Deployment": "moto's RestApi ignores Body: nothing to deploy",
+    "AWS::ApiGateway::Account": "no CloudFormation model in moto 5",
+    "AWS::WAFv2::WebACL": "no CloudFormation model in moto 5",
+    "AWS::WAFv2::WebACLAssociation": "no CloudFormation model in moto 5",
+    "AWS::Budgets::Budget": "no CloudFormation model in moto 5",
+    "AWS::Backup::BackupVault": "no CloudFormation model in moto 5",
+    "AWS::Backup::BackupPlan": "no CloudFormation model in moto 5",
+    "AWS::Backup::BackupSelection": "no CloudFormation model in moto 5",
+    "AWS::SNS::TopicPolicy": "no CloudFormation model in moto 5",
+    "AWS::SNS::Subscription": "no CloudFormation model in moto 5 (only inline subscriptions)",
 }
 
 

@@ -49,6 +49,10 @@ class Case:
     report: Report
     status: Status = Status.RECEIVED
     version: int = 1
+    # The data lifecycle (domain/erasure.py): when the reporter withdrew their consent,
+    # and when the case was anonymised (the child's identity erased, for good).
+    withdrawn_at: dt.datetime | None = None
+    anonymised_at: dt.datetime | None = None
 
     @property
     def oblast(self) -> str:
@@ -70,4 +74,5 @@ class Case:
             share_with_coalition=given.share_with_coalition,
             share_with_authorities=given.share_with_authorities,
             may_contact=self.report.reporter.may_contact,
+            withdrawn=self.withdrawn_at is not None,
         )

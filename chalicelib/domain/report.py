@@ -302,38 +302,50 @@ def identity_of(report: Report) -> ChildIdentity:
     )
 
 
-# What is sealed apart when a report is stored (adapters/sealing.py): the reporter's
-# contact details and the child's most sensitive details. The rest (names, dates, places)
-# is what staff lists, matching and routing read, and stays in the clear.
-SEALED_FIELDS: tuple[tuple[str, str], ...] = (
-    ("reporter", "name"),
-    ("reporter", "email"),
-    ("reporter", "phone"),
-    ("child", "medical_needs"),
-    ("child", "distinguishing_marks"),
-    ("event", "circumstances"),
+# What is sealed apart when a report is stored (adapters/sealing.py), in groups that are
+# sealed separately under the case's one data key, so that one group can be erased (its
+# attribute removed: nothing left to decrypt) while the other stays: the reporter's
+# contact details go when the reporter withdraws or asks to be forgotten, the child's most
+# sensitive details stay for the child's case until it is anonymised. The rest (names,
+# dates, places) is what staff lists, matching and routing read, and stays in the clear.
+REPORTER_GROUP = "reporter"
+CHILD_GROUP = "child"
+SEALED_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    REPORTER_GROUP: (("reporter", "name"), ("reporter", "email"), ("reporter", "phone")),
+    CHILD_GROUP: (
+        ("child", "medical_needs"),
+        ("child", "distinguishing_marks"),
+        ("event", "circumstances"),
+    ),
+}
+SEALED_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    field for fields in SEALED_GROUPS.values() for field in fields
 )
 
 
-def split_sealed(report: dict) -> tuple[dict, dict]:
-    """A report's JSON without its sealed fields, and those fields apart."""
+def split_sealed(report: dict) -> tuple[dict, dict[str, dict]]:
+    """A report's JSON without its sealed fields, and those fields apart, by group (a group
+    with nothing in it is left out)."""
     open_part = {
         section: dict(values) if isinstance(values, dict) else values
         for section, values in report.items()
     }
-    sealed: dict[str, dict] = {}
-    for section, name in SEALED_FIELDS:
-        value = open_part.get(section, {}).pop(name, None)
-        if value is not None:
-            sealed.setdefault(section, {})[name] = value
-    return open_part, sealed
+    groups: dict[str, dict] = {}
+    for group, fields in SEALED_GROUPS.items():
+        for section, name in fields:
+            value = open_part.get(section, {}).pop(name, None)
+            if value is not None:
+                groups.setdefault(group, {}).setdefault(section, {})[name] = value
+    return open_part, groups
 
 
-def join_sealed(open_part: dict, sealed: dict) -> dict:
+def join_sealed(open_part: dict, *sealed: dict) -> dict:
+    """The open part with sealed fields put back (each argument: {section: {name: value}})."""
     joined = {
         section: dict(values) if isinstance(values, dict) else values
         for section, values in open_part.items()
     }
-    for section, values in sealed.items():
-        joined.setdefault(section, {}).update(values)
+    for fields in sealed:
+        for section, values in fields.items():
+            joined.setdefault(section, {}).update(values)
     return joined

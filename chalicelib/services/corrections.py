@@ -49,8 +49,16 @@ def correct_case(
     after = corrected(before, field, value)
     if value_of(after, field) == value_of(before, field):
         return _read_back(caller, reference, stores)
+    identity = identity_of(after)
+    search_keys: list[str] = []
+    match_keys: list[str] = []
+    if field in IDENTITY:
+        search_keys = index_keys(identity)
+        match_keys = blocking_keys(identity) if after.consent.tracing else []
     uow = stores.unit_of_work()
-    stores.history.correct(uow, reference, version=version, report=after, now=now)
+    stores.history.correct(
+        uow, reference, version=version, report=after, now=now, added_keys=(search_keys, match_keys)
+    )
     detail = {
         "field": field,
         "before": shown_value(value_of(before, field)),
@@ -59,12 +67,8 @@ def correct_case(
     }
     stores.history.add_event(uow, reference, event(caller, "correct", now, **detail))
     stores.audit.add(uow, caller.entry(reference, "correct", detail=field, at=now))
-    identity = identity_of(after)
-    if field in IDENTITY:
-        stores.search.add(uow, reference, case.case.received_at, index_keys(identity))
-        if after.consent.tracing:
-            keys = blocking_keys(identity)
-            stores.match_index.add(uow, reference, case.case.received_at, keys)
+    stores.search.add(uow, reference, case.case.received_at, search_keys)
+    stores.match_index.add(uow, reference, case.case.received_at, match_keys)
     _commit(uow)
     if field in IDENTITY:
         # The pairs the corrected child makes with earlier reports, for review.

@@ -27,7 +27,7 @@ from chalicelib.services.ports import DeliveryQueue, EmailSender, SmsSender, Sto
 
 log = logging.getLogger("homeward.delivery")
 
-# Longer than a send takes, shorter than the queue's visibility timeout (60 s), so a
+# Longer than a send takes, shorter than the queue's visibility timeout (180 s), so a
 # redelivered message finds the lease of a dead sender expired.
 LEASE_SECONDS = 45
 # Must match maxReceiveCount of the delivery queue's redrive policy in infra/template.yaml.
@@ -42,6 +42,10 @@ class RetryLater(Exception):
 
 class NotFailed(Exception):
     """No failed delivery by that name: nothing to send again."""
+
+
+class ConsentWithdrawn(Exception):
+    """The reporter withdrew their consent: this recipient may not be sent the alert."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,16 @@ def retry(
 ) -> bool:
     """Send a failed delivery again (a coordinator's decision); False if it was not failed."""
     now = now or dt.datetime.now(dt.UTC)
+    consent = stores.cases.consent_of(reference)
+    if consent is not None and consent.withdrawn:
+        # Deliveries the withdrawal stopped (services/erasure.py) stay stopped: only an
+        # agency that still holds the case (the intake desk) may be sent it.
+        found = next(
+            (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id), None
+        )
+        holders = stores.mandates.agencies_of([reference]).get(reference, frozenset())
+        if found is not None and found.delivery.agency not in holders:
+            raise ConsentWithdrawn()
     if not stores.deliveries.settle(
         reference,
         delivery_id,

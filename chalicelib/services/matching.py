@@ -70,6 +70,11 @@ def find_matches(
     if not report.consent.tracing:
         # The reporter did not allow the child to be traced: no comparison at all.
         return Findings(candidates=0, pairs=0, queries=0)
+    current = stores.cases.consent_of(reference)
+    if current is not None and not current.tracing:
+        # Withdrawn (or anonymised) since the report came: its keys are gone, and no
+        # pair may be made of it either.
+        return Findings(candidates=0, pairs=0, queries=0)
     me = identity_of(report)
     references, queries = candidates(blocking_keys(me), exclude=reference, stores=stores)
     pairs = 0

@@ -29,6 +29,8 @@ from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import CaseBrief, CaseEvent, CaseFile, Counted, Filters, Page
 from chalicelib.domain.colleagues import Colleague, StaffList
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.report import Report
@@ -42,10 +44,20 @@ class UnitOfWork(Protocol):
 
 class CaseFiles(Protocol):
     def reachable(self) -> bool: ...
-    def open(self, uow: UnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()): ...
+    def open(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        blocking_keys: Sequence[str] = (),
+        reporter_keys: Sequence[str] = (),
+        search_keys: Sequence[str] = (),
+    ): ...
     def get(self, reference: str) -> Case | None: ...
     def status_of(self, reference: str) -> Status | None: ...
     def attachments_of(self, reference: str) -> tuple[Attachment, ...] | None: ...
+    def consent_of(self, reference: str) -> ConsentGiven | None: ...
     def file(self, reference: str) -> CaseFile | None: ...
     def reports(self, references: list[str]) -> dict[str, Report]: ...
     def change(
@@ -79,6 +91,9 @@ class CaseIndex(Protocol):
 
 class Mandates(Protocol):
     def grant(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None: ...
+    def revoke(
         self, uow: UnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
     ) -> None: ...
     def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]: ...
@@ -148,11 +163,15 @@ class Statistics(Protocol):
     def count_move(
         self, uow: UnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
     ) -> None: ...
+    def count_removed(self, uow: UnitOfWork, case: Counted, agencies: Sequence[str]) -> None: ...
     def read(self, agency: str | None = None) -> dict[str, Any]: ...
 
 
 class MatchIndex(Protocol):
     def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, blocking_keys: list[str]
+    ) -> None: ...
+    def remove(
         self, uow: UnitOfWork, reference: str, received_at: dt.datetime, blocking_keys: list[str]
     ) -> None: ...
     def references(self, blocking_key: str, limit: int) -> list[str]: ...
@@ -162,6 +181,7 @@ class CandidatePairs(Protocol):
     def record(self, pair: CandidatePair) -> bool: ...
     def of_case(self, reference: str) -> list[CandidatePair]: ...
     def rescore(self, pair: CandidatePair) -> bool: ...
+    def remove(self, uow: UnitOfWork, reference: str, others: list[str]) -> None: ...
     def decide(
         self,
         uow: UnitOfWork,
@@ -172,6 +192,38 @@ class CandidatePairs(Protocol):
         decided_by: str,
         now: dt.datetime,
     ) -> None: ...
+
+
+class ReporterIndex(Protocol):
+    """Which cases a person reported, under keyed hashes of their addresses."""
+
+    def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, reporter_keys: list[str]
+    ) -> None: ...
+    def remove(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, reporter_keys: list[str]
+    ) -> None: ...
+    def references(self, reporter_key: str, limit: int = 100) -> list[str]: ...
+
+
+class CaseLifecycle(Protocol):
+    """What erasing a case has to reach, erasing it, and the cases due for retention."""
+
+    def traces(self, reference: str) -> Traces | None: ...
+    def erase(self, uow: UnitOfWork, traces: Traces, erasure: Erasure) -> None:
+        """Refused ("case") if the case changed since `traces` were read."""
+        ...
+
+    def request_withdrawal(
+        self, uow: UnitOfWork, reference: str, at: dt.datetime, request_id: str
+    ) -> None:
+        """Refused ("case") without such a case, ("withdrawal") if it was asked before."""
+        ...
+
+    def remove_notes(self, uow: UnitOfWork, reference: str, notes: list[str]) -> None: ...
+    def due(self, status: Status, changed_before: dt.datetime, limit: int) -> list[str]:
+        """Not anonymised cases of a status that last changed before a moment, oldest first."""
+        ...
 
 
 class AuditLog(Protocol):
@@ -198,6 +250,9 @@ class SearchIndex(Protocol):
     def add(
         self, uow: UnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
     ) -> None: ...
+    def remove(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None: ...
     def references(self, search_key: str, limit: int) -> list[str]: ...
 
 
@@ -210,8 +265,16 @@ class StaffDirectory(Protocol):
 class CaseHistory(Protocol):
     def add_event(self, uow: UnitOfWork, reference: str, event: CaseEvent) -> None: ...
     def correct(
-        self, uow: UnitOfWork, reference: str, *, version: int, report: Report, now: dt.datetime
+        self,
+        uow: UnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        report: Report,
+        now: dt.datetime,
+        added_keys: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> None: ...
+    def remove_events(self, uow: UnitOfWork, reference: str, events: list[str]) -> None: ...
 
 
 class DeliveryQueue(Protocol):
@@ -275,3 +338,5 @@ class Stores:
     search: SearchIndex
     staff: StaffDirectory
     history: CaseHistory
+    reporters: ReporterIndex
+    lifecycle: CaseLifecycle

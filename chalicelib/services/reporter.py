@@ -1,9 +1,14 @@
-"""What a reporter may learn about their own report, with its reference and status code."""
+"""What a reporter may learn about their own report, and withdraw, with its reference and
+status code."""
 
 from __future__ import annotations
 
+import datetime as dt
+from enum import StrEnum
+
 from chalicelib.config import Settings
 from chalicelib.domain.case import status_token_valid
+from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import RateLimit
 from chalicelib.domain.progress import Stage, reporter_stage
 from chalicelib.services import intake
@@ -29,10 +34,55 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
     The code is checked (in constant time) before the table is read, so a guess costs no
     read; all three failures look the same to the caller.
     """
-    # compare_digest refuses non-ASCII text; no real code has any.
-    if not (reference and token.isascii()):
-        return None
-    if not status_token_valid(settings.signing_key, reference, token):
+    if not _holds(reference, token, settings):
         return None
     status = stores.cases.status_of(reference)
     return reporter_stage(status) if status is not None else None
+
+
+def _holds(reference: str, token: str, settings: Settings) -> bool:
+    """Whether the code is the reference's, checked in constant time before any read."""
+    # compare_digest refuses non-ASCII text; no real code has any.
+    if not (reference and token.isascii()):
+        return False
+    return status_token_valid(settings.signing_key, reference, token)
+
+
+class Withdrawal(StrEnum):
+    """What became of a reporter's withdrawal, as the page tells it."""
+
+    NOT_FOUND = "not_found"  # a wrong reference, a wrong code, or no case: one answer
+    WITHDRAWN = "withdrawn"  # asked for now, carried out within seconds
+    NOTHING_LEFT = "nothing_left"  # withdrawn before (or the case was anonymised)
+
+
+def withdraw(
+    reference: str,
+    token: str,
+    *,
+    source: str,
+    request_id: str,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> Withdrawal:
+    """The reporter takes their consent back (the page had them confirm it).
+
+    Charged to the source like a status lookup (the same limit, so the two routes
+    together are no more of a way to try codes than one), and answered the same way for
+    a wrong reference, a wrong code and no case.
+
+    Only the request is written here: the public function that serves this page may not
+    read or erase a case. The table's stream carries it within seconds to the function
+    that may (services/erasure.py `withdraw_consent`).
+    """
+    intake.admit("status", source, STATUS_LOOKUPS, stores=stores, settings=settings)
+    if not _holds(reference, token, settings):
+        return Withdrawal.NOT_FOUND
+    uow = stores.unit_of_work()
+    stores.lifecycle.request_withdrawal(uow, reference, now or dt.datetime.now(dt.UTC), request_id)
+    try:
+        uow.commit()
+    except Refused as refused:
+        return Withdrawal.NOT_FOUND if "case" in refused.names else Withdrawal.NOTHING_LEFT
+    return Withdrawal.WITHDRAWN

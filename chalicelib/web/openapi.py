@@ -76,6 +76,12 @@ TOKEN = {
 }
 
 
+def _form_body(*fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string"} for name in fields}
+    schema = {"type": "object", "properties": properties}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     return [
@@ -351,24 +357,33 @@ def document() -> dict[str, Any]:
                     "operationId": "status",
                     "tags": ["form"],
                     "parameters": [LANGUAGE],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "reference": {"type": "string"},
-                                        "token": {"type": "string"},
-                                        "lang": {"type": "string"},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _form_body("reference", "token", "lang"),
                     "responses": {
                         "200": _html("The stage, or the same page for any wrong reference or code"),
                         "403": _html("Asked from another site's page"),
+                        "429": _html("Too many lookups from this connection; see Retry-After"),
+                    },
+                },
+            },
+            "/status/withdraw": {
+                "get": {
+                    "summary": "The reporter's withdrawal of consent: what it does, and the form",
+                    "operationId": "withdrawForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The withdrawal form")},
+                },
+                "post": {
+                    "summary": "Withdraw consent: no sharing, tracing or contact; the reporter's "
+                    "contact details erased; the child's case stays with the intake desk",
+                    "operationId": "withdraw",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": _form_body("reference", "token", "confirm", "lang"),
+                    "responses": {
+                        "200": _html("Withdrawn, or the same page for any wrong reference or code"),
+                        "403": _html("Asked from another site's page"),
+                        "422": _html("Not confirmed (`confirm=yes`): nothing changed"),
                         "429": _html("Too many lookups from this connection; see Retry-After"),
                     },
                 },
@@ -378,14 +393,7 @@ def document() -> dict[str, Any]:
                     "summary": "The form's own CSS and JavaScript (nothing from elsewhere)",
                     "operationId": "staticFile",
                     "tags": ["form"],
-                    "parameters": [
-                        {
-                            "name": "name",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": _path_parameters("/static/{name}"),
                     "responses": {
                         "200": {
                             "description": "The file",

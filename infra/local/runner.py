@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         help="how often the scheduled handlers run",
     )
     parser.add_argument(
+        "--retention-seconds",
+        type=float,
+        default=float(os.environ.get("HOMEWARD_RETENTION_SECONDS", "3600")),
+        help="how often the retention schedule runs",
+    )
+    parser.add_argument(
         "--digest-seconds",
         type=float,
         default=float(os.environ.get("HOMEWARD_DIGEST_SECONDS", "86400")),
@@ -119,6 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.senders)
     ]
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
+    workers.append(
+        _loop(
+            stop,
+            "retention",
+            lambda: pump.anonymise_expired() and 0,
+            args.retention_seconds,
+            wait_first=True,
+        )
+    )
     workers.append(
         _loop(
             stop, "digest", lambda: pump.send_digest() and 0, args.digest_seconds, wait_first=True

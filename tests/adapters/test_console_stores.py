@@ -148,3 +148,29 @@ def test_reports_are_counted_by_the_week_they_came_in(stores):
     commit(stores, lambda u: stores.statistics.count_new(u, counted, ["UA-NIB"]))
     assert stores.statistics.read()["week"] == {"2026-W48": 1}
     assert stores.statistics.read("UA-NIB")["week"] == {"2026-W48": 1}
+
+
+def test_erasure_reaches_the_search_keys_and_corrections_of_a_case(stores):
+    case = dataclasses.replace(case_for(), reference="HW-2222-3333", received_at=T0)
+    commit(stores, lambda u: stores.cases.open(u, case, search_keys=["sn:a"]))
+    commit(stores, lambda u: stores.search.add(u, case.reference, T0, ["sn:a"]))
+    corrected = CaseEvent(T0, "s-1", "UA-NIB", "correct", {"before": "Коваленко"})
+    assigned = CaseEvent(T0, "s-1", "UA-NIB", "assign", {"assignee": "s-2"})
+    commit(
+        stores,
+        lambda u: stores.history.add_event(u, case.reference, corrected),
+        lambda u: stores.history.add_event(u, case.reference, assigned),
+        lambda u: stores.history.correct(
+            u, case.reference, version=1, report=case.report, now=T0, added_keys=(["sn:b"], [])
+        ),
+        lambda u: stores.search.add(u, case.reference, T0, ["sn:b"]),
+    )
+    traces = stores.lifecycle.traces(case.reference)
+    assert traces.search_keys == ("sn:a", "sn:b") and len(traces.events) == 1
+    commit(
+        stores,
+        lambda u: stores.search.remove(u, case.reference, T0, list(traces.search_keys)),
+        lambda u: stores.history.remove_events(u, case.reference, list(traces.events)),
+    )
+    assert stores.search.references("sn:a", 10) == stores.search.references("sn:b", 10) == []
+    assert stores.cases.file(case.reference).events == (assigned,)

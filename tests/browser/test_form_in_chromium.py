@@ -211,6 +211,8 @@ def test_no_serious_accessibility_violations(browser, site, axe_script, lang):
     audit("the form with errors")
     page.goto(f"{site}/status?lang={lang}")
     audit("the status page")
+    page.goto(f"{site}/status/withdraw?lang={lang}")
+    audit("the withdrawal page")
     context.close()
 
 

@@ -96,7 +96,7 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    assert len(functions) == 8  # Chalice's seven and the public routes' own
+    assert len(functions) == 10  # Chalice's nine and the public routes' own
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
@@ -209,7 +209,11 @@ def test_a_failed_update_says_what_failed_and_that_it_was_rolled_back(capsys):
     assert "runs what it ran before" in said
     (created,) = [kwargs for op, kwargs in cloudformation.calls if op == "create_change_set"]
     assert created["ChangeSetType"] == "UPDATE"
-    assert created["Capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    assert created["Capabilities"] == [
+        "CAPABILITY_IAM",
+        "CAPABILITY_NAMED_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+    ]
     assert "execute_change_set" in [op for op, _ in cloudformation.calls]
     out = capsys.readouterr().out
     assert "CasesTable  REPLACED" in out  # a replaced table is said before it happens

@@ -4,12 +4,14 @@ moto does not enforce IAM, so a call a policy forgot would pass every other test
 in AWS, where it matters most: an alert not dispatched, an escalation never sent. Here a
 whole working day runs through the handlers (reports, dispatch, matching, sending, an
 acknowledgement, casework, directory changes, escalation, a parked delivery and its
-retry, the sweeper and the digest) while every call the app's clients make is recorded
+retry, a reporter's withdrawal, a person's data requests, the sweeper, the digest and,
+a year on, the retention schedule) while every call the app's clients make is recorded
 with the function that made it, then checked against that function's policy.
 """
 
 import contextvars
 import datetime as dt
+import fnmatch
 import hashlib
 import json
 import re
@@ -22,6 +24,7 @@ from helpers import Console, fail_sends, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from chalicelib.domain.case import status_token
 from infra import package
 from infra.local.emulator import REGION
 
@@ -33,6 +36,8 @@ ROLES = {
     "requeue_stale_deliveries": "RequeueStaleDeliveriesRole",
     "escalate_unacknowledged": "EscalateUnacknowledgedRole",
     "send_daily_digest": "SendDailyDigestRole",
+    "anonymise_expired": "AnonymiseExpiredRole",
+    "carry_out_withdrawals": "CarryOutWithdrawalsRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.
@@ -49,8 +54,9 @@ class Needs:
     """What one call needs: an action, resources any of which a statement may name, and
     the partition keys it touches (for statements limited by dynamodb:LeadingKeys)."""
 
-    def __init__(self, action, resources, keys=()):
+    def __init__(self, action, resources, keys=(), sender=None):
         self.action, self.resources, self.keys = action, resources, set(keys)
+        self.sender = sender
 
     def __repr__(self):
         return f"{self.action} on {self.resources[0]} {sorted(self.keys) or ''}"
@@ -92,7 +98,7 @@ def needs(service, operation, params, outputs):
         queue = {outputs["DeliveryQueueUrl"]: package.QUEUE}[params["QueueUrl"]]
         return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
     if service == "ses":
-        return [Needs(f"ses:{operation}", [package.SES_IDENTITIES])]
+        return [Needs(f"ses:{operation}", [package.SES_IDENTITIES], sender=params["Source"])]
     if service == "sns":
         return [Needs(f"sns:{operation}", ["*"])]
     if service == "kms":
@@ -132,18 +138,40 @@ def s3_needs(operation, params):
 
 
 def allowed(role, need):
+    """Whether the role's policy allows the call: an Allow that matches it, with its
+    conditions met, and no Deny that matches it."""
+    from chalicelib import wiring
+
+    found = False
     for statement in package.POLICIES[role]:
         if need.action not in statement["Action"]:
             continue
         if not any(r in statement["Resource"] for r in need.resources):
             continue
-        condition = statement.get("Condition")
-        if condition:
-            leading = set(condition["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"])
-            if not need.keys or not need.keys <= leading:
+        if statement["Effect"] == "Deny":
+            return False
+        condition = statement.get("Condition", {})
+        leading = {
+            operator: keys["dynamodb:LeadingKeys"]
+            for operator, keys in condition.items()
+            if "dynamodb:LeadingKeys" in keys
+        }
+        if leading:
+            ((operator, patterns),) = leading.items()
+            # StringEquals names partitions; StringLike may use * as IAM does.
+            match = fnmatch.fnmatchcase if operator == "ForAllValues:StringLike" else str.__eq__
+            if not need.keys or not all(
+                any(match(key, pattern) for pattern in patterns) for key in need.keys
+            ):
                 continue
-        return True
-    return False
+        if "ses:FromAddress" in condition.get("StringEquals", {}):
+            # The condition names the sender the functions are configured with (the same
+            # value, infra/package.py ALERT_SENDER): the app must send from it only.
+            assert package.ENVIRONMENT["HOMEWARD_ALERT_SENDER"] == package.ALERT_SENDER
+            if need.sender != wiring.settings().alert_sender:
+                continue
+        found = True
+    return found
 
 
 @pytest.fixture
@@ -243,7 +271,7 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         photo = b"\xff\xd8\xff\xe0" + b"\x00" * 200
         filed = post_form(client, form_fields_with_file(client, "day-photo", photo))
         assert filed.status_code == 201
-        with_photo = re.search(rb"HW-[0-9A-Z]{4}-[0-9A-Z]{4}", filed.body).group(0).decode()
+        with_photo = re.search(r'id="reference">(HW-[0-9A-Z-]+)<', filed.body.decode()).group(1)
         refreshed = post_form(client, form_fields_with_file(client, "day-photo", None))
         assert refreshed.status_code == 200
         fake = form_fields_with_file(client, "day-fake", b"MZ" + b"\x00" * 200)
@@ -304,6 +332,28 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert coordinator.post("/deliveries/retry", retry).status_code == 202
         pump.run_until_idle()
 
+        # The first report's reporter withdraws; a person asks what is held about them,
+        # and the second report's reporter to be forgotten; the report with the photo is
+        # set aside as unfounded.
+        withdrawal = urlencode(
+            {
+                "reference": first,
+                "token": status_token(b"test-signing-key", first),
+                "confirm": "yes",
+            }
+        )
+        assert (
+            client.http.post("/status/withdraw", headers=form, body=withdrawal).status_code == 200
+        )
+        person = {"email": "iryna@example.org"}
+        assert coordinator.post("/data-requests/export", person).status_code == 200
+        assert coordinator.post("/data-requests/erase", {"reference": second}).status_code == 200
+        assert auditor.get("/data-requests/audit").status_code == 200
+        version = coordinator.get(f"/cases/{with_photo}").json_body["version"]
+        unfounded = {"status": "unfounded", "note": "not a deportation", "version": version}
+        assert coordinator.post(f"/cases/{with_photo}/status", unfounded).status_code == 200
+        pump.run_until_idle()
+
         # Escalation, the sweeper and the digest.
         clock.shift(dt.timedelta(minutes=16))
         assert pump.tick_escalation() >= 1
@@ -311,6 +361,10 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         clock.shift(dt.timedelta(minutes=10))
         pump.tick()
         pump.send_digest()
+
+        # A year on, the retention schedule anonymises the unfounded report and its photo.
+        clock.shift(dt.timedelta(days=366))
+        assert pump.anonymise_expired() == 1
 
     assert {call[0] for call in recorded} == {
         "PublicHandlerRole",

@@ -37,6 +37,8 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "AnonymiseExpired",
+        "CarryOutWithdrawals",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -46,7 +48,11 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
 
 def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
     merged = package.merge_template("dev")["Resources"]
-    for function, kind in (("DispatchAlerts", "alert"), ("FindMatches", "case")):
+    for function, kind in (
+        ("DispatchAlerts", "alert"),
+        ("FindMatches", "case"),
+        ("CarryOutWithdrawals", "withdrawal"),
+    ):
         (source,) = merged[function]["Properties"]["Events"].values()
         properties = source["Properties"]
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -86,6 +92,7 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
     watched = {
         (a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"][0]["Value"]))
         for a in alarms.values()
+        if a["Properties"]["Dimensions"]
     }
     for queue in ("DeliveryDeadLetterQueue", "StreamFailureQueue"):
         assert any(m == "ApproximateNumberOfMessagesVisible" and queue in v for m, v in watched), (
@@ -117,11 +124,15 @@ def test_the_deployed_template_has_no_emulation_switch():
     merged = package.merge_template("dev")
     assert "Emulated" not in merged["Parameters"]
     assert "InAws" not in merged.get("Conditions", {})
-    # Only the DNS record is optional, and only by the operator's choice (HostedZoneId).
+    # Only what the operator chooses is optional: the DNS record (HostedZoneId) and the
+    # operators' e-mail subscription (OperatorsEmail).
     conditional = {
         name: r["Condition"] for name, r in merged["Resources"].items() if "Condition" in r
     }
-    assert conditional == {"ApiDomainRecord": "ManagesDns"}
+    assert conditional == {
+        "ApiDomainRecord": "ManagesDns",
+        "OperatorsEmailSubscription": "HasOperatorsEmail",
+    }
     # The local runner still deploys the switch, to leave out what moto cannot create.
     template = package.load_template()
     assert template["Parameters"]["Emulated"]["Default"] == "false"
@@ -236,7 +247,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
             StackName="homeward-dev",
             TemplateBody=json.dumps(template),
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
-            Capabilities=["CAPABILITY_IAM"],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         )
         (stack,) = cloudformation.describe_stacks(StackName="homeward-dev")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
@@ -246,8 +257,9 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # moto lists a resource its condition left out once, without a name.
         created = {r["LogicalResourceId"]: r["ResourceStatus"] for r in summaries}
         created.pop("", None)
-        # No hosted zone was given (PARAMETERS), so there is no DNS record to create.
-        expected = {name for name, r in resources.items() if r.get("Condition") != "ManagesDns"}
+        # No hosted zone and no operators' e-mail were given (PARAMETERS): neither the DNS
+        # record nor the subscription is created.
+        expected = {name for name, r in resources.items() if "Condition" not in r}
         assert created == dict.fromkeys(expected, "CREATE_COMPLETE")
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
@@ -257,8 +269,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's seven, and the public routes' own (infra/package.py).
-        assert len(functions) == 8
+        # Chalice's nine, and the public routes' own (infra/package.py).
+        assert len(functions) == 10
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]

@@ -5,6 +5,7 @@ run against moto is small in tests/handlers and full size in `make bench` (fault
 """
 
 import copy
+import dataclasses
 import datetime as dt
 import random
 import re
@@ -60,7 +61,7 @@ def test_a_replayed_alert_is_queued_again_but_never_sent_twice(pipeline, db):
 
 def test_500_reports_with_30_percent_transient_failures(stores, settings, db):
     """Deliveries end sent exactly once or parked and listed, never lost."""
-    settings = settings.__class__(**{**vars(settings), "rate_limit": 10**6})
+    settings = dataclasses.replace(settings, rate_limit=10**6)
     pipeline = FakePipeline(stores, settings, failure_rate=0.3)
     rng = random.Random(500)
     for _ in range(500):

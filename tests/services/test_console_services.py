@@ -336,3 +336,29 @@ def test_a_file_is_opened_through_a_short_link_audited_and_only_by_who_sees_the_
 def test_statistics_count_reports_by_the_week_they_came_in(pipeline, stores, kherson):
     assert stores.statistics.read()["week"] == {"2026-W48": 1}
     assert stores.statistics.read("UA-OMBUDSMAN")["week"] == {"2026-W48": 1}
+
+
+def test_an_anonymised_case_leaves_no_search_key_and_no_corrected_value(stores, db, kherson):
+    from chalicelib.services import erasure
+
+    corrections.correct_case(
+        COORDINATOR,
+        kherson,
+        field="child.family_name",
+        value="Коваленков",
+        reason="misspelt",
+        version=1,
+        stores=stores,
+        now=T0,
+    )
+    assert search.search(COORDINATOR, "Kovalenkov Maksym", stores=stores).cases
+    erasure.anonymise_case(
+        kherson, still_due=lambda _: True, stores=stores, files=None, request_id="r-9"
+    )
+    for typed in ("Kovalenkov Maksym", "Коваленко Максим", "14.03.2012"):
+        assert search.search(COORDINATOR, typed, stores=stores).cases == [], typed
+    assert not any(kherson in entries.values() for entries in db.search.values())
+    # The correction's values and reason went with the report; the case's history stays.
+    events = db.events.get(kherson, [])
+    assert [e for e in events if e.action == "correct"] == []
+    assert db.cases[kherson].search_keys == () == db.cases[kherson].blocking_keys

@@ -1,6 +1,7 @@
 """Intake on the fakes: one unit of work per report, idempotency per caller, rate limits."""
 
 import copy
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -67,7 +68,7 @@ def test_a_reference_collision_or_a_conflict_is_tried_again(stores, db, settings
 
 def test_a_source_gets_a_burst_then_one_report_per_interval(stores, db, settings):
     """GCRA: `limit` at once, then one each window/limit, never twice the limit at an edge."""
-    settings = settings.__class__(**{**vars(settings), "rate_limit": 3})
+    settings = dataclasses.replace(settings, rate_limit=3)
     at = [T0 + dt.timedelta(seconds=s) for s in (0, 1, 2, 3)]
     for moment in at[:3]:
         intake.submit(submission(), stores=stores, settings=settings, now=moment)
@@ -88,7 +89,7 @@ def test_a_source_gets_a_burst_then_one_report_per_interval(stores, db, settings
 
 
 def test_an_ipv6_subscriber_is_one_source(stores, db, settings):
-    settings = settings.__class__(**{**vars(settings), "rate_limit": 2})
+    settings = dataclasses.replace(settings, rate_limit=2)
     for host in ("2001:db8:1:2::1", "2001:db8:1:2::ffff"):
         intake.submit(submission(source=host), stores=stores, settings=settings, now=T0)
     with pytest.raises(intake.TooManyRequests):

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
@@ -47,8 +48,14 @@ def _summary(values: dict[str, Any]) -> CaseSummary:
 class Cursors:
     """Opaque, signed continuation tokens, each bound to the list that gave it out."""
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    def __init__(self, key: bytes | Callable[[], bytes]) -> None:
+        # A callable is read on first use: a function that never pages a list never
+        # needs the signing key (nor the permission to read it).
+        self._source = key
+
+    @property
+    def _key(self) -> bytes:
+        return self._source() if callable(self._source) else self._source
 
     def encode(self, query: str, last: dict[str, Any]) -> str:
         raw = json.dumps({"q": query, "k": last}, sort_keys=True).encode()
@@ -75,7 +82,7 @@ def _query_id(agency: str | None, filters: Filters) -> str:
 
 
 class CaseIndex:
-    def __init__(self, client: Any, table: str, cursor_key: bytes) -> None:
+    def __init__(self, client: Any, table: str, cursor_key: bytes | Callable[[], bytes]) -> None:
         self._client = client
         self._table = table
         self._cursors = Cursors(cursor_key)

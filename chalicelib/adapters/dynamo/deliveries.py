@@ -30,12 +30,14 @@ def consent_values(consent: ConsentGiven) -> dict[str, bool]:
         "share_with_coalition": consent.share_with_coalition,
         "share_with_authorities": consent.share_with_authorities,
         "may_contact": consent.may_contact,
+        "withdrawn": consent.withdrawn,
     }
 
 
 def consent_of(values: dict[str, Any]) -> ConsentGiven:
+    # Items written before a consent could be withdrawn have no "withdrawn".
     return ConsentGiven(
-        **{name: bool(values[name]) for name in consent_values(ConsentGiven.everything())}
+        **{name: bool(values.get(name)) for name in consent_values(ConsentGiven.everything())}
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
@@ -66,28 +67,48 @@ class CaseHistory:
         version: int,
         report: Report,
         now: dt.datetime,
+        added_keys: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> None:
         """Store the corrected report's open part; refused ("case") with the current item
         when the case changed since `version`. Sealed fields are not touched: nothing
-        that can be corrected is sealed (domain/corrections.py)."""
+        that can be corrected is sealed (domain/corrections.py). The search and blocking
+        keys the correction adds (`added_keys`) are recorded on the case item beside those
+        of intake, so that erasing the case reaches them too."""
         open_part, _ = split_sealed(report.model_dump(mode="json"))
+        expression = "SET version = version + :one, updated_at = :now, #report = :report"
+        names = {"#report": "report"}
+        values: dict[str, Any] = {
+            ":one": {"N": "1"},
+            ":now": {"S": iso(now)},
+            ":version": {"N": str(version)},
+            ":report": {"S": json.dumps(open_part, ensure_ascii=False)},
+        }
+        recorded = zip(("search_keys", "blocking_keys"), added_keys, strict=True)
+        for i, (attribute, added) in enumerate(recorded):
+            if added:
+                names[f"#k{i}"] = attribute
+                values[f":k{i}"] = {"L": [{"S": k} for k in added]}
+                expression += f", #k{i} = list_append(if_not_exists(#k{i}, :none), :k{i})"
+                values[":none"] = {"L": []}
         uow.add(
             "case",
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": keys.case(reference),
-                    "UpdateExpression": "SET version = version + :one, updated_at = :now, "
-                    "#report = :report",
+                    "UpdateExpression": expression,
                     "ConditionExpression": "version = :version",
-                    "ExpressionAttributeNames": {"#report": "report"},
-                    "ExpressionAttributeValues": {
-                        ":one": {"N": "1"},
-                        ":now": {"S": iso(now)},
-                        ":version": {"N": str(version)},
-                        ":report": {"S": json.dumps(open_part, ensure_ascii=False)},
-                    },
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
         )
+
+    def remove_events(self, uow: DynamoUnitOfWork, reference: str, events: list[str]) -> None:
+        """Events by their ids (sort keys), as the case's traces read them."""
+        for event in events:
+            uow.add(
+                "event",
+                {"Delete": {"TableName": self._table, "Key": keys.case_item(reference, event)}},
+            )

@@ -49,6 +49,21 @@ class SearchIndex:
                 },
             )
 
+    def remove(
+        self,
+        uow: DynamoUnitOfWork,
+        reference: str,
+        received_at: dt.datetime,
+        search_keys: list[str],
+    ) -> None:
+        """The case is no longer found under these keys (it was anonymised)."""
+        received = keys.received_key(reference, received_at)
+        for search_key in search_keys:
+            uow.add(
+                "search-key",
+                {"Delete": {"TableName": self._table, "Key": keys.search(search_key, received)}},
+            )
+
     def references(self, search_key: str, limit: int) -> list[str]:
         """The newest `limit` cases under one search key."""
         response = self._client.query(

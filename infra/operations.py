@@ -1,0 +1,555 @@
+"""What a careful operator adds around the functions: alarms, logs, the edge, backups.
+
+Merged into the deployable template by infra/package.py (none of it exists in the local
+emulation). Every alarm pages the operators' topic; the README's "Operating" section says
+what each one means and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TOPIC = {"Ref": "OperatorsTopic"}
+DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
+# The functions of the stage: Chalice's nine and the public routes' own.
+FUNCTIONS = (
+    "APIHandler",
+    "PublicHandler",
+    "DispatchAlerts",
+    "FindMatches",
+    "SendDeliveries",
+    "RequeueStaleDeliveries",
+    "EscalateUnacknowledged",
+    "SendDailyDigest",
+    "AnonymiseExpired",
+    "CarryOutWithdrawals",
+)
+# How many of each function may run at once, reserved out of the account's pool: a flood
+# on the public routes can never leave the alert path without room to run.
+RESERVED_CONCURRENCY = {
+    "DispatchAlerts": 5,
+    "SendDeliveries": 10,
+    "EscalateUnacknowledged": 2,
+    "FindMatches": 5,
+}
+# The sender takes at most this many queue pollers' batches at once.
+SENDER_MAX_CONCURRENCY = 5
+# API Gateway's own throttle, before any function runs: steady rate and burst, for the
+# whole stage and (lower) for the public intake.
+STAGE_THROTTLE = {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}
+REPORTS_THROTTLE = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
+# Requests one address may send in five minutes before WAF blocks it for a while.
+WAF_RATE_LIMIT = 300
+API_STAGE = "api"
+
+PARAMETERS = {
+    "OperatorsEmail": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Where the operators' alarms are e-mailed (confirm the subscription)",
+    },
+    "LogRetentionDays": {
+        "Type": "Number",
+        "Default": 90,
+        "AllowedValues": [30, 60, 90, 180, 365, 731],
+        "Description": "How long function and API logs are kept",
+    },
+    "MonthlyBudgetUsd": {
+        "Type": "Number",
+        "Default": 200,
+        "Description": "The stage's monthly AWS budget: operators hear at 80% and 100%",
+    },
+    "SmsSpendAlarmUsd": {
+        "Type": "Number",
+        "Default": 50,
+        "Description": "Month-to-date SMS spend that pages the operators",
+    },
+    "BackupCopyVaultArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "A backup vault in a second region (or account) that every backup is "
+        "copied to; empty: no copy",
+    },
+    "ReserveConcurrency": {
+        "Type": "String",
+        "Default": "true",
+        "AllowedValues": ["true", "false"],
+        "Description": "Reserve concurrency for the alert path (needs an account limit above "
+        "the default 10: ask AWS first, README)",
+    },
+}
+CONDITIONS = {
+    "HasOperatorsEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "OperatorsEmail"}, ""]}]},
+    "HasBackupCopy": {"Fn::Not": [{"Fn::Equals": [{"Ref": "BackupCopyVaultArn"}, ""]}]},
+    "ReservesConcurrency": {"Fn::Equals": [{"Ref": "ReserveConcurrency"}, "true"]},
+}
+
+
+def alarm(
+    name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: list[dict[str, Any]],
+    *,
+    statistic: str = "Sum",
+    threshold: float | dict = 0,
+    comparison: str = "GreaterThanThreshold",
+    period: int = 300,
+    missing: str = "notBreaching",
+    evaluation_periods: int = 1,
+) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"homeward-${{Stage}}-{name}"},
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": dimensions,
+            "Statistic": statistic,
+            "Period": period,
+            "EvaluationPeriods": evaluation_periods,
+            "Threshold": threshold,
+            "ComparisonOperator": comparison,
+            "TreatMissingData": missing,
+            "AlarmActions": [TOPIC],
+            "OKActions": [TOPIC],
+        },
+    }
+
+
+def _function(name: str) -> list[dict[str, Any]]:
+    return [{"Name": "FunctionName", "Value": {"Ref": name}}]
+
+
+def alarms() -> dict[str, dict[str, Any]]:
+    found = {
+        f"{name}ErrorsAlarm": alarm(
+            f"{name}-errors",
+            f"{name} failed in the last 5 minutes",
+            "AWS/Lambda",
+            "Errors",
+            _function(name),
+        )
+        for name in FUNCTIONS
+    }
+    found |= {
+        f"{name}IteratorAgeAlarm": alarm(
+            f"{name}-iterator-age",
+            f"{name} is more than a minute behind the case table's stream",
+            "AWS/Lambda",
+            "IteratorAge",
+            _function(name),
+            statistic="Maximum",
+            threshold=60_000,
+            period=60,
+            evaluation_periods=3,
+        )
+        for name in ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals")
+    }
+    # Errors cannot show a schedule that stopped: no invocation, no error. Missing data
+    # breaches here.
+    found["EscalationStoppedAlarm"] = alarm(
+        "escalation-stopped",
+        "The escalation schedule has not run for 10 minutes: unacknowledged alerts would "
+        "never climb their ladder",
+        "AWS/Lambda",
+        "Invocations",
+        _function("EscalateUnacknowledged"),
+        threshold=1,
+        comparison="LessThanThreshold",
+        period=300,
+        evaluation_periods=2,
+        missing="breaching",
+    )
+    found["Api5xxAlarm"] = alarm(
+        "api-5xx",
+        "The API answered 5xx: a report or a staff request failed",
+        "AWS/ApiGateway",
+        "5XXError",
+        [
+            {"Name": "ApiName", "Value": "homeward"},
+            {"Name": "Stage", "Value": API_STAGE},
+        ],
+    )
+    found["SmsSpendAlarm"] = alarm(
+        "sms-spend",
+        "SMS spend this month passed the stage's limit: alerts by SMS will soon stop",
+        "AWS/SNS",
+        "SMSMonthToDateSpentUSD",
+        [],
+        statistic="Maximum",
+        threshold={"Ref": "SmsSpendAlarmUsd"},
+        period=3600,
+    )
+    found["DeliveriesFailedAlarm"] = alarm(
+        "deliveries-failed",
+        "An e-mail or SMS was refused for good (an unverified sender, an opted-out phone, a "
+        "bounce): its contact did not hear of an alert",
+        "Homeward",
+        "DeliveriesFailed",
+        [{"Name": "Stage", "Value": {"Ref": "Stage"}}],
+    )
+    return found
+
+
+def _kebab(name: str) -> str:
+    kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in name).lstrip("-")
+    return kebab.replace("a-p-i", "api")
+
+
+def function_name(name: str) -> dict[str, str]:
+    """A function's name, fixed so that its log group can be named before it exists (a
+    log group naming the function by Ref would depend on it: a cycle)."""
+    return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(name)}"}
+
+
+def role_name(role: str) -> dict[str, str]:
+    """A function role's name, under the prefix the stage's KMS key policies allow."""
+    return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(role.removesuffix('Role'))}"}
+
+
+def log_groups() -> dict[str, dict[str, Any]]:
+    """A log group per function, made before the function first logs (else Lambda makes
+    one that never expires, and this resource would then fail as AlreadyExists)."""
+    groups = {
+        f"{name}LogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/homeward-${{Stage}}-{_kebab(name)}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+                "KmsKeyId": DATA_KEY,
+            },
+        }
+        for name in FUNCTIONS
+    }
+    groups["ApiAccessLogGroup"] = {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "LogGroupName": {"Fn::Sub": "/homeward/${Stage}/api-access"},
+            "RetentionInDays": {"Ref": "LogRetentionDays"},
+            "KmsKeyId": DATA_KEY,
+        },
+    }
+    return groups
+
+
+# What an access log line holds: no client address, no user agent, no query string
+# (a reporter's address and a search could be in them).
+ACCESS_LOG_FORMAT = (
+    '{"requestId":"$context.requestId","time":"$context.requestTime",'
+    '"method":"$context.httpMethod","resource":"$context.resourcePath",'
+    '"status":"$context.status","latencyMs":"$context.responseLatency",'
+    '"bytes":"$context.responseLength","waf":"$context.waf.status"}'
+)
+
+
+def api_stage() -> dict[str, Any]:
+    """Properties of Chalice's RestAPI (a SAM Api) for its stage: access logs without the
+    client address, throttling for the stage and tighter for the public intake."""
+    reports = {"ResourcePath": "/~1api~1v1~1reports", "HttpMethod": "POST", **REPORTS_THROTTLE}
+    form = {"ResourcePath": "/report", "HttpMethod": "POST", **REPORTS_THROTTLE}
+    return {
+        "AccessLogSetting": {
+            "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+            "Format": ACCESS_LOG_FORMAT,
+        },
+        "MethodSettings": [
+            {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True, **STAGE_THROTTLE},
+            {**reports, "MetricsEnabled": True},
+            {**form, "MetricsEnabled": True},
+        ],
+    }
+
+
+def api_gateway_logging() -> dict[str, dict[str, Any]]:
+    """API Gateway writes access logs with an account-wide role of its own."""
+    return {
+        "ApiGatewayLogsRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "ManagedPolicyArns": [
+                    {
+                        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                        "AmazonAPIGatewayPushToCloudWatchLogs"
+                    }
+                ],
+            },
+        },
+        "ApiGatewayAccount": {
+            "Type": "AWS::ApiGateway::Account",
+            "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}},
+        },
+    }
+
+
+def _managed_rule(name: str, priority: int, *, counted: tuple[str, ...] = ()) -> dict:
+    statement: dict[str, Any] = {"VendorName": "AWS", "Name": name}
+    if counted:
+        statement["RuleActionOverrides"] = [
+            {"Name": rule, "ActionToUse": {"Count": {}}} for rule in counted
+        ]
+    return {
+        "Name": name,
+        "Priority": priority,
+        "OverrideAction": {"None": {}},
+        "Statement": {"ManagedRuleGroupStatement": statement},
+        "VisibilityConfig": _visibility(name),
+    }
+
+
+def _visibility(name: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+
+def waf() -> dict[str, dict[str, Any]]:
+    """A regional web ACL on the API stage: one address sending too much is blocked, and
+    AWS's common and known-bad-input rules filter the rest.
+
+    The common rule set blocks bodies over 8 KB; a report may be 64 KB and a form post
+    three times that, so that rule only counts (the app refuses what is too large).
+    Sampled requests are off: they would keep what people typed in WAF's console.
+    """
+    return {
+        "EdgeWebAcl": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": {"Fn::Sub": "homeward-${Stage}"},
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "VisibilityConfig": _visibility("homeward"),
+                "Rules": [
+                    {
+                        "Name": "RatePerAddress",
+                        "Priority": 0,
+                        "Action": {"Block": {}},
+                        "Statement": {
+                            "RateBasedStatement": {
+                                "Limit": WAF_RATE_LIMIT,
+                                "AggregateKeyType": "IP",
+                            }
+                        },
+                        "VisibilityConfig": _visibility("RatePerAddress"),
+                    },
+                    _managed_rule(
+                        "AWSManagedRulesCommonRuleSet", 1, counted=("SizeRestrictions_BODY",)
+                    ),
+                    _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                ],
+            },
+        },
+        "EdgeWebAclAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            # The stage SAM makes of the RestAPI's StageName.
+            "DependsOn": [f"RestAPI{API_STAGE}Stage"],
+            "Properties": {
+                "ResourceArn": {
+                    "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/"
+                    f"${{RestAPI}}/stages/{API_STAGE}"
+                },
+                "WebACLArn": {"Fn::GetAtt": ["EdgeWebAcl", "Arn"]},
+            },
+        },
+    }
+
+
+def budget() -> dict[str, dict[str, Any]]:
+    def notify(percent: int, kind: str) -> dict[str, Any]:
+        return {
+            "Notification": {
+                "NotificationType": kind,
+                "ComparisonOperator": "GREATER_THAN",
+                "Threshold": percent,
+                "ThresholdType": "PERCENTAGE",
+            },
+            "Subscribers": [{"SubscriptionType": "SNS", "Address": TOPIC}],
+        }
+
+    return {
+        "MonthlyBudget": {
+            "Type": "AWS::Budgets::Budget",
+            "Properties": {
+                "Budget": {
+                    "BudgetName": {"Fn::Sub": "homeward-${Stage}"},
+                    "BudgetType": "COST",
+                    "TimeUnit": "MONTHLY",
+                    "BudgetLimit": {"Amount": {"Ref": "MonthlyBudgetUsd"}, "Unit": "USD"},
+                },
+                "NotificationsWithSubscribers": [
+                    notify(80, "ACTUAL"),
+                    notify(100, "ACTUAL"),
+                    notify(100, "FORECASTED"),
+                ],
+            },
+        },
+        # Budgets publish to the operators' topic only with this.
+        "OperatorsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [TOPIC],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "BudgetsAndAlarmsPublish",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "Service": ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"]
+                            },
+                            "Action": "sns:Publish",
+                            "Resource": TOPIC,
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        "OperatorsEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasOperatorsEmail",
+            "Properties": {
+                "TopicArn": TOPIC,
+                "Protocol": "email",
+                "Endpoint": {"Ref": "OperatorsEmail"},
+            },
+        },
+    }
+
+
+def backups() -> dict[str, dict[str, Any]]:
+    """Daily backups of the tables and the uploads bucket, kept 35 days in a vault under
+    the stage's data key, copied to a vault elsewhere when one is given. Point-in-time
+    recovery (the tables') covers the last 35 days to the second; this covers losing the
+    table, the account's region, or a mistake found late."""
+    copy = {
+        "Fn::If": [
+            "HasBackupCopy",
+            [
+                {
+                    "DestinationBackupVaultArn": {"Ref": "BackupCopyVaultArn"},
+                    "Lifecycle": {"DeleteAfterDays": 35},
+                }
+            ],
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    return {
+        "BackupVault": {
+            "Type": "AWS::Backup::BackupVault",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BackupVaultName": {"Fn::Sub": "homeward-${Stage}"},
+                "EncryptionKeyArn": DATA_KEY,
+            },
+        },
+        "BackupPlan": {
+            "Type": "AWS::Backup::BackupPlan",
+            "Properties": {
+                "BackupPlan": {
+                    "BackupPlanName": {"Fn::Sub": "homeward-${Stage}"},
+                    "BackupPlanRule": [
+                        {
+                            "RuleName": "daily",
+                            "TargetBackupVault": {"Ref": "BackupVault"},
+                            "ScheduleExpression": "cron(0 3 * * ? *)",
+                            "Lifecycle": {"DeleteAfterDays": 35},
+                            "CopyActions": copy,
+                        }
+                    ],
+                }
+            },
+        },
+        "BackupRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "backup.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "ManagedPolicyArns": [
+                    {
+                        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                        f"AWSBackupServiceRolePolicyFor{what}"
+                    }
+                    for what in ("Backup", "Restores", "S3Backup", "S3Restore")
+                ],
+            },
+        },
+        "BackupSelection": {
+            "Type": "AWS::Backup::BackupSelection",
+            "Properties": {
+                "BackupPlanId": {"Ref": "BackupPlan"},
+                "BackupSelection": {
+                    "SelectionName": "homeward-data",
+                    "IamRoleArn": {"Fn::GetAtt": ["BackupRole", "Arn"]},
+                    "Resources": [
+                        {"Fn::GetAtt": ["CasesTable", "Arn"]},
+                        {"Fn::GetAtt": ["AuditTable", "Arn"]},
+                        {"Fn::GetAtt": ["UploadsBucket", "Arn"]},
+                    ],
+                },
+            },
+        },
+    }
+
+
+# What every function's role may do with the data key: the queues, the bucket, the
+# secret and the tables are encrypted with it.
+USE_DATA_KEY = {
+    "Sid": "DataAtRest",
+    "Effect": "Allow",
+    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+    "Resource": [DATA_KEY],
+}
+
+
+def add_operations(template: dict[str, Any]) -> None:
+    """Put all of the above into the merged template (infra/package.py calls this)."""
+    template.setdefault("Parameters", {}).update(PARAMETERS)
+    template.setdefault("Conditions", {}).update(CONDITIONS)
+    resources = template["Resources"]
+    resources.update(alarms())
+    resources.update(log_groups())
+    resources.update(api_gateway_logging())
+    resources.update(waf())
+    resources.update(budget())
+    resources.update(backups())
+    api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})
+    api.update(api_stage())
+    for name in FUNCTIONS:
+        properties = resources.setdefault(name, {}).setdefault("Properties", {})
+        properties["FunctionName"] = function_name(name)
+        if name in RESERVED_CONCURRENCY:
+            properties["ReservedConcurrentExecutions"] = {
+                "Fn::If": [
+                    "ReservesConcurrency",
+                    RESERVED_CONCURRENCY[name],
+                    {"Ref": "AWS::NoValue"},
+                ]
+            }
+        # The function's log group must exist before the function first runs.
+        resources[name].setdefault("DependsOn", []).append(f"{name}LogGroup")
