@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from infra.local import emulator
 
 log = logging.getLogger("homeward.local")
+DEMO_HELP_LINE = Path(__file__).resolve().parents[1] / "demo" / "help-line.json"
 
 
 def _free_port() -> int:
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     outputs = emulator.deploy("local", public_origin=f"{origin.scheme}://{origin.netloc}")
     # A coordinator's change to contacts or rules routes the next alert within seconds.
     os.environ.setdefault("HOMEWARD_DIRECTORY_CACHE_SECONDS", "2")
+    # The receipt names whom to call: the demo coalition's desk.
+    os.environ.setdefault("HOMEWARD_HELP_LINE", DEMO_HELP_LINE.read_text(encoding="utf-8"))
     emulator.configure_app(
         outputs,
         "local",

@@ -114,6 +114,9 @@ def test_pydantic_errors_are_translated_without_the_input():
     errors = {tuple(e["loc"]): e for e in caught.value.errors()}
     uk = {loc: i18n.error_message(e, "uk") for loc, e in errors.items()}
     assert uk[("relationship",)] == "Оберіть один із варіантів."
-    assert uk[("name",)] == "Це задовго: не більше 200 символів."
-    assert uk[("phone",)] == "Вкажіть номер з кодом країни, наприклад +380501234567."
+    assert uk[("name",)] == "Тут забагато символів: можна не більше 200."
+    assert uk[("phone",)] == (
+        "Перевірте номер телефону: наприклад, 050 123 45 67 або +48 512 345 678, якщо номер "
+        "закордонний."
+    )
     assert not any("SECRET" in message for message in uk.values())
