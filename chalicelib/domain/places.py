@@ -121,3 +121,16 @@ def in_order(kind: str, language: str) -> list[str]:
     them, not where their code points fall. The Lambda reads the file; ICU stays out.
     """
     return _collated()[kind][language]
+
+
+def oblast_short_name(code: str, language: str = "en") -> str:
+    """The oblast's name as a short message says it: "Херсонська обл.", "АР Крим",
+    "м. Київ"; English names are short already."""
+    name = oblast_name(code, language)
+    if language == "uk":
+        name = name.replace(" область", " обл.").replace("місто ", "м. ")
+        name = name.replace("Автономна Республіка Крим", "АР Крим")
+    elif language == "ru":
+        name = name.replace(" область", " обл.").replace("город ", "г. ")
+        name = name.replace("Автономная Республика Крым", "АР Крым")
+    return name
