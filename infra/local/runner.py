@@ -106,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     log.info("emulated AWS on 127.0.0.1:%d, stack deployed, %d contacts seeded", moto_port, seeded)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     import app as app_module
+    from infra.local.compression import create_local_server
     from infra.local.pump import EventPump
 
     pump = EventPump(app_module, outputs, emulator.REGION)
