@@ -383,6 +383,13 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "AllowedPattern": r"^([^@\s]+@[^@\s]+)?$",
         "Description": "Alerts' From address, verified in SES (default alerts@DomainName)",
     },
+    "HelpLine": {
+        "Type": "String",
+        "Default": "",
+        "MaxLength": 4000,
+        "Description": "Whom reporters can call, as JSON (infra/demo/help-line.json shows the "
+        "shape; make deploy --help-line FILE); empty: the receipt names nobody",
+    },
     "Release": {
         "Type": "String",
         "Default": "unknown",
@@ -509,6 +516,8 @@ ENVIRONMENT = {
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
     "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
+    # Whom the receipt and the status page tell a reporter to call (config.py, HelpLine).
+    "HOMEWARD_HELP_LINE": {"Ref": "HelpLine"},
 }
 
 

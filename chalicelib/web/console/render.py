@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain import places
 from chalicelib.domain.places import OBLASTS
 
 if TYPE_CHECKING:
@@ -160,24 +161,13 @@ def age(
     return today.year - birth_year if birth_year else None
 
 
-@cache
-def _countries() -> dict[str, dict[str, str]]:
-    import json
-
-    # The report form's country names (infra/translations.py derives them from CLDR).
-    return json.loads((HERE.parent / "countries.json").read_text(encoding="utf-8"))
-
-
 def country_name(code: str | None, language: str) -> str:
-    if not code:
-        return ""
-    return _countries().get(code, {}).get(language, code)
+    """The report form's names of countries (domain/places.py)."""
+    return places.country_name(code, language) if code else ""
 
 
 def oblast_name(code: str | None, language: str) -> str:
-    if not code:
-        return ""
-    return OBLASTS.get(code, {}).get(language, code)
+    return places.oblast_name(code, language) if code else ""
 
 
 @cache
