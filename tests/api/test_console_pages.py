@@ -55,3 +55,18 @@ def test_signing_out_ends_the_session_here_and_now(client, reference):
     assert "homeward_staff" not in south.cookies
     again = client.http.get("/staff", headers=south.headers)
     assert again.status_code == 303 and "sign-in" in again.headers["Location"]
+
+
+def test_a_match_decisions_note_reads_in_words_on_both_cases(client, pump, report_body):
+    first = post_report(client, report_body).json_body["reference"]
+    second = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    south = Console(client, "demo-taras-bondar")
+    pair = f"/staff/cases/{second}/matches/{first}"
+    assert "Is this the same child?" in south.get(pair).body.decode()
+    decided = south.post(pair, {"decision": "confirmed", "note": "Same scar, same school"})
+    assert decided.status_code == 303
+    for case, other in ((second, first), (first, second)):
+        timeline = south.get(f"/staff/cases/{case}").body.decode().split('id="timeline-title"')[1]
+        assert "Note on the match with <a" in timeline and f">{other}</a>" in timeline
+        assert "Same scar, same school" in timeline and "confirmed —" not in timeline

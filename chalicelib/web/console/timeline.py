@@ -23,6 +23,8 @@ from chalicelib.domain.workflow import Status
 
 # How casework writes a status move as a note: "received → triaged: why".
 MOVE = re.compile(r"(?P<before>[a-z_]+) → (?P<after>[a-z_]+): (?P<text>.*)", re.DOTALL)
+# How the console writes a match decision's note on both cases (matches.py).
+DECISION = re.compile(r"(?:confirmed|rejected) — (?P<other>HW-[0-9A-Z-]+): (?P<text>.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,15 @@ def timeline(
     for note in file.notes:
         who = person(people, note.author)
         move = MOVE.fullmatch(note.text)
+        decision = DECISION.fullmatch(note.text)
         if move and {move["before"], move["after"]} <= set(Status):
             values = {"before": move["before"], "after": move["after"]}
             entries.append(Entry(note.at, "status", who=who, text=move["text"], values=values))
+        elif decision:
+            values = {"other": decision["other"]}
+            entries.append(
+                Entry(note.at, "match-note", who=who, text=decision["text"], values=values)
+            )
         else:
             entries.append(Entry(note.at, "note", who=who, text=note.text))
     for event in file.events:
