@@ -154,3 +154,12 @@ def test_the_ladder_climbs_to_the_coordinators_and_ends(pipeline, db):
     assert all(row.due is None for row in db.alerts.values())
     desk = [d for d, _ in db.deliveries.values() if d.delivery.contact_id == "ua-national-desk"]
     assert {d.delivery.channel for d in desk} == {Channel.EMAIL, Channel.SMS}
+
+
+def test_an_escalation_tells_the_next_rung_without_widening_the_mandate(pipeline, db):
+    reference = submit(pipeline, urgent=True)  # Kherson: not the national desk's cases
+    pipeline.run_until_idle(T0)
+    assert pipeline.tick(T0 + dt.timedelta(minutes=16)) == 1
+    pipeline.run_until_idle(T0 + dt.timedelta(minutes=16))
+    assert pipeline.sent_to("desk@npu.example.org")  # the national desk was alerted
+    assert db.cases[reference].agencies == {"UA-OMBUDSMAN", "UA-NIB", "CA-GAC"}
