@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
@@ -42,6 +42,13 @@ class CaseQuery(Strict):
     received_to: dt.date | None = None
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _a_range(self) -> CaseQuery:
+        # DynamoDB refuses a key range whose ends are the wrong way round.
+        if self.received_from and self.received_to and self.received_from > self.received_to:
+            raise ValueError("received_from is after received_to")
+        return self
 
     def filters(self) -> casefile.Filters:
         return casefile.Filters(

@@ -4,7 +4,7 @@ import json
 
 import boto3
 import pytest
-from helpers import post_report
+from helpers import post_report, refuse_inverted_between
 
 # By the demo routing rules: UA-65 (deported) reaches UA-OMBUDSMAN, UA-NIB and CA-GAC;
 # UA-14 (missing) reaches UA-JUVPOL and UA-NIB, not CA-GAC, whose rule is for deportations;
@@ -199,3 +199,13 @@ def test_statistics_count_by_status_oblast_and_category(staff, cases):
     assert numbers["status"] == {"received": 2, "triaged": 1}
     assert numbers["oblast"] == {"UA-14": 1, "UA-46": 1, "UA-65": 1}
     assert numbers["category"] == {"deported": 2, "missing": 1}
+
+
+def test_a_date_range_that_ends_before_it_starts_is_422_not_a_query(staff, cases):
+    refuse_inverted_between()  # as DynamoDB does; moto would answer an empty page
+    for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
+        inverted = staff(role, agency).get("/cases?received_from=2026-12-02&received_to=2026-12-01")
+        assert inverted.status_code == 422, inverted.body
+        assert inverted.headers["Content-Type"] == "application/problem+json"
+    one_day = staff("coordinator").get("/cases?received_from=2026-12-01&received_to=2026-12-01")
+    assert one_day.status_code == 200
