@@ -369,6 +369,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("Asks to acknowledge"),
                         "404": _html("Forged, expired or used: the same page for all"),
+                        "429": _html("Too many tries from this connection; see Retry-After"),
                     },
                 },
                 "post": {
@@ -379,6 +380,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("Recorded"),
                         "404": _html("Forged, expired or used: the same page for all"),
+                        "429": _html("Too many tries from this connection; see Retry-After"),
                     },
                 },
             },
