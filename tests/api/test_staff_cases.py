@@ -209,3 +209,23 @@ def test_a_date_range_that_ends_before_it_starts_is_422_not_a_query(staff, cases
         assert inverted.headers["Content-Type"] == "application/problem+json"
     one_day = staff("coordinator").get("/cases?received_from=2026-12-01&received_to=2026-12-01")
     assert one_day.status_code == 200
+
+
+def test_reports_of_one_second_list_newest_first_for_caseworkers_too(
+    client, pump, report_body, staff, monkeypatch
+):
+    import datetime as dt
+
+    import time_machine
+
+    # Newest last in the alphabet's order, so that only the time can put it first.
+    references = iter(["HW-ZZZZ-ZZZZ", "HW-2222-2222"])
+    monkeypatch.setattr("chalicelib.services.intake.new_reference", lambda: next(references))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        post_report(client, report_body)
+        clock.shift(dt.timedelta(milliseconds=1))
+        post_report(client, report_body)
+        pump.run_until_idle()
+        for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
+            listed = staff(role, agency).get("/cases").json_body["cases"]
+            assert [c["reference"] for c in listed] == ["HW-2222-2222", "HW-ZZZZ-ZZZZ"], role
