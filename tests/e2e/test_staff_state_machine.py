@@ -19,8 +19,8 @@ expects escalate: an e-mail link stops an alert's ladder, an SMS link does not.
 
 Bounded and deterministic: derandomized, a fixed number of examples and steps, a fixed
 start on a ticking clock, a fresh emulated account for each example.
-HOMEWARD_FUZZ_EXAMPLES=300 HOMEWARD_FUZZ_RANDOM=1 HOMEWARD_FUZZ_SHRINK=1 hunts longer, on
-other sequences, and shrinks what it finds.
+HOMEWARD_FUZZ_EXAMPLES=300 HOMEWARD_FUZZ_STEPS=80 HOMEWARD_FUZZ_RANDOM=1 hunts longer and
+deeper, on other sequences each run; HOMEWARD_FUZZ_SHRINK=1 shrinks what it finds.
 """
 
 from __future__ import annotations
@@ -948,7 +948,7 @@ def test_the_staff_api_holds_up_under_stateful_fuzzing(dev_key, monkeypatch):
         StaffMachine,
         settings=settings(
             max_examples=int(os.environ.get("HOMEWARD_FUZZ_EXAMPLES", EXAMPLES)),
-            stateful_step_count=STEPS,
+            stateful_step_count=int(os.environ.get("HOMEWARD_FUZZ_STEPS", STEPS)),
             # HOMEWARD_FUZZ_RANDOM=1: other sequences each run (--hypothesis-seed=N replays).
             derandomize=os.environ.get("HOMEWARD_FUZZ_RANDOM") != "1",
             database=None,
