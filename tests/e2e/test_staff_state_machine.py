@@ -67,13 +67,12 @@ UNKNOWN = "HW-2222-3333"  # well formed, never given out
 MALFORMED = "HW-0000-OOOO"
 
 # Who asks. PL-POLICE is in no rule; UA-NATPOL is in the urgent-Belarus rule and on the
-# escalation rung (which tells it of a case without letting it work the case).
+# escalation rung (which tells it of a case without letting it work the case); UA-SOUTHNGO
+# only while coordinators name its desk in the south rule.
 COORDINATOR = ("coordinator", "UA-NIB")
 AUDITOR = ("auditor", "UA-NIB")
-ACTORS = [COORDINATOR, AUDITOR] + [
-    ("caseworker", agency)
-    for agency in ("UA-NIB", "UA-OMBUDSMAN", "UA-JUVPOL", "CA-GAC", "UA-NATPOL", "PL-POLICE")
-]
+AGENCIES = ["UA-NIB", "UA-OMBUDSMAN", "UA-JUVPOL", "CA-GAC", "UA-NATPOL", "UA-SOUTHNGO"]
+ACTORS = [COORDINATOR, AUDITOR] + [("caseworker", a) for a in [*AGENCIES, "PL-POLICE"]]
 
 # infra/demo/routing-rules.json, restated as the model's oracle of whom a report reaches.
 SOUTH = {"UA-65", "UA-23", "UA-48", "UA-51", "UA-43", "UA-40"}
@@ -81,14 +80,25 @@ EAST = {"UA-14", "UA-09", "UA-63", "UA-12", "UA-59", "UA-74"}
 OBLASTS = ["UA-65", "UA-23", "UA-14", "UA-46"]
 CATEGORIES = ["deported", "forcibly_transferred", "missing"]
 CONTACTS = ["coord-ua-nib", "south-ua-ombudsman", "east-ua-police", "ca-liaison"]
-CONTACTS += ["ua-national-desk"]
+CONTACTS += ["ua-national-desk", "south-ngo"]
 RULES = ["every-report", "south", "east", "canada-liaison", "urgent-belarus"]
+# A desk the machine adds to the directory, names in the south rule, and takes away again.
+NGO = {
+    "contact_id": "south-ngo",
+    "organisation": "Southern NGO desk (fuzz)",
+    "agency": "UA-SOUTHNGO",
+    "member_state": "UA",
+    "name": "NGO desk",
+    "email": "desk@south-ngo.example.org",
+    "languages": ["uk"],
+    "channels": ["email"],
+}
 
 
-def routed_agencies(oblast: str, category: str, urgent: bool, country: str | None):
+def routed_agencies(oblast: str, category: str, urgent: bool, country: str | None, ngo: bool):
     agencies = {"UA-NIB"}  # every report reaches the coordinators' desk
     if oblast in SOUTH:
-        agencies.add("UA-OMBUDSMAN")
+        agencies.update({"UA-OMBUDSMAN", "UA-SOUTHNGO"} if ngo else {"UA-OMBUDSMAN"})
     if oblast in EAST:
         agencies.add("UA-JUVPOL")
     if oblast in ("UA-65", "UA-14") and category in ("deported", "forcibly_transferred"):
@@ -127,7 +137,8 @@ class CaseModel:
     oblast: str
     category: str
     urgent: bool
-    agencies: frozenset[str]  # whom the demo rules route it to
+    country: str | None
+    agencies: frozenset[str] = frozenset()  # whom the rules routed it to, once dispatched
     dispatched: bool = False
     status: str = "received"
     version: int = 1
@@ -204,6 +215,8 @@ class StaffMachine(RuleBasedStateMachine):
         self.unpumped = False  # whether anything waits for the stream or the queue
         self.trails: dict[str, set[tuple[str, str]]] = {}  # audit entries seen, by case
         self.guessed = False
+        self.ngo: bool | None = None  # the NGO desk: absent, or whether active
+        self.ngo_named = False  # in the south rule
 
     def teardown(self) -> None:
         from chalicelib import wiring
@@ -329,8 +342,15 @@ class StaffMachine(RuleBasedStateMachine):
 
     # -- reports and the alerting pipeline ------------------------------------------------
 
-    @initialize(oblast=st.sampled_from(OBLASTS), urgent=st.booleans(), child=st.integers(0, 2))
-    def two_reports(self, oblast, urgent, child):
+    @initialize(
+        oblast=st.sampled_from(OBLASTS),
+        urgent=st.booleans(),
+        child=st.integers(0, 2),
+        ngo=st.booleans(),
+    )
+    def two_reports(self, oblast, urgent, child, ngo):
+        if ngo:
+            self._ngo_desk(COORDINATOR, "join")
         self.file_report(0, oblast, "deported", urgent, "RU")
         self.file_report(child, "UA-14", "missing", not urgent, "BY")
         self.pump_alerts()
@@ -349,8 +369,8 @@ class StaffMachine(RuleBasedStateMachine):
         self.expect(response, 201, "a report")
         now = dt.datetime.now(dt.UTC)
         reference = response.json_body["reference"]
-        agencies = routed_agencies(oblast, category, urgent, country)
-        self.cases[reference] = CaseModel(reference, now, oblast, category, urgent, agencies)
+        case = CaseModel(reference, now, oblast, category, urgent, country)
+        self.cases[reference] = case
         self.ladders[(reference, "report-received")] = Ladder(due=now + self.wait(urgent))
         self.unpumped = True
 
@@ -359,8 +379,11 @@ class StaffMachine(RuleBasedStateMachine):
     def pump_alerts(self):
         self.pump.run_until_idle()
         self.unpumped = False
+        ngo = bool(self.ngo and self.ngo_named)
         for case in self.cases.values():
-            case.dispatched = True
+            if not case.dispatched:
+                routed = routed_agencies(case.oblast, case.category, case.urgent, case.country, ngo)
+                case.agencies, case.dispatched = routed, True
         self._read_messages()
         for reference in self.cases:
             for pair in self.stores.pairs.of_case(reference):
@@ -863,9 +886,12 @@ class StaffMachine(RuleBasedStateMachine):
         response, subject = self.call("GET", path, actor)
         if actor != COORDINATOR:
             return self.settle(response, 403, f"{actor} reading {path}", subject, "directory")
-        known = CONTACTS if kind == "contacts" else RULES
+        contacts = [c for c in CONTACTS if c != "south-ngo" or self.ngo is not None]
+        known = contacts if kind == "contacts" else RULES
         self.expect(response, 200 if entry is None or entry in known else 404, path)
         self.audited("directory", subject, "read-directory")
+        if kind == "contacts" and entry == "south-ngo" and response.status_code == 200:
+            assert response.json_body["rules"] == (["south"] if self.ngo_named else [])
 
     @rule(data=st.data(), kind=st.sampled_from(["contacts", "routing-rules"]), other=st.booleans())
     def write_directory_entry_unchanged(self, data, kind, other):
@@ -898,6 +924,45 @@ class StaffMachine(RuleBasedStateMachine):
             self.settle(response, 403, what, subject, "directory")
         else:
             self.expect(response, 404 if entry == "nobody-here" else 409, what)
+
+    @rule(data=st.data(), change=st.sampled_from(["join", "leave", "deactivate", "remove"]))
+    def ngo_desk(self, data, change):
+        """Coordinators add the NGO desk and name it in the south rule (it joins), take it
+        out of the rule, deactivate it (allowed even while named: the rule still reaches
+        the Ombudsman's desk), or remove it (refused while a rule names it)."""
+        self._ngo_desk(self.pick_actor(data), change)
+
+    def _ngo_desk(self, actor, change: str) -> None:
+        if change in ("join", "deactivate"):
+            body = {**NGO, "active": change == "join"}
+            response, subject = self.call("PUT", f"{STAFF}/contacts/south-ngo", actor, body=body)
+            if actor != COORDINATOR:
+                return self.settle(response, 403, f"{actor}: {change}", subject, "directory")
+            self.expect(response, 201 if self.ngo is None else 200, f"the NGO desk: {change}")
+            self.ngo = change == "join"
+            self.audited("directory", subject, "put-contact")
+        if change in ("join", "leave"):
+            rule = self.stores.directory.read().rule("south").model_dump(mode="json")
+            rule["contacts"] = ["south-ua-ombudsman", *(["south-ngo"] if change == "join" else [])]
+            url = f"{STAFF}/routing-rules/south"
+            response, subject = self.call("PUT", url, actor, body=rule)
+            if actor != COORDINATOR:
+                return self.settle(response, 403, f"{actor}: {change}", subject, "directory")
+            self.expect(response, 200, f"the NGO desk: {change}")
+            self.ngo_named = change == "join"
+            self.audited("directory", subject, "put-rule")
+        if change == "remove":
+            response, subject = self.call("DELETE", f"{STAFF}/contacts/south-ngo", actor)
+            if actor != COORDINATOR:
+                self.settle(response, 403, f"{actor}: {change}", subject, "directory")
+            elif self.ngo is None:
+                self.expect(response, 404, "removing the NGO desk, not in the directory")
+            elif self.ngo_named:
+                self.expect(response, 409, "removing the NGO desk, which the south rule names")
+            else:
+                self.expect(response, 204, "removing the NGO desk")
+                self.ngo = None
+                self.audited("directory", subject, "remove-contact")
 
     @rule(data=st.data())
     def directory_audit(self, data):
@@ -939,6 +1004,8 @@ def test_the_staff_api_holds_up_under_stateful_fuzzing(dev_key, monkeypatch):
 
     monkeypatch.setenv("HOMEWARD_SIGNING_KEY", "test-signing-key")
     monkeypatch.setenv("HOMEWARD_DEV_KEY_FILE", str(dev_key))
+    # Routing sees each directory change at once, as the model does.
+    monkeypatch.setenv("HOMEWARD_DIRECTORY_CACHE_SECONDS", "0")
     # Every request signs in as a person of its own: parse the signing key once.
     monkeypatch.setattr(tokens, "load_dev_key", functools.cache(tokens.load_dev_key))
     StaffMachine.dev_key = dev_key
