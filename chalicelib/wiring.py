@@ -78,6 +78,7 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
+    from chalicelib.adapters.dynamo.partners import PartnerStore
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
     from chalicelib.services.ports import Stores
@@ -95,6 +96,7 @@ def dynamo_stores(
         pairs=CandidatePairs(client, table),
         audit=AuditLog(client, audit_table),
         directory=DirectoryStore(client, table),
+        partners=PartnerStore(client, table),
     )
 
 

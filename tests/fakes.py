@@ -17,7 +17,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.domain.acknowledgement import ack_token
@@ -45,6 +45,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import STORED, Report, split_sealed
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.workflow import Status
@@ -75,6 +76,7 @@ class _AlertRow:
     due: dt.datetime | None = None  # None: not waiting
     acknowledged_at: dt.datetime | None = None
     acknowledged_by: str | None = None
+    batch: str | None = None
 
 
 @dataclass
@@ -94,6 +96,9 @@ class FakeDb:
     rules: dict[str, RoutingRule] = field(default_factory=dict)
     directory_version: int = 0
     digests: set[str] = field(default_factory=set)
+    partners: dict[str, Partner] = field(default_factory=dict)
+    dispatched: set[tuple[str, str]] = field(default_factory=set)
+    batches: dict[tuple[str, str], ImportBatch] = field(default_factory=dict)
     stream: list[tuple[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -368,14 +373,30 @@ class FakeAlerts:
         *,
         acknowledge_by: dt.datetime | None = None,
         name: str = "alert",
+        batch: str | None = None,
     ) -> None:
         key = (alert.reference, alert.purpose)
 
         def apply() -> None:
-            self.db.alerts[key] = _AlertRow(alert, level=alert.level, due=acknowledge_by)
+            row = _AlertRow(alert, level=alert.level, due=acknowledge_by)
+            row.batch = None if acknowledge_by else batch
+            self.db.alerts[key] = row
             self.db.stream.append(("alert", alert))
 
         uow.add(name, apply, check=lambda: key not in self.db.alerts)
+
+    def mark_dispatched(self, uow: FakeUnitOfWork, alert: Alert) -> None:
+        key = (alert.reference, alert.purpose)
+        uow.add(
+            "dispatched",
+            lambda: self.db.dispatched.add(key),
+            check=lambda: key in self.db.alerts and key not in self.db.dispatched,
+        )
+
+    def of_batch(self, batch: str) -> list[Alert]:
+        rows = [row for row in self.db.alerts.values() if row.batch == batch]
+        rows.sort(key=lambda row: (iso(row.alert.created_at), row.alert.reference))
+        return [row.alert for row in rows]
 
     def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
         rows = sorted(
@@ -546,7 +567,9 @@ class FakeIntakeGuards:
     def __init__(self, db: FakeDb) -> None:
         self.db = db
 
-    def remember(self, uow: FakeUnitOfWork, record: IdempotencyRecord, expires_at: int) -> None:
+    def remember(
+        self, uow: FakeUnitOfWork, record: IdempotencyRecord, expires_at: int | None
+    ) -> None:
         key = (record.scope, record.key)
         uow.add(
             "idempotency",
@@ -764,7 +787,51 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         pairs=FakeCandidatePairs(db),
         audit=FakeAuditLog(db),
         directory=FakeDirectoryStore(db),
+        partners=FakePartners(db),
     )
+
+
+class FakePartners:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def register(self, partner: Partner) -> None:
+        self.db.partners[partner.client_id] = partner
+
+    def get(self, client_id: str) -> Partner | None:
+        return self.db.partners.get(client_id)
+
+    def all(self) -> list[Partner]:
+        return [self.db.partners[k] for k in sorted(self.db.partners)]
+
+    def open_batch(self, client_id: str, batch_id: str, now: dt.datetime) -> ImportBatch:
+        with self.db.lock:
+            return self.db.batches.setdefault(
+                (client_id, batch_id), ImportBatch(client_id, batch_id, opened_at=now)
+            )
+
+    def batch(self, client_id: str, batch_id: str) -> ImportBatch | None:
+        return self.db.batches.get((client_id, batch_id))
+
+    def close_batch(self, client_id: str, batch_id: str, now: dt.datetime) -> bool:
+        with self.db.lock:
+            batch = self.db.batches.get((client_id, batch_id))
+            if batch is None or batch.closed_at is not None:
+                return False
+            self.db.batches[(client_id, batch_id)] = replace(batch, closed_at=now)
+            return True
+
+    def closed_batches(self, limit: int = 20) -> list[ImportBatch]:
+        waiting = [b for b in self.db.batches.values() if b.closed_at and b.digested_at is None]
+        return sorted(waiting, key=lambda b: (iso(b.closed_at), b.client_id))[:limit]
+
+    def claim_digest(self, batch: ImportBatch, now: dt.datetime) -> bool:
+        with self.db.lock:
+            current = self.db.batches.get((batch.client_id, batch.batch_id))
+            if current is None or current.closed_at is None or current.digested_at:
+                return False
+            self.db.batches[(batch.client_id, batch.batch_id)] = replace(current, digested_at=now)
+            return True
 
 
 def db_of(stores: Stores) -> FakeDb:
@@ -869,6 +936,12 @@ class FakeFileStore:
 
     def upload_origin(self) -> str:
         return "https://bucket.example"
+
+    def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:
+        self.put(key, data, content_type)
+
+    def download_link(self, key: str, seconds: int) -> str:
+        return f"https://bucket.example/{key}?expires={seconds}"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from chalicelib.domain.casefile import Counted
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
+from chalicelib.domain.partners import idempotency_scope
 from chalicelib.domain.report import Receipt, Report, identity_of
 from chalicelib.services.ports import Stores
 
@@ -92,6 +93,13 @@ class Submission:
     # The reference to file under, when something (the form's files) was already put in
     # its place; None draws a new one, and another at a collision.
     reference: str | None = None
+    # A registered partner's report (domain/partners.py): its key is the partner's own
+    # (kept for good: a partner's external id names one case forever), and its quota is
+    # charged per request by the partner's route, not per report here.
+    partner: str | None = None
+    # An import batch's key (ImportBatch.key): its recipients hear of the report in the
+    # batch's digest rather than on its own.
+    batch: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -113,6 +121,8 @@ def submit(
     now = now or dt.datetime.now(dt.UTC)
     source = source_key(settings.signing_key, submission.source)
     scope = submission.scope or source
+    if submission.partner:
+        scope = idempotency_scope(submission.partner)
     charge = _recent.first_charge(Charge("report", source, _ms(now), _report_rate(settings)))
     # Written with the case so that matching (off the request path) finds it in one
     # indexed lookup per key; none at all when the reporter did not allow tracing, so the
@@ -122,16 +132,19 @@ def submit(
     reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
         case = Case(reference=reference, received_at=now, report=submission.report)
-        alert = Alert.for_new_case(case)
+        alert = Alert.for_imported_case(case) if submission.batch else Alert.for_new_case(case)
         uow = stores.unit_of_work()
         if not submission.decoy:
             stores.cases.open(uow, case, submission.attachments)
             stores.alerts.add(
                 uow,
                 alert,
-                acknowledge_by=alert.acknowledge_by(
+                acknowledge_by=None
+                if submission.batch
+                else alert.acknowledge_by(
                     settings.escalate_urgent_after, settings.escalate_normal_after
                 ),
+                batch=submission.batch,
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
@@ -143,10 +156,10 @@ def submit(
                 reference=case.reference,
                 received_at=iso(now),
             )
-            stores.guards.remember(
-                uow, record, int(now.timestamp()) + settings.idempotency_ttl_seconds
-            )
-        stores.guards.charge(uow, charge)
+            expires = int(now.timestamp()) + settings.idempotency_ttl_seconds
+            stores.guards.remember(uow, record, None if submission.partner else expires)
+        if not submission.partner:
+            stores.guards.charge(uow, charge)
         try:
             uow.commit()
         except Refused as refused:
@@ -164,7 +177,8 @@ def submit(
             raise
         except Conflict:
             continue
-        _recent.charged(charge)
+        if not submission.partner:
+            _recent.charged(charge)
         return _receipt(settings, case.reference, iso(now)), True
     raise RuntimeError("could not store the report")
 
@@ -194,9 +208,15 @@ def admit(
     now: dt.datetime | None = None,
 ) -> None:
     """Charge one request of a public route to its source; TooManyRequests past the limit."""
+    admit_source(purpose, source_key(settings.signing_key, address), limit, stores=stores, now=now)
+
+
+def admit_source(
+    purpose: str, source: str, limit: RateLimit, *, stores: Stores, now: dt.datetime | None = None
+) -> None:
+    """Charge one request to a source already keyed (a hashed address, a partner)."""
     now = now or dt.datetime.now(dt.UTC)
-    charge = Charge(purpose, source_key(settings.signing_key, address), _ms(now), limit)
-    charge = _recent.first_charge(charge)
+    charge = _recent.first_charge(Charge(purpose, source, _ms(now), limit))
     for _ in range(_ATTEMPTS):
         uow = stores.unit_of_work()
         stores.guards.charge(uow, charge)
