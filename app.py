@@ -11,6 +11,7 @@ from chalicelib.web import (
     directory,
     form,
     pages,
+    partners,
     problems,
     public,
     signin,
@@ -29,6 +30,7 @@ app.register_blueprint(uploads.bp)
 app.register_blueprint(status.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
+app.register_blueprint(partners.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
@@ -72,3 +74,8 @@ def escalate_unacknowledged(event):
 @app.schedule(Cron(0, 6, "*", "*", "?", "*"))
 def send_daily_digest(event):
     return handlers.send_daily_digest(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_import_digests(event):
+    return handlers.send_import_digests(event)

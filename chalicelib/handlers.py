@@ -127,3 +127,16 @@ def send_daily_digest(event: Any) -> int:
         coordinators=wiring.directory().current().coordinators,
         email=wiring.channels().email,
     )
+
+
+def send_import_digests(event: Any) -> int:
+    """Every minute: each closed import batch's recipients get their one digest."""
+    from chalicelib.services import imports
+
+    channels = wiring.channels()
+    return imports.send_digests(
+        stores=wiring.stores(),
+        directory=wiring.directory().current(),
+        email=channels.email,
+        sms=channels.sms,
+    )

@@ -107,6 +107,32 @@ class ImportRow:
         return content_key(self.fingerprint)
 
 
+class RowsRefused(Exception):
+    """Rows with mistakes: nothing of their batch was filed."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(len(errors))
+        self.errors = errors
+
+
+def check_rows(rows: Iterable[tuple[int, Any, Any]]) -> list[ImportRow]:
+    """(line, report body, external id) of a batch, all checked; RowsRefused names every
+    mistake of every row, and then none is filed."""
+    checked: list[ImportRow] = []
+    errors: list[RowError] = []
+    for line, body, external_id in rows:
+        _collect(check_row(line, body, external_id), checked, errors)
+    seen: set[str] = set()
+    for row in checked:
+        if row.external_id in seen:
+            errors.append(RowError(row.line, "external_id", "twice in one batch"))
+        seen.add(row.external_id or "")
+        seen.discard("")
+    if errors:
+        raise RowsRefused(sorted(errors, key=lambda e: e.line))
+    return checked
+
+
 def check_row(line: int, body: Any, external_id: Any, *, field_of=None) -> ImportRow | list:
     """A row as a report, or its mistakes (named by `field_of(loc)`)."""
     name = field_of or (lambda loc: ".".join(str(p) for p in loc) or "row")

@@ -23,6 +23,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from chalicelib.domain.staff import InvalidToken
+
 # The resource server's identifier in the user pool (infra/package.py) and its scopes.
 RESOURCE_SERVER = "homeward-partners"
 WRITE = f"{RESOURCE_SERVER}/reports.write"
@@ -43,6 +45,10 @@ BATCH_ID = re.compile(BATCH_ID_PATTERN)
 # import batch of up to MAX_BATCH_ROWS rows is one request.
 DEFAULT_QUOTA_PER_MINUTE = 120
 MAX_BATCH_ROWS = 100
+
+
+class InvalidPartnerToken(InvalidToken):
+    """No valid partner access token (a staff member's ID token is not one)."""
 
 
 class MissingScope(Exception):

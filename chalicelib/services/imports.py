@@ -26,7 +26,13 @@ from chalicelib.config import Settings
 from chalicelib.domain.alerts import Channel
 from chalicelib.domain.batch_digest import DigestLine, render_batch_digest
 from chalicelib.domain.imports import ImportRow
-from chalicelib.domain.partners import MAX_BATCH_ROWS, WRITE, ImportBatch, PartnerClient
+from chalicelib.domain.partners import (
+    BATCH_ID,
+    MAX_BATCH_ROWS,
+    WRITE,
+    ImportBatch,
+    PartnerClient,
+)
 from chalicelib.domain.routing import Directory
 from chalicelib.logs import describe
 from chalicelib.services import intake
@@ -38,6 +44,10 @@ log = logging.getLogger("homeward.imports")
 
 class BatchTooLarge(Exception):
     pass
+
+
+class InvalidBatchId(ValueError):
+    """A batch id is 4 to 64 characters of A-Z a-z 0-9 _ -."""
 
 
 class BatchClosed(Exception):
@@ -84,6 +94,8 @@ def import_rows(
     now: dt.datetime | None = None,
 ) -> ImportSummary:
     """File checked rows into an open batch (opened by its first request)."""
+    if not BATCH_ID.match(batch_id):
+        raise InvalidBatchId()
     if len(rows) > MAX_BATCH_ROWS:
         raise BatchTooLarge()
     now = now or dt.datetime.now(dt.UTC)
@@ -135,6 +147,8 @@ def close_batch(
     now: dt.datetime | None = None,
 ) -> ImportBatch:
     """Close the batch (again: no change): its digest goes out with the next schedule."""
+    if not BATCH_ID.match(batch_id):
+        raise InvalidBatchId()
     now = now or dt.datetime.now(dt.UTC)
     admitted(client, WRITE, stores=stores, settings=settings, now=now)
     stores.partners.close_batch(client.client_id, batch_id, now)

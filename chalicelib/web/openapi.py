@@ -90,6 +90,9 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
         "other": "The other case of the pair",
         "contact_id": "The contact's id, e.g. south-desk",
         "rule_id": "The routing rule's id, e.g. south",
+        "external_id": "Your own id of the report (1 to 100 of A-Z a-z 0-9 . _ : / -)",
+        "batch_id": "Your id of the import batch (4 to 64 of A-Z a-z 0-9 _ -)",
+        "client_id": "The partner's app client id",
     }
     return [
         {
@@ -112,7 +115,8 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
     if op.status == 200 and op.method == "PUT":
         responses["201"] = _json(f"{op.summary}: created", _ref(op.answer))
     grouped: dict[int, list[str]] = {}
-    for name in ("InvalidToken", *op.refusals):
+    token = "InvalidPartnerToken" if op.audience == "partner" else "InvalidToken"
+    for name in (token, *op.refusals):
         refusal = by_name[name]
         grouped.setdefault(refusal.status, []).append(refusal.description)
     for status, descriptions in sorted(grouped.items()):
@@ -120,8 +124,8 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": op.summary,
         "operationId": op.operation_id,
-        "tags": ["staff"],
-        "security": [{"staffToken": []}],
+        "tags": [op.audience],
+        "security": [{f"{op.audience}Token": []}],
         "parameters": _path_parameters(op.path)
         + (_query_parameters(getattr(schemas, op.query)) if op.query else []),
         "responses": responses,
@@ -136,7 +140,7 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
 
 def _staff_paths() -> dict[str, Any]:
     # The route modules register their operations on import (app.py imports them all).
-    from chalicelib.web import directory, staff  # noqa: F401
+    from chalicelib.web import directory, partners, staff  # noqa: F401
 
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
@@ -435,7 +439,25 @@ def document() -> dict[str, Any]:
                         "the role (caseworker, coordinator, auditor) and whose custom:agency "
                         "is the agency. Locally: `homeward dev-token`."
                     ),
-                }
+                },
+                "partnerToken": {
+                    "type": "oauth2",
+                    "description": (
+                        "A partner's access token from the stage's Cognito token endpoint "
+                        "(client credentials, the partner's app client id and secret). "
+                        "Locally: `homeward dev-token --partner CLIENT_ID`."
+                    ),
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "https://SIGN-IN-PREFIX.auth.REGION.amazoncognito.com"
+                            "/oauth2/token",
+                            "scopes": {
+                                "homeward-partners/reports.write": "file and import reports",
+                                "homeward-partners/reports.read": "read back your reports' stages",
+                            },
+                        }
+                    },
+                },
             },
         },
     }

@@ -58,6 +58,8 @@ class Operation:
     status: int
     # The exceptions (keys of the error table) this operation may answer with.
     refusals: tuple[str, ...]
+    # Who calls it: "staff" (an ID token) or "partner" (a client-credentials token).
+    audience: str = "staff"
 
 
 OPERATIONS: list[Operation] = []
@@ -74,6 +76,79 @@ def authenticate(request: Any):
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken("not a bearer token")
     return wiring.token_verifier().verify(token.strip())
+
+
+def authenticate_partner(request: Any):
+    """The partner client behind `Authorization: Bearer <access token>`."""
+    from chalicelib.domain.partners import InvalidPartnerToken
+    from chalicelib.domain.staff import InvalidToken
+
+    header = (request.headers.get("authorization") or "").strip()
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise InvalidPartnerToken("missing")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidPartnerToken("not a bearer token")
+    try:
+        return wiring.token_verifier().verify_partner(token.strip())
+    except InvalidToken as exc:
+        raise InvalidPartnerToken(str(exc)) from None
+
+
+def partner_operation(
+    bp: Any,
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    summary: str,
+    answer: str | None = None,
+    body: str | None = None,
+    status: int = 200,
+    refusals: tuple[str, ...] = (),
+    max_body: int = 64 * 1024,
+) -> Callable[[Callable], Callable]:
+    """Register a partner route: the work function gets the partner client, the path's
+    parameters and `body` when declared; what it returns is shaped by `answer`."""
+
+    def register(work: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(work)
+        def view(**params: str) -> Response:
+            from chalicelib.web.http import BodyTooLarge
+
+            request = bp.current_request
+            client = authenticate_partner(request)
+            extra: dict[str, Any] = {}
+            if body:
+                if len(request.raw_body or b"") > max_body:
+                    raise BodyTooLarge(max_body)
+                extra["body"] = _model(body).model_validate(parse_json(request.raw_body))
+            result = work(client, **params, **extra)
+            if isinstance(result, Response):
+                return result
+            return json_response(status, _shape(_model(answer), result))
+
+        options: dict[str, Any] = {"methods": [method]}
+        if body:
+            options["content_types"] = ["*/*"]
+        bp.route(path, **options)(view)
+        OPERATIONS.append(
+            Operation(
+                method,
+                path,
+                operation_id,
+                summary,
+                answer,
+                body,
+                None,
+                status,
+                refusals,
+                audience="partner",
+            )
+        )
+        return view
+
+    return register
 
 
 def _model(name: str | None):

@@ -315,3 +315,33 @@ class RoutingRuleList(BaseModel):
     rules: list[RoutingRule]
     version: int
     problems: list[str]
+
+
+# The partner API's, partner registrations' and exports' shapes (web/partner_schemas.py).
+from chalicelib.web.partner_schemas import (  # noqa: E402
+    BatchState,
+    ExportAnswer,
+    ExportRequest,
+    ImportAnswer,
+    ImportRowsIn,
+    PartnerList,
+    PartnerReceipt,
+    PartnerRegistration,
+    PartnerReportIn,
+    PartnerReportStatus,
+    RegisteredPartner,
+)
+
+__all__ = [
+    "BatchState",
+    "ExportAnswer",
+    "ExportRequest",
+    "ImportAnswer",
+    "ImportRowsIn",
+    "PartnerList",
+    "PartnerReceipt",
+    "PartnerRegistration",
+    "PartnerReportIn",
+    "PartnerReportStatus",
+    "RegisteredPartner",
+]
