@@ -200,9 +200,15 @@ class EventPump:
     # -- EventBridge schedule --------------------------------------------------------------
 
     def tick(self) -> Any:
-        """The every-minute schedules: lost queue messages, then unacknowledged alerts."""
+        """The every-minute schedules: lost queue messages, then unacknowledged alerts,
+        then the digests of closed import batches."""
         self.tick_escalation()
-        return self._schedule("requeue_stale_deliveries")
+        requeued = self._schedule("requeue_stale_deliveries")
+        self.send_import_digests()
+        return requeued
+
+    def send_import_digests(self) -> Any:
+        return self._schedule("send_import_digests")
 
     def send_digest(self) -> Any:
         return self._schedule("send_daily_digest")
