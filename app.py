@@ -44,6 +44,7 @@ problems.guard_routes(app)
 # a string is simply replaced. tests/infra/test_packaging.py checks none survives the merge.
 CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
+WEBHOOK_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-webhooks-infra"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -59,6 +60,16 @@ def find_matches(event):
 @app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
+
+
+@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
+def queue_webhooks(event):
+    return handlers.queue_webhooks(event)
+
+
+@app.on_sqs_message(queue_arn=WEBHOOK_QUEUE, batch_size=10)
+def send_webhooks(event):
+    return handlers.send_webhooks(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -52,6 +52,8 @@ class Settings:
     uploads_bucket: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
+    # The queue of webhooks owed to partners (domain/webhooks.py).
+    webhook_queue_url: str = ""
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -120,6 +122,7 @@ def load(
         table_name=env.get("HOMEWARD_TABLE", f"homeward-{stage}-cases"),
         audit_table_name=env.get("HOMEWARD_AUDIT_TABLE", f"homeward-{stage}-audit"),
         delivery_queue_url=env.get("HOMEWARD_DELIVERY_QUEUE_URL", ""),
+        webhook_queue_url=env.get("HOMEWARD_WEBHOOK_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
         signing_key_source=signing_key_source,
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),

@@ -81,6 +81,7 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.partners import PartnerStore
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+    from chalicelib.adapters.dynamo.webhooks import WebhookStore
     from chalicelib.services.ports import Stores
 
     return Stores(
@@ -97,6 +98,7 @@ def dynamo_stores(
         audit=AuditLog(client, audit_table),
         directory=DirectoryStore(client, table),
         partners=PartnerStore(client, table),
+        webhooks=WebhookStore(client, table),
     )
 
 
@@ -105,6 +107,20 @@ def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
     return DeliveryQueue(client("sqs"), settings().delivery_queue_url)
+
+
+@cache
+def webhook_queue():
+    from chalicelib.adapters.webhooks import WebhookQueue
+
+    return WebhookQueue(client("sqs"), settings().webhook_queue_url)
+
+
+@cache
+def webhook_poster():
+    from chalicelib.adapters.webhooks import HttpsPoster
+
+    return HttpsPoster()
 
 
 @cache

@@ -11,7 +11,7 @@ from typing import Any
 
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's seven and the public routes' own.
+# The functions of the stage: Chalice's ten and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
@@ -21,6 +21,9 @@ FUNCTIONS = (
     "RequeueStaleDeliveries",
     "EscalateUnacknowledged",
     "SendDailyDigest",
+    "SendImportDigests",
+    "QueueWebhooks",
+    "SendWebhooks",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.

@@ -48,6 +48,7 @@ from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import STORED, Report, split_sealed
 from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
 from chalicelib.services.delivery import Channels
 from chalicelib.services.directory import DirectoryCache
@@ -99,6 +100,7 @@ class FakeDb:
     partners: dict[str, Partner] = field(default_factory=dict)
     dispatched: set[tuple[str, str]] = field(default_factory=set)
     batches: dict[tuple[str, str], ImportBatch] = field(default_factory=dict)
+    webhooks: dict[tuple[str, str], WebhookState] = field(default_factory=dict)
     stream: list[tuple[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -788,7 +790,49 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         audit=FakeAuditLog(db),
         directory=FakeDirectoryStore(db),
         partners=FakePartners(db),
+        webhooks=FakeWebhooks(db),
     )
+
+
+class FakeWebhooks:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(self, uow: FakeUnitOfWork, event: WebhookEvent) -> None:
+        key = (event.client_id, event.event_id)
+
+        def apply() -> None:
+            self.db.webhooks[key] = WebhookState(event, "pending")
+            self.db.stream.append(("webhook", event))
+
+        uow.add("webhook", apply, check=lambda: key not in self.db.webhooks)
+
+    def get(self, client_id: str, event_id: str) -> WebhookState | None:
+        return self.db.webhooks.get((client_id, event_id))
+
+    def _set(self, event, state, attempts, error, now) -> bool:
+        key = (event.client_id, event.event_id)
+        if key not in self.db.webhooks:
+            return False
+        self.db.webhooks[key] = WebhookState(event, state, attempts, error, now)
+        return True
+
+    def delivered(self, event: WebhookEvent, attempts: int, now: dt.datetime) -> bool:
+        return self._set(event, "delivered", attempts, None, now)
+
+    def attempt_failed(self, event, attempts, error, now, *, last) -> None:
+        self._set(event, "failed" if last else "pending", attempts, error, now)
+
+    def retry(self, client_id: str, event_id: str, now: dt.datetime) -> WebhookState | None:
+        found = self.get(client_id, event_id)
+        if found is None or found.state != "failed":
+            return None
+        self._set(found.event, "pending", 0, found.last_error, now)
+        return found
+
+    def failed(self, limit: int = 100) -> list[WebhookState]:
+        found = [w for w in self.db.webhooks.values() if w.state == "failed"]
+        return sorted(found, key=lambda w: w.updated_at, reverse=True)[:limit]
 
 
 class FakePartners:
@@ -868,6 +912,21 @@ class FakeQueue:
 
     def delete(self, message: dict) -> None:
         self.messages.remove(message)
+
+
+@dataclass
+class FakePoster:
+    """A partner's endpoint: records each post; answers `statuses` in turn (then 200)."""
+
+    statuses: list = field(default_factory=list)
+    posts: list[dict] = field(default_factory=list)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        self.posts.append({"url": url, "body": body, "headers": dict(headers)})
+        answer = self.statuses.pop(0) if self.statuses else 200
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 @dataclass
@@ -974,6 +1033,9 @@ class FakePipeline:
     def __init__(self, stores, settings, *, failure_rate: float = 0.0) -> None:
         self.stores, self.settings = stores, settings
         self.queue = FakeQueue()
+        # Webhooks to partners: their queue, and what was posted (FakePoster).
+        self.webhook_queue = FakeQueue(max_receives=10)
+        self.poster = FakePoster()
         self.email = FakeChannel(failure_rate, seed=1)
         self.sms = FakeChannel(failure_rate, seed=2)
         self.directory = DirectoryCache(stores.directory, ttl=0)
@@ -988,7 +1050,7 @@ class FakePipeline:
         self._read = 0
 
     def pump_stream(self, now=None) -> int:
-        from chalicelib.services import dispatch, matching
+        from chalicelib.services import dispatch, matching, webhooks
 
         db = db_of(self.stores)
         moved = 0
@@ -996,7 +1058,9 @@ class FakePipeline:
             kind, item = db.stream[self._read]
             self._read += 1
             moved += 1
-            if kind == "alert":
+            if kind == "webhook":
+                webhooks.queue_event(item, queue=self.webhook_queue)
+            elif kind == "alert":
                 dispatch.dispatch(
                     item,
                     stores=self.stores,
@@ -1028,6 +1092,27 @@ class FakePipeline:
                 continue
             self.queue.delete(message)
         return len(batch)
+
+    def pump_webhooks(self, now=None) -> list:
+        """One receive of the webhook queue; each message's attempt (retries are visible
+        again at once: the backoff is the handler's, tested on its own)."""
+        from chalicelib.services import webhooks
+
+        attempts = []
+        for message in self.webhook_queue.receive():
+            client_id, event_id = message["body"]
+            attempt = webhooks.deliver(
+                client_id,
+                event_id,
+                stores=self.stores,
+                settings=self.settings,
+                poster=self.poster,
+                now=now,
+            )
+            attempts.append(attempt)
+            if attempt.outcome != "retry":
+                self.webhook_queue.delete(message)
+        return attempts
 
     def run_until_idle(self, now=None, rounds: int = 100) -> None:
         for _ in range(rounds):

@@ -49,6 +49,10 @@ class Case:
     report: Report
     status: Status = Status.RECEIVED
     version: int = 1
+    # A registered partner's report: the partner's client id and its own id for the
+    # report (None for an imported row without one). Its webhooks tell of its stages.
+    partner: str | None = None
+    external_id: str | None = None
 
     @property
     def oblast(self) -> str:

@@ -112,6 +112,7 @@ def import_rows(
             source="",
             partner=client.client_id,
             batch=batch.key,
+            external_id=row.external_id,
         )
         try:
             receipt, created = intake.submit(submission, stores=stores, settings=settings, now=now)

@@ -100,6 +100,8 @@ class Submission:
     # An import batch's key (ImportBatch.key): its recipients hear of the report in the
     # batch's digest rather than on its own.
     batch: str | None = None
+    # The partner's own id for the report, told back in its webhooks.
+    external_id: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -131,7 +133,13 @@ def submit(
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
     reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
-        case = Case(reference=reference, received_at=now, report=submission.report)
+        case = Case(
+            reference=reference,
+            received_at=now,
+            report=submission.report,
+            partner=submission.partner,
+            external_id=submission.external_id if submission.partner else None,
+        )
         alert = Alert.for_imported_case(case) if submission.batch else Alert.for_new_case(case)
         uow = stores.unit_of_work()
         if not submission.decoy:

@@ -107,6 +107,7 @@ def file_report(
         idempotency_key=external_key(external_id),
         source="",
         partner=client.client_id,
+        external_id=external_id,
     )
     receipt, created = intake.submit(submission, stores=stores, settings=settings, now=now)
     if created:

@@ -33,6 +33,7 @@ from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import Report
 from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
 
 
@@ -208,8 +209,31 @@ class Partners(Protocol):
     def claim_digest(self, batch: ImportBatch, now: dt.datetime) -> bool: ...
 
 
+class Webhooks(Protocol):
+    def add(self, uow: UnitOfWork, event: WebhookEvent) -> None: ...
+    def get(self, client_id: str, event_id: str) -> WebhookState | None: ...
+    def delivered(self, event: WebhookEvent, attempts: int, now: dt.datetime) -> bool: ...
+    def attempt_failed(
+        self, event: WebhookEvent, attempts: int, error: str, now: dt.datetime, *, last: bool
+    ) -> None: ...
+    def retry(self, client_id: str, event_id: str, now: dt.datetime) -> WebhookState | None: ...
+    def failed(self, limit: int = 100) -> list[WebhookState]: ...
+
+
 class DeliveryQueue(Protocol):
     def enqueue(self, deliveries: list[tuple[str, str]]) -> None: ...
+
+
+class WebhookQueue(Protocol):
+    def enqueue(self, events: list[tuple[str, str]]) -> None:
+        """Queue (client id, event id) pairs."""
+        ...
+
+
+class WebhookPoster(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST to a partner's endpoint; its status code, or WebhookSendError."""
+        ...
 
 
 class EmailSender(Protocol):
@@ -272,3 +296,4 @@ class Stores:
     audit: AuditLog
     directory: DirectoryStore
     partners: Partners
+    webhooks: Webhooks

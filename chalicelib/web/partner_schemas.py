@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from chalicelib.domain.case import iso
+from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.casefile import Filters
 from chalicelib.domain.partners import (
     CLIENT_ID_PATTERN,
@@ -19,6 +19,7 @@ from chalicelib.domain.partners import (
     Partner,
 )
 from chalicelib.domain.report import Category, Oblast, Report
+from chalicelib.domain.webhooks import UnsafeWebhookTarget, check_target
 from chalicelib.domain.workflow import Status
 
 ExternalId = Annotated[str, StringConstraints(pattern=EXTERNAL_ID_PATTERN)]
@@ -131,8 +132,19 @@ class PartnerRegistration(_Strict):
     client_id: ClientId
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     quota_per_minute: int = Field(default=DEFAULT_QUOTA_PER_MINUTE, ge=1, le=6000)
+    # https, a public host (domain/webhooks.py): never an address inside a network.
     webhook_url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
     active: bool = True
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _public(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        try:
+            return check_target(url)
+        except UnsafeWebhookTarget as refused:
+            raise ValueError(f"not a webhook address: {refused}") from None
 
     def partner(self) -> Partner:
         return Partner(
@@ -219,3 +231,46 @@ class ExportAnswer(BaseModel):
             url=result.url,
             expires_at=iso(result.expires_at) if result.expires_at else None,
         )
+
+
+# -- coordinators: webhooks that failed ---------------------------------------------------
+
+
+class WebhookShown(BaseModel):
+    client_id: str
+    event_id: str
+    reference: str
+    external_id: str | None
+    stage: str
+    state: str
+    attempts: int
+    last_error: str | None
+    updated_at: str | None
+
+    @classmethod
+    def of(cls, found: Any) -> WebhookShown:
+        return cls(
+            client_id=found.event.client_id,
+            event_id=found.event.event_id,
+            reference=found.event.reference,
+            external_id=found.event.external_id,
+            stage=found.event.stage,
+            state=found.state,
+            attempts=found.attempts,
+            last_error=found.last_error,
+            updated_at=iso(found.updated_at) if found.updated_at else None,
+        )
+
+
+class FailedWebhooks(BaseModel):
+    webhooks: list[WebhookShown]
+
+    @classmethod
+    def of(cls, found: list[Any]) -> FailedWebhooks:
+        return cls(webhooks=[WebhookShown.of(w) for w in found])
+
+
+class WebhookRetry(_Strict):
+    client_id: ClientId
+    # A case's reference and the version its change made: HW-XXXX-XXXX.3
+    event_id: Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN[:-1] + r"\.[0-9]{1,9}$")]

@@ -16,6 +16,7 @@ from chalicelib.web.operations import PREFIX, partner_operation, staff_operation
 partners = lazy_module("chalicelib.services.partners")
 imports = lazy_module("chalicelib.services.imports")
 exports = lazy_module("chalicelib.services.exports")
+webhooks = lazy_module("chalicelib.services.webhooks")
 
 bp = Blueprint(__name__)
 PARTNER = "/api/v1/partner"
@@ -167,4 +168,41 @@ def export_cases(caller, body):
         body.format,
         stores=wiring.stores(),
         files=wiring.file_store(),
+    )
+
+
+# -- coordinators: webhooks that failed their last attempt --------------------------------
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{PREFIX}/webhooks/failed",
+    operation_id="listFailedWebhooks",
+    summary="Webhooks to partners that failed their last attempt, newest first (coordinators)",
+    answer="FailedWebhooks",
+    refusals=("NotPermitted",),
+)
+def failed_webhooks(caller):
+    return webhooks.failed_webhooks(caller, stores=wiring.stores())
+
+
+@staff_operation(
+    bp,
+    "POST",
+    f"{PREFIX}/webhooks/retry",
+    operation_id="retryWebhook",
+    summary="Send a failed webhook again, with all its attempts (coordinators; audited)",
+    answer="WebhookShown",
+    body="WebhookRetry",
+    status=202,
+    refusals=("BadRequestBody", "ValidationError", "NotPermitted", "WebhookNotFound"),
+)
+def retry_webhook(caller, body):
+    return webhooks.retry_webhook(
+        caller,
+        body.client_id,
+        body.event_id,
+        stores=wiring.stores(),
+        queue=wiring.webhook_queue(),
     )

@@ -101,6 +101,7 @@ def _table() -> dict[type, Refusal]:
         intake,
         matching,
         partners,
+        webhooks,
     )
     from chalicelib.web.http import BadRequestBody, BodyTooLarge
     from chalicelib.web.operations import IdMismatch
@@ -164,6 +165,9 @@ def _table() -> dict[type, Refusal]:
             "not-found",
             "No such batch: a batch id is 4 to 64 characters of A-Z a-z 0-9 _ -",
             "Not a batch id",
+        ),
+        webhooks.WebhookNotFound: Refusal(
+            404, "not-found", "No failed webhook by that name", "No such failed webhook"
         ),
         delivery.NotFailed: Refusal(
             404, "not-found", "No failed delivery by that name", "No such failed delivery"

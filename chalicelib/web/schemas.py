@@ -322,6 +322,7 @@ from chalicelib.web.partner_schemas import (  # noqa: E402
     BatchState,
     ExportAnswer,
     ExportRequest,
+    FailedWebhooks,
     ImportAnswer,
     ImportRowsIn,
     PartnerList,
@@ -330,12 +331,15 @@ from chalicelib.web.partner_schemas import (  # noqa: E402
     PartnerReportIn,
     PartnerReportStatus,
     RegisteredPartner,
+    WebhookRetry,
+    WebhookShown,
 )
 
 __all__ = [
     "BatchState",
     "ExportAnswer",
     "ExportRequest",
+    "FailedWebhooks",
     "ImportAnswer",
     "ImportRowsIn",
     "PartnerList",
@@ -344,4 +348,6 @@ __all__ = [
     "PartnerReportIn",
     "PartnerReportStatus",
     "RegisteredPartner",
+    "WebhookRetry",
+    "WebhookShown",
 ]
