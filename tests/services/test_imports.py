@@ -113,3 +113,12 @@ def test_a_partners_rows_are_its_own(registry, rows, stores, settings):
     assert [o.outcome for o in theirs] == ["created"] * 5
     assert {o.reference for o in mine}.isdisjoint({o.reference for o in theirs})
 
+
+def test_the_bench_in_small_accounts_for_every_row_without_a_duplicate():
+    from infra.bench_imports import run_on_fakes
+
+    r = run_on_fakes(300)
+    assert r["accounted"] and r["refused"] == 0
+    assert r["cases"] == r["distinct_cases"] == r["rows"] == 300
+    assert r["first_created"] + r["created"] == 300 and r["replayed"] == 150
+    assert r["stream_left"] == 0 and r["recipients_once"] and r["digests"] > 0
