@@ -109,3 +109,20 @@ def test_backoff_doubles_with_jitter_and_is_capped():
     assert backoff_seconds(3, jitter=0.8) == 96
     # Every try fits in SQS's longest visibility timeout (12 hours).
     assert backoff_seconds(50, jitter=1.2) <= 12 * 3600
+
+
+def test_the_readmes_verification_snippet_accepts_ours_and_refuses_a_forgery():
+    import re
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (snippet,) = re.findall(r"```python\n(import hashlib, hmac, time\n.*?)```", readme, re.S)
+    scope = {}
+    exec(snippet, scope)  # our own README's code
+    secret = webhook_secret(b"k" * 32, "ngo-one")
+    body = EVENT.body()
+    header = sign_webhook(secret, int(time.time()), body)
+    assert scope["verify"](secret.hex(), header, body)
+    assert not scope["verify"](secret.hex(), header, body.replace(b"in_review", b"closed"))
+    assert not scope["verify"](secret.hex(), sign_webhook(secret, 1_000, body), body)
