@@ -352,19 +352,23 @@ def test_the_uploads_bucket_keeps_uploads_briefly_and_takes_posts_from_homeward_
 
         rules = bucket["LifecycleConfiguration"]["Rules"]
         assert {r["Status"] for r in rules} == {"Enabled"}
-        (expire,) = [r for r in rules if "ExpirationInDays" in r]
-        assert expire["Prefix"] == "uploads/"
+        (expire,) = [r for r in rules if "ExpirationInDays" in r and r["Prefix"] == "uploads/"]
         # Uploads outlive the key they were made for: a form sent in its last minute
         # still finds its files.
         assert dt.timedelta(days=expire["ExpirationInDays"]) > form_keys.LIFETIME
         assert expire["ExpirationInDays"] <= 2
-        (noncurrent,) = [r for r in rules if "NoncurrentVersionExpiration" in r]
+        (noncurrent,) = [
+            r for r in rules if "NoncurrentVersionExpiration" in r and r["Prefix"] == "uploads/"
+        ]
         assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 1
         assert noncurrent["ExpiredObjectDeleteMarker"] is True
+        # Staff exports are gone the next day.
+        (exports,) = [r for r in rules if r.get("Prefix") == "exports/"]
+        assert exports["ExpirationInDays"] == 1
         # Nothing ever expires what a case keeps.
         for rule in rules:
             if "ExpirationInDays" in rule or "NoncurrentVersionExpiration" in rule:
-                assert rule["Prefix"] == "uploads/"
+                assert rule["Prefix"] in ("uploads/", "exports/")
 
 
 def test_partner_scopes_are_the_resource_servers_own():
