@@ -57,6 +57,11 @@ def find_matches(event):
     return handlers.find_matches(event)
 
 
+@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
+def carry_out_withdrawals(event):
+    return handlers.carry_out_withdrawals(event)
+
+
 @app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
@@ -90,3 +95,8 @@ def send_daily_digest(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_import_digests(event):
     return handlers.send_import_digests(event)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def anonymise_expired(event):
+    return handlers.anonymise_expired(event)

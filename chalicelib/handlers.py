@@ -62,6 +62,29 @@ def find_matches(event: Any) -> dict[str, list]:
     return {"batchItemFailures": []}
 
 
+def carry_out_withdrawals(event: Any) -> dict[str, list]:
+    """The case table's stream: a reporter's withdrawal (asked for on the public status
+    page, which may not erase) is carried out here."""
+    from chalicelib.adapters.dynamo import stream
+    from chalicelib.services import erasure
+
+    for record in event:
+        kind, values = stream.new_item(record)
+        if kind != "withdrawal":
+            continue
+        try:
+            erasure.withdraw_consent(
+                values["reference"],
+                stores=wiring.stores(),
+                directory=wiring.directory().current(),
+                request_id=values["request_id"],
+            )
+        except Exception as exc:
+            log.error("withdrawal of %s not done: %s", values.get("reference"), describe(exc))
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}
+
+
 def send_deliveries(event: Any) -> dict[str, list]:
     """The delivery queue: send each delivery; failed messages come back on their own."""
     from chalicelib.adapters.queue import parse_message
@@ -193,4 +216,13 @@ def send_import_digests(event: Any) -> int:
         directory=wiring.directory().current(),
         email=channels.email,
         sms=channels.sms,
+    )
+
+
+def anonymise_expired(event: Any) -> int:
+    """Every hour: cases whose retention ran out are anonymised, a bounded few per run."""
+    from chalicelib.services import retention
+
+    return retention.anonymise_expired(
+        stores=wiring.stores(), files=wiring.file_store(), settings=wiring.settings()
     )

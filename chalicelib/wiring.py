@@ -73,12 +73,15 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex
-    from chalicelib.adapters.dynamo.cases import CaseFiles, Mandates
+    from chalicelib.adapters.dynamo.cases import CaseFiles
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
+    from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
+    from chalicelib.adapters.dynamo.mandates import Mandates
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
     from chalicelib.adapters.dynamo.partners import PartnerStore
+    from chalicelib.adapters.dynamo.people import ReporterIndex
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
     from chalicelib.adapters.dynamo.webhooks import WebhookStore
@@ -99,6 +102,8 @@ def dynamo_stores(
         directory=DirectoryStore(client, table),
         partners=PartnerStore(client, table),
         webhooks=WebhookStore(client, table),
+        reporters=ReporterIndex(client, table),
+        lifecycle=CaseLifecycle(client, table),
     )
 
 
@@ -185,9 +190,12 @@ def reset() -> None:
         settings,
         stores,
         delivery_queue,
+        webhook_queue,
+        webhook_poster,
         channels,
         directory,
         token_verifier,
         file_store,
     ):
-        built.cache_clear()
+        # A test may have put a stand-in in one's place (a webhook poster).
+        getattr(built, "cache_clear", lambda: None)()

@@ -15,7 +15,8 @@ stage keeps what it was given before, so `make deploy STAGE=prod` alone is enoug
    HOMEWARD_ARTIFACT_BUCKET; homeward-artifacts-ACCOUNT-REGION by default), created
    private if missing; each under its own content's hash.
 4. One CloudFormation change set (CREATE, or UPDATE), its changes listed, then executed;
-   the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' roles CAPABILITY_IAM.
+   the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' named roles
+   CAPABILITY_NAMED_IAM.
    A failed update is rolled back by CloudFormation itself; what failed is printed.
 5. The outputs: where the form is, where staff sign in, the operators' topic.
 6. `homeward smoke` against the stage's default URL (which works before DNS does) and
@@ -43,7 +44,7 @@ from infra import package
 
 ROOT = package.ROOT
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")  # infra/template.yaml's Stage
-CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 # The stack parameters an operator gives (infra/package.py, PUBLIC_PARAMETERS).
 REQUIRED = {
     "DomainName": "--domain",
@@ -127,6 +128,7 @@ def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> lis
         "PublicUrl": args.public_url,
         "HostedZoneId": args.hosted_zone,
         "AlertSender": args.alert_sender,
+        "HelpLine": help_line(args.help_line),
     }
     had = {
         p["ParameterKey"]
@@ -151,6 +153,21 @@ def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> lis
         elif name in had:
             chosen.append({"ParameterKey": name, "UsePreviousValue": True})
     return chosen
+
+
+def help_line(path: str | None) -> str | None:
+    """The help line file's JSON, compact, once its phone number has been read."""
+    if not path:
+        return None
+    import phonenumbers
+
+    try:
+        line = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not phonenumbers.is_valid_number(phonenumbers.parse(line["phone"], None)):
+            raise ValueError("not a valid phone number")
+    except (OSError, ValueError, KeyError, TypeError, phonenumbers.NumberParseException) as e:
+        raise DeployError(f"--help-line {path}: {e} (README, Whom to call)") from e
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 # -- before building: what would fail late, or silently -------------------------------
@@ -545,6 +562,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--alert-sender",
         default=env("HOMEWARD_ALERT_SENDER"),
         help="alerts' From address (default alerts@DOMAIN)",
+    )
+    parser.add_argument(
+        "--help-line",
+        default=env("HOMEWARD_HELP_LINE_FILE"),
+        help="a JSON file: whom reporters can call (infra/demo/help-line.json's shape)",
     )
     parser.add_argument(
         "--bucket",

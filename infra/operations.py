@@ -11,7 +11,7 @@ from typing import Any
 
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's ten and the public routes' own.
+# The functions of the stage: Chalice's twelve and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
@@ -24,6 +24,8 @@ FUNCTIONS = (
     "SendImportDigests",
     "QueueWebhooks",
     "SendWebhooks",
+    "AnonymiseExpired",
+    "CarryOutWithdrawals",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -147,7 +149,7 @@ def alarms() -> dict[str, dict[str, Any]]:
             period=60,
             evaluation_periods=3,
         )
-        for name in ("DispatchAlerts", "FindMatches")
+        for name in ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals")
     }
     # Errors cannot show a schedule that stopped: no invocation, no error. Missing data
     # breaches here.
@@ -204,6 +206,11 @@ def function_name(name: str) -> dict[str, str]:
     """A function's name, fixed so that its log group can be named before it exists (a
     log group naming the function by Ref would depend on it: a cycle)."""
     return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(name)}"}
+
+
+def role_name(role: str) -> dict[str, str]:
+    """A function role's name, under the prefix the stage's KMS key policies allow."""
+    return {"Fn::Sub": f"homeward-${{Stage}}-{_kebab(role.removesuffix('Role'))}"}
 
 
 def log_groups() -> dict[str, dict[str, Any]]:

@@ -77,6 +77,7 @@ TABLE = {"Fn::GetAtt": ["CasesTable", "Arn"]}
 TABLE_INDEXES = {"Fn::Sub": "${CasesTable.Arn}/index/*"}
 AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
 STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
+RETENTION_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_retention"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
 WEBHOOK_QUEUE = {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
 # The functions' log groups exist before they run (infra/operations.py): a function only
@@ -138,7 +139,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         SIGNING_KEY,
         SEAL_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate charge, keys;
-        # acknowledgements; a case's status for its reporter.
+        # acknowledgements; a case's status for its reporter, and their withdrawal (a
+        # request put beside the case: CarryOutWithdrawals does the rest).
         _statement(
             "Cases",
             [
@@ -191,10 +193,22 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ],
             [TABLE, TABLE_INDEXES],
         ),
-        # Coordinators remove contacts and routing rules: the only items the API deletes.
+        # Coordinators remove contacts and routing rules.
         {
             **_statement("DirectoryRemovals", ["dynamodb:DeleteItem"], [TABLE]),
             "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["DIRECTORY"]}},
+        },
+        # A coordinator's erasure of a person deletes what was derived from a case
+        # (services/erasure.py): its candidate pairs (in the cases' partitions), blocking
+        # keys, the reporters' index, mandates. Never statistics, idempotency keys, rates
+        # or the directory.
+        {
+            **_statement("Erasure", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "MANDATE#*"]
+                }
+            },
         },
         # The audit trail is append-only: put and query, never update or delete.
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
@@ -207,17 +221,25 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         READ_STREAM,
         # The directory; the deliveries, and the mandate of the agencies an alert reached
-        # (one transaction); a first alert's time to be acknowledged, from its rules.
-        _statement("Route", ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+        # (one transaction); a first alert's time to be acknowledged, from its rules; the
+        # case's consent as it now is (GetItem: a reporter may have withdrawn it).
+        _statement(
+            "Route",
+            ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+            [TABLE],
+        ),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         STREAM_ON_FAILURE,
     ],
     "FindMatchesRole": [
         LOGS,
         READ_STREAM,
-        # Blocking-key lookups, candidate reports, and the pairs found.
+        # Blocking-key lookups, candidate reports, and the pairs found; the new case's
+        # consent as it now is (GetItem: withdrawn since, it is not matched).
         _statement(
-            "Candidates", ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem"], [TABLE]
+            "Candidates",
+            ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"],
+            [TABLE],
         ),
         STREAM_ON_FAILURE,
     ],
@@ -314,6 +336,52 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             },
         },
     ],
+    # A reporter's withdrawal, asked for on the public status page, carried out from the
+    # table's stream (services/erasure.py): their details and what was derived from the
+    # case go, mandates are revoked, unsent alerts stopped. It opens nothing sealed.
+    "CarryOutWithdrawalsRole": [
+        LOGS,
+        READ_STREAM,
+        # The case's partition and the directory; the case rewritten, the intake desk's
+        # mandate and count; the case's unsent deliveries stopped.
+        _statement(
+            "Withdraw",
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [TABLE],
+        ),
+        {
+            **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "MANDATE#*"]
+                }
+            },
+        },
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        STREAM_ON_FAILURE,
+    ],
+    # The retention schedule anonymises cases (services/retention.py). It opens nothing
+    # sealed (a sealed group is erased by removing it): no KMS at all.
+    "AnonymiseExpiredRole": [
+        LOGS,
+        SIGNING_KEY,
+        # The due cases (the retention index), then each case's partition.
+        _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]),
+        # The case item rewritten, its audit entry beside it.
+        _statement("Anonymise", ["dynamodb:UpdateItem"], [TABLE]),
+        {
+            **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*"]
+                }
+            },
+        },
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # Every version of the case's files (a plain delete would leave them readable).
+        _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
+        _statement("ListFiles", ["s3:ListBucketVersions"], [UPLOADS_BUCKET]),
+    ],
 }
 
 # -- What only a deployed stage has: its own public address ----------------------------
@@ -359,6 +427,13 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Default": "",
         "AllowedPattern": r"^([^@\s]+@[^@\s]+)?$",
         "Description": "Alerts' From address, verified in SES (default alerts@DomainName)",
+    },
+    "HelpLine": {
+        "Type": "String",
+        "Default": "",
+        "MaxLength": 4000,
+        "Description": "Whom reporters can call, as JSON (infra/demo/help-line.json shows the "
+        "shape; make deploy --help-line FILE); empty: the receipt names nobody",
     },
     "Release": {
         "Type": "String",
@@ -485,6 +560,8 @@ ENVIRONMENT = {
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
     "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
+    # Whom the receipt and the status page tell a reporter to call (config.py, HelpLine).
+    "HOMEWARD_HELP_LINE": {"Ref": "HelpLine"},
 }
 
 
@@ -642,7 +719,10 @@ def merge_template(stage: str) -> dict[str, Any]:
         # Every function uses the stage's data key: its queues, bucket, secret and tables
         # are encrypted with it (infra/template.yaml).
         policy["PolicyDocument"]["Statement"] = [*statements, operations.USE_DATA_KEY]
-        resources.setdefault(role, {}).setdefault("Properties", {})["Policies"] = [policy]
+        properties = resources.setdefault(role, {}).setdefault("Properties", {})
+        properties["Policies"] = [policy]
+        # A fixed name: the stage's keys name their users by it (infra/template.yaml).
+        properties["RoleName"] = operations.role_name(role)
     functions = (
         "APIHandler",
         "DispatchAlerts",
@@ -654,6 +734,8 @@ def merge_template(stage: str) -> dict[str, Any]:
         "SendImportDigests",
         "QueueWebhooks",
         "SendWebhooks",
+        "CarryOutWithdrawals",
+        "AnonymiseExpired",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
@@ -665,6 +747,9 @@ def merge_template(stage: str) -> dict[str, Any]:
     }
     resources["QueueWebhooks"]["Properties"]["Events"] = {
         "QueueWebhooksDynamodbEventSource": _stream_source("webhook")
+    }
+    resources["CarryOutWithdrawals"]["Properties"]["Events"] = {
+        "CarryOutWithdrawalsDynamodbEventSource": _stream_source("withdrawal")
     }
     # The staff routes' Cognito authorizer points at the template's user pool.
     resources["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {

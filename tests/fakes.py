@@ -5,7 +5,7 @@ unit of work that runs all checks, then all applies, under one lock: the same al
 and the same refusal names as the DynamoDB stores. tests/adapters runs one set of
 contract tests against both, so these cannot drift from what DynamoDB really does.
 
-`FakeDb.stream` lists what a table stream would carry (new cases and alerts), so a test
+`FakeDb.stream` lists what a table stream would carry (new cases, alerts, withdrawals), so a test
 can drive the dispatcher and matching as the stream does.
 """
 
@@ -42,11 +42,13 @@ from chalicelib.domain.casefile import (
     Page,
 )
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
-from chalicelib.domain.report import STORED, Report, split_sealed
+from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
@@ -68,6 +70,9 @@ class _CaseRow:
     assignee: str | None = None
     updated_at: dt.datetime | None = None
     break_glass: dict[str, dt.datetime] = field(default_factory=dict)
+    # What the case recorded of the derived items it wrote (for erasure).
+    blocking_keys: tuple[str, ...] = ()
+    reporter_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,7 +88,8 @@ class _AlertRow:
 @dataclass
 class FakeDb:
     cases: dict[str, _CaseRow] = field(default_factory=dict)
-    notes: dict[str, list[Note]] = field(default_factory=dict)
+    # Each case's notes by id, in the order they were added.
+    notes: dict[str, dict[str, Note]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
     deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
     mandates: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -91,6 +97,7 @@ class FakeDb:
     rates: dict[tuple[str, str], int] = field(default_factory=dict)
     counters: dict[str | None, Counter] = field(default_factory=dict)
     blocking: dict[str, dict[str, str]] = field(default_factory=dict)
+    reporters: dict[str, dict[str, str]] = field(default_factory=dict)
     pairs: dict[tuple[str, str], CandidatePair] = field(default_factory=dict)
     audit: dict[str, list[AuditEntry]] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
@@ -101,6 +108,7 @@ class FakeDb:
     dispatched: set[tuple[str, str]] = field(default_factory=set)
     batches: dict[tuple[str, str], ImportBatch] = field(default_factory=dict)
     webhooks: dict[tuple[str, str], WebhookState] = field(default_factory=dict)
+    withdrawals: dict[str, str] = field(default_factory=dict)
     stream: list[tuple[str, Any]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -168,9 +176,22 @@ class FakeCaseFiles:
     def reachable(self) -> bool:
         return True
 
-    def open(self, uow: FakeUnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()):
+    def open(
+        self,
+        uow: FakeUnitOfWork,
+        case: Case,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        blocking_keys: Sequence[str] = (),
+        reporter_keys: Sequence[str] = (),
+    ):
         def apply() -> None:
-            self.db.cases[case.reference] = _CaseRow(case, tuple(attachments))
+            self.db.cases[case.reference] = _CaseRow(
+                case,
+                tuple(attachments),
+                blocking_keys=tuple(blocking_keys),
+                reporter_keys=tuple(reporter_keys),
+            )
             self.db.stream.append(("case", case))
 
         uow.add("case", apply, check=lambda: case.reference not in self.db.cases)
@@ -187,6 +208,10 @@ class FakeCaseFiles:
         row = self.db.cases.get(reference)
         return row.attachments if row else None
 
+    def consent_of(self, reference: str) -> ConsentGiven | None:
+        row = self.db.cases.get(reference)
+        return row.case.consent if row else None
+
     def file(self, reference: str) -> CaseFile | None:
         row = self.db.cases.get(reference)
         if row is None:
@@ -202,7 +227,7 @@ class FakeCaseFiles:
             assignee=row.assignee,
             updated_at=row.updated_at,
             attachments=row.attachments,
-            notes=tuple(self.db.notes.get(reference, ())),
+            notes=tuple(self.db.notes.get(reference, {}).values()),
             deliveries=tuple(deliveries),
             break_glass=dict(row.break_glass),
         )
@@ -261,9 +286,12 @@ class FakeCaseFiles:
     def add_note(
         self, uow: FakeUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
     ) -> None:
+        note_id = f"note-{iso(at)}-{random.randrange(16**8):08x}"
         uow.add(
             "note",
-            lambda: self.db.notes.setdefault(reference, []).append(Note(at, author, text)),
+            lambda: self.db.notes.setdefault(reference, {}).__setitem__(
+                note_id, Note(at, author, text)
+            ),
         )
 
     def grant_break_glass(
@@ -356,6 +384,19 @@ class FakeMandates:
             self.db.cases[reference].agencies.update(agencies)
 
         uow.add("mandated-case", apply, check=lambda: reference in self.db.cases)
+
+    def revoke(
+        self, uow: FakeUnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None:
+        # Both keys, as DynamoDB's store deletes them (adapters/dynamo/mandates.py).
+        exact = _received(reference, received_at)
+        second = _received(reference, received_at.replace(microsecond=0))
+        for agency in agencies:
+            for received in (exact, second):
+                uow.add(
+                    "revoked",
+                    lambda a=agency, r=received: self.db.mandates.get(a, {}).pop(r, None),
+                )
 
     def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]:
         return {r: frozenset(self.db.cases[r].agencies) for r in references if r in self.db.cases}
@@ -626,6 +667,18 @@ class FakeStatistics:
         for agency in agencies:
             uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
 
+    def count_removed(self, uow: FakeUnitOfWork, case: Counted, agencies: Sequence[str]) -> None:
+        counts = {
+            "total": -1,
+            f"status#{case.status}": -1,
+            f"oblast#{case.oblast}": -1,
+            f"category#{case.category}": -1,
+        }
+        if case.urgent:
+            counts["urgent"] = -1
+        for agency in agencies:
+            uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
+
     def count_move(
         self, uow: FakeUnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
     ) -> None:
@@ -669,6 +722,17 @@ class FakeMatchIndex:
 
         uow.add("blocking-key", apply)
 
+    def remove(
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        received_at: dt.datetime,
+        blocking_keys: list[str],
+    ) -> None:
+        received = _received(reference, received_at)
+        for key in blocking_keys:
+            uow.add("blocking-key", lambda k=key: self.db.blocking.get(k, {}).pop(received, None))
+
     def references(self, blocking_key: str, limit: int) -> list[str]:
         entries = self.db.blocking.get(blocking_key, {})
         return [entries[k] for k in sorted(entries, reverse=True)[:limit]]
@@ -691,6 +755,11 @@ class FakeCandidatePairs:
 
     def of_case(self, reference: str) -> list[CandidatePair]:
         return [p for (a, _), p in sorted(self.db.pairs.items()) if a == reference]
+
+    def remove(self, uow: FakeUnitOfWork, reference: str, others: list[str]) -> None:
+        for other in others:
+            for side in ((reference, other), (other, reference)):
+                uow.add("pair", lambda s=side: self.db.pairs.pop(s, None))
 
     def decide(
         self,
@@ -774,6 +843,120 @@ class FakeDirectoryStore:
         return read_version + 1
 
 
+# -- the data lifecycle ----------------------------------------------------------------
+
+
+class FakeReporterIndex:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(self, uow, reference: str, received_at: dt.datetime, reporter_keys: list[str]):
+        received = _received(reference, received_at)
+        for key in reporter_keys:
+            uow.add(
+                "reporter-key",
+                lambda k=key: self.db.reporters.setdefault(k, {}).__setitem__(received, reference),
+            )
+
+    def remove(self, uow, reference: str, received_at: dt.datetime, reporter_keys: list[str]):
+        received = _received(reference, received_at)
+        for key in reporter_keys:
+            uow.add("reporter-key", lambda k=key: self.db.reporters.get(k, {}).pop(received, None))
+
+    def references(self, reporter_key: str, limit: int = 100) -> list[str]:
+        entries = self.db.reporters.get(reporter_key, {})
+        return [entries[k] for k in sorted(entries, reverse=True)[:limit]]
+
+
+class FakeCaseLifecycle:
+    """Erasure on the fakes: the row keeps the whole report, so erasing a sealed group
+    takes its fields out of it, as removing the group's attribute does in DynamoDB."""
+
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def traces(self, reference: str) -> Traces | None:
+        row = self.db.cases.get(reference)
+        if row is None:
+            return None
+        case = row.case
+        open_part, groups = split_sealed(case.report.model_dump(mode="json"))
+        return Traces(
+            reference=reference,
+            received_at=case.received_at,
+            status=case.status,
+            version=case.version,
+            report=Report.model_validate(open_part, context=STORED),
+            changed_at=row.updated_at or case.received_at,
+            agencies=frozenset(row.agencies),
+            sealed=frozenset(groups),
+            blocking_keys=row.blocking_keys,
+            reporter_keys=row.reporter_keys,
+            attachments=row.attachments,
+            notes=tuple(self.db.notes.get(reference, {})),
+            pairs=tuple(sorted(b for (a, b) in self.db.pairs if a == reference)),
+            withdrawn_at=case.withdrawn_at,
+            anonymised_at=case.anonymised_at,
+        )
+
+    def erase(self, uow: FakeUnitOfWork, traces: Traces, erasure: Erasure) -> None:
+        reference = traces.reference
+
+        def check() -> bool:
+            row = self.db.cases.get(reference)
+            return row is not None and row.case.version == traces.version
+
+        def old() -> dict | None:
+            row = self.db.cases.get(reference)
+            return {"version": row.case.version} if row else None
+
+        def apply() -> None:
+            row = self.db.cases[reference]
+            _, groups = split_sealed(row.case.report.model_dump(mode="json"))
+            open_part, _ = split_sealed(erasure.report.model_dump(mode="json"))
+            kept = [fields for name, fields in groups.items() if name not in erasure.groups]
+            report = Report.model_validate(join_sealed(open_part, *kept), context=STORED)
+            row.case = dataclasses.replace(
+                row.case,
+                report=report,
+                version=row.case.version + 1,
+                withdrawn_at=erasure.withdrawn_at or row.case.withdrawn_at,
+                anonymised_at=erasure.anonymised_at or row.case.anonymised_at,
+            )
+            if erasure.agencies is not None:
+                row.agencies = set(erasure.agencies)
+            if erasure.blocking_keys or erasure.anonymised_at:
+                row.blocking_keys = ()
+            if erasure.reporter_keys or erasure.anonymised_at:
+                row.reporter_keys = ()
+            if erasure.files:
+                row.attachments = ()
+
+        uow.add("case", apply, check, old)
+
+    def request_withdrawal(
+        self, uow: FakeUnitOfWork, reference: str, at: dt.datetime, request_id: str
+    ) -> None:
+        def apply() -> None:
+            self.db.withdrawals[reference] = request_id
+            self.db.stream.append(("withdrawal", (reference, request_id)))
+
+        uow.add("case", lambda: None, lambda: reference in self.db.cases)
+        uow.add("withdrawal", apply, lambda: reference not in self.db.withdrawals)
+
+    def remove_notes(self, uow: FakeUnitOfWork, reference: str, notes: list[str]) -> None:
+        for note in notes:
+            uow.add("note", lambda n=note: self.db.notes.get(reference, {}).pop(n, None))
+
+    def due(self, status: Status, changed_before: dt.datetime, limit: int) -> list[str]:
+        found = sorted(
+            (f"{iso(row.updated_at or row.case.received_at)}#{ref}", ref)
+            for ref, row in self.db.cases.items()
+            if row.case.status == status and row.case.anonymised_at is None
+        )
+        return [ref for at, ref in found if at < iso(changed_before)][:limit]
+
+
 def fake_stores(db: FakeDb | None = None) -> Stores:
     db = db or FakeDb()
     return Stores(
@@ -791,6 +974,8 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         directory=FakeDirectoryStore(db),
         partners=FakePartners(db),
         webhooks=FakeWebhooks(db),
+        reporters=FakeReporterIndex(db),
+        lifecycle=FakeCaseLifecycle(db),
     )
 
 
@@ -1050,7 +1235,7 @@ class FakePipeline:
         self._read = 0
 
     def pump_stream(self, now=None) -> int:
-        from chalicelib.services import dispatch, matching, webhooks
+        from chalicelib.services import dispatch, erasure, matching, webhooks
 
         db = db_of(self.stores)
         moved = 0
@@ -1067,6 +1252,15 @@ class FakePipeline:
                     queue=self.queue,
                     directory=self.directory,
                     settings=self.settings,
+                    now=now,
+                )
+            elif kind == "withdrawal":
+                reference, request_id = item
+                erasure.withdraw_consent(
+                    reference,
+                    stores=self.stores,
+                    directory=self.directory.current(),
+                    request_id=request_id,
                     now=now,
                 )
             else:

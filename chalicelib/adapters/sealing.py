@@ -1,12 +1,15 @@
 """Sealing the most sensitive fields of a report before they are stored (envelope encryption).
 
 Each case gets its own data key from KMS (GenerateDataKey under the stage's customer
-managed key, with the case's reference as encryption context); the fields are encrypted
-with AES-256-GCM (the `cryptography` package, already in the Lambda for tokens), the
-reference bound in as associated data, and only the KMS-encrypted data key is stored
-beside them. So the table, its stream and its backups hold ciphertext; opening a case's
-fields needs kms:Decrypt, which only the functions that show them are granted (the
-public intake function can seal but never open: infra/package.py).
+managed key, with the case's reference as encryption context); each group of fields
+(domain/report.py's SEALED_GROUPS: the reporter's, the child's) is encrypted apart with
+AES-256-GCM (the `cryptography` package, already in the Lambda for tokens) under that
+one key, each with its own nonce and with the reference and the group bound in as
+associated data, and only the KMS-encrypted data key is stored beside them. A group is
+erased by removing its ciphertext: no KMS call, and nothing left that a key could open.
+So the table, its stream and its backups hold ciphertext; opening a case's fields needs
+kms:Decrypt, which only the functions that show them are granted (the public intake
+function can seal but never open: infra/package.py).
 
 Why not the AWS Encryption SDK: it would bring its own dependencies and message format
 for what is one data key and one AES-GCM call here, and `cryptography` is already there.
@@ -45,19 +48,34 @@ class FieldSealer:
     def _context(reference: str) -> dict[str, str]:
         return {"homeward:case": reference}
 
-    def seal(self, reference: str, fields: dict) -> tuple[bytes, bytes]:
-        """The fields encrypted for this case, and the encrypted data key to store beside."""
+    @staticmethod
+    def _associated(reference: str, group: str | None) -> bytes:
+        # A group's ciphertext opens only as that group of that case: moved to another
+        # case, or to the other group's attribute, its tag fails. (None: the one group of
+        # cases sealed before there were groups.)
+        return (reference if group is None else f"{reference}#{group}").encode()
+
+    def seal(self, reference: str, groups: dict[str, dict]) -> tuple[dict[str, bytes], bytes]:
+        """Each group of fields encrypted for this case under one new data key (one KMS
+        call), and the encrypted data key to store beside them."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         response = self._kms.generate_data_key(
             KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=self._context(reference)
         )
-        nonce = os.urandom(NONCE_BYTES)
-        plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
-        sealed = AESGCM(response["Plaintext"]).encrypt(nonce, plaintext, reference.encode())
-        return FORMAT + nonce + sealed, response["CiphertextBlob"]
+        cipher = AESGCM(response["Plaintext"])
+        sealed = {}
+        for group, fields in groups.items():
+            # A fresh random nonce for each group: two messages under one key must never
+            # share one (96 random bits: no collision in a handful per key).
+            nonce = os.urandom(NONCE_BYTES)
+            plaintext = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+            body = cipher.encrypt(nonce, plaintext, self._associated(reference, group))
+            sealed[group] = FORMAT + nonce + body
+        return sealed, response["CiphertextBlob"]
 
-    def open(self, reference: str, sealed: bytes, key_blob: bytes) -> dict:
+    def open(self, reference: str, group: str | None, sealed: bytes, key_blob: bytes) -> dict:
+        """One group's fields (None: a case sealed before there were groups)."""
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -66,7 +84,7 @@ class FieldSealer:
         nonce, body = sealed[1 : 1 + NONCE_BYTES], sealed[1 + NONCE_BYTES :]
         try:
             plaintext = AESGCM(self._data_key(reference, key_blob)).decrypt(
-                nonce, body, reference.encode()
+                nonce, body, self._associated(reference, group)
             )
         except InvalidTag:
             raise SealBroken("tag") from None

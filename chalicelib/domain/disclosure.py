@@ -22,8 +22,14 @@ Who is who, in the coalition's words (each contact in the directory says which i
 | shared with coalition and authorities | details | details | details |
 | not with the authorities | details | details | nothing |
 | not with the coalition | details | that it exists | that it exists, or nothing (*) |
+| withdrawn by the reporter | details | nothing | nothing |
 
 (*) nothing when the authorities were refused too.
+
+A reporter may withdraw their consent later (the status page): then nothing more is
+shared with anyone but the intake desk, nobody else keeps the case in their mandate, the
+reporter is no longer contacted (their contact details are erased), and the report is not
+matched; the case itself stays, for the child (services/erasure.py).
 
 "Details" means the child and the event; the reporter's name, e-mail and phone are shown
 only where the reporter agreed to be contacted, and only to those who work the case.
@@ -66,10 +72,17 @@ class ConsentGiven:
     share_with_coalition: bool
     share_with_authorities: bool
     may_contact: bool
+    # The reporter took their consent back: the four answers above are then all False.
+    withdrawn: bool = False
 
     @classmethod
     def everything(cls) -> ConsentGiven:
         return cls(True, True, True, True)
+
+    @classmethod
+    def none_left(cls) -> ConsentGiven:
+        """What is left after a reporter withdrew: no sharing, no tracing, no contact."""
+        return cls(False, False, False, False, withdrawn=True)
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,8 @@ def disclosure(recipient: Recipient, consent: ConsentGiven) -> Disclosure:
     """How much of a report with this consent this recipient may learn."""
     if recipient.intake_desk:
         return Disclosure.DETAILS
+    if consent.withdrawn:
+        return Disclosure.NOTHING
     authority = recipient.kind in AUTHORITIES
     if authority and not consent.share_with_authorities:
         return Disclosure.NOTHING

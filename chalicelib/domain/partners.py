@@ -8,7 +8,7 @@ nothing in it is a person. What a partner may do:
 - `reports.write`: file reports (one at a time, or in import batches), each under the
   partner's own `external_id`: the same id again is the same case, never a second one;
 - `reports.read`: read back the coarse stage of a report it filed (received, in review,
-  closed), by that id. Another partner's ids are not its ids: they name nothing.
+  combined, closed), by that id. Another partner's ids are not its ids: they name nothing.
 
 A partner never reaches the staff API (it has no ID token), and a coordinator registers
 it before its first request: its name, its quota and, if it wants them, the address its

@@ -2,7 +2,7 @@
 
 What a webhook says is what the partner filed and may read back anyway: the report's
 reference, the partner's own `external_id` and the coarse stage (received, in review,
-closed; domain/progress.py). Nothing about the child, the reporter, notes or who works
+combined, closed; domain/progress.py). Nothing about the child, the reporter, notes or who works
 the case ever goes into one.
 
 A webhook is an outbox item written in the same unit of work as the status change

@@ -44,6 +44,10 @@ class NotFailed(Exception):
     """No failed delivery by that name: nothing to send again."""
 
 
+class ConsentWithdrawn(Exception):
+    """The reporter withdrew their consent: this recipient may not be sent the alert."""
+
+
 @dataclass(frozen=True)
 class Channels:
     email: EmailSender
@@ -144,6 +148,16 @@ def retry(
 ) -> bool:
     """Send a failed delivery again (a coordinator's decision); False if it was not failed."""
     now = now or dt.datetime.now(dt.UTC)
+    consent = stores.cases.consent_of(reference)
+    if consent is not None and consent.withdrawn:
+        # Deliveries the withdrawal stopped (services/erasure.py) stay stopped: only an
+        # agency that still holds the case (the intake desk) may be sent it.
+        found = next(
+            (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id), None
+        )
+        holders = stores.mandates.agencies_of([reference]).get(reference, frozenset())
+        if found is not None and found.delivery.agency not in holders:
+            raise ConsentWithdrawn()
     if not stores.deliveries.settle(
         reference,
         delivery_id,

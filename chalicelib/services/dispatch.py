@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery, WaitingAlert
@@ -39,6 +40,12 @@ def dispatch(
     """
     now = now or dt.datetime.now(dt.UTC)
     current = directory.current()
+    # What the reporter consents to now, not when the alert was written: a reporter who
+    # withdrew after their report was filed, an escalation or a confirmed match of an
+    # older alert, all follow the withdrawal (domain/disclosure.py).
+    consent = stores.cases.consent_of(alert.reference)
+    if consent is not None and consent != alert.consent:
+        alert = replace(alert, consent=consent)
     deliveries = current.route(alert)
     if not deliveries:
         # Routing falls back to the coordinators: nobody means there is no coordinator.

@@ -1,6 +1,7 @@
 """Accepting a report: one unit of work stores the case and everything it causes.
 
-The case, its alert (the outbox), the statistics, its blocking keys for matching, the
+The case, its alert (the outbox), the statistics, its blocking keys for matching, its
+reporter's entries in the blind index (for a person's request about their data), the
 idempotency key and the source's rate charge are written together or not at all: an
 accepted report costs one write, and two racing requests with one key cannot both
 create a case.
@@ -18,6 +19,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso, new_reference, status_token
 from chalicelib.domain.casefile import Counted
+from chalicelib.domain.erasure import reporter_keys
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
@@ -131,6 +133,9 @@ def submit(
     # case is never offered as a candidate either.
     consent = submission.report.consent
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
+    # Keyed hashes of the reporter's e-mail and phone: what finds their cases when they
+    # ask what is held about them, or to be forgotten (services/requests.py).
+    people = list(reporter_keys(settings.signing_key, submission.report))
     reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
         case = Case(
@@ -143,7 +148,15 @@ def submit(
         alert = Alert.for_imported_case(case) if submission.batch else Alert.for_new_case(case)
         uow = stores.unit_of_work()
         if not submission.decoy:
-            stores.cases.open(uow, case, submission.attachments)
+            # The case records the derived items it writes, so that erasing it reaches
+            # them all (services/erasure.py).
+            stores.cases.open(
+                uow,
+                case,
+                submission.attachments,
+                blocking_keys=match_keys,
+                reporter_keys=people,
+            )
             stores.alerts.add(
                 uow,
                 alert,
@@ -156,6 +169,7 @@ def submit(
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
+            stores.reporters.add(uow, case.reference, case.received_at, people)
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

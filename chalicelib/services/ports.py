@@ -28,6 +28,8 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import CaseFile, Counted, Filters, Page
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
@@ -43,10 +45,19 @@ class UnitOfWork(Protocol):
 
 class CaseFiles(Protocol):
     def reachable(self) -> bool: ...
-    def open(self, uow: UnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()): ...
+    def open(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        blocking_keys: Sequence[str] = (),
+        reporter_keys: Sequence[str] = (),
+    ): ...
     def get(self, reference: str) -> Case | None: ...
     def status_of(self, reference: str) -> Status | None: ...
     def attachments_of(self, reference: str) -> tuple[Attachment, ...] | None: ...
+    def consent_of(self, reference: str) -> ConsentGiven | None: ...
     def file(self, reference: str) -> CaseFile | None: ...
     def reports(self, references: list[str]) -> dict[str, Report]: ...
     def change(
@@ -79,6 +90,9 @@ class CaseIndex(Protocol):
 
 class Mandates(Protocol):
     def grant(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
+    ) -> None: ...
+    def revoke(
         self, uow: UnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
     ) -> None: ...
     def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]: ...
@@ -153,11 +167,15 @@ class Statistics(Protocol):
     def count_move(
         self, uow: UnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
     ) -> None: ...
+    def count_removed(self, uow: UnitOfWork, case: Counted, agencies: Sequence[str]) -> None: ...
     def read(self, agency: str | None = None) -> dict[str, Any]: ...
 
 
 class MatchIndex(Protocol):
     def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, blocking_keys: list[str]
+    ) -> None: ...
+    def remove(
         self, uow: UnitOfWork, reference: str, received_at: dt.datetime, blocking_keys: list[str]
     ) -> None: ...
     def references(self, blocking_key: str, limit: int) -> list[str]: ...
@@ -166,6 +184,7 @@ class MatchIndex(Protocol):
 class CandidatePairs(Protocol):
     def record(self, pair: CandidatePair) -> bool: ...
     def of_case(self, reference: str) -> list[CandidatePair]: ...
+    def remove(self, uow: UnitOfWork, reference: str, others: list[str]) -> None: ...
     def decide(
         self,
         uow: UnitOfWork,
@@ -176,6 +195,38 @@ class CandidatePairs(Protocol):
         decided_by: str,
         now: dt.datetime,
     ) -> None: ...
+
+
+class ReporterIndex(Protocol):
+    """Which cases a person reported, under keyed hashes of their addresses."""
+
+    def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, reporter_keys: list[str]
+    ) -> None: ...
+    def remove(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, reporter_keys: list[str]
+    ) -> None: ...
+    def references(self, reporter_key: str, limit: int = 100) -> list[str]: ...
+
+
+class CaseLifecycle(Protocol):
+    """What erasing a case has to reach, erasing it, and the cases due for retention."""
+
+    def traces(self, reference: str) -> Traces | None: ...
+    def erase(self, uow: UnitOfWork, traces: Traces, erasure: Erasure) -> None:
+        """Refused ("case") if the case changed since `traces` were read."""
+        ...
+
+    def request_withdrawal(
+        self, uow: UnitOfWork, reference: str, at: dt.datetime, request_id: str
+    ) -> None:
+        """Refused ("case") without such a case, ("withdrawal") if it was asked before."""
+        ...
+
+    def remove_notes(self, uow: UnitOfWork, reference: str, notes: list[str]) -> None: ...
+    def due(self, status: Status, changed_before: dt.datetime, limit: int) -> list[str]:
+        """Not anonymised cases of a status that last changed before a moment, oldest first."""
+        ...
 
 
 class AuditLog(Protocol):
@@ -297,3 +348,5 @@ class Stores:
     directory: DirectoryStore
     partners: Partners
     webhooks: Webhooks
+    reporters: ReporterIndex
+    lifecycle: CaseLifecycle

@@ -1,16 +1,21 @@
-"""What a reporter may learn about their own report, with its reference and status code."""
+"""What a reporter may learn about their own report, and withdraw, with its reference and
+status code."""
 
 from __future__ import annotations
 
+import datetime as dt
+from enum import StrEnum
+
 from chalicelib.config import Settings
-from chalicelib.domain.case import status_token_valid
+from chalicelib.domain.case import normalised_reference, status_token_valid
+from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import RateLimit
 from chalicelib.domain.progress import Stage, reporter_stage
 from chalicelib.services import intake
 from chalicelib.services.ports import Stores
 
 # A reporter checks now and then, and mistypes a code a few times; a guesser needs far
-# more than this (and a 144-bit code makes guessing hopeless anyway: the limit keeps the
+# more than this (and an 80-bit code makes guessing hopeless anyway: the limit keeps the
 # page from being a free way to make the table work).
 STATUS_LOOKUPS = RateLimit(limit=20, per_seconds=600)
 
@@ -29,10 +34,58 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
     The code is checked (in constant time) before the table is read, so a guess costs no
     read; all three failures look the same to the caller.
     """
-    # compare_digest refuses non-ASCII text; no real code has any.
-    if not (reference and token.isascii()):
-        return None
-    if not status_token_valid(settings.signing_key, reference, token):
+    # Typed by hand: any case, spaces and dashes, look-alike letters (domain/case.py).
+    reference = normalised_reference(reference)
+    if not _holds(reference, token, settings):
         return None
     status = stores.cases.status_of(reference)
     return reporter_stage(status) if status is not None else None
+
+
+def _holds(reference: str, token: str, settings: Settings) -> bool:
+    """Whether the code is the reference's, checked in constant time before any read."""
+    # status_token_valid reads the code as typed by hand and refuses non-ASCII text.
+    if not (reference and token):
+        return False
+    return status_token_valid(settings.signing_key, reference, token)
+
+
+class Withdrawal(StrEnum):
+    """What became of a reporter's withdrawal, as the page tells it."""
+
+    NOT_FOUND = "not_found"  # a wrong reference, a wrong code, or no case: one answer
+    WITHDRAWN = "withdrawn"  # asked for now, carried out within seconds
+    NOTHING_LEFT = "nothing_left"  # withdrawn before (or the case was anonymised)
+
+
+def withdraw(
+    reference: str,
+    token: str,
+    *,
+    source: str,
+    request_id: str,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> Withdrawal:
+    """The reporter takes their consent back (the page had them confirm it).
+
+    Charged to the source like a status lookup (the same limit, so the two routes
+    together are no more of a way to try codes than one), and answered the same way for
+    a wrong reference, a wrong code and no case.
+
+    Only the request is written here: the public function that serves this page may not
+    read or erase a case. The table's stream carries it within seconds to the function
+    that may (services/erasure.py `withdraw_consent`).
+    """
+    intake.admit("status", source, STATUS_LOOKUPS, stores=stores, settings=settings)
+    reference = normalised_reference(reference)
+    if not _holds(reference, token, settings):
+        return Withdrawal.NOT_FOUND
+    uow = stores.unit_of_work()
+    stores.lifecycle.request_withdrawal(uow, reference, now or dt.datetime.now(dt.UTC), request_id)
+    try:
+        uow.commit()
+    except Refused as refused:
+        return Withdrawal.NOT_FOUND if "case" in refused.names else Withdrawal.NOTHING_LEFT
+    return Withdrawal.WITHDRAWN

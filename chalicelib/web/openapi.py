@@ -9,7 +9,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.report import Receipt, Report
-from chalicelib.web.openapi_operations import _json, _problem, _ref, _staff_models, _staff_paths
+from chalicelib.web.openapi_operations import (
+    _json,
+    _path_parameters,
+    _problem,
+    _ref,
+    _staff_models,
+    _staff_paths,
+)
 
 
 class FieldError(BaseModel):
@@ -57,6 +64,12 @@ TOKEN = {
     "description": "From the alert's e-mail or SMS",
     "schema": {"type": "string"},
 }
+
+
+def _form_body(*fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string"} for name in fields}
+    schema = {"type": "object", "properties": properties}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
 
 
 @lru_cache(maxsize=1)
@@ -257,24 +270,33 @@ def document() -> dict[str, Any]:
                     "operationId": "status",
                     "tags": ["form"],
                     "parameters": [LANGUAGE],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "reference": {"type": "string"},
-                                        "token": {"type": "string"},
-                                        "lang": {"type": "string"},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _form_body("reference", "token", "lang"),
                     "responses": {
                         "200": _html("The stage, or the same page for any wrong reference or code"),
                         "403": _html("Asked from another site's page"),
+                        "429": _html("Too many lookups from this connection; see Retry-After"),
+                    },
+                },
+            },
+            "/status/withdraw": {
+                "get": {
+                    "summary": "The reporter's withdrawal of consent: what it does, and the form",
+                    "operationId": "withdrawForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The withdrawal form")},
+                },
+                "post": {
+                    "summary": "Withdraw consent: no sharing, tracing or contact; the reporter's "
+                    "contact details erased; the child's case stays with the intake desk",
+                    "operationId": "withdraw",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": _form_body("reference", "token", "confirm", "lang"),
+                    "responses": {
+                        "200": _html("Withdrawn, or the same page for any wrong reference or code"),
+                        "403": _html("Asked from another site's page"),
+                        "422": _html("Not confirmed (`confirm=yes`): nothing changed"),
                         "429": _html("Too many lookups from this connection; see Retry-After"),
                     },
                 },
@@ -284,14 +306,7 @@ def document() -> dict[str, Any]:
                     "summary": "The form's own CSS and JavaScript (nothing from elsewhere)",
                     "operationId": "staticFile",
                     "tags": ["form"],
-                    "parameters": [
-                        {
-                            "name": "name",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": _path_parameters("/static/{name}"),
                     "responses": {
                         "200": {
                             "description": "The file",

@@ -87,6 +87,7 @@ def _table() -> dict[type, Refusal]:
     from pydantic import ValidationError
 
     from chalicelib.domain.casefile import InvalidCursor
+    from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.domain.imports import RowsRefused
     from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
     from chalicelib.domain.staff import InvalidToken
@@ -184,6 +185,12 @@ def _table() -> dict[type, Refusal]:
                 f"Read it again (current version {exc.current}) and redo your change."
             ),
         ),
+        delivery.ConsentWithdrawn: Refusal(
+            409,
+            "consent-withdrawn",
+            "The reporter withdrew their consent: this alert may not be sent",
+            "The reporter withdrew consent for this recipient",
+        ),
         matching.AlreadyDecided: Refusal(
             409, "already-decided", "This match was already reviewed", "Already reviewed"
         ),
@@ -240,6 +247,12 @@ def _table() -> dict[type, Refusal]:
             "The request has errors",
             "The request has errors; `errors` names each field",
             errors=field_errors,
+        ),
+        NotAnAddress: Refusal(
+            422,
+            "invalid-request",
+            "Neither an e-mail address nor a phone number in international form",
+            "The e-mail address or phone number is not one",
         ),
         IdMismatch: Refusal(
             422,

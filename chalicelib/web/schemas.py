@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
@@ -179,7 +179,13 @@ class CaseFile(CaseSummary):
 class AuditRecord(BaseModel):
     reference: str
     actor: str
-    role: Annotated[str, Field(description="caseworker, coordinator, auditor, or contact")]
+    role: Annotated[
+        str,
+        Field(
+            description="caseworker, coordinator, auditor, contact; reporter (a withdrawal) "
+            "or retention (an anonymisation)"
+        ),
+    ]
     agency: str
     action: str
     detail: str | None = None
@@ -315,6 +321,92 @@ class RoutingRuleList(BaseModel):
     rules: list[RoutingRule]
     version: int
     problems: list[str]
+
+
+# -- a person's requests about their data (services/data_requests.py) --------------------
+
+
+class DataRequest(Strict):
+    """Whom a request is about: exactly one of the three."""
+
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    reference: Reference | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> DataRequest:
+        if sum(v is not None for v in (self.email, self.phone, self.reference)) != 1:
+            raise ValueError("give exactly one of email, phone and reference")
+        return self
+
+    def person(self):
+        from chalicelib.services.data_requests import Person
+
+        return Person(email=self.email, phone=self.phone, reference=self.reference)
+
+
+class FileRecord(BaseModel):
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class HeldCase(BaseModel):
+    reference: str
+    received_at: str
+    status: Status
+    report: Report = Field(description="Whole: the sealed fields opened")
+    withdrawn_at: str | None = None
+    anonymised_at: str | None = None
+    agencies: list[str]
+    links: list[str]
+    notes: list[Note]
+    files: list[FileRecord] = Field(
+        description="The records of the files; the files are "
+        "in the uploads bucket under cases/<reference>/"
+    )
+    audit: list[AuditRecord]
+
+
+class DataExport(BaseModel):
+    cases: list[HeldCase] = Field(description="Every case the person reported")
+
+    @classmethod
+    def of(cls, held: list) -> DataExport:
+        cases = []
+        for h in held:
+            file, case = h.file, h.file.case
+            cases.append(
+                HeldCase(
+                    reference=case.reference,
+                    received_at=iso(case.received_at),
+                    status=case.status,
+                    report=case.report,
+                    withdrawn_at=_iso(case.withdrawn_at),
+                    anonymised_at=_iso(case.anonymised_at),
+                    agencies=sorted(file.agencies),
+                    links=sorted(file.links),
+                    notes=[Note(at=iso(n.at), author=n.author, text=n.text) for n in file.notes],
+                    files=[
+                        FileRecord(
+                            key=a.key, sha256=a.sha256, size=a.size, content_type=a.content_type
+                        )
+                        for a in file.attachments
+                    ],
+                    audit=[AuditRecord.of(e) for e in h.audit],
+                )
+            )
+        return cls(cases=cases)
+
+
+class DataErased(BaseModel):
+    erased: list[str] = Field(description="Cases whose reporter's contact details were erased")
+    nothing_left: list[str] = Field(description="Cases that held nothing of them any more")
+
+    @classmethod
+    def of(cls, done) -> DataErased:
+        return cls(erased=done.erased, nothing_left=done.nothing_left)
 
 
 # The partner API's, partner registrations' and exports' shapes (web/partner_schemas.py).

@@ -13,6 +13,7 @@ from chalicelib.web.operations import PREFIX, staff_operation
 casework = lazy_module("chalicelib.services.casework")
 matching = lazy_module("chalicelib.services.matching")
 delivery = lazy_module("chalicelib.services.delivery")
+data_requests = lazy_module("chalicelib.services.data_requests")
 
 bp = Blueprint(__name__)
 CASE = f"{PREFIX}/cases/{{reference}}"
@@ -199,7 +200,7 @@ def undelivered(caller):
     answer="Queued",
     body="DeliveryRetry",
     status=202,
-    refusals=("BadRequestBody", "ValidationError", "NotPermitted", "NotFailed"),
+    refusals=("BadRequestBody", "ValidationError", "NotPermitted", "NotFailed", "ConsentWithdrawn"),
 )
 def retry_delivery(caller, body):
     return delivery.retry_for(
@@ -221,3 +222,54 @@ def retry_delivery(caller, body):
 )
 def statistics(caller):
     return casework.statistics(caller, stores=wiring.stores())
+
+
+DATA_REQUESTS = f"{PREFIX}/data-requests"
+DATA_REQUEST = ("BadRequestBody", "ValidationError", "NotAnAddress", "NotPermitted")
+
+
+@staff_operation(
+    bp,
+    "POST",
+    f"{DATA_REQUESTS}/export",
+    operation_id="exportPersonData",
+    summary="Everything held about a person, found by the e-mail or phone they reported with "
+    "or by a case (coordinators; audited on every case)",
+    answer="DataExport",
+    body="DataRequest",
+    refusals=DATA_REQUEST,
+)
+def export_person_data(caller, body):
+    return data_requests.export(
+        caller, body.person(), stores=wiring.stores(), settings=wiring.settings()
+    )
+
+
+@staff_operation(
+    bp,
+    "POST",
+    f"{DATA_REQUESTS}/erase",
+    operation_id="erasePersonData",
+    summary="Erase a person's contact details from every case they reported; the cases stay "
+    "(coordinators; audited on every case)",
+    answer="DataErased",
+    body="DataRequest",
+    refusals=DATA_REQUEST,
+)
+def erase_person_data(caller, body):
+    return data_requests.erase(
+        caller, body.person(), stores=wiring.stores(), settings=wiring.settings()
+    )
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{DATA_REQUESTS}/audit",
+    operation_id="dataRequestsAudit",
+    summary="Who answered which data requests, for auditors",
+    answer="AuditTrail",
+    refusals=("NotPermitted",),
+)
+def data_requests_audit(caller):
+    return data_requests.audit_trail(caller, stores=wiring.stores())

@@ -1,4 +1,5 @@
-"""The status page: reference and status code in, a coarse stage out."""
+"""The status page: reference and status code in, a coarse stage out; and the reporter's
+withdrawal of their consent, with the same two."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.web import i18n
-from chalicelib.web.http import ALL_TYPES, cross_site, source
+from chalicelib.web.http import ALL_TYPES, cross_site, request_id, source
 from chalicelib.web.pages import cross_site_page, page, posted_fields, query
 
 bp = Blueprint(__name__)
@@ -25,7 +26,7 @@ def status() -> Response:
     """A case's coarse stage for whoever holds its reference and status token.
 
     A wrong reference, a wrong token and an unknown case give one and the same page. The
-    token is checked (in constant time) before the table is read, and guessing a 144-bit
+    token is checked (in constant time) before the table is read, and guessing an 80-bit
     token is hopeless; each source may still look up only so often (429 past it), so the
     page is no free way to make the table work. Only Homeward's own page may ask.
     """
@@ -39,21 +40,71 @@ def status() -> Response:
     if cross_site(request, settings.public_url):
         log.info("a cross-site status lookup was refused")
         return cross_site_page(language, "/status")
-    reference = (values.get("reference") or [""])[0].strip().upper()[:32]
-    token = (values.get("token") or [""])[0].strip()[:64]
+    reference, token = _asked(values)
     try:
         stage = reporter.look_up(
             reference, token, source=source(request), stores=wiring.stores(), settings=settings
         )
     except intake.TooManyRequests as exc:
-        response = page(
-            "status.html",
-            language,
-            429,
-            stage=None,
-            asked=False,
-            wait_minutes=max(1, -(-exc.retry_after // 60)),
-        )
-        response.headers["Retry-After"] = str(max(1, exc.retry_after))
-        return response
+        return _too_many(language, exc.retry_after)
     return page("status.html", language, 200, stage=stage, asked=True)
+
+
+@bp.route("/status/withdraw", methods=["GET"])
+def withdraw_form() -> Response:
+    return page("withdraw.html", i18n.pick(query("lang")), outcome=None)
+
+
+@bp.route("/status/withdraw", methods=["POST"], content_types=ALL_TYPES)
+def withdraw() -> Response:
+    """The reporter withdraws their consent, with the reference and status code, once
+    they ticked that they understand what it does (the page says it above the box).
+
+    The same checks as the status page: only Homeward's own page may ask, each source
+    only so often (the status page's own limit), and a wrong reference, a wrong code and
+    an unknown case get one and the same "not found". Like the status page, no answer
+    carries the reference or the code back.
+    """
+    from chalicelib.services import intake, reporter
+
+    request = bp.current_request
+    values = posted_fields((request.raw_body or b"")[:4096])
+    language = i18n.pick((values.get("lang") or [query("lang") or ""])[0])
+    settings = wiring.settings()
+    if cross_site(request, settings.public_url):
+        log.info("a cross-site withdrawal was refused")
+        return cross_site_page(language, "/status")
+    if (values.get("confirm") or [""])[0] != "yes":
+        return page("withdraw.html", language, 422, outcome="unconfirmed")
+    reference, token = _asked(values)
+    try:
+        outcome = reporter.withdraw(
+            reference,
+            token,
+            source=source(request),
+            request_id=request_id(request),
+            stores=wiring.stores(),
+            settings=settings,
+        )
+    except intake.TooManyRequests as exc:
+        return _too_many(language, exc.retry_after, "withdraw.html")
+    return page("withdraw.html", language, 200, outcome=str(outcome))
+
+
+def _asked(values: dict[str, list[str]]) -> tuple[str, str]:
+    reference = (values.get("reference") or [""])[0].strip().upper()[:32]
+    return reference, (values.get("token") or [""])[0].strip()[:64]
+
+
+def _too_many(language: str, retry_after: int, template: str = "status.html") -> Response:
+    response = page(
+        template,
+        language,
+        429,
+        stage=None,
+        asked=False,
+        outcome=None,
+        wait_minutes=max(1, -(-retry_after // 60)),
+    )
+    response.headers["Retry-After"] = str(max(1, retry_after))
+    return response

@@ -59,6 +59,7 @@ class EventPump:
             StreamConsumer("dispatch_alerts", 25),
             StreamConsumer("find_matches", 10),
             StreamConsumer("queue_webhooks", 25),
+            StreamConsumer("carry_out_withdrawals", 10),
         ]
 
     # -- DynamoDB stream -> dispatcher -----------------------------------------------
@@ -223,6 +224,10 @@ class EventPump:
 
     def tick_escalation(self) -> Any:
         return self._schedule("escalate_unacknowledged")
+
+    def anonymise_expired(self) -> Any:
+        """The hourly retention schedule."""
+        return self._schedule("anonymise_expired")
 
     def _schedule(self, handler: str) -> Any:
         now = dt.datetime.now(dt.UTC)

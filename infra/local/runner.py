@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from infra.local import emulator
 
 log = logging.getLogger("homeward.local")
+DEMO_HELP_LINE = Path(__file__).resolve().parents[1] / "demo" / "help-line.json"
 
 
 def _free_port() -> int:
@@ -62,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         help="how often the scheduled handlers run",
     )
     parser.add_argument(
+        "--retention-seconds",
+        type=float,
+        default=float(os.environ.get("HOMEWARD_RETENTION_SECONDS", "3600")),
+        help="how often the retention schedule runs",
+    )
+    parser.add_argument(
         "--digest-seconds",
         type=float,
         default=float(os.environ.get("HOMEWARD_DIGEST_SECONDS", "86400")),
@@ -90,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     outputs = emulator.deploy("local", public_origin=f"{origin.scheme}://{origin.netloc}")
     # A coordinator's change to contacts or rules routes the next alert within seconds.
     os.environ.setdefault("HOMEWARD_DIRECTORY_CACHE_SECONDS", "2")
+    # The receipt names whom to call: the demo coalition's desk.
+    os.environ.setdefault("HOMEWARD_HELP_LINE", DEMO_HELP_LINE.read_text(encoding="utf-8"))
     emulator.configure_app(
         outputs,
         "local",
@@ -103,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     log.info("emulated AWS on 127.0.0.1:%d, stack deployed, %d contacts seeded", moto_port, seeded)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     import app as app_module
+    from infra.local.compression import create_local_server
     from infra.local.pump import EventPump
 
     pump = EventPump(app_module, outputs, emulator.REGION)
@@ -120,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     ]
     workers.append(_loop(stop, "webhooks", lambda: pump.pump_webhooks(wait_seconds=1), 0.05))
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
+    workers.append(
+        _loop(
+            stop,
+            "retention",
+            lambda: pump.anonymise_expired() and 0,
+            args.retention_seconds,
+            wait_first=True,
+        )
+    )
     workers.append(
         _loop(
             stop, "digest", lambda: pump.send_digest() and 0, args.digest_seconds, wait_first=True

@@ -66,15 +66,60 @@ def test_sealed_fields_opened_under_another_case_are_refused(client, aws, report
 
     sealer = wiring.stores().cases._sealer
     a = item(first)
+    assert sealer.open(first, "reporter", a["sealed_reporter"]["B"], a["sealed_key"]["B"])
     with pytest.raises(SealBroken):
         # The first case's fields, presented as the second's: context and tag both refuse.
-        sealer.open(second, a["sealed"]["B"], a["sealed_key"]["B"])
+        sealer.open(second, "reporter", a["sealed_reporter"]["B"], a["sealed_key"]["B"])
+    with pytest.raises(SealBroken):
+        # One group's ciphertext put in the other group's place: its tag refuses.
+        sealer.open(first, "child", a["sealed_reporter"]["B"], a["sealed_key"]["B"])
 
 
-def test_an_accepted_report_costs_one_kms_call(client, aws, report_body):
-    calls: list[str] = []
-    wiring.client("kms").meta.events.register(
-        "before-call", lambda event_name, **_: calls.append(event_name.split(".")[-1])
+def test_each_group_is_sealed_apart_under_one_data_key(client, aws, report_body):
+    from chalicelib.adapters.sealing import NONCE_BYTES
+
+    reference = post_report(client, report_body).json_body["reference"]
+    key = {"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}}
+    item = boto3.client("dynamodb").get_item(TableName=aws["TableName"], Key=key)["Item"]
+    reporter, child = item["sealed_reporter"]["B"], item["sealed_child"]["B"]
+    # Distinct nonces under the one key; the groups hold what the domain says they do.
+    assert reporter[1 : 1 + NONCE_BYTES] != child[1 : 1 + NONCE_BYTES]
+    sealer = wiring.stores().cases._sealer
+    assert sealer.open(reference, "reporter", reporter, item["sealed_key"]["B"]) == {
+        "reporter": {key: report_body["reporter"][key] for key in ("name", "email", "phone")}
+    }
+    opened = sealer.open(reference, "child", child, item["sealed_key"]["B"])
+    assert set(opened) == {"child", "event"} and "circumstances" in opened["event"]
+
+
+def test_a_case_sealed_before_there_were_groups_still_opens(client, aws, report_body):
+    import json
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from chalicelib.adapters.dynamo.cases import case_of
+    from chalicelib.domain.report import join_sealed, split_sealed
+
+    sealer = wiring.stores().cases._sealer
+    open_part, groups = split_sealed(report_body)
+    everything = join_sealed({}, *groups.values())
+    # As the last release sealed: one blob for all, the reference as associated data.
+    _, key_blob = sealer.seal("HW-2222-3333", {})
+    nonce = os.urandom(12)
+    cipher = AESGCM(sealer._data_key("HW-2222-3333", key_blob))
+    legacy = (
+        b"\x01" + nonce + cipher.encrypt(nonce, json.dumps(everything).encode(), b"HW-2222-3333")
     )
-    post_report(client, report_body)
-    assert calls == ["GenerateDataKey"]
+    values = {
+        "reference": "HW-2222-3333",
+        "received_at": "2026-11-28T09:00:00Z",
+        "report": json.dumps(open_part),
+        "status": "received",
+        "version": 1,
+        "sealed": legacy,
+        "sealed_key": key_blob,
+    }
+    case = case_of(values, sealer)
+    assert case.report.reporter.email == report_body["reporter"]["email"]
+    assert case.report.child.medical_needs == report_body["child"]["medical_needs"]

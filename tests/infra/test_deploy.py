@@ -96,7 +96,7 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    assert len(functions) == 11  # Chalice's ten and the public routes' own
+    assert len(functions) == 13  # Chalice's twelve and the public routes' own
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
@@ -209,7 +209,32 @@ def test_a_failed_update_says_what_failed_and_that_it_was_rolled_back(capsys):
     assert "runs what it ran before" in said
     (created,) = [kwargs for op, kwargs in cloudformation.calls if op == "create_change_set"]
     assert created["ChangeSetType"] == "UPDATE"
-    assert created["Capabilities"] == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    assert created["Capabilities"] == [
+        "CAPABILITY_IAM",
+        "CAPABILITY_NAMED_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+    ]
     assert "execute_change_set" in [op for op, _ in cloudformation.calls]
     out = capsys.readouterr().out
     assert "CasesTable  REPLACED" in out  # a replaced table is said before it happens
+
+
+def test_whom_reporters_call_reaches_the_stage_and_a_wrong_number_stops_the_deploy(
+    tmp_path, monkeypatch
+):
+    import json
+    from pathlib import Path
+
+    monkeypatch.delenv("HOMEWARD_HELP_LINE_FILE", raising=False)
+    certificate = "arn:aws:acm:eu-central-1:111122223333:certificate/0000-1111"
+    line = tmp_path / "help-line.json"
+    line.write_text(Path(deploy.ROOT, "infra/demo/help-line.json").read_text(encoding="utf-8"))
+    chosen = deploy.parameters(
+        arguments("--certificate", certificate, "--help-line", str(line)), None
+    )
+    given = {p["ParameterKey"]: p.get("ParameterValue") for p in chosen}
+    assert json.loads(given["HelpLine"])["name"]["uk"].startswith("Гаряча лінія")
+
+    line.write_text('{"phone": "+380 44 12"}', encoding="utf-8")
+    with pytest.raises(deploy.DeployError, match=r"--help-line .*not a valid phone number"):
+        deploy.parameters(arguments("--certificate", certificate, "--help-line", str(line)), None)

@@ -4,7 +4,8 @@ moto does not enforce IAM, so a call a policy forgot would pass every other test
 in AWS, where it matters most: an alert not dispatched, an escalation never sent. Here a
 whole working day runs through the handlers (reports, dispatch, matching, sending, an
 acknowledgement, casework, directory changes, escalation, a parked delivery and its
-retry, the sweeper and the digest) while every call the app's clients make is recorded
+retry, a reporter's withdrawal, a person's data requests, the sweeper, the digest and,
+a year on, the retention schedule) while every call the app's clients make is recorded
 with the function that made it, then checked against that function's policy.
 """
 
@@ -22,6 +23,7 @@ from helpers import fail_sends, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from chalicelib.domain.case import status_token
 from infra import package
 from infra.local.emulator import REGION
 
@@ -36,6 +38,8 @@ ROLES = {
     "send_import_digests": "SendImportDigestsRole",
     "queue_webhooks": "QueueWebhooksRole",
     "send_webhooks": "SendWebhooksRole",
+    "anonymise_expired": "AnonymiseExpiredRole",
+    "carry_out_withdrawals": "CarryOutWithdrawalsRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.
@@ -152,9 +156,18 @@ def allowed(role, need):
         if statement["Effect"] == "Deny":
             return False
         condition = statement.get("Condition", {})
-        if "ForAllValues:StringEquals" in condition:
-            leading = set(condition["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"])
-            if not need.keys or not need.keys <= leading:
+        leading = {
+            operator: keys["dynamodb:LeadingKeys"]
+            for operator, keys in condition.items()
+            if "dynamodb:LeadingKeys" in keys
+        }
+        if leading:
+            ((operator, patterns),) = leading.items()
+            # StringEquals names partitions; StringLike may use * as IAM does.
+            match = fnmatch.fnmatchcase if operator == "ForAllValues:StringLike" else str.__eq__
+            if not need.keys or not all(
+                any(match(key, pattern) for pattern in patterns) for key in need.keys
+            ):
                 continue
         if "ForAllValues:StringLike" in condition:
             patterns = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
@@ -310,9 +323,9 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         # The form, with a photo, and with a file that is not what it claims; the receipt
         # refreshed; a status lookup.
         photo = b"\xff\xd8\xff\xe0" + b"\x00" * 200
-        assert (
-            post_form(client, form_fields_with_file(client, "day-photo", photo)).status_code == 201
-        )
+        filed = post_form(client, form_fields_with_file(client, "day-photo", photo))
+        assert filed.status_code == 201
+        with_photo = re.search(r'id="reference">(HW-[0-9A-Z-]+)<', filed.body.decode()).group(1)
         refreshed = post_form(client, form_fields_with_file(client, "day-photo", None))
         assert refreshed.status_code == 200
         fake = form_fields_with_file(client, "day-fake", b"MZ" + b"\x00" * 200)
@@ -364,6 +377,28 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         pump.run_until_idle()  # fails once more (503): its retry waits for its backoff
         assert len(poster.posts) == 2
 
+        # The first report's reporter withdraws; a person asks what is held about them,
+        # and the second report's reporter to be forgotten; the report with the photo is
+        # set aside as unfounded.
+        withdrawal = urlencode(
+            {
+                "reference": first,
+                "token": status_token(b"test-signing-key", first),
+                "confirm": "yes",
+            }
+        )
+        assert (
+            client.http.post("/status/withdraw", headers=form, body=withdrawal).status_code == 200
+        )
+        person = {"email": "iryna@example.org"}
+        assert coordinator.post("/data-requests/export", person).status_code == 200
+        assert coordinator.post("/data-requests/erase", {"reference": second}).status_code == 200
+        assert auditor.get("/data-requests/audit").status_code == 200
+        version = coordinator.get(f"/cases/{with_photo}").json_body["version"]
+        unfounded = {"status": "unfounded", "note": "not a deportation", "version": version}
+        assert coordinator.post(f"/cases/{with_photo}/status", unfounded).status_code == 200
+        pump.run_until_idle()
+
         # Escalation, the sweeper and the digest (and the import batch's digest).
         clock.shift(dt.timedelta(minutes=16))
         assert pump.tick_escalation() >= 1
@@ -371,6 +406,10 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         clock.shift(dt.timedelta(minutes=10))
         pump.tick()
         pump.send_digest()
+
+        # A year on, the retention schedule anonymises the unfounded report and its photo.
+        clock.shift(dt.timedelta(days=366))
+        assert pump.anonymise_expired() == 1
 
     assert {call[0] for call in recorded} == {
         "PublicHandlerRole",

@@ -40,6 +40,8 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "SendImportDigests",
         "QueueWebhooks",
         "SendWebhooks",
+        "AnonymiseExpired",
+        "CarryOutWithdrawals",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -53,6 +55,7 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         ("DispatchAlerts", "alert"),
         ("FindMatches", "case"),
         ("QueueWebhooks", "webhook"),
+        ("CarryOutWithdrawals", "withdrawal"),
     ):
         (source,) = merged[function]["Properties"]["Events"].values()
         properties = source["Properties"]
@@ -267,7 +270,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
             StackName="homeward-dev",
             TemplateBody=json.dumps(template),
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
-            Capabilities=["CAPABILITY_IAM"],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         )
         (stack,) = cloudformation.describe_stacks(StackName="homeward-dev")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
@@ -289,8 +292,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's ten, and the public routes' own (infra/package.py).
-        assert len(functions) == 11
+        # Chalice's twelve, and the public routes' own (infra/package.py).
+        assert len(functions) == 13
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]

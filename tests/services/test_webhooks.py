@@ -93,11 +93,11 @@ def test_only_a_change_of_the_coarse_stage_is_told(secret, stores, settings, pip
     reference = filed(stores, settings, pipeline)
     move(stores, reference, Status.TRIAGED)  # received -> in review
     move(stores, reference, Status.VERIFIED)  # still in review: nothing to tell
-    move(stores, reference, Status.DUPLICATE, note="same as another")  # -> closed
+    move(stores, reference, Status.DUPLICATE, note="same as another")  # -> combined
     pipeline.pump_stream()
     pipeline.pump_webhooks()
     stages = [json.loads(p["body"])["stage"] for p in pipeline.poster.posts]
-    assert stages == ["in_review", "closed"]
+    assert stages == ["in_review", "combined"]
 
 
 def test_no_address_no_webhook_and_other_reports_owe_none(stores, settings, pipeline, db):

@@ -1,4 +1,4 @@
-"""Cases in the cases table: the case item, its notes and links, and who may work it.
+"""Cases in the cases table: the case item, its notes and links.
 
 A case item holds the report as one JSON document (never queried inside, and much cheaper
 to move through streams than a map), where it stands (status, version, assignee) and the
@@ -11,31 +11,54 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.deliveries import consent_values, delivery_of
+from chalicelib.adapters.dynamo.deliveries import consent_of, consent_values, delivery_of
 from chalicelib.adapters.dynamo.items import from_item, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.sealing import FieldSealer
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.casefile import CaseFile, Note
-from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
+from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.report import (
+    SEALED_GROUPS,
+    STORED,
+    Report,
+    join_sealed,
+    split_sealed,
+)
 from chalicelib.domain.workflow import Status
+
+# Where each sealed group is kept on the case item; erasing a group removes its attribute.
+SEALED_ATTRIBUTES = {group: f"sealed_{group}" for group in SEALED_GROUPS}
+# Cases sealed before there were groups keep all their sealed fields in this one.
+LEGACY_SEALED = "sealed"
+
+
+def sealed_groups(values: dict[str, Any]) -> frozenset[str]:
+    """The sealed groups a case item holds (a legacy blob holds them all)."""
+    if values.get(LEGACY_SEALED):
+        return frozenset(SEALED_GROUPS)
+    return frozenset(g for g, attribute in SEALED_ATTRIBUTES.items() if values.get(attribute))
 
 
 def case_of(values: dict[str, Any], sealer: FieldSealer | None = None) -> Case:
     """A stored case; with a sealer its sealed fields are opened, else they read as absent
     (matching, routing and lists never need them)."""
     report = json.loads(values["report"])
-    if sealer is not None and values.get("sealed"):
-        opened = sealer.open(
-            values["reference"], bytes(values["sealed"]), bytes(values["sealed_key"])
-        )
-        report = join_sealed(report, opened)
+    if sealer is not None:
+        reference, key_blob = values["reference"], values.get("sealed_key")
+        opened = [
+            sealer.open(reference, group, bytes(values[attribute]), bytes(key_blob))
+            for group, attribute in [*SEALED_ATTRIBUTES.items(), (None, LEGACY_SEALED)]
+            if values.get(attribute)
+        ]
+        report = join_sealed(report, *opened)
     return Case(
         reference=values["reference"],
         received_at=time(values["received_at"]),
@@ -44,7 +67,17 @@ def case_of(values: dict[str, Any], sealer: FieldSealer | None = None) -> Case:
         version=int(values["version"]),
         partner=values.get("partner"),
         external_id=values.get("external_id"),
+        withdrawn_at=time(values.get("withdrawn_at")),
+        anonymised_at=time(values.get("anonymised_at")),
     )
+
+
+def retention_values(reference: str, status: str, changed_at: dt.datetime) -> dict[str, str]:
+    """What puts a case in the retention index (keys.py): its status, its last change."""
+    return {
+        "retention_pk": keys.retention_pk(status),
+        "retention_at": keys.retention_at(changed_at, reference),
+    }
 
 
 def attachment_of(values: dict[str, Any]) -> Attachment:
@@ -62,7 +95,7 @@ class CaseFiles:
         self._client = client
         self._table = table
         self._sealer = sealer
-        self._last_sealed: tuple[str, bytes, tuple[bytes, bytes]] | None = None
+        self._last_sealed: tuple[str, bytes, tuple[dict[str, bytes], bytes]] | None = None
 
     def reachable(self) -> bool:
         try:
@@ -72,15 +105,23 @@ class CaseFiles:
         return True
 
     def open(
-        self, uow: DynamoUnitOfWork, case: Case, attachments: tuple[Attachment, ...] = ()
+        self,
+        uow: DynamoUnitOfWork,
+        case: Case,
+        attachments: tuple[Attachment, ...] = (),
+        *,
+        blocking_keys: Sequence[str] = (),
+        reporter_keys: Sequence[str] = (),
     ) -> None:
         """A new case; refused ("case") if its reference exists (a collision: try another).
 
         The report's most sensitive fields are sealed apart (adapters/sealing.py): what is
-        stored, streamed and backed up of them is ciphertext.
+        stored, streamed and backed up of them is ciphertext. The blocking keys and the
+        reporters' index keys written with it are recorded on it, so that erasing the
+        case can find every item derived from it (services/erasure.py).
         """
-        open_part, sealed = split_sealed(case.report.model_dump(mode="json"))
-        blob, key_blob = self._sealed(case.reference, sealed)
+        open_part, groups = split_sealed(case.report.model_dump(mode="json"))
+        blobs, key_blob = self._sealed(case.reference, groups) if groups else ({}, None)
         uow.add(
             "case",
             {
@@ -99,8 +140,10 @@ class CaseFiles:
                                 "category": str(case.category),
                                 "urgent": case.urgent,
                                 "report": json.dumps(open_part, ensure_ascii=False),
-                                "sealed": blob,
+                                **{SEALED_ATTRIBUTES[g]: blob for g, blob in blobs.items()},
                                 "sealed_key": key_blob,
+                                "blocking_keys": list(blocking_keys) or None,
+                                "reporter_keys": list(reporter_keys) or None,
                                 # Beside the report, for the lists and the stream: what
                                 # may be done with it (domain/disclosure.py).
                                 "consent": consent_values(case.consent),
@@ -112,6 +155,7 @@ class CaseFiles:
                                     category=case.category,
                                     urgent=case.urgent,
                                 ),
+                                **retention_values(case.reference, case.status, case.received_at),
                                 # Beside the report, not in it: the report is the JSON
                                 # contract; the form's verified files are not.
                                 "attachments": [a.as_record() for a in attachments] or None,
@@ -126,7 +170,7 @@ class CaseFiles:
             },
         )
 
-    def _sealed(self, reference: str, fields: dict) -> tuple[bytes, bytes]:
+    def _sealed(self, reference: str, fields: dict) -> tuple[dict[str, bytes], bytes]:
         """Seal once per case: a unit of work tried again (a rate charge retried as a
         burst, a conflict) costs no second KMS call."""
         digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
@@ -165,6 +209,18 @@ class CaseFiles:
             ExpressionAttributeNames={"#status": "status"},
         )
         return Status(response["Item"]["status"]["S"]) if "Item" in response else None
+
+    def consent_of(self, reference: str) -> ConsentGiven | None:
+        """What the case's reporter consents to now (a withdrawal changes it), and nothing
+        else: what an alert written earlier may still do."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=keys.case(reference),
+            ProjectionExpression="consent",
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return consent_of(from_item(item)["consent"]) if item and "consent" in item else None
 
     def file(self, reference: str) -> CaseFile | None:
         """The case with its notes and deliveries: one query on the case's partition."""
@@ -235,18 +291,21 @@ class CaseFiles:
     ) -> None:
         """Change a case that nobody changed since `version`; refused ("case") with the
         current item otherwise."""
-        sets = ["version = version + :one", "updated_at = :now"]
+        # The retention clock runs from the last change (domain/retention.py).
+        sets = ["version = version + :one", "updated_at = :now", "retention_at = :retained"]
         values: dict[str, Any] = {
             ":one": {"N": "1"},
             ":now": {"S": iso(now)},
             ":version": {"N": str(version)},
+            ":retained": {"S": keys.retention_at(now, reference)},
         }
         names: dict[str, str] = {}
         if status is not None:
-            sets += ["#status = :status", "status_pk = :status_pk"]
+            sets += ["#status = :status", "status_pk = :status_pk", "retention_pk = :status_rt"]
             names["#status"] = "status"
             values[":status"] = {"S": str(status)}
             values[":status_pk"] = {"S": keys.status_pk(status)}
+            values[":status_rt"] = {"S": keys.retention_pk(status)}
         if assignee is not None:
             sets.append("assignee = :assignee")
             values[":assignee"] = {"S": assignee}
@@ -274,12 +333,13 @@ class CaseFiles:
                 "Update": {
                     "TableName": self._table,
                     "Key": keys.case(reference),
-                    "UpdateExpression": "SET version = version + :one, updated_at = :now "
-                    "ADD links :other",
+                    "UpdateExpression": "SET version = version + :one, updated_at = :now, "
+                    "retention_at = :retained ADD links :other",
                     "ConditionExpression": "attribute_exists(pk)",
                     "ExpressionAttributeValues": {
                         ":one": {"N": "1"},
                         ":now": {"S": iso(now)},
+                        ":retained": {"S": keys.retention_at(now, reference)},
                         ":other": {"SS": [other]},
                     },
                 }
@@ -339,66 +399,3 @@ class CaseFiles:
                 }
             },
         )
-
-
-class Mandates:
-    """Which agencies a case was routed to: their caseworkers may see and work it.
-
-    Kept twice on purpose: an item per agency and case (`MANDATE#<agency>`, newest first,
-    for a caseworker's list) and the set of agencies on the case item (for checking one
-    case without a query).
-    """
-
-    def __init__(self, client: Any, table: str) -> None:
-        self._client = client
-        self._table = table
-
-    def grant(
-        self, uow: DynamoUnitOfWork, reference: str, received_at: dt.datetime, agencies: list[str]
-    ) -> None:
-        received = keys.received_key(reference, received_at)
-        for agency in agencies:
-            uow.add(
-                "mandate",
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": {
-                            **keys.mandate(agency, received),
-                            **to_item({"kind": "mandate", "reference": reference}),
-                        },
-                    }
-                },
-            )
-        uow.add(
-            "mandated-case",
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.case(reference),
-                    "UpdateExpression": "ADD agencies :agencies",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":agencies": {"SS": sorted(agencies)}},
-                }
-            },
-        )
-
-    def agencies_of(self, references: list[str]) -> dict[str, frozenset[str]]:
-        """The agencies each case is routed to (for checking a caseworker's mandate)."""
-        found: dict[str, frozenset[str]] = {}
-        for start in range(0, len(references), 100):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [keys.case(r) for r in references[start : start + 100]],
-                    "ProjectionExpression": "#reference, agencies",
-                    "ExpressionAttributeNames": {"#reference": "reference"},
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self._table, []):
-                    values = from_item(item)
-                    found[values["reference"]] = frozenset(values.get("agencies") or ())
-                request = response.get("UnprocessedKeys") or {}
-        return found

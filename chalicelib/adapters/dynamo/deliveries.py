@@ -30,12 +30,14 @@ def consent_values(consent: ConsentGiven) -> dict[str, bool]:
         "share_with_coalition": consent.share_with_coalition,
         "share_with_authorities": consent.share_with_authorities,
         "may_contact": consent.may_contact,
+        "withdrawn": consent.withdrawn,
     }
 
 
 def consent_of(values: dict[str, Any]) -> ConsentGiven:
+    # Items written before a consent could be withdrawn have no "withdrawn".
     return ConsentGiven(
-        **{name: bool(values[name]) for name in consent_values(ConsentGiven.everything())}
+        **{name: bool(values.get(name)) for name in consent_values(ConsentGiven.everything())}
     )
 
 
@@ -51,6 +53,8 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "created_at": iso(alert.created_at),
         "consent": consent_values(alert.consent),
         "note": alert.note,
+        "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
+        "confirmed_by": alert.confirmed_by,
     }
 
 
@@ -65,6 +69,8 @@ def alert_of(values: dict[str, Any]) -> Alert:
         created_at=time(values["created_at"]),
         consent=consent_of(values["consent"]),
         note=values.get("note"),
+        counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
+        confirmed_by=values.get("confirmed_by"),
     )
 
 

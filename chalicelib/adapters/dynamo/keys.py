@@ -15,6 +15,7 @@ Cases table (`pk`, `sk`):
 | break-glass access (expires) | `CASE#<reference>` | `GRANT#<staff subject>` |
 | mandate (a case routed to an agency) | `MANDATE#<agency>` | `<received key>` |
 | blocking key (matching) | `MATCHKEY#<key>` | `<received key>` |
+| reporter, in the blind index | `REPORTER#<keyed hash of an e-mail or phone>` | `<received key>` |
 | idempotency key | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` |
 | request rate of one source | `RATE#<purpose>#<source>` | `RATE` |
 | statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
@@ -29,7 +30,8 @@ Index keys some items carry:
 
 - a case: `list_pk` = `CASES`, `status_pk` = `STATUS#<status>`, `oblast_pk` =
   `OBLAST#<code>`, `category_pk` = `CATEGORY#<category>`, `urgent_pk` = `URGENT` (urgent
-  cases only), each with `received_key`;
+  cases only), each with `received_key`; and until it is anonymised, `retention_pk` =
+  `RETENTION#<status>`, `retention_at` = `<last change>#<reference>`;
 - an alert, while nobody acknowledged it: `state_key` = `ALERTS#unacknowledged`,
   `state_at` = `<deadline>#<reference>#<purpose>`;
 - a delivery: `state_key` = `DELIVERIES#<state>`, `state_at` =
@@ -43,7 +45,9 @@ Index keys some items carry:
 
 Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by
 state and alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`,
-`by_category`, `by_urgency` (their `*_pk`, `received_key`) are the staff case lists.
+`by_category`, `by_urgency` (their `*_pk`, `received_key`) are the staff case lists;
+`by_retention` (`retention_pk`, `retention_at`) finds, per status, the cases that last
+changed before a day, oldest first (the retention schedule).
 
 Audit table (`pk`, `sk`): `CASE#<reference>` (or `CASE#directory` for the directory's
 trail), `<at>#<request id>#<random>`.
@@ -85,16 +89,26 @@ LIST_INDEXES = {
 ALL_CASES = "CASES"
 URGENT = "URGENT"
 UNACKNOWLEDGED = "ALERTS#unacknowledged"
+RETENTION_INDEX = "by_retention"
 
 
 def key(pk: str, sk: str) -> Key:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
+RECEIVED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def received_key(reference: str, received_at: dt.datetime) -> str:
     """Microseconds, so that reports of the same second still list in the order they came."""
-    moment = received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    moment = received_at.astimezone(dt.UTC).strftime(RECEIVED_FORMAT)
     return f"{moment}#{reference}"
+
+
+def received_at_of(received: str) -> dt.datetime:
+    """The moment a received key was built from, to the microsecond."""
+    moment = received.split("#", 1)[0]
+    return dt.datetime.strptime(moment, RECEIVED_FORMAT).replace(tzinfo=dt.UTC)
 
 
 # -- a case's partition -----------------------------------------------------------------
@@ -128,6 +142,16 @@ def grant(reference: str, subject: str) -> Key:
     return key(case_partition(reference), f"GRANT#{subject}")
 
 
+def withdrawal(reference: str) -> Key:
+    """The reporter's request to withdraw, kept as the record that they asked."""
+    return key(case_partition(reference), "WITHDRAWAL")
+
+
+def case_item(reference: str, sort_key: str) -> Key:
+    """An item of a case's partition by the sort key it was read with (a note's id)."""
+    return key(case_partition(reference), sort_key)
+
+
 def case_index_values(
     reference: str,
     received_at: dt.datetime,
@@ -151,6 +175,20 @@ def case_index_values(
 
 def status_pk(status: str) -> str:
     return f"STATUS#{status}"
+
+
+def retention_pk(status: str) -> str:
+    return f"RETENTION#{status}"
+
+
+def retention_at(changed_at: dt.datetime, reference: str) -> str:
+    """Sort key in `by_retention`: when the case last changed, then which case."""
+    return f"{iso(changed_at)}#{reference}"
+
+
+def retention_bound(changed_before: dt.datetime) -> str:
+    """A `retention_at` value after every case that changed before this moment."""
+    return iso(changed_before)
 
 
 def list_partition(dimension: str, value: Any) -> str:
@@ -198,6 +236,14 @@ def blocking_partition(blocking_key: str) -> str:
 
 def blocking(blocking_key: str, received: str) -> Key:
     return key(blocking_partition(blocking_key), received)
+
+
+def reporter_partition(reporter_key: str) -> str:
+    return f"REPORTER#{reporter_key}"
+
+
+def reporter(reporter_key: str, received: str) -> Key:
+    return key(reporter_partition(reporter_key), received)
 
 
 def idempotency(idempotency_key: str) -> Key:

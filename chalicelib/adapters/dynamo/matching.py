@@ -46,6 +46,26 @@ class MatchIndex:
                 },
             )
 
+    def remove(
+        self,
+        uow: DynamoUnitOfWork,
+        reference: str,
+        received_at: dt.datetime,
+        blocking_keys: list[str],
+    ) -> None:
+        """The case leaves matching: no later report finds it under these keys."""
+        received = keys.received_key(reference, received_at)
+        for blocking_key in blocking_keys:
+            uow.add(
+                "blocking-key",
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": keys.blocking(blocking_key, received),
+                    }
+                },
+            )
+
     def references(self, blocking_key: str, limit: int) -> list[str]:
         """The newest `limit` cases under one blocking key."""
         response = self._client.query(
@@ -112,6 +132,12 @@ class CandidatePairs:
         except Refused:
             return False
         return True
+
+    def remove(self, uow: DynamoUnitOfWork, reference: str, others: list[str]) -> None:
+        """Pairs of the case go, on both sides, decided or not."""
+        for other in others:
+            for a, b in ((reference, other), (other, reference)):
+                uow.add("pair", {"Delete": {"TableName": self._table, "Key": keys.pair(a, b)}})
 
     def of_case(self, reference: str) -> list[CandidatePair]:
         response = self._client.query(

@@ -17,6 +17,18 @@ from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.casefile import Counted
 
 
+def _counters(case: Counted, one: int) -> dict[str, int]:
+    counters = {
+        "total": one,
+        f"status#{case.status}": one,
+        f"oblast#{case.oblast}": one,
+        f"category#{case.category}": one,
+    }
+    if case.urgent:
+        counters["urgent"] = one
+    return counters
+
+
 class Statistics:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
@@ -26,16 +38,13 @@ class Statistics:
         self, uow: DynamoUnitOfWork, case: Counted, agencies: Sequence[str | None] = (None,)
     ) -> None:
         """A new case: in all cases' counts (None), or as it enters agencies' mandates."""
-        counters = {
-            "total": 1,
-            f"status#{case.status}": 1,
-            f"oblast#{case.oblast}": 1,
-            f"category#{case.category}": 1,
-        }
-        if case.urgent:
-            counters["urgent"] = 1
         for agency in agencies:
-            self._add(uow, counters, agency)
+            self._add(uow, _counters(case, 1), agency)
+
+    def count_removed(self, uow: DynamoUnitOfWork, case: Counted, agencies: Sequence[str]) -> None:
+        """A case leaves agencies' mandates (all cases' counts keep it, anonymised or not)."""
+        for agency in agencies:
+            self._add(uow, _counters(case, -1), agency)
 
     def count_move(
         self, uow: DynamoUnitOfWork, was: str, target: str, agencies: Sequence[str] = ()

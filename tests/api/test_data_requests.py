@@ -1,0 +1,79 @@
+"""A person's requests about their data, through the staff API: coordinators export and
+erase, auditors read who did; every case touched is audited."""
+
+import copy
+
+from helpers import post_report
+
+IRYNA = "iryna@example.org"
+
+
+def two_reporters(client, report_body):
+    mine = post_report(client, report_body).json_body["reference"]
+    other = copy.deepcopy(report_body)
+    other["reporter"].update(name="Петро", email="petro@example.org", phone="+380671112233")
+    theirs = post_report(client, other).json_body["reference"]
+    return mine, theirs
+
+
+def test_a_coordinator_exports_what_is_held_about_a_person(client, staff, report_body):
+    mine, theirs = two_reporters(client, report_body)
+    coordinator = staff("coordinator")
+    coordinator.post(f"/cases/{mine}/notes", {"text": "called back"})
+    exported = coordinator.post("/data-requests/export", {"email": "Iryna@Example.org"})
+    assert exported.status_code == 200
+    (case,) = exported.json_body["cases"]
+    assert case["reference"] == mine
+    assert case["report"]["reporter"]["email"] == IRYNA
+    assert case["report"]["child"]["medical_needs"] == report_body["child"]["medical_needs"]
+    assert [n["text"] for n in case["notes"]] == ["called back"]
+    assert {"note"} <= {e["action"] for e in case["audit"]}
+    assert "petro" not in str(exported.json_body)
+    by_reference = coordinator.post("/data-requests/export", {"reference": theirs}).json_body
+    assert [c["reference"] for c in by_reference["cases"]] == [theirs]
+    nobody = coordinator.post("/data-requests/export", {"phone": "+380931112233"}).json_body
+    assert nobody == {"cases": []}
+
+    trail = staff("auditor").get("/data-requests/audit").json_body["entries"]
+    # (Entries of one second are in no particular order.)
+    assert {e["detail"] for e in trail if e["action"] == "data-export"} == {
+        f"by email: {mine}",
+        f"by reference: {theirs}",
+        "by phone: nothing held",
+    }
+    assert IRYNA not in str(trail)
+    case_trail = staff("auditor").get(f"/cases/{mine}/audit").json_body["entries"]
+    assert ("data-export", "by email") in {(e["action"], e["detail"]) for e in case_trail}
+
+
+def test_a_coordinator_erases_a_person_and_the_case_stays(client, staff, report_body):
+    mine, theirs = two_reporters(client, report_body)
+    coordinator = staff("coordinator")
+    erased = coordinator.post("/data-requests/erase", {"phone": "+380501234567"})
+    assert erased.status_code == 200
+    assert erased.json_body == {"erased": [mine], "nothing_left": []}
+    case = coordinator.get(f"/cases/{mine}").json_body
+    assert (
+        case["report"]["reporter"]["email"] is None and case["report"]["reporter"]["name"] is None
+    )
+    assert case["report"]["child"]["family_name"] == "Ковальчук"
+    assert coordinator.get(f"/cases/{theirs}").json_body["report"]["reporter"]["name"] == "Петро"
+    assert coordinator.post("/data-requests/export", {"email": IRYNA}).json_body == {"cases": []}
+    again = coordinator.post("/data-requests/erase", {"reference": mine}).json_body
+    assert again == {"erased": [], "nothing_left": [mine]}
+
+
+def test_only_coordinators_answer_requests_and_only_auditors_read_their_trail(
+    client, staff, report_body
+):
+    post_report(client, report_body)
+    for role, agency in (("caseworker", "UA-NIB"), ("auditor", "UA-NIB")):
+        for action in ("export", "erase"):
+            refused = staff(role, agency).post(f"/data-requests/{action}", {"email": IRYNA})
+            assert refused.status_code == 403
+    assert staff("coordinator").get("/data-requests/audit").status_code == 403
+    coordinator = staff("coordinator")
+    for body in ({}, {"email": IRYNA, "phone": "+380501234567"}, {"reference": "HW-1"}):
+        assert coordinator.post("/data-requests/export", body).status_code == 422
+    wrong = coordinator.post("/data-requests/erase", {"phone": "0501234567"})
+    assert wrong.status_code == 422 and "0501234567" not in str(wrong.json_body)

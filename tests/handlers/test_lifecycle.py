@@ -1,0 +1,222 @@
+"""The data lifecycle over the real path (the form, the API, the stream, the schedules,
+moto's DynamoDB, S3, SES and SNS): after a withdrawal, an anonymisation and a person's
+erasure, nothing of them is left anywhere: not in the table (derived items included:
+blocking keys, candidate pairs, the reporters' index, deliveries), not in the audit
+table, not in the stream's record of the change, not in the bucket's versions, not in
+the staff API.
+"""
+
+import copy
+import datetime as dt
+import json
+from urllib.parse import urlencode
+
+import boto3
+import requests
+import time_machine
+from formdata import FORM, form_fields, form_key, post_form
+from helpers import post_report
+
+from chalicelib.domain.case import status_token
+from infra.local.outbox import sent_messages
+
+SIGNING_KEY = b"test-signing-key"
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+# Everything personal the form's report holds: the reporter's, then the child's.
+REPORTER = ("iryna@example.org", "+380501234567", "Ковальчук Ірина")
+CHILD = (
+    "Ковальчук",
+    "Олександр",
+    "Андрійович",
+    "Сашко",
+    "Олешки",
+    "Krasnodar",
+    "eyebrow",
+    "inhaler",
+    "recreation camp",
+)
+DESK = {"coordinator@nib.example.org", "+380441234567"}
+
+
+def everything(aws) -> str:
+    """Both tables as text."""
+    dynamo = boto3.client("dynamodb")
+    items = dynamo.scan(TableName=aws["TableName"])["Items"]
+    items += dynamo.scan(TableName=aws["AuditTableName"])["Items"]
+    return json.dumps(items, ensure_ascii=False, default=str)
+
+
+def items_of(aws, reference) -> list[dict]:
+    """Every item that names the case: its own partition, and items elsewhere about it."""
+    found = []
+    for item in boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]:
+        text = json.dumps(item, ensure_ascii=False, default=str)
+        if reference in text:
+            found.append(item)
+    return found
+
+
+def versions(aws, prefix) -> list:
+    listed = boto3.client("s3").list_object_versions(Bucket=aws["UploadsBucketName"], Prefix=prefix)
+    return listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+
+
+def file_the_form_with_a_photo(client) -> str:
+    key = form_key("lifecycle-photo")
+    grant = client.http.post(
+        "/report/uploads",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(
+            {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(PHOTO)}
+        ),
+    ).json_body
+    sent = requests.post(grant["url"], data=grant["fields"], files={"file": PHOTO}, timeout=30)
+    assert sent.status_code in (200, 201, 204)
+    receipt = post_form(client, form_fields(submission_key=key, upload="1"))
+    assert receipt.status_code == 201
+    page = receipt.body.decode()
+    return page.split('id="reference">', 1)[1].split("<", 1)[0]
+
+
+def the_same_child_by_someone_else(report_body) -> dict:
+    body = copy.deepcopy(report_body)
+    body["child"].update(
+        family_name="Kovalchuk",
+        given_name="Oleksandr",
+        patronymic=None,
+        other_names=[],
+        distinguishing_marks=None,
+        medical_needs=None,
+    )
+    body["residence"]["settlement"] = None
+    body["event"].update(place=None, circumstances=None)
+    body["last_known_location"] = None
+    body["reporter"].update(name="Петро", email="petro@example.org", phone="+380671112233")
+    return body
+
+
+def withdraw(client, reference):
+    fields = {
+        "reference": reference,
+        "token": status_token(SIGNING_KEY, reference),
+        "confirm": "yes",
+        "lang": "en",
+    }
+    response = client.http.post(
+        "/status/withdraw", headers={"Content-Type": FORM}, body=urlencode(fields)
+    )
+    assert response.status_code == 200 and "Your consent is withdrawn" in response.body.decode()
+
+
+def test_withdrawal_then_retention_leave_nothing_of_them(client, aws, pump, staff, report_body):
+    def coordinator():
+        # Minted now: staff tokens expire, and the clock moves on below.
+        return staff("coordinator", "UA-NIB")
+
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        mine = file_the_form_with_a_photo(client)
+        theirs = post_report(client, the_same_child_by_someone_else(report_body))
+        theirs = theirs.json_body["reference"]
+        pump.run_until_idle()
+        assert coordinator().get(f"/cases/{theirs}/matches").json_body["matches"]
+        assert coordinator().post(f"/cases/{mine}/notes", {"text": "spoke to Ірина"}).status_code
+        assert versions(aws, f"cases/{mine}/")
+        stream = {}
+        pump._shard_records(stream)  # from here on: what the withdrawal streams
+
+        # -- the reporter withdraws ---------------------------------------------------------
+        withdraw(client, mine)
+        pump.pump_stream("carry_out_withdrawals")  # the function that may erase does it
+        stored = everything(aws)
+        for contact in REPORTER[:2]:
+            assert contact not in stored
+        case_item = next(i for i in items_of(aws, mine) if i["sk"]["S"] == "CASE")
+        assert "sealed_reporter" not in case_item and "reporter_keys" not in case_item
+        assert "sealed_child" in case_item  # for the child
+        kinds = {i.get("kind", {}).get("S") for i in items_of(aws, mine)}
+        assert not kinds & {"matchkey", "match", "reporter"}, kinds
+        mandates = {i["pk"]["S"] for i in items_of(aws, mine) if i["pk"]["S"].startswith("MAN")}
+        assert mandates == {"MANDATE#UA-NIB"}
+        streamed = json.dumps(
+            [r["dynamodb"] for r in pump._shard_records(stream)], ensure_ascii=False, default=str
+        )
+        assert mine in streamed
+        for contact in REPORTER:
+            assert contact not in streamed
+        shown = coordinator().get(f"/cases/{mine}").json_body
+        assert shown["report"]["reporter"]["email"] is None
+        assert shown["report"]["reporter"]["phone"] is None
+        assert staff("caseworker", "CA-GAC").get(f"/cases/{mine}").status_code == 404
+        assert coordinator().get(f"/cases/{theirs}/matches").json_body["matches"] == []
+
+        # Its next alert, the escalation of the first one, reaches the intake desk only.
+        sent = len(sent_messages())
+        clock.shift(dt.timedelta(hours=25))
+        assert pump.tick_escalation() >= 1
+        pump.run_until_idle()
+        about_mine = [
+            m["to"]
+            for m in sent_messages()[: len(sent_messages()) - sent]
+            if mine in m["body"] + (m.get("html") or "")
+        ]
+        assert about_mine and set(about_mine) <= DESK
+
+        # -- set aside as unfounded, and a year later anonymised ----------------------------
+        version = coordinator().get(f"/cases/{mine}").json_body["version"]
+        moved = {"status": "unfounded", "note": "not deported after all", "version": version}
+        assert coordinator().post(f"/cases/{mine}/status", moved).status_code == 200
+        clock.shift(dt.timedelta(days=364))
+        assert pump.anonymise_expired() == 0
+        clock.shift(dt.timedelta(days=2))
+        pump._shard_records(stream)
+        assert pump.anonymise_expired() == 1
+        stored = everything(aws)
+        for personal in REPORTER + CHILD:
+            assert personal not in stored, personal
+        assert "spoke to" not in stored  # the note went
+        streamed = json.dumps(
+            [r["dynamodb"] for r in pump._shard_records(stream)], ensure_ascii=False, default=str
+        )
+        for personal in REPORTER + CHILD:
+            assert personal not in streamed, personal
+        assert versions(aws, f"cases/{mine}/") == []
+        kinds = {i.get("kind", {}).get("S") for i in items_of(aws, mine)}
+        # What is left names the case, and nobody: the case, its alerts and deliveries
+        # (staff addresses, no rendered content), the intake desk's mandate, and the form
+        # key's record (a hash of the form; it expires after 7 days, which moto does not
+        # do on its own), and the record that the reporter withdrew (when, nothing else).
+        assert kinds <= {"case", "alert", "delivery", "mandate", "idempotency", "withdrawal"}
+        case = coordinator().get(f"/cases/{mine}").json_body
+        assert case["report"]["child"]["family_name"] == "[erased]"
+        # (The other report of the child gives the same date of birth: looked at here.)
+        assert case["report"]["child"]["date_of_birth"] is None
+        assert case["status"] == "unfounded" and case["notes"] == []
+        assert coordinator().get("/statistics").json_body["status"]["unfounded"] == 1
+        trail = staff("auditor").get(f"/cases/{mine}/audit").json_body["entries"]
+        assert {(e["actor"], e["action"]) for e in trail} >= {
+            ("reporter", "withdraw"),
+            ("retention", "anonymise"),
+        }
+        # The other report of the child is as it was.
+        other = coordinator().get(f"/cases/{theirs}").json_body
+        assert other["report"]["child"]["family_name"] == "Kovalchuk"
+
+
+def test_a_person_erased_on_request_is_gone_from_the_table(client, aws, pump, staff, report_body):
+    petro = the_same_child_by_someone_else(report_body)
+    reference = post_report(client, petro).json_body["reference"]
+    pump.run_until_idle()
+    coordinator = staff("coordinator", "UA-NIB")
+    exported = coordinator.post("/data-requests/export", {"phone": "+380671112233"}).json_body
+    assert [c["reference"] for c in exported["cases"]] == [reference]
+    erased = coordinator.post("/data-requests/erase", {"email": "petro@example.org"})
+    assert erased.json_body["erased"] == [reference]
+    stored = everything(aws)
+    for personal in ("petro@example.org", "+380671112233", "Петро"):
+        assert personal not in stored
+    kinds = {i.get("kind", {}).get("S") for i in items_of(aws, reference)}
+    assert "reporter" not in kinds
+    case = coordinator.get(f"/cases/{reference}").json_body
+    assert case["report"]["child"]["family_name"] == "Kovalchuk"
+    assert case["report"]["reporter"]["name"] is None
