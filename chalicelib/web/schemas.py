@@ -417,7 +417,7 @@ class DataErased(BaseModel):
 
 
 # The partner API's, partner registrations' and exports' shapes (web/partner_schemas.py).
-from chalicelib.web.partner_schemas import (  # noqa: E402
+from chalicelib.web.partner_schemas import (  # noqa: E402, F401 - re-exported
     BatchState,
     ExportAnswer,
     ExportRequest,
@@ -433,20 +433,3 @@ from chalicelib.web.partner_schemas import (  # noqa: E402
     WebhookRetry,
     WebhookShown,
 )
-
-__all__ = [
-    "BatchState",
-    "ExportAnswer",
-    "ExportRequest",
-    "FailedWebhooks",
-    "ImportAnswer",
-    "ImportRowsIn",
-    "PartnerList",
-    "PartnerReceipt",
-    "PartnerRegistration",
-    "PartnerReportIn",
-    "PartnerReportStatus",
-    "RegisteredPartner",
-    "WebhookRetry",
-    "WebhookShown",
-]
