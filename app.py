@@ -12,6 +12,7 @@ from chalicelib.web import (
     directory,
     form,
     pages,
+    partners,
     problems,
     public,
     signin,
@@ -31,6 +32,7 @@ app.register_blueprint(uploads.bp)
 app.register_blueprint(status.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
+app.register_blueprint(partners.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
 app.register_blueprint(console_api.bp)
@@ -46,6 +48,7 @@ problems.guard_routes(app)
 # a string is simply replaced. tests/infra/test_packaging.py checks none survives the merge.
 CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
+WEBHOOK_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-webhooks-infra"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -68,6 +71,16 @@ def send_deliveries(event):
     return handlers.send_deliveries(event)
 
 
+@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
+def queue_webhooks(event):
+    return handlers.queue_webhooks(event)
+
+
+@app.on_sqs_message(queue_arn=WEBHOOK_QUEUE, batch_size=10)
+def send_webhooks(event):
+    return handlers.send_webhooks(event)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def requeue_stale_deliveries(event):
     return handlers.requeue_stale_deliveries(event)
@@ -81,6 +94,11 @@ def escalate_unacknowledged(event):
 @app.schedule(Cron(0, 6, "*", "*", "?", "*"))
 def send_daily_digest(event):
     return handlers.send_daily_digest(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_import_digests(event):
+    return handlers.send_import_digests(event)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

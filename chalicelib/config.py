@@ -69,6 +69,8 @@ class Settings:
     # The console's session ends after this long without a request (and at the latest
     # when the sign-in's refresh token does).
     console_idle_seconds: int = 30 * 60
+    # The queue of webhooks owed to partners (domain/webhooks.py).
+    webhook_queue_url: str = ""
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -166,6 +168,7 @@ def load(
         table_name=env.get("HOMEWARD_TABLE", f"homeward-{stage}-cases"),
         audit_table_name=env.get("HOMEWARD_AUDIT_TABLE", f"homeward-{stage}-audit"),
         delivery_queue_url=env.get("HOMEWARD_DELIVERY_QUEUE_URL", ""),
+        webhook_queue_url=env.get("HOMEWARD_WEBHOOK_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
         signing_key_source=signing_key_source,
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),

@@ -125,6 +125,60 @@ def _back_off(receipt_handle: str, attempt: int) -> None:
         log.warning("could not delay a retry: %s", describe(exc))
 
 
+def queue_webhooks(event: Any) -> dict[str, list]:
+    """The case table's stream: every new webhook owed to a partner goes to its queue."""
+    from chalicelib.adapters.dynamo import stream
+    from chalicelib.services import webhooks
+
+    for record in event:
+        kind, values = stream.new_item(record)
+        if kind != "webhook":
+            continue
+        try:
+            webhooks.queue_event(stream.new_webhook(values), queue=wiring.webhook_queue())
+        except Exception as exc:
+            log.error("webhook %s not queued: %s", values.get("event_id"), describe(exc))
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}
+
+
+def send_webhooks(event: Any) -> dict[str, list]:
+    """The webhook queue: one signed post per message; a failed one comes back after its
+    backoff, the last failure is parked where coordinators see it."""
+    import random
+
+    from chalicelib.adapters.webhooks import parse_message
+    from chalicelib.domain.webhooks import backoff_seconds
+    from chalicelib.services import webhooks
+
+    failures = []
+    for record in event:
+        raw = record.to_dict()
+        try:
+            client_id, event_id = parse_message(record.body)
+            attempt = webhooks.deliver(
+                client_id,
+                event_id,
+                stores=wiring.stores(),
+                settings=wiring.settings(),
+                poster=wiring.webhook_poster(),
+            )
+        except Exception as exc:
+            log.error("webhook message %s failed: %s", raw.get("messageId"), describe(exc))
+            failures.append({"itemIdentifier": raw["messageId"]})
+            continue
+        if attempt.outcome == "retry":
+            failures.append({"itemIdentifier": raw["messageId"]})
+            jitter = random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not secrecy
+            try:
+                wiring.webhook_queue().retry_later(
+                    raw["receiptHandle"], backoff_seconds(attempt.attempts, jitter)
+                )
+            except Exception as exc:  # the queue's visibility timeout still brings it back
+                log.warning("could not delay a webhook's retry: %s", describe(exc))
+    return {"batchItemFailures": failures}
+
+
 def requeue_stale_deliveries(event: Any) -> int:
     """Every minute: deliveries whose queue message went missing are queued again."""
     from chalicelib.services import delivery
@@ -149,6 +203,19 @@ def send_daily_digest(event: Any) -> int:
         stores=wiring.stores(),
         coordinators=wiring.directory().current().coordinators,
         email=wiring.channels().email,
+    )
+
+
+def send_import_digests(event: Any) -> int:
+    """Every minute: each closed import batch's recipients get their one digest."""
+    from chalicelib.services import imports
+
+    channels = wiring.channels()
+    return imports.send_digests(
+        stores=wiring.stores(),
+        directory=wiring.directory().current(),
+        email=channels.email,
+        sms=channels.sms,
     )
 
 

@@ -84,10 +84,12 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
     from chalicelib.adapters.dynamo.mandates import Mandates
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
+    from chalicelib.adapters.dynamo.partners import PartnerStore
     from chalicelib.adapters.dynamo.people import ReporterIndex
     from chalicelib.adapters.dynamo.search import SearchIndex, StaffDirectory
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+    from chalicelib.adapters.dynamo.webhooks import WebhookStore
     from chalicelib.services.ports import Stores
 
     return Stores(
@@ -106,6 +108,8 @@ def dynamo_stores(
         search=SearchIndex(client, table),
         staff=StaffDirectory(client, table),
         history=CaseHistory(client, table),
+        partners=PartnerStore(client, table),
+        webhooks=WebhookStore(client, table),
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
     )
@@ -116,6 +120,20 @@ def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
     return DeliveryQueue(client("sqs"), settings().delivery_queue_url)
+
+
+@cache
+def webhook_queue():
+    from chalicelib.adapters.webhooks import WebhookQueue
+
+    return WebhookQueue(client("sqs"), settings().webhook_queue_url)
+
+
+@cache
+def webhook_poster():
+    from chalicelib.adapters.webhooks import HttpsPoster
+
+    return HttpsPoster()
 
 
 @cache
@@ -219,6 +237,8 @@ def reset() -> None:
         settings,
         stores,
         delivery_queue,
+        webhook_queue,
+        webhook_poster,
         channels,
         directory,
         token_verifier,
@@ -226,4 +246,5 @@ def reset() -> None:
         staff_names,
         sign_in,
     ):
-        built.cache_clear()
+        # A test may have put a stand-in in one's place (a webhook poster).
+        getattr(built, "cache_clear", lambda: None)()

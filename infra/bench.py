@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from infra.bench_imports import bench_bulk_import
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
@@ -688,6 +690,7 @@ BENCHES = {
     "faults": bench_faults,
     "cost": bench_cost,
     "matching-scale": bench_matching_scale,
+    "bulk-import": lambda rows=20_000: bench_bulk_import(rows),
 }
 
 
@@ -695,7 +698,8 @@ def main(argv: list[str]) -> int:
     """Run the named benches (all by default); `throughput=200` sets the number of reports."""
     for name in argv or list(BENCHES):
         name, _, count = name.partition("=")
-        BENCHES[name](*([int(count)] if count and name in ("throughput", "faults") else []))
+        counted = ("throughput", "faults", "bulk-import")
+        BENCHES[name](*([int(count)] if count and name in counted else []))
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's nine and the public routes' own.
+# The functions of the stage: Chalice's twelve and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
@@ -21,6 +21,9 @@ FUNCTIONS = (
     "RequeueStaleDeliveries",
     "EscalateUnacknowledged",
     "SendDailyDigest",
+    "SendImportDigests",
+    "QueueWebhooks",
+    "SendWebhooks",
     "AnonymiseExpired",
     "CarryOutWithdrawals",
 )

@@ -79,6 +79,7 @@ AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
 STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
 RETENTION_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_retention"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+WEBHOOK_QUEUE = {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
 # The functions' log groups exist before they run (infra/operations.py): a function only
 # writes streams into them, and only into the stage's own.
 LOGS = _statement(
@@ -108,6 +109,7 @@ STREAM_ON_FAILURE = _statement(
 UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
 UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
 CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
+EXPORTS = {"Fn::Sub": "${UploadsBucket.Arn}/exports/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -210,11 +212,13 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         },
         # The audit trail is append-only: put and query, never update or delete.
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
-        # A coordinator's retry of an undelivered alert.
-        _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         # A case's photos and documents, opened in the console through a link this role
         # signs for a minute (only the version the case recorded; only under cases/).
         _statement("CaseFilesRead", ["s3:GetObject", "s3:GetObjectVersion"], [CASE_FILES]),
+        # A coordinator's retry of an undelivered alert, or of a failed webhook.
+        _statement("Enqueue", ["sqs:SendMessage"], [QUEUE, WEBHOOK_QUEUE]),
+        # Large exports: written under exports/, fetched by a link this role signs.
+        _statement("Exports", ["s3:PutObject", "s3:GetObject"], [EXPORTS]),
     ],
     "DispatchAlertsRole": [
         LOGS,
@@ -288,6 +292,52 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
+    ],
+    # Closed import batches: each recipient's one digest (no sealed field is in one).
+    "SendImportDigestsRole": [
+        LOGS,
+        # Closed batches and their alerts (by_state), the directory, the partner's name.
+        _statement("Read", ["dynamodb:Query", "dynamodb:GetItem"], [TABLE, STATE_INDEX]),
+        # Claiming a batch's digest, once.
+        _statement("Claim", ["dynamodb:UpdateItem"], [TABLE]),
+        EMAIL,
+        _statement("Sms", ["sns:Publish"], ["*"]),
+        {
+            "Sid": "NoTopics",
+            "Effect": "Deny",
+            "Action": ["sns:Publish"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}],
+        },
+    ],
+    # New webhook items off the stream into the webhook queue: nothing else.
+    "QueueWebhooksRole": [
+        LOGS,
+        READ_STREAM,
+        _statement("Enqueue", ["sqs:SendMessage"], [WEBHOOK_QUEUE]),
+        STREAM_ON_FAILURE,
+    ],
+    # Posting webhooks: the signing key (each partner's secret is derived from it), the
+    # webhook item and the partner's registration, the queue. No case, no sealed field.
+    "SendWebhooksRole": [
+        LOGS,
+        SIGNING_KEY,
+        _statement(
+            "Consume",
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            [WEBHOOK_QUEUE],
+        ),
+        {
+            **_statement("Webhooks", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [TABLE]),
+            # Only the partners' partitions: a webhook item and a registration.
+            "Condition": {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PARTNER#*", "PARTNERS"]}
+            },
+        },
     ],
     # A reporter's withdrawal, asked for on the public status page, carried out from the
     # table's stream (services/erasure.py): their details and what was derived from the
@@ -501,6 +551,7 @@ def add_public_address(template: dict[str, Any]) -> None:
 ENVIRONMENT = {
     "HOMEWARD_TABLE": {"Ref": "CasesTable"},
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
+    "HOMEWARD_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
     "HOMEWARD_TOKEN_ISSUER": {
@@ -690,6 +741,9 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "SendImportDigests",
+        "QueueWebhooks",
+        "SendWebhooks",
         "CarryOutWithdrawals",
         "AnonymiseExpired",
     )
@@ -700,6 +754,9 @@ def merge_template(stage: str) -> dict[str, Any]:
     }
     resources["FindMatches"]["Properties"]["Events"] = {
         "FindMatchesDynamodbEventSource": _stream_source("case")
+    }
+    resources["QueueWebhooks"]["Properties"]["Events"] = {
+        "QueueWebhooksDynamodbEventSource": _stream_source("webhook")
     }
     resources["CarryOutWithdrawals"]["Properties"]["Events"] = {
         "CarryOutWithdrawalsDynamodbEventSource": _stream_source("withdrawal")
@@ -720,6 +777,17 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 # At most this many senders at once: SES and SNS have send rates too.
                 "ScalingConfig": {"MaximumConcurrency": operations.SENDER_MAX_CONCURRENCY},
+            },
+        }
+    }
+    resources["SendWebhooks"]["Properties"]["Events"] = {
+        "SendWebhooksSqsEventSource": {
+            "Type": "SQS",
+            "Properties": {
+                "Queue": WEBHOOK_QUEUE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                # Partners' endpoints are slow at worst (5 s each): a few senders suffice.
+                "ScalingConfig": {"MaximumConcurrency": 2},
             },
         }
     }

@@ -342,3 +342,58 @@ def measure(stores, population: Population, people: list[Person], probes: int) -
             recall.max_candidates = max(recall.max_candidates, len(found))
             recall.candidates += len(found)
     return results
+
+
+# -- an import file, as a national registry might send one ---------------------------
+
+CATEGORIES = ["deported", "forcibly_transferred", "missing", "held_in_facility"]
+
+
+def import_records(population: Population, count: int, *, duplicates: float = 0.02) -> list[dict]:
+    """Rows of an import file (infra/../chalicelib/domain/imports.py's CSV columns): the
+    registry's own ids, a few urgent, some without consent to share, and a share of second
+    reports of a child already in the file (in Latin letters), for matching to find."""
+    rng = random.Random(count)
+    start = dt.datetime(2022, 3, 1, tzinfo=dt.UTC)
+    people = list(population.people(count, start))
+    records = []
+    for n, person in enumerate(people):
+        child = person.identity
+        if n > 10 and rng.random() < duplicates:
+            child = population.latin(people[rng.randrange(n)].identity)
+        coalition = rng.random() < 0.9
+        records.append(
+            {
+                "external_id": f"REG-{n + 1:06d}",
+                "family_name": child.family_name,
+                "given_name": child.given_name,
+                "patronymic": child.patronymic or "",
+                "sex": child.sex,
+                "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else "",
+                "birth_year": "" if child.date_of_birth else str(child.birth_year),
+                "oblast": child.oblast,
+                "category": rng.choice(CATEGORIES),
+                "event_date": f"2022-{rng.randint(3, 12):02d}-{rng.randint(1, 28):02d}",
+                "last_country": "RU",
+                "reporter_relationship": "official",
+                "may_contact": "no",
+                "tracing": "yes",
+                "share_with_coalition": "yes" if coalition else "no",
+                "share_with_authorities": "yes" if rng.random() < 0.8 else "no",
+                "urgent": "yes" if rng.random() < 0.03 else "no",
+            }
+        )
+    return records
+
+
+def as_csv(records: list[dict]) -> str:
+    import csv
+    import io
+
+    from chalicelib.domain.imports import COLUMNS
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()

@@ -17,7 +17,7 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.domain.acknowledgement import ack_token
@@ -51,8 +51,10 @@ from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
 from chalicelib.services.delivery import Channels
 from chalicelib.services.directory import DirectoryCache
@@ -85,6 +87,7 @@ class _AlertRow:
     due: dt.datetime | None = None  # None: not waiting
     acknowledged_at: dt.datetime | None = None
     acknowledged_by: str | None = None
+    batch: str | None = None
 
 
 @dataclass
@@ -106,6 +109,10 @@ class FakeDb:
     rules: dict[str, RoutingRule] = field(default_factory=dict)
     directory_version: int = 0
     digests: set[str] = field(default_factory=set)
+    partners: dict[str, Partner] = field(default_factory=dict)
+    dispatched: set[tuple[str, str]] = field(default_factory=set)
+    batches: dict[tuple[str, str], ImportBatch] = field(default_factory=dict)
+    webhooks: dict[tuple[str, str], WebhookState] = field(default_factory=dict)
     withdrawals: dict[str, str] = field(default_factory=dict)
     stream: list[tuple[str, Any]] = field(default_factory=list)
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
@@ -447,14 +454,30 @@ class FakeAlerts:
         *,
         acknowledge_by: dt.datetime | None = None,
         name: str = "alert",
+        batch: str | None = None,
     ) -> None:
         key = (alert.reference, alert.purpose)
 
         def apply() -> None:
-            self.db.alerts[key] = _AlertRow(alert, level=alert.level, due=acknowledge_by)
+            row = _AlertRow(alert, level=alert.level, due=acknowledge_by)
+            row.batch = None if acknowledge_by else batch
+            self.db.alerts[key] = row
             self.db.stream.append(("alert", alert))
 
         uow.add(name, apply, check=lambda: key not in self.db.alerts)
+
+    def mark_dispatched(self, uow: FakeUnitOfWork, alert: Alert) -> None:
+        key = (alert.reference, alert.purpose)
+        uow.add(
+            "dispatched",
+            lambda: self.db.dispatched.add(key),
+            check=lambda: key in self.db.alerts and key not in self.db.dispatched,
+        )
+
+    def of_batch(self, batch: str) -> list[Alert]:
+        rows = [row for row in self.db.alerts.values() if row.batch == batch]
+        rows.sort(key=lambda row: (iso(row.alert.created_at), row.alert.reference))
+        return [row.alert for row in rows]
 
     def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
         rows = sorted(
@@ -625,7 +648,9 @@ class FakeIntakeGuards:
     def __init__(self, db: FakeDb) -> None:
         self.db = db
 
-    def remember(self, uow: FakeUnitOfWork, record: IdempotencyRecord, expires_at: int) -> None:
+    def remember(
+        self, uow: FakeUnitOfWork, record: IdempotencyRecord, expires_at: int | None
+    ) -> None:
         key = (record.scope, record.key)
         uow.add(
             "idempotency",
@@ -1102,9 +1127,95 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         search=FakeSearchIndex(db),
         staff=FakeStaffDirectory(db),
         history=FakeCaseHistory(db),
+        partners=FakePartners(db),
+        webhooks=FakeWebhooks(db),
         reporters=FakeReporterIndex(db),
         lifecycle=FakeCaseLifecycle(db),
     )
+
+
+class FakeWebhooks:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(self, uow: FakeUnitOfWork, event: WebhookEvent) -> None:
+        key = (event.client_id, event.event_id)
+
+        def apply() -> None:
+            self.db.webhooks[key] = WebhookState(event, "pending")
+            self.db.stream.append(("webhook", event))
+
+        uow.add("webhook", apply, check=lambda: key not in self.db.webhooks)
+
+    def get(self, client_id: str, event_id: str) -> WebhookState | None:
+        return self.db.webhooks.get((client_id, event_id))
+
+    def _set(self, event, state, attempts, error, now) -> bool:
+        key = (event.client_id, event.event_id)
+        if key not in self.db.webhooks:
+            return False
+        self.db.webhooks[key] = WebhookState(event, state, attempts, error, now)
+        return True
+
+    def delivered(self, event: WebhookEvent, attempts: int, now: dt.datetime) -> bool:
+        return self._set(event, "delivered", attempts, None, now)
+
+    def attempt_failed(self, event, attempts, error, now, *, last) -> None:
+        self._set(event, "failed" if last else "pending", attempts, error, now)
+
+    def retry(self, client_id: str, event_id: str, now: dt.datetime) -> WebhookState | None:
+        found = self.get(client_id, event_id)
+        if found is None or found.state != "failed":
+            return None
+        self._set(found.event, "pending", 0, found.last_error, now)
+        return found
+
+    def failed(self, limit: int = 100) -> list[WebhookState]:
+        found = [w for w in self.db.webhooks.values() if w.state == "failed"]
+        return sorted(found, key=lambda w: w.updated_at, reverse=True)[:limit]
+
+
+class FakePartners:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def register(self, partner: Partner) -> None:
+        self.db.partners[partner.client_id] = partner
+
+    def get(self, client_id: str) -> Partner | None:
+        return self.db.partners.get(client_id)
+
+    def all(self) -> list[Partner]:
+        return [self.db.partners[k] for k in sorted(self.db.partners)]
+
+    def open_batch(self, client_id: str, batch_id: str, now: dt.datetime) -> ImportBatch:
+        with self.db.lock:
+            return self.db.batches.setdefault(
+                (client_id, batch_id), ImportBatch(client_id, batch_id, opened_at=now)
+            )
+
+    def batch(self, client_id: str, batch_id: str) -> ImportBatch | None:
+        return self.db.batches.get((client_id, batch_id))
+
+    def close_batch(self, client_id: str, batch_id: str, now: dt.datetime) -> bool:
+        with self.db.lock:
+            batch = self.db.batches.get((client_id, batch_id))
+            if batch is None or batch.closed_at is not None:
+                return False
+            self.db.batches[(client_id, batch_id)] = replace(batch, closed_at=now)
+            return True
+
+    def closed_batches(self, limit: int = 20) -> list[ImportBatch]:
+        waiting = [b for b in self.db.batches.values() if b.closed_at and b.digested_at is None]
+        return sorted(waiting, key=lambda b: (iso(b.closed_at), b.client_id))[:limit]
+
+    def claim_digest(self, batch: ImportBatch, now: dt.datetime) -> bool:
+        with self.db.lock:
+            current = self.db.batches.get((batch.client_id, batch.batch_id))
+            if current is None or current.closed_at is None or current.digested_at:
+                return False
+            self.db.batches[(batch.client_id, batch.batch_id)] = replace(current, digested_at=now)
+            return True
 
 
 def db_of(stores: Stores) -> FakeDb:
@@ -1141,6 +1252,21 @@ class FakeQueue:
 
     def delete(self, message: dict) -> None:
         self.messages.remove(message)
+
+
+@dataclass
+class FakePoster:
+    """A partner's endpoint: records each post; answers `statuses` in turn (then 200)."""
+
+    statuses: list = field(default_factory=list)
+    posts: list[dict] = field(default_factory=list)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        self.posts.append({"url": url, "body": body, "headers": dict(headers)})
+        answer = self.statuses.pop(0) if self.statuses else 200
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 @dataclass
@@ -1215,6 +1341,12 @@ class FakeFileStore:
     ) -> str:
         return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 
+    def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:
+        self.put(key, data, content_type)
+
+    def export_link(self, key: str, seconds: int) -> str:
+        return f"https://bucket.example/{key}?expires={seconds}"
+
 
 @dataclass
 class FakeChannel:
@@ -1246,6 +1378,9 @@ class FakePipeline:
     def __init__(self, stores, settings, *, failure_rate: float = 0.0) -> None:
         self.stores, self.settings = stores, settings
         self.queue = FakeQueue()
+        # Webhooks to partners: their queue, and what was posted (FakePoster).
+        self.webhook_queue = FakeQueue(max_receives=10)
+        self.poster = FakePoster()
         self.email = FakeChannel(failure_rate, seed=1)
         self.sms = FakeChannel(failure_rate, seed=2)
         self.directory = DirectoryCache(stores.directory, ttl=0)
@@ -1260,7 +1395,7 @@ class FakePipeline:
         self._read = 0
 
     def pump_stream(self, now=None) -> int:
-        from chalicelib.services import dispatch, erasure, matching
+        from chalicelib.services import dispatch, erasure, matching, webhooks
 
         db = db_of(self.stores)
         moved = 0
@@ -1268,7 +1403,9 @@ class FakePipeline:
             kind, item = db.stream[self._read]
             self._read += 1
             moved += 1
-            if kind == "alert":
+            if kind == "webhook":
+                webhooks.queue_event(item, queue=self.webhook_queue)
+            elif kind == "alert":
                 dispatch.dispatch(
                     item,
                     stores=self.stores,
@@ -1309,6 +1446,27 @@ class FakePipeline:
                 continue
             self.queue.delete(message)
         return len(batch)
+
+    def pump_webhooks(self, now=None) -> list:
+        """One receive of the webhook queue; each message's attempt (retries are visible
+        again at once: the backoff is the handler's, tested on its own)."""
+        from chalicelib.services import webhooks
+
+        attempts = []
+        for message in self.webhook_queue.receive():
+            client_id, event_id = message["body"]
+            attempt = webhooks.deliver(
+                client_id,
+                event_id,
+                stores=self.stores,
+                settings=self.settings,
+                poster=self.poster,
+                now=now,
+            )
+            attempts.append(attempt)
+            if attempt.outcome != "retry":
+                self.webhook_queue.delete(message)
+        return attempts
 
     def run_until_idle(self, now=None, rounds: int = 100) -> None:
         for _ in range(rounds):

@@ -32,6 +32,7 @@ MOTO_CANNOT_CREATE = {
     "AWS::Cognito::UserPoolClient": "no CloudFormation model in moto 5",
     "AWS::Cognito::UserPoolGroup": "no CloudFormation model in moto 5",
     "AWS::Cognito::UserPoolDomain": "no CloudFormation model in moto 5",
+    "AWS::Cognito::UserPoolResourceServer": "no CloudFormation model in moto 5",
     "AWS::CloudWatch::Alarm": "no CloudFormation model in moto 5",
     "AWS::S3::BucketPolicy": "no CloudFormation model in moto 5",
     "AWS::ApiGateway::Stage": "no CloudFormation model in moto 5",

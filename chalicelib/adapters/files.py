@@ -4,7 +4,8 @@ Browsers upload straight to it with presigned POSTs, so a 10 MB photo never pass
 through the API's Lambda (whose request body is capped at 6 MB anyway). Nothing in the
 bucket is readable without AWS credentials, except through a link the staff function
 signs for one version of one case's file, for a minute, after checking and auditing
-who asks (services/attachment_links.py).
+who asks (services/attachment_links.py), and a staff export (`exports/`, written for the
+staff member who asked) through the 5-minute presigned GET they are given.
 
 The bucket is versioned: every read, copy and delete here names the version it means, so
 a file overwritten between the check and the copy cannot slip onto a case, and a delete
@@ -173,3 +174,22 @@ class FileStore:
             if _code(exc) in _ABSENT:
                 return None
             raise
+
+    # -- staff exports (services/exports.py): the only objects read by presigned GETs ----
+
+    def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:
+        if not key.startswith("exports/"):
+            raise ValueError("exports live under exports/")
+        self._client.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ContentDisposition=f'attachment; filename="{filename}"',
+        )
+
+    def export_link(self, key: str, seconds: int) -> str:
+        """A GET of a staff export (downloaded as the file named when it was put)."""
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=seconds
+        )

@@ -16,6 +16,7 @@ from typing import Any
 
 import jwt
 
+from chalicelib.domain.partners import CLIENT_ID, SCOPES, PartnerClient
 from chalicelib.domain.staff import AGENCY, ROLES, InvalidToken, StaffMember
 
 ALGORITHMS = ["RS256"]
@@ -56,6 +57,37 @@ class TokenVerifier:
         if self._jwks is None:
             self._jwks = jwt.PyJWKClient(self._settings.jwks_url, lifespan=3600)
         return self._jwks.get_signing_key(header.get("kid", "")).key
+
+    def verify_partner(self, token: str) -> PartnerClient:
+        """A partner's access token from Cognito's client-credentials flow: no audience
+        (Cognito's access tokens carry `client_id` instead), no user, only our scopes."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key(token),
+                algorithms=ALGORITHMS,
+                issuer=self._settings.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False},
+            )
+        except (jwt.PyJWTError, ValueError, OSError) as exc:
+            raise InvalidToken(type(exc).__name__) from None
+        if claims.get("token_use") != "access":
+            raise InvalidToken("not an access token")
+        client_id = claims.get("client_id")
+        # A client's own token: its subject is the client; a person's token has a user.
+        if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+            raise InvalidToken("client")
+        if claims.get("sub") != client_id or "username" in claims:
+            raise InvalidToken("not a client-credentials token")
+        lifetime = claims.get("exp", 0) - claims.get("iat", 0)
+        if not isinstance(lifetime, int) or not 0 < lifetime <= MAX_LIFETIME_SECONDS:
+            raise InvalidToken("lifetime")
+        scope = claims.get("scope")
+        scopes = frozenset(scope.split()) & frozenset(SCOPES) if isinstance(scope, str) else None
+        if not scopes:
+            raise InvalidToken("no partner scope")
+        return PartnerClient(client_id=client_id, scopes=scopes)
 
     def verify(self, token: str) -> StaffMember:
         try:
@@ -155,6 +187,32 @@ def mint_dev_token(
         claims["name"] = name
     if email:
         claims.update(email=email, email_verified=True)
+    return jwt.encode(
+        claims, load_dev_key(key_file), algorithm="RS256", headers={"kid": DEV_KEY_ID}
+    )
+
+
+def mint_dev_partner_token(
+    key_file: Path,
+    *,
+    client_id: str,
+    scopes: tuple[str, ...] = SCOPES,
+    issuer: str = LOCAL_ISSUER,
+    lifetime: dt.timedelta = dt.timedelta(hours=1),
+    now: dt.datetime | None = None,
+) -> str:
+    """A token shaped like a Cognito client-credentials access token, signed with the
+    local development key (a local run's stand-in for the partner's token endpoint)."""
+    now = now or dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": client_id,
+        "client_id": client_id,
+        "iss": issuer,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "token_use": "access",
+        "scope": " ".join(scopes),
+    }
     return jwt.encode(
         claims, load_dev_key(key_file), algorithm="RS256", headers={"kid": DEV_KEY_ID}
     )

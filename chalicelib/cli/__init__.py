@@ -4,6 +4,8 @@ homeward bootstrap --stack homeward-prod ...             # a new stage's first c
 homeward login                                          # sign in to a deployed stage
 homeward smoke --url https://…                          # is the stage up? (reads only)
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
+homeward dev-token --partner local-partner              # a partner's token, for local runs
+homeward reports import registry.csv                    # a partner's file of reports
 homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
 homeward rules show                                     # the routing rules, in words
@@ -27,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import bootstrap, signin, smoke
+from chalicelib.cli import bootstrap, reports, signin, smoke
 from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES
 
@@ -305,9 +307,14 @@ def _warn(problems: list[str]) -> None:
 
 
 def _dev_token(args: argparse.Namespace) -> int:
-    from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_token
+    from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_partner_token, mint_dev_token
 
     key = ensure_dev_key(args.key_file)
+    if args.partner:
+        print(mint_dev_partner_token(key, client_id=args.partner))
+        return 0
+    if not (args.role and args.agency):
+        raise Refused("dev-token needs --role and --agency (or --partner CLIENT_ID)")
     print(mint_dev_token(key, role=args.role, agency=args.agency, subject=args.subject))
     return 0
 
@@ -336,10 +343,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Signed with the local development key in .homeward/, which no "
         "deployed stage trusts. Send it as 'Authorization: Bearer TOKEN'.",
     )
-    token.add_argument("--role", choices=ROLES, required=True)
-    token.add_argument("--agency", required=True, help="e.g. UA-NIB")
+    token.add_argument("--role", choices=ROLES)
+    token.add_argument("--agency", help="e.g. UA-NIB")
     token.add_argument("--subject", help="the staff member's id (default: a random one)")
+    token.add_argument(
+        "--partner", metavar="CLIENT_ID", help="a partner's access token instead (both scopes)"
+    )
     token.set_defaults(run=_dev_token)
+    reports.register(commands)
 
     contacts = commands.add_parser("contacts", help="the coalition's contacts").add_subparsers(
         dest="action", required=True

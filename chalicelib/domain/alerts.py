@@ -38,6 +38,9 @@ class DeliveryState(StrEnum):
 UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 REPORT_RECEIVED = "report-received"
+# A report that came in an import batch: it enters its agencies' mandates as any report
+# does, but its recipients hear of it once, in the batch's digest (services/imports.py).
+REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
 ESCALATION = "~"
@@ -104,6 +107,14 @@ class Alert:
     @classmethod
     def for_new_case(cls, case: Case) -> Alert:
         return cls.about(case, REPORT_RECEIVED)
+
+    @classmethod
+    def for_imported_case(cls, case: Case) -> Alert:
+        return cls.about(case, REPORT_IMPORTED)
+
+    @property
+    def imported(self) -> bool:
+        return self.purpose == REPORT_IMPORTED
 
     @classmethod
     def match_confirmed(

@@ -115,6 +115,10 @@ class Case:
     report: Report
     status: Status = Status.RECEIVED
     version: int = 1
+    # A registered partner's report: the partner's client id and its own id for the
+    # report (None for an imported row without one). Its webhooks tell of its stages.
+    partner: str | None = None
+    external_id: str | None = None
     # The data lifecycle (domain/erasure.py): when the reporter withdrew their consent,
     # and when the case was anonymised (the child's identity erased, for good).
     withdrawn_at: dt.datetime | None = None

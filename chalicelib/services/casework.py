@@ -12,9 +12,12 @@ from typing import Any
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import CaseEvent, Filters, Page, ShownCase
 from chalicelib.domain.disclosure import Disclosure, view_for
 from chalicelib.domain.errors import Refused
+from chalicelib.domain.progress import reporter_stage
+from chalicelib.domain.webhooks import WebhookEvent
 from chalicelib.domain.workflow import Status, check_move
 from chalicelib.services.access import (
     Caller,
@@ -103,8 +106,23 @@ def move_case(
     )
     stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
+    _owe_webhook(uow, case.case, target, version + 1, now, stores)
     _commit(uow)
     return _read_back(caller, reference, stores)
+
+
+def _owe_webhook(uow: Any, case: Case, target: Status, version: int, now, stores: Stores):
+    """A partner's report that moves to another coarse stage owes the partner a webhook
+    (if it registered an address), written with the move: the outbox of webhooks."""
+    if case.partner is None or reporter_stage(target) == reporter_stage(case.status):
+        return
+    partner = stores.partners.get(case.partner)
+    if partner is None or not partner.active or not partner.webhook_url:
+        return
+    event = WebhookEvent.of_move(
+        case.partner, case.reference, case.external_id, reporter_stage(target), version, now
+    )
+    stores.webhooks.add(uow, event)
 
 
 def assign_case(

@@ -51,6 +51,11 @@ def dispatch(
         # Routing falls back to the coordinators: nobody means there is no coordinator.
         log.error("alert %s reached nobody: the directory has no coordinator", alert.alert_id)
         raise NobodyToAlert(alert.alert_id)
+    if alert.imported:
+        # An imported report is told in its batch's digest (services/imports.py): here it
+        # only enters the mandate of the agencies it reaches, as any report does.
+        _grant(alert, deliveries, stores=stores)
+        return 0
     created = _record(alert, deliveries, stores=stores, now=now)
     queue.enqueue([(alert.reference, d.delivery_id) for d in deliveries])
     if alert.level == 0 and alert.kind != "break_glass":
@@ -68,6 +73,21 @@ def dispatch(
         "queued" if created else "queued again",
     )
     return len(deliveries)
+
+
+def _grant(alert: Alert, deliveries: list[Delivery], *, stores: Stores) -> None:
+    agencies = sorted({d.agency for d in deliveries if d.disclosure == Disclosure.DETAILS})
+    uow = stores.unit_of_work()
+    # Guarded by the alert itself: a replayed stream record counts nothing twice.
+    stores.alerts.mark_dispatched(uow, alert)
+    if agencies:
+        stores.mandates.grant(uow, alert.reference, alert.created_at, agencies)
+        stores.statistics.count_new(uow, Counted.of_alert(alert), agencies)
+    try:
+        uow.commit()
+    except Refused as refused:
+        if refused.names != {"dispatched"}:
+            raise
 
 
 def _record(alert: Alert, deliveries: list[Delivery], *, stores: Stores, now: dt.datetime):

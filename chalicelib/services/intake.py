@@ -23,6 +23,7 @@ from chalicelib.domain.erasure import reporter_keys
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
+from chalicelib.domain.partners import idempotency_scope
 from chalicelib.domain.report import Receipt, Report, identity_of
 from chalicelib.domain.search import index_keys
 from chalicelib.services.ports import Stores
@@ -95,6 +96,15 @@ class Submission:
     # The reference to file under, when something (the form's files) was already put in
     # its place; None draws a new one, and another at a collision.
     reference: str | None = None
+    # A registered partner's report (domain/partners.py): its key is the partner's own
+    # (kept for good: a partner's external id names one case forever), and its quota is
+    # charged per request by the partner's route, not per report here.
+    partner: str | None = None
+    # An import batch's key (ImportBatch.key): its recipients hear of the report in the
+    # batch's digest rather than on its own.
+    batch: str | None = None
+    # The partner's own id for the report, told back in its webhooks.
+    external_id: str | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -116,6 +126,8 @@ def submit(
     now = now or dt.datetime.now(dt.UTC)
     source = source_key(settings.signing_key, submission.source)
     scope = submission.scope or source
+    if submission.partner:
+        scope = idempotency_scope(submission.partner)
     charge = _recent.first_charge(Charge("report", source, _ms(now), _report_rate(settings)))
     # Written with the case so that matching (off the request path) finds it in one
     # indexed lookup per key; none at all when the reporter did not allow tracing, so the
@@ -129,8 +141,14 @@ def submit(
     people = list(reporter_keys(settings.signing_key, submission.report))
     reference = submission.reference or new_reference()
     for _ in range(_ATTEMPTS):
-        case = Case(reference=reference, received_at=now, report=submission.report)
-        alert = Alert.for_new_case(case)
+        case = Case(
+            reference=reference,
+            received_at=now,
+            report=submission.report,
+            partner=submission.partner,
+            external_id=submission.external_id if submission.partner else None,
+        )
+        alert = Alert.for_imported_case(case) if submission.batch else Alert.for_new_case(case)
         uow = stores.unit_of_work()
         if not submission.decoy:
             # The case records the derived items it writes, so that erasing it reaches
@@ -146,9 +164,12 @@ def submit(
             stores.alerts.add(
                 uow,
                 alert,
-                acknowledge_by=alert.acknowledge_by(
+                acknowledge_by=None
+                if submission.batch
+                else alert.acknowledge_by(
                     settings.escalate_urgent_after, settings.escalate_normal_after
                 ),
+                batch=submission.batch,
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
@@ -162,10 +183,10 @@ def submit(
                 reference=case.reference,
                 received_at=iso(now),
             )
-            stores.guards.remember(
-                uow, record, int(now.timestamp()) + settings.idempotency_ttl_seconds
-            )
-        stores.guards.charge(uow, charge)
+            expires = int(now.timestamp()) + settings.idempotency_ttl_seconds
+            stores.guards.remember(uow, record, None if submission.partner else expires)
+        if not submission.partner:
+            stores.guards.charge(uow, charge)
         try:
             uow.commit()
         except Refused as refused:
@@ -183,7 +204,8 @@ def submit(
             raise
         except Conflict:
             continue
-        _recent.charged(charge)
+        if not submission.partner:
+            _recent.charged(charge)
         return _receipt(settings, case.reference, iso(now)), True
     raise RuntimeError("could not store the report")
 
@@ -213,9 +235,15 @@ def admit(
     now: dt.datetime | None = None,
 ) -> None:
     """Charge one request of a public route to its source; TooManyRequests past the limit."""
+    admit_source(purpose, source_key(settings.signing_key, address), limit, stores=stores, now=now)
+
+
+def admit_source(
+    purpose: str, source: str, limit: RateLimit, *, stores: Stores, now: dt.datetime | None = None
+) -> None:
+    """Charge one request to a source already keyed (a hashed address, a partner)."""
     now = now or dt.datetime.now(dt.UTC)
-    charge = Charge(purpose, source_key(settings.signing_key, address), _ms(now), limit)
-    charge = _recent.first_charge(charge)
+    charge = _recent.first_charge(Charge(purpose, source, _ms(now), limit))
     for _ in range(_ATTEMPTS):
         uow = stores.unit_of_work()
         stores.guards.charge(uow, charge)

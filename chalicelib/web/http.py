@@ -26,6 +26,10 @@ class BadRequestBody(ValueError):
     """The body is not JSON (or is nested deeper than any real request)."""
 
 
+class BodyTooLarge(ValueError):
+    """The body is larger than the route takes."""
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -10,8 +9,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.report import Receipt, Report
-from chalicelib.web import problems
-from chalicelib.web.operations import OPERATIONS, Operation, model
+from chalicelib.web.openapi_operations import (
+    _json,
+    _path_parameters,
+    _problem,
+    _ref,
+    _staff_models,
+    _staff_paths,
+)
 
 
 class FieldError(BaseModel):
@@ -30,21 +35,6 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     # On a 500: quote it when reporting the problem.
     request_id: str | None = None
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": _ref("Problem")}},
-    }
-
-
-def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _html(description: str) -> dict[str, Any]:
@@ -82,83 +72,6 @@ def _form_body(*fields: str) -> dict[str, Any]:
     properties = {name: {"type": "string"} for name in fields}
     schema = {"type": "object", "properties": properties}
     return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
-
-
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return [
-        {"name": name, "in": "query", "required": False, "schema": field}
-        for name, field in schema["properties"].items()
-    ]
-
-
-def _path_parameters(path: str) -> list[dict[str, Any]]:
-    described = {
-        "reference": "The case's reference, as given to the reporter",
-        "other": "The other case of the pair",
-        "contact_id": "The contact's id, e.g. south-desk",
-        "rule_id": "The routing rule's id, e.g. south",
-    }
-    return [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "description": described.get(name, name),
-            "schema": {"type": "string"},
-        }
-        for name in re.findall(r"{(\w+)}", path)
-    ]
-
-
-def _staff_operation(op: Operation) -> dict[str, Any]:
-    """One staff operation as its route declares it (web/operations.py), its refusals
-    described from the error table (web/problems.py)."""
-    by_name = {kind.__name__: refusal for kind, refusal in problems.table().items()}
-    success = _json(op.summary, _ref(op.answer)) if op.answer else {"description": op.summary}
-    responses: dict[str, Any] = {str(op.status): success}
-    if op.status == 200 and op.method == "PUT":
-        responses["201"] = _json(f"{op.summary}: created", _ref(op.answer))
-    grouped: dict[int, list[str]] = {}
-    for name in ("InvalidToken", *op.refusals):
-        refusal = by_name[name]
-        grouped.setdefault(refusal.status, []).append(refusal.description)
-    for status, descriptions in sorted(grouped.items()):
-        responses[str(status)] = _problem("; or ".join(dict.fromkeys(descriptions)))
-    operation: dict[str, Any] = {
-        "summary": op.summary,
-        "operationId": op.operation_id,
-        "tags": ["staff"],
-        "security": [{"staffToken": []}],
-        "parameters": _path_parameters(op.path)
-        + (_query_parameters(model(op.query)) if op.query else []),
-        "responses": responses,
-    }
-    if op.body:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(op.body)}},
-        }
-    return operation
-
-
-def _staff_paths() -> dict[str, Any]:
-    # The route modules register their operations on import (app.py imports them all).
-    from chalicelib.web import console_api, directory, staff  # noqa: F401
-
-    paths: dict[str, Any] = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method.lower()] = _staff_operation(op)
-    return paths
-
-
-def _staff_models() -> list[tuple[type[BaseModel], str]]:
-    models: dict[str, tuple[type[BaseModel], str]] = {}
-    for op in OPERATIONS:
-        for name, mode in ((op.answer, "serialization"), (op.body, "validation")):
-            if name:
-                models.setdefault(f"{name}/{mode}", (model(name), mode))
-    return list(models.values())
 
 
 @lru_cache(maxsize=1)
@@ -444,7 +357,25 @@ def document() -> dict[str, Any]:
                         "the role (caseworker, coordinator, auditor) and whose custom:agency "
                         "is the agency. Locally: `homeward dev-token`."
                     ),
-                }
+                },
+                "partnerToken": {
+                    "type": "oauth2",
+                    "description": (
+                        "A partner's access token from the stage's Cognito token endpoint "
+                        "(client credentials, the partner's app client id and secret). "
+                        "Locally: `homeward dev-token --partner CLIENT_ID`."
+                    ),
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": "https://SIGN-IN-PREFIX.auth.REGION.amazoncognito.com"
+                            "/oauth2/token",
+                            "scopes": {
+                                "homeward-partners/reports.write": "file and import reports",
+                                "homeward-partners/reports.read": "read back your reports' stages",
+                            },
+                        }
+                    },
+                },
             },
         },
     }

@@ -26,6 +26,7 @@ from chalicelib.web.http import json_response, parse_json, request_id
 
 schemas = lazy_module("chalicelib.web.schemas")
 schemas_console = lazy_module("chalicelib.web.schemas_console")
+partner_schemas = lazy_module("chalicelib.web.partner_schemas")
 access = lazy_module("chalicelib.services.access")
 
 PREFIX = "/api/v1/staff"
@@ -59,6 +60,8 @@ class Operation:
     status: int
     # The exceptions (keys of the error table) this operation may answer with.
     refusals: tuple[str, ...]
+    # Who calls it: "staff" (an ID token) or "partner" (a client-credentials token).
+    audience: str = "staff"
 
 
 OPERATIONS: list[Operation] = []
@@ -78,9 +81,86 @@ def authenticate(request: Any):
 
 
 def model(name: str) -> Any:
-    """A schema model by name, from web/schemas.py or web/schemas_console.py."""
-    found = getattr(schemas, name, None)
-    return found if found is not None else getattr(schemas_console, name)
+    """A schema model by name, from web/schemas.py, web/schemas_console.py or
+    web/partner_schemas.py (the partner API's, partner registrations' and exports')."""
+    for module in (schemas, schemas_console, partner_schemas):
+        found = getattr(module, name, None)
+        if found is not None:
+            return found
+    raise AttributeError(f"no schema named {name}")
+
+
+def authenticate_partner(request: Any):
+    """The partner client behind `Authorization: Bearer <access token>`."""
+    from chalicelib.domain.partners import InvalidPartnerToken
+    from chalicelib.domain.staff import InvalidToken
+
+    header = (request.headers.get("authorization") or "").strip()
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise InvalidPartnerToken("missing")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidPartnerToken("not a bearer token")
+    try:
+        return wiring.token_verifier().verify_partner(token.strip())
+    except InvalidToken as exc:
+        raise InvalidPartnerToken(str(exc)) from None
+
+
+def partner_operation(
+    bp: Any,
+    method: str,
+    path: str,
+    *,
+    operation_id: str,
+    summary: str,
+    answer: str | None = None,
+    body: str | None = None,
+    status: int = 200,
+    refusals: tuple[str, ...] = (),
+    max_body: int = 64 * 1024,
+) -> Callable[[Callable], Callable]:
+    """Register a partner route: the work function gets the partner client, the path's
+    parameters and `body` when declared; what it returns is shaped by `answer`."""
+
+    def register(work: Callable[..., Any]) -> Callable[..., Response]:
+        @functools.wraps(work)
+        def view(**params: str) -> Response:
+            from chalicelib.web.http import BodyTooLarge
+
+            request = bp.current_request
+            client = authenticate_partner(request)
+            extra: dict[str, Any] = {}
+            if body:
+                if len(request.raw_body or b"") > max_body:
+                    raise BodyTooLarge(max_body)
+                extra["body"] = _model(body).model_validate(parse_json(request.raw_body))
+            result = work(client, **params, **extra)
+            if isinstance(result, Response):
+                return result
+            return json_response(status, _shape(_model(answer), result))
+
+        options: dict[str, Any] = {"methods": [method]}
+        if body:
+            options["content_types"] = ["*/*"]
+        bp.route(path, **options)(view)
+        OPERATIONS.append(
+            Operation(
+                method,
+                path,
+                operation_id,
+                summary,
+                answer,
+                body,
+                None,
+                status,
+                refusals,
+                audience="partner",
+            )
+        )
+        return view
+
+    return register
 
 
 def _model(name: str | None):

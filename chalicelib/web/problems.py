@@ -90,11 +90,24 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.colleagues import UnknownAssignee
     from chalicelib.domain.corrections import NotCorrectable
     from chalicelib.domain.erasure import NotAnAddress
+    from chalicelib.domain.imports import RowsRefused
+    from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
     from chalicelib.domain.staff import InvalidToken
     from chalicelib.domain.workflow import MoveNotAllowed
-    from chalicelib.services import access, casework, delivery, directory, intake, matching
+    from chalicelib.services import (
+        access,
+        casework,
+        delivery,
+        directory,
+        exports,
+        imports,
+        intake,
+        matching,
+        partners,
+        webhooks,
+    )
     from chalicelib.services.acknowledgement import NotYours
-    from chalicelib.web.http import BadRequestBody
+    from chalicelib.web.http import BadRequestBody, BodyTooLarge
     from chalicelib.web.operations import IdMismatch
 
     return {
@@ -115,11 +128,50 @@ def _table() -> dict[type, Refusal]:
                 + ("" if str(exc) == "missing" else ', error="invalid_token"')
             },
         ),
+        InvalidPartnerToken: Refusal(
+            401,
+            "unauthorised",
+            "A partner's access token is needed",
+            "No valid partner access token (see the partnerToken security scheme)",
+            headers=lambda exc: {
+                "WWW-Authenticate": 'Bearer realm="homeward-partners"'
+                + ("" if str(exc) == "missing" else ', error="invalid_token"')
+            },
+        ),
+        MissingScope: Refusal(
+            403,
+            "insufficient-scope",
+            "Your client's token lacks the scope this needs",
+            "The token lacks the scope",
+            detail=lambda exc: f"Ask for the scope {exc} when you request the token.",
+            headers=lambda exc: {
+                "WWW-Authenticate": f'Bearer realm="homeward-partners", '
+                f'error="insufficient_scope", scope="{exc}"'
+            },
+        ),
+        UnknownPartner: Refusal(
+            403,
+            "unknown-partner",
+            "Your client is not registered with Homeward (or was deactivated)",
+            "Not a registered, active partner",
+        ),
         access.NotPermitted: Refusal(
             403, "forbidden", "Your role does not allow this", "The role does not do this at all"
         ),
         access.CaseNotFound: Refusal(
             404, "not-found", "No such case", "No such case, or not one the caller may see"
+        ),
+        partners.ReportNotFound: Refusal(
+            404, "not-found", "No report of yours under that id", "No report of yours by that id"
+        ),
+        imports.InvalidBatchId: Refusal(
+            404,
+            "not-found",
+            "No such batch: a batch id is 4 to 64 characters of A-Z a-z 0-9 _ -",
+            "Not a batch id",
+        ),
+        webhooks.WebhookNotFound: Refusal(
+            404, "not-found", "No failed webhook by that name", "No such failed webhook"
         ),
         delivery.NotFailed: Refusal(
             404, "not-found", "No failed delivery by that name", "No such failed delivery"
@@ -169,6 +221,29 @@ def _table() -> dict[type, Refusal]:
             "Idempotency-Key already used for another report",
             "Idempotency-Key reused with another body",
         ),
+        imports.BatchClosed: Refusal(
+            409,
+            "batch-closed",
+            "This import batch is closed (or was never opened)",
+            "The batch is closed; a new import is a new batch",
+        ),
+        BodyTooLarge: Refusal(
+            413,
+            "body-too-large",
+            "The request is too large",
+            "The body is larger than the route takes",
+            detail=lambda exc: f"At most {exc} bytes.",
+        ),
+        RowsRefused: Refusal(
+            422,
+            "invalid-rows",
+            "Rows of the batch have mistakes; nothing of it was filed",
+            "Rows have mistakes: `errors` names each by [line, field]; nothing was filed",
+            errors=lambda exc: [
+                {"loc": [e.line, e.field], "msg": e.message, "type": "invalid_row"}
+                for e in exc.errors
+            ],
+        ),
         ValidationError: Refusal(
             422,
             "invalid-request",
@@ -213,6 +288,12 @@ def _table() -> dict[type, Refusal]:
             "not-found",
             "No alert of yours by that name waits to be acknowledged",
             "No unacknowledged alert sent to the caller by that name",
+        ),
+        exports.ExportUnavailable: Refusal(
+            503,
+            "export-unavailable",
+            "This stage has no bucket for large exports",
+            "No export bucket",
         ),
         intake.TooManyRequests: Refusal(
             429,

@@ -58,6 +58,7 @@ class EventPump:
         self._consumers = [
             StreamConsumer("dispatch_alerts", 25),
             StreamConsumer("find_matches", 10),
+            StreamConsumer("queue_webhooks", 25),
             StreamConsumer("carry_out_withdrawals", 10),
         ]
 
@@ -159,7 +160,14 @@ class EventPump:
 
     def pump_queue(self, wait_seconds: int = 0) -> int:
         """Hand one batch of visible delivery messages to the sender; return its size."""
-        url = self._outputs["DeliveryQueueUrl"]
+        return self._pump("Delivery", "send_deliveries", wait_seconds)
+
+    def pump_webhooks(self, wait_seconds: int = 0) -> int:
+        """Hand one batch of visible webhook messages to their sender; return its size."""
+        return self._pump("Webhook", "send_webhooks", wait_seconds)
+
+    def _pump(self, queue: str, handler: str, wait_seconds: int) -> int:
+        url = self._outputs[f"{queue}QueueUrl"]
         response = self._sqs.receive_message(
             QueueUrl=url,
             MaxNumberOfMessages=10,
@@ -179,13 +187,13 @@ class EventPump:
                 "messageAttributes": m.get("MessageAttributes", {}),
                 "md5OfBody": m["MD5OfBody"],
                 "eventSource": "aws:sqs",
-                "eventSourceARN": self._outputs["DeliveryQueueArn"],
+                "eventSourceARN": self._outputs[f"{queue}QueueArn"],
                 "awsRegion": self._region,
             }
             for m in messages
         ]
-        result = self._app.send_deliveries(
-            {"Records": records}, LambdaContext("homeward-send_deliveries")
+        result = getattr(self._app, handler)(
+            {"Records": records}, LambdaContext(f"homeward-{handler}")
         )
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures") or []}
         done = [r for r in records if r["messageId"] not in failed]
@@ -201,9 +209,15 @@ class EventPump:
     # -- EventBridge schedule --------------------------------------------------------------
 
     def tick(self) -> Any:
-        """The every-minute schedules: lost queue messages, then unacknowledged alerts."""
+        """The every-minute schedules: lost queue messages, then unacknowledged alerts,
+        then the digests of closed import batches."""
         self.tick_escalation()
-        return self._schedule("requeue_stale_deliveries")
+        requeued = self._schedule("requeue_stale_deliveries")
+        self.send_import_digests()
+        return requeued
+
+    def send_import_digests(self) -> Any:
+        return self._schedule("send_import_digests")
 
     def send_digest(self) -> Any:
         return self._schedule("send_daily_digest")
@@ -239,6 +253,8 @@ class EventPump:
         for _ in range(rounds):
             moved = self.pump_stream()
             while self.pump_queue():
+                moved += 1
+            while self.pump_webhooks():
                 moved += 1
             if not moved and not self.pump_stream():
                 return

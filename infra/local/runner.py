@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         _loop(stop, f"sender-{i}", lambda: pump.pump_queue(wait_seconds=1), 0.05)
         for i in range(args.senders)
     ]
+    workers.append(_loop(stop, "webhooks", lambda: pump.pump_webhooks(wait_seconds=1), 0.05))
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
     workers.append(
         _loop(

@@ -36,6 +36,9 @@ ROLES = {
     "requeue_stale_deliveries": "RequeueStaleDeliveriesRole",
     "escalate_unacknowledged": "EscalateUnacknowledgedRole",
     "send_daily_digest": "SendDailyDigestRole",
+    "send_import_digests": "SendImportDigestsRole",
+    "queue_webhooks": "QueueWebhooksRole",
+    "send_webhooks": "SendWebhooksRole",
     "anonymise_expired": "AnonymiseExpiredRole",
     "carry_out_withdrawals": "CarryOutWithdrawalsRole",
 }
@@ -95,7 +98,10 @@ def needs(service, operation, params, outputs):
         resources = _table(params["TableName"], outputs, params.get("IndexName"))
         return [Needs(f"dynamodb:{operation}", resources, keys)]
     if service == "sqs":
-        queue = {outputs["DeliveryQueueUrl"]: package.QUEUE}[params["QueueUrl"]]
+        queue = {
+            outputs["DeliveryQueueUrl"]: package.QUEUE,
+            outputs["WebhookQueueUrl"]: package.WEBHOOK_QUEUE,
+        }[params["QueueUrl"]]
         return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
     if service == "ses":
         return [Needs(f"ses:{operation}", [package.SES_IDENTITIES], sender=params["Source"])]
@@ -116,7 +122,7 @@ def _object(key):
 def s3_needs(operation, params):
     # Naming a version needs the action's Version form: GetObjectVersion, DeleteObjectVersion.
     versioned = "Version" if params.get("VersionId") else ""
-    if operation in ("HeadObject", "GetObject", "DeleteObject"):
+    if operation in ("HeadObject", "GetObject", "DeleteObject", "PutObject"):
         action = {"HeadObject": "GetObject"}.get(operation, operation)
         return [Needs(f"s3:{action}{versioned}", _object(params["Key"]))]
     if operation == "CopyObject":
@@ -162,6 +168,12 @@ def allowed(role, need):
             match = fnmatch.fnmatchcase if operator == "ForAllValues:StringLike" else str.__eq__
             if not need.keys or not all(
                 any(match(key, pattern) for pattern in patterns) for key in need.keys
+            ):
+                continue
+        if "ForAllValues:StringLike" in condition:
+            patterns = condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            if not need.keys or not all(
+                any(fnmatch.fnmatchcase(k, p) for p in patterns) for k in need.keys
             ):
                 continue
         if "ses:FromAddress" in condition.get("StringEquals", {}):
@@ -239,8 +251,51 @@ def form_fields_with_file(client, name, data):
     return form_fields(submission_key=key, upload="1")
 
 
+def partner_day(client, coordinator, poster, dev_key, report_body):
+    from chalicelib.adapters.tokens import mint_dev_partner_token
+    from chalicelib.domain.partners import READ, WRITE
+    from chalicelib.domain.webhooks import UnsafeWebhookTarget
+
+    registration = {"client_id": "ngo-day", "name": "NGO", "webhook_url": "https://ngo.example/in"}
+    assert coordinator.put("/partners/ngo-day", registration).status_code == 200
+    assert coordinator.get("/partners").status_code == 200
+    token = mint_dev_partner_token(dev_key, client_id="ngo-day", scopes=(WRITE, READ))
+
+    def partner(path, body=None, method="POST"):
+        return client.http.request(
+            method,
+            f"/api/v1/partner{path}",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            body=None if body is None else json.dumps(body),
+        )
+
+    filed = partner("/reports", {"external_id": "DAY-1", "report": report_body})
+    assert filed.status_code == 201, filed.body
+    rows = {"rows": [{"line": 2, "external_id": "DAY-2", "report": report_body}]}
+    assert partner("/imports/day-batch/rows", rows).status_code == 200
+    assert partner("/imports/day-batch/close").status_code == 202
+    assert partner("/reports/DAY-1", method="GET").status_code == 200
+    reference = filed.json_body["reference"]
+    version = coordinator.get(f"/cases/{reference}").json_body["version"]
+    moved = {"status": "triaged", "note": "called", "version": version}
+    assert coordinator.post(f"/cases/{reference}/status", moved).status_code == 200
+    poster.statuses = [UnsafeWebhookTarget("private"), 503]
+    return reference
+
+
+@pytest.fixture
+def poster(monkeypatch, aws):
+    from fakes import FakePoster
+
+    from chalicelib import wiring
+
+    fake = FakePoster()
+    monkeypatch.setattr(wiring, "webhook_poster", lambda: fake)
+    return fake
+
+
 def test_every_call_of_every_function_is_allowed_by_its_own_policy(
-    client, aws, pump, staff, report_body, recorded
+    client, aws, pump, staff, report_body, recorded, poster, dev_key
 ):
     coordinator, auditor = staff("coordinator"), staff("auditor")
     start = dt.datetime.now(dt.UTC)
@@ -332,6 +387,23 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert coordinator.post("/deliveries/retry", retry).status_code == 202
         pump.run_until_idle()
 
+        # A partner files a report and an import batch; its report moves on, so it is owed
+        # a webhook, which fails for good at once (an address turned private) and is sent
+        # again by a coordinator.
+        partner_day(client, coordinator, poster, dev_key, report_body)
+        pump.run_until_idle()
+
+        # Exports: a small CSV in the answer, a spreadsheet behind a presigned link.
+        assert coordinator.post("/exports", {"format": "csv"}).status_code == 200
+        sheet = coordinator.post("/exports", {"format": "xlsx"})
+        assert sheet.status_code == 200 and sheet.json_body["url"], sheet.body
+
+        (failed,) = coordinator.get("/webhooks/failed").json_body["webhooks"]
+        retry = {"client_id": failed["client_id"], "event_id": failed["event_id"]}
+        assert coordinator.post("/webhooks/retry", retry).status_code == 202
+        pump.run_until_idle()  # fails once more (503): its retry waits for its backoff
+        assert len(poster.posts) == 2
+
         # The first report's reporter withdraws; a person asks what is held about them,
         # and the second report's reporter to be forgotten; the report with the photo is
         # set aside as unfounded.
@@ -354,7 +426,7 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert coordinator.post(f"/cases/{with_photo}/status", unfounded).status_code == 200
         pump.run_until_idle()
 
-        # Escalation, the sweeper and the digest.
+        # Escalation, the sweeper and the digest (and the import batch's digest).
         clock.shift(dt.timedelta(minutes=16))
         assert pump.tick_escalation() >= 1
         pump.run_until_idle()

@@ -37,6 +37,9 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "SendImportDigests",
+        "QueueWebhooks",
+        "SendWebhooks",
         "AnonymiseExpired",
         "CarryOutWithdrawals",
     }
@@ -51,6 +54,7 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
     for function, kind in (
         ("DispatchAlerts", "alert"),
         ("FindMatches", "case"),
+        ("QueueWebhooks", "webhook"),
         ("CarryOutWithdrawals", "withdrawal"),
     ):
         (source,) = merged[function]["Properties"]["Events"].values()
@@ -61,8 +65,13 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         assert "OnFailure" in properties["DestinationConfig"]
         pattern = json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])
         assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == [kind]
-    (queue,) = merged["SendDeliveries"]["Properties"]["Events"].values()
-    assert queue["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for function, queue_name in (
+        ("SendDeliveries", "DeliveryQueue"),
+        ("SendWebhooks", "WebhookQueue"),
+    ):
+        (queue,) = merged[function]["Properties"]["Events"].values()
+        assert queue["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert queue["Properties"]["Queue"] == {"Fn::GetAtt": [queue_name, "Arn"]}
 
 
 def test_the_audit_table_can_only_be_appended_to_and_read():
@@ -86,6 +95,20 @@ def test_delivery_attempts_match_the_queues_redrive_policy():
     assert redrive["maxReceiveCount"] == MAX_ATTEMPTS
 
 
+def test_webhook_attempts_fit_the_queues_redrive_policy_and_visibility():
+    from chalicelib.domain.webhooks import MAX_ATTEMPTS, backoff_seconds
+
+    queue = package.load_template()["Resources"]["WebhookQueue"]["Properties"]
+    # Parked in the table after its last attempt; the queue's dead letters take only a
+    # message whose sender crashed more often than that.
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_ATTEMPTS + 2
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]
+    }
+    waited = sum(backoff_seconds(n, jitter=1.2) for n in range(1, MAX_ATTEMPTS))
+    assert waited < 12 * 3600  # SQS's longest visibility, from the first receive
+
+
 def test_operators_are_paged_when_alerting_itself_is_in_trouble():
     merged = package.merge_template("dev")["Resources"]
     alarms = {name: r for name, r in merged.items() if r.get("Type") == "AWS::CloudWatch::Alarm"}
@@ -94,7 +117,7 @@ def test_operators_are_paged_when_alerting_itself_is_in_trouble():
         for a in alarms.values()
         if a["Properties"]["Dimensions"]
     }
-    for queue in ("DeliveryDeadLetterQueue", "StreamFailureQueue"):
+    for queue in ("DeliveryDeadLetterQueue", "StreamFailureQueue", "WebhookDeadLetterQueue"):
         assert any(m == "ApproximateNumberOfMessagesVisible" and queue in v for m, v in watched), (
             queue
         )
@@ -155,7 +178,7 @@ def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_te
     # app.py's placeholders are all replaced by the merge with the template's resources.
     import app
 
-    for placeholder in (app.CASES_STREAM, app.DELIVERY_QUEUE):
+    for placeholder in (app.CASES_STREAM, app.DELIVERY_QUEUE, app.WEBHOOK_QUEUE):
         assert placeholder not in text
     assert "Emulated" not in sam_template["Parameters"]
     assert "InAws" not in text
@@ -269,8 +292,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's nine, and the public routes' own (infra/package.py).
-        assert len(functions) == 10
+        # Chalice's twelve, and the public routes' own (infra/package.py).
+        assert len(functions) == 13
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
@@ -293,7 +316,9 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         (queue,) = sources("SendDeliveries")
         assert queue["EventSourceArn"] == outputs["DeliveryQueueArn"]
         assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        for function in ("DispatchAlerts", "FindMatches"):
+        (queue,) = sources("SendWebhooks")
+        assert queue["EventSourceArn"] == outputs["WebhookQueueArn"]
+        for function in ("DispatchAlerts", "FindMatches", "QueueWebhooks"):
             (source,) = sources(function)
             assert source["EventSourceArn"] == outputs["TableStreamArn"]
             assert (
@@ -330,16 +355,28 @@ def test_the_uploads_bucket_keeps_uploads_briefly_and_takes_posts_from_homeward_
 
         rules = bucket["LifecycleConfiguration"]["Rules"]
         assert {r["Status"] for r in rules} == {"Enabled"}
-        (expire,) = [r for r in rules if "ExpirationInDays" in r]
-        assert expire["Prefix"] == "uploads/"
+        (expire,) = [r for r in rules if "ExpirationInDays" in r and r["Prefix"] == "uploads/"]
         # Uploads outlive the key they were made for: a form sent in its last minute
         # still finds its files.
         assert dt.timedelta(days=expire["ExpirationInDays"]) > form_keys.LIFETIME
         assert expire["ExpirationInDays"] <= 2
-        (noncurrent,) = [r for r in rules if "NoncurrentVersionExpiration" in r]
+        (noncurrent,) = [
+            r for r in rules if "NoncurrentVersionExpiration" in r and r["Prefix"] == "uploads/"
+        ]
         assert noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 1
         assert noncurrent["ExpiredObjectDeleteMarker"] is True
+        # Staff exports are gone the next day.
+        (exports,) = [r for r in rules if r.get("Prefix") == "exports/"]
+        assert exports["ExpirationInDays"] == 1
         # Nothing ever expires what a case keeps.
         for rule in rules:
             if "ExpirationInDays" in rule or "NoncurrentVersionExpiration" in rule:
-                assert rule["Prefix"] == "uploads/"
+                assert rule["Prefix"] in ("uploads/", "exports/")
+
+
+def test_partner_scopes_are_the_resource_servers_own():
+    from chalicelib.domain.partners import RESOURCE_SERVER, SCOPES
+
+    server = package.merge_template("dev")["Resources"]["PartnerResourceServer"]["Properties"]
+    assert server["Identifier"] == RESOURCE_SERVER
+    assert {f"{RESOURCE_SERVER}/{s['ScopeName']}" for s in server["Scopes"]} == set(SCOPES)

@@ -32,17 +32,22 @@ class Alerts:
         *,
         acknowledge_by: dt.datetime | None = None,
         name: str = "alert",
+        batch: str | None = None,
     ) -> None:
-        """Put an alert in the outbox; with `acknowledge_by` it waits to be acknowledged."""
-        waiting = (
-            {
+        """Put an alert in the outbox; with `acknowledge_by` it waits to be acknowledged;
+        with `batch` (an import's `ImportBatch.key`) it is told in the batch's digest."""
+        waiting: dict[str, Any] = {}
+        if acknowledge_by:
+            waiting = {
                 "state_key": keys.UNACKNOWLEDGED,
                 "state_at": keys.state_at(acknowledge_by, alert.reference, alert.purpose),
                 "escalation_level": alert.level,
             }
-            if acknowledge_by
-            else {}
-        )
+        elif batch:
+            waiting = {
+                "state_key": keys.batch_state(batch),
+                "state_at": keys.state_at(alert.created_at, alert.reference, alert.purpose),
+            }
         uow.add(
             name,
             {
@@ -71,6 +76,38 @@ class Alerts:
             Limit=limit,
         )
         return [self._waiting(from_item(i)) for i in response.get("Items", [])]
+
+    def mark_dispatched(self, uow: DynamoUnitOfWork, alert: Alert) -> None:
+        """Refused ("dispatched") when the alert was dispatched before (a replay)."""
+        uow.add(
+            "dispatched",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.alert(alert.reference, alert.purpose),
+                    "UpdateExpression": "SET dispatched = :yes",
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists("
+                    "dispatched)",
+                    "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+                }
+            },
+        )
+
+    def of_batch(self, batch: str) -> list[Alert]:
+        """Every alert of one import batch (its `ImportBatch.key`), oldest first."""
+        found: list[Alert] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.STATE_INDEX,
+            "KeyConditionExpression": "state_key = :key",
+            "ExpressionAttributeValues": {":key": {"S": keys.batch_state(batch)}},
+        }
+        while True:
+            response = self._client.query(**request)
+            found += [alert_of(from_item(i)) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     @staticmethod
     def _waiting(values: dict[str, Any]) -> WaitingAlert:

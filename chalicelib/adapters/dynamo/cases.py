@@ -69,6 +69,8 @@ def case_of(values: dict[str, Any], sealer: FieldSealer | None = None) -> Case:
         report=Report.model_validate(report, context=STORED),
         status=Status(values["status"]),
         version=int(values["version"]),
+        partner=values.get("partner"),
+        external_id=values.get("external_id"),
         withdrawn_at=time(values.get("withdrawn_at")),
         anonymised_at=time(values.get("anonymised_at")),
     )
@@ -163,6 +165,9 @@ class CaseFiles:
                                 # Beside the report, not in it: the report is the JSON
                                 # contract; the form's verified files are not.
                                 "attachments": [a.as_record() for a in attachments] or None,
+                                # Whose report it is, for its webhooks (domain/webhooks.py).
+                                "partner": case.partner,
+                                "external_id": case.external_id,
                             }
                         ),
                     },

@@ -15,8 +15,11 @@ class IntakeGuards:
         self._client = client
         self._table = table
 
-    def remember(self, uow: DynamoUnitOfWork, record: IdempotencyRecord, expires_at: int) -> None:
-        """Keep a key with the report it stands for; refused ("idempotency") if it is known."""
+    def remember(
+        self, uow: DynamoUnitOfWork, record: IdempotencyRecord, expires_at: int | None
+    ) -> None:
+        """Keep a key with the report it stands for; refused ("idempotency") if it is known.
+        Without `expires_at` it is kept for good (a partner's external id)."""
         uow.add(
             "idempotency",
             {

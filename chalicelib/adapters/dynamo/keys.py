@@ -24,6 +24,9 @@ Cases table (`pk`, `sk`):
 | daily digest sent | `DIGEST` | `<day>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
+| a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
+| an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
+| a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -35,7 +38,13 @@ Index keys some items carry:
 - an alert, while nobody acknowledged it: `state_key` = `ALERTS#unacknowledged`,
   `state_at` = `<deadline>#<reference>#<purpose>`;
 - a delivery: `state_key` = `DELIVERIES#<state>`, `state_at` =
-  `<when it got there>#<reference>#<delivery id>`.
+  `<when it got there>#<reference>#<delivery id>`;
+- an imported report's alert (a batch alerts once, with a digest): `state_key` =
+  `BATCH#<client id>/<batch id>`, `state_at` = `<received>#<reference>#<purpose>`;
+- an import batch closed and waiting for its digest: `state_key` = `IMPORTS#closed`,
+  `state_at` = `<closed at>#<client id>#<batch id>`;
+- a webhook that failed its last attempt: `state_key` = `WEBHOOKS#failed`, `state_at` =
+  `<failed at>#<client id>#<event id>`.
 
 Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by
 state and alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`,
@@ -281,6 +290,32 @@ def rule(rule_id: str) -> Key:
 
 def directory_version() -> Key:
     return key(DIRECTORY, "VERSION")
+
+
+# -- partners and their import batches ---------------------------------------------------
+
+PARTNERS = "PARTNERS"
+CLOSED_IMPORTS = "IMPORTS#closed"
+
+
+def partner(client_id: str) -> Key:
+    return key(PARTNERS, f"PARTNER#{client_id}")
+
+
+def batch(client_id: str, batch_id: str) -> Key:
+    return key(f"PARTNER#{client_id}", f"BATCH#{batch_id}")
+
+
+def webhook(client_id: str, event_id: str) -> Key:
+    return key(f"PARTNER#{client_id}", f"WEBHOOK#{event_id}")
+
+
+FAILED_WEBHOOKS = "WEBHOOKS#failed"
+
+
+def batch_state(batch: str) -> str:
+    """The `state_key` the alerts of one import batch share (`ImportBatch.key`)."""
+    return f"BATCH#{batch}"
 
 
 def digest(day: str) -> Key:

@@ -7,8 +7,10 @@ from typing import Any
 from chalicelib.adapters.dynamo.cases import case_of
 from chalicelib.adapters.dynamo.deliveries import alert_of
 from chalicelib.adapters.dynamo.items import from_item
+from chalicelib.adapters.dynamo.webhooks import event_of
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.case import Case
+from chalicelib.domain.webhooks import WebhookEvent
 
 
 def new_item(record: Any) -> tuple[str | None, dict[str, Any]]:
@@ -26,3 +28,7 @@ def new_alert(values: dict[str, Any]) -> Alert:
 def new_case(values: dict[str, Any]) -> Case:
     """The case as its record carries it: sealed fields stay sealed (absent)."""
     return case_of(values)
+
+
+def new_webhook(values: dict[str, Any]) -> WebhookEvent:
+    return event_of(values)
