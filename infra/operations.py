@@ -41,6 +41,8 @@ REPORTS_THROTTLE = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
 # Requests one address may send in five minutes before WAF blocks it for a while.
 WAF_RATE_LIMIT = 300
 API_STAGE = "api"
+# Where the functions' own metrics go (chalicelib/adapters/metrics.py writes them).
+METRICS_NAMESPACE = "Homeward"
 
 PARAMETERS = {
     "OperatorsEmail": {
@@ -187,7 +189,7 @@ def alarms() -> dict[str, dict[str, Any]]:
         "deliveries-failed",
         "An e-mail or SMS was refused for good (an unverified sender, an opted-out phone, a "
         "bounce): its contact did not hear of an alert",
-        "Homeward",
+        METRICS_NAMESPACE,
         "DeliveriesFailed",
         [{"Name": "Stage", "Value": {"Ref": "Stage"}}],
     )
