@@ -34,6 +34,8 @@ app.register_blueprint(signin.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
+# What each invocation counted is written as it ends (chalicelib/adapters/metrics.py).
+app.register_middleware(handlers.flush_metrics, "all")
 
 # The stream and queue ARNs here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation. They are
@@ -42,6 +44,7 @@ problems.guard_routes(app)
 # a string is simply replaced. tests/infra/test_packaging.py checks none survives the merge.
 CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
+DELIVERY_EVENTS = "arn:aws:sns:eu-central-1:000000000000:placeholder-infra"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -62,6 +65,11 @@ def carry_out_withdrawals(event):
 @app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
+
+
+@app.on_sns_message(topic=DELIVERY_EVENTS)
+def record_delivery_events(event):
+    return handlers.record_delivery_events(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -54,6 +54,15 @@ class Settings:
     uploads_bucket: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
+    # The SES configuration set whose event destination reports bounces and complaints
+    # (deployed only: infra/operations.py).
+    ses_configuration_set: str | None = None
+    # Which alerts also go by SMS (domain/sms.py, SmsPolicy): "all", or "urgent" (urgent
+    # reports and escalations only; a contact reachable by SMS alone still gets every
+    # alert); and whether an SMS is one GSM-7 part in Latin letters. A deployed stage
+    # takes both from its stack parameters (infra/operations.py: urgent, one part).
+    sms_for: str = "all"
+    sms_one_part: bool = False
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -145,4 +154,7 @@ def load(
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
         retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
         retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
+        ses_configuration_set=env.get("HOMEWARD_SES_CONFIGURATION_SET") or None,
+        sms_for=env.get("HOMEWARD_SMS_FOR", "all"),
+        sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import os
 import random
 import shutil
@@ -509,24 +510,39 @@ def bench_cost() -> None:
     )
     from infra.costs import estimate, measure, prices
 
-    usage = measure()
-    messages = usage.emails + usage.sms_messages
-    parts = sum(usage.sms_parts.values())
-    each = usage.reports
-    print(
-        f"   per report: {messages / each:.2f} messages ({usage.emails / each:.2f} e-mails, "
-        f"{usage.sms_messages / each:.2f} SMS in {parts / each:.2f} parts); prices as of "
-        f"{prices()['as_of']}"
-    )
-    for label, reports, staff in (("pilot", 300, 20), ("registry scale", 20_000, 60)):
-        result = estimate(usage, reports, staff)
+    logging.getLogger("homeward").setLevel(logging.ERROR)  # the escalations' warnings
+
+    for policy, escalated, title in (
+        (False, False, "without an SMS policy (every alert by SMS too, Cyrillic)"),
+        (False, True, "without an SMS policy, nobody acknowledging: one escalation each"),
+        (
+            True,
+            True,
+            "with the deployed SMS policy (urgent and escalations, one Latin part), "
+            "nobody acknowledging: one escalation each",
+        ),
+        (True, False, "with the deployed SMS policy, every alert acknowledged in time"),
+    ):
+        usage = measure(policy=policy, escalated=escalated)
+        messages = usage.emails + usage.sms_messages
+        parts = sum(usage.sms_parts.values())
+        each = usage.reports
+        print(f"   {title}")
         print(
-            f"   {label}: {result.total:,.0f} USD a month, {result.per_report:.3f} USD a report "
-            f"(SMS {result.sms / result.total:.0%} of it)"
+            f"   per report: {messages / each:.2f} messages ({usage.emails / each:.2f} e-mails, "
+            f"{usage.sms_messages / each:.2f} SMS in {parts / each:.2f} parts); prices as of "
+            f"{prices()['as_of']}"
         )
-        for line, amount in sorted(result.lines.items(), key=lambda kv: -kv[1]):
-            print(f"     {line:<38} {amount:>10,.2f}")
-    print("   target: at most 0.15 USD a report at 20,000 reports a month")
+        for label, reports, staff in (("pilot", 300, 20), ("registry scale", 20_000, 60)):
+            result = estimate(usage, reports, staff)
+            print(
+                f"   {label}: {result.total:,.0f} USD a month, {result.per_report:.3f} USD a "
+                f"report (SMS {result.sms / result.total:.0%} of it)"
+            )
+            if policy and escalated:
+                for line, amount in sorted(result.lines.items(), key=lambda kv: -kv[1]):
+                    print(f"     {line:<38} {amount:>10,.2f}")
+    print("   target: at most 0.15 USD a report at 20,000 reports a month (with the policy)")
 
 
 BENCHES = {

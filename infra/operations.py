@@ -23,6 +23,7 @@ FUNCTIONS = (
     "SendDailyDigest",
     "AnonymiseExpired",
     "CarryOutWithdrawals",
+    "RecordDeliveryEvents",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -71,6 +72,27 @@ PARAMETERS = {
         "Default": "",
         "Description": "A backup vault in a second region (or account) that every backup is "
         "copied to; empty: no copy",
+    },
+    "SmsFor": {
+        "Type": "String",
+        "Default": "urgent",
+        "AllowedValues": ["urgent", "all"],
+        "Description": "Which alerts also go by SMS to a contact who gets e-mail: urgent "
+        "reports and escalations, or all (a contact with SMS alone always gets it)",
+    },
+    "SmsOnePart": {
+        "Type": "String",
+        "Default": "true",
+        "AllowedValues": ["true", "false"],
+        "Description": "Every SMS in one GSM-7 part, in English (about a seventh of the "
+        "price of two Cyrillic parts)",
+    },
+    "SmsMonthlySpendLimitUsd": {
+        "Type": "Number",
+        "Default": 100,
+        "MinValue": 1,
+        "Description": "The account's SNS SMS spend limit a month (make deploy sets it; "
+        "above 1 USD only after AWS raised the account's quota)",
     },
     "ReserveConcurrency": {
         "Type": "String",
@@ -370,6 +392,144 @@ def waf() -> dict[str, dict[str, Any]]:
     }
 
 
+# The SES events that mean an alert's e-mail did not reach its contact.
+REFUSALS = ["bounce", "complaint", "reject"]
+
+
+def email_feedback() -> dict[str, dict[str, Any]]:
+    """The alert sender's domain identity, signed with DKIM, sending through a
+    configuration set whose bounces, complaints and rejects reach RecordDeliveryEvents
+    through an encrypted topic. (Without a configuration set SES reports none of these:
+    a bounced alert would look sent.)"""
+    return {
+        "AlertsConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": {"Fn::Sub": "homeward-${Stage}-alerts"}},
+        },
+        "AlertsConfigurationSetEvents": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "AlertsConfigurationSet"},
+                "EventDestination": {
+                    "Name": "refusals",
+                    "Enabled": True,
+                    "MatchingEventTypes": REFUSALS,
+                    "SnsDestination": {"TopicARN": {"Ref": "DeliveryEventsTopic"}},
+                },
+            },
+        },
+        "AlertsEmailIdentity": {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {
+                "EmailIdentity": {"Ref": "DomainName"},
+                "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},
+                "DkimAttributes": {"SigningEnabled": True},
+                "ConfigurationSetAttributes": {
+                    "ConfigurationSetName": {"Ref": "AlertsConfigurationSet"}
+                },
+                "FeedbackAttributes": {"EmailForwardingEnabled": False},
+            },
+        },
+        "DeliveryEventsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": {"Fn::Sub": "homeward-${Stage}-delivery-events"},
+                "KmsMasterKeyId": {"Ref": "DataKey"},
+            },
+        },
+        "DeliveryEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "DeliveryEventsTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "DeliveryEventsTopic"},
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        # SNS writes each SMS's delivery status (sns/REGION/ACCOUNT/DirectPublishToPhone
+        # Number[/Failure]) with this role; infra/deploy.py sets it on the account.
+        "SmsDeliveryStatusRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "SmsDeliveryStatus",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": [
+                                        "logs:CreateLogGroup",
+                                        "logs:CreateLogStream",
+                                        "logs:PutLogEvents",
+                                        "logs:PutMetricFilter",
+                                        "logs:PutRetentionPolicy",
+                                    ],
+                                    "Resource": {
+                                        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:"
+                                        "${AWS::AccountId}:log-group:sns/*"
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+OUTPUTS = {
+    "SmsDeliveryStatusRoleArn": {
+        "Description": "The role SNS logs SMS delivery status with (make deploy sets it)",
+        "Value": {"Fn::GetAtt": ["SmsDeliveryStatusRole", "Arn"]},
+    },
+    "SmsMonthlySpendLimitUsd": {
+        "Description": "The account's SMS spend limit a month (make deploy sets it)",
+        "Value": {"Ref": "SmsMonthlySpendLimitUsd"},
+    },
+    **{
+        f"DkimRecord{n}": {
+            "Description": f"DKIM CNAME {n} of the alert sender's domain: "
+            "name and value, to add to its DNS",
+            "Value": {
+                "Fn::Join": [
+                    " CNAME ",
+                    [
+                        {"Fn::GetAtt": ["AlertsEmailIdentity", f"DkimDNSTokenName{n}"]},
+                        {"Fn::GetAtt": ["AlertsEmailIdentity", f"DkimDNSTokenValue{n}"]},
+                    ],
+                ]
+            },
+        }
+        for n in (1, 2, 3)
+    },
+}
+
+
 def budget() -> dict[str, dict[str, Any]]:
     def notify(percent: int, kind: str) -> dict[str, Any]:
         return {
@@ -540,6 +700,8 @@ def add_operations(template: dict[str, Any]) -> None:
     resources.update(waf())
     resources.update(budget())
     resources.update(backups())
+    resources.update(email_feedback())
+    template.setdefault("Outputs", {}).update(OUTPUTS)
     api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})
     api.update(api_stage())
     for name in FUNCTIONS:

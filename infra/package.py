@@ -115,9 +115,14 @@ SES_IDENTITIES = {
 ALERT_SENDER = {
     "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
 }
+# Alert e-mails go through the stage's configuration set (bounces, complaints).
+SES_CONFIGURATION_SET = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+    "configuration-set/${AlertsConfigurationSet}"
+}
 # Only from the stage's own alert sender (the same value the functions are given).
 EMAIL = {
-    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES]),
+    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES, SES_CONFIGURATION_SET]),
     "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
 }
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
@@ -274,6 +279,12 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Directory", ["dynamodb:Query"], [TABLE]),
         # The escalation's outbox item and the waiting alert, in one transaction.
         _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+    ],
+    # SES's bounces, complaints and rejects (infra/operations.py): the delivery failed
+    # with its reason, found among its case's deliveries, and its alert's wait cut short.
+    "RecordDeliveryEventsRole": [
+        LOGS,
+        _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]),
     ],
     "SendDailyDigestRole": [
         LOGS,
@@ -502,6 +513,10 @@ ENVIRONMENT = {
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
     "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
+    "HOMEWARD_SES_CONFIGURATION_SET": {"Ref": "AlertsConfigurationSet"},
+    # The SMS policy (infra/operations.py's parameters; chalicelib/config.py).
+    "HOMEWARD_SMS_FOR": {"Ref": "SmsFor"},
+    "HOMEWARD_SMS_ONE_PART": {"Ref": "SmsOnePart"},
 }
 
 
@@ -673,6 +688,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "SendDailyDigest",
         "CarryOutWithdrawals",
         "AnonymiseExpired",
+        "RecordDeliveryEvents",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
@@ -702,6 +718,12 @@ def merge_template(stage: str) -> dict[str, Any]:
                 # At most this many senders at once: SES and SNS have send rates too.
                 "ScalingConfig": {"MaximumConcurrency": operations.SENDER_MAX_CONCURRENCY},
             },
+        }
+    }
+    resources["RecordDeliveryEvents"]["Properties"]["Events"] = {
+        "RecordDeliveryEventsSnsSubscription": {
+            "Type": "SNS",
+            "Properties": {"Topic": {"Ref": "DeliveryEventsTopic"}},
         }
     }
     operations.add_operations(template)

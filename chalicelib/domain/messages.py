@@ -259,14 +259,20 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def render_sms(alert: Alert, language: str, ack: str) -> str:
-    """The SMS, in at most two parts: less detail rather than a third part."""
-    language = _language(language)
+def render_sms(alert: Alert, language: str, ack: str, *, one_part: bool = False) -> str:
+    """The SMS, in at most two parts: less detail rather than a third part.
+
+    `one_part` (the deployment's SMS policy): one GSM-7 part of Latin letters, about a
+    seventh of the price of two UCS-2 parts in Cyrillic; its words are English (the
+    templates in Ukrainian are Cyrillic), and it never names the child either way.
+    """
+    language = "en" if one_part else _language(language)
     template = _environment().get_template(f"{language}/{_prefix(alert)}sms.txt")
     context = _context(alert, language, ack)
+    most = 1 if one_part else MAX_SMS_SEGMENTS
     for detail in ("full", "short", "minimal"):
         text = " ".join(template.render(context, detail=detail).split())
-        if segments(text) <= MAX_SMS_SEGMENTS:
+        if segments(text) <= most:
             break
     return text
 

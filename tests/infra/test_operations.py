@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from infra import operations
+from infra import costs, operations
 
 TOPIC = {"Ref": "OperatorsTopic"}
 STREAM_READERS = ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals")
@@ -45,6 +45,8 @@ def test_every_alarm_pages_the_operators_topic_when_it_fires_and_when_it_clears(
         assert alarm["AlarmActions"] == [TOPIC], name
         assert alarm["OKActions"] == [TOPIC], name
         assert alarm["TreatMissingData"] in ("notBreaching", "breaching"), name
+    # The cost estimate prices as many alarms as there are.
+    assert len(alarms) == costs.ALARMS
 
 
 def test_each_function_has_exactly_one_errors_alarm(alarms, transformed):
@@ -273,3 +275,63 @@ def test_every_data_store_is_encrypted_with_the_stages_own_key(transformed):
         assert _key_of(resource["Type"], resource["Properties"]) in STAGE_KEY, name
     key = transformed["Resources"]["DataKey"]["Properties"]
     assert key["EnableKeyRotation"] is True
+
+
+def test_bounces_complaints_and_rejects_reach_the_function_that_records_them(transformed):
+    resources = transformed["Resources"]
+    identity = resources["AlertsEmailIdentity"]["Properties"]
+    assert identity["EmailIdentity"] == {"Ref": "DomainName"}
+    assert identity["DkimAttributes"] == {"SigningEnabled": True}
+    assert identity["ConfigurationSetAttributes"] == {
+        "ConfigurationSetName": {"Ref": "AlertsConfigurationSet"}
+    }
+    destination = resources["AlertsConfigurationSetEvents"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "AlertsConfigurationSet"}
+    events = destination["EventDestination"]
+    assert events["Enabled"] is True
+    assert set(events["MatchingEventTypes"]) == {"bounce", "complaint", "reject"}
+    topic = events["SnsDestination"]["TopicARN"]
+    assert topic == {"Ref": "DeliveryEventsTopic"}
+    # The function is subscribed to that topic, and SES may publish to it (and use its key).
+    (subscription,) = [
+        s["Properties"]
+        for s in _of_type(transformed, "AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == topic
+    ]
+    assert subscription["Protocol"] == "lambda"
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["RecordDeliveryEvents", "Arn"]}
+    (statement,) = resources["DeliveryEventsTopicPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
+    key_policy = resources["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(
+        "ses.amazonaws.com" in s["Principal"].get("Service", [])
+        and "kms:GenerateDataKey*" in s["Action"]
+        for s in key_policy
+    )
+    # Every function sends through the configuration set, under the SMS policy.
+    for function in _functions(transformed).values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["HOMEWARD_SES_CONFIGURATION_SET"] == {"Ref": "AlertsConfigurationSet"}
+        assert variables["HOMEWARD_SMS_FOR"] == {"Ref": "SmsFor"}
+        assert variables["HOMEWARD_SMS_ONE_PART"] == {"Ref": "SmsOnePart"}
+
+
+def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(sam_template):
+    parameters = sam_template["Parameters"]
+    assert parameters["SmsFor"]["Default"] == "urgent"
+    assert parameters["SmsOnePart"]["Default"] == "true"
+    assert parameters["SmsMonthlySpendLimitUsd"]["Type"] == "Number"
+    outputs = sam_template["Outputs"]
+    # infra/deploy.py reads these to set the account's SMS attributes.
+    assert outputs["SmsMonthlySpendLimitUsd"]["Value"] == {"Ref": "SmsMonthlySpendLimitUsd"}
+    assert outputs["SmsDeliveryStatusRoleArn"]["Value"] == {
+        "Fn::GetAtt": ["SmsDeliveryStatusRole", "Arn"]
+    }
+    role = sam_template["Resources"]["SmsDeliveryStatusRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "sns.amazonaws.com"}
+    (policy,) = role["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Resource"]["Fn::Sub"].endswith(":log-group:sns/*")
