@@ -70,6 +70,33 @@ def bench_import(rounds: int = 15) -> None:
         f"   ratio {app_median / ref_median:.2f}, with sealing "
         f"{sealing_median / ref_median:.2f} (target <= 1.5)"
     )
+    bench_metrics_import(rounds)
+
+
+def bench_metrics_import(rounds: int = 15) -> None:
+    """What writing metrics adds to a cold start: the EMF adapter Homeward uses, and
+    Powertools Metrics (when installed, e.g. `pip install aws-lambda-powertools` into a
+    scratch --target on PYTHONPATH) which it was chosen against."""
+    import importlib.util
+
+    ours = "import app; from chalicelib.adapters.metrics import EmfMetrics"
+    powertools = "import app; from aws_lambda_powertools import Metrics"
+    heading("import time of app with metrics: EMF adapter (and Powertools Metrics)", ours)
+    codes = {"app": "import app", "EMF adapter": ours}
+    if importlib.util.find_spec("aws_lambda_powertools"):
+        codes["Powertools Metrics"] = powertools
+    for code in codes.values():
+        _wall(code)
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(rounds):
+        for name, code in codes.items():
+            times[name].append(_wall(code))
+    base = statistics.median(times["app"])
+    for name in codes:
+        extra = statistics.median(times[name]) - base
+        print(f"   {name}: {statistics.median(times[name]) * 1000:.0f} ms ({extra * 1000:+.0f} ms)")
+    if "Powertools Metrics" not in codes:
+        print("   Powertools Metrics: not installed (see this function's docstring to compare)")
 
 
 def bench_package() -> None:
@@ -547,6 +574,7 @@ def bench_cost() -> None:
 
 BENCHES = {
     "import": bench_import,
+    "metrics-import": bench_metrics_import,
     "package": bench_package,
     "calls": bench_calls,
     "throughput": bench_throughput,
