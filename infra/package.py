@@ -285,6 +285,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "RecordDeliveryEventsRole": [
         LOGS,
         _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]),
+        # SNS invokes it asynchronously: an event that failed Lambda's retries is parked
+        # with the failed stream batches (whose alarm pages the operators).
+        STREAM_ON_FAILURE,
     ],
     "SendDailyDigestRole": [
         LOGS,
@@ -725,6 +728,10 @@ def merge_template(stage: str) -> dict[str, Any]:
             "Type": "SNS",
             "Properties": {"Topic": {"Ref": "DeliveryEventsTopic"}},
         }
+    }
+    resources["RecordDeliveryEvents"]["Properties"]["DeadLetterQueue"] = {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
     }
     operations.add_operations(template)
     return template

@@ -300,6 +300,11 @@ def test_bounces_complaints_and_rejects_reach_the_function_that_records_them(tra
     ]
     assert subscription["Protocol"] == "lambda"
     assert subscription["Endpoint"] == {"Fn::GetAtt": ["RecordDeliveryEvents", "Arn"]}
+    # Invoked asynchronously: what fails every retry is parked where an alarm watches.
+    recorder = resources["RecordDeliveryEvents"]["Properties"]
+    assert recorder["DeadLetterConfig"] == {
+        "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
+    }
     (statement,) = resources["DeliveryEventsTopicPolicy"]["Properties"]["PolicyDocument"][
         "Statement"
     ]
