@@ -63,6 +63,8 @@ class Settings:
     # takes both from its stack parameters (infra/operations.py: urgent, one part).
     sms_for: str = "all"
     sms_one_part: bool = False
+    # The most one SMS may cost (USD), or None: no ceiling.
+    sms_max_price: str | None = None
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -157,4 +159,5 @@ def load(
         ses_configuration_set=env.get("HOMEWARD_SES_CONFIGURATION_SET") or None,
         sms_for=env.get("HOMEWARD_SMS_FOR", "all"),
         sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
+        sms_max_price=env.get("HOMEWARD_SMS_MAX_PRICE") or None,
     )

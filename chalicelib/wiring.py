@@ -118,7 +118,7 @@ def channels():
     current = settings()
     return Channels(
         email=EmailChannel(client("ses"), current.alert_sender, current.ses_configuration_set),
-        sms=SmsChannel(client("sns")),
+        sms=SmsChannel(client("sns"), current.sms_max_price),
         ack_link=ack_link,
         sms_one_part=current.sms_one_part,
     )

@@ -87,6 +87,13 @@ PARAMETERS = {
         "Description": "Every SMS in one GSM-7 part, in English (about a seventh of the "
         "price of two Cyrillic parts)",
     },
+    "SmsMaxPriceUsd": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^([0-9]+(\.[0-9]{1,5})?)?$",
+        "Description": "The most one SMS may cost (USD), empty for no ceiling. SNS drops a "
+        "dearer message instead of sending it: set it above every destination's price",
+    },
     "SmsMonthlySpendLimitUsd": {
         "Type": "Number",
         "Default": 100,

@@ -520,6 +520,7 @@ ENVIRONMENT = {
     # The SMS policy (infra/operations.py's parameters; chalicelib/config.py).
     "HOMEWARD_SMS_FOR": {"Ref": "SmsFor"},
     "HOMEWARD_SMS_ONE_PART": {"Ref": "SmsOnePart"},
+    "HOMEWARD_SMS_MAX_PRICE": {"Ref": "SmsMaxPriceUsd"},
 }
 
 

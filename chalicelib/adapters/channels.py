@@ -112,20 +112,26 @@ class EmailChannel:
 
 
 class SmsChannel:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, max_price: str | None = None) -> None:
         self._client = client
+        self._attributes = {
+            # Transactional: routed for reliability ahead of promotional traffic. It does
+            # not reach a number that opted out: SNS raises OptedOutException for it
+            # whatever the type (the delivery is parked, with its reason).
+            "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+        }
+        if max_price:
+            # SNS drops (rather than sends) a message that would cost more: its delivery
+            # status log says so.
+            self._attributes["AWS.SNS.SMS.MaxPrice"] = {
+                "DataType": "Number",
+                "StringValue": max_price,
+            }
 
     def send(self, to: str, text: str) -> str:
         try:
             response = self._client.publish(
-                PhoneNumber=to,
-                Message=text,
-                MessageAttributes={
-                    # Transactional: routed for reliability ahead of promotional traffic.
-                    # It does not reach a number that opted out: SNS raises
-                    # OptedOutException for it whatever the type (parked, with its reason).
-                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-                },
+                PhoneNumber=to, Message=text, MessageAttributes=self._attributes
             )
         except ClientError as exc:
             raise _classify(exc) from exc

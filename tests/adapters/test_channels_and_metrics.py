@@ -42,6 +42,18 @@ def test_an_opted_out_phone_is_refused_for_good_with_a_reason_coordinators_can_a
             SmsChannel(sns).send("+380501112233", "Homeward HW-AB12-CD34")
 
 
+def test_an_sms_is_transactional_and_carries_the_stages_price_ceiling():
+    sns = _client("sns")
+    with Stubber(sns) as stub:
+        attributes = {
+            "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+            "AWS.SNS.SMS.MaxPrice": {"DataType": "Number", "StringValue": "0.12"},
+        }
+        expected = {"PhoneNumber": "+380501112233", "Message": "m", "MessageAttributes": attributes}
+        stub.add_response("publish", {"MessageId": "s-1"}, expected)
+        assert SmsChannel(sns, "0.12").send("+380501112233", "m") == "s-1"
+
+
 def test_an_alert_email_goes_through_the_configuration_set_tagged_with_its_delivery():
     ses = _client("ses")
     channel = EmailChannel(ses, "alerts@homeward.example.org", "homeward-prod-alerts")

@@ -321,6 +321,7 @@ def test_bounces_complaints_and_rejects_reach_the_function_that_records_them(tra
         assert variables["HOMEWARD_SES_CONFIGURATION_SET"] == {"Ref": "AlertsConfigurationSet"}
         assert variables["HOMEWARD_SMS_FOR"] == {"Ref": "SmsFor"}
         assert variables["HOMEWARD_SMS_ONE_PART"] == {"Ref": "SmsOnePart"}
+        assert variables["HOMEWARD_SMS_MAX_PRICE"] == {"Ref": "SmsMaxPriceUsd"}
 
 
 def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(sam_template):
@@ -328,6 +329,7 @@ def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(s
     assert parameters["SmsFor"]["Default"] == "urgent"
     assert parameters["SmsOnePart"]["Default"] == "true"
     assert parameters["SmsMonthlySpendLimitUsd"]["Type"] == "Number"
+    assert parameters["SmsMaxPriceUsd"]["Default"] == ""  # no ceiling unless one is set
     outputs = sam_template["Outputs"]
     # infra/deploy.py reads these to set the account's SMS attributes.
     assert outputs["SmsMonthlySpendLimitUsd"]["Value"] == {"Ref": "SmsMonthlySpendLimitUsd"}
