@@ -7,6 +7,7 @@ root (wiring.py) loads them once, handing in how to read a deployed stage's secr
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,17 @@ from chalicelib.domain import retention as retention_rules
 
 # Where `homeward dev-token` and the local runner keep the local signing key.
 DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    """Whom a reporter can call, in one language: shown on the receipt."""
+
+    name: str
+    phone: str  # E.164, for the tel: link
+    shown: str  # as people read it: +380 44 123 45 67
+    hours: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,30 @@ class Settings:
     # (domain/retention.py), and how many cases one run of the schedule anonymises.
     retention: retention_rules.Retention = ()
     retention_batch: int = 25
+    # Whom reporters can call (HOMEWARD_HELP_LINE, JSON): {"phone": "+380...", "email":
+    # "...", "name": {"uk": ..., "en": ..., "ru": ...}, "hours": {...}}. Each deployment
+    # has its own; without one, the receipt names none rather than a wrong number.
+    help_line: dict = field(default_factory=dict)
+
+    def help_line_in(self, language: str) -> HelpLine | None:
+        if not self.help_line.get("phone"):
+            return None
+        import phonenumbers
+
+        line = self.help_line
+
+        def words(key: str) -> str:
+            value = line.get(key) or {}
+            return value.get(language) or value.get("en", "") if isinstance(value, dict) else value
+
+        number = phonenumbers.parse(line["phone"], None)
+        return HelpLine(
+            name=words("name"),
+            phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            shown=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+            hours=words("hours"),
+            email=line.get("email", ""),
+        )
 
     @property
     def is_local(self) -> bool:
@@ -160,4 +196,5 @@ def load(
         sms_for=env.get("HOMEWARD_SMS_FOR", "all"),
         sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
         sms_max_price=env.get("HOMEWARD_SMS_MAX_PRICE") or None,
+        help_line=json.loads(env.get("HOMEWARD_HELP_LINE") or "{}"),
     )

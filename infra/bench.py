@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -572,7 +573,62 @@ def bench_cost() -> None:
     print("   target: at most 0.15 USD a report at 20,000 reports a month (with the policy)")
 
 
+def bench_weight() -> None:
+    heading(
+        "the report form's page as a browser receives it, with and without compression",
+        f"{PY} -m infra.bench weight",
+    )
+    import gzip
+
+    port = _free_port()
+    runner = subprocess.Popen(
+        [PY, "-m", "infra.local"],
+        cwd=ROOT,
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _request(f"{base}/healthz")
+                break
+            except OSError:
+                if runner.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the local runner did not start") from None
+                time.sleep(0.2)
+        page = _fetch(f"{base}/?lang=uk", gzip_ok=False)
+        links = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.decode())
+        for label, gzip_ok in (("uncompressed", False), ("gzip", True)):
+            sizes = {"page": len(_fetch(f"{base}/?lang=uk", gzip_ok=gzip_ok, raw=True))}
+            for link in links:
+                sizes[link.split("?")[0]] = len(_fetch(base + link, gzip_ok=gzip_ok, raw=True))
+            parts = ", ".join(f"{name} {size / 1000:.1f} kB" for name, size in sizes.items())
+            print(f"   {label:>12}: {sum(sizes.values()) / 1000:.1f} kB on the wire ({parts})")
+        squeezed = len(gzip.compress(page)) / 1000
+        print(f"   the HTML alone is {len(page) / 1000:.1f} kB, {squeezed:.1f} kB gzipped")
+    finally:
+        runner.terminate()
+        runner.wait(timeout=30)
+
+
+def _fetch(url: str, *, gzip_ok: bool, raw: bool = False) -> bytes:
+    """A response body as it came over the wire (raw) or decoded."""
+    import gzip
+
+    headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        body = response.read()
+        if not raw and response.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return body
+
+
 BENCHES = {
+    "weight": bench_weight,
     "import": bench_import,
     "metrics-import": bench_metrics_import,
     "package": bench_package,

@@ -128,6 +128,7 @@ def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> lis
         "PublicUrl": args.public_url,
         "HostedZoneId": args.hosted_zone,
         "AlertSender": args.alert_sender,
+        "HelpLine": help_line(args.help_line),
     }
     had = {
         p["ParameterKey"]
@@ -152,6 +153,21 @@ def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> lis
         elif name in had:
             chosen.append({"ParameterKey": name, "UsePreviousValue": True})
     return chosen
+
+
+def help_line(path: str | None) -> str | None:
+    """The help line file's JSON, compact, once its phone number has been read."""
+    if not path:
+        return None
+    import phonenumbers
+
+    try:
+        line = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not phonenumbers.is_valid_number(phonenumbers.parse(line["phone"], None)):
+            raise ValueError("not a valid phone number")
+    except (OSError, ValueError, KeyError, TypeError, phonenumbers.NumberParseException) as e:
+        raise DeployError(f"--help-line {path}: {e} (README, Whom to call)") from e
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 # -- before building: what would fail late, or silently -------------------------------
@@ -575,6 +591,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--alert-sender",
         default=env("HOMEWARD_ALERT_SENDER"),
         help="alerts' From address (default alerts@DOMAIN)",
+    )
+    parser.add_argument(
+        "--help-line",
+        default=env("HOMEWARD_HELP_LINE_FILE"),
+        help="a JSON file: whom reporters can call (infra/demo/help-line.json's shape)",
     )
     parser.add_argument(
         "--bucket",

@@ -392,6 +392,13 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "AllowedPattern": r"^([^@\s]+@[^@\s]+)?$",
         "Description": "Alerts' From address, verified in SES (default alerts@DomainName)",
     },
+    "HelpLine": {
+        "Type": "String",
+        "Default": "",
+        "MaxLength": 4000,
+        "Description": "Whom reporters can call, as JSON (infra/demo/help-line.json shows the "
+        "shape; make deploy --help-line FILE); empty: the receipt names nobody",
+    },
     "Release": {
         "Type": "String",
         "Default": "unknown",
@@ -521,6 +528,8 @@ ENVIRONMENT = {
     "HOMEWARD_SMS_FOR": {"Ref": "SmsFor"},
     "HOMEWARD_SMS_ONE_PART": {"Ref": "SmsOnePart"},
     "HOMEWARD_SMS_MAX_PRICE": {"Ref": "SmsMaxPriceUsd"},
+    # Whom the receipt and the status page tell a reporter to call (config.py, HelpLine).
+    "HOMEWARD_HELP_LINE": {"Ref": "HelpLine"},
 }
 
 

@@ -1,24 +1,29 @@
-"""The form's compiled catalogs and country names, derived from committed sources with Babel.
+"""The form's compiled catalogs, country names and list orders, derived from committed
+sources with Babel and ICU.
 
-    python -m infra.translations          # rewrite the .mo files and countries.json
+    python -m infra.translations          # rewrite the .mo files and the JSON in domain/data
     python -m infra.translations --check  # exit 1 if any is out of date (`make test` runs it)
 
-The Lambda reads these files with the standard library only: Babel is a development
-tool and never part of the package. Both outputs are committed, like requirements.txt,
-so a checkout (and `chalice package`) has them without a build step.
+The Lambda reads these files with the standard library only: Babel and ICU (PyICU) are
+development tools and never part of the package. The outputs are committed, like
+requirements.txt, so a checkout (and `chalice package`) has them without a build step.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "chalicelib" / "web"
 LOCALE = WEB / "locale"
-COUNTRIES_FILE = WEB / "countries.json"
+DATA = ROOT / "chalicelib" / "domain" / "data"
+COUNTRIES_FILE = DATA / "countries.json"
+COLLATION_FILE = DATA / "collation.json"
+MONTHS_FILE = DATA / "months.json"
 LANGUAGES = ("uk", "en", "ru")
 
 
@@ -66,8 +71,69 @@ def country_names() -> bytes:
     return (json.dumps(names, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode()
 
 
+def collator(language: str):
+    """ICU's collator for a language: its alphabet's order, as people look things up."""
+    import icu
+
+    return icu.Collator.createInstance(icu.Locale(language))
+
+
+def collation() -> bytes:
+    """The oblasts' and countries' codes in each language's alphabetical order."""
+    from chalicelib.domain.places import OBLASTS
+
+    countries = json.loads(country_names())
+    order: dict[str, dict[str, list[str]]] = {"oblasts": {}, "countries": {}}
+    for language in LANGUAGES:
+        key = collator(language).getSortKey
+        order["oblasts"][language] = sorted(OBLASTS, key=lambda c: key(OBLASTS[c][language]))
+        order["countries"][language] = sorted(countries, key=lambda c: key(countries[c][language]))
+    return (json.dumps(order, indent=0, sort_keys=True) + "\n").encode()
+
+
+def _long_date_pattern(pattern: str) -> str:
+    """CLDR's long date pattern ("d MMMM y 'р'.") as a str.format pattern."""
+    out = []
+    for token in re.findall(r"'[^']*'|d+|M+|y+|[^'dMy]+", pattern):
+        if token.startswith("'"):
+            out.append(token.strip("'"))
+        elif token[0] == "d":
+            out.append("{day}")
+        elif token[0] == "M":
+            out.append("{month}")
+        elif token[0] == "y":
+            out.append("{year}")
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def month_names() -> bytes:
+    """Month names as a date input lists them, and a date written in words, from CLDR.
+
+    English follows British usage (14 March 2012): day, month, year, as the form asks.
+    """
+    from babel import Locale
+
+    months = {}
+    for language in LANGUAGES:
+        locale = Locale.parse("en_GB" if language == "en" else language)
+        alone = locale.months["stand-alone"]["wide"]
+        in_date = locale.months["format"]["wide"]
+        months[language] = {
+            "names": [alone[m][:1].upper() + alone[m][1:] for m in range(1, 13)],
+            "in_dates": [in_date[m] for m in range(1, 13)],
+            "date": _long_date_pattern(locale.date_formats["long"].pattern),
+        }
+    return (json.dumps(months, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
 def outputs() -> dict[Path, bytes]:
-    wanted = {COUNTRIES_FILE: country_names()}
+    wanted = {
+        COUNTRIES_FILE: country_names(),
+        COLLATION_FILE: collation(),
+        MONTHS_FILE: month_names(),
+    }
     for language in LANGUAGES:
         po = LOCALE / language / "LC_MESSAGES" / "messages.po"
         wanted[po.with_suffix(".mo")] = compiled(po)

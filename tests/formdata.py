@@ -10,6 +10,12 @@ from urllib.parse import urlencode
 from helpers import EXAMPLE_REPORT
 
 FORM = "application/x-www-form-urlencoded"
+# The report's dates, and the form's date each is asked in.
+DATES = {
+    "child.date_of_birth": "child.date_of_birth",
+    "child.birth_year": "child.date_of_birth",
+    "event.date": "event.date",
+}
 # What tests/conftest.py's `aws` fixture sets as the deployment's signing key.
 SIGNING_KEY = b"test-signing-key"
 
@@ -35,7 +41,15 @@ def form_fields(report: dict | None = None, **extra: str) -> dict[str, str]:
             key = f"{part}.{name}"
             if value is None:
                 continue
-            if isinstance(value, bool):
+            if key in DATES:
+                # The form asks a date as day, month and year (a birth: the year alone).
+                day, month, year = ("", "", str(value))
+                if isinstance(value, str):
+                    year, month, day = value.split("-")
+                    day, month = str(int(day)), str(int(month))
+                name = DATES[key]
+                fields.update({f"{name}.day": day, f"{name}.month": month, f"{name}.year": year})
+            elif isinstance(value, bool):
                 if part == "reporter":
                     fields[key] = "yes" if value else "no"
                 elif value:

@@ -260,9 +260,18 @@ def _describe(rule, coordinators: list[str]) -> str:
         return " ".join(values) if values else anything
 
     policy = rule.escalation
-    default = "the default"  # the deployment's: 15 minutes if urgent, 24 hours otherwise
-    urgent = f"{policy.urgent_after_minutes} min" if policy.urgent_after_minutes else default
-    normal = f"{policy.normal_after_minutes} min" if policy.normal_after_minutes else default
+    # The deployment's defaults, named with their values: the API does not say what a stage
+    # set, so the setting that changes them is named too.
+    urgent = (
+        f"{policy.urgent_after_minutes} min"
+        if policy.urgent_after_minutes
+        else "the default, 15 min unless HOMEWARD_ESCALATE_URGENT_SECONDS says otherwise"
+    )
+    normal = (
+        f"{policy.normal_after_minutes} min"
+        if policy.normal_after_minutes
+        else "the default, 24 h unless HOMEWARD_ESCALATE_NORMAL_SECONDS says otherwise"
+    )
     lines = [
         f"{rule.rule_id}{'' if rule.active else '  (INACTIVE)'}",
         *([f"  {rule.description}"] if rule.description else []),

@@ -57,6 +57,11 @@ class Alert:
     consent: ConsentGiven
     # A break-glass alert's words for the auditors: who looked, from where, and why.
     note: str | None = None
+    # A confirmed match is one alert for the pair: the other case as routing sees it, so
+    # that the people of both cases hear of it, each desk once (domain/routing.py).
+    counterpart: Alert | None = None
+    # ...and the agency of the caseworker who confirmed it, who knows already.
+    confirmed_by: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -101,9 +106,26 @@ class Alert:
         return cls.about(case, REPORT_RECEIVED)
 
     @classmethod
-    def match_confirmed(cls, case: Case, other: str, now: dt.datetime) -> Alert:
-        """Tells the people of `case` that it is about the same child as `other`."""
-        return replace(cls.about(case, f"{MATCH_CONFIRMED}{other}"), created_at=now)
+    def match_confirmed(
+        cls, case: Case, other: Case, now: dt.datetime, *, confirmed_by: str | None = None
+    ) -> Alert:
+        """Tells the people of both cases that they are about the same child."""
+        counterpart = replace(
+            cls.about(other, f"{MATCH_CONFIRMED}{case.reference}"), created_at=now
+        )
+        return replace(
+            cls.about(case, f"{MATCH_CONFIRMED}{other.reference}"),
+            created_at=now,
+            counterpart=counterpart,
+            confirmed_by=confirmed_by,
+        )
+
+    def counterpart_at_level(self) -> Alert | None:
+        """The other case of a confirmed match, on this alert's rung of the ladder."""
+        if self.counterpart is None:
+            return None
+        level = f"{ESCALATION}{self.level}" if self.level else ""
+        return replace(self.counterpart, purpose=f"{self.counterpart.root}{level}")
 
     @classmethod
     def break_glass(cls, case: Case, note: str, now: dt.datetime) -> Alert:

@@ -123,16 +123,31 @@ def _flag(value: str) -> bool | None:
     raise ValueError("say yes or no")
 
 
+# What a value that does not fit its column should look like, in words: pydantic's own
+# message would show the person at the spreadsheet a regular expression.
+_PATTERN_WORDS = {
+    "contact_id": "use 2 to 63 lower-case letters, digits and dashes, starting with a letter "
+    "or digit, e.g. south-ua-ombudsman",
+    "agency": "use the country's two capital letters, a dash, then capitals, digits or dashes, "
+    "e.g. UA-NIB",
+    "member_state": "use the two capital letters of the country, e.g. UA",
+}
+
+
+def _message(column: str | None, error: dict) -> str:
+    if error["type"] == "string_pattern_mismatch" and column in _PATTERN_WORDS:
+        return _PATTERN_WORDS[column]
+    if error["type"] == "string_pattern_mismatch":
+        return "not in the form this column takes"
+    return error["msg"].removeprefix("Value error, ")
+
+
 def _row_errors(line: int, contact_id: str | None, exc: ValidationError) -> list[RowError]:
-    return [
-        RowError(
-            line,
-            contact_id,
-            ".".join(str(p) for p in error["loc"] if not isinstance(p, int)) or None,
-            error["msg"].removeprefix("Value error, "),
-        )
-        for error in exc.errors(include_url=False)
-    ]
+    errors = []
+    for error in exc.errors(include_url=False):
+        column = ".".join(str(p) for p in error["loc"] if not isinstance(p, int)) or None
+        errors.append(RowError(line, contact_id, column, _message(column, error)))
+    return errors
 
 
 def read_contact_list(text: str) -> tuple[list[Contact], list[RowError]]:

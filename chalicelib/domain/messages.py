@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, get_args
 from pydantic import BaseModel
 
 from chalicelib.domain.disclosure import Disclosure
-from chalicelib.domain.places import oblast_name
+from chalicelib.domain.places import country_name, oblast_name, oblast_short_name
 from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import segments
 
@@ -185,6 +185,72 @@ CATEGORY_LABELS = {
 }
 
 
+# The report's codes in the recipient's words: an alert is read, not parsed.
+RELATIONSHIP_LABELS = {
+    "parent": {"uk": "батько чи мати дитини", "en": "a parent of the child"},
+    "guardian": {"uk": "опікун дитини", "en": "the child's guardian"},
+    "relative": {"uk": "родич дитини", "en": "a relative of the child"},
+    "witness": {"uk": "свідок, сусід чи знайомий", "en": "a witness, neighbour or friend"},
+    "ngo": {"uk": "організація, що допомагає сім'ям", "en": "an organisation helping families"},
+    "official": {"uk": "посадова особа", "en": "an official"},
+    "self": {"uk": "сама дитина", "en": "the child themself"},
+    "other": {"uk": "інша особа", "en": "someone else"},
+}
+LANGUAGE_LABELS = {
+    "uk": {"uk": "українською", "en": "in Ukrainian"},
+    "en": {"uk": "англійською", "en": "in English"},
+    "ru": {"uk": "російською", "en": "in Russian"},
+}
+SEX_LABELS = {
+    "female": {"uk": "дівчинка", "en": "girl"},
+    "male": {"uk": "хлопчик", "en": "boy"},
+    "unknown": {"uk": "невідомо", "en": "not known"},
+}
+KYIV = "Europe/Kyiv"
+
+
+def kyiv_time(moment: dt.datetime, language: str) -> str:
+    """A moment as people in Kyiv read it; in English also in UTC, for readers elsewhere."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.domain.words import date_in_words
+
+    local = moment.astimezone(ZoneInfo(KYIV))
+    day = date_in_words(local.date(), language)
+    if language == "uk":
+        return f"{day}, {local:%H:%M} за київським часом"
+    return f"{day}, {local:%H:%M} Kyiv time ({moment.astimezone(dt.UTC):%H:%M} UTC)"
+
+
+def _words(report, language: str) -> dict:
+    """What an e-mail says of a report's codes and dates, in the recipient's language;
+    the child's names in Latin letters too for those who read English."""
+    from chalicelib.domain.latin import in_latin
+    from chalicelib.domain.words import date_in_words
+
+    child, reporter, where = report.child, report.reporter, report.last_known_location
+    names = " ".join(n for n in (child.family_name, child.given_name, child.patronymic) if n)
+    latin = in_latin(names) if language == "en" else names
+
+    def label(labels: dict[str, dict[str, str]], code: str) -> str:
+        # A stored report read back is not validated again: an unknown code stays as it is.
+        return labels.get(code, {}).get(language, code)
+
+    return {
+        "sex": label(SEX_LABELS, child.sex),
+        "born": date_in_words(child.date_of_birth or child.birth_year, language),
+        "event_date": date_in_words(report.event.date, language),
+        "country": country_name(where.country, language) if where else "",
+        "relationship": label(RELATIONSHIP_LABELS, reporter.relationship),
+        "contact_language": label(LANGUAGE_LABELS, reporter.preferred_language),
+        # Shown only where it differs: a name reported in Latin letters already is one.
+        "latin": latin if latin != names else "",
+        "other_latin": [in_latin(n) for n in child.other_names]
+        if language == "en" and any(in_latin(n) != n for n in child.other_names)
+        else [],
+    }
+
+
 @dataclass(frozen=True)
 class Email:
     subject: str
@@ -241,9 +307,10 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
     return {
         "reference": alert.reference,
         "other": alert.other_reference,
+        "confirmed_by": alert.confirmed_by or "",
         "category": CATEGORY_LABELS[alert.category][language],
         "oblast": oblast_name(alert.oblast, language),
-        "oblast_code": alert.oblast,
+        "oblast_short": oblast_short_name(alert.oblast, language),
         "urgent": alert.urgent,
         "level": alert.level,
         "ack": ack,
@@ -289,7 +356,7 @@ def render_email(
     env = _environment()
     context = _context(alert, language, ack)
     context["language"] = language
-    context["received_at"] = case.received_at.strftime("%Y-%m-%d %H:%M UTC")
+    context["received_at"] = kyiv_time(case.received_at, language)
     context["note"] = neutralised(alert.note, free_text=True) if alert.note else ""
     share = disclosure == Disclosure.DETAILS
     context["share"] = share
@@ -297,6 +364,7 @@ def render_email(
         # Without consent the report is not even in the context: a template that tried
         # to print from it would fail (StrictUndefined) rather than disclose.
         context["report"] = _reported(case.report)
+        context["words"] = _words(context["report"], language)
     prefix = _prefix(alert)
     subject = env.get_template(f"{language}/{prefix}email_subject.txt").render(context)
     subject = " ".join(subject.split())
@@ -337,7 +405,7 @@ def render_digest(
                 "oblast": oblast_name(w.oblast, language),
                 "urgent": w.urgent,
                 "level": w.level,
-                "since": w.since.strftime("%Y-%m-%d %H:%M UTC"),
+                "since": kyiv_time(w.since, language),
             }
             for w in waiting
         ],

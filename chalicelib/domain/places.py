@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
 # ISO 3166-2:UA codes with the names people use, in the three languages of the form.
 OBLASTS: dict[str, dict[str, str]] = {
     "UA-05": {"uk": "Вінницька область", "en": "Vinnytsia Oblast", "ru": "Винницкая область"},
@@ -46,7 +52,7 @@ OBLASTS: dict[str, dict[str, str]] = {
     "UA-48": {"uk": "Миколаївська область", "en": "Mykolaiv Oblast", "ru": "Николаевская область"},
     "UA-51": {"uk": "Одеська область", "en": "Odesa Oblast", "ru": "Одесская область"},
     "UA-53": {"uk": "Полтавська область", "en": "Poltava Oblast", "ru": "Полтавская область"},
-    "UA-56": {"uk": "Рівненська область", "en": "Rivne Oblast", "ru": "Ровенская область"},
+    "UA-56": {"uk": "Рівненська область", "en": "Rivne Oblast", "ru": "Ровненская область"},
     "UA-59": {"uk": "Сумська область", "en": "Sumy Oblast", "ru": "Сумская область"},
     "UA-61": {
         "uk": "Тернопільська область",
@@ -86,3 +92,45 @@ def oblast_name(code: str, language: str = "en") -> str:
     if names is None:
         return code
     return names.get(language) or names["en"]
+
+
+@cache
+def country_names() -> dict[str, dict[str, str]]:
+    """Each country's name in uk, en and ru (CLDR's, written by `make translations`)."""
+    return json.loads((DATA / "countries.json").read_text("utf-8"))
+
+
+def country_name(code: str, language: str = "en") -> str:
+    names = country_names().get(code)
+    if names is None:
+        return code
+    return names.get(language) or names["en"]
+
+
+@cache
+def _collated() -> dict[str, dict[str, list[str]]]:
+    return json.loads((DATA / "collation.json").read_text("utf-8"))
+
+
+def in_order(kind: str, language: str) -> list[str]:
+    """The codes of "oblasts" or "countries" in the alphabetical order of the language.
+
+    The order is the Unicode collation of the language (ICU, at build time: `make
+    translations` writes data/collation.json, and a test holds it to ICU's): in
+    Ukrainian "Австралія" before "Єгипет", and "Ґ", "Є", "І", "Ї" where the alphabet has
+    them, not where their code points fall. The Lambda reads the file; ICU stays out.
+    """
+    return _collated()[kind][language]
+
+
+def oblast_short_name(code: str, language: str = "en") -> str:
+    """The oblast's name as a short message says it: "Херсонська обл.", "АР Крим",
+    "м. Київ"; English names are short already."""
+    name = oblast_name(code, language)
+    if language == "uk":
+        name = name.replace(" область", " обл.").replace("місто ", "м. ")
+        name = name.replace("Автономна Республіка Крим", "АР Крим")
+    elif language == "ru":
+        name = name.replace(" область", " обл.").replace("город ", "г. ")
+        name = name.replace("Автономная Республика Крым", "АР Крым")
+    return name

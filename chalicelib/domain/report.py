@@ -78,6 +78,26 @@ def _not_in_future(value: dt.date | None) -> dt.date | None:
     return value
 
 
+# Checks of one field are field validators, not a model's: pydantic runs a model's own
+# checks only once all its fields are valid, so a form would learn of them in rounds.
+def _born_since_1990(value: dt.date | None) -> dt.date | None:
+    if value is not None and value < EARLIEST_BIRTH:
+        raise ValueError(f"date of birth before {EARLIEST_BIRTH.isoformat()}")
+    return value
+
+
+def _year_not_in_future(value: int | None) -> int | None:
+    if value is not None and value > today().year:
+        raise ValueError("year of birth is in the future")
+    return value
+
+
+def _event_since_2014(value: dt.date | None) -> dt.date | None:
+    if value is not None and value < EARLIEST_EVENT:
+        raise ValueError(f"event date before {EARLIEST_EVENT.isoformat()}")
+    return value
+
+
 def _oblast(value: str) -> str:
     code = value.strip().upper()
     if code not in OBLASTS:
@@ -90,6 +110,31 @@ def _country(value: str) -> str:
     if code not in COUNTRIES:
         raise ValueError("not an ISO 3166-1 alpha-2 country code such as RU")
     return code
+
+
+def phone_in_e164(text: str, region: str = "UA") -> str | None:
+    """A phone number as people write it ("050 123 45 67", "0501234567", "380501234567",
+    "+380 50 123 45 67", "00380..."), in E.164; None if it is no valid number.
+
+    National numbers are read as numbers of `region` (Ukraine unless the reporter named
+    another country). A number of 12 digits starting with 380 is Ukrainian written without
+    its "+", as people copy it from messengers; other bare international numbers are not
+    guessed at. The form reads numbers so; the JSON contract takes E.164 only.
+    """
+    import phonenumbers
+
+    digits = "".join(c for c in text if c.isdigit())
+    if text.strip().startswith("00"):
+        text = "+" + digits[2:]
+    elif not text.strip().startswith("+") and len(digits) == 12 and digits.startswith("380"):
+        text = "+" + digits
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _phone(value: str) -> str:
@@ -164,6 +209,8 @@ LongText = Annotated[
     AfterValidator(_unless_stored(_long_text)),
 ]
 PastDate = Annotated[dt.date, AfterValidator(_unless_stored(_not_in_future))]
+BirthDate = Annotated[PastDate, AfterValidator(_unless_stored(_born_since_1990))]
+EventDate = Annotated[PastDate, AfterValidator(_unless_stored(_event_since_2014))]
 Oblast = Annotated[str, AfterValidator(_unless_stored(_oblast))]
 Country = Annotated[str, AfterValidator(_unless_stored(_country))]
 Phone = Annotated[
@@ -188,9 +235,11 @@ class Child(ContractModel):
     patronymic: Name | None = None
     other_names: list[Name] = Field(default_factory=list, max_length=10)
     sex: Sex
-    date_of_birth: PastDate | None = None
+    date_of_birth: BirthDate | None = None
     # A JSON integer, as the contract types it: the string "2012" is refused, not read.
-    birth_year: StrictInt | None = Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
+    birth_year: Annotated[StrictInt, AfterValidator(_unless_stored(_year_not_in_future))] | None = (
+        Field(default=None, ge=EARLIEST_BIRTH.year, le=2100)
+    )
     distinguishing_marks: LongText | None = None
     medical_needs: LongText | None = None
 
@@ -198,15 +247,9 @@ class Child(ContractModel):
     def _birth_known(self, info: ValidationInfo) -> Child:
         if _stored(info):
             return self
-        if self.date_of_birth is None and self.birth_year is None:
-            raise ValueError("give the date of birth or at least the year of birth")
-        if self.date_of_birth is not None:
-            if self.date_of_birth < EARLIEST_BIRTH:
-                raise ValueError(f"date of birth before {EARLIEST_BIRTH.isoformat()}")
-            if self.birth_year is not None and self.birth_year != self.date_of_birth.year:
-                raise ValueError("birth year and date of birth disagree")
-        if self.birth_year is not None and self.birth_year > today().year:
-            raise ValueError("year of birth is in the future")
+        problem = _birth_problem(self.model_dump(include={"date_of_birth", "birth_year"}))
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -217,17 +260,9 @@ class Residence(ContractModel):
 
 class Event(ContractModel):
     category: Category
-    date: PastDate | None = None
+    date: EventDate | None = None
     place: ShortText | None = None
     circumstances: LongText | None = None
-
-    @model_validator(mode="after")
-    def _after_2014(self, info: ValidationInfo) -> Event:
-        if _stored(info):
-            return self
-        if self.date is not None and self.date < EARLIEST_EVENT:
-            raise ValueError(f"event date before {EARLIEST_EVENT.isoformat()}")
-        return self
 
 
 class LastKnownLocation(ContractModel):
@@ -251,8 +286,9 @@ class Reporter(ContractModel):
         # Stored, its contact details may be sealed apart, or erased.
         if _stored(info):
             return self
-        if self.may_contact and not (self.email or self.phone):
-            raise ValueError("give an e-mail address or a phone number, or say not to contact")
+        problem = _contact_problem(self.model_dump(include={"may_contact", "email", "phone"}))
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -274,6 +310,58 @@ class Report(ContractModel):
     reporter: Reporter
     consent: Consent
     urgent: StrictBool = False
+
+
+# -- the checks that join two fields ------------------------------------------------------
+
+
+def _birth_problem(child: dict) -> str | None:
+    born, year = child.get("date_of_birth"), child.get("birth_year")
+    if born is None and year is None:
+        return "give the date of birth or at least the year of birth"
+    if isinstance(born, dt.date) and isinstance(year, int) and born.year != year:
+        return "birth year and date of birth disagree"
+    return None
+
+
+def _contact_problem(reporter: dict) -> str | None:
+    if reporter.get("may_contact") is True and not (reporter.get("email") or reporter.get("phone")):
+        return "give an e-mail address or a phone number, or say not to contact"
+    return None
+
+
+def problems_across_fields(body: dict) -> dict[tuple[str, ...], str]:
+    """The model checks that join two fields, run on a report's JSON however invalid the
+    rest of it is, with the locations and messages the models give them.
+
+    Pydantic runs a model's own check only once every field of it is valid: alone, a
+    form would report a missing sex first and the missing birth date after the next
+    submit. The form adds these to the field errors, so that all come at once.
+    """
+    found: dict[tuple[str, ...], str] = {}
+    child = body.get("child") if isinstance(body.get("child"), dict) else {}
+    problem = _birth_problem(
+        {
+            "date_of_birth": _as_date(child.get("date_of_birth")),
+            "birth_year": child.get("birth_year"),
+        }
+    )
+    if problem:
+        found[("child",)] = problem
+    reporter = body.get("reporter") if isinstance(body.get("reporter"), dict) else {}
+    problem = _contact_problem(reporter)
+    if problem:
+        found[("reporter",)] = problem
+    return found
+
+
+def _as_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value  # given, if not valid: its own field says so
+    return value
 
 
 class Receipt(ContractModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.domain.progress import CLOSED_STATUSES
+from chalicelib.domain.progress import ENDED_STATUSES
 from chalicelib.domain.workflow import Status
 
 DEFAULT = "closed=1825,returned=1825,duplicate=1825,unfounded=365"
@@ -30,7 +30,7 @@ def parse(text: str) -> Retention:
         if not sep or name not in {s.value for s in Status}:
             raise ValueError(f"retention: {part!r} is not status=days")
         status = Status(name)
-        if status not in CLOSED_STATUSES:
+        if status not in ENDED_STATUSES:
             raise ValueError(f"retention: {status} cases are still being worked")
         if not days.isdigit():
             raise ValueError(f"retention: {part!r} needs a whole number of days")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -190,7 +190,8 @@ class Directory:
 
     def ladder_length(self, alert: Alert) -> int:
         """The rungs of contacts above the first alert; the coordinators' rung comes after."""
-        return max((len(r.escalation.levels) for r in self.matching(alert)), default=0)
+        alerts = [alert] + ([alert.counterpart] if alert.counterpart else [])
+        return max((len(r.escalation.levels) for a in alerts for r in self.matching(a)), default=0)
 
     def acknowledge_within(self, alert: Alert, *, urgent: int, normal: int) -> dt.timedelta:
         """How long the alert may wait unacknowledged: the strictest matching rule decides."""
@@ -207,6 +208,40 @@ class Directory:
         consent keeps out get nothing at all."""
         if alert.kind == "break_glass":
             return self._to_auditors(alert)
+        if alert.counterpart is not None:
+            return self._match(alert)
+        return self._route(alert)
+
+    def _match(self, alert: Alert) -> list[Delivery]:
+        """A confirmed match: one message to each desk of either case (its e-mail, else its
+        SMS), with the more its consent lets it learn of the two.
+
+        Not to the desks of the agency whose caseworker confirmed it, at first: a desk is a
+        shared mailbox, and that agency's one learns nothing its own caseworker did not
+        just do (the link is on both cases, and in their audit trails). Unless they are
+        the only ones told: then their colleagues at that desk hear of it, since someone
+        must, and the escalations go to whoever their rung names.
+        """
+        found: dict[str, list[Delivery]] = {}
+        for about in (alert, alert.counterpart_at_level()):
+            assert about is not None
+            for delivery in self._route(about):
+                found.setdefault(delivery.contact_id, []).append(delivery)
+        deliveries = []
+        for contact_id in sorted(found):
+            offered = found[contact_id]
+            by_mail = [d for d in offered if d.channel == Channel.EMAIL]
+            deliveries.append(
+                replace(
+                    (by_mail or offered)[0],
+                    alert=alert,
+                    disclosure=max(d.disclosure for d in offered),
+                )
+            )
+        others = [d for d in deliveries if d.agency != alert.confirmed_by]
+        return others if alert.level == 0 and others else deliveries
+
+    def _route(self, alert: Alert) -> list[Delivery]:
         channels: dict[str, list[str]] = {}
         for rule in self.matching(alert):
             for contact_id in rule.rung(alert.level):

@@ -132,16 +132,16 @@ def review_match(
     if decision == Review.CONFIRMED:
         stores.cases.link_back(uow, reference, other, now)
         stores.cases.link_back(uow, other, reference, now)
-        for case, counterpart, name in ((mine, other, "alert"), (theirs, reference, "alert-2")):
-            alert = Alert.match_confirmed(case.case, counterpart, now)
-            stores.alerts.add(
-                uow,
-                alert,
-                acknowledge_by=alert.acknowledge_by(
-                    settings.escalate_urgent_after, settings.escalate_normal_after
-                ),
-                name=name,
-            )
+        # One alert for the pair, not one per case: it reaches each desk of either case
+        # once, and not the confirming caseworker's own agency (domain/routing.py).
+        alert = Alert.match_confirmed(mine.case, theirs.case, now, confirmed_by=caller.staff.agency)
+        stores.alerts.add(
+            uow,
+            alert,
+            acknowledge_by=alert.acknowledge_by(
+                settings.escalate_urgent_after, settings.escalate_normal_after
+            ),
+        )
     try:
         uow.commit()
     except Refused as refused:

@@ -7,7 +7,7 @@ import datetime as dt
 from enum import StrEnum
 
 from chalicelib.config import Settings
-from chalicelib.domain.case import status_token_valid
+from chalicelib.domain.case import normalised_reference, status_token_valid
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import RateLimit
 from chalicelib.domain.progress import Stage, reporter_stage
@@ -15,7 +15,7 @@ from chalicelib.services import intake
 from chalicelib.services.ports import Stores
 
 # A reporter checks now and then, and mistypes a code a few times; a guesser needs far
-# more than this (and a 144-bit code makes guessing hopeless anyway: the limit keeps the
+# more than this (and an 80-bit code makes guessing hopeless anyway: the limit keeps the
 # page from being a free way to make the table work).
 STATUS_LOOKUPS = RateLimit(limit=20, per_seconds=600)
 
@@ -34,6 +34,8 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
     The code is checked (in constant time) before the table is read, so a guess costs no
     read; all three failures look the same to the caller.
     """
+    # Typed by hand: any case, spaces and dashes, look-alike letters (domain/case.py).
+    reference = normalised_reference(reference)
     if not _holds(reference, token, settings):
         return None
     status = stores.cases.status_of(reference)
@@ -42,8 +44,8 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
 
 def _holds(reference: str, token: str, settings: Settings) -> bool:
     """Whether the code is the reference's, checked in constant time before any read."""
-    # compare_digest refuses non-ASCII text; no real code has any.
-    if not (reference and token.isascii()):
+    # status_token_valid reads the code as typed by hand and refuses non-ASCII text.
+    if not (reference and token):
         return False
     return status_token_valid(settings.signing_key, reference, token)
 
@@ -77,6 +79,7 @@ def withdraw(
     that may (services/erasure.py `withdraw_consent`).
     """
     intake.admit("status", source, STATUS_LOOKUPS, stores=stores, settings=settings)
+    reference = normalised_reference(reference)
     if not _holds(reference, token, settings):
         return Withdrawal.NOT_FOUND
     uow = stores.unit_of_work()

@@ -26,7 +26,6 @@ bp = Blueprint(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Far more than anyone acknowledging alerts needs; few enough that guessing links is slow.
 ACK_LIMIT = RateLimit(limit=30, per_seconds=600)
-KYIV = "Europe/Kyiv"
 
 
 @cache
@@ -39,17 +38,18 @@ def _template():
     return environment.get_template("ack.html")
 
 
-def _kyiv(moment: dt.datetime) -> str:
-    from zoneinfo import ZoneInfo
+def _kyiv(moment: dt.datetime) -> dict[str, str]:
+    """The moment in words, for the page's Ukrainian and English paragraphs."""
+    from chalicelib.domain.messages import kyiv_time
 
-    return moment.astimezone(ZoneInfo(KYIV)).strftime("%d.%m.%Y %H:%M")
+    return {"uk": kyiv_time(moment, "uk"), "en": kyiv_time(moment, "en")}
 
 
 def _page(status: int, state: str, **context: object) -> Response:
     from chalicelib.web.pages import root, security_headers, static_url
 
     context.setdefault("reference", "")
-    context.setdefault("at", "")
+    context.setdefault("at", {"uk": "", "en": ""})
     context.setdefault("channel", "")
     body = _template().render(state=state, stylesheet=static_url("form.css", root()), **context)
     return Response(

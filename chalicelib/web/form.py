@@ -8,17 +8,22 @@ checks as they type, a draft that survives a reload, and photo uploads.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from functools import cache
-from pathlib import Path
 
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.logs import describe
 from chalicelib.web import i18n
-from chalicelib.web.form_fields import STEPS, field_id, report_body
+from chalicelib.web.form_fields import (
+    FIELD_ORDER,
+    FIELDS_BY_ID,
+    PHONE_COUNTRIES,
+    STEPS,
+    field_id,
+    first_control,
+    read_form,
+)
 from chalicelib.web.http import (
     ALL_TYPES,
     MAX_BODY_BYTES,
@@ -48,22 +53,70 @@ HONEYPOT = "website"
 # -- the form -------------------------------------------------------------------------
 
 
+# Where deported children are most often taken (and Ukraine, for transfers inside
+# occupied territory): the country list offers them first, in a group of their own.
+COMMON_COUNTRIES = ("RU", "BY", "UA")
+
+
 def _places(language: str) -> dict[str, list[tuple[str, str]]]:
-    from chalicelib.domain.places import OBLASTS
+    """The lists of places, each in the alphabetical order of the page's language."""
+    from chalicelib.domain.places import OBLASTS, country_names, in_order
 
-    oblasts = sorted(((c, n[language]) for c, n in OBLASTS.items()), key=lambda o: o[1])
-    names = _countries()
-    # Where deported children are most often taken (and Ukraine, for transfers inside
-    # occupied territory) come first; then every country by its name.
-    first = ["RU", "BY", "UA"]
-    rest = sorted((c for c in names if c not in first), key=lambda c: names[c][language])
-    countries = [(c, names[c][language]) for c in first + rest]
-    return {"oblast": oblasts, "country": countries}
+    names = country_names()
+    countries = [(c, names[c][language]) for c in in_order("countries", language)]
+    return {
+        "oblast": [(c, OBLASTS[c][language]) for c in in_order("oblasts", language)],
+        "common_country": [(c, names[c][language]) for c in COMMON_COUNTRIES],
+        "country": [(c, n) for c, n in countries if c not in COMMON_COUNTRIES],
+        # Ukraine first: most reporters' numbers are Ukrainian, and it is the default.
+        "phone_country": [("UA", names["UA"][language])]
+        + [(c, n) for c, n in countries if c in PHONE_COUNTRIES and c != "UA"],
+    }
 
 
-@cache
-def _countries() -> dict[str, dict[str, str]]:
-    return json.loads((Path(__file__).resolve().parent / "countries.json").read_text("utf-8"))
+def _words(language: str) -> dict:
+    """What the page needs to say dates in words, in the browser too (form.js)."""
+    import json
+
+    from chalicelib.domain.words import month_names, months_in_dates
+
+    months, pattern = months_in_dates(language)
+    return {
+        "months": month_names(language),
+        "json": json.dumps({"months": months, "date": pattern}, ensure_ascii=False),
+    }
+
+
+def _dates_in_words(values: dict[str, list[str]], language: str) -> dict[str, str]:
+    """Each date the person gave, in words, shown under its boxes to check it."""
+    from chalicelib.domain.words import date_in_words
+    from chalicelib.web.form_dates import PARTS, assemble
+
+    shown = {}
+    for step in STEPS:
+        for f in step.fields:
+            if f.kind == "date":
+                parts = [(values.get(f"{f.name}.{p}") or [""])[0] for p in PARTS]
+                assembled = assemble(*parts, year_only=f.year_only)
+                if assembled.value is not None and not isinstance(assembled.value, int):
+                    shown[f.id] = date_in_words(assembled.value, language)
+    return shown
+
+
+def _message(error: dict, language: str) -> str:
+    """A pydantic error in words; a question nobody answered asks to choose."""
+    spec = FIELDS_BY_ID.get(field_id(tuple(error["loc"])) or "")
+    if error["type"] == "missing" and spec is not None and spec.kind in ("radio", "yesno"):
+        return i18n.gettext_for(language)(i18n.TYPE_ERRORS["literal_error"])
+    return i18n.error_message(error, language)
+
+
+def _ordered(errors: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The errors as the summary lists them: in the page's order, each with the id of
+    the box its link leads to."""
+    rank = {field: n for n, field in enumerate(FIELD_ORDER)}
+    ordered = sorted(errors.items(), key=lambda e: rank.get(e[0], len(rank)))
+    return [(field, first_control(field), message) for field, message in ordered]
 
 
 def _uploads_enabled() -> bool:
@@ -85,6 +138,7 @@ def _form(
     uploads = _uploads_enabled()
     fresh = values is None
     values = values or {"reporter.preferred_language": [language]}
+    settings = wiring.settings()
     return page(
         "form.html",
         language,
@@ -94,9 +148,14 @@ def _form(
         labels={f.id: f.label for step in STEPS for f in step.fields},
         values=values,
         errors=errors or {},
+        summary=_ordered(errors or {}),
         places=_places(language),
+        words=_words(language),
+        in_words=_dates_in_words(values, language),
+        help_values={"minutes": max(1, settings.escalate_urgent_after // 60)},
+        help_line=settings.help_line_in(language),
         submission_key=submission_key
-        or form_keys.issue(wiring.settings().signing_key, dt.datetime.now(dt.UTC)),
+        or form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC)),
         fresh=fresh,
         notice=notice,
         uploads_enabled=uploads,
@@ -211,21 +270,32 @@ def _accept_form(
 
     from chalicelib.domain.attachments import FileRefused
     from chalicelib.domain.case import fingerprint
-    from chalicelib.domain.report import Report
+    from chalicelib.domain.report import Report, problems_across_fields
     from chalicelib.services import attachments as files
     from chalicelib.services import intake
 
     _ = i18n.gettext_for(language)
     stores = wiring.stores()
-    body = report_body(values)
-    errors: dict[str, str] = {}
+    reading = read_form(values)
+    body = reading.body
+    # What the form found itself (a date that is no date) comes first: it is the cause.
+    errors: dict[str, str] = {field: _(message) for field, message in reading.errors.items()}
     try:
         report = Report.model_validate(body)
     except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=False):
-            target = field_id(tuple(error["loc"])) or "form"
+        problems = [
+            (tuple(error["loc"]), _message(error, language))
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        # Every problem at once: the checks that join fields too, which the models run
+        # only once the rest is valid.
+        problems += [
+            (loc, i18n.error_message({"type": "value_error", "msg": message}, language))
+            for loc, message in problems_across_fields(body).items()
+        ]
+        for loc, message in problems:
             # The first problem with a field is the one to fix first.
-            errors.setdefault(target, i18n.error_message(error, language))
+            errors.setdefault(field_id(loc) or "form", message)
         report = None
 
     uploads: list = []
@@ -288,6 +358,15 @@ def _accept_form(
     if created and not decoy:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
         wiring.metrics().add("ReportsAccepted")
+    return received_page(language, receipt, report, created=created)
+
+
+def received_page(language: str, receipt, report, *, created: bool) -> Response:
+    """The receipt: the reference and code, the date of birth read back in words, and whom
+    to call, first of all when the report is urgent. Nothing typed is shown on it."""
+    from chalicelib.domain.words import date_in_words
+
+    child = report.child
     return page(
         "received.html",
         language,
@@ -295,4 +374,7 @@ def _accept_form(
         reference=receipt.reference,
         status_token=receipt.status_token,
         received_at=receipt.received_at,
+        urgent=report.urgent,
+        born=date_in_words(child.date_of_birth or child.birth_year, language),
+        help_line=wiring.settings().help_line_in(language),
     )

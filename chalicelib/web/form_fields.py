@@ -2,7 +2,9 @@
 
 Field names are the report's own paths (`child.family_name`), so a form post turns into
 the JSON API's nested dict and is validated by the same pydantic models, and a pydantic
-error location leads straight back to the field that caused it.
+error location leads straight back to the field that caused it. Two things the form
+reads on the way: a date from its day, month and year (form_dates.py), and a phone
+number as people write it, into E.164.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.web import form_dates
 from chalicelib.web.i18n import N_
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    # text | textarea | email | tel | date | year | names | radio | select | yesno | checkbox
+    # text | textarea | email | tel | date (day, month, year) | names | radio | select |
+    # yesno | checkbox | oblast | country | phone_country (the form's own, not the report's)
     kind: str
     label: str
     help: str | None = None
@@ -25,6 +29,8 @@ class Field:
     # (value, label) pairs for radio and select; selects of places fill theirs at render.
     options: tuple[tuple[str, str], ...] = ()
     autocomplete: str = "off"
+    # A date whose year alone is an answer (a birth: the contract's birth_year).
+    year_only: bool = False
 
     @property
     def id(self) -> str:
@@ -34,12 +40,13 @@ class Field:
 @dataclass(frozen=True)
 class Step:
     key: str
-    title: str
+    # None: a step of one question, whose label is the heading.
+    title: str | None
     intro: str | None
     fields: tuple[Field, ...] = field(default_factory=tuple)
 
 
-SEX = (("female", N_("Female")), ("male", N_("Male")), ("unknown", N_("Not known")))
+SEX = (("female", N_("Girl")), ("male", N_("Boy")), ("unknown", N_("Not known")))
 CATEGORIES = (
     ("deported", N_("Taken to Russia or Belarus (deported)")),
     ("forcibly_transferred", N_("Moved by force to another place in occupied territory")),
@@ -59,8 +66,38 @@ RELATIONSHIPS = (
     ("other", N_("Other")),
 )
 LANGUAGE_CHOICES = (("uk", "Українська"), ("en", "English"), ("ru", "Русский"))
+YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
+URGENCY = (("yes", N_("Yes, it is urgent")), ("no", N_("No")))
+# Where a reporter's phone may be, besides Ukraine: the countries where most Ukrainians
+# who fled live, the neighbours, and Russia and Belarus (families of deported children
+# and people in occupied territory have numbers there). Any other country: write the
+# number with "+" and its code, which needs no choice here.
+PHONE_COUNTRIES = frozenset(
+    """
+    AT BE BG BY CA CH CZ DE DK EE ES FI FR GB GE HU IE IL IT KZ LT LV MD NL NO PL PT RO RU
+    SE SK TR UA US
+    """.split()  # noqa: SIM905 - a table is easier to read than 34 quoted strings
+)
 
 STEPS: tuple[Step, ...] = (
+    Step(
+        "urgency",
+        None,
+        None,
+        (
+            Field(
+                "urgent",
+                "yesno",
+                N_("Is the child in danger now?"),
+                N_(
+                    "Urgent means the child's life or health is at risk now: violence, threats, "
+                    "an illness or an injury without care. The caseworkers on duty are alerted "
+                    "at once, and others if nobody answers within %(minutes)s minutes."
+                ),
+                options=URGENCY,
+            ),
+        ),
+    ),
     Step(
         "child",
         N_("1. The child"),
@@ -90,9 +127,10 @@ STEPS: tuple[Step, ...] = (
                 "child.date_of_birth",
                 "date",
                 N_("Date of birth"),
-                N_("If you know only the year, leave this empty and write the year below."),
+                N_("For example 14 March 2012. If you know only the year, give the year alone."),
+                required=True,
+                year_only=True,
             ),
-            Field("child.birth_year", "year", N_("Year of birth"), N_("For example 2012.")),
             Field(
                 "child.distinguishing_marks",
                 "textarea",
@@ -135,7 +173,10 @@ STEPS: tuple[Step, ...] = (
                 options=CATEGORIES,
             ),
             Field(
-                "event.date", "date", N_("When did it happen?"), N_("An approximate date is fine.")
+                "event.date",
+                "date",
+                N_("When did it happen?"),
+                N_("For example 20 October 2022. An approximate date is fine."),
             ),
             Field(
                 "event.place",
@@ -195,7 +236,7 @@ STEPS: tuple[Step, ...] = (
             Field(
                 "reporter.relationship",
                 "radio",
-                N_("Who are you to the child?"),
+                N_("How are you related to the child?"),
                 required=True,
                 options=RELATIONSHIPS,
             ),
@@ -205,6 +246,7 @@ STEPS: tuple[Step, ...] = (
                 N_("May we contact you?"),
                 N_("Choose No if a call or a message could put you in danger."),
                 required=True,
+                options=YES_NO,
             ),
             Field(
                 "reporter.email",
@@ -217,9 +259,15 @@ STEPS: tuple[Step, ...] = (
                 "reporter.phone",
                 "tel",
                 N_("Phone number"),
-                N_("With the country code, for example +380501234567."),
+                N_("For example 050 123 45 67, or +48 512 345 678 for a number abroad."),
                 max_length=32,
                 autocomplete="tel",
+            ),
+            Field(
+                "reporter.phone_country",
+                "phone_country",
+                N_("Country of the phone number"),
+                N_("Only if the number is not Ukrainian and does not start with +."),
             ),
             Field(
                 "reporter.preferred_language",
@@ -255,17 +303,17 @@ STEPS: tuple[Step, ...] = (
                     "the National Police and the Ombudsman, so that they can act."
                 ),
             ),
-            Field(
-                "urgent",
-                "checkbox",
-                N_("Urgent: the child is in danger now or needs medical help."),
-            ),
         ),
     ),
 )
 
 FIELDS: dict[str, Field] = {f.name: f for step in STEPS for f in step.fields}
-FIELD_IDS = {f.id for f in FIELDS.values()}
+FIELDS_BY_ID = {f.id: f for f in FIELDS.values()}
+FIELD_IDS = set(FIELDS_BY_ID)
+# The fields in the order the page shows them: the error summary lists errors so.
+FIELD_ORDER = [f.id for f in FIELDS.values()]
+# Fields of the form that are no part of the report: read on the way, never sent on.
+FORM_ONLY = {"reporter.phone_country"}
 
 # Where an error about a whole part of the report is shown: the field it is about.
 PART_FIELDS = {
@@ -276,19 +324,27 @@ PART_FIELDS = {
     "reporter": "reporter-email",
     "consent": "consent-tracing",
 }
-# Phone numbers are often typed in groups; the spaces and dashes are not part of them.
-PHONE_SEPARATORS = str.maketrans("", "", " -().\u00a0")
+# Report fields that the form asks inside another field: the year of birth is the date of
+# birth given as its year alone.
+INSIDE = {"child-birth_year": "child-date_of_birth"}
 
 
 def field_id(loc: tuple[Any, ...]) -> str | None:
     """The id of the form field a pydantic error location points at, if any."""
     parts = [str(p) for p in loc if not isinstance(p, int)]
     candidate = "-".join(parts)
+    candidate = INSIDE.get(candidate, candidate)
     if candidate in FIELD_IDS:
         return candidate
     if len(parts) == 1 and parts[0] in PART_FIELDS:
         return PART_FIELDS[parts[0]]
     return None
+
+
+def first_control(field: str) -> str:
+    """The id an error summary links to: the first box of a date, the question else."""
+    spec = next((f for f in FIELDS.values() if f.id == field), None)
+    return f"{field}-day" if spec is not None and spec.kind == "date" else field
 
 
 def _set(target: dict[str, Any], name: str, value: Any) -> None:
@@ -298,18 +354,42 @@ def _set(target: dict[str, Any], name: str, value: Any) -> None:
     target[last] = value
 
 
-def _ascii_digits(text: str) -> bool:
-    # str.isdigit() also holds for "²", which int() refuses (a 500 that lost every answer),
-    # and for other scripts' digits. Anything but ASCII digits goes on as the string, and
-    # validation names it next to its field with the answers kept.
-    return text.isascii() and text.isdigit()
+@dataclass
+class Reading:
+    """A form post read: the report's JSON, and what the form itself found wrong (messages
+    to translate, by field id) before the models are asked."""
+
+    body: dict[str, Any]
+    errors: dict[str, str]
 
 
-def report_body(values: dict[str, list[str]]) -> dict[str, Any]:
+def _phone(values: dict[str, list[str]], typed: str) -> str:
+    from chalicelib.domain.report import phone_in_e164
+
+    region = (values.get("reporter.phone_country") or ["UA"])[0]
+    # What does not read as a number goes on as typed: the contract's check names it.
+    return phone_in_e164(typed, region if region in PHONE_COUNTRIES else "UA") or typed.strip()
+
+
+def _date(values: dict[str, list[str]], spec: Field, errors: dict[str, str]) -> Any:
+    parts = {p: (values.get(f"{spec.name}.{p}") or [""])[0] for p in form_dates.PARTS}
+    whole = form_dates.split_whole_date(parts["day"])
+    if whole and not (parts["month"].strip() or parts["year"].strip()):
+        # A whole date typed into the day's box comes back in its three boxes.
+        for part, value in zip(form_dates.PARTS, whole, strict=True):
+            values[f"{spec.name}.{part}"] = [str(int(value)) if part != "year" else value]
+    assembled = form_dates.assemble(*parts.values(), year_only=spec.year_only)
+    if assembled.error:
+        errors[spec.id] = assembled.error
+    return assembled.value
+
+
+def read_form(values: dict[str, list[str]]) -> Reading:
     """The JSON API's report built from the posted form fields (empty fields left out).
 
-    Yes/no answers become JSON booleans and a year of ASCII digits an integer, as the
-    contract's strict fields expect; everything else stays the string that was typed."""
+    Yes/no answers become JSON booleans, a date its ISO form (or, for a birth, a year alone
+    the integer birth_year), and a phone number E.164 when it reads as one; everything
+    else stays the string that was typed."""
     body: dict[str, Any] = {
         "child": {},
         "residence": {},
@@ -317,28 +397,35 @@ def report_body(values: dict[str, list[str]]) -> dict[str, Any]:
         "reporter": {},
         "consent": {},
     }
+    errors: dict[str, str] = {}
     for name, spec in FIELDS.items():
         raw = values.get(name, [])
         first = raw[0] if raw else ""
+        if name in FORM_ONLY:
+            continue
         if spec.kind == "checkbox":
             _set(body, name, bool(raw))
         elif spec.kind == "yesno":
             if first in ("yes", "no"):
                 _set(body, name, first == "yes")
+        elif spec.kind == "date":
+            value = _date(values, spec, errors)
+            if isinstance(value, int):
+                _set(body, "child.birth_year", value)
+            elif value is not None:
+                _set(body, name, value.isoformat())
+            elif spec.id in errors and spec.year_only:
+                # Given, if wrongly: "give the date or the year" would be a second error.
+                _set(body, name, "")
         elif spec.kind == "names":
             names = [n.strip() for n in first.split(",") if n.strip()]
             if names:
                 _set(body, name, names)
         elif first.strip():
-            value: Any = first
-            if spec.kind == "tel":
-                value = first.translate(PHONE_SEPARATORS)
-            elif spec.kind == "year" and _ascii_digits(first.strip()):
-                value = int(first.strip())
-            _set(body, name, value)
+            _set(body, name, _phone(values, first) if spec.kind == "tel" else first)
     # The whole part is optional: it exists once anything in it is filled in (and then
     # needs its country).
     location = body.pop("last_known_location", None)
     if location:
         body["last_known_location"] = location
-    return body
+    return Reading(body, errors)

@@ -76,13 +76,21 @@ VALUE_ERRORS: list[tuple[str, str]] = [
     ("date is in the future", N_("This date is in the future.")),
     ("not an ISO 3166-2:UA oblast code", N_("Choose the oblast from the list.")),
     ("not an ISO 3166-1 alpha-2 country code", N_("Choose the country from the list.")),
+    # The form reads national numbers itself (form_fields.py): what reaches these checks
+    # is no number in any reading.
     (
         "phone number must be in international",
-        N_("Write the number with the country code, for example +380501234567."),
+        N_(
+            "Check the phone number: for example 050 123 45 67, or +48 512 345 678 for a "
+            "number abroad."
+        ),
     ),
     (
         "not a phone number in E.164 form",
-        N_("Write the number with the country code, for example +380501234567."),
+        N_(
+            "Check the phone number: for example 050 123 45 67, or +48 512 345 678 for a "
+            "number abroad."
+        ),
     ),
     ("not a valid phone number", N_("This phone number does not exist. Please check it.")),
     ("not a valid e-mail address", N_("This e-mail address is not valid. Please check it.")),
@@ -117,14 +125,18 @@ VALUE_ERRORS: list[tuple[str, str]] = [
 ]
 
 TYPE_ERRORS: dict[str, str] = {
-    "missing": N_("This is required."),
+    "missing": N_("This field is required."),
     "literal_error": N_("Choose one of the options."),
     "string_too_long": N_("This is too long: at most %(max_length)s characters."),
-    "string_too_short": N_("This is required."),
+    "string_too_short": N_("This field is required."),
     "too_long": N_("Too many: at most %(max_length)s."),
-    "date_parsing": N_("Write the date as year-month-day, for example 2012-03-14."),
-    "date_from_datetime_parsing": N_("Write the date as year-month-day, for example 2012-03-14."),
-    "date_type": N_("Write the date as year-month-day, for example 2012-03-14."),
+    # The form asks day, month and year apart and sends the models an ISO date it made:
+    # one it cannot parse was no date.
+    "date_parsing": N_("This date does not exist. Please check the day and the month."),
+    "date_from_datetime_parsing": N_(
+        "This date does not exist. Please check the day and the month."
+    ),
+    "date_type": N_("This date does not exist. Please check the day and the month."),
     "int_parsing": N_("Write the year as four digits, for example 2012."),
     "int_type": N_("Write the year as four digits, for example 2012."),
     "greater_than_equal": N_("This year is too early."),

@@ -26,7 +26,7 @@ def status() -> Response:
     """A case's coarse stage for whoever holds its reference and status token.
 
     A wrong reference, a wrong token and an unknown case give one and the same page. The
-    token is checked (in constant time) before the table is read, and guessing a 144-bit
+    token is checked (in constant time) before the table is read, and guessing an 80-bit
     token is hopeless; each source may still look up only so often (429 past it), so the
     page is no free way to make the table work. Only Homeward's own page may ask.
     """

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from infra.local import emulator
 
 log = logging.getLogger("homeward.local")
+DEMO_HELP_LINE = Path(__file__).resolve().parents[1] / "demo" / "help-line.json"
 
 
 def _free_port() -> int:
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     outputs = emulator.deploy("local", public_origin=f"{origin.scheme}://{origin.netloc}")
     # A coordinator's change to contacts or rules routes the next alert within seconds.
     os.environ.setdefault("HOMEWARD_DIRECTORY_CACHE_SECONDS", "2")
+    # The receipt names whom to call: the demo coalition's desk.
+    os.environ.setdefault("HOMEWARD_HELP_LINE", DEMO_HELP_LINE.read_text(encoding="utf-8"))
     emulator.configure_app(
         outputs,
         "local",
@@ -109,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     log.info("emulated AWS on 127.0.0.1:%d, stack deployed, %d contacts seeded", moto_port, seeded)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     import app as app_module
+    from infra.local.compression import create_local_server
     from infra.local.pump import EventPump
 
     pump = EventPump(app_module, outputs, emulator.REGION)

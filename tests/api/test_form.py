@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import boto3
 import pytest
@@ -13,6 +14,8 @@ from helpers import EXAMPLE_REPORT, post_report
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.report import Report
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cases(outputs) -> list[dict]:
@@ -43,12 +46,12 @@ def field_value(page: str, field_id: str) -> str:
 @pytest.mark.parametrize(
     ("query", "lang", "title"),
     [
-        ("", "uk", "Повідомити про забрану чи зниклу дитину"),
-        ("?lang=uk", "uk", "Повідомити про забрану чи зниклу дитину"),
-        ("?lang=en", "en", "Report a child taken or missing"),
-        ("?lang=ru", "ru", "Сообщить о забранном или пропавшем ребёнке"),
-        ("?lang=xx", "uk", "Повідомити про забрану чи зниклу дитину"),
-        ("?lang=", "uk", "Повідомити про забрану чи зниклу дитину"),
+        ("", "uk", "Повідомити про вивезену, викрадену чи зниклу дитину"),
+        ("?lang=uk", "uk", "Повідомити про вивезену, викрадену чи зниклу дитину"),
+        ("?lang=en", "en", "Report a child taken away or missing"),
+        ("?lang=ru", "ru", "Сообщить о вывезенном, похищенном или пропавшем ребёнке"),
+        ("?lang=xx", "uk", "Повідомити про вивезену, викрадену чи зниклу дитину"),
+        ("?lang=", "uk", "Повідомити про вивезену, викрадену чи зниклу дитину"),
     ],
 )
 def test_the_form_renders_in_each_language(client, query, lang, title):
@@ -61,7 +64,9 @@ def test_the_form_renders_in_each_language(client, query, lang, title):
     # Every part of the contract's report has its field.
     for name in (
         "child.family_name",
-        "child.birth_year",
+        "child.date_of_birth.day",
+        "child.date_of_birth.month",
+        "child.date_of_birth.year",
         "residence.oblast",
         "event.category",
         "last_known_location.country",
@@ -162,19 +167,30 @@ def test_other_answers_under_a_used_key_are_refused(client, aws):
     assert len(cases(aws)) == 1
 
 
+PHONE_ERROR_UK = (
+    "Перевірте номер телефону: наприклад, 050 123 45 67 або +48 512 345 678, якщо номер "
+    "закордонний."
+)
+
+
 def test_an_invalid_phone_comes_back_in_ukrainian_with_everything_kept(client, aws):
     fields = form_fields(**{"reporter.phone": "050 123"})
     response = post_form(client, fields)
     assert response.status_code == 422
     page = text(response)
     error = re.search(r'<p class="error" id="reporter-phone-error">([^<]+)</p>', page).group(1)
-    assert html.unescape(error) == "Вкажіть номер з кодом країни, наприклад +380501234567."
+    assert html.unescape(error) == PHONE_ERROR_UK
     assert 'aria-invalid="true"' in page
     # Every value is still there, and nothing was stored.
     assert field_value(page, "reporter-phone") == "050 123"
     assert field_value(page, "child-family_name") == "Ковальчук"
     assert field_value(page, "reporter-email") == "iryna@example.org"
-    assert field_value(page, "child-date_of_birth") == "2012-03-14"
+    assert field_value(page, "child-date_of_birth-day") == "14"
+    assert '<option value="3" selected>Березень</option>' in page
+    assert field_value(page, "child-date_of_birth-year") == "2012"
+    # The date read back in words, to be checked.
+    words = re.search(r'<p class="words" id="child-date_of_birth-words"[^>]*>([^<]*)<', page)
+    assert words.group(1) == "14 березня 2012\u202fр."
     assert '<option value="UA-65" selected>' in page
     assert 'value="deported" checked' in page
     assert 'value="male" checked' in page
@@ -188,8 +204,8 @@ def test_an_invalid_phone_comes_back_in_ukrainian_with_everything_kept(client, a
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
-        ("en", "Write the number with the country code, for example +380501234567."),
-        ("ru", "Укажите номер с кодом страны, например +380501234567."),
+        ("en", "Check the phone number: for example 050 123 45 67, or +48 512 345 678"),
+        ("ru", "Проверьте номер телефона: например, 050 123 45 67 или +48 512 345 678"),
     ],
 )
 def test_errors_come_in_the_page_language(client, lang, message):
@@ -203,10 +219,22 @@ def test_errors_come_in_the_page_language(client, lang, message):
     [
         ({"child.family_name": ""}, "child-family_name"),
         ({"child.sex": ""}, "child-sex"),
-        ({"child.date_of_birth": "", "child.birth_year": ""}, "child-date_of_birth"),
-        ({"child.birth_year": "20x2", "child.date_of_birth": ""}, "child-birth_year"),
+        (
+            {
+                "child.date_of_birth.day": "",
+                "child.date_of_birth.month": "",
+                "child.date_of_birth.year": "",
+            },
+            "child-date_of_birth",
+        ),
+        ({"child.date_of_birth.year": "20x2"}, "child-date_of_birth"),
+        (
+            {"child.date_of_birth.day": "31", "child.date_of_birth.month": "2"},
+            "child-date_of_birth",
+        ),
         ({"residence.oblast": "UA-00"}, "residence-oblast"),
-        ({"event.date": "2099-01-01"}, "event-date"),
+        ({"event.date.year": "2099"}, "event-date"),
+        ({"event.date.day": ""}, "event-date"),
         ({"last_known_location.country": ""}, "last_known_location-country"),
         ({"reporter.email": "", "reporter.phone": ""}, "reporter-email"),
         ({"reporter.email": "not-an-address"}, "reporter-email"),
@@ -218,7 +246,121 @@ def test_each_error_is_shown_next_to_its_field(client, change, field_id):
     assert response.status_code == 422
     page = text(response)
     assert re.search(rf'<p class="error" id="{field_id}-error">[^<]+</p>', page), field_id
-    assert f'<a href="#{field_id}">' in page
+    # The summary links to the box to fix: a date's first box.
+    target = field_id + "-day" if field_id.endswith("date") or "date_of" in field_id else field_id
+    assert f'<a href="#{target}">' in page
+
+
+def summary_of(page: str) -> list[tuple[str, str]]:
+    block = re.search(r'<div class="summary".*?</ul>', page, re.DOTALL).group(0)
+    return [
+        (target, html.unescape(words))
+        for target, words in re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', block)
+    ]
+
+
+def test_every_error_comes_at_once_in_a_summary_first_on_the_page(client, aws):
+    """A missing sex, a missing birth date, a missing category and no way to be contacted:
+    all four in one answer, in the order of the page, before anything else in it."""
+    fields = form_fields(
+        **{
+            "child.sex": "",
+            "child.date_of_birth.day": "",
+            "child.date_of_birth.month": "",
+            "child.date_of_birth.year": "",
+            "event.category": "",
+            "reporter.email": "",
+            "reporter.phone": "",
+        }
+    )
+    response = post_form(client, fields)
+    assert response.status_code == 422
+    page = text(response)
+    assert summary_of(page) == [
+        ("child-sex", "Стать: Оберіть один із варіантів."),
+        (
+            "child-date_of_birth-day",
+            "Дата народження: Вкажіть дату народження або хоча б рік народження.",
+        ),
+        ("event-category", "Що сталося з дитиною? Оберіть один із варіантів."),
+        (
+            "reporter-email",
+            "Електронна пошта: Вкажіть електронну пошту або номер телефону, або оберіть, що з "
+            "вами не треба зв'язуватися.",
+        ),
+    ]
+    main = page[page.index('<main id="main"') :]
+    assert main.index('id="error-summary"') < main.index("<h1>")
+    assert "<title>Помилка: " in page
+    assert cases(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ({"day": "12", "month": "3", "year": "2016"}, "2016-03-12"),
+        ({"day": "05", "month": "3", "year": "2016"}, "2016-03-05"),
+        ({"day": "12.03.2016", "month": "", "year": ""}, "2016-03-12"),
+        ({"day": "12/03/2016", "month": "", "year": ""}, "2016-03-12"),
+        ({"day": "12-3-2016", "month": "", "year": ""}, "2016-03-12"),
+        ({"day": "2016-03-12", "month": "", "year": ""}, "2016-03-12"),
+    ],
+)
+def test_a_date_typed_the_usual_ways_is_the_date_meant(client, aws, typed, stored):
+    from chalicelib import wiring
+
+    fields = form_fields(**{f"child.date_of_birth.{part}": v for part, v in typed.items()})
+    response = post_form(client, fields)
+    assert response.status_code == 201
+    reference = reference_of(text(response))
+    report = wiring.stores().cases.get(reference).report
+    assert report.child.date_of_birth.isoformat() == stored
+    assert report.child.birth_year is None
+    # The receipt reads the birth back in words.
+    day = int(stored[-2:])
+    assert f"Дата народження, яку ви вказали: {day} березня 2016\u202fр." in text(response)
+
+
+def test_a_year_alone_is_the_year_of_birth(client, aws):
+    from chalicelib import wiring
+
+    fields = form_fields(**{"child.date_of_birth.day": "", "child.date_of_birth.month": ""})
+    reference = reference_of(text(post_form(client, fields)))
+    child = wiring.stores().cases.get(reference).report.child
+    assert (child.date_of_birth, child.birth_year) == (None, 2012)
+
+
+@pytest.mark.parametrize(
+    "typed", ["0501234567", "050 123 45 67", "(050) 123-45-67", "380501234567", "+380 50 123 45 67"]
+)
+def test_a_phone_written_the_local_way_is_stored_in_e164(client, aws, typed):
+    from chalicelib import wiring
+
+    reference = reference_of(text(post_form(client, form_fields(**{"reporter.phone": typed}))))
+    assert wiring.stores().cases.get(reference).report.reporter.phone == "+380501234567"
+
+
+def test_a_phone_of_the_chosen_country_is_read_as_such(client, aws):
+    from chalicelib import wiring
+
+    fields = form_fields(**{"reporter.phone": "512 345 678", "reporter.phone_country": "PL"})
+    reference = reference_of(text(post_form(client, fields)))
+    assert wiring.stores().cases.get(reference).report.reporter.phone == "+48512345678"
+
+
+def test_an_urgent_report_names_whom_to_call_first(client, aws, monkeypatch):
+    from chalicelib import wiring
+
+    monkeypatch.setenv("HOMEWARD_HELP_LINE", (ROOT / "infra/demo/help-line.json").read_text())
+    wiring.reset()
+    page = text(post_form(client, form_fields(urgent="yes")))
+    call = page.index('id="urgent-call"')
+    assert call < page.index('id="reference"')
+    assert '<a href="tel:+380441234567" class="phone">+380 44 123 4567</a>' in page[call:]
+    # A report that is not urgent names the line further down, not first.
+    calm = text(post_form(client, form_fields(submission_key=form_key("calm-report-0001"))))
+    assert 'id="urgent-call"' not in calm
+    assert calm.index('id="help-line"') > calm.index('id="reference"')
 
 
 def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
@@ -226,6 +368,13 @@ def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
 
     for name, typed in fields.items():
         spec = FIELDS.get(name)
+        if name.rsplit(".", 1)[-1] in ("day", "year"):
+            assert field_value(page, name.replace(".", "-")) == typed, name
+            continue
+        if name.endswith(".month"):
+            select = re.search(rf'<select id="{name.replace(".", "-")}".*?</select>', page, re.S)
+            assert f'<option value="{typed}" selected>' in select.group(0), name
+            continue
         if spec is None:  # the language, the submission key, the honeypot
             continue
         if spec.kind == "textarea":
@@ -233,7 +382,7 @@ def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
             assert html.unescape(shown) == typed, name
         elif spec.kind in ("radio", "yesno", "checkbox"):
             assert re.search(rf'name="{re.escape(name)}" value="{typed}" checked', page), name
-        elif spec.kind in ("oblast", "country", "select"):
+        elif spec.kind in ("oblast", "country", "select", "phone_country"):
             select = re.search(rf'<select id="{spec.id}".*?</select>', page, re.DOTALL).group(0)
             assert f'<option value="{typed}" selected>' in select, name
         else:
@@ -243,13 +392,13 @@ def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
 @pytest.mark.parametrize("year", ["²", "٢٠١٢", "12ab"])
 def test_a_year_in_other_digits_is_an_error_on_the_field_with_every_answer_kept(client, aws, year):
     # "²".isdigit() holds and int("²") raises: this was a 500 that lost every answer.
-    fields = form_fields(**{"child.birth_year": year})
+    fields = form_fields(**{"child.date_of_birth.year": year})
     response = post_form(client, fields)
     assert response.status_code == 422
     page = text(response)
-    error = re.search(r'<p class="error" id="child-birth_year-error">([^<]+)</p>', page).group(1)
+    error = re.search(r'<p class="error" id="child-date_of_birth-error">([^<]+)</p>', page).group(1)
     assert html.unescape(error) == "Вкажіть рік чотирма цифрами, наприклад 2012."
-    assert '<a href="#child-birth_year">' in page
+    assert '<a href="#child-date_of_birth-day">' in page
     assert_every_answer_is_kept(page, fields)
     assert cases(aws) == []
 

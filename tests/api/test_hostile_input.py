@@ -93,12 +93,12 @@ def test_hostile_text_is_inert_when_the_form_comes_back(client, aws):
         (
             "child.given_name",
             "Олек\u200bсандр",
-            "Тут є невидимі символи. Будь ласка, наберіть ім'я ще раз.",
+            "В імені є невидимі символи. Будь ласка, наберіть його ще раз.",
         ),
         (
             "child.family_name",
             "\u200b",
-            "Тут є невидимі символи. Будь ласка, наберіть ім'я ще раз.",
+            "В імені є невидимі символи. Будь ласка, наберіть його ще раз.",
         ),
         ("child.family_name", "—", "Напишіть ім'я літерами."),
     ],
@@ -127,8 +127,8 @@ def test_very_long_text_is_refused_per_field_and_kept(client, aws):
     response = post_form(client, fields)
     assert response.status_code == 422
     page = html.unescape(response.body.decode())
-    assert "не більше 5000 символів" in page
-    assert "не більше 100 символів" in page
+    assert "можна не більше 5000" in page
+    assert "можна не більше 100" in page
     assert long in page
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -114,6 +115,92 @@ def test_pydantic_errors_are_translated_without_the_input():
     errors = {tuple(e["loc"]): e for e in caught.value.errors()}
     uk = {loc: i18n.error_message(e, "uk") for loc, e in errors.items()}
     assert uk[("relationship",)] == "Оберіть один із варіантів."
-    assert uk[("name",)] == "Це задовго: не більше 200 символів."
-    assert uk[("phone",)] == "Вкажіть номер з кодом країни, наприклад +380501234567."
+    assert uk[("name",)] == "Тут забагато символів: можна не більше 200."
+    assert uk[("phone",)] == (
+        "Перевірте номер телефону: наприклад, 050 123 45 67 або +48 512 345 678, якщо номер "
+        "закордонний."
+    )
     assert not any("SECRET" in message for message in uk.values())
+
+
+# -- lists in alphabetical order, words read again -------------------------------------------
+
+
+def test_the_committed_list_orders_are_icus_collation():
+    from chalicelib.domain.places import OBLASTS, country_names, in_order
+
+    names = country_names()
+    for language in i18n.LANGUAGES:
+        key = translations.collator(language).getSortKey
+        oblasts = in_order("oblasts", language)
+        assert oblasts == sorted(OBLASTS, key=lambda c: key(OBLASTS[c][language]))
+        countries = in_order("countries", language)
+        assert countries == sorted(names, key=lambda c: key(names[c][language]))
+    first = [OBLASTS[c]["uk"] for c in in_order("oblasts", "uk")][:2]
+    assert first == ["Автономна Республіка Крим", "Вінницька область"]
+    ukrainian = [names[c]["uk"] for c in in_order("countries", "uk")]
+    assert ukrainian[0] == "Австралія"
+    assert ukrainian.index("Єгипет") < ukrainian.index("Ізраїль") < ukrainian.index("Йорданія")
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_list_on_the_form_is_in_the_pages_alphabetical_order(client, language):
+    """The oblasts, the countries (after the three most often named) and the countries of
+    a phone number (after Ukraine), as the page shows them, in the language's collation."""
+    page = client.http.get(f"/?lang={language}").body.decode()
+    key = translations.collator(language).getSortKey
+
+    def options(html_part: str) -> list[str]:
+        return [
+            html.unescape(label)
+            for value, label in re.findall(
+                r'<option value="([^"]*)"[^>]*>([^<]*)</option>', html_part
+            )
+            if value
+        ]
+
+    oblasts = options(re.search(r'<select id="residence-oblast".*?</select>', page, re.S).group(0))
+    countries = re.search(
+        r'<optgroup label="[^"]+">(?:(?!</optgroup>).)*</optgroup>\s*'
+        r"<optgroup[^>]*>(.*?)</optgroup>",
+        page,
+        re.S,
+    ).group(1)
+    phones = options(
+        re.search(r'<select id="reporter-phone_country".*?</select>', page, re.S).group(0)
+    )[1:]
+    for listed in (oblasts, options(countries), phones):
+        assert len(listed) > 10
+        assert listed == sorted(listed, key=key)
+    assert len(oblasts) == 27 and len(options(countries)) == 246
+
+
+# Words the issue found wrong, or calqued, in any catalog: none may come back.
+PHRASES = {
+    "uk": [
+        "забрану",
+        "Ваш номер",
+        "Ваш код статусу",
+        "навіть коли ви нічого не чуєте",
+        "Ким ви є для дитини",
+        "Це обов'язково",
+        "Жіноча",
+        "Чоловіча",
+        "рік-місяць-день",
+    ],
+    "ru": ["Ваш код статуса", "Ровенская", "неправильн", "забранн", "год-месяц-день"],
+    "en": ["year-month-day", "Write down the reference"],
+}
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_no_message_says_what_was_found_wrong(language):
+    from chalicelib.domain.places import OBLASTS
+
+    texts = [m.string or m.id for m in catalog(language) if m.id]
+    texts += [names[language] for names in OBLASTS.values()]
+    for phrase in PHRASES[language]:
+        assert [t for t in texts if phrase.lower() in t.lower()] == [], phrase
+    # An error in the summary reads "Label: message" or "Question? Message", never "?:".
+    page = (ROOT / "chalicelib/web/templates/form.html").read_text()
+    assert "?:" not in page

@@ -94,7 +94,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     # 1. A mother reports her son, urgently, through the form with JavaScript.
     page.goto(f"{site}/")
     fill(page)
-    page.check("#urgent")
+    page.check('input[name="urgent"][value="yes"]')
     page.click("button.send")
     page.wait_for_selector("#reference")
     reference = page.text_content("#reference").strip()
@@ -179,7 +179,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     # 8. The mother's status page, with the code typed by hand (lower case, spaces).
     page.goto(f"{site}/status")
     page.fill("#reference", f" {reference.lower()} ")
-    page.fill("#token", status_code)
+    page.fill("#token", status_code.lower().replace("-", " "))
     page.click("form button[type=submit]")
     page.wait_for_selector("#outcome")
     assert page.text_content("#outcome h2").strip() == "Закрито"

@@ -12,18 +12,23 @@ import pytest
 pytestmark = pytest.mark.browser
 
 REFERENCE = re.compile(r"^HW-[2-9A-HJ-NP-TV-Z]{4}-[2-9A-HJ-NP-TV-Z]{4}$")
-PHONE_ERROR_UK = "Вкажіть номер з кодом країни, наприклад +380501234567."
+PHONE_ERROR_UK = (
+    "Перевірте номер телефону: наприклад, 050 123 45 67 або +48 512 345 678, якщо номер "
+    "закордонний."
+)
 
 TEXT = {
     "#child-family_name": "Ковальчук",
     "#child-given_name": "Олександр",
     "#child-patronymic": "Андрійович",
     "#child-other_names": "Сашко",
-    "#child-date_of_birth": "2012-03-14",
+    "#child-date_of_birth-day": "14",
+    "#child-date_of_birth-year": "2012",
     "#child-distinguishing_marks": "шрам над лівою бровою",
     "#child-medical_needs": "астма, потрібен інгалятор",
     "#residence-settlement": "Олешки",
-    "#event-date": "2022-10-20",
+    "#event-date-day": "20",
+    "#event-date-year": "2022",
     "#event-place": "Олешки, школа № 2",
     "#event-circumstances": "Вивезли з класом до «табору відпочинку» в Криму і не повернули.",
     "#last_known_location-region": "Краснодарський край",
@@ -37,7 +42,12 @@ CHOICES = {
     "reporter.relationship": "parent",
     "reporter.may_contact": "yes",
 }
-SELECTS = {"#residence-oblast": "UA-65", "#last_known_location-country": "RU"}
+SELECTS = {
+    "#residence-oblast": "UA-65",
+    "#last_known_location-country": "RU",
+    "#child-date_of_birth-month": "3",
+    "#event-date-month": "10",
+}
 CHECKS = ["#consent-tracing", "#consent-share_with_coalition", "#consent-share_with_authorities"]
 
 
@@ -120,7 +130,7 @@ def test_an_invalid_phone_without_javascript_comes_back_in_ukrainian(page_withou
     assert page.get_attribute("#reporter-phone", "aria-invalid") == "true"
     assert_all_kept(page, **{"#reporter-phone": "050 123"})
     # Corrected, the same form goes through.
-    page.fill("#reporter-phone", "+380 50 123 45 67")
+    page.fill("#reporter-phone", "050 123 45 67")
     page.click("button.send")
     page.wait_for_selector("#reference")
 
@@ -135,7 +145,9 @@ def test_an_invalid_phone_with_javascript_is_flagged_as_they_type(page, site):
     # Sending is held back, and nothing typed is lost.
     page.click("button.send")
     assert page.url.rstrip("/") == site
-    assert page.evaluate("document.activeElement.id") == "reporter-phone"
+    # The summary takes the focus, and leads to the field.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert summary_links(page) == ["reporter-phone"]
     assert_all_kept(page, **{"#reporter-phone": "050 123"})
 
 
@@ -259,3 +271,150 @@ def test_a_photo_goes_straight_to_the_bucket_and_onto_the_case(page, site):
     copy = s3.get_object(Bucket=bucket, Key=recorded["key"], VersionId=recorded["version_id"])
     assert copy["Body"].read() == photo
     assert s3.list_object_versions(Bucket=bucket, Prefix="uploads/").get("Versions", []) == []
+
+
+# -- issue 15: as a frightened parent fills it in ------------------------------------------
+
+BORN_IN_WORDS = "Дата народження, яку ви вказали: 12 березня 2016\u202fр."
+DATE_WAYS = {
+    "three boxes": {"day": "12", "month": "3", "year": "2016"},
+    "leading zero": {"day": "12", "month": "3", "year": "2016", "day_typed": "012"[1:]},
+    "dotted in the day box": {"day": "12.03.2016"},
+    "slashed in the day box": {"day": "12/03/2016"},
+    "year first in the day box": {"day": "2016-03-12"},
+}
+
+
+def fill_birth(page, way: dict) -> None:
+    page.fill("#child-date_of_birth-day", way.get("day_typed", way["day"]))
+    page.select_option("#child-date_of_birth-month", way.get("month", ""))
+    page.fill("#child-date_of_birth-year", way.get("year", ""))
+
+
+@pytest.mark.parametrize("locale", ["en-US", "uk-UA"])
+def test_a_date_typed_the_usual_ways_lands_as_the_date_meant(browser, site, locale):
+    """No browser date picker: whatever the browser's locale, 12.03.2016 is 12 March."""
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    for name, way in DATE_WAYS.items():
+        page.goto(f"{site}/")
+        fill(page, **{"#child-given_name": f"Дата {len(name)}"})
+        fill_birth(page, way)
+        page.focus("#child-medical_needs")
+        # Read back in words as soon as the date is left, and split into its boxes.
+        assert page.text_content("#child-date_of_birth-words") == "12 березня 2016\u202fр.", name
+        assert page.input_value("#child-date_of_birth-day") == "12", name
+        assert page.input_value("#child-date_of_birth-month") == "3", name
+        page.click("button.send")
+        page.wait_for_selector("#reference")
+        assert BORN_IN_WORDS in page.text_content(".about"), name
+    context.close()
+
+
+def test_a_whole_date_in_the_day_box_without_javascript_is_read_day_first(browser, site):
+    context = browser.new_context(locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/")
+    fill(page, **{"#reporter-phone": "0501234567"})  # a local number too
+    fill_birth(page, {"day": "12.03.2016"})
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+    assert BORN_IN_WORDS in page.text_content(".about")
+    context.close()
+
+
+def test_a_local_phone_number_is_accepted_as_typed(page, site):
+    page.goto(f"{site}/")
+    fill(page, **{"#reporter-phone": "050 123 45 67"})
+    page.focus("#reporter-phone")
+    page.keyboard.press("Tab")
+    assert not page.is_visible("#reporter-phone-error")
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+
+
+REQUIRED = [
+    "child-given_name",
+    "child-sex",
+    "child-date_of_birth-day",
+    "residence-oblast",
+    "event-category",
+    "reporter-relationship",
+    "reporter-may_contact",
+]
+
+
+def summary_links(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#error-summary li a", "els => els.map(a => a.getAttribute('href').slice(1))"
+    )
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_every_error_at_once_in_a_summary_first(browser, site, javascript):
+    context = browser.new_context(locale="uk-UA", java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{site}/")
+    page.fill("#child-family_name", "Ковальчук")
+    page.click("button.send")
+    page.wait_for_selector("#error-summary:not([hidden])")
+    assert summary_links(page) == REQUIRED
+    # The summary is the first thing in the page's main part, above its heading.
+    first = page.evaluate("document.querySelector('main').firstElementChild.id")
+    assert first == "error-summary"
+    assert page.get_attribute("#child-sex", "class").count("invalid") == 1
+    assert page.input_value("#child-family_name") == "Ковальчук"
+    if javascript:
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        page.click('#error-summary a[href="#child-date_of_birth-day"]')
+        assert page.evaluate("document.activeElement.id") == "child-date_of_birth-day"
+    context.close()
+
+
+def test_sending_shows_and_a_second_tap_sends_nothing(browser, site):
+    context = browser.new_context(locale="uk-UA")
+    page = context.new_page()
+    page.goto(f"{site}/")
+    fill(page, **{"#child-given_name": "Повільний"})
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and "/report" in r.url and posts.append(r))
+    # A slow network: the answer takes seconds to come.
+    cdp = context.new_cdp_session(page)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    # The first tap, then a second one while the first is on its way, as an impatient
+    # finger does; what the page shows meanwhile is read in the same moment.
+    state = page.evaluate(
+        """() => {
+            const send = document.querySelector('button.send');
+            send.click();
+            const shown = {disabled: send.getAttribute('aria-disabled'),
+                           sending: document.getElementById('sending').textContent,
+                           hidden: document.getElementById('sending').hidden};
+            send.click();
+            return shown;
+        }"""
+    )
+    assert state["disabled"] == "true" and not state["hidden"]
+    assert "Надсилаємо" in state["sending"]
+    page.wait_for_selector("#reference", timeout=15000)
+    assert len(posts) == 1
+    context.close()
+
+
+def test_the_status_page_takes_the_code_as_a_person_types_it(page, site):
+    page.goto(f"{site}/")
+    fill(page, **{"#child-given_name": "Статус"})
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+    reference = page.text_content("#reference").strip()
+    code = page.text_content("#status-token").strip()
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", code)
+    page.goto(f"{site}/status")
+    page.fill("#reference", f" {reference.lower().replace('-', ' ')} ")
+    page.fill("#token", code.lower().replace("-", " "))
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#outcome")
+    assert page.text_content("#outcome h2").strip() == "Отримано"

@@ -60,3 +60,18 @@ def test_a_written_list_reads_back_the_same():
     contacts, _ = read_contact_list(DEMO_CONTACTS.read_text())
     again, errors = read_contact_list(write_contact_list(contacts))
     assert errors == [] and again == contacts
+
+
+def test_a_value_of_the_wrong_form_is_explained_in_words_not_as_a_pattern():
+    from chalicelib.domain.contacts import CSV_COLUMNS, read_contact_list
+
+    header = ",".join(CSV_COLUMNS)
+    row = (
+        "South Desk,Org,ua nib,national_authority,no,Ukraine,Name,a@example.org,,uk,email,no,no,yes"
+    )
+    _, errors = read_contact_list(f"{header}\n{row}\n")
+    said = {e.field: e.message for e in errors}
+    assert set(said) == {"contact_id", "agency", "member_state"}
+    assert "e.g. south-ua-ombudsman" in said["contact_id"]
+    assert "e.g. UA-NIB" in said["agency"] and "e.g. UA" in said["member_state"]
+    assert not any(c in "".join(said.values()) for c in "^$[]{}\\")

@@ -19,8 +19,12 @@ def test_an_sms_names_no_child_and_carries_its_acknowledgement_link():
         for name in ("Ковальчук", "Олександр", "Сашко", "Андрійович", "Олешки"):
             assert name not in sms
     assert render_sms(alert, "uk", ACK).startswith("ТЕРМІНОВО")
-    assert "депортація" in render_sms(alert, "uk", ACK)
+    # In words, not codes: the category and the oblast by name.
+    assert "депортація, Херсонська обл. Підтвердіть: " in render_sms(alert, "uk", ACK)
     assert "deported" in render_sms(alert, "en", ACK)
+    assert "Kherson Oblast" in render_sms(alert, "en", ACK)
+    for language in ("uk", "en"):
+        assert "UA-65" not in render_sms(alert, language, ACK)
 
 
 def test_every_sms_fits_two_parts_giving_up_detail_rather_than_the_link():
@@ -76,9 +80,55 @@ def test_the_digest_is_written_in_the_coordinators_language_as_text_and_html():
     assert english.subject == "Homeward daily digest 2026-11-28: 3 new, 1 unacknowledged"
     assert (
         "- HW-7K3M-Q9TX (deported, Kherson Oblast, urgent), escalation level 1, "
-        "since 2026-11-27 08:00 UTC" in english.text
+        "since 27 November 2026, 10:00 Kyiv time (08:00 UTC)" in english.text
     )
     assert '<html lang="en"' in english.html and "HW-7K3M-Q9TX" in english.html
     assert "/ack/" not in english.html  # a digest acknowledges nothing
     quiet = render_digest("2026-11-28", 0, [], 0, "uk")
     assert "- немає" in quiet.text and "Немає." in quiet.html
+
+
+def test_an_email_says_the_reports_codes_in_words():
+    case = case_for()
+    english = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
+    ukrainian = render_email(
+        Alert.for_new_case(case), case, "uk", ACK, disclosure=Disclosure.DETAILS
+    )
+    for email in (english, ukrainian):
+        for code in ("UA-65", "(uk)", ": parent", " RU", "2012-03-14", "2022-10-20", " UTC\n"):
+            assert code not in email.text, code
+    assert "Oblast: Kherson Oblast" in english.text
+    assert "Born: 14 March 2012" in english.text
+    assert "Last known location: Russia" in english.text
+    assert "Reported by: a parent of the child, who may be contacted in Ukrainian" in english.text
+    assert "Received: 28 November 2026, 11:15 Kyiv time (09:15 UTC)" in english.text
+    assert "Область: Херсонська область" in ukrainian.text
+    assert "Дата народження: 14 березня 2012\u202fр." in ukrainian.text
+    assert "Останнє відоме місце: Росія" in ukrainian.text
+    assert "Хто повідомив: батько чи мати дитини; зв'язатися можна українською" in ukrainian.text
+    assert "Стать: хлопчик" in ukrainian.text
+    assert "Отримано: 28 листопада 2026\u202fр., 11:15 за київським часом" in ukrainian.text
+
+
+def test_a_recipient_reading_english_gets_the_childs_name_in_latin_letters_too():
+    case = case_for()
+    english = render_email(Alert.for_new_case(case), case, "en", ACK, disclosure=Disclosure.DETAILS)
+    # KMU 2010, as a Ukrainian passport writes it.
+    assert "In Latin letters: Kovalchuk Oleksandr Andriiovych" in english.text
+    assert "Kovalchuk Oleksandr Andriiovych" in english.html
+    assert "Also known as, in Latin letters: Sashko" in english.text
+    ukrainian = render_email(
+        Alert.for_new_case(case), case, "uk", ACK, disclosure=Disclosure.DETAILS
+    )
+    assert "Kovalchuk" not in ukrainian.text
+    # A name reported in Latin letters is not repeated.
+    latin = case_for(
+        child={
+            "family_name": "Kovalchuk",
+            "given_name": "Oleksandr",
+            "patronymic": None,
+            "other_names": [],
+        }
+    )
+    email = render_email(Alert.for_new_case(latin), latin, "en", ACK, disclosure=Disclosure.DETAILS)
+    assert "in Latin letters" not in email.text.lower()

@@ -16,11 +16,11 @@ from chalicelib.domain.progress import reporter_stage
         ("anything-new", "in_review"),
         ("returned", "closed"),
         ("closed", "closed"),
-        ("duplicate", "closed"),
+        ("duplicate", "combined"),
         ("unfounded", "closed"),
     ],
 )
-def test_case_statuses_read_as_three_coarse_stages(status, stage):
+def test_case_statuses_read_as_four_coarse_stages(status, stage):
     assert reporter_stage(status) == stage
 
 

@@ -1,5 +1,6 @@
 """`make run`'s runner as a person uses it: start it, post a report, find the alerts."""
 
+import gzip
 import json
 import signal
 import time
@@ -33,6 +34,21 @@ def test_a_posted_report_reaches_email_and_sms_within_five_seconds(tmp_path):
         assert channels == {"email", "sms"}, f"only {channels} within 5 s"
         emails = [m for m in messages if m["channel"] == "email"]
         assert all(reference in m["subject"] and m["sent_at"] for m in emails)
+
+        # Pages compressed as API Gateway compresses them, when the browser accepts it.
+        sizes = {}
+        for accept in ("gzip, deflate, br", "identity", "gzip;q=0"):
+            request = urllib.request.Request(f"{base}/", headers={"Accept-Encoding": accept})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read()
+                encoding = response.headers.get("Content-Encoding")
+            if encoding == "gzip":
+                assert "Accept-Encoding" in response.headers["Vary"]
+                body = gzip.decompress(body)
+            sizes[accept] = (encoding, len(body))
+            assert "<h1>" in body.decode()
+        assert sizes["gzip, deflate, br"][0] == "gzip"
+        assert sizes["identity"][0] is None and sizes["gzip;q=0"][0] is None
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0

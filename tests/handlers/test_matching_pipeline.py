@@ -75,7 +75,7 @@ def test_a_russian_form_with_an_adoptive_surname_is_at_least_possible(
     assert found[0]["explanation"]["family_name"] == "mismatch"
 
 
-def test_confirming_links_both_cases_and_alerts_both_sides(staff, reported, pump):
+def test_confirming_links_both_cases_and_alerts_each_desk_once(staff, reported, pump):
     first, second, _ = reported
     coordinator = staff("coordinator")
     sms_before = len(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages)
@@ -93,12 +93,25 @@ def test_confirming_links_both_cases_and_alerts_both_sides(staff, reported, pump
 
     pump.run_until_idle()
     texts = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())[sms_before:]
-    about_match = [text for _, text in texts if first in text and second in text]
-    # The southern desk and the coordinator, for each of the two cases.
-    assert len(about_match) == 4
-    for text in about_match:
+    # One message per desk, by e-mail where the desk has one: no SMS for it here.
+    assert [text for _, text in texts if first in text and second in text] == []
+    from infra.local.outbox import sent_messages
+
+    about_match = [
+        m
+        for m in sent_messages()
+        if first in (m.get("subject") or "") and second in (m.get("subject") or "")
+    ]
+    # The southern desk and the Canadian liaison (the rules of both cases), once each; not
+    # the coordinators' desk, whose agency (UA-NIB) confirmed it.
+    assert sorted(m["to"] for m in about_match) == [
+        "liaison@coalition-ca.example.org",
+        "south@ombudsman.example.org",
+    ]
+    for message in about_match:
         for personal in ("Ковальчук", "Kovalchuk", "Олександр", "Oleksandr"):
-            assert personal not in text
+            assert personal not in message["body"]
+    assert "UA-NIB" in about_match[0]["body"]
 
     again = coordinator.post(f"/cases/{second}/matches/{first}", {"decision": "rejected"})
     assert again.status_code == 409
@@ -138,3 +151,27 @@ def test_a_replayed_case_record_finds_no_pair_twice(client, pump, app_module, re
         if r["dynamodb"]["NewImage"].get("kind") == {"S": "case"}
     ]
     assert len(wiring.stores().pairs.of_case(case_refs[1])) == 1
+
+
+def test_a_match_only_the_confirmers_desk_would_hear_of_still_reaches_it(
+    client, pump, staff, report_body
+):
+    """Cases of an oblast only the coordinators' rule covers: the confirmer's own desk is
+    the only one to tell, and a shared mailbox's other readers need to know."""
+    from infra.local.outbox import sent_messages
+
+    report_body["residence"]["oblast"] = "UA-46"  # Lviv: no regional rule
+    first = post_report(client, report_body).json_body["reference"]
+    latin = json.loads(json.dumps(report_body))
+    latin["child"].update(family_name="Kovalchuk", given_name="Oleksandr", patronymic=None)
+    second = post_report(client, latin).json_body["reference"]
+    pump.run_until_idle()
+    response = staff("coordinator").post(
+        f"/cases/{second}/matches/{first}", {"decision": "confirmed"}
+    )
+    assert response.status_code == 200
+    pump.run_until_idle()
+    about_match = [m for m in sent_messages() if first in m["body"] and second in m["body"]]
+    assert [(m["channel"], m["to"]) for m in about_match] == [
+        ("email", "coordinator@nib.example.org")
+    ]

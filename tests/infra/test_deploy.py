@@ -224,3 +224,24 @@ def test_a_failed_update_says_what_failed_and_that_it_was_rolled_back(capsys):
     assert "execute_change_set" in [op for op, _ in cloudformation.calls]
     out = capsys.readouterr().out
     assert "CasesTable  REPLACED" in out  # a replaced table is said before it happens
+
+
+def test_whom_reporters_call_reaches_the_stage_and_a_wrong_number_stops_the_deploy(
+    tmp_path, monkeypatch
+):
+    import json
+    from pathlib import Path
+
+    monkeypatch.delenv("HOMEWARD_HELP_LINE_FILE", raising=False)
+    certificate = "arn:aws:acm:eu-central-1:111122223333:certificate/0000-1111"
+    line = tmp_path / "help-line.json"
+    line.write_text(Path(deploy.ROOT, "infra/demo/help-line.json").read_text(encoding="utf-8"))
+    chosen = deploy.parameters(
+        arguments("--certificate", certificate, "--help-line", str(line)), None
+    )
+    given = {p["ParameterKey"]: p.get("ParameterValue") for p in chosen}
+    assert json.loads(given["HelpLine"])["name"]["uk"].startswith("Гаряча лінія")
+
+    line.write_text('{"phone": "+380 44 12"}', encoding="utf-8")
+    with pytest.raises(deploy.DeployError, match=r"--help-line .*not a valid phone number"):
+        deploy.parameters(arguments("--certificate", certificate, "--help-line", str(line)), None)

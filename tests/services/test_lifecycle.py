@@ -107,7 +107,9 @@ def test_after_a_withdrawal_only_the_intake_desk_hears_of_the_case(pipeline, sto
     # withdrew (written with the consent as it was).
     assert pipeline.tick(T0 + dt.timedelta(days=1, minutes=1)) >= 1
     uow = stores.unit_of_work()
-    stores.alerts.add(uow, Alert.match_confirmed(case_before(db, mine), theirs, T0))
+    stores.alerts.add(
+        uow, Alert.match_confirmed(case_before(db, mine), case_before(db, theirs), T0)
+    )
     uow.commit()
     pipeline.run_until_idle(T0 + dt.timedelta(days=1, minutes=1))
     later = [
@@ -117,7 +119,14 @@ def test_after_a_withdrawal_only_the_intake_desk_hears_of_the_case(pipeline, sto
         "report-received~1",
         f"match-confirmed-{theirs}",
     }
-    assert {d.delivery.address for d in later} == DESK
+    escalated = [d for d in later if d.delivery.alert.purpose == "report-received~1"]
+    assert {d.delivery.address for d in escalated} == DESK
+    # The match goes to each desk of either case once; the other case's desks learn only
+    # the two references (match_email.txt prints nothing of either report).
+    theirs_desks = {d.delivery.address for d in stores.deliveries.of_case(theirs)}
+    matched = [d for d in later if d.delivery.alert.kind == "match"]
+    sent_to = {d.delivery.address for d in matched}
+    assert "coordinator@nib.example.org" in sent_to and sent_to <= DESK | theirs_desks
     assert {d.state for d in later} == {DeliveryState.SENT}
 
     # The staff API: the south desk lost the case; the coordinator sees no contact left.

@@ -53,6 +53,8 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "created_at": iso(alert.created_at),
         "consent": consent_values(alert.consent),
         "note": alert.note,
+        "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
+        "confirmed_by": alert.confirmed_by,
     }
 
 
@@ -67,6 +69,8 @@ def alert_of(values: dict[str, Any]) -> Alert:
         created_at=time(values["created_at"]),
         consent=consent_of(values["consent"]),
         note=values.get("note"),
+        counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
+        confirmed_by=values.get("confirmed_by"),
     )
 
 

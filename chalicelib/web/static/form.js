@@ -57,6 +57,55 @@
       });
     });
     (data.files || []).forEach(addUploaded);
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset.date"), function (group) {
+      inWords(group.dataset.field);
+    });
+  }
+
+  /* -- dates: day, month, year (as the server reads them, web/form_dates.py) -------- */
+  var words = {};
+  try { words = JSON.parse(form.dataset.words || "{}"); } catch (e) { words = {}; }
+  var DAY_FIRST = /^\s*(\d{1,2})\s*[.\/\-\s]\s*(\d{1,2})\s*[.\/\-\s]\s*(\d{2,4})\s*\.?\s*$/;
+  var YEAR_FIRST = /^\s*(\d{4})\s*[.\/\-\s]\s*(\d{1,2})\s*[.\/\-\s]\s*(\d{1,2})\s*$/;
+  function dateGroup(name) {
+    return form.querySelector('fieldset.date[data-field="' + name + '"]');
+  }
+  function dateParts(name) {
+    return { day: val(name + ".day"), month: val(name + ".month"), year: val(name + ".year") };
+  }
+  // A whole date typed into the day's box goes into the three boxes, day first.
+  function splitWhole(name) {
+    var p = dateParts(name);
+    if (!p.day || p.month || p.year) return;
+    var m = YEAR_FIRST.exec(p.day), d;
+    if (m) d = [m[3], m[2], m[1]];
+    else if ((m = DAY_FIRST.exec(p.day))) d = [m[1], m[2], m[3]];
+    if (!d) return;
+    form.elements[name + ".day"].value = String(Number(d[0]));
+    form.elements[name + ".month"].value = String(Number(d[1]));
+    form.elements[name + ".year"].value = d[2];
+  }
+  // What the parts make: {date: Date} or {year: n} or {error: message} or {} for nothing.
+  function dateOf(name) {
+    var p = dateParts(name), yearOnly = dateGroup(name).dataset.date === "year";
+    if (!p.day && !p.month && !p.year) return {};
+    if (p.year && !/^\d{4}$/.test(p.year)) return { error: msg.msgYear };
+    if (!p.day && !p.month) return yearOnly ? { year: Number(p.year) } : { error: msg.msgWhole };
+    if (!p.day || !p.month || !p.year) return { error: yearOnly ? msg.msgWholeOrYear : msg.msgWhole };
+    if (!/^\d{1,2}$/.test(p.day)) return { error: msg.msgDay };
+    var y = Number(p.year), mo = Number(p.month), d = Number(p.day);
+    var date = new Date(Date.UTC(y, mo - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+      return { error: msg.msgNoDate };
+    return { date: date };
+  }
+  function inWords(name) {
+    var out = document.getElementById(name.replace(/\./g, "-") + "-words");
+    if (!out || !words.months) return;
+    var got = dateOf(name);
+    out.textContent = got.date ? words.date.replace("{day}", got.date.getUTCDate())
+      .replace("{month}", words.months[got.date.getUTCMonth()])
+      .replace("{year}", got.date.getUTCFullYear()) : "";
   }
 
   /* -- checks ------------------------------------------------------------------ */
@@ -65,23 +114,35 @@
     if (!el) return "";
     return (el.value || "").trim();
   }
-  function today() {
+  function tomorrow() {
     var d = new Date();
     d.setDate(d.getDate() + 1);
-    return d.toISOString().slice(0, 10);
+    return d;
+  }
+  // The field a control belongs to: a date's parts belong to their date.
+  function fieldOf(name) {
+    var parts = /^(.*)\.(day|month|year)$/.exec(name);
+    return parts && dateGroup(parts[1]) ? parts[1] : name;
   }
   function check(name) {
+    if (dateGroup(name)) {
+      var got = dateOf(name);
+      if (got.error) return got.error;
+      if (got.date && got.date > tomorrow()) return msg.msgFuture;
+      if (got.year && got.year > new Date().getFullYear()) return msg.msgFuture;
+      if (dateGroup(name).dataset.required && !got.date && !got.year)
+        return touched.all ? msg.msgBirth : "";
+      return "";
+    }
     var v = val(name);
     var el = form.elements[name];
     var required = el && (el.required || (el[0] && el[0].required));
     if (required && !v) return msg.msgRequired;
-    if (name === "reporter.phone" && v && !/^\+[1-9]\d{6,14}$/.test(v.replace(/[\s\-().\u00a0]/g, "")))
-      return msg.msgPhone;
+    // Loose on purpose: the server reads the number (national or international) and
+    // knows which exist; this only catches what cannot be a number at all.
+    var digits = v.replace(/[\s\-().\u00a0]/g, "");
+    if (name === "reporter.phone" && v && !/^(\+|00)?\d{7,15}$/.test(digits)) return msg.msgPhone;
     if (name === "reporter.email" && v && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) return msg.msgEmail;
-    if ((name === "child.date_of_birth" || name === "event.date") && v && v > today())
-      return msg.msgFuture;
-    if (name === "child.birth_year" && v && !/^\d{4}$/.test(v)) return msg.msgYear;
-    if (name === "child.date_of_birth" && !v && !val("child.birth_year")) return touched.all ? msg.msgBirth : "";
     if (name === "reporter.email" && !v && !val("reporter.phone") && val("reporter.may_contact") === "yes")
       return touched.all ? msg.msgContact : "";
     return "";
@@ -95,9 +156,12 @@
     error.hidden = !text;
     var box = control.closest(".field") || control;
     box.classList.toggle("invalid", !!text);
+    var controls = control.tagName === "FIELDSET" ? control.querySelectorAll("input:not([type=radio]),select") : [control];
+    Array.prototype.forEach.call(controls, function (c) {
+      if (text) c.setAttribute("aria-invalid", "true");
+      else c.removeAttribute("aria-invalid");
+    });
     if (control.tagName !== "FIELDSET") {
-      if (text) control.setAttribute("aria-invalid", "true");
-      else control.removeAttribute("aria-invalid");
       var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
         return x && x !== id + "-error";
       });
@@ -108,52 +172,114 @@
   var touched = { all: false };
   var names = [];
   Array.prototype.forEach.call(form.elements, function (el) {
-    if (el.name && !SKIP[el.name] && el.type !== "hidden" && names.indexOf(el.name) < 0) names.push(el.name);
+    if (!el.name || SKIP[el.name] || el.type === "hidden") return;
+    var name = fieldOf(el.name);
+    if (names.indexOf(name) < 0) names.push(name);
   });
   function validate(name) {
     show(name, check(name));
-    if (name === "child.birth_year") show("child.date_of_birth", check("child.date_of_birth"));
     if (name === "reporter.phone" || name === "reporter.may_contact")
       show("reporter.email", check("reporter.email"));
   }
   form.addEventListener("focusout", function (e) {
-    if (e.target.name && !SKIP[e.target.name]) {
-      e.target.dataset.touched = "1";
-      validate(e.target.name);
+    if (!e.target.name || SKIP[e.target.name]) return;
+    var name = fieldOf(e.target.name);
+    if (name !== e.target.name) {
+      splitWhole(name);
+      inWords(name);
+      // A date is checked once its group is left, not between its boxes.
+      if (e.relatedTarget && e.relatedTarget.closest && e.relatedTarget.closest("fieldset.date") === dateGroup(name)) return;
     }
+    e.target.dataset.touched = "1";
+    validate(name);
   });
   form.addEventListener("input", function (e) {
     save();
-    if (e.target.dataset.touched) validate(e.target.name);
+    var name = fieldOf(e.target.name || "");
+    if (name !== e.target.name) inWords(name);
+    if (e.target.dataset.touched) validate(name);
   });
   form.addEventListener("change", function (e) {
     save();
-    if (e.target.type === "radio" || e.target.type === "checkbox") validate(e.target.name);
+    var name = fieldOf(e.target.name || "");
+    if (name !== e.target.name) inWords(name);
+    if (e.target.type === "radio" || e.target.type === "checkbox") validate(name);
   });
 
+  /* -- the error summary (GOV.UK's pattern, as the server sends it) -------------- */
+  var summary = document.getElementById("error-summary");
+  function label(name) {
+    var control = document.getElementById(name.replace(/\./g, "-"));
+    if (!control) return "";
+    var el = control.tagName === "FIELDSET" ? control.querySelector("legend") : form.querySelector('label[for="' + control.id + '"]');
+    return el ? el.textContent.replace(/\s*\*\s*$/, "").trim() : "";
+  }
+  function showSummary(found) {
+    var list = summary.querySelector("ul");
+    list.textContent = "";
+    found.forEach(function (item) {
+      var id = item.name.replace(/\./g, "-");
+      var target = dateGroup(item.name) ? id + "-day" : id;
+      var text = label(item.name);
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#" + target;
+      a.textContent = text ? text + (/\?$/.test(text) ? " " : ": ") + item.text : item.text;
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        var el = document.getElementById(target);
+        if (el) {
+          el.scrollIntoView({ block: "center" });
+          el.focus();
+        }
+      });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    summary.hidden = found.length === 0;
+    if (found.length) summary.focus();
+  }
+  if (summary && !summary.hidden) summary.focus();
+
+  /* -- sending ------------------------------------------------------------------- */
   var sending = false;
+  var button = form.querySelector("button.send");
+  var status = document.getElementById("sending");
   form.addEventListener("submit", function (e) {
+    // A second tap sends nothing new (the form key makes it a replay anyway).
+    if (sending) {
+      e.preventDefault();
+      return;
+    }
     touched.all = true;
-    var first = null;
+    var found = [];
     names.forEach(function (name) {
+      if (dateGroup(name)) splitWhole(name);
       var text = check(name);
       show(name, text);
-      if (text && !first) first = name;
+      if (text) found.push({ name: name, text: text });
     });
     if (busy > 0) {
       e.preventDefault();
       return;
     }
-    if (first) {
+    if (found.length) {
       e.preventDefault();
-      var target = document.getElementById(first.replace(/\./g, "-"));
-      if (target) target.focus();
+      showSummary(found);
       return;
     }
-    // A second tap sends nothing new (the submission key makes it a replay anyway).
-    if (sending) e.preventDefault();
     sending = true;
-    setTimeout(function () { sending = false; }, 10000);
+    button.setAttribute("aria-disabled", "true");
+    button.classList.add("busy");
+    status.textContent = msg.msgSending;
+    status.hidden = false;
+  });
+  // Back from the receipt (a page kept in memory): the form can be sent again.
+  window.addEventListener("pageshow", function () {
+    sending = false;
+    button.removeAttribute("aria-disabled");
+    button.classList.remove("busy");
+    status.hidden = true;
   });
 
   document.getElementById("clear-draft").addEventListener("click", function () {
