@@ -71,7 +71,7 @@ class Settings:
     ses_configuration_set: str | None = None
     # Which alerts also go by SMS (domain/sms.py, SmsPolicy): "all", or "urgent" (urgent
     # reports and escalations only; a contact reachable by SMS alone still gets every
-    # alert); and whether an SMS is one GSM-7 part in Latin letters. A deployed stage
+    # alert); and whether an SMS is one GSM-7 part in Latin letters (KMU 2010). A deployed stage
     # takes both from its stack parameters (infra/operations.py: urgent, one part).
     sms_for: str = "all"
     sms_one_part: bool = False

@@ -84,8 +84,8 @@ PARAMETERS = {
         "Type": "String",
         "Default": "true",
         "AllowedValues": ["true", "false"],
-        "Description": "Every SMS in one GSM-7 part, in English (about a seventh of the "
-        "price of two Cyrillic parts)",
+        "Description": "Every SMS in one GSM-7 part, Ukrainian in Latin letters (KMU 2010) "
+        "(about a seventh of the price of two Cyrillic parts)",
     },
     "SmsMaxPriceUsd": {
         "Type": "String",

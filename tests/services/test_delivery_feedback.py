@@ -182,3 +182,6 @@ def test_every_sms_of_every_kind_fits_one_latin_part(pipeline, stores):
             text = render_sms(alert, language, ack, one_part=True)
             assert is_gsm7(text) and segments(text) == 1, text
             assert ack in text
+    # Ukrainian readers get Ukrainian, in the passport's Latin letters (KMU 2010).
+    text = render_sms(stored.delivery.alert, "uk", ack, one_part=True)
+    assert "Pidtverdit" in text and "TERMINOVO" in text
