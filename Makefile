@@ -28,7 +28,7 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m infra.translations --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 ## make bench: speed, size and call-count figures, each with the command behind it
 bench: $(STAMP)

@@ -104,3 +104,13 @@ def staff(client, token):
             )
 
     return As
+
+
+def pytest_collection_modifyitems(config, items):
+    """With `make test`'s two workers (pytest-xdist, --dist loadgroup), each test module
+    runs whole in one worker, so its module fixtures (a local runner, a browser) start
+    once; tests/infra shares one worker, so `chalice package` runs once."""
+    for item in items:
+        module = item.path.relative_to(config.rootpath).as_posix()
+        group = "infra" if module.startswith("tests/infra/") else module
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -118,3 +118,33 @@ def demo_directory():
     from infra.local.emulator import read_directory
 
     return read_directory()
+
+
+def refuse_inverted_between():
+    """Make the app's DynamoDB client refuse a key condition `BETWEEN :low AND :high` whose
+    bounds are the wrong way round, with the ValidationException DynamoDB answers and moto
+    does not."""
+    import re
+
+    from botocore.exceptions import ClientError
+
+    from chalicelib import wiring
+
+    between = re.compile(r"BETWEEN\s+(:\w+)\s+AND\s+(:\w+)", re.IGNORECASE)
+
+    def check(params, **kwargs):
+        values = params.get("ExpressionAttributeValues", {})
+        for low, high in between.findall(params.get("KeyConditionExpression", "")):
+            ((kind, lower),) = values[low].items()
+            ((_, upper),) = values[high].items()
+            if kind == "N":
+                lower, upper = float(lower), float(upper)
+            if lower > upper:
+                error = {
+                    "Code": "ValidationException",
+                    "Message": "Invalid KeyConditionExpression: The BETWEEN operator requires "
+                    "upper bound to be greater than or equal to lower bound",
+                }
+                raise ClientError({"Error": error, "ResponseMetadata": {}}, "Query")
+
+    wiring.client("dynamodb").meta.events.register("before-parameter-build.dynamodb.Query", check)

@@ -205,7 +205,7 @@ def break_glass(
 def audit_trail(caller: Caller, reference: str, *, stores: Stores) -> list[AuditEntry]:
     require_role(caller, caller.staff.reads_audit, reference, "read-audit", stores)
     if stores.cases.get(reference) is None:
-        raise CaseNotFound()
+        refuse(caller, reference, "read-audit", stores, CaseNotFound())
     trail = stores.audit.trail(reference)
     stores.audit.record([caller.entry(reference, "read-audit")])
     return trail

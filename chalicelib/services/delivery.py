@@ -234,7 +234,11 @@ def retry(
 def undelivered_for(caller: Caller, *, stores: Stores) -> list[StoredDelivery]:
     """What a coordinator sees of the deliveries that could not be made."""
     _coordinator(caller, "deliveries", "read-undelivered", stores)
-    return undelivered(stores=stores)
+    found = undelivered(stores=stores)
+    # Recorded on each case it names, before it is answered, as a list of cases is.
+    references = dict.fromkeys(d.reference for d in found)
+    stores.audit.record([caller.entry(r, "read-undelivered") for r in references])
+    return found
 
 
 def retry_for(

@@ -80,7 +80,8 @@ def _record(alert: Alert, deliveries: list[Delivery], *, stores: Stores, now: dt
     match alerts tell more people about a case without widening who works it.
     """
     agencies = sorted({d.agency for d in deliveries if d.disclosure == Disclosure.DETAILS})
-    grant = alert.root == REPORT_RECEIVED and bool(agencies)
+    # The report's own alert: its escalations share its root, not its mandate.
+    grant = alert.purpose == REPORT_RECEIVED and bool(agencies)
     step = MAX_WRITES - (len(agencies) + 1 if grant else 0)
     for start in range(0, len(deliveries), step):
         uow = stores.unit_of_work()

@@ -51,6 +51,8 @@ def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
+ASSET_TYPES = ("text/css", "application/javascript")
+
 REFERENCE = {
     "name": "reference",
     "in": "path",
@@ -397,10 +399,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": "The file",
-                            "content": {
-                                "text/css": {"schema": {"type": "string"}},
-                                "application/javascript": {"schema": {"type": "string"}},
-                            },
+                            "content": {t: {"schema": {"type": "string"}} for t in ASSET_TYPES},
                         },
                         "304": {"description": "Not modified"},
                         "404": {"description": "No such file"},
@@ -416,6 +415,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("Asks to acknowledge"),
                         "404": _html("Forged, expired or used: the same page for all"),
+                        "429": _html("Too many tries from this connection; see Retry-After"),
                     },
                 },
                 "post": {
@@ -426,6 +426,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _html("Recorded"),
                         "404": _html("Forged, expired or used: the same page for all"),
+                        "429": _html("Too many tries from this connection; see Retry-After"),
                     },
                 },
             },

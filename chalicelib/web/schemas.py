@@ -43,6 +43,13 @@ class CaseQuery(Strict):
     limit: int = Field(default=50, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
+    @model_validator(mode="after")
+    def _a_range(self) -> CaseQuery:
+        # DynamoDB refuses a key range whose ends are the wrong way round.
+        if self.received_from and self.received_to and self.received_from > self.received_to:
+            raise ValueError("received_from is after received_to")
+        return self
+
     def filters(self) -> casefile.Filters:
         return casefile.Filters(
             status=self.status,

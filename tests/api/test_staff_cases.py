@@ -4,7 +4,7 @@ import json
 
 import boto3
 import pytest
-from helpers import post_report
+from helpers import post_report, refuse_inverted_between
 
 # By the demo routing rules: UA-65 (deported) reaches UA-OMBUDSMAN, UA-NIB and CA-GAC;
 # UA-14 (missing) reaches UA-JUVPOL and UA-NIB, not CA-GAC, whose rule is for deportations;
@@ -204,3 +204,33 @@ def test_statistics_count_by_status_oblast_and_category(staff, cases):
     assert east["total"] == 1 and east["oblast"] == {"UA-14": 1} and east["urgent"] == 1
     south = staff("caseworker", "UA-OMBUDSMAN").get("/statistics").json_body
     assert south["status"] == {"triaged": 1} and south["oblast"] == {"UA-65": 1}
+
+
+def test_a_date_range_that_ends_before_it_starts_is_422_not_a_query(staff, cases):
+    refuse_inverted_between()  # as DynamoDB does; moto would answer an empty page
+    for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
+        inverted = staff(role, agency).get("/cases?received_from=2026-12-02&received_to=2026-12-01")
+        assert inverted.status_code == 422, inverted.body
+        assert inverted.headers["Content-Type"] == "application/problem+json"
+    one_day = staff("coordinator").get("/cases?received_from=2026-12-01&received_to=2026-12-01")
+    assert one_day.status_code == 200
+
+
+def test_reports_of_one_second_list_newest_first_for_caseworkers_too(
+    client, pump, report_body, staff, monkeypatch
+):
+    import datetime as dt
+
+    import time_machine
+
+    # Newest last in the alphabet's order, so that only the time can put it first.
+    references = iter(["HW-ZZZZ-ZZZZ", "HW-2222-2222"])
+    monkeypatch.setattr("chalicelib.services.intake.new_reference", lambda: next(references))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        post_report(client, report_body)
+        clock.shift(dt.timedelta(milliseconds=1))
+        post_report(client, report_body)
+        pump.run_until_idle()
+        for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
+            listed = staff(role, agency).get("/cases").json_body["cases"]
+            assert [c["reference"] for c in listed] == ["HW-2222-2222", "HW-ZZZZ-ZZZZ"], role

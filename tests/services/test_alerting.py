@@ -15,7 +15,9 @@ from helpers import EXAMPLE_REPORT
 
 from chalicelib.domain.alerts import Channel, DeliveryState
 from chalicelib.domain.report import Report
+from chalicelib.domain.staff import StaffMember
 from chalicelib.services import acknowledgement, delivery, intake
+from chalicelib.services.access import Caller
 
 T0 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 SURNAMES = ["Ковальчук", "Шевченко", "Бондар", "Ткаченко", "Мельник", "Кравець", "Олійник"]
@@ -155,3 +157,22 @@ def test_the_ladder_climbs_to_the_coordinators_and_ends(pipeline, db):
     assert all(row.due is None for row in db.alerts.values())
     desk = [d for d, _ in db.deliveries.values() if d.delivery.contact_id == "ua-national-desk"]
     assert {d.delivery.channel for d in desk} == {Channel.EMAIL, Channel.SMS}
+
+
+def test_an_escalation_tells_the_next_rung_without_widening_the_mandate(pipeline, db):
+    reference = submit(pipeline, urgent=True)  # Kherson: not the national desk's cases
+    pipeline.run_until_idle(T0)
+    assert pipeline.tick(T0 + dt.timedelta(minutes=16)) == 1
+    pipeline.run_until_idle(T0 + dt.timedelta(minutes=16))
+    assert pipeline.sent_to("desk@npu.example.org")  # the national desk was alerted
+    assert db.cases[reference].agencies == {"UA-OMBUDSMAN", "UA-NIB", "CA-GAC"}
+
+
+def test_reading_the_undelivered_is_recorded_on_each_case_it_names(stores, settings, db):
+    pipeline = FakePipeline(stores, settings, failure_rate=1.0)
+    reference = submit(pipeline)
+    pipeline.run_until_idle(T0, rounds=50)
+    coordinator = Caller(StaffMember("c-1", "coordinator", "UA-NIB"), "request-1")
+    assert len(delivery.undelivered_for(coordinator, stores=stores)) == 5
+    actions = [(e.actor, e.action) for e in db.audit[reference]]
+    assert actions.count(("c-1", "read-undelivered")) == 1

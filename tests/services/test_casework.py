@@ -53,6 +53,12 @@ def test_a_case_outside_the_mandate_is_not_found_and_the_refusal_recorded(stores
     assert ("a-1", "refused", "read") in actions(db, case)
 
 
+def test_an_auditor_asking_for_the_trail_of_no_case_is_refused_and_recorded(stores, db):
+    with pytest.raises(CaseNotFound):
+        casework.audit_trail(AUDITOR, "HW-2222-3333", stores=stores)
+    assert ("a-1", "refused", "read-audit") in actions(db, "HW-2222-3333")
+
+
 def test_the_workflow_with_versions_notes_and_statistics(stores, db, case):
     moved = casework.move_case(
         SOUTH, case, target=Status.TRIAGED, note="called the mother", version=1, stores=stores

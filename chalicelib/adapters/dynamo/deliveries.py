@@ -50,7 +50,9 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "oblast": alert.oblast,
         "urgent": alert.urgent,
         "last_known_country": alert.last_known_country,
-        "created_at": iso(alert.created_at),
+        # To the microsecond: a report's alert grants its mandate, whose key orders a
+        # caseworker's list as the received time orders a coordinator's.
+        "created_at": alert.created_at.astimezone(dt.UTC).isoformat(),
         "consent": consent_values(alert.consent),
         "note": alert.note,
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,

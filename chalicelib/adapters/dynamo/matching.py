@@ -12,70 +12,20 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.pointers import CasePointers
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork, Refused
 from chalicelib.domain.case import iso
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
 
 
-class MatchIndex:
+class MatchIndex(CasePointers):
     """Blocking keys: `MATCHKEY#<key>`, one item per case, newest first."""
 
-    def __init__(self, client: Any, table: str) -> None:
-        self._client = client
-        self._table = table
-
-    def add(
-        self,
-        uow: DynamoUnitOfWork,
-        reference: str,
-        received_at: dt.datetime,
-        blocking_keys: list[str],
-    ) -> None:
-        received = keys.received_key(reference, received_at)
-        for blocking_key in blocking_keys:
-            uow.add(
-                "blocking-key",
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": {
-                            **keys.blocking(blocking_key, received),
-                            **to_item({"kind": "matchkey", "reference": reference}),
-                        },
-                    }
-                },
-            )
-
-    def remove(
-        self,
-        uow: DynamoUnitOfWork,
-        reference: str,
-        received_at: dt.datetime,
-        blocking_keys: list[str],
-    ) -> None:
-        """The case leaves matching: no later report finds it under these keys."""
-        received = keys.received_key(reference, received_at)
-        for blocking_key in blocking_keys:
-            uow.add(
-                "blocking-key",
-                {
-                    "Delete": {
-                        "TableName": self._table,
-                        "Key": keys.blocking(blocking_key, received),
-                    }
-                },
-            )
-
-    def references(self, blocking_key: str, limit: int) -> list[str]:
-        """The newest `limit` cases under one blocking key."""
-        response = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.blocking_partition(blocking_key)}},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [item["reference"]["S"] for item in response.get("Items", [])]
+    operation = "blocking-key"
+    kind = "matchkey"
+    partition = staticmethod(keys.blocking_partition)
+    item_key = staticmethod(keys.blocking)
+    consistent = False
 
 
 def _pair(values: dict[str, Any]) -> CandidatePair:
