@@ -5,8 +5,9 @@ out by e-mail and SMS; the southern desk acknowledges from its e-mail and that a
 stops escalating (another, unacknowledged one does escalate); staff list, read and work
 the case to closed; a second report of the same child comes in Latin letters; matching
 finds the pair; a caseworker confirms it and both cases are linked; the mother's status
-page shows the right stage; the auditor's trail holds every step. Nothing anywhere may
-answer 5xx.
+page shows the right stage; the NGO that filed the second report, which said "not to the
+authorities", sees that honoured and then withdraws its consent; the auditor's trail
+holds every step. Nothing anywhere may answer 5xx.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.browser
 
 ESCALATE_AFTER = 4  # seconds an urgent alert may wait, in this run
 SOUTH_DESK = "south@ombudsman.example.org"
+CANADA_DESK = "liaison@coalition-ca.example.org"
+INTAKE_DESK = "coordinator@nib.example.org"
+NGO_MAILBOX = "desk@helping-hands.example.org"
 WORKFLOW = ["triaged", "verified", "located", "return_in_progress", "returned", "closed"]
 
 
@@ -89,6 +93,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     page.on("response", lambda response: page_statuses.append(response.status))
     coordinator = mint_dev_token(dev_key, role="coordinator", agency="UA-NIB", name="Olena")
     south = mint_dev_token(dev_key, role="caseworker", agency="UA-OMBUDSMAN", name="Taras")
+    canada = mint_dev_token(dev_key, role="caseworker", agency="CA-GAC", name="Claire")
     auditor = mint_dev_token(dev_key, role="auditor", agency="UA-NIB")
 
     # 1. A mother reports her son, urgently, through the form with JavaScript.
@@ -154,9 +159,26 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     latin = copy.deepcopy(EXAMPLE_REPORT)
     latin["child"].update(family_name="Kovalchuk", given_name="Oleksandr", patronymic=None)
     latin["child"]["other_names"] = []
-    latin["reporter"].update(relationship="ngo", name="Helping Hands", phone=None)
+    latin["reporter"].update(
+        relationship="ngo", name="Helping Hands", phone=None, email=NGO_MAILBOX
+    )
+    # The NGO says: not to the authorities.
+    latin["consent"]["share_with_authorities"] = False
     _, second = http.call("POST", "/api/v1/reports", latin)
     second_ref = second["reference"]
+
+    # 6b. Its consent holds: the Canadian liaison and the intake desk hear of it, the
+    # southern desk (a national authority) does not, and cannot open it.
+    told = http.wait_for(
+        lambda: (
+            {m["to"] for m in alerts_of(second_ref)} >= {CANADA_DESK, INTAKE_DESK}
+            and {m["to"] for m in alerts_of(second_ref)}
+        )
+    )
+    assert SOUTH_DESK not in told
+    assert http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=south)[0] == 404
+    status, seen = http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=canada)
+    assert status == 200 and seen["report"]["child"]["family_name"] == "Kovalchuk"
 
     # 7. Matching finds the pair; a caseworker confirms it; both cases are linked.
     def pair():
@@ -183,6 +205,24 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     page.click("form button[type=submit]")
     page.wait_for_selector("#outcome")
     assert page.text_content("#outcome h2").strip() == "Закрито"
+
+    # 8b. The NGO withdraws its consent on the withdrawal page with its own code: the
+    # liaison loses the case, the intake desk keeps it without the NGO's address.
+    page.goto(f"{site}/status/withdraw")
+    page.fill("#reference", second_ref)
+    page.fill("#token", second["status_token"])
+    page.check("#confirm")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#outcome h2")
+    assert page.text_content("#outcome h2").strip() == "Вашу згоду відкликано"
+    http.wait_for(
+        lambda: http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=canada)[0] == 404
+    )
+    status, kept = http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=coordinator)
+    assert status == 200 and kept["report"]["child"]["family_name"] == "Kovalchuk"
+    assert NGO_MAILBOX not in json.dumps(kept)
+    _, its_trail = http.call("GET", f"/api/v1/staff/cases/{second_ref}/audit", token=auditor)
+    assert "withdraw" in [e["action"] for e in its_trail["entries"]]
 
     # 9. The auditor's trail has every step, and no case content.
     status, trail = http.call("GET", f"/api/v1/staff/cases/{reference}/audit", token=auditor)
