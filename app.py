@@ -7,6 +7,7 @@ from chalice import Chalice, Cron, Rate
 from chalicelib import handlers
 from chalicelib.web import (
     ack,
+    console_api,
     dev,
     directory,
     form,
@@ -18,6 +19,7 @@ from chalicelib.web import (
     status,
     uploads,
 )
+from chalicelib.web.console import routes as console
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
@@ -31,6 +33,8 @@ app.register_blueprint(staff.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
+app.register_blueprint(console_api.bp)
+app.register_blueprint(console.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)

@@ -77,6 +77,9 @@ class Settings:
     sms_one_part: bool = False
     # The most one SMS may cost (USD), or None: no ceiling.
     sms_max_price: str | None = None
+    # The console's session ends after this long without a request (and at the latest
+    # when the sign-in's refresh token does).
+    console_idle_seconds: int = 30 * 60
 
     @cached_property
     def signing_key(self) -> bytes:
@@ -190,6 +193,7 @@ def load(
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
+        console_idle_seconds=_int("HOMEWARD_CONSOLE_IDLE_SECONDS", 30 * 60),
         retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
         retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
         ses_configuration_set=env.get("HOMEWARD_SES_CONFIGURATION_SET") or None,

@@ -17,6 +17,9 @@ from chalicelib import config
 # sent); and the local outbox reader. Both are set by infra/local, never in AWS.
 client_hooks: list[Callable[[str, Any], None]] = []
 local_outbox: Callable[[], list[dict]] | None = None
+# The demo staff the local console offers at its sign-in (infra/demo/staff.csv), set by
+# infra/local as well; in AWS there are none, and that sign-in page does not exist.
+local_staff: list[dict[str, str]] | None = None
 
 
 @cache
@@ -77,10 +80,12 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
+    from chalicelib.adapters.dynamo.history import CaseHistory
     from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
     from chalicelib.adapters.dynamo.mandates import Mandates
     from chalicelib.adapters.dynamo.matching import CandidatePairs, MatchIndex
     from chalicelib.adapters.dynamo.people import ReporterIndex
+    from chalicelib.adapters.dynamo.search import SearchIndex, StaffDirectory
     from chalicelib.adapters.dynamo.statistics import Statistics
     from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
     from chalicelib.services.ports import Stores
@@ -98,6 +103,9 @@ def dynamo_stores(
         pairs=CandidatePairs(client, table),
         audit=AuditLog(client, audit_table),
         directory=DirectoryStore(client, table),
+        search=SearchIndex(client, table),
+        staff=StaffDirectory(client, table),
+        history=CaseHistory(client, table),
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
     )
@@ -165,6 +173,45 @@ def file_store():
     return FileStore(client("s3"), bucket) if bucket else None
 
 
+@cache
+def staff_names():
+    """Everyone's names, as the console shows them: cached like the directory."""
+    from chalicelib.services.colleagues import StaffCache
+
+    return StaffCache(stores().staff, settings().directory_cache_seconds)
+
+
+@cache
+def sign_in():
+    """The stage's managed login (Cognito's token endpoint); None in a local run."""
+    from chalicelib.adapters.signin import CognitoSignIn, Endpoints
+
+    current = settings()
+    if not current.sign_in_url:
+        return None
+    return CognitoSignIn(Endpoints(current.sign_in_url, current.token_audience))
+
+
+def local_staff_token(person: dict[str, str]) -> str:
+    """A demo staff member's ID token, signed with the local development key: only a
+    local run has one (the token verifier refuses such tokens everywhere else)."""
+    from chalicelib.adapters.tokens import mint_dev_token
+
+    current = settings()
+    if not current.is_local or current.dev_key_file is None:
+        raise RuntimeError("demo staff sign in to local runs only")
+    return mint_dev_token(
+        current.dev_key_file,
+        role=person["role"],
+        agency=person["agency"],
+        subject=person["subject"],
+        name=person.get("name") or None,
+        email=person.get("email") or None,
+        issuer=current.token_issuer,
+        audience=current.token_audience,
+    )
+
+
 def ack_link(reference: str, delivery_id: str, now) -> str:
     """The acknowledgement link a delivery carries (chalicelib/domain/acknowledgement.py)."""
     from chalicelib.domain.acknowledgement import ack_token
@@ -187,5 +234,7 @@ def reset() -> None:
         token_verifier,
         file_store,
         metrics,
+        staff_names,
+        sign_in,
     ):
         built.cache_clear()

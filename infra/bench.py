@@ -289,7 +289,8 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
 
 def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
     heading(
-        "DynamoDB calls and items read for one page of 50 cases, by table size",
+        "DynamoDB calls and items read for one page of 50 cases, and for the console's "
+        "inbox, a case page and a name search, by table size",
         f"{PY} -m infra.bench paging",
     )
     import datetime as dt
@@ -298,11 +299,13 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
 
     with emulator.in_process("bench", seed_contacts=False, HOMEWARD_SIGNING_KEY="bench"):
         from chalicelib import wiring
+        from chalicelib.domain.alerts import Alert
         from chalicelib.domain.case import Case, new_reference
         from chalicelib.domain.casefile import Filters
         from chalicelib.domain.matching import blocking_keys
         from chalicelib.domain.names import name_groups
         from chalicelib.domain.report import Report, identity_of
+        from chalicelib.domain.search import index_keys
         from chalicelib.domain.staff import StaffMember
         from chalicelib.services import casework, matching
         from chalicelib.services.access import Caller
@@ -366,12 +369,21 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
             while written < size:
                 report = someone()
                 case = Case(new_reference(), start + dt.timedelta(minutes=written), report)
-                # As intake and the dispatcher write it: the case, its blocking keys, and
-                # the mandate of the agency it was routed to.
+                # As intake and the dispatcher write it: the case, its alert waiting to be
+                # acknowledged, its blocking and search keys, and the mandate of the agency
+                # it was routed to.
                 uow = stores.unit_of_work()
                 stores.cases.open(uow, case)
+                stores.alerts.add(
+                    uow,
+                    Alert.for_new_case(case),
+                    acknowledge_by=case.received_at + dt.timedelta(days=1),
+                )
                 stores.match_index.add(
                     uow, case.reference, case.received_at, blocking_keys(identity_of(report))
+                )
+                stores.search.add(
+                    uow, case.reference, case.received_at, index_keys(identity_of(report))
                 )
                 uow.commit()
                 uow = stores.unit_of_work()
@@ -401,6 +413,87 @@ def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
                 f"{sum(c.endswith('.BatchGetItem') for c in lookups)} batch reads), "
                 f"{found.candidates} candidates scored"
             )
+            console_pages(calls, case.reference, report)
+
+
+# KMU 2010, Ukraine's official transliteration: how an NGO abroad writes a child's name.
+LATIN = dict(
+    zip(
+        "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
+        (
+            *("a", "b", "v", "h", "g", "d", "e", "ie", "zh", "z", "y", "i", "i", "i", "k", "l"),
+            *("m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch"),
+            *("_", "iu", "ia", "_"),
+        ),
+        strict=True,
+    )
+)
+
+
+def latin(name: str) -> str:
+    return "".join(LATIN.get(c, c) for c in name.lower()).replace("_", "").title()
+
+
+def console_pages(calls: list[str], reference: str, report) -> None:
+    """The console's pages as a browser asks for them (in process, signed in): DynamoDB
+    calls and items read, once the directory and staff names are cached (the first
+    request of a function pays a query for each), and their size compressed."""
+    import gzip
+    import re
+
+    from chalice.test import Client
+
+    import app
+    from chalicelib import wiring
+    from chalicelib.adapters.tokens import ensure_dev_key
+    from chalicelib.web.console import render
+    from infra.local import emulator
+
+    ensure_dev_key(wiring.settings().dev_key_file)
+    if not wiring.stores().directory.read().contacts:
+        emulator.seed()
+    read: list[int] = []
+
+    def count(parsed: dict, **_: object) -> None:
+        items = len(parsed.get("Items", []))
+        items += sum(len(v) for v in (parsed.get("Responses") or {}).values())
+        read.append(items + (1 if "Item" in parsed else 0))
+
+    wiring.client("dynamodb").meta.events.register("after-call.dynamodb", count)
+    css = len(gzip.compress(render.static_file("console.css")[0].encode()))
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with Client(app.app, stage_name="local") as client:
+        signed = client.http.post(
+            "/staff/sign-in", headers=form, body="subject=demo-olena-koval&next=staff"
+        )
+        jar = {"Cookie": signed.headers["Set-Cookie"][0].split(";")[0]}
+        client.http.get("/staff", headers=jar)  # warms the caches
+        token = ""
+        for label, method, path in (
+            ("inbox (50 cases shown at most)", "GET", "/staff"),
+            ("case page", "GET", f"/staff/cases/{reference}"),
+            ("name search (Latin letters)", "POST", "/staff/search"),
+        ):
+            calls.clear()
+            read.clear()
+            if method == "GET":
+                page = client.http.get(path, headers=jar)
+                token = re.search(rb'name="csrf" value="([^"]+)"', page.body).group(1).decode()
+            else:
+                child = report.child
+                typed = f"{latin(child.family_name)} {latin(child.given_name)}"
+                body = f"csrf={token}&q={typed.replace(' ', '+')}"
+                page = client.http.post(path, headers={**form, **jar}, body=body)
+            assert page.status_code == 200, (label, page.status_code)
+            kinds = ", ".join(
+                f"{calls.count(c)}x {c.rsplit('.', 1)[1]}" for c in dict.fromkeys(calls)
+            )
+            size = len(gzip.compress(page.body)) + css
+            print(
+                f"     console {label}: {len(calls)} calls ({kinds}), {sum(read)} items read, "
+                f"{size / 1024:.1f} KB gzipped with its stylesheet (target < 100 KB)"
+            )
+    wiring.client("dynamodb").meta.events.unregister("after-call.dynamodb", count)
 
 
 def bench_sender(reports: int = 200) -> None:

@@ -217,6 +217,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem", "dynamodb:Query"], [AUDIT]),
         # A coordinator's retry of an undelivered alert.
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
+        # A case's photos and documents, opened in the console through a link this role
+        # signs for a minute (only the version the case recorded; only under cases/).
+        _statement("CaseFilesRead", ["s3:GetObject", "s3:GetObjectVersion"], [CASE_FILES]),
     ],
     "DispatchAlertsRole": [
         LOGS,
@@ -333,11 +336,13 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]),
         # The case item rewritten, its audit entry beside it.
         _statement("Anonymise", ["dynamodb:UpdateItem"], [TABLE]),
+        # What was derived from it: notes, corrections and pairs (in the case's partition),
+        # blocking keys, the reporters' index, staff search keys.
         {
             **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
             "Condition": {
                 "ForAllValues:StringLike": {
-                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*"]
+                    "dynamodb:LeadingKeys": ["CASE#*", "MATCHKEY#*", "REPORTER#*", "SEARCH#*"]
                 }
             },
         },
@@ -473,6 +478,8 @@ SIGN_IN_CLIENT = {
         {"Fn::Sub": ["${Url}/staff/callback", {"Url": PUBLIC_URL}]},
         callback_url(),
     ],
+    # Signing out of the console signs out of the managed login too, then comes back.
+    "LogoutURLs": [{"Fn::Sub": ["${Url}/staff/signed-out", {"Url": PUBLIC_URL}]}],
     "EnableTokenRevocation": True,
 }
 PUBLIC_OUTPUTS = {
@@ -584,12 +591,15 @@ def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
 
 # Chalice puts every route in one function (APIHandler). The public routes are given a
 # function and a role of their own, so that what anyone on the internet can call can
-# never decrypt a case, read the audit trail or the directory (issues 12 and 16).
+# never decrypt a case, read the audit trail or the directory (issues 12 and 16). The
+# staff console (/staff/...) is staff's: it stays in the staff function, with its role.
 STAFF_PREFIX = "/api/v1/staff"
+CONSOLE = "/staff"
 
 
 def is_public(path: str) -> bool:
-    return not path.startswith(STAFF_PREFIX)
+    console = path == CONSOLE or path.startswith(f"{CONSOLE}/")
+    return not (path.startswith(STAFF_PREFIX) or console)
 
 
 def public_routes() -> list[tuple[str, str]]:

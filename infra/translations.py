@@ -1,5 +1,5 @@
-"""The form's compiled catalogs, country names and list orders, derived from committed
-sources with Babel and ICU.
+"""The compiled catalogs (the form's, the console's), country names and list orders,
+derived from committed sources with Babel and ICU.
 
     python -m infra.translations          # rewrite the .mo files and the JSON in domain/data
     python -m infra.translations --check  # exit 1 if any is out of date (`make test` runs it)
@@ -32,15 +32,22 @@ SOURCES = [
     ("chalicelib/web/*.py", "python"),
     ("chalicelib/web/templates/*.html", "jinja2.ext:babel_extract"),
 ]
+# The staff console's, in a gettext domain of its own (chalicelib/web/console/render.py).
+CONSOLE_LOCALE = WEB / "console" / "locale"
+CONSOLE_LANGUAGES = ("uk", "en")
+CONSOLE_SOURCES = [
+    ("chalicelib/web/console/*.py", "python"),
+    ("chalicelib/web/console/templates/*.html", "jinja2.ext:babel_extract"),
+]
 
 
-def extracted_messages() -> set[str]:
-    """Every msgid the form uses, as Babel's extractors find them in the sources."""
+def extracted_messages(sources: list[tuple[str, str]] = SOURCES) -> set[str]:
+    """Every msgid the form (or the console) uses, as Babel's extractors find them."""
     from babel.messages.extract import extract_from_dir
 
     found = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), SOURCES, options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(ROOT), sources, options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
@@ -136,6 +143,9 @@ def outputs() -> dict[Path, bytes]:
     }
     for language in LANGUAGES:
         po = LOCALE / language / "LC_MESSAGES" / "messages.po"
+        wanted[po.with_suffix(".mo")] = compiled(po)
+    for language in CONSOLE_LANGUAGES:
+        po = CONSOLE_LOCALE / language / "LC_MESSAGES" / "console.po"
         wanted[po.with_suffix(".mo")] = compiled(po)
     return wanted
 

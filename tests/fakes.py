@@ -22,6 +22,7 @@ from typing import Any
 
 from chalicelib.domain.acknowledgement import ack_token
 from chalicelib.domain.alerts import (
+    REPORT_RECEIVED,
     Alert,
     Delivery,
     DeliveryState,
@@ -33,6 +34,8 @@ from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.casefile import (
+    CaseBrief,
+    CaseEvent,
     CaseFile,
     CaseSummary,
     Counted,
@@ -41,6 +44,7 @@ from chalicelib.domain.casefile import (
     Note,
     Page,
 )
+from chalicelib.domain.colleagues import Colleague, StaffList
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
@@ -71,6 +75,7 @@ class _CaseRow:
     # What the case recorded of the derived items it wrote (for erasure).
     blocking_keys: tuple[str, ...] = ()
     reporter_keys: tuple[str, ...] = ()
+    search_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -103,6 +108,9 @@ class FakeDb:
     digests: set[str] = field(default_factory=set)
     withdrawals: dict[str, str] = field(default_factory=dict)
     stream: list[tuple[str, Any]] = field(default_factory=list)
+    events: dict[str, list[CaseEvent]] = field(default_factory=dict)
+    search: dict[str, dict[str, str]] = field(default_factory=dict)
+    staff: dict[str, Colleague] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
     conflicts: int = 0
@@ -177,6 +185,7 @@ class FakeCaseFiles:
         *,
         blocking_keys: Sequence[str] = (),
         reporter_keys: Sequence[str] = (),
+        search_keys: Sequence[str] = (),
     ):
         def apply() -> None:
             self.db.cases[case.reference] = _CaseRow(
@@ -184,6 +193,7 @@ class FakeCaseFiles:
                 tuple(attachments),
                 blocking_keys=tuple(blocking_keys),
                 reporter_keys=tuple(reporter_keys),
+                search_keys=tuple(search_keys),
             )
             self.db.stream.append(("case", case))
 
@@ -223,6 +233,7 @@ class FakeCaseFiles:
             notes=tuple(self.db.notes.get(reference, {}).values()),
             deliveries=tuple(deliveries),
             break_glass=dict(row.break_glass),
+            events=tuple(self.db.events.get(reference, ())),
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:
@@ -334,6 +345,32 @@ class FakeCaseIndex:
     def count_received_since(self, since: dt.datetime) -> int:
         return sum(1 for row in self.db.cases.values() if row.case.received_at >= since)
 
+    def briefs(self, references: list[str]) -> dict[str, CaseBrief]:
+        found = {}
+        for reference in list(dict.fromkeys(references))[:50]:
+            row = self.db.cases.get(reference)
+            if row is None:
+                continue
+            open_part, _ = split_sealed(row.case.report.model_dump())
+            alert = self.db.alerts.get((reference, REPORT_RECEIVED))
+            state = None
+            if alert is not None:
+                state = (
+                    "acknowledged"
+                    if alert.acknowledged_at
+                    else "waiting"
+                    if alert.due
+                    else "unacknowledged"
+                )
+            found[reference] = CaseBrief(
+                summary=_summary(row),
+                agencies=frozenset(row.agencies),
+                report=Report.model_validate(open_part, context=STORED),
+                acknowledgement=state,
+                acknowledged_at=alert.acknowledged_at if alert else None,
+            )
+        return found
+
 
 def _matches(row: _CaseRow, filters: Filters) -> bool:
     case = row.case
@@ -345,6 +382,7 @@ def _matches(row: _CaseRow, filters: Filters) -> bool:
         and (filters.urgent is None or case.urgent == filters.urgent)
         and (filters.received_from is None or day >= filters.received_from)
         and (filters.received_to is None or day <= filters.received_to)
+        and (filters.assignee is None or row.assignee == filters.assignee)
     )
 
 
@@ -639,6 +677,8 @@ class FakeStatistics:
         }
         if case.urgent:
             counts["urgent"] = 1
+        if case.week:
+            counts[f"week#{case.week}"] = 1
         for agency in agencies:
             uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
 
@@ -668,7 +708,7 @@ class FakeStatistics:
     def read(self, agency: str | None = None) -> dict[str, Any]:
         totals = self._counter(agency)
         grouped: dict[str, Any] = {"total": totals["total"], "urgent": totals["urgent"]}
-        for dimension in ("status", "oblast", "category"):
+        for dimension in ("status", "oblast", "category", "week"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())
@@ -730,6 +770,25 @@ class FakeCandidatePairs:
 
     def of_case(self, reference: str) -> list[CandidatePair]:
         return [p for (a, _), p in sorted(self.db.pairs.items()) if a == reference]
+
+    def rescore(self, pair: CandidatePair) -> bool:
+        sides = ((pair.reference, pair.other), (pair.other, pair.reference))
+
+        def check() -> bool:
+            return all(
+                s in self.db.pairs and self.db.pairs[s].review == Review.POTENTIAL for s in sides
+            )
+
+        def apply() -> None:
+            for s in sides:
+                self.db.pairs[s] = dataclasses.replace(
+                    self.db.pairs[s],
+                    verdict=pair.verdict,
+                    score=pair.score,
+                    explanation=pair.explanation,
+                )
+
+        return _commit_one(self.db, "pair", apply, check)
 
     def remove(self, uow: FakeUnitOfWork, reference: str, others: list[str]) -> None:
         for other in others:
@@ -818,6 +877,93 @@ class FakeDirectoryStore:
         return read_version + 1
 
 
+class FakeSearchIndex:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add(
+        self, uow: FakeUnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None:
+        def apply() -> None:
+            for key in search_keys:
+                self.db.search.setdefault(key, {})[_received(reference, received_at)] = reference
+
+        uow.add("search-key", apply)
+
+    def remove(
+        self, uow: FakeUnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None:
+        received = _received(reference, received_at)
+        for key in search_keys:
+            uow.add("search-key", lambda k=key: self.db.search.get(k, {}).pop(received, None))
+
+    def references(self, search_key: str, limit: int) -> list[str]:
+        entries = self.db.search.get(search_key, {})
+        return list(dict.fromkeys(entries[k] for k in sorted(entries, reverse=True)[:limit]))
+
+
+class FakeStaffDirectory:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def record(self, colleague: Colleague) -> None:
+        with self.db.lock:
+            self.db.staff[colleague.subject] = colleague
+
+    def everyone(self) -> StaffList:
+        return StaffList(tuple(self.db.staff[s] for s in sorted(self.db.staff)))
+
+    def get(self, subject: str) -> Colleague | None:
+        return self.db.staff.get(subject)
+
+
+def event_id(event: CaseEvent) -> str:
+    """A fake event's id (the table's is its sort key)."""
+    return f"{event.at.isoformat()}#{event.action}"
+
+
+class FakeCaseHistory:
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+
+    def add_event(self, uow: FakeUnitOfWork, reference: str, event: CaseEvent) -> None:
+        uow.add("event", lambda: self.db.events.setdefault(reference, []).append(event))
+
+    def remove_events(self, uow: FakeUnitOfWork, reference: str, events: list[str]) -> None:
+        def apply() -> None:
+            kept = [e for e in self.db.events.get(reference, []) if event_id(e) not in events]
+            self.db.events[reference] = kept
+
+        uow.add("event", apply)
+
+    def correct(
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        report: Report,
+        now: dt.datetime,
+        added_keys: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    ) -> None:
+        def check() -> bool:
+            row = self.db.cases.get(reference)
+            return row is not None and row.case.version == version
+
+        def old() -> dict | None:
+            row = self.db.cases.get(reference)
+            return {"version": row.case.version} if row else None
+
+        def apply() -> None:
+            row = self.db.cases[reference]
+            row.case = dataclasses.replace(row.case, report=report, version=row.case.version + 1)
+            row.updated_at = now
+            row.search_keys += tuple(added_keys[0])
+            row.blocking_keys += tuple(added_keys[1])
+
+        uow.add("case", apply, check, old)
+
+
 # -- the data lifecycle ----------------------------------------------------------------
 
 
@@ -865,11 +1011,15 @@ class FakeCaseLifecycle:
             changed_at=row.updated_at or case.received_at,
             agencies=frozenset(row.agencies),
             sealed=frozenset(groups),
-            blocking_keys=row.blocking_keys,
+            blocking_keys=tuple(dict.fromkeys(row.blocking_keys)),
             reporter_keys=row.reporter_keys,
+            search_keys=tuple(dict.fromkeys(row.search_keys)),
             attachments=row.attachments,
             notes=tuple(self.db.notes.get(reference, {})),
             pairs=tuple(sorted(b for (a, b) in self.db.pairs if a == reference)),
+            events=tuple(
+                event_id(e) for e in self.db.events.get(reference, []) if e.action == "correct"
+            ),
             withdrawn_at=case.withdrawn_at,
             anonymised_at=case.anonymised_at,
         )
@@ -904,6 +1054,8 @@ class FakeCaseLifecycle:
                 row.blocking_keys = ()
             if erasure.reporter_keys or erasure.anonymised_at:
                 row.reporter_keys = ()
+            if erasure.search_keys or erasure.anonymised_at:
+                row.search_keys = ()
             if erasure.files:
                 row.attachments = ()
 
@@ -947,6 +1099,9 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         pairs=FakeCandidatePairs(db),
         audit=FakeAuditLog(db),
         directory=FakeDirectoryStore(db),
+        search=FakeSearchIndex(db),
+        staff=FakeStaffDirectory(db),
+        history=FakeCaseHistory(db),
         reporters=FakeReporterIndex(db),
         lifecycle=FakeCaseLifecycle(db),
     )
@@ -1054,6 +1209,11 @@ class FakeFileStore:
 
     def upload_origin(self) -> str:
         return "https://bucket.example"
+
+    def download_link(
+        self, key: str, version_id: str | None, seconds: int, content_type: str
+    ) -> str:
+        return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 
 
 @dataclass

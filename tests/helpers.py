@@ -120,6 +120,66 @@ def demo_directory():
     return read_directory()
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Console:
+    """The staff console in process, as one demo person's browser: its session cookie,
+    and the form token of the page it last read."""
+
+    FORM = FORM
+
+    def __init__(self, client, subject: str, lang: str = "en") -> None:
+        from urllib.parse import urlencode
+
+        self.client = client
+        self.cookies: dict[str, str] = {}
+        answer = client.http.post(
+            "/staff/sign-in", headers=self.FORM, body=urlencode({"subject": subject})
+        )
+        assert answer.status_code == 303, answer.body
+        self._keep(answer)
+        self.lang = lang
+        self.csrf = ""
+
+    def _keep(self, answer) -> None:
+        found = answer.headers.get("Set-Cookie") or []
+        for cookie in [found] if isinstance(found, str) else found:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if value:
+                self.cookies[name] = value
+            else:
+                self.cookies.pop(name, None)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+
+    def get(self, path: str):
+        import re
+
+        separator = "&" if "?" in path else "?"
+        answer = self.client.http.get(f"{path}{separator}lang={self.lang}", headers=self.headers)
+        self._keep(answer)
+        found = re.search(rb'name="csrf" value="([^"]+)"', answer.body or b"")
+        if found:
+            self.csrf = found.group(1).decode()
+        return answer
+
+    def post(self, path: str, fields: dict | list, headers: dict | None = None):
+        from urllib.parse import urlencode
+
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        answer = self.client.http.post(
+            path,
+            headers={**self.FORM, **self.headers, **(headers or {})},
+            body=urlencode([("csrf", self.csrf), *items]),
+        )
+        self._keep(answer)
+        return answer
+
+
 def refuse_inverted_between():
     """Make the app's DynamoDB client refuse a key condition `BETWEEN :low AND :high` whose
     bounds are the wrong way round, with the ValidationException DynamoDB answers and moto

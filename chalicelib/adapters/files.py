@@ -2,7 +2,9 @@
 
 Browsers upload straight to it with presigned POSTs, so a 10 MB photo never passes
 through the API's Lambda (whose request body is capped at 6 MB anyway). Nothing in the
-bucket is ever readable without AWS credentials: there are no presigned GETs here.
+bucket is readable without AWS credentials, except through a link the staff function
+signs for one version of one case's file, for a minute, after checking and auditing
+who asks (services/attachment_links.py).
 
 The bucket is versioned: every read, copy and delete here names the version it means, so
 a file overwritten between the check and the copy cannot slip onto a case, and a delete
@@ -55,6 +57,21 @@ class FileStore:
             ],
             ExpiresIn=UPLOAD_SECONDS,
         )
+
+    def download_link(
+        self, key: str, version_id: str | None, seconds: int, content_type: str
+    ) -> str:
+        """A GET of one version of one file, valid `seconds`; shown inline as its type."""
+        params: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": "inline",
+            "ResponseCacheControl": "no-store",
+        }
+        if version_id:
+            params["VersionId"] = version_id
+        return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds)
 
     def upload_origin(self) -> str:
         """Where browsers POST files to, for the page's Content-Security-Policy.

@@ -28,15 +28,24 @@ class Counted:
     oblast: str
     category: str
     urgent: bool
+    # The ISO week the report came in (2026-W48), for the console's weekly chart.
+    week: str | None = None
 
     @classmethod
     def of_case(cls, case: Case) -> Counted:
-        return cls(case.status, case.oblast, case.category, case.urgent)
+        return cls(case.status, case.oblast, case.category, case.urgent, week_of(case.received_at))
 
     @classmethod
     def of_alert(cls, alert: Alert) -> Counted:
         """A new report as its first alert describes it (an alert names no child)."""
-        return cls(Status.RECEIVED, alert.oblast, alert.category, alert.urgent)
+        return cls(
+            Status.RECEIVED, alert.oblast, alert.category, alert.urgent, week_of(alert.created_at)
+        )
+
+
+def week_of(moment: dt.datetime) -> str:
+    year, week, _ = moment.astimezone(dt.UTC).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,9 @@ class CaseFile:
     deliveries: tuple[StoredDelivery, ...] = ()
     # Break-glass accesses: staff member -> until when they may see everything.
     break_glass: dict[str, dt.datetime] = field(default_factory=dict)
+    # What happened to it that no note or delivery tells: assignments, links, corrections,
+    # match decisions, acknowledgements in the console (the console's timeline).
+    events: tuple[CaseEvent, ...] = ()
 
     @property
     def reference(self) -> str:
@@ -92,6 +104,19 @@ class Filters:
     urgent: bool | None = None
     received_from: dt.date | None = None  # inclusive
     received_to: dt.date | None = None  # inclusive
+    # A staff member's login id: the cases assigned to them.
+    assignee: str | None = None
+
+    def admits(self, case: CaseSummary) -> bool:
+        """Whether a case passes every filter but the received dates (which a list's
+        index key applies)."""
+        for name in ("status", "oblast", "category"):
+            wanted = getattr(self, name)
+            if wanted and getattr(case, name) != wanted:
+                return False
+        if self.assignee and case.assignee != self.assignee:
+            return False
+        return self.urgent is None or case.urgent == self.urgent
 
 
 @dataclass
@@ -139,3 +164,29 @@ def shown(file: CaseFile, view: View) -> ShownCase:
         reporter = report.reporter.model_copy(update={"name": None, "email": None, "phone": None})
         report = report.model_copy(update={"reporter": reporter})
     return ShownCase(file=file, report=report, withheld=view.withheld)
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One thing that happened to a case, for its timeline: who did what, and the words
+    of it (`detail`: the other case, the assignee, a corrected field and its values)."""
+
+    at: dt.datetime
+    actor: str
+    agency: str
+    action: str
+    detail: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseBrief:
+    """A row of the console's lists: the summary, the agencies, the open part of the
+    report (names, birth, places; never what is sealed) and how its first alert stands."""
+
+    summary: CaseSummary
+    agencies: frozenset[str]
+    report: Report | None
+    # "acknowledged", "waiting" (escalating while nobody acknowledges), "unacknowledged"
+    # (its ladder ended), or None (not alerted yet).
+    acknowledgement: str | None = None
+    acknowledged_at: dt.datetime | None = None

@@ -98,10 +98,15 @@ class Traces:
     # Derived items, as the case item recorded them when it wrote them.
     blocking_keys: tuple[str, ...] = ()
     reporter_keys: tuple[str, ...] = ()
+    # Staff search's keys (written at intake and by corrections).
+    search_keys: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     # Ids of the case's notes; the other case of each candidate pair.
     notes: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
+    # Ids of the case's events that hold what was reported (a correction's values
+    # before and after, and its reason).
+    events: tuple[str, ...] = ()
     withdrawn_at: dt.datetime | None = None
     anonymised_at: dt.datetime | None = None
 
@@ -143,8 +148,10 @@ class Erasure:
     # Derived items deleted (and the case item's record of them dropped).
     blocking_keys: tuple[str, ...] = ()
     reporter_keys: tuple[str, ...] = ()
+    search_keys: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
     # The agencies whose mandate items go.
     revoked: tuple[str, ...] = ()
     # Every version of every file under the case's prefix, and its record on the case.
@@ -242,8 +249,10 @@ def anonymise(traces: Traces, *, now: dt.datetime) -> Erasure:
         groups=frozenset({REPORTER_GROUP, CHILD_GROUP}),
         blocking_keys=traces.blocking_keys,
         reporter_keys=traces.reporter_keys,
+        search_keys=traces.search_keys,
         pairs=traces.pairs,
         notes=traces.notes,
+        events=traces.events,
         files=True,
         withdrawn_at=traces.withdrawn_at,
         anonymised_at=now,

@@ -28,6 +28,9 @@ class StaffMember:
     agency: str
     # The person's display name (Cognito's `name`), shown to colleagues instead of ids.
     name: str | None = None
+    # A verified e-mail address: the alerts sent to a contact at this address are the
+    # person's own to acknowledge in the console.
+    email: str | None = None
 
     def may_read_case(self, case_agencies: Iterable[str]) -> bool:
         """Coordinators see every case; caseworkers only those routed to their agency."""

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.acknowledgement import (
     InvalidAcknowledgement,
@@ -27,7 +29,11 @@ from chalicelib.domain.acknowledgement import (
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.services.access import Caller
 from chalicelib.services.ports import Stores
+
+if TYPE_CHECKING:
+    from chalicelib.domain.routing import Directory
 
 log = logging.getLogger("homeward.acknowledgement")
 
@@ -118,5 +124,87 @@ def acknowledge(
         at=now,
         handled=handled,
         after_seconds=max(0.0, (now - delivery.alert.created_at).total_seconds()),
+        channel=str(delivery.channel),
+    )
+
+
+# -- in the console ------------------------------------------------------------------
+
+
+class NotYours(Exception):
+    """No alert by that name is addressed to this person, or it was acknowledged already."""
+
+
+def addressed_to(
+    staff_email: str | None, deliveries: Iterable[StoredDelivery], directory: Directory
+) -> list[StoredDelivery]:
+    """The deliveries of a case sent to the person's own address (their contact in the
+    directory has their verified e-mail), not yet acknowledged: theirs to acknowledge."""
+    if not staff_email:
+        return []
+    mine = []
+    for stored in deliveries:
+        contact = directory.contact(stored.delivery.contact_id)
+        if (
+            stored.state == DeliveryState.SENT
+            and contact is not None
+            and (contact.email or "").lower() == staff_email.lower()
+        ):
+            mine.append(stored)
+    return mine
+
+
+def acknowledge_in_console(
+    caller: Caller,
+    reference: str,
+    delivery_id: str,
+    *,
+    stores: Stores,
+    directory: Directory,
+    now: dt.datetime | None = None,
+) -> Acknowledged:
+    """A signed-in person acknowledges an alert sent to them: "handled", whichever
+    channel it came by, because signing in (password and TOTP) is who they are, which
+    holding a phone is not. Stops the alert's escalation; audited, on the timeline."""
+    from chalicelib.services.access import refuse, visible_case
+    from chalicelib.services.casework import event
+
+    now = now or dt.datetime.now(dt.UTC)
+    case = visible_case(caller, reference, "acknowledge", stores)
+    chosen = [
+        d
+        for d in addressed_to(caller.staff.email, case.deliveries, directory)
+        if d.delivery_id == delivery_id
+    ]
+    if not chosen:
+        refuse(caller, reference, "acknowledge", stores, NotYours())
+    delivery = chosen[0].delivery
+    alert = delivery.alert
+    # Every channel of that alert to that contact: the SMS as well as the e-mail.
+    same = [
+        d
+        for d in addressed_to(caller.staff.email, case.deliveries, directory)
+        if d.delivery.contact_id == delivery.contact_id and d.delivery.alert.root == alert.root
+    ]
+    uow = stores.unit_of_work()
+    for stored in same:
+        stores.deliveries.acknowledge(uow, reference, stored.delivery_id, now)
+    stores.alerts.acknowledge(uow, reference, alert.root, delivery.contact_id, now)
+    stores.audit.add(
+        uow, caller.entry(reference, "acknowledge", detail=f"{alert.purpose} in the console")
+    )
+    stores.history.add_event(
+        uow, reference, event(caller, "acknowledge", now, purpose=alert.purpose)
+    )
+    try:
+        uow.commit()
+    except (Refused, Conflict):
+        raise NotYours() from None
+    log.info("alert %s acknowledged in the console by %s", alert.alert_id, caller.staff.subject)
+    return Acknowledged(
+        reference=reference,
+        at=now,
+        handled=True,
+        after_seconds=max(0.0, (now - alert.created_at).total_seconds()),
         channel=str(delivery.channel),
     )

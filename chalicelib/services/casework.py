@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.casefile import Filters, Page, ShownCase
+from chalicelib.domain.casefile import CaseEvent, Filters, Page, ShownCase
 from chalicelib.domain.disclosure import Disclosure, view_for
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.workflow import Status, check_move
@@ -26,6 +26,7 @@ from chalicelib.services.access import (
     visible_case,
     works_cases,
 )
+from chalicelib.services.colleagues import check_assignee
 from chalicelib.services.ports import Stores
 
 __all__ = ["CaseNotFound", "NotPermitted", "StaleVersion"]
@@ -116,10 +117,15 @@ def assign_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    visible_case(caller, reference, "assign", stores)
+    case = visible_case(caller, reference, "assign", stores)
+    if case.version != version:
+        raise StaleVersion(case.version)
+    # A named colleague who may work this case, never free text.
+    check_assignee(caller, reference, case.agencies, assignee, stores=stores)
     uow = stores.unit_of_work()
     stores.cases.change(uow, reference, version=version, now=now, assignee=assignee)
     stores.audit.add(uow, caller.entry(reference, "assign", detail=assignee, at=now))
+    stores.history.add_event(uow, reference, event(caller, "assign", now, assignee=assignee))
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -158,8 +164,15 @@ def link_cases(
     stores.cases.link_back(uow, other, reference, now)
     stores.audit.add(uow, caller.entry(reference, "link", detail=other, at=now))
     stores.audit.add(uow, caller.entry(other, "link", detail=reference, at=now))
+    stores.history.add_event(uow, reference, event(caller, "link", now, other=other))
+    stores.history.add_event(uow, other, event(caller, "link", now, other=reference))
     _commit(uow)
     return _read_back(caller, reference, stores)
+
+
+def event(caller: Caller, action: str, at: dt.datetime, **detail: str | None) -> CaseEvent:
+    """A step of a case's timeline, as the caller took it."""
+    return CaseEvent(at, caller.staff.subject, caller.staff.agency, action, detail)
 
 
 def _read_back(caller: Caller, reference: str, stores: Stores) -> ShownCase:

@@ -8,11 +8,15 @@ filled in one contact at a time is incomplete on the way.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.services.access import DIRECTORY_TRAIL, Caller, require_role
@@ -188,3 +192,49 @@ class DirectoryCache:
             self._directory = self._store.read()
             self._loaded_at = time.monotonic()
         return self._directory
+
+
+# -- who a report would reach ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung of a preview: 0 the first alert, then each escalation (the last one the
+    coordinators'), with the deliveries it would make."""
+
+    level: int
+    deliveries: list[Delivery]
+
+
+def preview(
+    caller: Caller,
+    *,
+    oblast: str,
+    category: str,
+    urgent: bool,
+    country: str | None = None,
+    stores: Stores,
+) -> list[Rung]:
+    """Who a report with this oblast, category and urgency would reach, rung by rung, if
+    its reporter let it be shared with everyone: the routing itself, not a copy of it."""
+    current = read(caller, stores=stores)
+    now = dt.datetime.now(dt.UTC)
+    alert = Alert(
+        reference=PREVIEW,
+        purpose=REPORT_RECEIVED,
+        category=category,
+        oblast=oblast,
+        urgent=urgent,
+        last_known_country=country,
+        created_at=now,
+        consent=ConsentGiven.everything(),
+    )
+    last = current.ladder_length(alert) + 1
+    return [
+        Rung(level, current.route(alert.escalated(level, now) if level else alert))
+        for level in range(last + 1)
+    ]
+
+
+# Never a real reference (references have no 0, 1, I, L, O or U).
+PREVIEW = "HW-0000-0000"

@@ -1,12 +1,12 @@
 """Erasing what is stored of a case: a reporter's withdrawal, a person's request to be
 forgotten, a case's retention run out (domain/erasure.py says what each erases).
 
-The derived items go first (blocking keys, candidate pairs, the reporters' index, notes,
-mandates, files), each in units of work of their own, then the case item, guarded by the
-version its traces were read at, together with its audit entries. So an erasure cut
-short is finished by doing it again: the case item still names everything left, and
-deleting what is gone already is no error. A case changed meanwhile is read again and
-erased again.
+The derived items go first (blocking keys, candidate pairs, the reporters' index, staff
+search keys, notes, corrections' events, mandates, files), each in units of work of their
+own, then the case item, guarded by the version its traces were read at, together with
+its audit entries. So an erasure cut short is finished by doing it again: the case item
+still names everything left, and deleting what is gone already is no error. A case
+changed meanwhile is read again and erased again.
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ def _delete_derived(traces: Traces, erasure: Erasure, stores: Stores) -> None:
           for k in erasure.blocking_keys),
         *((1, lambda u, k=k: stores.reporters.remove(u, reference, received, [k]))
           for k in erasure.reporter_keys),
+        *((1, lambda u, k=k: stores.search.remove(u, reference, received, [k]))
+          for k in erasure.search_keys),
+        *((1, lambda u, e=e: stores.history.remove_events(u, reference, [e]))
+          for e in erasure.events),
         *((2, lambda u, o=o: stores.pairs.remove(u, reference, [o])) for o in erasure.pairs),
         *((1, lambda u, n=n: stores.lifecycle.remove_notes(u, reference, [n]))
           for n in erasure.notes),

@@ -24,6 +24,7 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.report import Receipt, Report, identity_of
+from chalicelib.domain.search import index_keys
 from chalicelib.services.ports import Stores
 
 # Idempotency keys of the web form are issued by the server and unguessable; the JSON
@@ -121,6 +122,8 @@ def submit(
     # case is never offered as a candidate either.
     consent = submission.report.consent
     match_keys = blocking_keys(identity_of(submission.report)) if consent.tracing else []
+    # Staff search is not matching: every case is findable by those who may open it.
+    search_keys = index_keys(identity_of(submission.report))
     # Keyed hashes of the reporter's e-mail and phone: what finds their cases when they
     # ask what is held about them, or to be forgotten (services/requests.py).
     people = list(reporter_keys(settings.signing_key, submission.report))
@@ -138,6 +141,7 @@ def submit(
                 submission.attachments,
                 blocking_keys=match_keys,
                 reporter_keys=people,
+                search_keys=search_keys,
             )
             stores.alerts.add(
                 uow,
@@ -148,6 +152,7 @@ def submit(
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
+            stores.search.add(uow, case.reference, case.received_at, search_keys)
             stores.reporters.add(uow, case.reference, case.received_at, people)
         if submission.idempotency_key:
             record = IdempotencyRecord(

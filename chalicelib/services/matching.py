@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Alert
@@ -17,6 +17,7 @@ from chalicelib.domain.errors import Refused
 from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, is_narrow, score
 from chalicelib.domain.report import Report, identity_of
 from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
+from chalicelib.services.casework import event
 from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.matching")
@@ -95,6 +96,34 @@ def find_matches(
     return Findings(candidates=len(references), pairs=pairs, queries=queries)
 
 
+def rematch(
+    reference: str, report: Report, *, stores: Stores, now: dt.datetime | None = None
+) -> Findings:
+    """After a correction: the pairs the corrected report makes, and the undecided pairs
+    it had scored again (a decision stays as it was made)."""
+    now = now or dt.datetime.now(dt.UTC)
+    found = find_matches(reference, report, stores=stores, now=now)
+    if not report.consent.tracing:
+        return found
+    me = identity_of(report)
+    undecided = [p for p in stores.pairs.of_case(reference) if p.review == Review.POTENTIAL]
+    reports = stores.cases.reports([p.other for p in undecided])
+    for pair in undecided:
+        if pair.other not in reports:
+            continue
+        assessment = score(me, identity_of(reports[pair.other]))
+        if assessment.verdict is not None:
+            stores.pairs.rescore(
+                replace(
+                    pair,
+                    verdict=assessment.verdict,
+                    score=assessment.score,
+                    explanation=assessment.explanation,
+                )
+            )
+    return found
+
+
 def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[CandidatePair]:
     """The candidate pairs of a case, limited to cases the caller may see."""
     visible_case(caller, reference, "read-matches", stores)
@@ -129,6 +158,7 @@ def review_match(
     )
     for a, b in ((reference, other), (other, reference)):
         stores.audit.add(uow, caller.entry(a, f"match-{decision}", detail=b, at=now))
+        stores.history.add_event(uow, a, event(caller, f"match-{decision}", now, other=b))
     if decision == Review.CONFIRMED:
         stores.cases.link_back(uow, reference, other, now)
         stores.cases.link_back(uow, other, reference, now)

@@ -26,7 +26,8 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
-from chalicelib.domain.casefile import CaseFile, Counted, Filters, Page
+from chalicelib.domain.casefile import CaseBrief, CaseEvent, CaseFile, Counted, Filters, Page
+from chalicelib.domain.colleagues import Colleague, StaffList
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
@@ -51,6 +52,7 @@ class CaseFiles(Protocol):
         *,
         blocking_keys: Sequence[str] = (),
         reporter_keys: Sequence[str] = (),
+        search_keys: Sequence[str] = (),
     ): ...
     def get(self, reference: str) -> Case | None: ...
     def status_of(self, reference: str) -> Status | None: ...
@@ -84,6 +86,7 @@ class CaseIndex(Protocol):
         self, filters: Filters, *, agency: str | None, limit: int = 50, cursor: str | None = None
     ) -> Page: ...
     def count_received_since(self, since: dt.datetime) -> int: ...
+    def briefs(self, references: list[str]) -> dict[str, CaseBrief]: ...
 
 
 class Mandates(Protocol):
@@ -177,6 +180,7 @@ class MatchIndex(Protocol):
 class CandidatePairs(Protocol):
     def record(self, pair: CandidatePair) -> bool: ...
     def of_case(self, reference: str) -> list[CandidatePair]: ...
+    def rescore(self, pair: CandidatePair) -> bool: ...
     def remove(self, uow: UnitOfWork, reference: str, others: list[str]) -> None: ...
     def decide(
         self,
@@ -240,6 +244,37 @@ class DirectoryStore(Protocol):
         removed_contacts: Sequence[str] = (),
         removed_rules: Sequence[str] = (),
     ) -> int: ...
+
+
+class SearchIndex(Protocol):
+    def add(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None: ...
+    def remove(
+        self, uow: UnitOfWork, reference: str, received_at: dt.datetime, search_keys: list[str]
+    ) -> None: ...
+    def references(self, search_key: str, limit: int) -> list[str]: ...
+
+
+class StaffDirectory(Protocol):
+    def record(self, colleague: Colleague) -> None: ...
+    def everyone(self) -> StaffList: ...
+    def get(self, subject: str) -> Colleague | None: ...
+
+
+class CaseHistory(Protocol):
+    def add_event(self, uow: UnitOfWork, reference: str, event: CaseEvent) -> None: ...
+    def correct(
+        self,
+        uow: UnitOfWork,
+        reference: str,
+        *,
+        version: int,
+        report: Report,
+        now: dt.datetime,
+        added_keys: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    ) -> None: ...
+    def remove_events(self, uow: UnitOfWork, reference: str, events: list[str]) -> None: ...
 
 
 class DeliveryQueue(Protocol):
@@ -310,6 +345,9 @@ class FileStore(Protocol):
         ...
 
     def upload_origin(self) -> str: ...
+    def download_link(
+        self, key: str, version_id: str | None, seconds: int, content_type: str
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -328,5 +366,8 @@ class Stores:
     pairs: CandidatePairs
     audit: AuditLog
     directory: DirectoryStore
+    search: SearchIndex
+    staff: StaffDirectory
+    history: CaseHistory
     reporters: ReporterIndex
     lifecycle: CaseLifecycle

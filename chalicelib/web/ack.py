@@ -51,7 +51,11 @@ def _page(status: int, state: str, **context: object) -> Response:
     context.setdefault("reference", "")
     context.setdefault("at", {"uk": "", "en": ""})
     context.setdefault("channel", "")
-    body = _template().render(state=state, stylesheet=static_url("form.css", root()), **context)
+    # On to the case in the staff console (which asks the person to sign in first).
+    console = f"{root()}staff/cases/{context['reference']}"
+    body = _template().render(
+        state=state, stylesheet=static_url("form.css", root()), console=console, **context
+    )
     return Response(
         body=body,
         status_code=status,

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.report import Receipt, Report
-from chalicelib.web import problems, schemas
-from chalicelib.web.operations import OPERATIONS, Operation
+from chalicelib.web import problems
+from chalicelib.web.operations import OPERATIONS, Operation, model
 
 
 class FieldError(BaseModel):
@@ -131,7 +131,7 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
         "tags": ["staff"],
         "security": [{"staffToken": []}],
         "parameters": _path_parameters(op.path)
-        + (_query_parameters(getattr(schemas, op.query)) if op.query else []),
+        + (_query_parameters(model(op.query)) if op.query else []),
         "responses": responses,
     }
     if op.body:
@@ -144,7 +144,7 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
 
 def _staff_paths() -> dict[str, Any]:
     # The route modules register their operations on import (app.py imports them all).
-    from chalicelib.web import directory, staff  # noqa: F401
+    from chalicelib.web import console_api, directory, staff  # noqa: F401
 
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
@@ -157,7 +157,7 @@ def _staff_models() -> list[tuple[type[BaseModel], str]]:
     for op in OPERATIONS:
         for name, mode in ((op.answer, "serialization"), (op.body, "validation")):
             if name:
-                models.setdefault(f"{name}/{mode}", (getattr(schemas, name), mode))
+                models.setdefault(f"{name}/{mode}", (model(name), mode))
     return list(models.values())
 
 

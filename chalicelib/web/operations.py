@@ -25,6 +25,7 @@ from chalicelib.lazy import lazy_module
 from chalicelib.web.http import json_response, parse_json, request_id
 
 schemas = lazy_module("chalicelib.web.schemas")
+schemas_console = lazy_module("chalicelib.web.schemas_console")
 access = lazy_module("chalicelib.services.access")
 
 PREFIX = "/api/v1/staff"
@@ -76,8 +77,14 @@ def authenticate(request: Any):
     return wiring.token_verifier().verify(token.strip())
 
 
+def model(name: str) -> Any:
+    """A schema model by name, from web/schemas.py or web/schemas_console.py."""
+    found = getattr(schemas, name, None)
+    return found if found is not None else getattr(schemas_console, name)
+
+
 def _model(name: str | None):
-    return getattr(schemas, name) if name else None
+    return model(name) if name else None
 
 
 def _shape(model: Any, result: Any) -> Any:

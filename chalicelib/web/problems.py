@@ -87,10 +87,13 @@ def _table() -> dict[type, Refusal]:
     from pydantic import ValidationError
 
     from chalicelib.domain.casefile import InvalidCursor
+    from chalicelib.domain.colleagues import UnknownAssignee
+    from chalicelib.domain.corrections import NotCorrectable
     from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.domain.staff import InvalidToken
     from chalicelib.domain.workflow import MoveNotAllowed
     from chalicelib.services import access, casework, delivery, directory, intake, matching
+    from chalicelib.services.acknowledgement import NotYours
     from chalicelib.web.http import BadRequestBody
     from chalicelib.web.operations import IdMismatch
 
@@ -192,6 +195,24 @@ def _table() -> dict[type, Refusal]:
             "This change of status is not allowed",
             "The move is not allowed from the case's status",
             detail=str,
+        ),
+        UnknownAssignee: Refusal(
+            422,
+            "unknown-assignee",
+            "Assign the case to a colleague who may work it",
+            "Not a recorded colleague who may work this case",
+        ),
+        NotCorrectable: Refusal(
+            422,
+            "not-correctable",
+            "This field cannot be corrected this way",
+            "Not a correctable field (or the value is not of its kind), or no reason given",
+        ),
+        NotYours: Refusal(
+            404,
+            "not-found",
+            "No alert of yours by that name waits to be acknowledged",
+            "No unacknowledged alert sent to the caller by that name",
         ),
         intake.TooManyRequests: Refusal(
             429,

@@ -146,6 +146,28 @@ class DeliveryState(BaseModel):
         )
 
 
+class CaseHistoryEvent(BaseModel):
+    at: str
+    actor: str
+    agency: str
+    action: str
+    detail: dict[str, str | None]
+
+    @classmethod
+    def of(cls, event: casefile.CaseEvent, report_shown: bool = True) -> CaseHistoryEvent:
+        detail = dict(event.detail)
+        if not report_shown:
+            # A corrected value is the report's: not for whom the report is withheld.
+            detail = {k: v for k, v in detail.items() if k not in ("before", "after")}
+        return cls(
+            at=iso(event.at),
+            actor=event.actor,
+            agency=event.agency,
+            action=event.action,
+            detail=detail,
+        )
+
+
 class CaseFile(CaseSummary):
     report: Report | None = Field(
         description="As the disclosure policy lets this reader see it; null when only the "
@@ -159,6 +181,10 @@ class CaseFile(CaseSummary):
     updated_at: str | None = None
     notes: list[Note]
     deliveries: list[DeliveryState]
+    events: list[CaseHistoryEvent] = Field(
+        default_factory=list,
+        description="Assignments, links, corrections, match decisions, acknowledgements",
+    )
 
     @classmethod
     def of(cls, shown: casefile.ShownCase) -> CaseFile:  # type: ignore[override]
@@ -180,6 +206,7 @@ class CaseFile(CaseSummary):
             updated_at=_iso(file.updated_at),
             notes=[Note(at=iso(n.at), author=n.author, text=n.text) for n in file.notes],
             deliveries=[DeliveryState.of(d) for d in file.deliveries],
+            events=[CaseHistoryEvent.of(e, shown.report is not None) for e in file.events],
         )
 
 

@@ -17,6 +17,8 @@ TEMPLATE = INFRA / "template.yaml"
 # Fictional people at reserved example domains and unassigned numbers, and their rules.
 DEMO_CONTACTS = INFRA / "demo" / "contacts.csv"
 DEMO_RULES = INFRA / "demo" / "routing-rules.json"
+# The staff a local console offers at its sign-in: fictional, matching the demo contacts.
+DEMO_STAFF = INFRA / "demo" / "staff.csv"
 REGION = "eu-central-1"
 ALERT_SENDER = "alerts@homeward.example"
 
@@ -220,6 +222,14 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
     )
     wiring.reset()
     outbox.install()
+    wiring.local_staff = demo_staff() if stage == "local" else None
+
+
+def demo_staff(path: Path = DEMO_STAFF) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as rows:
+        return [dict(row) for row in csv.DictReader(rows)]
 
 
 @contextlib.contextmanager
@@ -269,4 +279,13 @@ def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> 
     )
     uow.commit()
     boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=ALERT_SENDER)
+    # The demo staff are colleagues from the start, as if each had signed in once.
+    from chalicelib.domain.staff import StaffMember
+    from chalicelib.services import colleagues
+
+    for person in demo_staff():
+        staff = StaffMember(
+            person["subject"], person["role"], person["agency"], person["name"], person["email"]
+        )
+        colleagues.record(staff, stores=stores)
     return len(directory.contacts)

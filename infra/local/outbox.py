@@ -37,12 +37,32 @@ def keep_email_parts(service: str, client: Any) -> None:
     events.register("after-call.ses.SendEmail", after, unique_id="homeward-outbox-sent")
 
 
+def refuse_addresses(service: str, client: Any) -> None:
+    """A wiring client hook: SES refuses e-mail to the addresses listed in
+    HOMEWARD_LOCAL_REFUSE_EMAIL (separated by spaces), as it refuses a suppressed address:
+    how a local run (and the console's browser test) gets a delivery parked."""
+    refused = set(os.environ.get("HOMEWARD_LOCAL_REFUSE_EMAIL", "").lower().split())
+    if service != "ses" or not refused:
+        return
+    from botocore.exceptions import ClientError
+
+    def refuse(params: dict, **_: Any) -> None:
+        if refused & {a.lower() for a in params.get("Destination", {}).get("ToAddresses", [])}:
+            error = {"Code": "MessageRejected", "Message": "Address suppressed (local run)"}
+            raise ClientError({"Error": error, "ResponseMetadata": {}}, "SendEmail")
+
+    client.meta.events.register(
+        "before-parameter-build.ses.SendEmail", refuse, unique_id="homeward-outbox-refuse"
+    )
+
+
 def install() -> None:
     """Hook the app's clients and its outbox route to the emulated SES and SNS."""
     from chalicelib import wiring
 
-    if keep_email_parts not in wiring.client_hooks:
-        wiring.client_hooks.append(keep_email_parts)
+    for hook in (keep_email_parts, refuse_addresses):
+        if hook not in wiring.client_hooks:
+            wiring.client_hooks.append(hook)
     wiring.local_outbox = sent_messages
 
 

@@ -85,7 +85,9 @@ def test_every_staff_request_leaves_its_audit_entry(staff, cases, aws):
     coordinator.post(
         f"/cases/{reference}/status", {"status": "triaged", "note": "seen", "version": 1}
     )
-    coordinator.post(f"/cases/{reference}/assignee", {"assignee": "cw-17", "version": 2})
+    coordinator.post(
+        f"/cases/{reference}/assignee", {"assignee": "demo-taras-bondar", "version": 2}
+    )
     coordinator.post(f"/cases/{reference}/notes", {"text": "called the mother"})
     coordinator.post(f"/cases/{reference}/links", {"reference": cases["UA-14"], "version": 3})
     actions = [e["action"] for e in audit_entries(aws, reference)]

@@ -174,6 +174,13 @@ class AckLink:
         return (self.reference, self.purpose, self.contact, self.channel)
 
 
+# Demo staff (colleagues once the directory is seeded), free text, blank, too long.
+ASSIGNEES = [
+    *("demo-olena-koval", "demo-taras-bondar", "demo-mykola-savchuk", "demo-nataliia-rudenko"),
+    *("cw-17", "Ірина К.", " ", "x" * 129),
+]
+
+
 class StaffMachine(RuleBasedStateMachine):
     dev_key: Any = None
     conformance: Conformance
@@ -294,6 +301,22 @@ class StaffMachine(RuleBasedStateMachine):
         return role == "coordinator" or (
             role == "caseworker" and case.dispatched and agency in case.agencies
         )
+
+    def may_be_given(self, actor, reference: str, assignee: str) -> bool:
+        """Whether a case may be assigned to this person: one of the demo staff (recorded
+        as colleagues when the directory is seeded) who works cases and may open this one,
+        of the actor's own agency unless the actor is a coordinator."""
+        from infra.local.emulator import demo_staff
+
+        person = next((p for p in demo_staff() if p["subject"] == assignee), None)
+        if person is None:
+            return False
+        case = self.cases[reference]
+        agencies = case.agencies if case.dispatched else set()
+        works = person["role"] == "coordinator" or (
+            person["role"] == "caseworker" and person["agency"] in agencies
+        )
+        return works and (actor[0] == "coordinator" or person["agency"] == actor[1])
 
     def gate(self, actor, reference: str, *, body_ok: bool = True):
         """What a case route answers before its own work, and the case a refusal is
@@ -681,7 +704,10 @@ class StaffMachine(RuleBasedStateMachine):
         self.audited(reference, subject, "status")
         self.check_file(response.json_body)
 
-    @rule(data=st.data(), assignee=st.sampled_from(["cw-17", "Ірина К.", " ", "x" * 129]))
+    @rule(
+        data=st.data(),
+        assignee=st.sampled_from(ASSIGNEES),
+    )
     def assign(self, data, assignee):
         reference = self.pick_reference(data)
         actor = self.pick_actor(data, reference)
@@ -694,6 +720,9 @@ class StaffMachine(RuleBasedStateMachine):
         expected, refused_on = self.gate(actor, reference, body_ok=body_ok)
         if expected is None and version != self.cases[reference].version:
             expected = 409
+        if expected is None and not self.may_be_given(actor, reference, assignee):
+            # A named colleague who may work the case, never free text (issue 14).
+            expected, refused_on = 422, reference
         if expected is not None:
             return self.settle(response, expected, what, subject, refused_on)
         self.expect(response, 200, what)

@@ -12,6 +12,7 @@ with the function that made it, then checked against that function's policy.
 import contextvars
 import datetime as dt
 import fnmatch
+import hashlib
 import json
 import re
 from urllib.parse import unquote, urlencode, urlsplit
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import pytest
 import time_machine
 from formdata import form_fields, form_key, post_form
-from helpers import fail_sends, post_report
+from helpers import Console, fail_sends, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
@@ -300,6 +301,32 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert decision.status_code == 200, decision.json_body
         pump.run_until_idle()
 
+        # The console: a caseworker's inbox, search, case page and its forms (a note, her
+        # own alert acknowledged, a correction that runs matching again, an assignment);
+        # a coordinator's file link, statistics, directory pages and routing preview.
+        south = Console(client, "demo-taras-bondar")
+        assert south.get("/staff").status_code == 200
+        south.get("/staff/search")
+        assert south.post("/staff/search", {"q": "Kovalchuk 2012"}).status_code == 200
+        assert south.get(f"/staff/cases/{first}").status_code == 200
+        assert south.post(f"/staff/cases/{first}/notes", {"text": "called"}).status_code == 303
+        mine = {"delivery_id": "report-received/south-ua-ombudsman/email"}
+        assert south.post(f"/staff/cases/{first}/acknowledge", mine).status_code == 303
+        version = coordinator.get(f"/cases/{first}").json_body["version"]
+        fix = {"field": "child.date_of_birth", "value": "2012-04-03", "reason": "swapped"}
+        fixed = south.post(f"/staff/cases/{first}/correct", {**fix, "version": version})
+        assert fixed.status_code == 303, fixed.body
+        given = {"assignee": "demo-oksana-hrytsenko", "version": version + 1}
+        assert south.post(f"/staff/cases/{first}/assign", given).status_code == 303
+        desk = Console(client, "demo-olena-koval")
+        digest = hashlib.sha256(photo).hexdigest()
+        assert desk.get(f"/staff/cases/{with_photo}/files/{digest}").status_code == 303
+        for page in ("/staff/statistics", "/staff/directory", "/staff/deliveries"):
+            assert desk.get(page).status_code == 200, page
+        preview = "/staff/directory/preview?oblast=UA-65&category=deported&urgent=yes"
+        assert desk.get(preview).status_code == 200
+        assert Console(client, "demo-nataliia-rudenko").get("/staff/audit").status_code == 200
+
         # An alert's e-mail bounces (SES's event, through its topic).
         import app
 
@@ -416,3 +443,5 @@ def test_what_the_public_can_call_can_never_open_a_case():
     paths = merged["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     assert "/api/v1/reports" in paths and "/ack/{token}" in paths
     assert not any(path.startswith(package.STAFF_PREFIX) for path in paths)
+    # The console is staff's too: its pages decrypt cases.
+    assert not any(path == "/staff" or path.startswith("/staff/") for path in paths)

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.deliveries import consent_of, consent_values, delivery_of
+from chalicelib.adapters.dynamo.history import event_of
 from chalicelib.adapters.dynamo.items import from_item, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.sealing import FieldSealer
@@ -59,9 +60,12 @@ def case_of(values: dict[str, Any], sealer: FieldSealer | None = None) -> Case:
             if values.get(attribute)
         ]
         report = join_sealed(report, *opened)
+    # To the microsecond where the case item has it (its received key), as the items
+    # derived from the case were keyed: a correction adds keys beside intake's.
+    received = values.get("received_key")
     return Case(
         reference=values["reference"],
-        received_at=time(values["received_at"]),
+        received_at=keys.received_at_of(received) if received else time(values["received_at"]),
         report=Report.model_validate(report, context=STORED),
         status=Status(values["status"]),
         version=int(values["version"]),
@@ -110,6 +114,7 @@ class CaseFiles:
         *,
         blocking_keys: Sequence[str] = (),
         reporter_keys: Sequence[str] = (),
+        search_keys: Sequence[str] = (),
     ) -> None:
         """A new case; refused ("case") if its reference exists (a collision: try another).
 
@@ -142,6 +147,7 @@ class CaseFiles:
                                 "sealed_key": key_blob,
                                 "blocking_keys": list(blocking_keys) or None,
                                 "reporter_keys": list(reporter_keys) or None,
+                                "search_keys": list(search_keys) or None,
                                 # Beside the report, for the lists and the stream: what
                                 # may be done with it (domain/disclosure.py).
                                 "consent": consent_values(case.consent),
@@ -249,6 +255,7 @@ class CaseFiles:
             ),
             deliveries=tuple(delivery_of(d) for d in items if d.get("kind") == "delivery"),
             break_glass={g["subject"]: time(g["until"]) for g in items if g.get("kind") == "grant"},
+            events=tuple(event_of(e) for e in items if e.get("kind") == "event"),
         )
 
     def reports(self, references: list[str]) -> dict[str, Report]:

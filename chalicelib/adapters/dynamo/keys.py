@@ -13,6 +13,7 @@ Cases table (`pk`, `sk`):
 | note | `CASE#<reference>` | `NOTE#<at>#<random>` |
 | candidate pair, one per side | `CASE#<reference>` | `MATCH#<other reference>` |
 | break-glass access (expires) | `CASE#<reference>` | `GRANT#<staff subject>` |
+| event (timeline: assignment, link, correction...) | `CASE#<reference>` | `EVENT#<at>#<random>` |
 | mandate (a case routed to an agency) | `MANDATE#<agency>` | `<received key>` |
 | blocking key (matching) | `MATCHKEY#<key>` | `<received key>` |
 | reporter, in the blind index | `REPORTER#<keyed hash of an e-mail or phone>` | `<received key>` |
@@ -21,6 +22,8 @@ Cases table (`pk`, `sk`):
 | statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
 | contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
 | daily digest sent | `DIGEST` | `<day>` |
+| search key (staff search) | `SEARCH#<key>` | `<received key>` |
+| staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -133,6 +136,10 @@ def grant(reference: str, subject: str) -> Key:
     return key(case_partition(reference), f"GRANT#{subject}")
 
 
+def event(reference: str, at: dt.datetime) -> Key:
+    return key(case_partition(reference), f"EVENT#{iso(at)}#{secrets.token_hex(4)}")
+
+
 def withdrawal(reference: str) -> Key:
     """The reporter's request to withdraw, kept as the record that they asked."""
     return key(case_partition(reference), "WITHDRAWAL")
@@ -227,6 +234,21 @@ def blocking_partition(blocking_key: str) -> str:
 
 def blocking(blocking_key: str, received: str) -> Key:
     return key(blocking_partition(blocking_key), received)
+
+
+def search_partition(search_key: str) -> str:
+    return f"SEARCH#{search_key}"
+
+
+def search(search_key: str, received: str) -> Key:
+    return key(search_partition(search_key), received)
+
+
+STAFF = "STAFF"
+
+
+def staff_member(subject: str) -> Key:
+    return key(STAFF, subject)
 
 
 def reporter_partition(reporter_key: str) -> str:

@@ -43,6 +43,8 @@ _TRACED = (
     "attachments",
     "blocking_keys",
     "reporter_keys",
+    "search_keys",
+    "action",
     "withdrawn_at",
     "anonymised_at",
     LEGACY_SEALED,
@@ -56,9 +58,9 @@ class CaseLifecycle:
         self._table = table
 
     def traces(self, reference: str) -> Traces | None:
-        """The case item, its notes and its pairs: one query on the case's partition
-        (the sort keys it needs begin with CASE, MATCH# and NOTE#; deliveries and alerts
-        hold no personal data and are not read)."""
+        """The case item, its notes, its events and its pairs: one query on the case's
+        partition (the sort keys it needs begin with CASE, MATCH#, NOTE# and EVENT#;
+        deliveries and alerts hold no personal data and are not read)."""
         items: list[dict[str, Any]] = []
         # Which groups are sealed is read from the attributes' presence: the ciphertext
         # comes along, and is never opened.
@@ -92,11 +94,15 @@ class CaseLifecycle:
             changed_at=time(values.get("updated_at")) or received_at,
             agencies=frozenset(values.get("agencies") or ()),
             sealed=sealed_groups(values),
-            blocking_keys=tuple(values.get("blocking_keys") or ()),
+            blocking_keys=tuple(dict.fromkeys(values.get("blocking_keys") or ())),
             reporter_keys=tuple(values.get("reporter_keys") or ()),
+            search_keys=tuple(dict.fromkeys(values.get("search_keys") or ())),
             attachments=tuple(attachment_of(a) for a in values.get("attachments") or ()),
             notes=tuple(i["sk"] for i in items if i.get("kind") == "note"),
             pairs=tuple(sorted(i["other"] for i in items if i.get("kind") == "match")),
+            events=tuple(
+                i["sk"] for i in items if i.get("kind") == "event" and i.get("action") == "correct"
+            ),
             withdrawn_at=time(values.get("withdrawn_at")),
             anonymised_at=time(values.get("anonymised_at")),
         )
@@ -125,6 +131,8 @@ class CaseLifecycle:
             removes.append("blocking_keys")
         if erasure.reporter_keys or erasure.anonymised_at:
             removes.append("reporter_keys")
+        if erasure.search_keys or erasure.anonymised_at:
+            removes.append("search_keys")
         if erasure.files:
             removes.append("attachments")
         if erasure.withdrawn_at:

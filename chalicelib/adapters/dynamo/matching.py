@@ -83,6 +83,35 @@ class CandidatePairs:
             return False
         return True
 
+    def rescore(self, pair: CandidatePair) -> bool:
+        """A pair scored again after a correction, on both sides, while nobody decided it;
+        False if someone did (a decision is never overwritten)."""
+        uow = DynamoUnitOfWork(self._client)
+        for a, b in ((pair.reference, pair.other), (pair.other, pair.reference)):
+            uow.add(
+                "pair",
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": keys.pair(a, b),
+                        "UpdateExpression": "SET verdict = :verdict, score = :score, "
+                        "explanation = :explanation",
+                        "ConditionExpression": "review = :potential",
+                        "ExpressionAttributeValues": {
+                            ":verdict": {"S": str(pair.verdict)},
+                            ":score": {"N": str(pair.score)},
+                            ":explanation": to_item({"e": pair.explanation})["e"],
+                            ":potential": {"S": str(Review.POTENTIAL)},
+                        },
+                    }
+                },
+            )
+        try:
+            uow.commit()
+        except Refused:
+            return False
+        return True
+
     def remove(self, uow: DynamoUnitOfWork, reference: str, others: list[str]) -> None:
         """Pairs of the case go, on both sides, decided or not."""
         for other in others:

@@ -26,6 +26,8 @@ def _counters(case: Counted, one: int) -> dict[str, int]:
     }
     if case.urgent:
         counters["urgent"] = one
+    if case.week:
+        counters[f"week#{case.week}"] = one
     return counters
 
 
@@ -89,7 +91,7 @@ class Statistics:
             "total": totals.get("total", 0),
             "urgent": totals.get("urgent", 0),
         }
-        for dimension in ("status", "oblast", "category"):
+        for dimension in ("status", "oblast", "category", "week"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())

@@ -1,0 +1,27 @@
+"""A case's photos and documents, opened by staff through a link that lasts a minute.
+
+The bucket stays private: the staff function checks that the person may see the report
+(the mandate and the consent: files are part of the report), records the opening in the
+case's audit trail, and only then signs a GET of the very version the case recorded.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.disclosure import Disclosure
+from chalicelib.services.access import Caller, CaseNotFound, refuse, view_of, visible_case
+from chalicelib.services.ports import FileStore, Stores
+
+LINK_SECONDS = 60
+
+
+def open_attachment(
+    caller: Caller, reference: str, sha256: str, *, stores: Stores, files: FileStore | None
+) -> str:
+    """A short-lived link to one of the case's files, named by its SHA-256."""
+    case = visible_case(caller, reference, "open-attachment", stores)
+    found = next((a for a in case.attachments if a.sha256 == sha256), None)
+    if files is None or found is None or view_of(caller, case).level < Disclosure.DETAILS:
+        refuse(caller, reference, "open-attachment", stores, CaseNotFound())
+    assert found is not None and files is not None
+    stores.audit.record([caller.entry(reference, "open-attachment", detail=sha256[:16])])
+    return files.download_link(found.key, found.version_id, LINK_SECONDS, found.content_type)

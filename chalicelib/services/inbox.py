@@ -1,0 +1,79 @@
+"""The console's inbox: what waits to be acknowledged first, then the cases newest first.
+
+Both parts go through the same rules as the staff API's list (the mandate, the consent,
+an audit entry for every row shown), and both cost a bounded number of calls whatever
+the table holds: the waiting alerts are one query of the `by_state` index, earliest
+deadline first (an urgent report's deadline is the soonest), and each part's rows are one
+batch read of their cases and first alerts (CaseIndex.briefs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from chalicelib.domain.casefile import CaseBrief, Filters
+from chalicelib.domain.disclosure import Disclosure, view_for
+from chalicelib.services import casework
+from chalicelib.services.access import Caller
+from chalicelib.services.ports import Stores
+
+# How many unacknowledged alerts, of every case, are read to find the caller's own: the
+# bound of the inbox's first part (a caseworker sees those in their agency's mandate).
+WAITING_READ = 50
+WAITING_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Inbox:
+    waiting: list[CaseBrief]
+    rows: list[CaseBrief]
+    cursor: str | None
+
+
+def inbox(
+    caller: Caller,
+    filters: Filters,
+    *,
+    stores: Stores,
+    limit: int = 25,
+    cursor: str | None = None,
+    now: dt.datetime | None = None,
+) -> Inbox:
+    now = now or dt.datetime.now(dt.UTC)
+    page = casework.list_cases(caller, filters, stores=stores, limit=limit, cursor=cursor)
+    found = stores.case_index.briefs([c.reference for c in page.cases])
+    rows = [shown(caller, found[c.reference]) for c in page.cases if c.reference in found]
+    waiting: list[CaseBrief] = []
+    if cursor is None:
+        waiting = _waiting(caller, filters, stores, now)
+    return Inbox(waiting=waiting, rows=rows, cursor=page.cursor)
+
+
+def _waiting(caller: Caller, filters: Filters, stores: Stores, now: dt.datetime) -> list[CaseBrief]:
+    """The caller's cases whose alert nobody acknowledged, narrowed like the list below."""
+    alerts = stores.alerts.waiting(due_before=now + dt.timedelta(days=3650), limit=WAITING_READ)
+    references = [
+        w.alert.reference
+        for w in alerts
+        if view_for(caller.recipient, w.alert.consent).level > Disclosure.NOTHING
+    ]
+    references = list(dict.fromkeys(references))
+    found = stores.case_index.briefs(references)
+    mine = [
+        shown(caller, found[r])
+        for r in references
+        if r in found
+        and (caller.staff.role == "coordinator" or caller.staff.agency in found[r].agencies)
+        and filters.admits(found[r].summary)
+    ][:WAITING_SHOWN]
+    stores.audit.record([caller.entry(b.summary.reference, "list") for b in mine])
+    return mine
+
+
+def shown(caller: Caller, brief: CaseBrief) -> CaseBrief:
+    """A row without the report (the child's name) for whom the consent lets know only
+    that the report exists."""
+    level = view_for(caller.recipient, brief.summary.consent).level
+    return brief if level == Disclosure.DETAILS else dataclasses.replace(brief, report=None)

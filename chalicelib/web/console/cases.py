@@ -1,0 +1,176 @@
+"""The inbox, search, and a case's page: what a caseworker opens all day.
+
+Each page is the staff API's services (the list, search, the case, its matches) and the
+domain's rules (which workflow moves a case may take, whom it may be assigned to, which
+alerts are the person's own to acknowledge), written out for people.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import wiring
+from chalicelib.domain.casefile import Filters, InvalidCursor
+from chalicelib.domain.corrections import CORRECTABLE, value_of
+from chalicelib.domain.places import OBLASTS
+from chalicelib.domain.references import REFERENCE_PATTERN
+from chalicelib.domain.workflow import ALLOWED_MOVES, Status
+from chalicelib.lazy import lazy_module
+from chalicelib.web.console import render
+from chalicelib.web.console.base import EVERYONE, WORKERS, Ctx, console_route, not_found
+from chalicelib.web.console.timeline import timeline
+
+acknowledgement = lazy_module("chalicelib.services.acknowledgement")
+casework = lazy_module("chalicelib.services.casework")
+colleagues = lazy_module("chalicelib.services.colleagues")
+inbox_service = lazy_module("chalicelib.services.inbox")
+matching = lazy_module("chalicelib.services.matching")
+search_service = lazy_module("chalicelib.services.search")
+
+REFERENCE = re.compile(REFERENCE_PATTERN)
+PAGE = 25
+
+
+def _filters(ctx: Ctx) -> tuple[Filters, dict[str, str]]:
+    """The inbox's filters from its query, each kept only if it is one of ours."""
+    chosen: dict[str, str] = {}
+    status = ctx.query("status")
+    if status in set(Status):
+        chosen["status"] = status
+    oblast = ctx.query("oblast")
+    if oblast in OBLASTS:
+        chosen["oblast"] = oblast
+    category = ctx.query("category")
+    if category in render.CATEGORY_NAMES:
+        chosen["category"] = category
+    urgent = ctx.query("urgent")
+    if urgent in ("yes", "no"):
+        chosen["urgent"] = urgent
+    assignee = ctx.query("assignee") or ""
+    if assignee == "mine" or re.fullmatch(r"[A-Za-z0-9_.@:-]{1,128}", assignee):
+        chosen["assignee"] = assignee
+    subject = ctx.caller.staff.subject if assignee == "mine" else chosen.get("assignee")
+    return (
+        Filters(
+            status=Status(status) if "status" in chosen else None,
+            oblast=chosen.get("oblast"),
+            category=chosen.get("category"),
+            urgent={"yes": True, "no": False}.get(urgent or ""),
+            assignee=subject,
+        ),
+        chosen,
+    )
+
+
+@console_route("/staff")
+def home(ctx: Ctx) -> Response:
+    if ctx.caller.staff.role == "auditor":
+        return ctx.redirect("staff/audit")
+    filters, chosen = _filters(ctx)
+    cursor = ctx.query("cursor")
+    try:
+        found = inbox_service.inbox(
+            ctx.caller, filters, stores=wiring.stores(), limit=PAGE, cursor=cursor
+        )
+    except InvalidCursor:
+        return ctx.redirect("staff", **chosen)
+    people = wiring.staff_names().current()
+    workers = [p for p in people.people if p.role in WORKERS]
+    if ctx.caller.staff.role != "coordinator":
+        workers = [p for p in workers if p.agency == ctx.caller.staff.agency]
+    return ctx.page(
+        "inbox.html",
+        inbox=found,
+        chosen=chosen,
+        assignees=sorted(workers, key=lambda p: p.shown.casefold()),
+        first_page=cursor is None,
+    )
+
+
+@console_route("/staff/search", roles=WORKERS)
+def search_form(ctx: Ctx) -> Response:
+    return ctx.page("search.html", q="", found=None)
+
+
+# Posted, not in the URL: a child's name must not be kept by access logs and history.
+@console_route("/staff/search", ["POST"], roles=WORKERS)
+def search(ctx: Ctx) -> Response:
+    text = ctx.form.get("q", "").strip()[:200]
+    found = None
+    if text:
+        found = search_service.search(ctx.caller, text, stores=wiring.stores())
+        if found.query.reference and len(found.cases) == 1:
+            return ctx.redirect(f"staff/cases/{found.cases[0].summary.reference}")
+    return ctx.page("search.html", q=text, found=found)
+
+
+def case_page(
+    ctx: Ctx,
+    reference: str,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    """The case as the person may see it, with every form; `errors` beside their fields
+    and `typed` in them when a form was refused."""
+    if not REFERENCE.match(reference):
+        return not_found(ctx)
+    stores = wiring.stores()
+    shown = casework.read_case(ctx.caller, reference, stores=stores)
+    pairs = matching.matches_of(ctx.caller, reference, stores=stores)
+    people = wiring.staff_names().current()
+    directory = wiring.directory().current()
+    mine = acknowledgement.addressed_to(ctx.caller.staff.email, shown.file.deliveries, directory)
+    report = shown.report
+    return ctx.page(
+        "case.html",
+        status,
+        case=shown,
+        report=report,
+        pairs=pairs,
+        entries=timeline(shown, pairs, people, directory),
+        mine=_mine(mine, directory),
+        moves=[m for m in render.MOVE_NAMES if m in ALLOWED_MOVES[shown.status]],
+        assignable=colleagues.assignable(ctx.caller, shown.file.agencies, people),
+        assignee=people.name_of(shown.file.assignee) or shown.file.assignee,
+        correctable=[(f, _current(report, f)) for f in CORRECTABLE] if report else [],
+        errors=errors or {},
+        typed={**ctx.draft, **(typed or {})},
+        kept=bool(ctx.draft),
+        notice=notice or ctx.query("done") or ctx.query("notice"),
+    )
+
+
+def _current(report: Any, field: str) -> str:
+    value = value_of(report, field)
+    return "" if value is None else str(value)
+
+
+def _mine(deliveries: list, directory: Any) -> list[dict[str, str]]:
+    """The person's own alerts on this case, one per alert (its e-mail, else its SMS)."""
+    chosen: dict[str, dict[str, str]] = {}
+    for stored in sorted(deliveries, key=lambda d: d.delivery.channel):
+        alert = stored.delivery.alert
+        chosen.setdefault(
+            alert.root,
+            {
+                "delivery_id": stored.delivery_id,
+                "level": str(alert.level),
+                "kind": alert.kind,
+                "sent_at": render.kyiv(stored.sent_at),
+            },
+        )
+    return list(chosen.values())
+
+
+@console_route("/staff/cases/{reference}", roles=WORKERS)
+def case(ctx: Ctx, reference: str) -> Response:
+    return case_page(ctx, reference)
+
+
+__all__ = ["EVERYONE", "case_page"]

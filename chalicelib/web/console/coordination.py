@@ -1,0 +1,325 @@
+"""Coordinators' pages: contacts and routing rules in forms, a routing preview, and the
+alerts that could not be delivered.
+
+A form is read into the directory's own models (Contact, RoutingRule) and saved through
+the directory service, which refuses a change that would make an alert reach nobody;
+that refusal is shown beside the field it is about (the rule's contacts, a rung of its
+ladder, a contact's being active), with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import wiring
+from chalicelib.domain.places import OBLASTS
+from chalicelib.lazy import lazy_module
+from chalicelib.web.console import render
+from chalicelib.web.console.base import Ctx, console_route, message
+
+delivery = lazy_module("chalicelib.services.delivery")
+directory = lazy_module("chalicelib.services.directory")
+contacts_domain = lazy_module("chalicelib.domain.contacts")
+routing = lazy_module("chalicelib.domain.routing")
+
+COORDINATORS = ("coordinator",)
+# What an empty form shows: every field, as the templates read them.
+NEW_CONTACT = {
+    "contact_id": "",
+    "organisation": "",
+    "agency": "",
+    "kind": "national_authority",
+    "intake_desk": False,
+    "member_state": "UA",
+    "name": "",
+    "email": "",
+    "phone": "",
+    "languages": ["uk"],
+    "channels": ["email"],
+    "coordinator": False,
+    "auditor": False,
+    "active": True,
+}
+NEW_RULE = {
+    "rule_id": "",
+    "description": "",
+    "active": True,
+    "oblasts": [],
+    "categories": [],
+    "urgency": "any",
+    "last_known_countries": [],
+    "contacts": [],
+    "channels": ["email", "sms"],
+    "escalation": {"levels": [], "urgent_after_minutes": None, "normal_after_minutes": None},
+}
+ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+RUNGS = 4
+
+
+def _refresh() -> None:
+    """This function sees its own change at once (others within their cache's time)."""
+    wiring.directory().forget()
+
+
+@console_route("/staff/directory", roles=COORDINATORS)
+def overview(ctx: Ctx) -> Response:
+    stores = wiring.stores()
+    contacts = directory.contact_list(ctx.caller, stores=stores)
+    rules = directory.rule_list(ctx.caller, stores=stores)
+    return ctx.page(
+        "directory.html", contacts=contacts, rules=rules["rules"], notice=ctx.query("done")
+    )
+
+
+# -- contacts ----------------------------------------------------------------------------
+
+
+def _contact_form(ctx: Ctx) -> dict[str, Any]:
+    form = ctx.form
+    return {
+        "contact_id": form.get("contact_id", "").strip(),
+        "organisation": form.get("organisation", "").strip(),
+        "agency": form.get("agency", "").strip().upper(),
+        "kind": form.get("kind", ""),
+        "intake_desk": form.get("intake_desk") == "yes",
+        "member_state": form.get("member_state", "").strip().upper(),
+        "name": form.get("name", "").strip(),
+        "email": form.get("email", "").strip() or None,
+        "phone": form.get("phone", "").strip() or None,
+        "languages": [lang for lang in ("uk", "en", "ru") if form.get(f"language_{lang}")],
+        "channels": [ch for ch in ("email", "sms") if form.get(f"channel_{ch}")],
+        "coordinator": form.get("coordinator") == "yes",
+        "auditor": form.get("auditor") == "yes",
+        "active": form.get("active") == "yes",
+    }
+
+
+def _contact_page(
+    ctx: Ctx,
+    contact: dict[str, Any] | None,
+    *,
+    new: bool,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    problems: list[str] | None = None,
+    rules: list[str] | None = None,
+) -> Response:
+    return ctx.page(
+        "contact.html",
+        status,
+        contact=contact or NEW_CONTACT,
+        new=new,
+        errors=errors or {},
+        problems=problems or [],
+        rules=rules or [],
+        kinds=["coalition_member", "national_authority", "law_enforcement", "ngo"],
+    )
+
+
+@console_route("/staff/directory/contacts/new", roles=COORDINATORS)
+def new_contact(ctx: Ctx) -> Response:
+    return _contact_page(ctx, None, new=True)
+
+
+@console_route("/staff/directory/contacts/{contact_id}", roles=COORDINATORS)
+def edit_contact(ctx: Ctx, contact_id: str) -> Response:
+    try:
+        entry = directory.contact_entry(ctx.caller, contact_id, stores=wiring.stores())
+    except directory.NotInDirectory:
+        _ = ctx._
+        return message(ctx, 404, _("Not found"), _("There is no such contact."))
+    return _contact_page(ctx, entry, new=False, rules=entry["rules"])
+
+
+def _field_errors(ctx: Ctx, exc: Any) -> dict[str, str]:
+    """Each field's first error, in the words (and catalogs) the report form uses."""
+    from chalicelib.web.i18n import error_message
+
+    found: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        where = str(error["loc"][0]) if error["loc"] else "form"
+        found.setdefault(where, error_message(error, ctx.lang))
+    return found
+
+
+@console_route("/staff/directory/contacts", ["POST"], roles=COORDINATORS)
+def save_contact(ctx: Ctx) -> Response:
+    from pydantic import ValidationError
+
+    _ = ctx._
+    typed = _contact_form(ctx)
+    new = ctx.form.get("new") == "yes"
+    try:
+        contact = contacts_domain.Contact.model_validate(typed)
+    except ValidationError as invalid:
+        return _contact_page(ctx, typed, new=new, status=422, errors=_field_errors(ctx, invalid))
+    try:
+        directory.put_contact(ctx.caller, contact, stores=wiring.stores())
+    except directory.ChangeRefused as refused:
+        errors = {"active": _("Saving this would leave alerts reaching nobody.")}
+        return _contact_page(
+            ctx, typed, new=new, status=409, errors=errors, problems=refused.problems
+        )
+    except directory.DirectoryChanged:
+        errors = {"form": _("Someone else is changing the directory; send it again.")}
+        return _contact_page(ctx, typed, new=new, status=409, errors=errors)
+    _refresh()
+    return ctx.redirect("staff/directory", done="contact")
+
+
+# -- routing rules -----------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s,;]+", text.strip()) if w]
+
+
+def _rule_form(ctx: Ctx) -> dict[str, Any]:
+    form = ctx.form
+
+    def _all(name: str) -> list[str]:
+        return [v for v in ctx.fields.get(name, []) if v]
+
+    levels = [_all(f"rung_{n}") for n in range(1, RUNGS + 1)]
+    escalation: dict[str, Any] = {"levels": [rung for rung in levels if rung]}
+    for name in ("urgent_after_minutes", "normal_after_minutes"):
+        value = form.get(name, "").strip()
+        escalation[name] = int(value) if value.isdigit() else (value or None)
+    return {
+        "rule_id": form.get("rule_id", "").strip(),
+        "description": form.get("description", "").strip(),
+        "active": form.get("active") == "yes",
+        "oblasts": _all("oblasts"),
+        "categories": _all("categories"),
+        "urgency": form.get("urgency", "any"),
+        "last_known_countries": [c.upper() for c in _words(form.get("countries", ""))],
+        "contacts": _all("contacts"),
+        "channels": _all("channels"),
+        "escalation": escalation,
+    }
+
+
+def _rule_page(
+    ctx: Ctx,
+    rule: dict[str, Any] | None,
+    *,
+    new: bool,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    contacts = directory.contact_list(ctx.caller, stores=wiring.stores())["contacts"]
+    return ctx.page(
+        "rule.html",
+        status,
+        rule=rule or NEW_RULE,
+        new=new,
+        errors=errors or {},
+        contacts=contacts,
+        rungs=RUNGS,
+    )
+
+
+@console_route("/staff/directory/rules/new", roles=COORDINATORS)
+def new_rule(ctx: Ctx) -> Response:
+    return _rule_page(ctx, None, new=True)
+
+
+@console_route("/staff/directory/rules/{rule_id}", roles=COORDINATORS)
+def edit_rule(ctx: Ctx, rule_id: str) -> Response:
+    try:
+        rule = directory.rule_entry(ctx.caller, rule_id, stores=wiring.stores())
+    except directory.NotInDirectory:
+        _ = ctx._
+        return message(ctx, 404, _("Not found"), _("There is no such rule."))
+    return _rule_page(ctx, rule.model_dump(mode="json"), new=False)
+
+
+def _placed(problems: list[str]) -> dict[str, str]:
+    """Each "routes to nobody" reason beside the field it is about."""
+    placed: dict[str, str] = {}
+    for problem in problems:
+        level = re.search(r"escalation level (\d+)", problem)
+        where = f"rung_{level.group(1)}" if level else "contacts"
+        if "first alert" not in problem and not level:
+            where = "form"
+        placed[where] = (placed.get(where, "") + " " + problem).strip()
+    return placed
+
+
+@console_route("/staff/directory/rules", ["POST"], roles=COORDINATORS)
+def save_rule(ctx: Ctx) -> Response:
+    from pydantic import ValidationError
+
+    _ = ctx._
+    typed = _rule_form(ctx)
+    new = ctx.form.get("new") == "yes"
+    try:
+        rule = routing.RoutingRule.model_validate(typed)
+    except ValidationError as invalid:
+        return _rule_page(ctx, typed, new=new, status=422, errors=_field_errors(ctx, invalid))
+    try:
+        directory.put_rule(ctx.caller, rule, stores=wiring.stores())
+    except directory.ChangeRefused as refused:
+        errors = _placed(refused.problems)
+        errors["refused"] = _("Not saved: with this rule, some alerts would reach nobody.")
+        return _rule_page(ctx, typed, new=new, status=409, errors=errors)
+    except directory.DirectoryChanged:
+        errors = {"form": _("Someone else is changing the directory; send it again.")}
+        return _rule_page(ctx, typed, new=new, status=409, errors=errors)
+    _refresh()
+    return ctx.redirect("staff/directory", done="rule")
+
+
+# -- who a report would reach --------------------------------------------------------------
+
+
+@console_route("/staff/directory/preview", roles=COORDINATORS)
+def preview(ctx: Ctx) -> Response:
+    oblast = ctx.query("oblast")
+    category = ctx.query("category")
+    urgent = ctx.query("urgent") == "yes"
+    rungs = None
+    if oblast in OBLASTS and category in render.CATEGORY_NAMES:
+        rungs = directory.preview(
+            ctx.caller, oblast=oblast, category=category, urgent=urgent, stores=wiring.stores()
+        )
+    current = wiring.directory().current()
+    return ctx.page(
+        "preview.html",
+        chosen_oblast=oblast or "",
+        chosen_category=category or "",
+        urgent=urgent,
+        rungs=rungs,
+        contact=current.contact,
+    )
+
+
+# -- alerts that could not be delivered ---------------------------------------------------
+
+
+@console_route("/staff/deliveries", roles=COORDINATORS)
+def undelivered(ctx: Ctx) -> Response:
+    parked = delivery.undelivered_for(ctx.caller, stores=wiring.stores())
+    current = wiring.directory().current()
+    return ctx.page(
+        "deliveries.html", parked=parked, contact=current.contact, notice=ctx.query("done")
+    )
+
+
+@console_route("/staff/deliveries/retry", ["POST"], roles=COORDINATORS)
+def retry(ctx: Ctx) -> Response:
+    _ = ctx._
+    try:
+        delivery.retry_for(
+            ctx.caller,
+            ctx.form.get("reference", ""),
+            ctx.form.get("delivery_id", ""),
+            stores=wiring.stores(),
+            queue=wiring.delivery_queue(),
+        )
+    except delivery.NotFailed:
+        return message(ctx, 409, _("Not sent again"), _("This alert is no longer undelivered."))
+    return ctx.redirect("staff/deliveries", done="retried")

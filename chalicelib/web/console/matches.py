@@ -1,0 +1,95 @@
+"""Two reports that may be about one child, side by side, with matching's reasons per field;
+confirmed (both cases linked, both sides alerted) or rejected, with a note on both cases."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib import wiring
+from chalicelib.lazy import lazy_module
+from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
+from chalicelib.web.console.cases import REFERENCE
+
+casework = lazy_module("chalicelib.services.casework")
+matching = lazy_module("chalicelib.services.matching")
+matching_domain = lazy_module("chalicelib.domain.matching")
+
+PAIR = "/staff/cases/{reference}/matches/{other}"
+# The rows of the comparison: the report's field, and matching's name for what it says.
+ROWS = [
+    ("family_name", "family_name"),
+    ("given_name", "given_name"),
+    ("patronymic", "patronymic"),
+    ("date_of_birth", "date_of_birth"),
+    ("birth_year", "date_of_birth"),
+    ("sex", "sex"),
+]
+
+
+def _pair(ctx: Ctx, reference: str, other: str):
+    stores = wiring.stores()
+    pair = next(
+        (p for p in matching.matches_of(ctx.caller, reference, stores=stores) if p.other == other),
+        None,
+    )
+    if pair is None:
+        return None
+    mine = casework.read_case(ctx.caller, reference, stores=stores)
+    theirs = casework.read_case(ctx.caller, other, stores=stores)
+    return pair, mine, theirs
+
+
+def _page(ctx: Ctx, reference: str, other: str, status: int = 200, error: str = "") -> Response:
+    if not (REFERENCE.match(reference) and REFERENCE.match(other)):
+        return not_found(ctx)
+    found = _pair(ctx, reference, other)
+    if found is None:
+        return not_found(ctx)
+    pair, mine, theirs = found
+    return ctx.page(
+        "match.html",
+        status,
+        pair=pair,
+        mine=mine,
+        theirs=theirs,
+        rows=ROWS,
+        error=error,
+        typed=ctx.draft,
+    )
+
+
+@console_route(PAIR, roles=WORKERS)
+def side_by_side(ctx: Ctx, reference: str, other: str) -> Response:
+    return _page(ctx, reference, other)
+
+
+@console_route(
+    PAIR,
+    ["POST"],
+    roles=WORKERS,
+    back=lambda reference, other: PAIR[1:].format(reference=reference, other=other),
+)
+def decide(ctx: Ctx, reference: str, other: str) -> Response:
+    _ = ctx._
+    decision = ctx.form.get("decision", "")
+    note = ctx.form.get("note", "").strip()
+    if decision not in ("confirmed", "rejected"):
+        return _page(ctx, reference, other, 422, _("Choose: the same child, or not."))
+    stores = wiring.stores()
+    try:
+        matching.review_match(
+            ctx.caller,
+            reference,
+            other,
+            decision=matching_domain.Review(decision),
+            stores=stores,
+            settings=wiring.settings(),
+        )
+    except matching.AlreadyDecided:
+        return _page(ctx, reference, other, 409, _("Someone reviewed this pair already."))
+    if note:
+        for case, counterpart in ((reference, other), (other, reference)):
+            casework.add_note(
+                ctx.caller, case, text=f"{decision} — {counterpart}: {note[:4900]}", stores=stores
+            )
+    return ctx.redirect(f"staff/cases/{reference}", done=f"match-{decision}")

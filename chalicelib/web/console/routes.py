@@ -1,0 +1,15 @@
+"""Every console page, on one blueprint for app.py to register."""
+
+from chalicelib.web.console import (  # noqa: F401 - each registers its routes on bp
+    actions,
+    assets,
+    audit,
+    auth,
+    cases,
+    coordination,
+    matches,
+    statistics,
+)
+from chalicelib.web.console.base import bp
+
+__all__ = ["bp"]

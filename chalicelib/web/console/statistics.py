@@ -1,0 +1,89 @@
+"""Counts of cases as charts: by status, oblast, category and week, within the person's
+mandate (the statistics service decides which counts a person sees).
+
+The charts are SVG drawn here, with a table of the same numbers beside each for screen
+readers and for copying: no script, no other origin, nothing but the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from chalice import Response
+
+from chalicelib import wiring
+from chalicelib.domain.casefile import week_of
+from chalicelib.lazy import lazy_module
+from chalicelib.web.console.base import Ctx, console_route
+from chalicelib.web.console.render import CATEGORY_NAMES, STATUS_NAMES, oblast_name
+
+casework = lazy_module("chalicelib.services.casework")
+
+# Each bar under its label, so that labels stay readable when a phone scales the chart
+# down to its width.
+WIDTH = 400
+ROW = 42
+WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    y: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    bars: list[Bar]
+    height: int
+
+    @property
+    def total(self) -> int:
+        return sum(b.value for b in self.bars)
+
+
+def chart(key: str, items: list[tuple[str, int]]) -> Chart:
+    """Horizontal bars, the longest the width of the plot."""
+    top = max((v for _, v in items), default=0) or 1
+    plot = WIDTH - 50
+    bars = [
+        Bar(label, value, i * ROW, max(1 if value else 0, round(plot * value / top)))
+        for i, (label, value) in enumerate(items)
+    ]
+    return Chart(key, bars, max(ROW, len(bars) * ROW))
+
+
+def last_weeks(counts: dict[str, int], today: dt.date | None = None) -> list[tuple[str, int]]:
+    today = today or dt.datetime.now(dt.UTC).date()
+    weeks = []
+    for back in range(WEEKS - 1, -1, -1):
+        moment = dt.datetime.combine(today - dt.timedelta(weeks=back), dt.time(), dt.UTC)
+        weeks.append(week_of(moment))
+    return [(w, counts.get(w, 0)) for w in weeks]
+
+
+@console_route("/staff/statistics")
+def statistics(ctx: Ctx) -> Response:
+    _ = ctx._
+    numbers = casework.statistics(ctx.caller, stores=wiring.stores())
+    charts = [
+        chart("status", [(_(STATUS_NAMES[s]), numbers["status"].get(s, 0)) for s in STATUS_NAMES]),
+        chart(
+            "category",
+            [(_(CATEGORY_NAMES[c]), numbers["category"].get(c, 0)) for c in CATEGORY_NAMES],
+        ),
+        chart(
+            "oblast",
+            sorted(
+                ((oblast_name(code, ctx.lang), n) for code, n in numbers["oblast"].items()),
+                key=lambda item: -item[1],
+            ),
+        ),
+        chart("week", last_weeks(numbers.get("week", {}))),
+    ]
+    scope = "agency" if ctx.caller.staff.role == "caseworker" else "all"
+    return ctx.page("statistics.html", numbers=numbers, charts=charts, scope=scope, width=WIDTH)
