@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-matching lint format package deploy requirements translations clean
+.PHONY: run test bench bench-matching lint lint-infra format package deploy requirements translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# checkov in a venv of its own (its dependencies would pin the app's); infra/checkov.yaml
+# lists each check that does not apply, with the reason.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet checkov
+
+## make lint-infra: checkov on the packaged template (build/package/dev/sam.json)
+lint-infra: $(STAMP) $(CHECKOV)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage dev
+	$(CHECKOV) --config-file infra/checkov.yaml -f build/package/dev/sam.json
+
 format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
@@ -58,7 +70,7 @@ translations: $(STAMP)
 	$(PY) -m infra.translations
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) .venv-checkov build .pytest_cache .ruff_cache node_modules test-artifacts
 
 ## make bench-matching: recall and precision of same-child matching on tests/data
 bench-matching: $(STAMP)

@@ -40,6 +40,8 @@ app.register_blueprint(console.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
+# What each invocation counted is written as it ends (chalicelib/adapters/metrics.py).
+app.register_middleware(handlers.flush_metrics, "all")
 
 # The stream and queue ARNs here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation. They are
@@ -49,6 +51,7 @@ problems.guard_routes(app)
 CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/stream/infra"
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
 WEBHOOK_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-webhooks-infra"
+DELIVERY_EVENTS = "arn:aws:sns:eu-central-1:000000000000:placeholder-infra"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -79,6 +82,11 @@ def queue_webhooks(event):
 @app.on_sqs_message(queue_arn=WEBHOOK_QUEUE, batch_size=10)
 def send_webhooks(event):
     return handlers.send_webhooks(event)
+
+
+@app.on_sns_message(topic=DELIVERY_EVENTS)
+def record_delivery_events(event):
+    return handlers.record_delivery_events(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -66,6 +66,17 @@ class Settings:
     uploads_bucket: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
+    # The SES configuration set whose event destination reports bounces and complaints
+    # (deployed only: infra/operations.py).
+    ses_configuration_set: str | None = None
+    # Which alerts also go by SMS (domain/sms.py, SmsPolicy): "all", or "urgent" (urgent
+    # reports and escalations only; a contact reachable by SMS alone still gets every
+    # alert); and whether an SMS is one GSM-7 part in Latin letters (KMU 2010). A deployed stage
+    # takes both from its stack parameters (infra/operations.py: urgent, one part).
+    sms_for: str = "all"
+    sms_one_part: bool = False
+    # The most one SMS may cost (USD), or None: no ceiling.
+    sms_max_price: str | None = None
     # The console's session ends after this long without a request (and at the latest
     # when the sign-in's refresh token does).
     console_idle_seconds: int = 30 * 60
@@ -188,5 +199,9 @@ def load(
         console_idle_seconds=_int("HOMEWARD_CONSOLE_IDLE_SECONDS", 30 * 60),
         retention=retention_rules.parse(env.get("HOMEWARD_RETENTION", retention_rules.DEFAULT)),
         retention_batch=_int("HOMEWARD_RETENTION_BATCH", 25),
+        ses_configuration_set=env.get("HOMEWARD_SES_CONFIGURATION_SET") or None,
+        sms_for=env.get("HOMEWARD_SMS_FOR", "all"),
+        sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
+        sms_max_price=env.get("HOMEWARD_SMS_MAX_PRICE") or None,
         help_line=json.loads(env.get("HOMEWARD_HELP_LINE") or "{}"),
     )

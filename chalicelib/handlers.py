@@ -55,7 +55,8 @@ def find_matches(event: Any) -> dict[str, list]:
             continue
         try:
             case = stream.new_case(values)
-            matching.find_matches(case.reference, case.report, stores=wiring.stores())
+            findings = matching.find_matches(case.reference, case.report, stores=wiring.stores())
+            wiring.metrics().add("MatchesFound", findings.pairs)
         except Exception as exc:
             log.error("case %s not matched: %s", values.get("reference"), describe(exc))
             return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
@@ -102,6 +103,7 @@ def send_deliveries(event: Any) -> dict[str, list]:
                 attempt=attempt,
                 stores=wiring.stores(),
                 channels=wiring.channels(),
+                metrics=wiring.metrics(),
             )
         except delivery.RetryLater:
             failures.append({"itemIdentifier": raw["messageId"]})
@@ -190,9 +192,37 @@ def escalate_unacknowledged(event: Any) -> int:
     """Every minute: alerts nobody acknowledged in time go one rung up the ladder."""
     from chalicelib.services import escalation
 
-    return escalation.escalate_unacknowledged(
+    escalated = escalation.escalate_unacknowledged(
         stores=wiring.stores(), directory=wiring.directory().current(), settings=wiring.settings()
     )
+    wiring.metrics().add("Escalations", escalated)
+    return escalated
+
+
+def record_delivery_events(event: Any) -> bool:
+    """The SES events topic (one message an invocation): an alert's e-mail that bounced,
+    drew a complaint or was rejected fails its delivery, and its alert goes to the next
+    rung now. False for mail that is no alert's, or an event that is no refusal."""
+    from chalicelib.adapters.channels import ses_event
+    from chalicelib.services import delivery
+
+    found = ses_event(event.message)
+    if found is None:
+        return False
+    reference, delivery_id, reason = found
+    return delivery.refused_after_sending(
+        reference, delivery_id, reason, stores=wiring.stores(), metrics=wiring.metrics()
+    )
+
+
+def flush_metrics(event: Any, get_response: Any) -> Any:
+    """Chalice middleware around every function: what the invocation counted is written
+    once, as it ends (adapters/metrics.py)."""
+    try:
+        return get_response(event)
+    finally:
+        if wiring.metrics.cache_info().currsize:
+            wiring.metrics().flush()
 
 
 def send_daily_digest(event: Any) -> int:

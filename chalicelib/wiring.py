@@ -141,11 +141,21 @@ def channels():
     from chalicelib.adapters.channels import EmailChannel, SmsChannel
     from chalicelib.services.delivery import Channels
 
+    current = settings()
     return Channels(
-        email=EmailChannel(client("ses"), settings().alert_sender),
-        sms=SmsChannel(client("sns")),
+        email=EmailChannel(client("ses"), current.alert_sender, current.ses_configuration_set),
+        sms=SmsChannel(client("sns"), current.sms_max_price),
         ack_link=ack_link,
+        sms_one_part=current.sms_one_part,
     )
+
+
+@cache
+def metrics():
+    """This container's metrics, written as EMF lines when an invocation ends (app.py)."""
+    from chalicelib.adapters.metrics import EmfMetrics
+
+    return EmfMetrics(settings().stage)
 
 
 @cache
@@ -243,6 +253,7 @@ def reset() -> None:
         directory,
         token_verifier,
         file_store,
+        metrics,
         staff_names,
         sign_in,
     ):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import os
 import random
 import re
@@ -72,6 +73,33 @@ def bench_import(rounds: int = 15) -> None:
         f"   ratio {app_median / ref_median:.2f}, with sealing "
         f"{sealing_median / ref_median:.2f} (target <= 1.5)"
     )
+    bench_metrics_import(rounds)
+
+
+def bench_metrics_import(rounds: int = 15) -> None:
+    """What writing metrics adds to a cold start: the EMF adapter Homeward uses, and
+    Powertools Metrics (when installed, e.g. `pip install aws-lambda-powertools` into a
+    scratch --target on PYTHONPATH) which it was chosen against."""
+    import importlib.util
+
+    ours = "import app; from chalicelib.adapters.metrics import EmfMetrics"
+    powertools = "import app; from aws_lambda_powertools import Metrics"
+    heading("import time of app with metrics: EMF adapter (and Powertools Metrics)", ours)
+    codes = {"app": "import app", "EMF adapter": ours}
+    if importlib.util.find_spec("aws_lambda_powertools"):
+        codes["Powertools Metrics"] = powertools
+    for code in codes.values():
+        _wall(code)
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    for _ in range(rounds):
+        for name, code in codes.items():
+            times[name].append(_wall(code))
+    base = statistics.median(times["app"])
+    for name in codes:
+        extra = statistics.median(times[name]) - base
+        print(f"   {name}: {statistics.median(times[name]) * 1000:.0f} ms ({extra * 1000:+.0f} ms)")
+    if "Powertools Metrics" not in codes:
+        print("   Powertools Metrics: not installed (see this function's docstring to compare)")
 
 
 def bench_package() -> None:
@@ -605,24 +633,39 @@ def bench_cost() -> None:
     )
     from infra.costs import estimate, measure, prices
 
-    usage = measure()
-    messages = usage.emails + usage.sms_messages
-    parts = sum(usage.sms_parts.values())
-    each = usage.reports
-    print(
-        f"   per report: {messages / each:.2f} messages ({usage.emails / each:.2f} e-mails, "
-        f"{usage.sms_messages / each:.2f} SMS in {parts / each:.2f} parts); prices as of "
-        f"{prices()['as_of']}"
-    )
-    for label, reports, staff in (("pilot", 300, 20), ("registry scale", 20_000, 60)):
-        result = estimate(usage, reports, staff)
+    logging.getLogger("homeward").setLevel(logging.ERROR)  # the escalations' warnings
+
+    for policy, escalated, title in (
+        (False, False, "without an SMS policy (every alert by SMS too, Cyrillic)"),
+        (False, True, "without an SMS policy, nobody acknowledging: one escalation each"),
+        (
+            True,
+            True,
+            "with the deployed SMS policy (urgent and escalations, one Latin part), "
+            "nobody acknowledging: one escalation each",
+        ),
+        (True, False, "with the deployed SMS policy, every alert acknowledged in time"),
+    ):
+        usage = measure(policy=policy, escalated=escalated)
+        messages = usage.emails + usage.sms_messages
+        parts = sum(usage.sms_parts.values())
+        each = usage.reports
+        print(f"   {title}")
         print(
-            f"   {label}: {result.total:,.0f} USD a month, {result.per_report:.3f} USD a report "
-            f"(SMS {result.sms / result.total:.0%} of it)"
+            f"   per report: {messages / each:.2f} messages ({usage.emails / each:.2f} e-mails, "
+            f"{usage.sms_messages / each:.2f} SMS in {parts / each:.2f} parts); prices as of "
+            f"{prices()['as_of']}"
         )
-        for line, amount in sorted(result.lines.items(), key=lambda kv: -kv[1]):
-            print(f"     {line:<38} {amount:>10,.2f}")
-    print("   target: at most 0.15 USD a report at 20,000 reports a month")
+        for label, reports, staff in (("pilot", 300, 20), ("registry scale", 20_000, 60)):
+            result = estimate(usage, reports, staff)
+            print(
+                f"   {label}: {result.total:,.0f} USD a month, {result.per_report:.3f} USD a "
+                f"report (SMS {result.sms / result.total:.0%} of it)"
+            )
+            if policy and escalated:
+                for line, amount in sorted(result.lines.items(), key=lambda kv: -kv[1]):
+                    print(f"     {line:<38} {amount:>10,.2f}")
+    print("   target: at most 0.15 USD a report at 20,000 reports a month (with the policy)")
 
 
 def bench_weight() -> None:
@@ -682,6 +725,7 @@ def _fetch(url: str, *, gzip_ok: bool, raw: bool = False) -> bytes:
 BENCHES = {
     "weight": bench_weight,
     "import": bench_import,
+    "metrics-import": bench_metrics_import,
     "package": bench_package,
     "calls": bench_calls,
     "throughput": bench_throughput,

@@ -30,7 +30,7 @@ KB_PER_REPORT = 12
 LAMBDA_MS = {"api": 120, "dispatch": 80, "send": 150, "match": 120}
 LAMBDA_GB = 0.5
 # Fixed, whatever the traffic.
-ALARMS = 16
+ALARMS = 26  # infra/operations.py's and infra/template.yaml's (tests/infra/test_operations.py)
 WAF_RULES = 3
 KMS_KEYS = 2
 
@@ -58,8 +58,25 @@ def _prefix(number: str, table: dict) -> str:
     )
 
 
-def measure(reports: int = 200, seed: int = 2026) -> Usage:
-    """Run reports through the alerting path on the fakes; count what they used."""
+def sms_policy(deployed: bool = True) -> dict[str, str]:
+    """The SMS policy a stage deploys with (the stack parameters' defaults,
+    infra/operations.py), or none (every alert by SMS too, two UCS-2 parts at most)."""
+    from infra.operations import PARAMETERS
+
+    if not deployed:
+        return {"HOMEWARD_SMS_FOR": "all", "HOMEWARD_SMS_ONE_PART": "false"}
+    return {
+        "HOMEWARD_SMS_FOR": PARAMETERS["SmsFor"]["Default"],
+        "HOMEWARD_SMS_ONE_PART": PARAMETERS["SmsOnePart"]["Default"],
+    }
+
+
+def measure(
+    reports: int = 200, seed: int = 2026, *, policy: bool = True, escalated: bool = False
+) -> Usage:
+    """Run reports through the alerting path on the fakes; count what they used (with the
+    deployed SMS policy, or without any). `escalated`: nobody acknowledges in time, so
+    every alert climbs one rung (an upper bound: most are acknowledged first)."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tests"))
@@ -77,6 +94,7 @@ def measure(reports: int = 200, seed: int = 2026) -> Usage:
             "HOMEWARD_STAGE": "local",
             "HOMEWARD_SIGNING_KEY": "cost",
             "HOMEWARD_RATE_LIMIT": "1000000",
+            **sms_policy(policy),
         }
     )
     stores = fake_stores()
@@ -103,6 +121,10 @@ def measure(reports: int = 200, seed: int = 2026) -> Usage:
             now=now + dt.timedelta(minutes=n),
         )
     pipeline.run_until_idle(now)
+    if escalated:
+        later = now + dt.timedelta(minutes=reports, days=1, seconds=1)
+        pipeline.tick(later)
+        pipeline.run_until_idle(later)
     usage = Usage(reports=reports)
     usage.emails = len(pipeline.email.sent)
     table = prices()["sns_sms_per_part"]

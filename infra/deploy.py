@@ -410,6 +410,34 @@ def apply(
 # -- after ----------------------------------------------------------------------------------
 
 
+def sms_attributes(outputs: dict[str, str]) -> dict[str, str]:
+    """The account's SMS settings the stage needs (SNS keeps them per account and region,
+    not in CloudFormation): transactional by default, the stack's monthly spend limit,
+    and every message's delivery status logged with the stack's role."""
+    return {
+        "DefaultSMSType": "Transactional",
+        "MonthlySpendLimit": outputs["SmsMonthlySpendLimitUsd"],
+        "DeliveryStatusIAMRole": outputs["SmsDeliveryStatusRoleArn"],
+        "DeliveryStatusSuccessSamplingRate": "100",
+    }
+
+
+def set_sms_attributes(sns: Any, outputs: dict[str, str]) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        sns.set_sms_attributes(attributes=sms_attributes(outputs))
+    except ClientError as error:
+        # A limit above the account's SMS quota is refused: AWS raises the quota on request.
+        code = error.response.get("Error", {}).get("Code")
+        _warn(f"SMS settings not set ({code}): ask AWS to raise the SMS spend quota (README)")
+    else:
+        _say(
+            f"SMS: transactional, at most {outputs['SmsMonthlySpendLimitUsd']} USD a month, "
+            "delivery status logged"
+        )
+
+
 def outputs_of(cloudformation: Any, stack: str) -> dict[str, str]:
     (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in found.get("Outputs", [])}
@@ -518,6 +546,7 @@ def deploy(
     if not changed:
         _say(f"Nothing to change: {stack} already runs this release.")
     outputs = outputs_of(cloudformation, stack)
+    set_sms_attributes(session.client("sns"), outputs)
     report(outputs, stack, bool(_value(chosen, "HostedZoneId", existing)))
     check_directory(session, outputs, stack)
     if args.no_smoke:

@@ -26,6 +26,7 @@ FUNCTIONS = (
     "SendWebhooks",
     "AnonymiseExpired",
     "CarryOutWithdrawals",
+    "RecordDeliveryEvents",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -44,6 +45,8 @@ REPORTS_THROTTLE = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
 # Requests one address may send in five minutes before WAF blocks it for a while.
 WAF_RATE_LIMIT = 300
 API_STAGE = "api"
+# Where the functions' own metrics go (chalicelib/adapters/metrics.py writes them).
+METRICS_NAMESPACE = "Homeward"
 
 PARAMETERS = {
     "OperatorsEmail": {
@@ -72,6 +75,34 @@ PARAMETERS = {
         "Default": "",
         "Description": "A backup vault in a second region (or account) that every backup is "
         "copied to; empty: no copy",
+    },
+    "SmsFor": {
+        "Type": "String",
+        "Default": "urgent",
+        "AllowedValues": ["urgent", "all"],
+        "Description": "Which alerts also go by SMS to a contact who gets e-mail: urgent "
+        "reports and escalations, or all (a contact with SMS alone always gets it)",
+    },
+    "SmsOnePart": {
+        "Type": "String",
+        "Default": "true",
+        "AllowedValues": ["true", "false"],
+        "Description": "Every SMS in one GSM-7 part, Ukrainian in Latin letters (KMU 2010) "
+        "(about a seventh of the price of two Cyrillic parts)",
+    },
+    "SmsMaxPriceUsd": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^([0-9]+(\.[0-9]{1,5})?)?$",
+        "Description": "The most one SMS may cost (USD), empty for no ceiling. SNS drops a "
+        "dearer message instead of sending it: set it above every destination's price",
+    },
+    "SmsMonthlySpendLimitUsd": {
+        "Type": "Number",
+        "Default": 100,
+        "MinValue": 1,
+        "Description": "The account's SNS SMS spend limit a month (make deploy sets it; "
+        "above 1 USD only after AWS raised the account's quota)",
     },
     "ReserveConcurrency": {
         "Type": "String",
@@ -126,6 +157,10 @@ def _function(name: str) -> list[dict[str, Any]]:
     return [{"Name": "FunctionName", "Value": {"Ref": name}}]
 
 
+# The functions that read the case table's stream (app.py), each watched for falling behind.
+STREAM_READERS = ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals", "QueueWebhooks")
+
+
 def alarms() -> dict[str, dict[str, Any]]:
     found = {
         f"{name}ErrorsAlarm": alarm(
@@ -149,7 +184,7 @@ def alarms() -> dict[str, dict[str, Any]]:
             period=60,
             evaluation_periods=3,
         )
-        for name in ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals")
+        for name in STREAM_READERS
     }
     # Errors cannot show a schedule that stopped: no invocation, no error. Missing data
     # breaches here.
@@ -190,7 +225,7 @@ def alarms() -> dict[str, dict[str, Any]]:
         "deliveries-failed",
         "An e-mail or SMS was refused for good (an unverified sender, an opted-out phone, a "
         "bounce): its contact did not hear of an alert",
-        "Homeward",
+        METRICS_NAMESPACE,
         "DeliveriesFailed",
         [{"Name": "Stage", "Value": {"Ref": "Stage"}}],
     )
@@ -371,6 +406,144 @@ def waf() -> dict[str, dict[str, Any]]:
     }
 
 
+# The SES events that mean an alert's e-mail did not reach its contact.
+REFUSALS = ["bounce", "complaint", "reject"]
+
+
+def email_feedback() -> dict[str, dict[str, Any]]:
+    """The alert sender's domain identity, signed with DKIM, sending through a
+    configuration set whose bounces, complaints and rejects reach RecordDeliveryEvents
+    through an encrypted topic. (Without a configuration set SES reports none of these:
+    a bounced alert would look sent.)"""
+    return {
+        "AlertsConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": {"Fn::Sub": "homeward-${Stage}-alerts"}},
+        },
+        "AlertsConfigurationSetEvents": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "AlertsConfigurationSet"},
+                "EventDestination": {
+                    "Name": "refusals",
+                    "Enabled": True,
+                    "MatchingEventTypes": REFUSALS,
+                    "SnsDestination": {"TopicARN": {"Ref": "DeliveryEventsTopic"}},
+                },
+            },
+        },
+        "AlertsEmailIdentity": {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {
+                "EmailIdentity": {"Ref": "DomainName"},
+                "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},
+                "DkimAttributes": {"SigningEnabled": True},
+                "ConfigurationSetAttributes": {
+                    "ConfigurationSetName": {"Ref": "AlertsConfigurationSet"}
+                },
+                "FeedbackAttributes": {"EmailForwardingEnabled": False},
+            },
+        },
+        "DeliveryEventsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": {"Fn::Sub": "homeward-${Stage}-delivery-events"},
+                "KmsMasterKeyId": {"Ref": "DataKey"},
+            },
+        },
+        "DeliveryEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "DeliveryEventsTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "DeliveryEventsTopic"},
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        # SNS writes each SMS's delivery status (sns/REGION/ACCOUNT/DirectPublishToPhone
+        # Number[/Failure]) with this role; infra/deploy.py sets it on the account.
+        "SmsDeliveryStatusRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "SmsDeliveryStatus",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": [
+                                        "logs:CreateLogGroup",
+                                        "logs:CreateLogStream",
+                                        "logs:PutLogEvents",
+                                        "logs:PutMetricFilter",
+                                        "logs:PutRetentionPolicy",
+                                    ],
+                                    "Resource": {
+                                        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:"
+                                        "${AWS::AccountId}:log-group:sns/*"
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+    }
+
+
+OUTPUTS = {
+    "SmsDeliveryStatusRoleArn": {
+        "Description": "The role SNS logs SMS delivery status with (make deploy sets it)",
+        "Value": {"Fn::GetAtt": ["SmsDeliveryStatusRole", "Arn"]},
+    },
+    "SmsMonthlySpendLimitUsd": {
+        "Description": "The account's SMS spend limit a month (make deploy sets it)",
+        "Value": {"Ref": "SmsMonthlySpendLimitUsd"},
+    },
+    **{
+        f"DkimRecord{n}": {
+            "Description": f"DKIM CNAME {n} of the alert sender's domain: "
+            "name and value, to add to its DNS",
+            "Value": {
+                "Fn::Join": [
+                    " CNAME ",
+                    [
+                        {"Fn::GetAtt": ["AlertsEmailIdentity", f"DkimDNSTokenName{n}"]},
+                        {"Fn::GetAtt": ["AlertsEmailIdentity", f"DkimDNSTokenValue{n}"]},
+                    ],
+                ]
+            },
+        }
+        for n in (1, 2, 3)
+    },
+}
+
+
 def budget() -> dict[str, dict[str, Any]]:
     def notify(percent: int, kind: str) -> dict[str, Any]:
         return {
@@ -541,6 +714,8 @@ def add_operations(template: dict[str, Any]) -> None:
     resources.update(waf())
     resources.update(budget())
     resources.update(backups())
+    resources.update(email_feedback())
+    template.setdefault("Outputs", {}).update(OUTPUTS)
     api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})
     api.update(api_stage())
     for name in FUNCTIONS:

@@ -117,9 +117,14 @@ SES_IDENTITIES = {
 ALERT_SENDER = {
     "Fn::If": ["HasAlertSender", {"Ref": "AlertSender"}, {"Fn::Sub": "alerts@${DomainName}"}]
 }
+# Alert e-mails go through the stage's configuration set (bounces, complaints).
+SES_CONFIGURATION_SET = {
+    "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
+    "configuration-set/${AlertsConfigurationSet}"
+}
 # Only from the stage's own alert sender (the same value the functions are given).
 EMAIL = {
-    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES]),
+    **_statement("Email", ["ses:SendEmail"], [SES_IDENTITIES, SES_CONFIGURATION_SET]),
     "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
 }
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
@@ -281,6 +286,15 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Directory", ["dynamodb:Query"], [TABLE]),
         # The escalation's outbox item and the waiting alert, in one transaction.
         _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+    ],
+    # SES's bounces, complaints and rejects (infra/operations.py): the delivery failed
+    # with its reason, found among its case's deliveries, and its alert's wait cut short.
+    "RecordDeliveryEventsRole": [
+        LOGS,
+        _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]),
+        # SNS invokes it asynchronously: an event that failed Lambda's retries is parked
+        # with the failed stream batches (whose alarm pages the operators).
+        STREAM_ON_FAILURE,
     ],
     "SendDailyDigestRole": [
         LOGS,
@@ -567,6 +581,11 @@ ENVIRONMENT = {
     # An address of the stage's own domain, which SES must have verified (with DKIM);
     # replaces .chalice/config.json's placeholder.
     "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
+    "HOMEWARD_SES_CONFIGURATION_SET": {"Ref": "AlertsConfigurationSet"},
+    # The SMS policy (infra/operations.py's parameters; chalicelib/config.py).
+    "HOMEWARD_SMS_FOR": {"Ref": "SmsFor"},
+    "HOMEWARD_SMS_ONE_PART": {"Ref": "SmsOnePart"},
+    "HOMEWARD_SMS_MAX_PRICE": {"Ref": "SmsMaxPriceUsd"},
     # Whom the receipt and the status page tell a reporter to call (config.py, HelpLine).
     "HOMEWARD_HELP_LINE": {"Ref": "HelpLine"},
 }
@@ -746,6 +765,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "SendWebhooks",
         "CarryOutWithdrawals",
         "AnonymiseExpired",
+        "RecordDeliveryEvents",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
@@ -790,6 +810,16 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "ScalingConfig": {"MaximumConcurrency": 2},
             },
         }
+    }
+    resources["RecordDeliveryEvents"]["Properties"]["Events"] = {
+        "RecordDeliveryEventsSnsSubscription": {
+            "Type": "SNS",
+            "Properties": {"Topic": {"Ref": "DeliveryEventsTopic"}},
+        }
+    }
+    resources["RecordDeliveryEvents"]["Properties"]["DeadLetterQueue"] = {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
     }
     operations.add_operations(template)
     return template

@@ -1363,10 +1363,12 @@ class FakeChannel:
         if self._rng.random() < self.failure_rate:
             raise TransientSendError("Throttling")
 
-    def send(self, to: str, *parts: str, html: str | None = None) -> str:
+    def send(
+        self, to: str, *parts: str, html: str | None = None, about: tuple | None = None
+    ) -> str:
         self._maybe_fail()
         message_id = f"fake-{len(self.sent)}"
-        self.sent.append({"id": message_id, "to": to, "parts": parts, "html": html})
+        self.sent.append({"id": message_id, "to": to, "parts": parts, "html": html, "about": about})
         return message_id
 
 
@@ -1391,6 +1393,7 @@ class FakePipeline:
                 "https://homeward.example/ack/"
                 + ack_token(settings.signing_key, reference, delivery_id, now)
             ),
+            sms_one_part=settings.sms_one_part,
         )
         self._read = 0
 

@@ -49,6 +49,9 @@ MOTO_CANNOT_CREATE = {
     "AWS::Backup::BackupPlan": "no CloudFormation model in moto 5",
     "AWS::Backup::BackupSelection": "no CloudFormation model in moto 5",
     "AWS::SNS::TopicPolicy": "no CloudFormation model in moto 5",
+    "AWS::SES::ConfigurationSet": "no CloudFormation model in moto 5",
+    "AWS::SES::ConfigurationSetEventDestination": "no CloudFormation model in moto 5",
+    "AWS::SES::EmailIdentity": "no CloudFormation model in moto 5",
     "AWS::SNS::Subscription": "no CloudFormation model in moto 5 (only inline subscriptions)",
 }
 

@@ -44,9 +44,10 @@ from typing import TYPE_CHECKING, get_args
 from pydantic import BaseModel
 
 from chalicelib.domain.disclosure import Disclosure
+from chalicelib.domain.latin import in_latin
 from chalicelib.domain.places import country_name, oblast_name, oblast_short_name
 from chalicelib.domain.report import LongText
-from chalicelib.domain.sms import segments
+from chalicelib.domain.sms import is_gsm7, segments
 
 if TYPE_CHECKING:
     import jinja2
@@ -326,14 +327,28 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def render_sms(alert: Alert, language: str, ack: str) -> str:
-    """The SMS, in at most two parts: less detail rather than a third part."""
-    language = _language(language)
+def render_sms(alert: Alert, language: str, ack: str, *, one_part: bool = False) -> str:
+    """The SMS, in at most two parts: less detail rather than a third part.
+
+    `one_part` (the deployment's SMS policy): one GSM-7 part of Latin letters, about a
+    seventh of the price of two UCS-2 parts in Cyrillic. Ukrainian is transliterated as
+    passports spell it (KMU 2010, domain/latin.py); English is used where that still
+    leaves a character GSM-7 lacks. It never names the child either way.
+    """
+    if one_part:
+        text = _sms(alert, _language(language), ack, most=1, latin=True)
+        return text if is_gsm7(text) and segments(text) == 1 else _sms(alert, "en", ack, most=1)
+    return _sms(alert, _language(language), ack, most=MAX_SMS_SEGMENTS)
+
+
+def _sms(alert: Alert, language: str, ack: str, *, most: int, latin: bool = False) -> str:
     template = _environment().get_template(f"{language}/{_prefix(alert)}sms.txt")
     context = _context(alert, language, ack)
     for detail in ("full", "short", "minimal"):
         text = " ".join(template.render(context, detail=detail).split())
-        if segments(text) <= MAX_SMS_SEGMENTS:
+        if latin:
+            text = in_latin(text)
+        if segments(text) <= most:
             break
     return text
 

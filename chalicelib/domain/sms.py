@@ -7,6 +7,13 @@ part when split. Plain Latin text is GSM-7: 160 in one part, 153 per part.
 from __future__ import annotations
 
 import math
+from typing import Literal
+
+from chalicelib.domain.alerts import Alert, Channel, Delivery
+
+# Which alerts go by SMS as well as by e-mail: every one, or urgent reports and
+# escalations only (an SMS costs about as much as a thousand e-mails).
+SmsFor = Literal["all", "urgent"]
 
 _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -26,3 +33,13 @@ def segments(text: str) -> int:
         return 1 if septets <= 160 else math.ceil(septets / 153)
     units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
     return 1 if units <= 70 else math.ceil(units / 67)
+
+
+def under_sms_policy(alert: Alert, deliveries: list[Delivery], sms_for: str) -> list[Delivery]:
+    """The deliveries the SMS policy keeps: with "urgent", an SMS to a contact who also
+    gets the alert by e-mail goes only for an urgent report or an escalation. A contact
+    reachable by SMS alone keeps it: the policy saves money, never an alert."""
+    if sms_for == "all" or alert.urgent or alert.level > 0:
+        return deliveries
+    emailed = {d.contact_id for d in deliveries if d.channel == Channel.EMAIL}
+    return [d for d in deliveries if d.channel != Channel.SMS or d.contact_id not in emailed]

@@ -44,6 +44,9 @@ class Acknowledged:
     at: dt.datetime
     # True: the alert stops escalating (an e-mail link); False: recorded as seen (SMS).
     handled: bool
+    # How long after the alert (its rung) was raised (the acknowledgement latency metric).
+    after_seconds: float = 0.0
+    channel: str = "email"
 
 
 def _open(token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime):
@@ -116,7 +119,13 @@ def acknowledge(
         "handled" if handled else "seen",
         delivery.contact_id,
     )
-    return Acknowledged(reference=found.reference, at=now, handled=handled)
+    return Acknowledged(
+        reference=found.reference,
+        at=now,
+        handled=handled,
+        after_seconds=max(0.0, (now - delivery.alert.created_at).total_seconds()),
+        channel=str(delivery.channel),
+    )
 
 
 # -- in the console ------------------------------------------------------------------
@@ -192,4 +201,10 @@ def acknowledge_in_console(
     except (Refused, Conflict):
         raise NotYours() from None
     log.info("alert %s acknowledged in the console by %s", alert.alert_id, caller.staff.subject)
-    return Acknowledged(reference=reference, at=now, handled=True)
+    return Acknowledged(
+        reference=reference,
+        at=now,
+        handled=True,
+        after_seconds=max(0.0, (now - alert.created_at).total_seconds()),
+        channel=str(delivery.channel),
+    )

@@ -11,19 +11,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.alerts import (
     UNSETTLED,
+    Alert,
     Channel,
     DeliveryState,
     PermanentSendError,
     StoredDelivery,
     TransientSendError,
+    WaitingAlert,
 )
 from chalicelib.domain.messages import render_email, render_sms
 from chalicelib.services.access import Caller, require_role
-from chalicelib.services.ports import DeliveryQueue, EmailSender, SmsSender, Stores
+from chalicelib.services.ports import (
+    NO_METRICS,
+    DeliveryQueue,
+    EmailSender,
+    Metrics,
+    SmsSender,
+    Stores,
+)
 
 log = logging.getLogger("homeward.delivery")
 
@@ -54,6 +63,8 @@ class Channels:
     sms: SmsSender
     # The acknowledgement link of one delivery: (reference, delivery id, now) -> URL.
     ack_link: Callable[[str, str, dt.datetime], str]
+    # One GSM-7 part in Latin letters per SMS (the deployment's SMS policy).
+    sms_one_part: bool = False
 
 
 def deliver(
@@ -64,6 +75,7 @@ def deliver(
     stores: Stores,
     channels: Channels,
     now: dt.datetime | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> str:
     """Send one delivery; return what became of it. Raises RetryLater to be retried."""
     now = now or dt.datetime.now(dt.UTC)
@@ -82,9 +94,10 @@ def deliver(
     ack = channels.ack_link(reference, delivery_id, now)
     try:
         if delivery.channel == Channel.SMS:
-            message_id = channels.sms.send(
-                delivery.address, render_sms(delivery.alert, delivery.language, ack)
+            text = render_sms(
+                delivery.alert, delivery.language, ack, one_part=channels.sms_one_part
             )
+            message_id = channels.sms.send(delivery.address, text)
         else:
             case = stores.cases.get(reference)
             if case is None:
@@ -93,7 +106,11 @@ def deliver(
                 delivery.alert, case, delivery.language, ack, disclosure=delivery.disclosure
             )
             message_id = channels.email.send(
-                delivery.address, email.subject, email.text, html=email.html
+                delivery.address,
+                email.subject,
+                email.text,
+                html=email.html,
+                about=(reference, delivery_id),
             )
     except TransientSendError as exc:
         if attempt >= MAX_ATTEMPTS:
@@ -102,6 +119,7 @@ def deliver(
             error = f"gave up: {exc}"
             deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=error)
             log.error("delivery %s/%s parked after %d attempts", reference, delivery_id, attempt)
+            metrics.add("DeliveriesParked", channel=delivery.channel)
         else:
             deliveries.settle(reference, delivery_id, DeliveryState.PENDING, now, error=str(exc))
             log.warning("delivery %s/%s failed for now: %s", reference, delivery_id, exc)
@@ -109,13 +127,55 @@ def deliver(
     except PermanentSendError as exc:
         deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=str(exc))
         log.error("delivery %s/%s refused: %s", reference, delivery_id, exc)
+        metrics.add("DeliveriesFailed", channel=delivery.channel)
+        next_rung_now(delivery.alert, stores=stores, now=now)
         return "failed"
     if not deliveries.settle(
         reference, delivery_id, DeliveryState.SENT, now, message_id=message_id
     ):
         log.warning("delivery %s/%s was settled by another sender", reference, delivery_id)
     log.info("delivery %s/%s sent", reference, delivery_id)
+    metrics.add("DeliveriesSent", channel=delivery.channel)
     return "sent"
+
+
+def next_rung_now(alert: Alert, *, stores: Stores, now: dt.datetime) -> bool:
+    """A recipient of this rung cannot be reached: the escalation schedule alerts the next
+    rung (at last the coordinators) on its next run instead of when the time runs out.
+    False if the alert no longer waits on that rung (acknowledged, or escalated)."""
+    root = replace(alert, purpose=alert.root)
+    moved = stores.alerts.reschedule(WaitingAlert(root, level=alert.level, due=now), now)
+    if moved:
+        log.warning("alert %s: a recipient is unreachable, next rung now", alert.alert_id)
+    return moved
+
+
+def refused_after_sending(
+    reference: str,
+    delivery_id: str,
+    reason: str,
+    *,
+    stores: Stores,
+    now: dt.datetime | None = None,
+    metrics: Metrics = NO_METRICS,
+) -> bool:
+    """A sent message came back (an e-mail bounced, its recipient complained, SES rejected
+    it): the delivery fails with the reason coordinators see among the undelivered, and
+    the alert goes to its next rung. False if the delivery was not sent (unknown,
+    acknowledged meanwhile, or already failed: a repeated event changes nothing)."""
+    now = now or dt.datetime.now(dt.UTC)
+    if not stores.deliveries.settle(
+        reference, delivery_id, DeliveryState.FAILED, now, error=reason, was=DeliveryState.SENT
+    ):
+        return False
+    found = next(
+        (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id), None
+    )
+    log.error("delivery %s/%s came back: %s", reference, delivery_id, reason)
+    if found is not None:
+        metrics.add("DeliveriesFailed", channel=found.delivery.channel)
+        next_rung_now(found.delivery.alert, stores=stores, now=now)
+    return True
 
 
 def requeue_stale(*, stores: Stores, queue: DeliveryQueue, now: dt.datetime | None = None) -> int:

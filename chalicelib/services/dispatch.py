@@ -11,6 +11,7 @@ from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery, WaitingAl
 from chalicelib.domain.casefile import Counted
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
+from chalicelib.domain.sms import under_sms_policy
 from chalicelib.services.directory import DirectoryCache
 from chalicelib.services.ports import DeliveryQueue, Stores
 
@@ -46,7 +47,7 @@ def dispatch(
     consent = stores.cases.consent_of(alert.reference)
     if consent is not None and consent != alert.consent:
         alert = replace(alert, consent=consent)
-    deliveries = current.route(alert)
+    deliveries = under_sms_policy(alert, current.route(alert), settings.sms_for)
     if not deliveries:
         # Routing falls back to the coordinators: nobody means there is no coordinator.
         log.error("alert %s reached nobody: the directory has no coordinator", alert.alert_id)

@@ -323,11 +323,42 @@ class WebhookPoster(Protocol):
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str, *, html: str | None = None) -> str: ...
+    def send(
+        self,
+        to: str,
+        subject: str,
+        text: str,
+        *,
+        html: str | None = None,
+        about: tuple[str, str] | None = None,
+    ) -> str:
+        """`about` (reference, delivery id): which delivery a bounce will be about."""
+        ...
 
 
 class SmsSender(Protocol):
     def send(self, to: str, text: str) -> str: ...
+
+
+class Metrics(Protocol):
+    """Counts and timings of what happened, flushed once per invocation (adapters/metrics.py).
+    Names and the channel only: never anything about a person or a case."""
+
+    def add(
+        self, name: str, value: float = 1, *, unit: str = "Count", channel: str | None = None
+    ) -> None: ...
+
+
+class NoMetrics:
+    """Where nobody counts (tests of other things, the command line)."""
+
+    def add(
+        self, name: str, value: float = 1, *, unit: str = "Count", channel: str | None = None
+    ) -> None:
+        pass
+
+
+NO_METRICS: Metrics = NoMetrics()
 
 
 class StoredFile(Protocol):

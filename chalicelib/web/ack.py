@@ -106,6 +106,9 @@ def acknowledge(token: str) -> Response:
     )
     if done is None:
         return _refused()
+    wiring.metrics().add(
+        "AcknowledgementSeconds", done.after_seconds, unit="Seconds", channel=done.channel
+    )
     return _page(
         200,
         "handled" if done.handled else "seen",

@@ -81,13 +81,17 @@ def correct(caller, reference, body):
     refusals=("BadRequestBody", "ValidationError", "CaseNotFound", "NotPermitted", "NotYours"),
 )
 def acknowledge(caller, reference, body):
-    return acknowledgement.acknowledge_in_console(
+    done = acknowledgement.acknowledge_in_console(
         caller,
         reference,
         body.delivery_id,
         stores=wiring.stores(),
         directory=wiring.directory().current(),
     )
+    wiring.metrics().add(
+        "AcknowledgementSeconds", done.after_seconds, unit="Seconds", channel=done.channel
+    )
+    return done
 
 
 @staff_operation(

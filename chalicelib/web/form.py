@@ -357,6 +357,7 @@ def _accept_form(
         )
     if created and not decoy:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
+        wiring.metrics().add("ReportsAccepted")
     return received_page(language, receipt, report, created=created)
 
 

@@ -78,5 +78,6 @@ def submit_report() -> Response:
     receipt, created = intake.submit(submission, stores=wiring.stores(), settings=wiring.settings())
     if created:
         log.info("report accepted as %s", receipt.reference)
+        wiring.metrics().add("ReportsAccepted")
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return json_response(201, receipt.model_dump(), headers)

@@ -442,6 +442,9 @@ def test_the_form_page_issues_a_key_the_server_can_check(client, aws):
         # a real key of another deployment
         form_key("elsewhere", signing_key=b"another-deployment"),
     ],
+    # Fixed ids: the keys hold the time, and two test workers collecting a second apart
+    # would otherwise see different tests (pytest-xdist refuses to run then).
+    ids=["unsigned", "forged", "another-deployment"],
 )
 def test_a_key_the_server_did_not_issue_files_nothing(client, aws, key):
     response = post_form(client, form_fields(submission_key=key))

@@ -96,12 +96,19 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    assert len(functions) == 13  # Chalice's twelve and the public routes' own
+    assert len(functions) == 14  # Chalice's thirteen and the public routes' own
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
         assert variables["HOMEWARD_PUBLIC_URL"] == "https://homeward.example.org"
         assert variables["HOMEWARD_ALERT_SENDER"] == "alerts@homeward.example.org"
+
+    # The account's SMS settings: transactional, the stack's spend limit, status logged.
+    sms = aws.client("sns").get_sms_attributes()["attributes"]
+    assert sms["DefaultSMSType"] == "Transactional"
+    assert sms["MonthlySpendLimit"] == "100"
+    assert ":role/" in sms["DeliveryStatusIAMRole"]
+    assert "SmsDeliveryStatusRole" in sms["DeliveryStatusIAMRole"]
 
     # What the operator is told: where each thing is, what to do next.
     assert "the form, for the public:       https://homeward.example.org/" in out

@@ -41,6 +41,7 @@ ROLES = {
     "send_webhooks": "SendWebhooksRole",
     "anonymise_expired": "AnonymiseExpiredRole",
     "carry_out_withdrawals": "CarryOutWithdrawalsRole",
+    "record_delivery_events": "RecordDeliveryEventsRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.
@@ -381,6 +382,14 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         assert desk.get(preview).status_code == 200
         assert Console(client, "demo-nataliia-rudenko").get("/staff/audit").status_code == 200
 
+        # An alert's e-mail bounces (SES's event, through its topic).
+        import app
+
+        (bounced, *_) = [
+            d for d in _deliveries(aws, first) if d["channel"] == "email" and d["state"] == "sent"
+        ]
+        assert app.record_delivery_events(_ses_bounce(first, bounced["delivery_id"]), None)
+
         # The parked delivery, retried by a coordinator.
         (parked, *_) = coordinator.get("/deliveries/undelivered").json_body["deliveries"]
         retry = {"reference": parked["reference"], "delivery_id": parked["delivery_id"]}
@@ -450,6 +459,38 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         if not allowed(role, need)
     }
     assert sorted(refused) == [], "\n".join(sorted(refused))
+
+
+def _deliveries(outputs, reference):
+    import boto3
+
+    from chalicelib.adapters.dynamo.items import from_item
+
+    items = boto3.client("dynamodb").query(
+        TableName=outputs["TableName"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+        ExpressionAttributeValues={":pk": {"S": f"CASE#{reference}"}, ":d": {"S": "DELIVERY#"}},
+    )["Items"]
+    return [from_item(i) for i in items]
+
+
+def _ses_bounce(reference, delivery_id):
+    from chalicelib.adapters.channels import delivery_tags
+
+    tags = {t["Name"]: [t["Value"]] for t in delivery_tags(reference, delivery_id)}
+    message = {
+        "eventType": "Bounce",
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "General"},
+        "mail": {"messageId": "m-1", "tags": tags},
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "Sns": {"Message": json.dumps(message), "Subject": None, "MessageAttributes": {}},
+            }
+        ]
+    }
 
 
 def test_what_the_public_can_call_can_never_open_a_case():

@@ -115,12 +115,15 @@ def note(ctx: Ctx, reference: str) -> Response:
 def acknowledge(ctx: Ctx, reference: str) -> Response:
     _ = ctx._
     try:
-        acknowledgement.acknowledge_in_console(
+        done = acknowledgement.acknowledge_in_console(
             ctx.caller,
             reference,
             ctx.form.get("delivery_id", ""),
             stores=wiring.stores(),
             directory=wiring.directory().current(),
+        )
+        wiring.metrics().add(
+            "AcknowledgementSeconds", done.after_seconds, unit="Seconds", channel=done.channel
         )
     except acknowledgement.NotYours:
         errors = {"acknowledge": _("This alert was acknowledged already, or it is not yours.")}
