@@ -237,6 +237,9 @@ def test_an_auditor_reads_the_trail_and_never_the_case(browser, console):
     assert page.url.endswith("/staff/audit")
     page.fill("#a-reference", urgent.lower())
     page.get_by_role("button", name="Показати журнал").click()
+    # The click waits for the new page to start arriving, not for all of it: on a loaded
+    # machine the table's rows may not be parsed yet.
+    page.wait_for_load_state("load")
     trail = page.inner_text("main")
     assert "Тарас Бондар" in trail and "Коваленко" not in trail and "Kovalenko" not in trail
     answer = page.goto(f"{site}/staff/cases/{urgent}")
