@@ -57,7 +57,7 @@ from chalicelib.domain.workflow import ALLOWED_MOVES, Status
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = 8
+EXAMPLES = 5
 STEPS = 30
 START = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.UTC)
 STAFF = "/api/v1/staff"
