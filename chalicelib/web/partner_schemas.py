@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.casefile import Filters
@@ -21,16 +21,13 @@ from chalicelib.domain.partners import (
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.webhooks import UnsafeWebhookTarget, check_target
 from chalicelib.domain.workflow import Status
+from chalicelib.web.schemas import Strict
 
 ExternalId = Annotated[str, StringConstraints(pattern=EXTERNAL_ID_PATTERN)]
 ClientId = Annotated[str, StringConstraints(pattern=CLIENT_ID_PATTERN)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PartnerReportIn(_Strict):
+class PartnerReportIn(Strict):
     """One report, under the partner's own id for it."""
 
     external_id: ExternalId
@@ -61,7 +58,7 @@ class PartnerReportStatus(BaseModel):
         )
 
 
-class ImportRowIn(_Strict):
+class ImportRowIn(Strict):
     # Where the row was in the partner's file: every answer about it names this line.
     line: int = Field(ge=1)
     external_id: str | None = None
@@ -70,7 +67,7 @@ class ImportRowIn(_Strict):
     report: dict[str, Any]
 
 
-class ImportRowsIn(_Strict):
+class ImportRowsIn(Strict):
     rows: list[ImportRowIn] = Field(min_length=1, max_length=MAX_BATCH_ROWS)
 
 
@@ -128,7 +125,7 @@ class BatchState(BaseModel):
 # -- coordinators: partner registrations --------------------------------------------------
 
 
-class PartnerRegistration(_Strict):
+class PartnerRegistration(Strict):
     client_id: ClientId
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     quota_per_minute: int = Field(default=DEFAULT_QUOTA_PER_MINUTE, ge=1, le=6000)
@@ -189,7 +186,7 @@ class PartnerList(BaseModel):
 # -- coordinators and caseworkers: exports ------------------------------------------------
 
 
-class ExportRequest(_Strict):
+class ExportRequest(Strict):
     format: Literal["csv", "xlsx"] = "csv"
     status: Status | None = None
     oblast: Oblast | None = None
@@ -270,7 +267,7 @@ class FailedWebhooks(BaseModel):
         return cls(webhooks=[WebhookShown.of(w) for w in found])
 
 
-class WebhookRetry(_Strict):
+class WebhookRetry(Strict):
     client_id: ClientId
     # A case's reference and the version its change made: HW-XXXX-XXXX.3
     event_id: Annotated[str, StringConstraints(pattern=REFERENCE_PATTERN[:-1] + r"\.[0-9]{1,9}$")]

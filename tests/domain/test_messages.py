@@ -132,3 +132,20 @@ def test_a_recipient_reading_english_gets_the_childs_name_in_latin_letters_too()
     )
     email = render_email(Alert.for_new_case(latin), latin, "en", ACK, disclosure=Disclosure.DETAILS)
     assert "in Latin letters" not in email.text.lower()
+
+
+def test_every_value_the_report_allows_has_its_words_in_the_alerts():
+    """The labels name each value of the report's own types, no more and no fewer: a new
+    category, relationship, sex or language cannot reach an alert as a bare code."""
+    from typing import get_args
+
+    from chalicelib.domain import messages, report
+
+    for labels, kind in (
+        (messages.CATEGORY_LABELS, report.Category),
+        (messages.RELATIONSHIP_LABELS, report.Relationship),
+        (messages.SEX_LABELS, report.Sex),
+        (messages.LANGUAGE_LABELS, report.Language),
+    ):
+        assert set(labels) == set(get_args(kind)), kind
+        assert all(set(words) == {"uk", "en"} for words in labels.values()), kind
