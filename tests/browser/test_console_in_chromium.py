@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 import urllib.request
 
 import pytest
 from helpers import EXAMPLE_REPORT, local_runner
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -114,16 +116,17 @@ def test_a_caseworkers_morning(browser, console, artifacts):
     # Open it; acknowledge the alert sent to her: it stops escalating.
     first.locator("a").first.click()
     page.get_by_role("button", name="Підтвердити").click()
-    assert "ескалацію зупинено" in page.locator(".notices").inner_text()
+    expect(page.locator(".notices")).to_contain_text("ескалацію зупинено")
 
     # Triage with a note; assign to a named colleague, chosen from a list.
     page.fill("#move-note", "Поговорила з матір’ю, дані підтверджено")
     page.get_by_role("button", name="Первинний розгляд").click()
-    assert "Первинно розглянуто" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Первинно розглянуто")
     page.select_option("#assignee", label=f"{OKSANA} (Фахівець зі справ, UA-OMBUDSMAN)")
     page.get_by_role("button", name="Призначити").click()
-    assert OKSANA in page.locator(".summary").inner_text()
+    expect(page.locator(".summary")).to_contain_text(OKSANA)
     # Names, not ids, on the timeline.
+    expect(page.locator(".timeline")).to_contain_text(f"Призначено: {OKSANA}")
     timeline = page.locator(".timeline").inner_text()
     assert "Тарас Бондар" in timeline and f"Призначено: {OKSANA}" in timeline
     assert "demo-" not in timeline
@@ -144,26 +147,27 @@ def test_a_caseworkers_morning(browser, console, artifacts):
 
     wait_for(pair_listed)
     page.locator(f"a[href$='/matches/{second}']").first.click()
+    expect(page.locator("table.compare")).to_contain_text("Kovalenko")
     compare = page.locator("table.compare").inner_text()
     assert "Коваленко" in compare and "Kovalenko" in compare
     page.screenshot(path=str(artifacts / "console-match-1280-uk.png"), full_page=True)
     page.check("#d-confirmed")
     page.fill("#decision-note", "Та сама дитина: збігаються ім’я, дата народження, місце")
     page.get_by_role("button", name="Записати рішення").click()
-    assert "Збіг підтверджено" in page.locator(".notices").inner_text()
-    assert second in page.locator("#links-title + ul").inner_text()
+    expect(page.locator(".notices")).to_contain_text("Збіг підтверджено")
+    expect(page.locator("#links-title + ul")).to_contain_text(second)
 
     # Signed out while typing a note (her session cookie gone): sign in again, and the
     # note is still there to send.
     page.fill("#note-text", "Мати подзвонила о 9:40")
     context.clear_cookies(name="homeward_staff")
     page.get_by_role("button", name="Додати нотатку").click()
-    assert "/staff/sign-in" in page.url
+    page.wait_for_url("**/staff/sign-in**")
     page.click(f"button[value={TARAS}]")
     page.wait_for_selector("#note-text")
     assert page.input_value("#note-text") == "Мати подзвонила о 9:40"
     page.get_by_role("button", name="Додати нотатку").click()
-    assert "Мати подзвонила о 9:40" in page.locator(".timeline").inner_text()
+    expect(page.locator(".timeline")).to_contain_text("Мати подзвонила о 9:40")
     assert [s for s in statuses if s >= 500] == []
     context.close()
 
@@ -187,14 +191,14 @@ def test_a_coordinator_keeps_the_directory(browser, console):
         page.fill(field, value)
     page.select_option("#f-kind", "ngo")
     page.get_by_role("button", name="Save the contact").click()
-    assert "Saved." in page.inner_text("main")
-    assert "Kharkiv helpline" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Saved.")
+    expect(page.locator("main")).to_contain_text("Kharkiv helpline")
     page.get_by_role("link", name="Add a rule").click()
     page.fill("#f-rule_id", "kharkiv-help")
     page.select_option("#f-oblasts", ["UA-63"])
     page.select_option("#f-contacts", ["help-kharkiv"])
     page.get_by_role("button", name="Save the rule").click()
-    assert "kharkiv-help" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("kharkiv-help")
 
     # A rule that would reach nobody is refused, the reason beside its contacts.
     page.get_by_role("link", name="Add a rule").click()
@@ -202,8 +206,8 @@ def test_a_coordinator_keeps_the_directory(browser, console):
     page.select_option("#f-contacts", ["ca-liaison"])
     page.uncheck("#f-channel-email")
     page.get_by_role("button", name="Save the rule").click()
-    assert "reach nobody" in page.inner_text("[role=alert]")
-    assert "reachable by sms" in page.inner_text("#error-contacts")
+    expect(page.locator("[role=alert]")).to_contain_text("reach nobody")
+    expect(page.locator("#error-contacts")).to_contain_text("reachable by sms")
     assert page.get_attribute("#f-contacts", "aria-invalid") == "true"
     assert page.input_value("#f-rule_id") == "canada-sms"  # everything typed is kept
 
@@ -212,6 +216,7 @@ def test_a_coordinator_keeps_the_directory(browser, console):
     page.select_option("#p-oblast", "UA-63")
     page.select_option("#p-category", "deported")
     page.get_by_role("button", name="Show").click()
+    expect(page.locator(".rungs > li").first).to_contain_text("Kharkiv helpline")
     reach = page.locator(".rungs > li").first.inner_text()
     assert "Kharkiv helpline" in reach and "Eastern unit" in reach
 
@@ -226,7 +231,7 @@ def test_a_coordinator_keeps_the_directory(browser, console):
     row = page.locator("tr", has_text=reference)
     assert "Kharkiv helpline" in row.inner_text()
     row.get_by_role("button", name="Send again").click()
-    assert "Sent again" in page.inner_text("[role=status]")
+    expect(page.locator("[role=status]")).to_contain_text("Sent again")
     context.close()
 
 
@@ -237,11 +242,13 @@ def test_an_auditor_reads_the_trail_and_never_the_case(browser, console):
     assert page.url.endswith("/staff/audit")
     page.fill("#a-reference", urgent.lower())
     page.get_by_role("button", name="Показати журнал").click()
-    # The click waits for the new page to start arriving, not for all of it: on a loaded
-    # machine the table's rows may not be parsed yet.
-    page.wait_for_load_state("load")
+    # A click may return before the form's page arrives, or while it is half parsed (CI
+    # once read the old page, once a table without rows): wait for the trail's page and
+    # its end, then read it whole.
+    page.wait_for_url(re.compile(r"/staff/audit\?reference="), wait_until="load")
+    expect(page.locator("tbody")).to_contain_text("Тарас Бондар")
     trail = page.inner_text("main")
-    assert "Тарас Бондар" in trail and "Коваленко" not in trail and "Kovalenko" not in trail
+    assert "Коваленко" not in trail and "Kovalenko" not in trail
     answer = page.goto(f"{site}/staff/cases/{urgent}")
     assert answer.status == 403 and "Коваленко" not in page.content()
     page.context.close()
