@@ -106,10 +106,16 @@ def staff(client, token):
     return As
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """With `make test`'s two workers (pytest-xdist, --dist loadgroup), each test module
     runs whole in one worker, so its module fixtures (a local runner, a browser) start
-    once; tests/infra shares one worker, so `chalice package` runs once."""
+    once; tests/infra shares one worker, so `chalice package` runs once.
+
+    First among the hooks: xdist's worker reads the group marks in its own hook of this
+    name (3.8 does not run it last), and a mark added after it groups nothing; the
+    modules were then dealt out test by test, each half starting its own runner.
+    tests/test_suite_grouping.py holds this."""
     for item in items:
         module = item.path.relative_to(config.rootpath).as_posix()
         group = "infra" if module.startswith("tests/infra/") else module

@@ -93,6 +93,21 @@ def local_runner(log_path: Path, **env: str):
                 process.wait()
 
 
+def logged_errors(output: str) -> list[str]:
+    """A runner log's unhandled errors: each "unhandled" line, and each traceback's last
+    frames with its exception, so that a failing check says what broke. Call it after
+    checking that the log names no one: then the excerpt is safe to print."""
+    lines = output.splitlines()
+    found = [line for line in lines if "unhandled" in line]
+    for start, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = start + 1
+            while end < len(lines) and lines[end].startswith(" "):
+                end += 1
+            found.append("\n".join(lines[max(start, end - 6) : end + 1]))
+    return found
+
+
 def fail_sends(service: str, operation: str, code: str, times: int = 10**6):
     """Make the app's own client for `service` fail `times` calls of `operation`."""
     calls = {"n": 0}
