@@ -85,7 +85,9 @@ def sent_messages() -> list[dict]:
     }
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     messages = []
-    for mail in ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages:
+    # Copies, each taken in one step: the runner's senders add messages while a page reads
+    # them, and a dict that grows under a loop stops it with a RuntimeError.
+    for mail in list(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages):
         parts = _EMAIL_PARTS.get(mail.id, {})
         for to in mail.destinations.get("ToAddresses", []):
             message = {
@@ -99,7 +101,8 @@ def sent_messages() -> list[dict]:
             if "html" in parts:
                 message["html"] = parts["html"]
             messages.append(message)
-    for message_id, (number, text) in sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.items():
+    sms = list(sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages.items())
+    for message_id, (number, text) in sms:
         messages.append(
             {
                 "channel": "sms",
