@@ -242,9 +242,8 @@ def test_an_auditor_reads_the_trail_and_never_the_case(browser, console):
     assert page.url.endswith("/staff/audit")
     page.fill("#a-reference", urgent.lower())
     page.get_by_role("button", name="Показати журнал").click()
-    # A click may return before the form's page arrives, or while it is half parsed (CI
-    # once read the old page, once a table without rows): wait for the trail's page and
-    # its end, then read it whole.
+    # A click may return before the form's page has arrived: wait for the trail's page,
+    # then for its rows (what the morning's caseworker did, in this module's runner).
     page.wait_for_url(re.compile(r"/staff/audit\?reference="), wait_until="load")
     expect(page.locator("tbody")).to_contain_text("Тарас Бондар")
     trail = page.inner_text("main")
