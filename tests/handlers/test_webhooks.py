@@ -9,6 +9,7 @@ import boto3
 import pytest
 import time_machine
 from fakes import FakePoster
+from helpers import Console
 
 from chalicelib.domain.partners import READ, WRITE, verify_webhook
 from chalicelib.domain.webhooks import MAX_ATTEMPTS
@@ -134,3 +135,43 @@ def test_the_last_failure_is_parked_for_coordinators_who_may_send_it_again(
         assert pump.pump_webhooks() == 1
         assert coordinator.get("/webhooks/failed").json_body["webhooks"] == []
         assert coordinator.post("/webhooks/retry", retry).status_code == 404
+
+
+def test_a_coordinator_sees_the_parked_webhook_in_the_console_and_sends_it_again(
+    client, pump, staff, partner, poster, aws, report_body
+):
+    token, _ = partner
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        reference = file_and_move(client, pump, staff, token, report_body)
+        pump.pump_stream()
+        poster.statuses = [503] * MAX_ATTEMPTS
+        for _ in range(MAX_ATTEMPTS):
+            assert pump.pump_webhooks() == 1
+            clock.shift(dt.timedelta(minutes=75))
+        olena = Console(client, "demo-olena-koval", lang="uk")
+        page = olena.get("/staff/deliveries").body.decode()
+        section = page.split('id="hooks-title"', 1)[1]
+        row = section.split(f">{reference}</a>", 1)[1].split("</tr>", 1)[0]
+        # The partner by name, the attempts and what went wrong; the child by no name.
+        assert "NGO One" in row and f"<td>{MAX_ATTEMPTS}</td>" in row and "HTTP 503" in row
+        assert "Сповіщення партнерів" in page and report_body["child"]["family_name"] not in page
+        # A caseworker has no such page.
+        assert Console(client, "demo-taras-bondar").get("/staff/deliveries").status_code == 403
+
+        sent = olena.post(
+            "/staff/deliveries/webhooks/retry",
+            {"client_id": "ngo-one", "event_id": f"{reference}.2"},
+        )
+        assert sent.status_code == 303 and "done=retried" in sent.headers["Location"]
+        assert queued(aws) == (1, 0)
+        poster.statuses = [200]
+        assert pump.pump_webhooks() == 1
+        assert len(poster.posts) == MAX_ATTEMPTS + 1
+        assert 'id="hooks-title"' not in olena.get("/staff/deliveries").body.decode()
+        # Sent once more only: the same form again finds nothing to send.
+        again = olena.post(
+            "/staff/deliveries/webhooks/retry",
+            {"client_id": "ngo-one", "event_id": f"{reference}.2"},
+        )
+        assert again.status_code == 409 and queued(aws) == (0, 0)

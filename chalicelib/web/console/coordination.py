@@ -22,6 +22,8 @@ from chalicelib.web.console.base import Ctx, console_route, message
 
 delivery = lazy_module("chalicelib.services.delivery")
 directory = lazy_module("chalicelib.services.directory")
+partners = lazy_module("chalicelib.services.partners")
+webhooks = lazy_module("chalicelib.services.webhooks")
 contacts_domain = lazy_module("chalicelib.domain.contacts")
 routing = lazy_module("chalicelib.domain.routing")
 
@@ -302,10 +304,22 @@ def preview(ctx: Ctx) -> Response:
 
 @console_route("/staff/deliveries", roles=COORDINATORS)
 def undelivered(ctx: Ctx) -> Response:
-    parked = delivery.undelivered_for(ctx.caller, stores=wiring.stores())
+    stores = wiring.stores()
+    parked = delivery.undelivered_for(ctx.caller, stores=stores)
+    # And the partners' notifications that failed their last attempt: coordinators send
+    # those again too, here rather than through the API.
+    hooks = webhooks.failed_webhooks(ctx.caller, stores=stores)
+    names = (
+        {p.client_id: p.name for p in partners.partners(ctx.caller, stores=stores)} if hooks else {}
+    )
     current = wiring.directory().current()
     return ctx.page(
-        "deliveries.html", parked=parked, contact=current.contact, notice=ctx.query("done")
+        "deliveries.html",
+        parked=parked,
+        contact=current.contact,
+        hooks=hooks,
+        partner_names=names,
+        notice=ctx.query("done"),
     )
 
 
@@ -322,4 +336,22 @@ def retry(ctx: Ctx) -> Response:
         )
     except delivery.NotFailed:
         return message(ctx, 409, _("Not sent again"), _("This alert is no longer undelivered."))
+    return ctx.redirect("staff/deliveries", done="retried")
+
+
+@console_route("/staff/deliveries/webhooks/retry", ["POST"], roles=COORDINATORS)
+def retry_webhook(ctx: Ctx) -> Response:
+    _ = ctx._
+    try:
+        webhooks.retry_webhook(
+            ctx.caller,
+            ctx.form.get("client_id", ""),
+            ctx.form.get("event_id", ""),
+            stores=wiring.stores(),
+            queue=wiring.webhook_queue(),
+        )
+    except webhooks.WebhookNotFound:
+        return message(
+            ctx, 409, _("Not sent again"), _("This notification is no longer undelivered.")
+        )
     return ctx.redirect("staff/deliveries", done="retried")
