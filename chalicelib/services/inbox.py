@@ -44,15 +44,32 @@ def inbox(
     now = now or dt.datetime.now(dt.UTC)
     page = casework.list_cases(caller, filters, stores=stores, limit=limit, cursor=cursor)
     found = stores.case_index.briefs([c.reference for c in page.cases])
-    rows = [shown(caller, found[c.reference]) for c in page.cases if c.reference in found]
     waiting: list[CaseBrief] = []
+    alerted: set[str] = set()
     if cursor is None:
-        waiting = _waiting(caller, filters, stores, now)
+        waiting, alerted = _waiting(caller, filters, stores, now)
+    rows = [
+        shown(caller, still_waiting(found[c.reference], alerted))
+        for c in page.cases
+        if c.reference in found
+    ]
     return Inbox(waiting=waiting, rows=rows, cursor=page.cursor)
 
 
-def _waiting(caller: Caller, filters: Filters, stores: Stores, now: dt.datetime) -> list[CaseBrief]:
-    """The caller's cases whose alert nobody acknowledged, narrowed like the list below."""
+def still_waiting(brief: CaseBrief, alerted: set[str]) -> CaseBrief:
+    """A row reads "waiting" while any alert of its case does (a brief tells how the first
+    alert stands: acknowledged, while the alert of a confirmed match nobody has seen yet
+    escalates)."""
+    if brief.summary.reference not in alerted or brief.acknowledgement == "waiting":
+        return brief
+    return dataclasses.replace(brief, acknowledgement="waiting", acknowledged_at=None)
+
+
+def _waiting(
+    caller: Caller, filters: Filters, stores: Stores, now: dt.datetime
+) -> tuple[list[CaseBrief], set[str]]:
+    """The caller's cases whose alert nobody acknowledged, narrowed like the list below,
+    and the references of every case with such an alert among those read."""
     alerts = stores.alerts.waiting(due_before=now + dt.timedelta(days=3650), limit=WAITING_READ)
     references = [
         w.alert.reference
@@ -62,14 +79,14 @@ def _waiting(caller: Caller, filters: Filters, stores: Stores, now: dt.datetime)
     references = list(dict.fromkeys(references))
     found = stores.case_index.briefs(references)
     mine = [
-        shown(caller, found[r])
+        shown(caller, still_waiting(found[r], set(references)))
         for r in references
         if r in found
         and (caller.staff.role == "coordinator" or caller.staff.agency in found[r].agencies)
         and filters.admits(found[r].summary)
     ][:WAITING_SHOWN]
     stores.audit.record([caller.entry(b.summary.reference, "list") for b in mine])
-    return mine
+    return mine, set(references)
 
 
 def shown(caller: Caller, brief: CaseBrief) -> CaseBrief:

@@ -294,6 +294,36 @@ def test_the_inbox_puts_what_waits_for_acknowledgement_first_the_urgent_soonest(
     assert inbox.inbox(EAST, Filters(), stores=stores, now=T0).waiting == []
 
 
+def test_a_case_whose_confirmed_match_nobody_acknowledged_reads_as_waiting(
+    pipeline, stores, settings, people
+):
+    first = submit(pipeline, report(family_name="Коваленко", given_name="Максим"))
+    second = submit(pipeline, report(family_name="Коваленко", given_name="Максим"))
+    pipeline.run_until_idle(T0)
+    current = pipeline.directory.current()
+    for reference in (first, second):
+        (mine, *_) = acknowledgement.addressed_to(
+            TARAS.email, stores.cases.file(reference).deliveries, current
+        )
+        acknowledgement.acknowledge_in_console(
+            SOUTH, reference, mine.delivery_id, stores=stores, directory=current, now=T0
+        )
+    box = inbox.inbox(SOUTH, Filters(), stores=stores, now=T0)
+    assert box.waiting == [] and {b.acknowledgement for b in box.rows} == {"acknowledged"}
+    # The coordinator confirms the pair: its alert reaches the south desk, and waits.
+    matching.review_match(
+        COORDINATOR, second, first, decision="confirmed", stores=stores, settings=settings, now=T0
+    )
+    pipeline.run_until_idle(T0)
+    box = inbox.inbox(SOUTH, Filters(), stores=stores, now=T0)
+    (waiting,) = box.waiting
+    assert waiting.acknowledgement == "waiting" and waiting.acknowledged_at is None
+    row = next(b for b in box.rows if b.summary.reference == waiting.summary.reference)
+    assert row.acknowledgement == "waiting"
+    other = next(b for b in box.rows if b.summary.reference != waiting.summary.reference)
+    assert other.acknowledgement == "acknowledged"
+
+
 # -- coordinators -----------------------------------------------------------------------------
 
 
