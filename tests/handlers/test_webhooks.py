@@ -54,6 +54,17 @@ def file_and_move(client, pump, staff, token, report_body):
     return reference
 
 
+def file_and_park(client, pump, staff, token, poster, clock, report_body, status: int) -> str:
+    """A status change whose webhook the partner answers `status` on every attempt: parked."""
+    reference = file_and_move(client, pump, staff, token, report_body)
+    pump.pump_stream()
+    poster.statuses = [status] * MAX_ATTEMPTS
+    for _ in range(MAX_ATTEMPTS):
+        assert pump.pump_webhooks() == 1
+        clock.shift(dt.timedelta(minutes=75))  # the longest backoff, with jitter
+    return reference
+
+
 def queued(aws):
     sqs = boto3.client("sqs", region_name=REGION)
     attributes = sqs.get_queue_attributes(
@@ -113,12 +124,7 @@ def test_the_last_failure_is_parked_for_coordinators_who_may_send_it_again(
     token, _ = partner
     start = dt.datetime.now(dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
-        reference = file_and_move(client, pump, staff, token, report_body)
-        pump.pump_stream()
-        poster.statuses = [500] * MAX_ATTEMPTS
-        for _ in range(MAX_ATTEMPTS):
-            assert pump.pump_webhooks() == 1
-            clock.shift(dt.timedelta(minutes=75))  # the longest backoff, with jitter
+        reference = file_and_park(client, pump, staff, token, poster, clock, report_body, 500)
         assert queued(aws) == (0, 0)
         assert len(poster.posts) == MAX_ATTEMPTS
         coordinator = staff("coordinator")
@@ -143,12 +149,7 @@ def test_a_coordinator_sees_the_parked_webhook_in_the_console_and_sends_it_again
     token, _ = partner
     start = dt.datetime.now(dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
-        reference = file_and_move(client, pump, staff, token, report_body)
-        pump.pump_stream()
-        poster.statuses = [503] * MAX_ATTEMPTS
-        for _ in range(MAX_ATTEMPTS):
-            assert pump.pump_webhooks() == 1
-            clock.shift(dt.timedelta(minutes=75))
+        reference = file_and_park(client, pump, staff, token, poster, clock, report_body, 503)
         olena = Console(client, "demo-olena-koval", lang="uk")
         page = olena.get("/staff/deliveries").body.decode()
         section = page.split('id="hooks-title"', 1)[1]
@@ -156,6 +157,10 @@ def test_a_coordinator_sees_the_parked_webhook_in_the_console_and_sends_it_again
         # The partner by name, the attempts and what went wrong; the child by no name.
         assert "NGO One" in row and f"<td>{MAX_ATTEMPTS}</td>" in row and "HTTP 503" in row
         assert "Сповіщення партнерів" in page and report_body["child"]["family_name"] not in page
+        # Its own form, with the page's token, sends it again.
+        assert f'name="event_id" value="{reference}.2"' in row
+        assert f'name="csrf" value="{olena.csrf}"' in row and olena.csrf
+        assert 'staff/deliveries/webhooks/retry"' in row
         # A caseworker has no such page.
         assert Console(client, "demo-taras-bondar").get("/staff/deliveries").status_code == 403
 
