@@ -179,6 +179,11 @@ def test_login_signs_in_with_pkce_and_keeps_the_tokens_for_the_user_alone(
     cognito, config_home, browser, capsys
 ):
     assert cli.main(["login", "--url", cognito.base]) == 0
+    # The CLI opens the browser in a thread of its own and is done once the callback
+    # reached it; the browser may still be reading the page it was answered.
+    deadline = time.monotonic() + 10
+    while not browser and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "Signed in" in browser[0]
 
     (asked,) = cognito.authorize_asked
