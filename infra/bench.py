@@ -10,6 +10,7 @@ and noisy), so the ratios are the figures to read; targets are printed beside th
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import logging
 import os
@@ -177,6 +178,38 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def _local_runner(**env: str):
+    """`python -m infra.local` on a free port, once it answers; yields its base URL and
+    stops it as Ctrl-C does (killed if that takes over 30 s)."""
+    port = _free_port()
+    runner = subprocess.Popen(
+        [PY, "-m", "infra.local"],
+        cwd=ROOT,
+        env={**os.environ, "PORT": str(port), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _request(f"{base}/healthz")
+                break
+            except OSError:
+                if runner.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the local runner did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        runner.send_signal(signal.SIGINT)
+        try:
+            runner.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+
+
 def _request(url: str, data: bytes | None = None) -> tuple[int, bytes, float]:
     headers = {"Content-Type": "application/json"} if data else {}
     request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310
@@ -205,27 +238,7 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
     from chalicelib.domain.places import OBLASTS
     from infra.local import emulator
 
-    port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOMEWARD_RATE_LIMIT": str(10 * reports)}
-    runner = subprocess.Popen(
-        [PY, "-m", "infra.local"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _request(f"{base}/healthz")
-                break
-            except OSError:
-                if runner.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the local runner did not start") from None
-                time.sleep(0.2)
-
+    with _local_runner(HOMEWARD_RATE_LIMIT=str(10 * reports)) as base:
         _, baseline_seconds = _load(f"{base}/healthz", [None] * reports, concurrency)
         baseline_rate = reports / baseline_seconds
 
@@ -255,10 +268,15 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
         # Every report's alerts, as routing says they should be, must arrive.
         directory = emulator.read_directory()
         from chalicelib.domain.alerts import Alert
+        from chalicelib.domain.disclosure import ConsentGiven
 
+        # The example report consents to every sharing: routing reaches every desk it names.
+        consent = ConsentGiven.everything()
         expected: set[tuple[str, str, str]] = set()
         for reference, oblast in zip(references, chosen, strict=True):
-            stub = Alert(reference, "report-received", "deported", oblast, False, "RU", None)
+            stub = Alert(
+                reference, "report-received", "deported", oblast, False, "RU", None, consent
+            )
             expected |= {(reference, d.channel, d.address) for d in directory.route(stub)}
         start = time.perf_counter()
         delivered: set[tuple[str, str, str]] = set()
@@ -281,12 +299,6 @@ def bench_throughput(reports: int = 1000, concurrency: int = 8) -> None:
             f"{drained:.0f} s after the last report: {len(lost)} lost (target 0), "
             f"{duplicates} sent twice"
         )
-    finally:
-        runner.send_signal(signal.SIGINT)
-        try:
-            runner.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            runner.kill()
 
 
 def bench_paging(sizes: tuple[int, ...] = (1_000, 50_000)) -> None:
@@ -674,39 +686,25 @@ def bench_weight() -> None:
         f"{PY} -m infra.bench weight",
     )
     import gzip
+    from urllib.parse import urljoin
 
-    port = _free_port()
-    runner = subprocess.Popen(
-        [PY, "-m", "infra.local"],
-        cwd=ROOT,
-        env={**os.environ, "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _request(f"{base}/healthz")
-                break
-            except OSError:
-                if runner.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the local runner did not start") from None
-                time.sleep(0.2)
-        page = _fetch(f"{base}/?lang=uk", gzip_ok=False)
-        links = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.decode())
+    with _local_runner() as base:
+        form = f"{base}/?lang=uk"
+        page = _fetch(form, gzip_ok=False)
+        # The page names its assets relative to itself (./static/...), as behind API
+        # Gateway's stage path.
+        links = re.findall(r'(?:href|src)="([^"]*static/[^"]+)"', page.decode())
         for label, gzip_ok in (("uncompressed", False), ("gzip", True)):
-            sizes = {"page": len(_fetch(f"{base}/?lang=uk", gzip_ok=gzip_ok, raw=True))}
+            sizes = {"page": len(_fetch(form, gzip_ok=gzip_ok, raw=True))}
             for link in links:
-                sizes[link.split("?")[0]] = len(_fetch(base + link, gzip_ok=gzip_ok, raw=True))
+                asset = urljoin(form, link)
+                sizes[asset.removeprefix(base).split("?")[0]] = len(
+                    _fetch(asset, gzip_ok=gzip_ok, raw=True)
+                )
             parts = ", ".join(f"{name} {size / 1000:.1f} kB" for name, size in sizes.items())
             print(f"   {label:>12}: {sum(sizes.values()) / 1000:.1f} kB on the wire ({parts})")
         squeezed = len(gzip.compress(page)) / 1000
         print(f"   the HTML alone is {len(page) / 1000:.1f} kB, {squeezed:.1f} kB gzipped")
-    finally:
-        runner.terminate()
-        runner.wait(timeout=30)
 
 
 def _fetch(url: str, *, gzip_ok: bool, raw: bool = False) -> bytes:
