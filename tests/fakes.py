@@ -177,6 +177,21 @@ def _commit_one(db: FakeDb, name: str, apply, check, old=lambda: None) -> bool:
 # -- cases ----------------------------------------------------------------------------
 
 
+def _at_version(db, reference: str, version: int):
+    """A case change's condition (the case is at `version`) and, when it fails, what
+    DynamoDB hands back with the refusal (the version it is at)."""
+
+    def check() -> bool:
+        row = db.cases.get(reference)
+        return row is not None and row.case.version == version
+
+    def old() -> dict | None:
+        row = db.cases.get(reference)
+        return {"version": row.case.version} if row else None
+
+    return check, old
+
+
 class FakeCaseFiles:
     def __init__(self, db: FakeDb) -> None:
         self.db = db
@@ -263,13 +278,7 @@ class FakeCaseFiles:
         assignee: str | None = None,
         link: str | None = None,
     ) -> None:
-        def check() -> bool:
-            row = self.db.cases.get(reference)
-            return row is not None and row.case.version == version
-
-        def old() -> dict | None:
-            row = self.db.cases.get(reference)
-            return {"version": row.case.version} if row else None
+        check, old = _at_version(self.db, reference, version)
 
         def apply() -> None:
             row = self.db.cases[reference]
@@ -971,13 +980,7 @@ class FakeCaseHistory:
         now: dt.datetime,
         added_keys: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> None:
-        def check() -> bool:
-            row = self.db.cases.get(reference)
-            return row is not None and row.case.version == version
-
-        def old() -> dict | None:
-            row = self.db.cases.get(reference)
-            return {"version": row.case.version} if row else None
+        check, old = _at_version(self.db, reference, version)
 
         def apply() -> None:
             row = self.db.cases[reference]
