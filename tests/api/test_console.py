@@ -3,20 +3,14 @@ cross-site posts, an expired session that keeps a typed note, and its pages' ans
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import re
-import secrets
-import threading
-import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import jwt
 import pytest
 import time_machine
+from cognito import CognitoStandIn
 from helpers import FORM, Console, post_report
 
 CLIENT_ID = "console0example0client"
@@ -154,97 +148,15 @@ def _case(client, reference):
 # -- a deployed stage: Cognito's managed login -------------------------------------------------
 
 
-class StandIn(ThreadingHTTPServer):
-    """Cognito's token and revocation endpoints, and its keys, on loopback."""
-
-    def __init__(self) -> None:
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.codes: dict[str, dict] = {}
-        self.revoked: list[str] = []
-        self.refreshed = 0
-        self.disabled = False
-
-    def id_token(self, nonce: str | None = None, lifetime: int = 3600) -> str:
-        now = int(time.time())
-        claims = {
-            "sub": "5e1f-caseworker",
-            "iss": self.base,
-            "aud": CLIENT_ID,
-            "token_use": "id",
-            "cognito:groups": ["caseworker"],
-            "custom:agency": "UA-OMBUDSMAN",
-            "name": "Тарас Бондар",
-            "email": "south@ombudsman.example.org",
-            "email_verified": True,
-            "iat": now,
-            "exp": now + lifetime,
-        }
-        if nonce:
-            claims["nonce"] = nonce
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "stand-in"})
-
-    def issue(self, query: dict) -> str:
-        code = secrets.token_urlsafe(12)
-        self.codes[code] = query
-        return code
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: StandIn
-
-    def _json(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self) -> None:
-        from jwt.algorithms import RSAAlgorithm
-
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.server.key.public_key()))
-        self._json(200, {"keys": [{**jwk, "kid": "stand-in", "alg": "RS256", "use": "sig"}]})
-
-    def do_POST(self) -> None:
-        fields = dict(
-            urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode())
-        )
-        fake = self.server
-        if self.path == "/oauth2/revoke":
-            fake.revoked.append(fields["token"])
-            self._json(200, {})
-        elif fields.get("grant_type") == "authorization_code":
-            asked = fake.codes.pop(fields.get("code", ""), None)
-            digest = hashlib.sha256(fields.get("code_verifier", "").encode()).digest()
-            challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-            if (
-                asked is None
-                or asked["code_challenge"] != challenge
-                or asked["redirect_uri"] != fields["redirect_uri"]
-            ):
-                self._json(400, {"error": "invalid_grant"})
-            else:
-                self._json(
-                    200,
-                    {
-                        "id_token": fake.id_token(asked.get("nonce"), lifetime=120),
-                        "refresh_token": "refresh-me",
-                        "expires_in": 120,
-                    },
-                )
-        elif fields.get("refresh_token") == "refresh-me" and not fake.disabled:
-            fake.refreshed += 1
-            self._json(200, {"id_token": fake.id_token(), "expires_in": 3600})
-        else:
-            self._json(400, {"error": "invalid_grant"})
-
-    def log_message(self, format, *args):
-        pass
+# The person Cognito signs in: a caseworker of the southern desk.
+CASEWORKER = {
+    "sub": "5e1f-caseworker",
+    "cognito:groups": ["caseworker"],
+    "custom:agency": "UA-OMBUDSMAN",
+    "name": "Тарас Бондар",
+    "email": "south@ombudsman.example.org",
+    "email_verified": True,
+}
 
 
 @pytest.fixture
@@ -254,18 +166,16 @@ def deployed(app_module, monkeypatch):
 
     from chalicelib import wiring
 
-    cognito = StandIn()
-    threading.Thread(target=cognito.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HOMEWARD_STAGE", "prod")
-    monkeypatch.setenv("HOMEWARD_PUBLIC_URL", PUBLIC)
-    monkeypatch.setenv("HOMEWARD_SIGN_IN_URL", cognito.base)
-    monkeypatch.setenv("HOMEWARD_TOKEN_ISSUER", cognito.base)
-    monkeypatch.setenv("HOMEWARD_TOKEN_AUDIENCE", CLIENT_ID)
-    wiring.reset()
-    with Client(app_module.app, stage_name="prod") as client:
-        yield client, cognito
-    cognito.shutdown()
-    cognito.server_close()
+    # Its ID tokens expire two minutes after sign-in, so that a test sees one renewed.
+    with CognitoStandIn(CLIENT_ID, CASEWORKER, exchanged_lifetime=120) as cognito:
+        monkeypatch.setenv("HOMEWARD_STAGE", "prod")
+        monkeypatch.setenv("HOMEWARD_PUBLIC_URL", PUBLIC)
+        monkeypatch.setenv("HOMEWARD_SIGN_IN_URL", cognito.base)
+        monkeypatch.setenv("HOMEWARD_TOKEN_ISSUER", cognito.base)
+        monkeypatch.setenv("HOMEWARD_TOKEN_AUDIENCE", CLIENT_ID)
+        wiring.reset()
+        with Client(app_module.app, stage_name="prod") as client:
+            yield client, cognito
     wiring.reset()
 
 
@@ -309,7 +219,8 @@ def test_a_deployed_stage_signs_in_with_the_code_flow_and_pkce(deployed):
         )
     assert out.status_code == 303
     assert out.headers["Location"].startswith(f"{cognito.base}/logout?client_id={CLIENT_ID}")
-    assert cognito.revoked == ["refresh-me"]
+    (issued,) = cognito.refresh_tokens  # one sign-in, one refresh token: now revoked
+    assert cognito.revoked == [issued]
     assert cookie(out, "homeward_staff").startswith("homeward_staff=;")
 
 

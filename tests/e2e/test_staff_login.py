@@ -9,19 +9,15 @@ browser is a function that opens the sign-in page and follows the redirect.
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import json
-import secrets
 import stat
-import threading
 import time
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
+from cognito import CognitoStandIn
 from helpers import free_port
 
 from chalicelib import cli
@@ -31,125 +27,18 @@ CLIENT_ID = "4kq9example0client0id"
 STAGE = "https://homeward.example.org"
 
 
-class FakeCognito(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-        self.codes: dict[str, dict] = {}
-        self.refresh_tokens: set[str] = set()
-        self.revoked: list[str] = []
-        self.authorize_asked: list[dict] = []
-        self.token_asked: list[dict] = []
-        self.wrong_state = False
-        self.insecure = False
-
-    def id_token(self) -> str:
-        now = int(time.time())
-        claims = {
-            "sub": "5e1f-coordinator",
-            "token_use": "id",
-            "cognito:groups": ["coordinator"],
-            "custom:agency": "UA-NIB",
-            "iat": now,
-            "exp": now + 3600,
-            "jti": secrets.token_hex(4),
-        }
-        return jwt.encode(claims, "stand-in-key-of-32-bytes-or-more!", algorithm="HS256")
-
-    def tokens(self, refresh: bool = True) -> dict:
-        answer = {"id_token": self.id_token(), "access_token": "access", "expires_in": 3600}
-        if refresh:
-            answer["refresh_token"] = token = secrets.token_urlsafe(16)
-            self.refresh_tokens.add(token)
-        return answer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeCognito
-
-    def _json(self, status: int, body: dict) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_GET(self) -> None:
-        parts = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(parts.query))
-        fake = self.server
-        if parts.path == "/api/v1/sign-in":
-            self._json(
-                200,
-                {
-                    "authorization_endpoint": f"{fake.base}/oauth2/authorize",
-                    "token_endpoint": "http://sign-in.example/oauth2/token"
-                    if fake.insecure
-                    else f"{fake.base}/oauth2/token",
-                    "revocation_endpoint": f"{fake.base}/oauth2/revoke",
-                    "client_id": CLIENT_ID,
-                    "scope": "openid email profile",
-                },
-            )
-        elif parts.path == "/oauth2/authorize":
-            fake.authorize_asked.append(query)
-            code = secrets.token_urlsafe(12)
-            fake.codes[code] = query
-            state = "forged" if fake.wrong_state else query["state"]
-            location = (
-                query["redirect_uri"] + "?" + urllib.parse.urlencode({"code": code, "state": state})
-            )
-            self.send_response(302)
-            self.send_header("Location", location)
-            self.end_headers()
-        else:
-            self._json(404, {})
-
-    def do_POST(self) -> None:
-        fields = dict(
-            urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode())
-        )
-        fake = self.server
-        if self.path == "/oauth2/revoke":
-            fake.revoked.append(fields["token"])
-            self._json(200, {})
-            return
-        fake.token_asked.append(fields)
-        if fields.get("grant_type") == "authorization_code":
-            asked = fake.codes.pop(fields.get("code", ""), None)
-            digest = hashlib.sha256(fields.get("code_verifier", "").encode()).digest()
-            challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-            if (
-                asked is None
-                or asked["code_challenge_method"] != "S256"
-                or asked["code_challenge"] != challenge
-                or asked["redirect_uri"] != fields.get("redirect_uri")
-                or fields.get("client_id") != CLIENT_ID
-            ):
-                self._json(400, {"error": "invalid_grant"})
-                return
-            self._json(200, fake.tokens())
-        elif fields.get("grant_type") == "refresh_token":
-            if fields.get("refresh_token") not in fake.refresh_tokens:
-                self._json(400, {"error": "invalid_grant"})
-                return
-            self._json(200, fake.tokens(refresh=False))  # as Cognito: no new refresh token
-        else:
-            self._json(400, {"error": "unsupported_grant_type"})
-
-    def log_message(self, format, *args):
-        pass
+# The person Cognito signs in: the NIB's coordinator.
+COORDINATOR = {
+    "sub": "5e1f-coordinator",
+    "cognito:groups": ["coordinator"],
+    "custom:agency": "UA-NIB",
+}
 
 
 @pytest.fixture
 def cognito():
-    fake = FakeCognito()
-    thread = threading.Thread(target=fake.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    fake.shutdown()
-    fake.server_close()
+    with CognitoStandIn(CLIENT_ID, COORDINATOR) as fake:
+        yield fake
 
 
 @pytest.fixture
