@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.deliveries import consent_of, consent_values, delivery_of
 from chalicelib.adapters.dynamo.history import event_of
-from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.items import from_item, query_all, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.adapters.sealing import FieldSealer
 from chalicelib.domain.attachments import Attachment
@@ -230,19 +230,13 @@ class CaseFiles:
 
     def file(self, reference: str) -> CaseFile | None:
         """The case with its notes and deliveries: one query on the case's partition."""
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": keys.case_partition(reference)}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**request)
-            items += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.case_partition(reference)}},
+            ConsistentRead=True,
+        )
         values = next((i for i in items if i.get("kind") == "case"), None)
         if values is None:
             return None

@@ -52,3 +52,14 @@ def expression(values: dict[str, Any], prefix: str = "a") -> tuple[str, dict, di
     placeholders = {f":{prefix}{i}": value(v) for i, v in enumerate(values.values())}
     assignments = ", ".join(f"#{prefix}{i} = :{prefix}{i}" for i in range(len(values)))
     return assignments, names, placeholders
+
+
+def query_all(client: Any, **request: Any) -> list[dict[str, Any]]:
+    """Every item a query finds, page after page (a page ends at 1 MB), as plain values."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = client.query(**request)
+        found += [from_item(i) for i in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return found
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamo.cases import (
     sealed_groups,
 )
 from chalicelib.adapters.dynamo.deliveries import consent_values
-from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.items import query_all, time, to_item
 from chalicelib.adapters.dynamo.items import value as serialised
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.case import iso
@@ -61,24 +61,18 @@ class CaseLifecycle:
         """The case item, its notes, its events and its pairs: one query on the case's
         partition (the sort keys it needs begin with CASE, MATCH#, NOTE# and EVENT#;
         deliveries and alerts hold no personal data and are not read)."""
-        items: list[dict[str, Any]] = []
         # Which groups are sealed is read from the attributes' presence: the ciphertext
         # comes along, and is never opened.
         names = {f"#p{i}": name for i, name in enumerate(_TRACED)}
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": keys.case_partition(reference)}},
-            "ProjectionExpression": ", ".join(names),
-            "ExpressionAttributeNames": names,
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**request)
-            items += [from_item(i) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.case_partition(reference)}},
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
+            ConsistentRead=True,
+        )
         values = next((i for i in items if i.get("kind") == "case"), None)
         if values is None:
             return None

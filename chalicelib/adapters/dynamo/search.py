@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.items import from_item, query_all, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.case import iso
 from chalicelib.domain.colleagues import Colleague, StaffList
@@ -113,18 +113,13 @@ class StaffDirectory:
         )
 
     def everyone(self) -> StaffList:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": keys.STAFF}},
-        }
-        people: list[Colleague] = []
-        while True:
-            page = self._client.query(**request)
-            people += [_colleague(from_item(i)) for i in page.get("Items", [])]
-            if "LastEvaluatedKey" not in page:
-                return StaffList(tuple(people))
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        people = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.STAFF}},
+        )
+        return StaffList(tuple(_colleague(values) for values in people))
 
     def get(self, subject: str) -> Colleague | None:
         response = self._client.get_item(
