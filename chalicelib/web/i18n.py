@@ -48,10 +48,16 @@ def gettext_for(language: str):
 
 @cache
 def environment(language: str) -> jinja2.Environment:
+    return jinja_environment(TEMPLATES, translations(language))
+
+
+def jinja_environment(templates: Path, catalog: gettext.NullTranslations) -> jinja2.Environment:
+    """Templates as every Homeward page is written (the form's, the console's): escaped,
+    strict about undefined names, in the words of `catalog`."""
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -59,7 +65,7 @@ def environment(language: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     # newstyle: translated strings are escaped like any other value, and take %(name)s.
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 

@@ -172,17 +172,9 @@ def oblast_name(code: str | None, language: str) -> str:
 
 @cache
 def environment(language: str) -> jinja2.Environment:
-    import jinja2
+    from chalicelib.web.i18n import jinja_environment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env = jinja_environment(TEMPLATES, translations(language))
     _ = translations(language).gettext
     env.globals.update(
         kyiv=kyiv,
