@@ -93,6 +93,20 @@ def local_runner(log_path: Path, **env: str):
                 process.wait()
 
 
+def wait_for(what, seconds: float = 20):
+    """What `what()` answers once it is truthy: a runner's queues, senders and streams work
+    on their own time. Fails if that takes over `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError("waited in vain")
+
+
 def logged_errors(output: str) -> list[str]:
     """A runner log's unhandled errors: each "unhandled" line, and each traceback's last
     frames with its exception, so that a failing check says what broke. Call it after

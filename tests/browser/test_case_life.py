@@ -15,13 +15,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 from browser.test_form_in_chromium import fill
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors
+from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
 
 from chalicelib.adapters.tokens import mint_dev_token
 
@@ -64,15 +63,6 @@ class Http:
     def outbox(self) -> list[dict]:
         return self.call("GET", "/dev/outbox")[1]["messages"]
 
-    def wait_for(self, what, seconds: float = 15):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            found = what()
-            if found:
-                return found
-            time.sleep(0.3)
-        raise AssertionError("waited in vain")
-
 
 @pytest.fixture(scope="module")
 def life_site(tmp_path_factory, dev_key):
@@ -111,7 +101,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
         return [m for m in http.outbox() if ref in m["body"]]
 
     # Four senders send the alerts in any order: wait for the southern desk's e-mail too.
-    messages = http.wait_for(
+    messages = wait_for(
         lambda: (
             {m["channel"] for m in alerts_of(reference)} == {"email", "sms"}
             and SOUTH_DESK in {m["to"] for m in alerts_of(reference)}
@@ -136,7 +126,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     page.wait_for_selector("text=escalation has stopped")
 
     # 4. Its escalation stops; the control case, unacknowledged, escalates.
-    http.wait_for(
+    wait_for(
         lambda: any("ЕСКАЛАЦІЯ" in m["body"] for m in alerts_of(control["reference"])),
         seconds=ESCALATE_AFTER + 10,
     )
@@ -172,7 +162,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
 
     # 6b. Its consent holds: the Canadian liaison and the intake desk hear of it, the
     # southern desk (a national authority) does not, and cannot open it.
-    told = http.wait_for(
+    told = wait_for(
         lambda: (
             {m["to"] for m in alerts_of(second_ref)} >= {CANADA_DESK, INTAKE_DESK}
             and {m["to"] for m in alerts_of(second_ref)}
@@ -188,7 +178,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
         _, found = http.call("GET", f"/api/v1/staff/cases/{second_ref}/matches", token=coordinator)
         return [m for m in (found or {}).get("matches", []) if m["reference"] == reference]
 
-    (match,) = http.wait_for(pair)
+    (match,) = wait_for(pair)
     assert match["verdict"] == "likely"
     status, decided = http.call(
         "POST",
@@ -218,9 +208,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     page.click("form button[type=submit]")
     page.wait_for_selector("#outcome h2")
     assert page.text_content("#outcome h2").strip() == "Вашу згоду відкликано"
-    http.wait_for(
-        lambda: http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=canada)[0] == 404
-    )
+    wait_for(lambda: http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=canada)[0] == 404)
     status, kept = http.call("GET", f"/api/v1/staff/cases/{second_ref}", token=coordinator)
     assert status == 200 and kept["report"]["child"]["family_name"] == "Kovalchuk"
     assert NGO_MAILBOX not in json.dumps(kept)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 import urllib.request
 
 import pytest
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors
+from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -39,16 +38,6 @@ def post(site: str, body: dict) -> str:
 def outbox(site: str) -> list[dict]:
     with urllib.request.urlopen(f"{site}/dev/outbox", timeout=10) as answer:
         return json.loads(answer.read())["messages"]
-
-
-def wait_for(what, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError("waited in vain")
 
 
 def report(**child) -> dict:

@@ -18,7 +18,7 @@ import urllib.request
 import jwt
 import pytest
 from cognito import CognitoStandIn
-from helpers import free_port
+from helpers import free_port, wait_for
 
 from chalicelib import cli
 from chalicelib.cli import signin
@@ -70,10 +70,7 @@ def test_login_signs_in_with_pkce_and_keeps_the_tokens_for_the_user_alone(
     assert cli.main(["login", "--url", cognito.base]) == 0
     # The CLI opens the browser in a thread of its own and is done once the callback
     # reached it; the browser may still be reading the page it was answered.
-    deadline = time.monotonic() + 10
-    while not browser and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert "Signed in" in browser[0]
+    assert "Signed in" in wait_for(lambda: browser, seconds=10)[0]
 
     (asked,) = cognito.authorize_asked
     assert asked["response_type"] == "code" and asked["code_challenge_method"] == "S256"
