@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-matching lint lint-infra format package deploy requirements translations clean
+.PHONY: run test test-fast test-ahead bench bench-matching lint lint-infra format package deploy requirements translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,16 @@ test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+## make test-fast: the domain, services and architecture checks, in seconds, on the fakes
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 tests/domain tests/services tests/test_architecture.py tests/test_lazy_imports.py
+
+## make test-ahead: the in-process suite with the clock a year and a month ahead; a test
+## that compares a fixed date with the real clock fails here today, not in CI next month
+test-ahead: $(STAMP)
+	HOMEWARD_CLOCK_AHEAD_DAYS=400 $(PY) -m pytest -n 2 --dist loadgroup \
+	  tests/domain tests/services tests/adapters tests/handlers tests/api
 
 ## make bench: speed, size and call-count figures, each with the command behind it
 bench: $(STAMP)

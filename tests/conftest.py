@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import pytest
 from helpers import EXAMPLE_REPORT
@@ -15,6 +16,23 @@ from helpers import EXAMPLE_REPORT
 from infra.local import emulator
 
 emulator.set_aws_environment()
+
+
+def pytest_configure(config):
+    """`HOMEWARD_CLOCK_AHEAD_DAYS=400 pytest ...` runs the suite with the real clock moved
+    ahead (it keeps ticking): a test that compares a fixed date with the real clock fails
+    here today instead of in everyone's CI on a later day. `make test` runs the
+    time-sensitive folders this way."""
+    days = os.environ.get("HOMEWARD_CLOCK_AHEAD_DAYS")
+    if days:
+        import datetime as dt
+
+        import time_machine
+
+        ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=int(days))
+        traveller = time_machine.travel(ahead, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 @pytest.fixture

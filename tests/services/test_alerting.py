@@ -118,7 +118,11 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
     key = pipeline.settings.signing_key
 
     seen = acknowledgement.acknowledge(
-        _link_of(pipeline, "+380501112233"), stores=pipeline.stores, signing_key=key, request_id="r"
+        _link_of(pipeline, "+380501112233"),
+        stores=pipeline.stores,
+        signing_key=key,
+        request_id="r",
+        now=T0 + dt.timedelta(minutes=2),
     )
     assert seen and not seen.handled
     assert pipeline.tick(T0 + dt.timedelta(minutes=16)) == 1  # still escalates
@@ -129,6 +133,7 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
         stores=pipeline.stores,
         signing_key=key,
         request_id="r",
+        now=T0 + dt.timedelta(minutes=20),
     )
     assert handled and handled.handled
     assert pipeline.tick(T0 + dt.timedelta(hours=3)) == 0
@@ -137,9 +142,12 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
     assert ("acknowledge", "south-ua-ombudsman", "contact") in actions
     # A used link is refused like a forged one.
     used = _link_of(pipeline, "south@ombudsman.example.org")
-    assert acknowledgement.pending(used, stores=pipeline.stores, signing_key=key) is None
+    later = T0 + dt.timedelta(minutes=21)
+    assert acknowledgement.pending(used, stores=pipeline.stores, signing_key=key, now=later) is None
     assert (
-        acknowledgement.acknowledge(used, stores=pipeline.stores, signing_key=key, request_id="r")
+        acknowledgement.acknowledge(
+            used, stores=pipeline.stores, signing_key=key, request_id="r", now=later
+        )
         is None
     )
 
