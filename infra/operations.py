@@ -254,7 +254,7 @@ def log_groups() -> dict[str, dict[str, Any]]:
     groups = {
         f"{name}LogGroup": {
             "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "LogGroupName": {"Fn::Sub": f"/aws/lambda/homeward-${{Stage}}-{_kebab(name)}"},
@@ -266,7 +266,7 @@ def log_groups() -> dict[str, dict[str, Any]]:
     }
     groups["ApiAccessLogGroup"] = {
         "Type": "AWS::Logs::LogGroup",
-        "DeletionPolicy": "Retain",
+        "DeletionPolicy": "RetainExceptOnCreate",
         "UpdateReplacePolicy": "Retain",
         "Properties": {
             "LogGroupName": {"Fn::Sub": "/homeward/${Stage}/api-access"},
@@ -629,7 +629,7 @@ def backups() -> dict[str, dict[str, Any]]:
     return {
         "BackupVault": {
             "Type": "AWS::Backup::BackupVault",
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BackupVaultName": {"Fn::Sub": "homeward-${Stage}"},

@@ -460,6 +460,17 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "The commit deployed (infra/deploy.py): what to go back to after a bad one",
     },
 }
+
+
+def deployed_parameters() -> dict[str, dict[str, Any]]:
+    """Every parameter of the deployed stack, by name: infra/template.yaml's (without the
+    emulation switch), the public address's and the operations' (what `make deploy
+    PARAMS=...` may set, and keeps on later deployments)."""
+    found = dict(load_template()["Parameters"])
+    found.pop(EMULATION_PARAMETER)
+    return {**found, **PUBLIC_PARAMETERS, **operations.PARAMETERS}
+
+
 PUBLIC_CONDITIONS = {
     "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]},
     "ManagesDns": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedZoneId"}, ""]}]},

@@ -85,7 +85,8 @@ def test_the_audit_table_can_only_be_appended_to_and_read():
                 assert statement["Resource"] == [audit], role
                 allowed |= set(statement["Action"])
     assert allowed == {"dynamodb:PutItem", "dynamodb:Query"}
-    assert merged["AuditTable"]["Properties"]["DeletionProtectionEnabled"] is True
+    protected = {"Fn::If": ["Protects", True, False]}
+    assert merged["AuditTable"]["Properties"]["DeletionProtectionEnabled"] == protected
 
 
 def test_delivery_attempts_match_the_queues_redrive_policy():
@@ -381,3 +382,39 @@ def test_partner_scopes_are_the_resource_servers_own():
     server = package.merge_template("dev")["Resources"]["PartnerResourceServer"]["Properties"]
     assert server["Identifier"] == RESOURCE_SERVER
     assert {f"{RESOURCE_SERVER}/{s['ScopeName']}" for s in server["Scopes"]} == set(SCOPES)
+
+
+def test_nothing_with_a_fixed_name_outlives_a_failed_creation_and_data_outlives_the_rest():
+    """RetainExceptOnCreate: kept when a later update or deletion would remove it, deleted
+    when the creation that made it is rolled back (a retry would meet its fixed name)."""
+    merged = package.merge_template("dev")
+    resources = merged["Resources"]
+    policies = {
+        name: (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy"))
+        for name, r in resources.items()
+        if "DeletionPolicy" in r or "UpdateReplacePolicy" in r
+    }
+    # (UpdateReplacePolicy has no RetainExceptOnCreate: a replacement is never a creation.)
+    assert set(policies.values()) == {("RetainExceptOnCreate", "Retain")}
+    kept_types = {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+        "AWS::Cognito::UserPool",
+        "AWS::Backup::BackupVault",
+        "AWS::KMS::Key",
+    }
+    assert {n for n, r in resources.items() if r.get("Type") in kept_types} == set(policies)
+    assert "DeliveryQueue" in policies
+    # Deletion protection, which would make the rollback fail, follows a parameter that
+    # make deploy turns on once the stage exists (infra/deploy.py, create).
+    assert merged["Parameters"]["DeletionProtection"]["Default"] == "true"
+    for table in ("CasesTable", "AuditTable"):
+        assert resources[table]["Properties"]["DeletionProtectionEnabled"] == {
+            "Fn::If": ["Protects", True, False]
+        }
+    assert resources["StaffUserPool"]["Properties"]["DeletionProtection"] == {
+        "Fn::If": ["Protects", "ACTIVE", "INACTIVE"]
+    }
