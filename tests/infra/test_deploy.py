@@ -151,7 +151,9 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert "SES identity: homeward.example.org is not verified (with DKIM)" in err
     # The smoke test ran against the stage's stand-in, and passed.
     assert f"smoke test of {stand_in}/" in out
-    assert out.count("  ok    ") == 6 and "FAIL" not in out
+    smoked = out.split(f"smoke test of {stand_in}/")[1]
+    assert smoked.count("  ok    ") == 7 and "FAIL" not in smoked
+    assert f"ok    upload: a photo uploaded from {stand_in}" in smoked
 
     # Deploying the same release again changes nothing, and says so.
     args = arguments("--smoke-url", stand_in, "--no-smoke")
@@ -281,6 +283,59 @@ def _stack_parameters(session) -> dict[str, str]:
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
 
 
+def _upload_preflight(session, origin: str) -> tuple[int, str | None]:
+    """A browser on `origin` about to post a photo to the stage's bucket: the CORS
+    preflight's status and allowed origin, then (when allowed) the presigned POST.
+
+    moto's CloudFormation makes the bucket without its CorsConfiguration; it is put here
+    as CloudFormation would: the deployed template's rule (the one make deploy uploaded),
+    with the origin moto resolved for the stack (its UploadsOrigin output)."""
+    import json
+
+    import requests
+
+    s3 = session.client("s3")
+    outputs = deploy.outputs_of(session.client("cloudformation"), "homeward-dev")
+    artifacts = "homeward-artifacts-123456789012-eu-central-1"
+    listed = s3.list_objects_v2(Bucket=artifacts, Prefix="dev/template-")["Contents"]
+    newest = max(listed, key=lambda o: o["LastModified"])["Key"]
+    template = json.loads(s3.get_object(Bucket=artifacts, Key=newest)["Body"].read())
+    bucket = outputs["UploadsBucketName"]
+    rules = []
+    for rule in template["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"][
+        "CorsRules"
+    ]:
+        assert rule["AllowedOrigins"] == [package.PUBLIC_ORIGIN]
+        rules.append(
+            {
+                "AllowedMethods": rule["AllowedMethods"],
+                "AllowedOrigins": [outputs["UploadsOrigin"]],
+                "MaxAgeSeconds": rule["MaxAge"],
+            }
+        )
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    post = s3.generate_presigned_post(
+        bucket,
+        "uploads/smoke/0",
+        Fields={"Content-Type": "image/png"},
+        Conditions=[{"Content-Type": "image/png"}, ["content-length-range", 1, 10_000_000]],
+    )
+    asked = requests.options(
+        post["url"], headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    allowed = asked.headers.get("Access-Control-Allow-Origin")
+    if asked.status_code == 200 and allowed == origin:
+        posted = requests.post(
+            post["url"],
+            data=post["fields"],
+            files={"file": ("photo.png", b"\x89PNG\r\n\x1a\n", "image/png")},
+            headers={"Origin": origin},
+        )
+        assert posted.status_code == 204
+        assert s3.head_object(Bucket=bucket, Key="uploads/smoke/0")["ContentType"] == "image/png"
+    return asked.status_code, allowed
+
+
 def test_a_later_deploy_that_changes_only_the_release_keeps_every_parameter(
     aws, built, monkeypatch
 ):
@@ -306,6 +361,12 @@ def test_a_later_deploy_that_changes_only_the_release_keeps_every_parameter(
     assert deploy.deploy(first, session=aws, built=built, adapt=rehearse) == 0
     before = _stack_parameters(aws)
     assert before.items() >= chosen.items()
+    # Photos are uploaded from where the form is (PublicUrl's origin here), and only there.
+    assert _upload_preflight(aws, "https://report.example.org") == (
+        200,
+        "https://report.example.org",
+    )
+    assert _upload_preflight(aws, "https://homeward.example")[0] == 403
     assert aws.client("sns").get_sms_attributes()["attributes"]["MonthlySpendLimit"] == "250"
 
     # `make deploy STAGE=dev` alone, a commit later: nothing but the release changes.
@@ -451,6 +512,10 @@ def test_a_first_deploy_that_fails_half_way_leaves_nothing_and_the_retry_succeed
     assert stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
     left = _left(aws)
     assert left["tables"] == ["homeward-dev-audit", "homeward-dev-cases"]
+    # The stage's domain is the origin its bucket takes uploads from.
+    origin = "https://homeward.example.org"
+    assert _upload_preflight(aws, origin) == (200, origin)
+    assert _upload_preflight(aws, "https://elsewhere.example.org")[0] == 403
     assert len(left["functions"]) == 14
     # Once it exists, a second change set protects the tables and the staff pool (moto 5
     # applies no update to a table: test_packaging checks what the parameter turns on).

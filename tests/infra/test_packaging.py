@@ -345,13 +345,20 @@ def test_the_uploads_bucket_keeps_uploads_briefly_and_takes_posts_from_homeward_
 
     from chalicelib.domain import form_keys
 
-    for template in (package.load_template(), package.merge_template("dev")):
-        origin = template["Parameters"]["PublicOrigin"]
-        assert re.match(origin["AllowedPattern"], origin["Default"])
+    local, deployed = package.load_template(), package.merge_template("dev")
+    origin = local["Parameters"]["PublicOrigin"]
+    assert re.match(origin["AllowedPattern"], origin["Default"])
+    # Deployed, the origin is the stage's own (its domain, or PublicUrl's host): nothing
+    # to set, and no placeholder left to forget (tests/infra/test_deploy.py uploads).
+    assert "PublicOrigin" not in deployed["Parameters"]
+    for template, origins in (
+        (local, [{"Ref": "PublicOrigin"}]),
+        (deployed, [package.PUBLIC_ORIGIN]),
+    ):
         bucket = template["Resources"]["UploadsBucket"]["Properties"]
         assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
         (cors,) = bucket["CorsConfiguration"]["CorsRules"]
-        assert cors["AllowedOrigins"] == [{"Ref": "PublicOrigin"}]
+        assert cors["AllowedOrigins"] == origins
         assert cors["AllowedMethods"] == ["POST"]
         assert "*" not in json.dumps(cors)
 
