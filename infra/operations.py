@@ -45,6 +45,15 @@ REPORTS_THROTTLE = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
 # Requests one address may send in five minutes before WAF blocks it for a while.
 WAF_RATE_LIMIT = 300
 API_STAGE = "api"
+# The REST API's name, per stage: the 5xx alarm's ApiName dimension.
+API_NAME = {"Fn::Sub": "homeward-${Stage}"}
+# The routes whose detailed (per-method) metrics are kept: the public intake. The rest
+# are counted in the stage's totals (detailed metrics are charged per method).
+INTAKE_ROUTES = (
+    ("/~1api~1v1~1reports", "POST"),
+    ("/report", "POST"),
+    ("/report~1uploads", "POST"),
+)
 # Where the functions' own metrics go (chalicelib/adapters/metrics.py writes them).
 METRICS_NAMESPACE = "Homeward"
 
@@ -207,7 +216,9 @@ def alarms() -> dict[str, dict[str, Any]]:
         "AWS/ApiGateway",
         "5XXError",
         [
-            {"Name": "ApiName", "Value": "homeward"},
+            # The stage's own API (every stage's API stage is "api"; the name tells them
+            # apart in one account).
+            {"Name": "ApiName", "Value": API_NAME},
             {"Name": "Stage", "Value": API_STAGE},
         ],
     )
@@ -289,18 +300,30 @@ ACCESS_LOG_FORMAT = (
 
 def api_stage() -> dict[str, Any]:
     """Properties of Chalice's RestAPI (a SAM Api) for its stage: access logs without the
-    client address, throttling for the stage and tighter for the public intake."""
-    reports = {"ResourcePath": "/~1api~1v1~1reports", "HttpMethod": "POST", **REPORTS_THROTTLE}
-    form = {"ResourcePath": "/report", "HttpMethod": "POST", **REPORTS_THROTTLE}
+    client address, throttling for the stage and tighter for the public intake, detailed
+    metrics on the intake alone; a regional endpoint (the stage's custom domain is
+    regional: an edge API behind it would add a CloudFront hop for nothing), and a name
+    of the stage's own."""
+    throttled = {("/~1api~1v1~1reports", "POST"), ("/report", "POST")}
+    intake = [
+        {
+            "ResourcePath": path,
+            "HttpMethod": method,
+            "MetricsEnabled": True,
+            **(REPORTS_THROTTLE if (path, method) in throttled else STAGE_THROTTLE),
+        }
+        for path, method in INTAKE_ROUTES
+    ]
     return {
+        "Name": API_NAME,
+        "EndpointConfiguration": {"Type": "REGIONAL"},
         "AccessLogSetting": {
             "DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
             "Format": ACCESS_LOG_FORMAT,
         },
         "MethodSettings": [
-            {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True, **STAGE_THROTTLE},
-            {**reports, "MetricsEnabled": True},
-            {**form, "MetricsEnabled": True},
+            {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": False, **STAGE_THROTTLE},
+            *intake,
         ],
     }
 
@@ -718,6 +741,11 @@ def add_operations(template: dict[str, Any]) -> None:
     template.setdefault("Outputs", {}).update(OUTPUTS)
     api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})
     api.update(api_stage())
+    # The OpenAPI title names the API too (an import takes it): the stage's own name.
+    api.setdefault("DefinitionBody", {}).setdefault("info", {})["title"] = API_NAME
+    # The stage's access logging needs the account's API Gateway logging role first: on a
+    # first deployment the stage (after the API, after this) would otherwise race it.
+    resources["RestAPI"].setdefault("DependsOn", []).append("ApiGatewayAccount")
     for name in FUNCTIONS:
         properties = resources.setdefault(name, {}).setdefault("Properties", {})
         properties["FunctionName"] = function_name(name)
