@@ -319,6 +319,12 @@ def preflight_checks(
                 "sign-in prefix",
                 lambda: preflight.sign_in_prefix(session.client("cognito-idp"), prefix, own_pool),
             ),
+            (
+                "account",
+                lambda: preflight.other_stages(
+                    session.client("cloudformation"), f"homeward-{args.stage}"
+                ),
+            ),
         ]
     )
     _say("Pre-flight (README, Deploying):", *(finding.line() for finding in findings))

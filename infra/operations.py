@@ -275,6 +275,21 @@ def log_groups() -> dict[str, dict[str, Any]]:
         }
         for name in FUNCTIONS
     }
+    # SNS logs each SMS's delivery status (with the phone number) into these, named by the
+    # account and region: made here, with the stage's retention and key, rather than by
+    # SNS on the first SMS (never expiring, unencrypted). One stage per account (README,
+    # Deploying), so the names are free.
+    for name, suffix in (("SmsDeliveryLogGroup", ""), ("SmsFailureLogGroup", "/Failure")):
+        groups[name] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"{SMS_LOG_GROUP}{suffix}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+                "KmsKeyId": DATA_KEY,
+            },
+        }
     groups["ApiAccessLogGroup"] = {
         "Type": "AWS::Logs::LogGroup",
         "DeletionPolicy": "RetainExceptOnCreate",
@@ -286,6 +301,10 @@ def log_groups() -> dict[str, dict[str, Any]]:
         },
     }
     return groups
+
+
+# Where SNS logs the delivery status of SMS sent to phone numbers (its name is SNS's).
+SMS_LOG_GROUP = "sns/${AWS::Region}/${AWS::AccountId}/DirectPublishToPhoneNumber"
 
 
 # What an access log line holds: no client address, no user agent, no query string
@@ -525,9 +544,12 @@ def email_feedback() -> dict[str, dict[str, Any]]:
                                         "logs:PutMetricFilter",
                                         "logs:PutRetentionPolicy",
                                     ],
+                                    # The two groups the stack made (the name and
+                                    # NAME/Failure) and their streams, nothing else.
                                     "Resource": {
-                                        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:"
-                                        "${AWS::AccountId}:log-group:sns/*"
+                                        "Fn::Sub": "arn:${AWS::Partition}:logs:"
+                                        "${AWS::Region}:${AWS::AccountId}:log-group:"
+                                        f"{SMS_LOG_GROUP}*"
                                     },
                                 }
                             ],

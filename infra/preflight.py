@@ -8,11 +8,15 @@ keep alerts from going out is a warning (a stage may be deployed before it is pu
 - SES production access, and the alert sender's domain verified;
 - the SMS sandbox;
 - the Cognito sign-in prefix, free or already this stage's;
-- the certificate: issued, in the stack's region, for the stage's domain.
+- the certificate: issued, in the stack's region, for the stage's domain;
+- no other stage in the account and region: what is the account's, not a stage's (API
+  Gateway's logging role, SNS's SMS settings and its delivery-status log groups), is
+  owned by the one stage there (README, Deploying: one stage per account).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +28,10 @@ from infra import operations
 UNRESERVED_MINIMUM = 100
 # Service Quotas' code of "Concurrent executions" (Lambda).
 CONCURRENCY_QUOTA_CODE = "L-B99A9384"
+
+
+# A stage's stack (infra/deploy.py names it homeward-STAGE).
+STAGE_STACK = re.compile(r"^homeward-[a-z][a-z0-9-]{1,20}$")
 
 
 class Stop(Exception):
@@ -168,3 +176,27 @@ def run(checks: list[tuple[str, Callable[[], Finding]]]) -> list[Finding]:
         except Exception as error:
             found.append(Finding(name, False, f"could not check ({type(error).__name__})"))
     return found
+
+
+def other_stages(cloudformation: Any, stack: str) -> Finding:
+    """Another stage's stack in this account and region: its account-wide resources (the
+    SMS delivery-status log groups' fixed names, the account's API Gateway logging role
+    and SMS attributes) would clash with this one's."""
+    others = sorted(
+        found["StackName"]
+        for page in cloudformation.get_paginator("list_stacks").paginate()
+        for found in page["StackSummaries"]
+        if found["StackStatus"] != "DELETE_COMPLETE"
+        and STAGE_STACK.match(found["StackName"])
+        and found["StackName"] != stack
+    )
+    if not others:
+        return Finding("account", True, "no other stage in this account and region")
+    return Finding(
+        "account",
+        False,
+        f"{', '.join(others)} already in this account and region: a stage owns the "
+        "account's API Gateway logging role, SMS settings and SMS delivery logs, so each "
+        "stage goes to an account of its own (README, Deploying: one stage per account)",
+        fatal=True,
+    )

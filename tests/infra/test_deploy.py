@@ -10,6 +10,7 @@ rehearsal of tests/infra/test_packaging.py does (tests/rehearsal.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import boto3
 import pytest
@@ -649,3 +650,16 @@ def test_a_sign_in_prefix_another_pool_holds_stops_it_before_anything_is_built(a
     assert f"ok    sign-in prefix: {PARAMETERS['SignInDomainPrefix']} is this stage's" in (
         capsys.readouterr().out
     )
+
+
+def test_a_second_stage_in_the_same_account_stops_before_anything_is_built(aws, capsys):
+    cloudformation = aws.client("cloudformation")
+    topic = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    cloudformation.create_stack(StackName="homeward-prod", TemplateBody=json.dumps(topic))
+    cloudformation.create_stack(StackName="someone-elses", TemplateBody=json.dumps(topic))
+    with pytest.raises(deploy.DeployError, match="homeward-prod already in this account"):
+        _preflight(Account(aws))
+    assert "STOP  account" in capsys.readouterr().out
+    cloudformation.delete_stack(StackName="homeward-prod")
+    _preflight(Account(aws))
+    assert "ok    account: no other stage in this account and region" in capsys.readouterr().out

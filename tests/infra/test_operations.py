@@ -361,4 +361,19 @@ def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(s
     assert trust["Principal"] == {"Service": "sns.amazonaws.com"}
     (policy,) = role["Policies"]
     (statement,) = policy["PolicyDocument"]["Statement"]
-    assert statement["Resource"]["Fn::Sub"].endswith(":log-group:sns/*")
+    # Only into the two delivery-status groups the stack owns, which expire and are
+    # encrypted with the stage's key (they hold phone numbers).
+    resources = sam_template["Resources"]
+    groups = [
+        resources[name]["Properties"] for name in ("SmsDeliveryLogGroup", "SmsFailureLogGroup")
+    ]
+    assert [g["LogGroupName"]["Fn::Sub"] for g in groups] == [
+        "sns/${AWS::Region}/${AWS::AccountId}/DirectPublishToPhoneNumber",
+        "sns/${AWS::Region}/${AWS::AccountId}/DirectPublishToPhoneNumber/Failure",
+    ]
+    for group in groups:
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert group["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert statement["Resource"]["Fn::Sub"].split(":log-group:")[1] == (
+        f"{groups[0]['LogGroupName']['Fn::Sub']}*"
+    )
