@@ -377,3 +377,31 @@ def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(s
     assert statement["Resource"]["Fn::Sub"].split(":log-group:")[1] == (
         f"{groups[0]['LogGroupName']['Fn::Sub']}*"
     )
+
+
+def test_checkov_skips_are_per_resource_each_with_its_reason(sam_template):
+    import yaml
+
+    config = yaml.safe_load((operations.ROOT / "infra" / "checkov.yaml").read_text())
+    assert "skip-check" not in config and "soft-fail" not in config
+    skipped = {
+        name: {s["id"]: s["comment"] for s in r["Metadata"]["checkov"]["skip"]}
+        for name, r in sam_template["Resources"].items()
+        if "checkov" in r.get("Metadata", {})
+    }
+    assert skipped == operations.checkov_skips()  # what the package really carries
+    for name, skips in skipped.items():
+        for check, reason in skips.items():
+            assert len(reason) > 40 and reason.rstrip()[-1] != ".", (name, check)
+    # A DLQ is skipped where a function's failures land elsewhere, never where it has one.
+    functions = set(operations.FUNCTIONS)
+    with_dlq = {
+        n for n in functions if "DeadLetterQueue" in sam_template["Resources"][n]["Properties"]
+    }
+    assert with_dlq == {"RecordDeliveryEvents"}
+    assert {n for n in functions if "CKV_AWS_116" in skipped[n]} == functions - with_dlq
+    # The write-anywhere finding, on both roles that publish SMS (each denies topics).
+    assert {n for n, s in skipped.items() if "CKV_AWS_111" in s} == {
+        "SendDeliveriesRole",
+        "SendImportDigestsRole",
+    }
