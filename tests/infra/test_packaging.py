@@ -425,3 +425,30 @@ def test_nothing_with_a_fixed_name_outlives_a_failed_creation_and_data_outlives_
     assert resources["StaffUserPool"]["Properties"]["DeletionProtection"] == {
         "Fn::If": ["Protects", "ACTIVE", "INACTIVE"]
     }
+
+
+def test_the_readmes_clean_up_of_a_failed_first_deploy_names_everything_it_can_leave():
+    """Each kind of kept resource has its command in README's clean-up, and each queue its
+    name: a new one added without it fails here."""
+    readme = (package.ROOT / "README.md").read_text(encoding="utf-8")
+    clean_up = readme[readme.index("**A failed first creation that left something**") :]
+    clean_up = clean_up[: clean_up.index("### The package and the runtime")]
+    commands = {
+        "AWS::DynamoDB::Table": "aws dynamodb delete-table",
+        "AWS::SQS::Queue": "aws sqs delete-queue",
+        "AWS::Logs::LogGroup": "aws logs delete-log-group",
+        "AWS::S3::Bucket": "aws s3 rb",
+        "AWS::SecretsManager::Secret": "aws secretsmanager delete-secret",
+        "AWS::Cognito::UserPool": "aws cognito-idp delete-user-pool",
+        "AWS::Backup::BackupVault": "aws backup delete-backup-vault",
+        "AWS::KMS::Key": "aws kms schedule-key-deletion",
+    }
+    resources = package.merge_template("dev")["Resources"]
+    kept = {n: r for n, r in resources.items() if r.get("DeletionPolicy")}
+    assert {r["Type"] for r in kept.values()} == set(commands)
+    for command in commands.values():
+        assert command in clean_up, command
+    for name, queue in kept.items():
+        if queue["Type"] == "AWS::SQS::Queue":
+            suffix = queue["Properties"]["QueueName"]["Fn::Sub"].removeprefix("homeward-${Stage}-")
+            assert suffix in clean_up.split("for q in", 1)[1].split(";", 1)[0].split(), name
