@@ -8,9 +8,11 @@ parameter: --parameter NAME=VALUE (`make deploy PARAMS="NAME=VALUE ..."`). An up
 stage keeps every parameter not given again (UsePreviousValue), so `make deploy
 STAGE=prod` alone is enough then.
 
-1. Before anything is built: the certificate must be issued for the domain in this
-   region (API Gateway would refuse it well into the deployment), and what would keep
-   alerts from going out is said (SES and SNS sandboxes, an unverified sender).
+1. Before anything is built, the pre-flight (infra/preflight.py): the certificate must be
+   issued for the domain in this region (API Gateway would refuse it well into the
+   deployment); the concurrency quota decides ReserveConcurrency on a new stage; the
+   sign-in prefix must be free or the stage's; no other stage in the account; and what
+   would keep alerts from going out is said (SES and SNS sandboxes, an unverified sender).
 2. `infra.package` builds the Lambda package and the merged template, and refuses a
    package that would not run on Lambda.
 3. deployment.zip and the template go to an artifact bucket (--bucket or

@@ -44,16 +44,25 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def _get(url: str) -> tuple[int, Any, bytes]:
-    # http(s) only: smoke() refuses any other address before the first request.
-    request = urllib.request.Request(url, headers={"Accept": "*/*"})  # noqa: S310
+def _send(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None
+) -> tuple[int, Any, bytes]:
+    # http(s) only: smoke() refuses any other address before the first request, and the
+    # bucket's address is the one the stage gave.
+    request = urllib.request.Request(  # noqa: S310
+        url, data=body, method=method, headers=headers or {"Accept": "*/*"}
+    )
     try:
-        with _OPENER.open(request, timeout=20) as response:
+        with _OPENER.open(request, timeout=30) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
     except (urllib.error.URLError, OSError) as error:
         raise Failed(f"cannot reach {url}: {error}") from None
+
+
+def _get(url: str) -> tuple[int, Any, bytes]:
+    return _send(url)
 
 
 class _Assets(HTMLParser):
@@ -162,18 +171,6 @@ class _SubmissionKey(HTMLParser):
         a = dict(attrs)
         if tag == "input" and a.get("name") == "submission_key":
             self.key = a.get("value") or ""
-
-
-def _send(url: str, method: str, body: bytes | None, headers: dict[str, str]) -> tuple:
-    # http(s) only: smoke() refuses any other address, and the bucket's URL is the stage's.
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
-    try:
-        with _OPENER.open(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
-    except (urllib.error.URLError, OSError) as error:
-        raise Failed(f"cannot reach {url}: {error}") from None
 
 
 def _multipart(fields: dict[str, str], content: bytes, content_type: str) -> tuple[bytes, str]:
