@@ -139,6 +139,10 @@ EMAIL = {
     "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
 }
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
+# The console's session cookies: only the function that serves the console reads it.
+SESSION_KEY = _statement(
+    "SessionKey", ["secretsmanager:GetSecretValue"], [{"Ref": "ConsoleSessionKey"}]
+)
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
 # which only the functions that show them get (chalicelib/adapters/sealing.py).
@@ -213,6 +217,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
+        SESSION_KEY,
         # Staff are shown cases' sealed fields, as the disclosure policy allows.
         OPEN_FIELDS,
         # Reads of cases, lists and the directory; versioned changes of cases.
@@ -629,6 +634,7 @@ ENVIRONMENT = {
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
     "HOMEWARD_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
+    "HOMEWARD_SESSION_KEY_SECRET": {"Ref": "ConsoleSessionKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
     "HOMEWARD_TOKEN_ISSUER": {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}"

@@ -594,3 +594,23 @@ def test_the_public_function_can_rewrite_no_routing_rule_webhook_or_staff_record
     assert allowed("PublicHandlerRole", Needs("dynamodb:GetItem", [package.TABLE], ["PARTNERS"]))
     # A query whose partition the check cannot tell is refused, never waved through.
     assert not allowed("PublicHandlerRole", Needs("dynamodb:Query", [package.TABLE], []))
+
+
+def test_only_the_staff_function_can_read_the_console_session_secret():
+    """Issue 23: the public function (and every background one) held the only secret
+    behind the console's cookies. The session secret is read by the console's function
+    alone; the public one keeps the signing key it needs for status codes and form keys."""
+    secret = {"Ref": "ConsoleSessionKey"}
+    readers = {
+        role
+        for role, statements in merged_policies().items()
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        and "secretsmanager:GetSecretValue" in statement["Action"]
+        and secret in statement["Resource"]
+    }
+    assert readers == {"ApiHandlerRole"}
+    assert not allowed("PublicHandlerRole", Needs("secretsmanager:GetSecretValue", [secret]))
+    resources = package.merge_template("dev")["Resources"]
+    assert resources["ConsoleSessionKey"]["Type"] == "AWS::SecretsManager::Secret"
+    assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret
