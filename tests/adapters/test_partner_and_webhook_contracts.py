@@ -8,11 +8,9 @@ on both backends fails there.
 import dataclasses
 import datetime as dt
 
-import pytest
-from helpers import case_for
+from helpers import case_for, commit, refused_names
 
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.errors import Refused
 from chalicelib.domain.partners import Partner
 from chalicelib.domain.webhooks import WebhookEvent
 
@@ -24,19 +22,6 @@ def opened(stores, reference="HW-2222-3333", at=T0):
     case = dataclasses.replace(case_for(), reference=reference, received_at=at)
     commit(stores, lambda u: stores.cases.open(u, case))
     return case
-
-
-def commit(stores, *stage):
-    uow = stores.unit_of_work()
-    for step in stage:
-        step(uow)
-    return uow.commit()
-
-
-def refused_names(stores, *stage) -> frozenset:
-    with pytest.raises(Refused) as refused:
-        commit(stores, *stage)
-    return refused.value.names
 
 
 # -- cases: reachable, break-glass, withdrawal -------------------------------------------
