@@ -596,6 +596,7 @@ class FakeDeliveries:
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool:
         key = (reference, delivery_id)
 
@@ -605,6 +606,8 @@ class FakeDeliveries:
         def apply() -> None:
             stored, _ = self.db.deliveries[key]
             changes: dict[str, Any] = {"state": state, "updated_at": now}
+            if to is not None:
+                changes["delivery"] = to
             if state == DeliveryState.SENT:
                 changes.update(sent_at=now, provider_message_id=message_id)
             if error is not None:
@@ -885,6 +888,9 @@ class FakeDirectoryStore:
             tuple(self.db.rules.values()),
             self.db.directory_version,
         )
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return self.db.contacts.get(contact_id)
 
     def change(
         self,

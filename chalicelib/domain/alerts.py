@@ -38,8 +38,9 @@ class DeliveryState(StrEnum):
 UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 REPORT_RECEIVED = "report-received"
-# A report that came in an import batch: it enters its agencies' mandates as any report
-# does, but its recipients hear of it once, in the batch's digest (services/imports.py).
+# A non-urgent report that came in an import batch: it enters its agencies' mandates as
+# any report does, but its recipients hear of it once, in the batch's digest
+# (services/imports.py). An urgent one never waits for a digest (Alert.on_arrival).
 REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
@@ -106,11 +107,20 @@ class Alert:
 
     @classmethod
     def for_new_case(cls, case: Case) -> Alert:
-        return cls.about(case, REPORT_RECEIVED)
+        return cls.on_arrival(case)
 
     @classmethod
-    def for_imported_case(cls, case: Case) -> Alert:
-        return cls.about(case, REPORT_IMPORTED)
+    def on_arrival(cls, case: Case, *, in_batch: bool = False) -> Alert:
+        """The alert a new report causes, however it arrived (the form, the API, a
+        partner, a bulk import, whatever channel comes next): the one rule of who rings.
+
+        An urgent report rings at once, with its own acknowledgement links and ladder,
+        even inside an import batch; only a batch's non-urgent rows may wait for the
+        batch's digest.
+        """
+        if in_batch and not case.urgent:
+            return cls.about(case, REPORT_IMPORTED)
+        return cls.about(case, REPORT_RECEIVED)
 
     @property
     def imported(self) -> bool:

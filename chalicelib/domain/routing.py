@@ -76,6 +76,24 @@ class RoutingRule(ContractModel):
         return self.escalation.levels[level - 1] if level <= len(self.escalation.levels) else []
 
 
+def resolve(delivery: Delivery, contact: Contact | None) -> Delivery | None:
+    """A delivery as the directory says it now, when it is sent (or sent again): the
+    contact's current address and language for its channel. None when the contact can no
+    longer be sent it (gone from the directory, inactive, or without that channel).
+
+    Routing chose who, and how much each may learn (a withdrawal's own path takes back
+    what consent no longer allows); the address is the directory's at the moment of
+    sending, so a coordinator's correction reaches every alert still to be sent, and
+    every resend.
+    """
+    if contact is None or not contact.active or delivery.channel not in contact.channels:
+        return None
+    address = contact.address(delivery.channel)
+    if not address:
+        return None
+    return replace(delivery, address=address, language=contact.language)
+
+
 @dataclass(frozen=True)
 class Directory:
     """The contacts and routing rules, as read together from one version of the table."""

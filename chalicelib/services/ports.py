@@ -145,6 +145,7 @@ class Deliveries(Protocol):
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool: ...
     def acknowledge(
         self, uow: UnitOfWork, reference: str, delivery_id: str, now: dt.datetime
@@ -241,6 +242,7 @@ class AuditLog(Protocol):
 
 class DirectoryStore(Protocol):
     def read(self) -> Directory: ...
+    def contact(self, contact_id: str) -> Contact | None: ...
     def change(
         self,
         uow: UnitOfWork,

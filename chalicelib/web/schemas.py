@@ -338,6 +338,20 @@ class Queued(BaseModel):
         return cls()
 
 
+class Resent(BaseModel):
+    """A delivery queued to be sent again: to whom, by what, at the address the directory
+    has now (the sender resolves it once more when it sends)."""
+
+    status: Literal["queued"] = "queued"
+    contact_id: str
+    channel: alerts.Channel
+    address: str
+
+    @classmethod
+    def of(cls, delivery: alerts.Delivery) -> Resent:
+        return cls(contact_id=delivery.contact_id, channel=delivery.channel, address=delivery.address)
+
+
 class ContactList(BaseModel):
     contacts: list[Contact]
     # Changes are made to one version of the directory at a time.

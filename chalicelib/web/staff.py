@@ -196,11 +196,18 @@ def undelivered(caller):
     "POST",
     f"{PREFIX}/deliveries/retry",
     operation_id="retryDelivery",
-    summary="Send a failed delivery again (coordinators)",
-    answer="Queued",
+    summary="Send a failed delivery again (coordinators), to the contact's current address",
+    answer="Resent",
     body="DeliveryRetry",
     status=202,
-    refusals=("BadRequestBody", "ValidationError", "NotPermitted", "NotFailed", "ConsentWithdrawn"),
+    refusals=(
+        "BadRequestBody",
+        "ValidationError",
+        "NotPermitted",
+        "NotFailed",
+        "ConsentWithdrawn",
+        "Unreachable",
+    ),
 )
 def retry_delivery(caller, body):
     return delivery.retry_for(

@@ -209,13 +209,19 @@ class Deliveries:
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool:
-        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not."""
+        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not.
+        With `to`: the address, language and disclosure it was resolved to (routing.resolve)."""
         values: dict[str, Any] = {
             "state": str(state),
             "updated_at": iso(now),
             **self._state_index(state, now, reference, delivery_id),
         }
+        if to is not None:
+            values.update(
+                address=to.address, language=to.language, disclosure=int(to.disclosure)
+            )
         if state == DeliveryState.SENT:
             values.update(sent_at=iso(now), provider_message_id=message_id)
         if error is not None:

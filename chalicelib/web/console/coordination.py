@@ -10,7 +10,7 @@ ladder, a contact's being active), with everything typed kept.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -19,6 +19,9 @@ from chalicelib.domain.places import OBLASTS
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
+
+if TYPE_CHECKING:
+    from chalicelib.domain.alerts import StoredDelivery
 
 delivery = lazy_module("chalicelib.services.delivery")
 directory = lazy_module("chalicelib.services.directory")
@@ -320,23 +323,37 @@ def undelivered(ctx: Ctx) -> Response:
         hooks=hooks,
         partner_names=names,
         notice=ctx.query("done"),
+        resent=_resent(ctx, stores),
     )
+
+
+def _resent(ctx: Ctx, stores) -> StoredDelivery | None:
+    """The delivery just sent again, as it stands now (queued, or sent and to where)."""
+    reference, delivery_id = ctx.query("case"), ctx.query("delivery")
+    if not reference or not delivery_id:
+        return None
+    found = [d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id]
+    return found[0] if found else None
 
 
 @console_route("/staff/deliveries/retry", ["POST"], roles=COORDINATORS)
 def retry(ctx: Ctx) -> Response:
     _ = ctx._
+    reference, delivery_id = ctx.form.get("reference", ""), ctx.form.get("delivery_id", "")
     try:
         delivery.retry_for(
-            ctx.caller,
-            ctx.form.get("reference", ""),
-            ctx.form.get("delivery_id", ""),
-            stores=wiring.stores(),
-            queue=wiring.delivery_queue(),
+            ctx.caller, reference, delivery_id, stores=wiring.stores(), queue=wiring.delivery_queue()
         )
     except delivery.NotFailed:
         return message(ctx, 409, _("Not sent again"), _("This alert is no longer undelivered."))
-    return ctx.redirect("staff/deliveries", done="retried")
+    except delivery.Unreachable:
+        return message(
+            ctx,
+            409,
+            _("Not sent again"),
+            _("The directory has no way to this contact any more: correct it, then send again."),
+        )
+    return ctx.redirect("staff/deliveries", done="retried", case=reference, delivery=delivery_id)
 
 
 @console_route("/staff/deliveries/webhooks/retry", ["POST"], roles=COORDINATORS)
