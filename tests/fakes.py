@@ -499,6 +499,13 @@ class FakeAlerts:
         )
         return [WaitingAlert(row.alert, row.level, row.due) for row in rows[:limit]]
 
+    def waiting_of(self, reference: str) -> list[WaitingAlert]:
+        rows = sorted(
+            (r for (ref, _), r in self.db.alerts.items() if ref == reference and r.due),
+            key=lambda row: row.alert.purpose,
+        )
+        return [WaitingAlert(row.alert, row.level, row.due) for row in rows]
+
     def _row(self, alert: Alert) -> _AlertRow | None:
         return self.db.alerts.get((alert.reference, alert.purpose))
 

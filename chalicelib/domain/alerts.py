@@ -66,6 +66,8 @@ class Alert:
     counterpart: Alert | None = None
     # ...and the agency of the caseworker who confirmed it, who knows already.
     confirmed_by: str | None = None
+    # The import batch (ImportBatch.key) a report came in, if it came in one.
+    batch: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -110,7 +112,7 @@ class Alert:
         return cls.on_arrival(case)
 
     @classmethod
-    def on_arrival(cls, case: Case, *, in_batch: bool = False) -> Alert:
+    def on_arrival(cls, case: Case, *, batch: str | None = None) -> Alert:
         """The alert a new report causes, however it arrived (the form, the API, a
         partner, a bulk import, whatever channel comes next): the one rule of who rings.
 
@@ -118,9 +120,8 @@ class Alert:
         even inside an import batch; only a batch's non-urgent rows may wait for the
         batch's digest.
         """
-        if in_batch and not case.urgent:
-            return cls.about(case, REPORT_IMPORTED)
-        return cls.about(case, REPORT_RECEIVED)
+        purpose = REPORT_IMPORTED if batch and not case.urgent else REPORT_RECEIVED
+        return replace(cls.about(case, purpose), batch=batch)
 
     @property
     def imported(self) -> bool:

@@ -220,6 +220,31 @@ class Directory:
         overrides = [m * 60 for m in minutes if m is not None]
         return dt.timedelta(seconds=min(overrides, default=urgent if alert.urgent else normal))
 
+    def owners(self, alert: Alert) -> frozenset[str]:
+        """The desks that own the case an alert is about: whose acknowledgement stops its
+        ladder. Declared here, once, for links, the console and working the case.
+
+        A desk owns a case when the report's first alert is routed to it with the
+        report's details (so the case is in its mandate) and it is the intake desk or a
+        desk of the report's own country. A foreign liaison told of the case, or a rung
+        of the escalation, has seen it: that is recorded, and the ladder goes on until
+        an owning desk answers. For a confirmed match, the owners of either case.
+        """
+        first = replace(alert, purpose=alert.root)
+        about = [first] + ([first.counterpart_at_level()] if first.counterpart else [])
+        found: set[str] = set()
+        for one in about:
+            if one is None or one.kind == "break_glass":
+                continue
+            country = one.oblast.split("-", 1)[0]
+            for delivery in self._route(one):
+                contact = self._by_id[delivery.contact_id]
+                if delivery.disclosure == Disclosure.DETAILS and (
+                    contact.intake_desk or contact.member_state == country
+                ):
+                    found.add(delivery.agency)
+        return frozenset(found)
+
     def route(self, alert: Alert) -> list[Delivery]:
         """One delivery per contact and channel for this alert at its rung of the ladder,
         each saying how much of the report its contact may learn. Contacts the reporter's

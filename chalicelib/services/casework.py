@@ -19,6 +19,7 @@ from chalicelib.domain.errors import Refused
 from chalicelib.domain.progress import reporter_stage
 from chalicelib.domain.webhooks import WebhookEvent
 from chalicelib.domain.workflow import Status, check_move
+from chalicelib.services import acknowledgement
 from chalicelib.services.access import (
     Caller,
     CaseNotFound,
@@ -107,6 +108,7 @@ def move_case(
     stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
     _owe_webhook(uow, case.case, target, version + 1, now, stores)
+    acknowledgement.by_working(caller, reference, "status", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -144,6 +146,7 @@ def assign_case(
     stores.cases.change(uow, reference, version=version, now=now, assignee=assignee)
     stores.audit.add(uow, caller.entry(reference, "assign", detail=assignee, at=now))
     stores.history.add_event(uow, reference, event(caller, "assign", now, assignee=assignee))
+    acknowledgement.by_working(caller, reference, "assign", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -157,6 +160,7 @@ def add_note(
     stores.cases.require(uow, reference)
     stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
     stores.audit.add(uow, caller.entry(reference, "note", at=now))
+    acknowledgement.by_working(caller, reference, "note", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 

@@ -148,7 +148,7 @@ def submit(
             partner=submission.partner,
             external_id=submission.external_id if submission.partner else None,
         )
-        alert = Alert.on_arrival(case, in_batch=bool(submission.batch))
+        alert = Alert.on_arrival(case, batch=submission.batch)
         uow = stores.unit_of_work()
         if not submission.decoy:
             # The case records the derived items it writes, so that erasing it reaches

@@ -349,7 +349,9 @@ class Resent(BaseModel):
 
     @classmethod
     def of(cls, delivery: alerts.Delivery) -> Resent:
-        return cls(contact_id=delivery.contact_id, channel=delivery.channel, address=delivery.address)
+        return cls(
+            contact_id=delivery.contact_id, channel=delivery.channel, address=delivery.address
+        )
 
 
 class ContactList(BaseModel):

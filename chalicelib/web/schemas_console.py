@@ -163,3 +163,81 @@ class AttachmentLink(BaseModel):
         from chalicelib.services.attachment_links import LINK_SECONDS
 
         return cls(url=url, expires_in=LINK_SECONDS)
+
+
+# -- the on-call view (services/on_call.py) ------------------------------------------------
+
+
+class OnCallQuery(Strict):
+    show: Literal["all", "me", "desk"] = Field(
+        default="all", description="all; me: sent to the caller; desk: of cases the desk owns"
+    )
+    page: int = Field(default=1, ge=1, le=100_000)
+
+
+class TriedContact(BaseModel):
+    contact_id: str
+    name: str
+    channel: alerts.Channel
+    level: int
+    state: alerts.DeliveryState
+    at: str | None = None
+
+
+class WaitingAlertOut(BaseModel):
+    reference: str
+    # new_report, escalation, match_confirmed or import_batch
+    what: str
+    urgent: bool
+    category: Category
+    oblast: Oblast
+    level: int
+    due: str
+    seconds_left: float
+    tried: list[TriedContact]
+    for_me: bool
+    my_desk: bool
+    # The delivery the caller may acknowledge (POST .../cases/{reference}/acknowledge).
+    acknowledge: str | None = None
+
+
+class OnCallPage(BaseModel):
+    total: int
+    page: int
+    pages: int
+    alerts: list[WaitingAlertOut]
+
+    @classmethod
+    def of(cls, found) -> OnCallPage:
+        return cls(
+            total=found.total,
+            page=found.page,
+            pages=found.pages,
+            alerts=[
+                WaitingAlertOut(
+                    reference=a.reference,
+                    what=str(a.what),
+                    urgent=a.waiting.alert.urgent,
+                    category=a.waiting.alert.category,
+                    oblast=a.waiting.alert.oblast,
+                    level=a.level,
+                    due=iso(a.waiting.due),
+                    seconds_left=round(a.seconds_left),
+                    tried=[
+                        TriedContact(
+                            contact_id=t.contact_id,
+                            name=t.name,
+                            channel=t.channel,
+                            level=t.level,
+                            state=t.state,
+                            at=iso(t.at) if t.at else None,
+                        )
+                        for t in a.tried
+                    ],
+                    for_me=a.for_me,
+                    my_desk=a.my_desk,
+                    acknowledge=a.acknowledge,
+                )
+                for a in found.alerts
+            ],
+        )

@@ -66,7 +66,9 @@ def test_send_again_after_a_correction_goes_to_the_corrected_address_and_says_so
     assert reference in json.dumps(mail.body, ensure_ascii=False) or reference in mail.subject
     assert sent_to(OLD) == []
     # The page says where it went, in words.
-    told = html.unescape(console.get(f"/staff/deliveries?{urlsplit(sent.headers['Location']).query}").body.decode())
+    told = html.unescape(
+        console.get(f"/staff/deliveries?{urlsplit(sent.headers['Location']).query}").body.decode()
+    )
     assert "Sent again to" in told and NEW in told and "by e-mail" in told
 
 

@@ -342,7 +342,11 @@ def retry(ctx: Ctx) -> Response:
     reference, delivery_id = ctx.form.get("reference", ""), ctx.form.get("delivery_id", "")
     try:
         delivery.retry_for(
-            ctx.caller, reference, delivery_id, stores=wiring.stores(), queue=wiring.delivery_queue()
+            ctx.caller,
+            reference,
+            delivery_id,
+            stores=wiring.stores(),
+            queue=wiring.delivery_queue(),
         )
     except delivery.NotFailed:
         return message(ctx, 409, _("Not sent again"), _("This alert is no longer undelivered."))
