@@ -197,6 +197,38 @@ class PermanentSendError(Exception):
     """The channel refused the message; trying again would fail the same way."""
 
 
+class Undeliverable(StrEnum):
+    """Why a delivery was not made, as a coordinator acts on it (the console says it in
+    words; the staff API gives this beside the channel's own reason)."""
+
+    REFUSED = "refused"  # the channel refused the address (suppressed, rejected)
+    BOUNCED = "bounced"  # the mail came back
+    COMPLAINED = "complained"  # the recipient marked it as spam
+    OPTED_OUT = "opted_out"  # the phone replied STOP
+    GAVE_UP = "gave_up"  # the channel kept failing until the last attempt
+    UNREACHABLE = "unreachable"  # the directory has no way to the contact any more
+    OTHER = "other"
+
+
+# The start of each reason the senders record (services/delivery.py, adapters/channels.py).
+_UNDELIVERABLE = (
+    ("gave up", Undeliverable.GAVE_UP),
+    ("contact no longer reachable", Undeliverable.UNREACHABLE),
+    ("opted out", Undeliverable.OPTED_OUT),
+    ("bounced", Undeliverable.BOUNCED),
+    ("complained", Undeliverable.COMPLAINED),
+    ("rejected", Undeliverable.REFUSED),
+    ("MessageRejected", Undeliverable.REFUSED),
+)
+
+
+def why_undelivered(last_error: str | None) -> Undeliverable:
+    for start, reason in _UNDELIVERABLE:
+        if (last_error or "").startswith(start):
+            return reason
+    return Undeliverable.OTHER
+
+
 @dataclass(frozen=True)
 class StoredDelivery:
     """A delivery as it was recorded, with where it stands."""
@@ -217,6 +249,10 @@ class StoredDelivery:
     @property
     def delivery_id(self) -> str:
         return self.delivery.delivery_id
+
+    @property
+    def undeliverable(self) -> Undeliverable:
+        return why_undelivered(self.last_error)
 
 
 @dataclass(frozen=True)

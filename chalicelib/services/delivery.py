@@ -285,5 +285,34 @@ def retry_for(
     return resolved
 
 
+@dataclass(frozen=True)
+class ResentAll:
+    queued: int
+    unreachable: int
+    withheld: int
+
+
+def retry_all_for(
+    caller: Caller, *, stores: Stores, queue: DeliveryQueue, now: dt.datetime | None = None
+) -> ResentAll:
+    """A coordinator's "send all again": every undelivered alert, each resolved against
+    the directory anew (a corrected address is used), each audited on its case."""
+    _coordinator(caller, "deliveries", "retry-delivery", stores)
+    failed = undelivered(stores=stores, limit=100_000)
+    stores.audit.record(
+        [caller.entry(d.reference, "retry-delivery", detail=d.delivery_id) for d in failed]
+    )
+    queued = unreachable = withheld = 0
+    for found in failed:
+        try:
+            if retry(found.reference, found.delivery_id, stores=stores, queue=queue, now=now):
+                queued += 1
+        except Unreachable:
+            unreachable += 1
+        except ConsentWithdrawn:
+            withheld += 1
+    return ResentAll(queued, unreachable, withheld)
+
+
 def _coordinator(caller: Caller, reference: str, action: str, stores: Stores) -> None:
     require_role(caller, caller.staff.role == "coordinator", reference, action, stores)

@@ -303,6 +303,11 @@ class UndeliveredAlert(BaseModel):
     attempts: int
     last_error: str | None = None
     failed_at: str | None = None
+    # Why, as a coordinator acts on it (alerts.Undeliverable).
+    reason: alerts.Undeliverable = alerts.Undeliverable.OTHER
+    # Where it was last tried (the contact's address then; "send again" resolves anew).
+    address: str | None = None
+    urgent: bool = False
 
     @classmethod
     def of(cls, stored: alerts.StoredDelivery) -> UndeliveredAlert:
@@ -314,6 +319,9 @@ class UndeliveredAlert(BaseModel):
             attempts=stored.attempts,
             last_error=stored.last_error,
             failed_at=_iso(stored.updated_at),
+            reason=stored.undeliverable,
+            address=stored.delivery.address,
+            urgent=stored.delivery.alert.urgent,
         )
 
 
@@ -336,6 +344,19 @@ class Queued(BaseModel):
     @classmethod
     def of(cls, _: object) -> Queued:
         return cls()
+
+
+class ResentAll(BaseModel):
+    """What "send all again" did: how many were queued, how many had no way to their
+    contact any more, or may no longer be sent (the reporter withdrew)."""
+
+    queued: int
+    unreachable: int
+    withheld: int
+
+    @classmethod
+    def of(cls, done) -> ResentAll:
+        return cls(queued=done.queued, unreachable=done.unreachable, withheld=done.withheld)
 
 
 class Resent(BaseModel):

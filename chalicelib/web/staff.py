@@ -221,6 +221,21 @@ def retry_delivery(caller, body):
 
 @staff_operation(
     bp,
+    "POST",
+    f"{PREFIX}/deliveries/retry-all",
+    operation_id="retryAllDeliveries",
+    summary="Send every undelivered alert again, each to its contact's current address "
+    "(coordinators)",
+    answer="ResentAll",
+    status=202,
+    refusals=("NotPermitted",),
+)
+def retry_all_deliveries(caller):
+    return delivery.retry_all_for(caller, stores=wiring.stores(), queue=wiring.delivery_queue())
+
+
+@staff_operation(
+    bp,
     "GET",
     f"{PREFIX}/statistics",
     operation_id="statistics",

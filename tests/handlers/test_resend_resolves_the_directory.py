@@ -97,3 +97,32 @@ def test_send_again_through_the_api_says_the_address_it_is_queued_for(
     }
     pump.run_until_idle()
     assert len(sent_to(NEW)) == 1 and sent_to(OLD) == []
+
+
+def test_the_undelivered_say_why_where_and_how_urgent_and_send_all_again_re_resolves(
+    client, pump, report_body, staff
+):
+    refuse_mail_to(OLD)
+    report_body["urgent"] = True
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    coordinator = staff("coordinator")
+    (parked,) = coordinator.get("/deliveries/undelivered").json_body["deliveries"]
+    assert (parked["reason"], parked["address"], parked["urgent"]) == ("refused", OLD, True)
+    console = Console(client, "demo-olena-koval")
+    page = html.unescape(console.get("/staff/deliveries").body.decode())
+    assert "the address was refused (suppressed or rejected)" in page and OLD in page
+    assert "Urgent" in page and "Send all again" in page
+
+    contact = coordinator.get("/contacts/south-ua-ombudsman").json_body
+    contact.pop("rules")
+    coordinator.put("/contacts/south-ua-ombudsman", {**contact, "email": NEW})
+    sent = console.post("/staff/deliveries/retry-all", {})
+    assert sent.status_code == 303
+    told = html.unescape(
+        console.get(f"/staff/deliveries?{urlsplit(sent.headers['Location']).query}").body.decode()
+    )
+    assert "Sent again: 1 queued" in told
+    pump.run_until_idle()
+    assert len(sent_to(NEW)) == 1 and sent_to(OLD) == []
+    assert coordinator.get("/deliveries/undelivered").json_body["deliveries"] == []

@@ -19,6 +19,7 @@ from chalicelib.domain.places import OBLASTS
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
+from chalicelib.web.console.render import N_
 
 if TYPE_CHECKING:
     from chalicelib.domain.alerts import StoredDelivery
@@ -322,8 +323,52 @@ def undelivered(ctx: Ctx) -> Response:
         contact=current.contact,
         hooks=hooks,
         partner_names=names,
-        notice=ctx.query("done"),
+        notice=ctx.query("done") == "retried",
         resent=_resent(ctx, stores),
+        reasons=UNDELIVERABLE,
+        all_notice=_all_notice(ctx),
+    )
+
+
+# Why a delivery was not made (alerts.Undeliverable), in words.
+UNDELIVERABLE = {
+    "refused": N_("the address was refused (suppressed or rejected)"),
+    "bounced": N_("the e-mail came back (bounced)"),
+    "complained": N_("the recipient marked it as spam"),
+    "opted_out": N_("the phone number replied STOP to our SMS"),
+    "gave_up": N_("the service kept failing until the last attempt"),
+    "unreachable": N_("the directory has no way to this contact any more"),
+    "other": N_("refused for another reason"),
+}
+
+
+def _all_notice(ctx: Ctx) -> str | None:
+    if ctx.query("done") != "retried-all":
+        return None
+    _ = ctx._
+    counts = {k: _count(ctx.query(k)) for k in ("queued", "unreachable", "withheld")}
+    return (
+        _(
+            "Sent again: %(queued)s queued, each to its contact's current address; "
+            "%(unreachable)s without a way to their contact; %(withheld)s no longer allowed."
+        )
+        % counts
+    )
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() else 0
+
+
+@console_route("/staff/deliveries/retry-all", ["POST"], roles=COORDINATORS)
+def retry_all(ctx: Ctx) -> Response:
+    done = delivery.retry_all_for(ctx.caller, stores=wiring.stores(), queue=wiring.delivery_queue())
+    return ctx.redirect(
+        "staff/deliveries",
+        done="retried-all",
+        queued=str(done.queued),
+        unreachable=str(done.unreachable),
+        withheld=str(done.withheld),
     )
 
 
