@@ -134,6 +134,11 @@ class Directory:
         others = tuple(r for r in self.rules if r.rule_id != rule_id)
         return Directory(self.contacts, others, self.version)
 
+    def organisation_of(self, agency: str) -> str:
+        """An agency as people name it: the organisation of its contacts (else its code)."""
+        found = sorted(c.organisation for c in self.contacts if c.agency == agency)
+        return found[0] if found else agency
+
     def recipient(self, agency: str) -> Recipient:
         """What an agency is for the disclosure policy, from its contacts.
 

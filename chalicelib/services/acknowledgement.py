@@ -34,6 +34,7 @@ from chalicelib.domain.acknowledgement import (
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.response_times import AckSample
 from chalicelib.services.access import Caller
 from chalicelib.services.ports import Stores, UnitOfWork
 
@@ -105,6 +106,7 @@ def acknowledge(
         stores.alerts.acknowledge(
             uow, found.reference, delivery.alert.root, delivery.contact_id, now
         )
+        _sample(uow, found.reference, delivery.alert.root, delivery.agency, stores=stores, now=now)
     stores.audit.add(
         uow,
         AuditEntry(
@@ -136,6 +138,18 @@ def acknowledge(
         channel=str(delivery.channel),
         owner=owner,
     )
+
+
+def _sample(
+    uow: UnitOfWork, reference: str, root: str, agency: str, *, stores: Stores, now: dt.datetime
+) -> None:
+    """The time to acknowledge, for the statistics: once per alert, when it still waits
+    (a later acknowledgement of an alert stopped already counts nothing)."""
+    found = next((w for w in stores.alerts.waiting_of(reference) if w.alert.purpose == root), None)
+    if found is not None:
+        stores.statistics.record_acknowledgement(
+            uow, AckSample.of(agency, found.alert.created_at, now, late=found.level > 0)
+        )
 
 
 # -- in the console ------------------------------------------------------------------
@@ -177,8 +191,7 @@ def acknowledge_in_console(
     channel it came by, because signing in (password and TOTP) is who they are, which
     holding a phone is not. Stops the alert's escalation if they are of the desk that
     owns the case, else records that they saw it; audited, on the timeline."""
-    from chalicelib.services.access import refuse, visible_case
-    from chalicelib.services.casework import event
+    from chalicelib.services.access import event, refuse, visible_case
 
     now = now or dt.datetime.now(dt.UTC)
     case = visible_case(caller, reference, "acknowledge", stores)
@@ -204,6 +217,7 @@ def acknowledge_in_console(
         stores.deliveries.acknowledge(uow, reference, stored.delivery_id, now)
     if owner:
         stores.alerts.acknowledge(uow, reference, alert.root, delivery.contact_id, now)
+        _sample(uow, reference, alert.root, delivery.agency, stores=stores, now=now)
     stores.audit.add(uow, caller.entry(reference, action, detail=f"{alert.purpose} in the console"))
     stores.history.add_event(uow, reference, event(caller, action, now, purpose=alert.purpose))
     try:
@@ -241,6 +255,9 @@ def by_working(
     for found in mine:
         alert = found.alert
         stores.alerts.acknowledge(uow, reference, alert.root, caller.staff.subject, now)
+        stores.statistics.record_acknowledgement(
+            uow, AckSample.of(caller.staff.agency, alert.created_at, now, late=found.level > 0)
+        )
         stores.audit.add(
             uow,
             caller.entry(

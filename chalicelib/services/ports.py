@@ -35,6 +35,7 @@ from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import Report
+from chalicelib.domain.response_times import AckSample
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
@@ -173,6 +174,11 @@ class Statistics(Protocol):
         self, uow: UnitOfWork, was: str, target: str, agencies: Sequence[str] = ()
     ) -> None: ...
     def count_removed(self, uow: UnitOfWork, case: Counted, agencies: Sequence[str]) -> None: ...
+    def count_caseload(
+        self, uow: UnitOfWork, was: str | None, now: str | None, agencies: Sequence[str] = ()
+    ) -> None: ...
+    def record_acknowledgement(self, uow: UnitOfWork, sample: AckSample) -> None: ...
+    def acknowledgements(self, weeks: Sequence[str]) -> list[AckSample]: ...
     def read(self, agency: str | None = None) -> dict[str, Any]: ...
 
 

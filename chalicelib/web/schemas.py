@@ -248,14 +248,6 @@ class AuditTrail(BaseModel):
         return cls(entries=[AuditRecord.of(e) for e in entries])
 
 
-class Statistics(BaseModel):
-    total: int
-    urgent: int
-    status: dict[str, int]
-    oblast: dict[str, int]
-    category: dict[str, int]
-
-
 class MatchDecision(Strict):
     decision: Literal[Review.CONFIRMED, Review.REJECTED]
 
@@ -344,35 +336,6 @@ class Queued(BaseModel):
     @classmethod
     def of(cls, _: object) -> Queued:
         return cls()
-
-
-class ResentAll(BaseModel):
-    """What "send all again" did: how many were queued, how many had no way to their
-    contact any more, or may no longer be sent (the reporter withdrew)."""
-
-    queued: int
-    unreachable: int
-    withheld: int
-
-    @classmethod
-    def of(cls, done) -> ResentAll:
-        return cls(queued=done.queued, unreachable=done.unreachable, withheld=done.withheld)
-
-
-class Resent(BaseModel):
-    """A delivery queued to be sent again: to whom, by what, at the address the directory
-    has now (the sender resolves it once more when it sends)."""
-
-    status: Literal["queued"] = "queued"
-    contact_id: str
-    channel: alerts.Channel
-    address: str
-
-    @classmethod
-    def of(cls, delivery: alerts.Delivery) -> Resent:
-        return cls(
-            contact_id=delivery.contact_id, channel=delivery.channel, address=delivery.address
-        )
 
 
 class ContactList(BaseModel):

@@ -241,3 +241,95 @@ class OnCallPage(BaseModel):
                 for a in found.alerts
             ],
         )
+
+
+# -- statistics and sending again ----------------------------------------------------
+
+
+class AcknowledgementTimes(BaseModel):
+    """One desk's (or one week's) acknowledgements that stopped a ladder."""
+
+    key: str = Field(description="The desk's agency, or the week (2026-W48)")
+    count: int
+    median_seconds: float
+    p90_seconds: float
+    late: int = Field(description="How many were acknowledged only after an escalation")
+
+
+class Responses(BaseModel):
+    by_desk: list[AcknowledgementTimes]
+    by_week: list[AcknowledgementTimes]
+    overdue: dict[str, int] = Field(
+        description="Per desk: alerts of cases it owns waiting past their deadline"
+    )
+    open_by_person: dict[str, int] = Field(
+        description="Per staff subject: open cases assigned to them"
+    )
+
+    @classmethod
+    def of(cls, found) -> Responses:
+        def times(rows):
+            return [
+                AcknowledgementTimes(
+                    key=r.key,
+                    count=r.count,
+                    median_seconds=r.median_seconds,
+                    p90_seconds=r.p90_seconds,
+                    late=r.late,
+                )
+                for r in rows
+            ]
+
+        return cls(
+            by_desk=times(found.by_desk),
+            by_week=times(found.by_week),
+            overdue=found.overdue,
+            open_by_person=found.open_by_person,
+        )
+
+
+class Statistics(BaseModel):
+    total: int
+    urgent: int
+    status: dict[str, int]
+    oblast: dict[str, int]
+    category: dict[str, int]
+    # Time to acknowledge (last 12 weeks), overdue alerts and open caseloads.
+    responses: Responses | None = None
+
+    @classmethod
+    def of(cls, found: dict) -> Statistics:
+        responses = found.get("responses")
+        return cls(
+            **{k: v for k, v in found.items() if k != "responses"},
+            responses=Responses.of(responses) if responses is not None else None,
+        )
+
+
+class ResentAll(BaseModel):
+    """What "send all again" did: how many were queued, how many had no way to their
+    contact any more, or may no longer be sent (the reporter withdrew)."""
+
+    queued: int
+    unreachable: int
+    withheld: int
+
+    @classmethod
+    def of(cls, done) -> ResentAll:
+        return cls(queued=done.queued, unreachable=done.unreachable, withheld=done.withheld)
+
+
+class Resent(BaseModel):
+    """A delivery queued to be sent again: to whom, by what, at the address the directory
+    has now (the sender resolves it once more when it sends)."""
+
+    status: Literal["queued"] = "queued"
+    contact_id: str
+    channel: alerts.Channel
+    address: str
+
+    @classmethod
+    def of(cls, delivery: alerts.Delivery) -> Resent:
+        return cls(
+            contact_id=delivery.contact_id, channel=delivery.channel, address=delivery.address
+        )

@@ -13,6 +13,7 @@ from chalicelib.web.operations import PREFIX, staff_operation
 casework = lazy_module("chalicelib.services.casework")
 matching = lazy_module("chalicelib.services.matching")
 delivery = lazy_module("chalicelib.services.delivery")
+response_times = lazy_module("chalicelib.services.response_times")
 data_requests = lazy_module("chalicelib.services.data_requests")
 
 bp = Blueprint(__name__)
@@ -239,11 +240,14 @@ def retry_all_deliveries(caller):
     "GET",
     f"{PREFIX}/statistics",
     operation_id="statistics",
-    summary="Cases by status, oblast and category",
+    summary="Cases by status, oblast and category; time to acknowledge per desk and week "
+    "(median, 90th percentile), overdue alerts, open cases per person",
     answer="Statistics",
 )
 def statistics(caller):
-    return casework.statistics(caller, stores=wiring.stores())
+    return response_times.statistics(
+        caller, stores=wiring.stores(), directory=wiring.directory().current()
+    )
 
 
 DATA_REQUESTS = f"{PREFIX}/data-requests"

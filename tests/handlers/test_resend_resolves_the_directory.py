@@ -109,6 +109,7 @@ def test_the_undelivered_say_why_where_and_how_urgent_and_send_all_again_re_reso
     coordinator = staff("coordinator")
     (parked,) = coordinator.get("/deliveries/undelivered").json_body["deliveries"]
     assert (parked["reason"], parked["address"], parked["urgent"]) == ("refused", OLD, True)
+    assert parked["reference"] == reference
     console = Console(client, "demo-olena-koval")
     page = html.unescape(console.get("/staff/deliveries").body.decode())
     assert "the address was refused (suppressed or rejected)" in page and OLD in page
