@@ -7,7 +7,7 @@ whose models these build on; web/operations.py resolves a name in either.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
