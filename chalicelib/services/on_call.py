@@ -17,34 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery, WaitingAlert
 from chalicelib.domain.disclosure import Disclosure, view_for
+from chalicelib.domain.on_call import Narrowed, Waits, what_waits
 from chalicelib.domain.routing import Directory
 from chalicelib.services.access import Caller, works_cases
 from chalicelib.services.ports import Stores
 
+__all__ = ["Narrowed", "OnCall", "Paged", "Tried", "Waits", "on_call", "what_waits"]
+
 PAGE_SIZE = 25
 # Further than any deadline: every waiting alert.
 _EVER = dt.timedelta(days=3650)
-
-
-class Waits(StrEnum):
-    """Which alert waits, in the words the on-call view uses."""
-
-    NEW_REPORT = "new_report"
-    ESCALATION = "escalation"
-    MATCH_CONFIRMED = "match_confirmed"
-    IMPORT_BATCH = "import_batch"
-
-
-class Narrowed(StrEnum):
-    """The on-call view's filter."""
-
-    EVERYONE = "all"
-    ME = "me"
-    MY_DESK = "desk"
 
 
 @dataclass(frozen=True)
@@ -88,17 +73,6 @@ class OnCall:
     total: int
     page: int
     pages: int
-
-
-def what_waits(waiting: WaitingAlert) -> Waits:
-    alert = waiting.alert
-    if waiting.level > 0:
-        return Waits.ESCALATION
-    if alert.kind == "match":
-        return Waits.MATCH_CONFIRMED
-    if alert.batch:
-        return Waits.IMPORT_BATCH
-    return Waits.NEW_REPORT
 
 
 def on_call(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from chalicelib.domain import alerts, casefile
 from chalicelib.domain.case import iso
 from chalicelib.domain.disclosure import Disclosed
+from chalicelib.domain.on_call import Narrowed, Waits
 from chalicelib.domain.report import Category, Oblast
 from chalicelib.domain.staff import Role
 from chalicelib.web.schemas import CaseSummary, Strict
@@ -168,8 +169,9 @@ class AttachmentLink(BaseModel):
 
 
 class OnCallQuery(Strict):
-    show: Literal["all", "me", "desk"] = Field(
-        default="all", description="all; me: sent to the caller; desk: of cases the desk owns"
+    show: Narrowed = Field(
+        default=Narrowed.EVERYONE,
+        description="all; me: sent to the caller; desk: of cases the desk owns",
     )
     page: int = Field(default=1, ge=1, le=100_000)
 
@@ -185,8 +187,7 @@ class TriedContact(BaseModel):
 
 class WaitingAlertOut(BaseModel):
     reference: str
-    # new_report, escalation, match_confirmed or import_batch
-    what: str
+    what: Waits
     urgent: bool
     category: Category
     oblast: Oblast
@@ -215,7 +216,7 @@ class OnCallPage(BaseModel):
             alerts=[
                 WaitingAlertOut(
                     reference=a.reference,
-                    what=str(a.what),
+                    what=a.what,
                     urgent=a.waiting.alert.urgent,
                     category=a.waiting.alert.category,
                     oblast=a.waiting.alert.oblast,

@@ -34,3 +34,18 @@ def test_time_to_acknowledge_reads_in_words_and_the_api_gives_the_figures(
     assert "National Information Bureau (demo)" in page
     assert not re.search(r"\d{4}-W\d{2}", page)  # weeks in words
     assert "week of " in page
+
+
+def test_the_staff_api_lists_every_waiting_alert_with_its_rung_and_who_was_tried(
+    client, pump, report_body, staff
+):
+    report_body["urgent"] = True
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    answer = staff("coordinator").get("/alerts/waiting?show=desk").json_body
+    assert (answer["total"], answer["page"], answer["pages"]) == (1, 1, 1)
+    (alert,) = answer["alerts"]
+    assert (alert["reference"], alert["what"], alert["level"]) == (reference, "new_report", 0)
+    assert {t["contact_id"] for t in alert["tried"]} >= {"south-ua-ombudsman", "ca-liaison"}
+    assert 0 < alert["seconds_left"] <= 15 * 60 and alert["my_desk"]
+    assert staff("coordinator").get("/alerts/waiting?show=nobody").status_code == 422
