@@ -363,7 +363,11 @@ def _accept_form(
 
 def received_page(language: str, receipt, report, *, created: bool) -> Response:
     """The receipt: the reference and code, the date of birth read back in words, and whom
-    to call, first of all when the report is urgent. Nothing typed is shown on it."""
+    to call, first of all when the report is urgent. Nothing typed is shown on it.
+
+    The status code is shown once, on the answer that filed the report: a reload, Back
+    and Forward, or a resent form (the same report replayed) show the reference only, so
+    that a phone picked up later cannot show the code the receipt says to keep off it."""
     from chalicelib.domain.words import date_in_words
 
     child = report.child
@@ -372,7 +376,7 @@ def received_page(language: str, receipt, report, *, created: bool) -> Response:
         language,
         201 if created else 200,
         reference=receipt.reference,
-        status_token=receipt.status_token,
+        status_token=receipt.status_token if created else None,
         received_at=receipt.received_at,
         urgent=report.urgent,
         born=date_in_words(child.date_of_birth or child.birth_year, language),

@@ -28,7 +28,6 @@ class Field:
     max_length: int | None = None
     # (value, label) pairs for radio and select; selects of places fill theirs at render.
     options: tuple[tuple[str, str], ...] = ()
-    autocomplete: str = "off"
     # A date whose year alone is an answer (a birth: the contract's birth_year).
     year_only: bool = False
 
@@ -231,7 +230,6 @@ STEPS: tuple[Step, ...] = (
                 N_("Your name"),
                 N_("Optional."),
                 max_length=200,
-                autocomplete="name",
             ),
             Field(
                 "reporter.relationship",
@@ -253,7 +251,6 @@ STEPS: tuple[Step, ...] = (
                 "email",
                 N_("E-mail"),
                 max_length=254,
-                autocomplete="email",
             ),
             Field(
                 "reporter.phone",
@@ -261,7 +258,6 @@ STEPS: tuple[Step, ...] = (
                 N_("Phone number"),
                 N_("For example 050 123 45 67, or +48 512 345 678 for a number abroad."),
                 max_length=32,
-                autocomplete="tel",
             ),
             Field(
                 "reporter.phone_country",

@@ -14,6 +14,7 @@ from helpers import EXAMPLE_REPORT, post_report
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.report import Report
+from chalicelib.web import pages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,9 @@ def test_the_page_is_locked_down(client, aws):
     # No inline script or style, nothing from another origin.
     assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
     assert "style=" not in page and "<style" not in page
-    assert not re.search(r'(src|href)="(https?:)?//', page)
+    # The one link to another site: "Exit this page", to a neutral one.
+    external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', page)
+    assert external == [pages.EXIT_URL]
 
 
 def test_static_files_have_types_and_are_cached_by_version(client):
@@ -149,14 +152,46 @@ def test_a_form_post_is_stored_like_the_json_report(client, aws):
     assert "історії браузера" in page
 
 
+def test_nothing_typed_is_offered_again_by_the_browser(client, aws):
+    page = text(client.http.get("/"))
+    assert re.search(r'<form [^>]*id="report"[^>]*autocomplete="off"', page)
+    # Not the reporter's own fields either: no name, e-mail or phone for the browser to keep.
+    assert set(re.findall(r'autocomplete="([^"]*)"', page)) == {"off"}
+    receipt = post_form(client, form_fields())
+    assert receipt.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("uk", "Як прибрати цей сайт із телефона"),
+        ("ru", "Как убрать этот сайт из телефона"),
+        ("en", "How to remove this site from your phone"),
+    ],
+)
+def test_how_to_clear_this_from_your_phone_in_each_language(client, lang, title):
+    response = client.http.get(f"/safety?lang={lang}")
+    assert response.status_code == 200
+    assert f"<h1>{title}</h1>" in text(response)
+    # Every public page links to it, and has the way out.
+    for path in ("/", "/status", "/status/withdraw", "/safety"):
+        page = text(client.http.get(f"{path}?lang={lang}"))
+        assert f'href="./safety?lang={lang}"' in page or f'href="../safety?lang={lang}"' in page
+        assert 'id="exit-this-page" rel="noreferrer"' in page
+        assert f'href="{pages.EXIT_URL}"' in page
+
+
 def test_a_second_post_of_the_same_form_is_the_same_case(client, aws):
     first = post_form(client, form_fields())
     again = post_form(client, form_fields())
     assert first.status_code == 201
     assert again.status_code == 200
     assert reference_of(text(first)) == reference_of(text(again))
-    assert token_of(text(first)) == token_of(text(again))
     assert len(cases(aws)) == 1
+    # The status code was shown once: a reload or a resent form shows the reference only.
+    assert token_of(text(first)) not in text(again)
+    assert 'id="status-token"' not in text(again)
+    assert 'name="token"' not in text(again)
 
 
 def test_other_answers_under_a_used_key_are_refused(client, aws):

@@ -82,7 +82,7 @@ def test_the_runtime_reads_catalogs_without_babel():
     code = (
         "import sys; from chalicelib.web import i18n; "
         "page = i18n.render('message.html', 'ru', languages=i18n.LANGUAGE_NAMES, "
-        "static=lambda n: n, root='./', title='t', text='x'); "
+        "static=lambda n: n, root='./', exit_url='x', title='t', text='x'); "
         "assert 'Открыть форму' in page, page; "
         "assert 'babel' not in sys.modules; print('ok')"
     )

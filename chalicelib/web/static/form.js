@@ -14,6 +14,29 @@
     try { return window.sessionStorage; } catch (e) { return null; }
   }
 
+  /* -- exit this page (GOV.UK's pattern): the button, or Shift pressed three times ----- */
+  var exit = document.getElementById("exit-this-page");
+  function leave(e) {
+    if (e) e.preventDefault();
+    var s = store();
+    if (s) s.removeItem(DRAFT);
+    document.body.hidden = true;
+    // replace(): this page's place in the history goes too, so Back does not return here.
+    window.location.replace(exit.href);
+  }
+  if (exit) {
+    exit.addEventListener("click", leave);
+    var shifts = 0, shiftTimer = null;
+    document.addEventListener("keyup", function (e) {
+      if (e.key !== "Shift") return;
+      shifts++;
+      clearTimeout(shiftTimer);
+      // Three presses close together, as GOV.UK counts them (a second apart at most).
+      shiftTimer = setTimeout(function () { shifts = 0; }, 1000);
+      if (shifts >= 3) leave();
+    });
+  }
+
   if (document.querySelector("[data-clear-draft]")) {
     var s = store();
     if (s) s.removeItem(DRAFT);
@@ -274,8 +297,17 @@
     status.textContent = msg.msgSending;
     status.hidden = false;
   });
-  // Back from the receipt (a page kept in memory): the form can be sent again.
-  window.addEventListener("pageshow", function () {
+  // Back from the receipt (a page kept in memory): the form can be sent again, but what
+  // it held is gone once the draft is (the receipt clears it): nothing of a sent report
+  // comes back on Back.
+  window.addEventListener("pageshow", function (e) {
+    var s = store();
+    if (e.persisted && s && !s.getItem(DRAFT)) {
+      form.reset();
+      uploads = [];
+      if (list) list.textContent = "";
+      Array.prototype.forEach.call(form.querySelectorAll('input[name="upload"]'), function (el) { el.remove(); });
+    }
     sending = false;
     button.removeAttribute("aria-disabled");
     button.classList.remove("busy");
@@ -379,6 +411,10 @@
   var s = store();
   var saved = null;
   try { saved = s && JSON.parse(s.getItem(DRAFT) || "null"); } catch (e) { saved = null; }
-  if (msg.fresh === "1" && saved) restore(saved);
-  else save();
+  // A fresh form is saved once something is typed, never as it loads: a page the browser
+  // restored after sending must not put the sent report back into the tab's storage.
+  // A form the server sent back (with errors) holds answers already: they are kept.
+  if (msg.fresh === "1") {
+    if (saved) restore(saved);
+  } else save();
 })();
