@@ -418,3 +418,67 @@ def test_the_status_page_takes_the_code_as_a_person_types_it(page, site):
     page.click("form button[type=submit]")
     page.wait_for_selector("#outcome")
     assert page.text_content("#outcome h2").strip() == "Отримано"
+
+
+# -- issue 24: safe on a phone others may pick up, and forgiving ------------------------------
+
+
+def assert_all_empty(page) -> None:
+    for selector in TEXT:
+        assert page.input_value(selector) == "", selector
+    for name in CHOICES:
+        assert page.eval_on_selector_all(
+            f'input[name="{name}"]', "els => els.filter(e => e.checked).length"
+        ) == 0, name
+    for selector in SELECTS:
+        assert page.input_value(selector) == "", selector
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_back_after_sending_shows_an_empty_form(browser, site, javascript):
+    context = browser.new_context(locale="uk-UA", java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{site}/")
+    fill(page, **{"#child-given_name": "Назад"})
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+    page.go_back()
+    page.wait_for_selector("#report")
+    assert_all_empty(page)
+    if javascript:
+        page.wait_for_timeout(400)  # longer than the draft's own delay before it saves
+        assert page.evaluate("window.sessionStorage.length") == 0
+    context.close()
+
+
+def test_a_reloaded_receipt_shows_the_reference_but_not_the_code(page, site):
+    page.goto(f"{site}/")
+    fill(page, **{"#child-given_name": "Перезавантаження"})
+    page.click("button.send")
+    page.wait_for_selector("#status-token")
+    reference = page.text_content("#reference")
+    # Chromium asks to send the form again; the answer is the same report's receipt.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    page.wait_for_selector("#reference")
+    assert page.text_content("#reference") == reference
+    assert page.locator("#status-token").count() == 0
+    assert page.is_visible("#code-shown-once")
+
+
+@pytest.mark.parametrize("how", ["button", "shift"])
+def test_exit_this_page_leaves_no_homeward_page_one_step_back(page, site, how):
+    page.route(
+        "https://www.google.com/**",
+        lambda route: route.fulfill(content_type="text/html", body="<title>Google</title>"),
+    )
+    page.goto(f"{site}/")
+    page.fill("#child-family_name", "Ковальчук")
+    if how == "button":
+        page.click("#exit-this-page")
+    else:
+        for _ in range(3):
+            page.keyboard.press("Shift")
+    page.wait_for_url("https://www.google.com/**")
+    page.go_back()
+    assert not page.url.startswith(site)
