@@ -152,7 +152,6 @@ def _form(
         places=_places(language),
         words=_words(language),
         in_words=_dates_in_words(values, language),
-        help_values={"minutes": max(1, settings.escalate_urgent_after // 60)},
         help_line=settings.help_line_in(language),
         submission_key=submission_key
         or form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC)),

@@ -90,8 +90,8 @@ STEPS: tuple[Step, ...] = (
                 N_("Is the child in danger now?"),
                 N_(
                     "Urgent means the child's life or health is at risk now: violence, threats, "
-                    "an illness or an injury without care. The caseworkers on duty are alerted "
-                    "at once, and others if nobody answers within %(minutes)s minutes."
+                    "an illness or an injury and no help. The caseworkers on duty are alerted "
+                    "at once."
                 ),
                 options=URGENCY,
             ),

@@ -398,6 +398,19 @@ def test_an_urgent_report_names_whom_to_call_first(client, aws, monkeypatch):
     assert calm.index('id="help-line"') > calm.index('id="reference"')
 
 
+def test_whom_to_call_comes_before_the_first_question(client, aws, monkeypatch):
+    from chalicelib import wiring
+
+    monkeypatch.setenv("HOMEWARD_HELP_LINE", (ROOT / "infra/demo/help-line.json").read_text())
+    wiring.reset()
+    page = text(client.http.get("/"))
+    first_question = page.index('id="urgent"')
+    for number in ("tel:112", "tel:102", "tel:+380441234567"):
+        assert page.index(f'href="{number}"') < first_question, number
+    receipt = text(post_form(client, form_fields()))
+    assert 'href="tel:112"' in receipt and 'href="tel:102"' in receipt
+
+
 def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
     from chalicelib.web.form_fields import FIELDS
 

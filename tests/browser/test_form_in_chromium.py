@@ -186,11 +186,17 @@ def test_a_double_tap_creates_one_case(page, site):
 
 
 def test_360_px_wide(browser, site, artifacts):
-    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1)
     page = context.new_page()
     page.goto(f"{site}/")
     page.screenshot(path=str(artifacts / "form-360px-uk.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # Whom to call and the urgent question, both answers too, on the first screen.
+    bottom = page.eval_on_selector(
+        "#urgent label.option:last-of-type", "e => e.getBoundingClientRect().bottom"
+    )
+    assert bottom <= 740
+    assert page.locator('#call-first a[href="tel:112"]').is_visible()
     # Tap targets: the send button and every radio option are at least 44 px high.
     assert page.locator("button.send").bounding_box()["height"] >= 44
     heights = page.eval_on_selector_all("label.option", "els => els.map(e => e.offsetHeight)")
@@ -427,9 +433,12 @@ def assert_all_empty(page) -> None:
     for selector in TEXT:
         assert page.input_value(selector) == "", selector
     for name in CHOICES:
-        assert page.eval_on_selector_all(
-            f'input[name="{name}"]', "els => els.filter(e => e.checked).length"
-        ) == 0, name
+        assert (
+            page.eval_on_selector_all(
+                f'input[name="{name}"]', "els => els.filter(e => e.checked).length"
+            )
+            == 0
+        ), name
     for selector in SELECTS:
         assert page.input_value(selector) == "", selector
 
