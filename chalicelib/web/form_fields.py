@@ -419,8 +419,8 @@ def read_form(values: dict[str, list[str]]) -> Reading:
                 _set(body, name, names)
         elif first.strip():
             _set(body, name, _phone(values, first) if spec.kind == "tel" else first)
-    # The whole part is optional: it exists once anything in it is filled in (and then
-    # needs its country).
+    # The whole part is optional, and so is each of its fields: it exists once anything
+    # in it is filled in.
     location = body.pop("last_known_location", None)
     if location:
         body["last_known_location"] = location

@@ -270,7 +270,7 @@ def test_errors_come_in_the_page_language(client, lang, message):
         ({"residence.oblast": "UA-00"}, "residence-oblast"),
         ({"event.date.year": "2099"}, "event-date"),
         ({"event.date.day": ""}, "event-date"),
-        ({"last_known_location.country": ""}, "last_known_location-country"),
+        ({"last_known_location.country": "XX"}, "last_known_location-country"),
         ({"reporter.email": "", "reporter.phone": ""}, "reporter-email"),
         ({"reporter.email": "not-an-address"}, "reporter-email"),
         ({"child.given_name": "я" * 101}, "child-given_name"),
@@ -284,6 +284,31 @@ def test_each_error_is_shown_next_to_its_field(client, change, field_id):
     # The summary links to the box to fix: a date's first box.
     target = field_id + "-day" if field_id.endswith("date") or "date_of" in field_id else field_id
     assert f'<a href="#{target}">' in page
+
+
+LOCATION = ("country", "region", "settlement", "institution")
+
+
+@pytest.mark.parametrize(
+    "given", [("region",), ("settlement",), ("institution",), ("region", "institution"), ()]
+)
+def test_any_part_of_the_last_known_location_may_be_left_empty(client, aws, given):
+    """"Leave this part empty if you do not know" holds for each field of it: a region told
+    by a neighbour, without the country, is accepted and kept."""
+    from chalicelib import wiring
+
+    typed = {"region": "Краснодарський край", "settlement": "Анапа", "institution": "Табір"}
+    fields = form_fields(
+        **{f"last_known_location.{p}": typed[p] if p in given else "" for p in LOCATION}
+    )
+    response = post_form(client, fields)
+    assert response.status_code == 201, summary_of(text(response))
+    where = wiring.stores().cases.get(reference_of(text(response))).report.last_known_location
+    if not given:
+        assert where is None
+    else:
+        assert where.country is None
+        assert {p: getattr(where, p) for p in given} == {p: typed[p] for p in given}
 
 
 def summary_of(page: str) -> list[tuple[str, str]]:
