@@ -20,7 +20,7 @@ from chalicelib.web.i18n import N_
 class Field:
     name: str
     # text | textarea | email | tel | date (day, month, year) | names | radio | select |
-    # yesno | checkbox | oblast | country | phone_country (the form's own, not the report's)
+    # yesno | oblast | country | phone_country (the form's own, not the report's)
     kind: str
     label: str
     help: str | None = None
@@ -276,28 +276,43 @@ STEPS: tuple[Step, ...] = (
     Step(
         "consent",
         N_("5. Your consent"),
-        N_("Tick what you agree to. You can send the report without ticking anything."),
+        N_("Answer each question. Whatever you answer, your report reaches the coalition."),
         (
             Field(
                 "consent.tracing",
-                "checkbox",
-                N_("The coalition may search for the child using this report."),
+                "yesno",
+                N_("May the coalition search for the child by comparing this report with others?"),
+                N_(
+                    "If you answer No, the coalition still receives your report, but does not "
+                    "compare it with other reports about the same child."
+                ),
+                required=True,
+                options=YES_NO,
             ),
             Field(
                 "consent.share_with_coalition",
-                "checkbox",
+                "yesno",
                 N_(
-                    "The coalition may share this report with its member organisations "
-                    "that work to return children."
+                    "May the coalition share this report with its member organisations that "
+                    "work to return children?"
                 ),
+                N_("If you answer No, only the coalition's own caseworkers see the report."),
+                required=True,
+                options=YES_NO,
             ),
             Field(
                 "consent.share_with_authorities",
-                "checkbox",
+                "yesno",
                 N_(
-                    "The coalition may share this report with Ukrainian authorities, such as "
-                    "the National Police and the Ombudsman, so that they can act."
+                    "May the coalition share this report with Ukrainian authorities, such as "
+                    "the National Police and the Ombudsman, so that they can act?"
                 ),
+                N_(
+                    "If you answer No, the report is not passed on to the authorities; the "
+                    "coalition still works on it."
+                ),
+                required=True,
+                options=YES_NO,
             ),
         ),
     ),
@@ -399,9 +414,7 @@ def read_form(values: dict[str, list[str]]) -> Reading:
         first = raw[0] if raw else ""
         if name in FORM_ONLY:
             continue
-        if spec.kind == "checkbox":
-            _set(body, name, bool(raw))
-        elif spec.kind == "yesno":
+        if spec.kind == "yesno":
             if first in ("yes", "no"):
                 _set(body, name, first == "yes")
         elif spec.kind == "date":

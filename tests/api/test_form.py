@@ -311,6 +311,26 @@ def test_any_part_of_the_last_known_location_may_be_left_empty(client, aws, give
         assert {p: getattr(where, p) for p in given} == {p: typed[p] for p in given}
 
 
+def test_consent_unanswered_is_asked_for_and_no_is_an_answer(client, aws):
+    consent = ("tracing", "share_with_coalition", "share_with_authorities")
+    unanswered = form_fields()
+    for part in consent:
+        del unanswered[f"consent.{part}"]
+    response = post_form(client, unanswered)
+    assert response.status_code == 422
+    assert [target for target, _ in summary_of(text(response))] == [
+        f"consent-{part}" for part in consent
+    ]
+    assert cases(aws) == []
+    # No to everything is an answer: the report is received all the same.
+    refused = post_form(client, {**unanswered, **{f"consent.{part}": "no" for part in consent}})
+    assert refused.status_code == 201
+    from chalicelib import wiring
+
+    stored = wiring.stores().cases.get(reference_of(text(refused))).report.consent
+    assert stored.model_dump() == dict.fromkeys(consent, False)
+
+
 def summary_of(page: str) -> list[tuple[str, str]]:
     block = re.search(r'<div class="summary".*?</ul>', page, re.DOTALL).group(0)
     return [

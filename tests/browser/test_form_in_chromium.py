@@ -41,6 +41,9 @@ CHOICES = {
     "event.category": "deported",
     "reporter.relationship": "parent",
     "reporter.may_contact": "yes",
+    "consent.tracing": "yes",
+    "consent.share_with_coalition": "yes",
+    "consent.share_with_authorities": "yes",
 }
 SELECTS = {
     "#residence-oblast": "UA-65",
@@ -48,7 +51,6 @@ SELECTS = {
     "#child-date_of_birth-month": "3",
     "#event-date-month": "10",
 }
-CHECKS = ["#consent-tracing", "#consent-share_with_coalition", "#consent-share_with_authorities"]
 
 
 def fill(page, **overrides: str) -> None:
@@ -58,8 +60,6 @@ def fill(page, **overrides: str) -> None:
         page.check(f'input[name="{name}"][value="{value}"]')
     for selector, value in SELECTS.items():
         page.select_option(selector, value)
-    for selector in CHECKS:
-        page.check(selector)
 
 
 def assert_all_kept(page, **overrides: str) -> None:
@@ -69,8 +69,6 @@ def assert_all_kept(page, **overrides: str) -> None:
         assert page.is_checked(f'input[name="{name}"][value="{value}"]'), name
     for selector, value in SELECTS.items():
         assert page.input_value(selector) == value, selector
-    for selector in CHECKS:
-        assert page.is_checked(selector), selector
 
 
 def get_json(url: str) -> dict:
@@ -347,6 +345,10 @@ REQUIRED = [
     "event-category",
     "reporter-relationship",
     "reporter-may_contact",
+    # Consent is asked, yes or no, never assumed either way.
+    "consent-tracing",
+    "consent-share_with_coalition",
+    "consent-share_with_authorities",
 ]
 
 
