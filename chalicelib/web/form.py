@@ -35,6 +35,7 @@ from chalicelib.web.pages import (
     cross_site_page,
     message_page,
     page,
+    page_language,
     posted_fields,
     query,
     stage_root_redirect,
@@ -167,7 +168,7 @@ def _form(
 
 @bp.route("/", methods=["GET"])
 def form() -> Response:
-    return stage_root_redirect() or _form(i18n.pick(query("lang")))
+    return stage_root_redirect() or _form(page_language())
 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)
@@ -220,6 +221,9 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
             _("Please open the form again and send it from there."),
         )
     language = i18n.pick((values.get("lang") or [language])[0])
+    switch = (values.pop("switch_lang", None) or [""])[0]
+    if switch:
+        return _switched(language, i18n.pick(switch), values)
     _ = i18n.gettext_for(language)
     key = (values.get("submission_key") or [""])[0]
 
@@ -238,6 +242,19 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     # charged, replayed per key), so nothing in the answer tells it apart, but is not kept.
     decoy = bool((values.get(HONEYPOT) or [""])[0])
     return _accept_form(language, values, key, source(request), filed=filed, decoy=decoy)
+
+
+def _switched(language: str, switch_to: str, values: dict[str, list[str]]) -> Response:
+    """The form in another language with every answer (and its key and files) kept; the
+    language to use with the reporter follows the page's, unless they chose another."""
+    if (values.get("reporter.preferred_language") or [language])[0] == language:
+        values["reporter.preferred_language"] = [switch_to]
+    values["lang"] = [switch_to]
+    return _form(
+        switch_to,
+        values=values,
+        submission_key=(values.get("submission_key") or [None])[0],
+    )
 
 
 def _expired(language: str, values: dict[str, list[str]]) -> Response:

@@ -30,10 +30,30 @@ def N_(message: str) -> str:
     return message
 
 
-def pick(requested: str | None) -> str:
-    """The page's language: one we have, else Ukrainian."""
+def pick(requested: str | None, accept_language: str | None = None) -> str:
+    """The page's language: the one asked for if we have it, else the first of ours the
+    browser prefers (its Accept-Language), else Ukrainian."""
     requested = (requested or "").strip().lower()
-    return requested if requested in LANGUAGES else DEFAULT
+    if requested in LANGUAGES:
+        return requested
+    return _preferred(accept_language or "") or DEFAULT
+
+
+def _preferred(accept_language: str) -> str | None:
+    """The first of our languages in an Accept-Language header, by its q-values."""
+    ranked = []
+    for position, item in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else None
 
 
 @cache

@@ -124,10 +124,15 @@ def query(name: str) -> str | None:
     return (bp.current_request.query_params or {}).get(name)
 
 
+def page_language() -> str:
+    """A page's language: ?lang= if it names one of ours, else the browser's preference."""
+    return i18n.pick(query("lang"), bp.current_request.headers.get("accept-language"))
+
+
 @bp.route("/safety", methods=["GET"])
 def safety() -> Response:
     """How to remove Homeward from a phone's browser: history, open tabs, private windows."""
-    return page("safety.html", i18n.pick(query("lang")))
+    return page("safety.html", page_language())
 
 
 # -- static files ---------------------------------------------------------------------

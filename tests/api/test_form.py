@@ -76,9 +76,9 @@ def test_the_form_renders_in_each_language(client, query, lang, title):
         "urgent",
     ):
         assert f'name="{name}"' in page
-    # A visible switch to the two other languages.
+    # A visible switch to the two other languages, sending the answers along.
     for other in {"uk", "en", "ru"} - {lang}:
-        assert f'href="./?lang={other}"' in page
+        assert f'form="report" name="switch_lang" value="{other}"' in page
 
 
 def test_the_page_is_locked_down(client, aws):
@@ -293,7 +293,7 @@ LOCATION = ("country", "region", "settlement", "institution")
     "given", [("region",), ("settlement",), ("institution",), ("region", "institution"), ()]
 )
 def test_any_part_of_the_last_known_location_may_be_left_empty(client, aws, given):
-    """"Leave this part empty if you do not know" holds for each field of it: a region told
+    """ "Leave this part empty if you do not know" holds for each field of it: a region told
     by a neighbour, without the country, is accepted and kept."""
     from chalicelib import wiring
 
@@ -309,6 +309,39 @@ def test_any_part_of_the_last_known_location_may_be_left_empty(client, aws, give
     else:
         assert where.country is None
         assert {p: getattr(where, p) for p in given} == {p: typed[p] for p in given}
+
+
+def test_switching_language_keeps_every_answer_and_sends_nothing(client, aws):
+    fields = form_fields(switch_lang="en")
+    response = post_form(client, fields)
+    assert response.status_code == 200
+    page = text(response)
+    assert '<html lang="en"' in page
+    assert field_value(page, "child-family_name") == "Ковальчук"
+    assert field_value(page, "reporter-phone") == fields["reporter.phone"]
+    assert 'value="deported" checked' in page
+    assert re.search(r'name="consent.tracing" value="yes" checked', page)
+    assert f'name="submission_key" value="{form_key()}"' in page
+    # The language to use with the reporter follows the page's.
+    assert '<option value="en" selected>English</option>' in page
+    assert 'id="error-summary" aria-labelledby="error-summary-title" hidden' in page
+    assert cases(aws) == []
+    # A language the reporter chose themselves stays theirs.
+    chosen = post_form(client, {**fields, "reporter.preferred_language": "ru"})
+    assert '<option value="ru" selected>Русский</option>' in text(chosen)
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [("ru-RU,ru;q=0.9", "ru"), ("en-GB,en;q=0.8", "en"), ("de-DE,ru;q=0.5", "ru"), ("de", "uk")],
+)
+def test_the_browser_language_picks_the_page_language(client, accept, lang):
+    for path in ("/", "/status", "/safety"):
+        page = text(client.http.get(path, headers={"Accept-Language": accept}))
+        assert f'<html lang="{lang}"' in page, path
+    # ?lang= is the reporter's own choice and wins.
+    page = text(client.http.get("/?lang=uk", headers={"Accept-Language": accept}))
+    assert '<html lang="uk"' in page
 
 
 def test_consent_unanswered_is_asked_for_and_no_is_an_answer(client, aws):

@@ -493,3 +493,17 @@ def test_exit_this_page_leaves_no_homeward_page_one_step_back(page, site, how):
     page.wait_for_url("https://www.google.com/**")
     page.go_back()
     assert not page.url.startswith(site)
+
+
+def test_a_language_switch_without_javascript_keeps_every_answer(page_without_js, site):
+    page = page_without_js
+    page.goto(f"{site}/")
+    fill(page)
+    page.click('header button[name="switch_lang"][value="ru"]')
+    page.wait_for_selector('html[lang="ru"]')
+    assert_all_kept(page)
+    assert page.input_value("#reporter-preferred_language") == "ru"
+    # And it is sent from there, in Russian.
+    page.click("button.send")
+    page.wait_for_selector("#reference")
+    assert page.text_content("h1") == "Ваше сообщение получено"

@@ -274,6 +274,8 @@
       e.preventDefault();
       return;
     }
+    // A language button sends the answers to come back in another language, unchecked.
+    if (e.submitter && e.submitter.name === "switch_lang") return;
     touched.all = true;
     var found = [];
     names.forEach(function (name) {
