@@ -105,11 +105,20 @@ def _dates_in_words(values: dict[str, list[str]], language: str) -> dict[str, st
 
 
 def _message(error: dict, language: str) -> str:
-    """A pydantic error in words; a question nobody answered asks to choose."""
+    """A pydantic error in words; a field left empty asks for itself, as form.js does."""
     spec = FIELDS_BY_ID.get(field_id(tuple(error["loc"])) or "")
-    if error["type"] == "missing" and spec is not None and spec.kind in ("radio", "yesno"):
-        return i18n.gettext_for(language)(i18n.TYPE_ERRORS["literal_error"])
+    if error["type"] == "missing" and spec is not None:
+        return i18n.gettext_for(language)(missing_message(spec))
     return i18n.error_message(error, language)
+
+
+def missing_message(spec) -> str:
+    """What an empty required field says (untranslated): its own request, else to choose."""
+    if spec.missing:
+        return spec.missing
+    if spec.kind in ("radio", "yesno"):
+        return i18n.TYPE_ERRORS["literal_error"]
+    return i18n.TYPE_ERRORS["missing"]
 
 
 def _ordered(errors: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -147,6 +156,7 @@ def _form(
         uploads=uploads,
         steps=STEPS,
         labels={f.id: f.label for step in STEPS for f in step.fields},
+        missing_message=missing_message,
         values=values,
         errors=errors or {},
         summary=_ordered(errors or {}),

@@ -30,6 +30,9 @@ class Field:
     options: tuple[tuple[str, str], ...] = ()
     # A date whose year alone is an answer (a birth: the contract's birth_year).
     year_only: bool = False
+    # What a required field left empty asks for, in its own words (the server and form.js
+    # say the same); a question without one asks to choose an option.
+    missing: str | None = None
 
     @property
     def id(self) -> str:
@@ -102,8 +105,22 @@ STEPS: tuple[Step, ...] = (
         N_("1. The child"),
         N_("Write the names as they are in the child's documents, if you know them."),
         (
-            Field("child.family_name", "text", N_("Family name"), required=True, max_length=100),
-            Field("child.given_name", "text", N_("Given name"), required=True, max_length=100),
+            Field(
+                "child.family_name",
+                "text",
+                N_("Family name"),
+                required=True,
+                max_length=100,
+                missing=N_("Enter the child's family name."),
+            ),
+            Field(
+                "child.given_name",
+                "text",
+                N_("Given name"),
+                required=True,
+                max_length=100,
+                missing=N_("Enter the child's given name."),
+            ),
             Field(
                 "child.patronymic",
                 "text",
@@ -121,7 +138,14 @@ STEPS: tuple[Step, ...] = (
                 ),
                 max_length=1100,
             ),
-            Field("child.sex", "radio", N_("Sex"), required=True, options=SEX),
+            Field(
+                "child.sex",
+                "radio",
+                N_("Sex"),
+                required=True,
+                options=SEX,
+                missing=N_("Choose the child's sex."),
+            ),
             Field(
                 "child.date_of_birth",
                 "date",
@@ -157,6 +181,7 @@ STEPS: tuple[Step, ...] = (
                 N_("Oblast where the child lived"),
                 N_("Where the child lived before it happened."),
                 required=True,
+                missing=N_("Choose the oblast where the child lived."),
             ),
             Field(
                 "residence.settlement",
@@ -169,6 +194,7 @@ STEPS: tuple[Step, ...] = (
                 "radio",
                 N_("What happened to the child?"),
                 required=True,
+                missing=N_("Choose what happened to the child."),
                 options=CATEGORIES,
             ),
             Field(
@@ -236,6 +262,7 @@ STEPS: tuple[Step, ...] = (
                 "radio",
                 N_("How are you related to the child?"),
                 required=True,
+                missing=N_("Choose how you are related to the child."),
                 options=RELATIONSHIPS,
             ),
             Field(
@@ -244,6 +271,7 @@ STEPS: tuple[Step, ...] = (
                 N_("May we contact you?"),
                 N_("Choose No if a call or a message could put you in danger."),
                 required=True,
+                missing=N_("Choose whether we may contact you."),
                 options=YES_NO,
             ),
             Field(

@@ -74,9 +74,11 @@ def withdraw() -> Response:
     if cross_site(request, settings.public_url):
         log.info("a cross-site withdrawal was refused")
         return cross_site_page(language, "/status")
-    if (values.get("confirm") or [""])[0] != "yes":
-        return page("withdraw.html", language, 422, outcome="unconfirmed")
     reference, token = _asked(values)
+    if (values.get("confirm") or [""])[0] != "yes":
+        # What was typed comes back (28 characters copied from paper), only to this page.
+        typed = {"reference": reference, "token": token}
+        return page("withdraw.html", language, 422, outcome="unconfirmed", typed=typed)
     try:
         outcome = reporter.withdraw(
             reference,

@@ -390,12 +390,13 @@ def test_every_error_comes_at_once_in_a_summary_first_on_the_page(client, aws):
     assert response.status_code == 422
     page = text(response)
     assert summary_of(page) == [
-        ("child-sex", "Стать: Оберіть один із варіантів."),
+        # Each asks for itself, in the words form.js uses too.
+        ("child-sex", "Стать: Оберіть стать дитини."),
         (
             "child-date_of_birth-day",
             "Дата народження: Вкажіть дату народження або хоча б рік народження.",
         ),
-        ("event-category", "Що сталося з дитиною? Оберіть один із варіантів."),
+        ("event-category", "Що сталося з дитиною? Оберіть, що сталося з дитиною."),
         (
             "reporter-email",
             "Електронна пошта: Вкажіть електронну пошту або номер телефону, або оберіть, що з "

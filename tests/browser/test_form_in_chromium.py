@@ -301,7 +301,7 @@ def test_a_date_typed_the_usual_ways_lands_as_the_date_meant(browser, site, loca
     context = browser.new_context(locale=locale)
     page = context.new_page()
     for name, way in DATE_WAYS.items():
-        page.goto(f"{site}/")
+        page.goto(f"{site}/?lang=uk")
         fill(page, **{"#child-given_name": f"Дата {len(name)}"})
         fill_birth(page, way)
         page.focus("#child-medical_needs")
@@ -318,7 +318,7 @@ def test_a_date_typed_the_usual_ways_lands_as_the_date_meant(browser, site, loca
 def test_a_whole_date_in_the_day_box_without_javascript_is_read_day_first(browser, site):
     context = browser.new_context(locale="en-US", java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{site}/")
+    page.goto(f"{site}/?lang=uk")
     fill(page, **{"#reporter-phone": "0501234567"})  # a local number too
     fill_birth(page, {"day": "12.03.2016"})
     page.click("button.send")

@@ -37,6 +37,22 @@
     });
   }
 
+  /* -- withdrawal: nothing is sent without the tick ------------------------------- */
+  var withdraw = document.getElementById("withdraw");
+  if (withdraw) {
+    withdraw.addEventListener("submit", function (e) {
+      var confirm = document.getElementById("confirm");
+      var error = document.getElementById("confirm-error");
+      if (confirm.checked) return;
+      e.preventDefault();
+      error.hidden = false;
+      confirm.closest(".field").classList.add("invalid");
+      confirm.setAttribute("aria-invalid", "true");
+      confirm.focus();
+    });
+    return;
+  }
+
   if (document.querySelector("[data-clear-draft]")) {
     var s = store();
     if (s) s.removeItem(DRAFT);
@@ -160,7 +176,11 @@
     var v = val(name);
     var el = form.elements[name];
     var required = el && (el.required || (el[0] && el[0].required));
-    if (required && !v) return msg.msgRequired;
+    // In the field's own words, the server's (form_fields.Field.missing).
+    if (required && !v) {
+      var box = form.querySelector('[data-field="' + name + '"][data-missing]');
+      return box ? box.dataset.missing : "";
+    }
     // Loose on purpose: the server reads the number (national or international) and
     // knows which exist; this only catches what cannot be a number at all.
     var digits = v.replace(/[\s\-().\u00a0]/g, "");
@@ -184,13 +204,13 @@
       if (text) c.setAttribute("aria-invalid", "true");
       else c.removeAttribute("aria-invalid");
     });
-    if (control.tagName !== "FIELDSET") {
-      var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
-        return x && x !== id + "-error";
-      });
-      if (text) ids.push(id + "-error");
-      if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
-    }
+    // As the server writes it: the help, then the error, then (a date) its words.
+    var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
+      return x && x !== id + "-error";
+    });
+    if (text) ids.splice(ids.indexOf(id + "-help") + 1, 0, id + "-error");
+    if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+    else control.removeAttribute("aria-describedby");
   }
   var touched = { all: false };
   var names = [];
@@ -260,6 +280,10 @@
       list.appendChild(li);
     });
     summary.hidden = found.length === 0;
+    // "Error: ..." in the title, as the server's page with errors has it.
+    var prefix = msg.msgErrorTitle + " ";
+    var title = document.title.indexOf(prefix) === 0 ? document.title.slice(prefix.length) : document.title;
+    document.title = found.length ? prefix + title : title;
     if (found.length) summary.focus();
   }
   if (summary && !summary.hidden) summary.focus();
