@@ -274,11 +274,13 @@ def _expired(language: str, values: dict[str, list[str]]) -> Response:
     had_files = bool(values.pop("upload", None))
     notice = (
         _(
-            "This form had expired. Please check your answers, add your photos and "
-            "documents again, and send it."
+            "The time to fill in this form ran out. Please check your answers, add your "
+            "photos and documents again, and send it."
         )
         if had_files and _uploads_enabled()
-        else _("This form had expired. Please check your answers and send it again.")
+        else _(
+            "The time to fill in this form ran out. Please check your answers and send it again."
+        )
     )
     return _form(language, status=400, values=values, notice=notice)
 

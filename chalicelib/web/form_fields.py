@@ -125,7 +125,7 @@ STEPS: tuple[Step, ...] = (
                 "child.patronymic",
                 "text",
                 N_("Patronymic"),
-                N_("The name after the father. Leave it empty if you do not know it."),
+                N_("For example Olehovych. Leave it empty if you do not know it."),
                 max_length=100,
             ),
             Field(
@@ -213,7 +213,7 @@ STEPS: tuple[Step, ...] = (
             Field(
                 "event.circumstances",
                 "textarea",
-                N_("What happened?"),
+                N_("Tell us how it happened"),
                 N_("In your own words: who took the child, who was with them, what you were told."),
                 max_length=5000,
             ),
@@ -246,8 +246,8 @@ STEPS: tuple[Step, ...] = (
         "reporter",
         N_("4. About you"),
         N_(
-            "You may stay anonymous. We use your contacts only to ask about this child, "
-            "and never share them with anyone outside the coalition."
+            "You may stay anonymous. We use your contact details only to ask about this "
+            "child, and never share them with anyone outside the coalition."
         ),
         (
             Field(
@@ -269,7 +269,7 @@ STEPS: tuple[Step, ...] = (
                 "reporter.may_contact",
                 "yesno",
                 N_("May we contact you?"),
-                N_("Choose No if a call or a message could put you in danger."),
+                N_("Choose No if a call or a text message could put you in danger."),
                 required=True,
                 missing=N_("Choose whether we may contact you."),
                 options=YES_NO,

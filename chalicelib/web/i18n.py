@@ -118,7 +118,7 @@ VALUE_ERRORS: list[tuple[str, str]] = [
             "number abroad."
         ),
     ),
-    ("not a valid phone number", N_("This phone number does not exist. Please check it.")),
+    ("not a valid phone number", N_("This phone number looks wrong. Please check it.")),
     ("not a valid e-mail address", N_("This e-mail address is not valid. Please check it.")),
     (
         "give the date of birth or at least the year of birth",
@@ -151,10 +151,10 @@ VALUE_ERRORS: list[tuple[str, str]] = [
 ]
 
 TYPE_ERRORS: dict[str, str] = {
-    "missing": N_("This field is required."),
+    "missing": N_("Please fill in this field."),
     "literal_error": N_("Choose one of the options."),
     "string_too_long": N_("This is too long: at most %(max_length)s characters."),
-    "string_too_short": N_("This field is required."),
+    "string_too_short": N_("Please fill in this field."),
     "too_long": N_("Too many: at most %(max_length)s."),
     # The form asks day, month and year apart and sends the models an ISO date it made:
     # one it cannot parse was no date.

@@ -577,7 +577,7 @@ def test_a_key_the_server_did_not_issue_files_nothing(client, aws, key):
     response = post_form(client, form_fields(submission_key=key))
     assert response.status_code == 400
     page = text(response)
-    assert "Ця форма застаріла" in page
+    assert "Час на заповнення форми минув" in page
     assert field_value(page, "child-family_name") == "Ковальчук"
     assert submission_key_of(page) != key
     assert cases(aws) == []
