@@ -18,6 +18,7 @@ from chalicelib.web import i18n
 from chalicelib.web.form_fields import (
     FIELD_ORDER,
     FIELDS_BY_ID,
+    MISSING,
     PHONE_COUNTRIES,
     STEPS,
     field_id,
@@ -114,8 +115,8 @@ def _message(error: dict, language: str) -> str:
 
 def missing_message(spec) -> str:
     """What an empty required field says (untranslated): its own request, else to choose."""
-    if spec.missing:
-        return spec.missing
+    if spec.name in MISSING:
+        return MISSING[spec.name]
     if spec.kind in ("radio", "yesno"):
         return i18n.TYPE_ERRORS["literal_error"]
     return i18n.TYPE_ERRORS["missing"]

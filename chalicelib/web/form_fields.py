@@ -30,9 +30,6 @@ class Field:
     options: tuple[tuple[str, str], ...] = ()
     # A date whose year alone is an answer (a birth: the contract's birth_year).
     year_only: bool = False
-    # What a required field left empty asks for, in its own words (the server and form.js
-    # say the same); a question without one asks to choose an option.
-    missing: str | None = None
 
     @property
     def id(self) -> str:
@@ -105,22 +102,8 @@ STEPS: tuple[Step, ...] = (
         N_("1. The child"),
         N_("Write the names as they are in the child's documents, if you know them."),
         (
-            Field(
-                "child.family_name",
-                "text",
-                N_("Family name"),
-                required=True,
-                max_length=100,
-                missing=N_("Enter the child's family name."),
-            ),
-            Field(
-                "child.given_name",
-                "text",
-                N_("Given name"),
-                required=True,
-                max_length=100,
-                missing=N_("Enter the child's given name."),
-            ),
+            Field("child.family_name", "text", N_("Family name"), required=True, max_length=100),
+            Field("child.given_name", "text", N_("Given name"), required=True, max_length=100),
             Field(
                 "child.patronymic",
                 "text",
@@ -138,14 +121,7 @@ STEPS: tuple[Step, ...] = (
                 ),
                 max_length=1100,
             ),
-            Field(
-                "child.sex",
-                "radio",
-                N_("Sex"),
-                required=True,
-                options=SEX,
-                missing=N_("Choose the child's sex."),
-            ),
+            Field("child.sex", "radio", N_("Sex"), required=True, options=SEX),
             Field(
                 "child.date_of_birth",
                 "date",
@@ -181,7 +157,6 @@ STEPS: tuple[Step, ...] = (
                 N_("Oblast where the child lived"),
                 N_("Where the child lived before it happened."),
                 required=True,
-                missing=N_("Choose the oblast where the child lived."),
             ),
             Field(
                 "residence.settlement",
@@ -194,7 +169,6 @@ STEPS: tuple[Step, ...] = (
                 "radio",
                 N_("What happened to the child?"),
                 required=True,
-                missing=N_("Choose what happened to the child."),
                 options=CATEGORIES,
             ),
             Field(
@@ -262,7 +236,6 @@ STEPS: tuple[Step, ...] = (
                 "radio",
                 N_("How are you related to the child?"),
                 required=True,
-                missing=N_("Choose how you are related to the child."),
                 options=RELATIONSHIPS,
             ),
             Field(
@@ -271,7 +244,6 @@ STEPS: tuple[Step, ...] = (
                 N_("May we contact you?"),
                 N_("Choose No if a call or a text message could put you in danger."),
                 required=True,
-                missing=N_("Choose whether we may contact you."),
                 options=YES_NO,
             ),
             Field(
@@ -346,6 +318,17 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
+# What a required field left empty asks for, in its own words (the server and form.js say
+# the same); a question not listed asks to choose one of its options.
+MISSING = {
+    "child.family_name": N_("Enter the child's family name."),
+    "child.given_name": N_("Enter the child's given name."),
+    "child.sex": N_("Choose the child's sex."),
+    "residence.oblast": N_("Choose the oblast where the child lived."),
+    "event.category": N_("Choose what happened to the child."),
+    "reporter.relationship": N_("Choose how you are related to the child."),
+    "reporter.may_contact": N_("Choose whether we may contact you."),
+}
 FIELDS: dict[str, Field] = {f.name: f for step in STEPS for f in step.fields}
 FIELDS_BY_ID = {f.id: f for f in FIELDS.values()}
 FIELD_IDS = set(FIELDS_BY_ID)
@@ -460,8 +443,7 @@ def read_form(values: dict[str, list[str]]) -> Reading:
                 _set(body, name, names)
         elif first.strip():
             _set(body, name, _phone(values, first) if spec.kind == "tel" else first)
-    # The whole part is optional, and so is each of its fields: it exists once anything
-    # in it is filled in.
+    # The part and each of its fields are optional: it exists once anything is filled in.
     location = body.pop("last_known_location", None)
     if location:
         body["last_known_location"] = location

@@ -262,6 +262,10 @@ def test_a_photo_goes_straight_to_the_bucket_and_onto_the_case(page, site):
         "#files", files=[{"name": "фото.jpg", "mimeType": "image/jpeg", "buffer": photo}]
     )
     page.wait_for_selector("#file-list >> text=Завантажено")
+    # The control is a 48 px button; the file shows by its name and state only.
+    assert page.locator(".upload label.button").bounding_box()["height"] >= 48
+    assert page.locator("#files").bounding_box()["height"] <= 1
+    assert page.text_content("#file-list li span") == "фото.jpg · Завантажено"
     page.click("button.send")
     page.wait_for_selector("#reference")
     reference = page.text_content("#reference").strip()
