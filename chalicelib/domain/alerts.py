@@ -43,6 +43,9 @@ REPORT_RECEIVED = "report-received"
 REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
+DATA_REQUEST = "data-request-"
+# Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
+FOR_AUDITORS = ("break_glass", "data_request")
 ESCALATION = "~"
 
 
@@ -83,12 +86,15 @@ class Alert:
 
     @property
     def kind(self) -> str:
-        """Which message it is: "report" (a new report), "match" (a confirmed match) or
-        "break_glass" (a coordinator's break-glass access, for the auditors)."""
+        """Which message it is: "report" (a new report), "match" (a confirmed match),
+        "break_glass" (a coordinator's break-glass access, for the auditors) or
+        "data_request" (a person's data exported or erased, for the auditors)."""
         if self.root.startswith(MATCH_CONFIRMED):
             return "match"
         if self.root.startswith(BREAK_GLASS):
             return "break_glass"
+        if self.root.startswith(DATA_REQUEST):
+            return "data_request"
         return "report"
 
     @property
@@ -143,6 +149,13 @@ class Alert:
         """Tells the auditors that a coordinator opened what the policy withholds."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         return replace(cls.about(case, f"{BREAK_GLASS}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def data_request(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator answered a person's data request that
+        reached this case (the newest one it reached)."""
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        return replace(cls.about(case, f"{DATA_REQUEST}{stamp}"), created_at=now, note=note)
 
     @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:
