@@ -88,6 +88,17 @@ def visible_case(caller: Caller, reference: str, action: str, stores: Stores) ->
     return case
 
 
+def changeable_case(
+    caller: Caller, reference: str, action: str, stores: Stores, now: dt.datetime | None = None
+) -> CaseFile:
+    """The case, if the caller may change it: changing a case needs its full detail (a
+    reader who may only know that it exists is refused, and the refusal recorded)."""
+    case = visible_case(caller, reference, action, stores)
+    if view_of(caller, case, now).level < Disclosure.DETAILS:
+        refuse(caller, reference, action, stores, NotPermitted())
+    return case
+
+
 def view_of(caller: Caller, case: CaseFile, now: dt.datetime | None = None) -> View:
     """What the caller may see of the case: the disclosure policy, or everything while a
     break-glass access the caller asked for lasts."""

@@ -23,6 +23,7 @@ from chalicelib.services.access import (
     Caller,
     CaseNotFound,
     NotPermitted,
+    changeable_case,
     refuse,
     require_role,
     shown_to,
@@ -91,7 +92,7 @@ def move_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    case = visible_case(caller, reference, "status", stores)
+    case = changeable_case(caller, reference, "status", stores, now)
     if case.version != version:
         raise StaleVersion(case.version)
     check_move(case.status, target, note)
@@ -135,7 +136,7 @@ def assign_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    case = visible_case(caller, reference, "assign", stores)
+    case = changeable_case(caller, reference, "assign", stores, now)
     if case.version != version:
         raise StaleVersion(case.version)
     # A named colleague who may work this case, never free text.
@@ -152,7 +153,7 @@ def add_note(
     caller: Caller, reference: str, *, text: str, stores: Stores, now: dt.datetime | None = None
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    visible_case(caller, reference, "note", stores)
+    changeable_case(caller, reference, "note", stores, now)
     uow = stores.unit_of_work()
     stores.cases.require(uow, reference)
     stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
@@ -175,8 +176,8 @@ def link_cases(
     works_cases(caller, reference, "link", stores)
     if other == reference:
         refuse(caller, reference, "link", stores, CaseNotFound())
-    visible_case(caller, reference, "link", stores)
-    visible_case(caller, other, "link", stores)
+    changeable_case(caller, reference, "link", stores, now)
+    changeable_case(caller, other, "link", stores, now)
     uow = stores.unit_of_work()
     stores.cases.change(uow, reference, version=version, now=now, link=other)
     stores.cases.link_back(uow, other, reference, now)

@@ -16,7 +16,13 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, is_narrow, score
 from chalicelib.domain.report import Report, identity_of
-from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
+from chalicelib.services.access import (
+    Caller,
+    CaseNotFound,
+    changeable_case,
+    refuse,
+    visible_case,
+)
 from chalicelib.services.casework import event
 from chalicelib.services.ports import Stores
 
@@ -147,8 +153,9 @@ def review_match(
 ) -> CandidatePair:
     """Confirm or reject a pair. Confirming links both cases and alerts both sides."""
     now = now or dt.datetime.now(dt.UTC)
-    mine = visible_case(caller, reference, f"match-{decision}", stores)
-    theirs = visible_case(caller, other, f"match-{decision}", stores)
+    # Deciding changes both cases: both must be open to the caller in full.
+    mine = changeable_case(caller, reference, f"match-{decision}", stores, now)
+    theirs = changeable_case(caller, other, f"match-{decision}", stores, now)
     pair = next((m for m in stores.pairs.of_case(reference) if m.other == other), None)
     if pair is None:
         refuse(caller, reference, f"match-{decision}", stores, CaseNotFound())

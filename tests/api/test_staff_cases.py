@@ -236,3 +236,41 @@ def test_reports_of_one_second_list_newest_first_for_caseworkers_too(
         for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
             listed = staff(role, agency).get("/cases").json_body["cases"]
             assert [c["reference"] for c in listed] == ["HW-2222-2222", "HW-ZZZZ-ZZZZ"], role
+
+
+NOTE = "Called mother on +380501234567; boy seen in Anapa"
+
+
+def test_a_coordinator_who_may_only_know_a_case_exists_gets_no_notes_and_cannot_change_it(
+    client, staff, report_body, aws
+):
+    """The attack: a coordinator whose agency may only know that a case exists
+    (`withheld: ["report"]`) read its notes and moved it along the workflow."""
+    report_body["consent"]["share_with_coalition"] = False
+    reference = post_report(client, report_body).json_body["reference"]
+    desk = staff("coordinator")
+    desk.post(f"/cases/{reference}/notes", {"text": NOTE})
+    desk.post(f"/cases/{reference}/status", {"status": "triaged", "note": NOTE, "version": 1})
+    canada = staff("coordinator", "CA-GAC")
+    seen = canada.get(f"/cases/{reference}")
+    assert seen.status_code == 200 and seen.json_body["withheld"] == ["report"]
+    assert seen.json_body["notes"] == [] and "Anapa" not in seen.body.decode()
+    for path, body in [
+        ("status", {"status": "verified", "note": "checked", "version": 2}),
+        ("assignee", {"assignee": "demo-taras-bondar", "version": 2}),
+        ("notes", {"text": "nothing to add"}),
+    ]:
+        assert canada.post(f"/cases/{reference}/{path}", body).status_code == 403, path
+    after = desk.get(f"/cases/{reference}").json_body
+    assert (after["status"], after["version"], after["assignee"]) == ("triaged", 2, None)
+    assert [n["text"] for n in after["notes"]].count(NOTE) == 1
+    refused = [e for e in audit_entries(aws, reference) if e["action"] == "refused"]
+    assert {e["detail"] for e in refused} == {"status", "assign", "note"}
+
+
+def test_notes_are_sealed_in_the_table(client, staff, report_body, aws):
+    reference = post_report(client, report_body).json_body["reference"]
+    staff("coordinator").post(f"/cases/{reference}/notes", {"text": NOTE})
+    items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    assert "Anapa" not in json.dumps(items, default=str, ensure_ascii=False)
+    assert staff("coordinator").get(f"/cases/{reference}").json_body["notes"][0]["text"] == NOTE
