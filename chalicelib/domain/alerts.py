@@ -61,8 +61,10 @@ class Alert:
     # What the reporter consented to: routing and the message follow it. No default: an
     # alert that forgot it must fail, not be shared with everyone.
     consent: ConsentGiven
-    # A break-glass alert's words for the auditors: who looked, from where, and why.
+    # An alert for the auditors: who looked, from where (and what they did)...
     note: str | None = None
+    # ...and why, for a break-glass access: a BreakGlassReason (never free text).
+    reason: str | None = None
     # A confirmed match is one alert for the pair: the other case as routing sees it, so
     # that the people of both cases hear of it, each desk once (domain/routing.py).
     counterpart: Alert | None = None
@@ -145,10 +147,12 @@ class Alert:
         return replace(self.counterpart, purpose=f"{self.counterpart.root}{level}")
 
     @classmethod
-    def break_glass(cls, case: Case, note: str, now: dt.datetime) -> Alert:
-        """Tells the auditors that a coordinator opened what the policy withholds."""
+    def break_glass(cls, case: Case, note: str, reason: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator opened what the policy withholds, and
+        which of the reasons they chose."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        return replace(cls.about(case, f"{BREAK_GLASS}{stamp}"), created_at=now, note=note)
+        about = cls.about(case, f"{BREAK_GLASS}{stamp}")
+        return replace(about, created_at=now, note=note, reason=reason)
 
     @classmethod
     def data_request(cls, case: Case, note: str, now: dt.datetime) -> Alert:

@@ -14,7 +14,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import CaseEvent, Filters, Page, ShownCase
-from chalicelib.domain.disclosure import Disclosure, view_for
+from chalicelib.domain.disclosure import BreakGlassReason, Disclosure, view_for
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.progress import reporter_stage
 from chalicelib.domain.webhooks import WebhookEvent
@@ -209,25 +209,31 @@ def break_glass(
     caller: Caller,
     reference: str,
     *,
-    reason: str,
+    reason: BreakGlassReason,
+    explanation: str,
     stores: Stores,
     now: dt.datetime | None = None,
 ) -> ShownCase:
-    """A coordinator who must see what the disclosure policy withholds, says why.
+    """A coordinator who must see what the disclosure policy withholds, says why: one of
+    the reasons, and in their own words.
 
-    The access lasts BREAK_GLASS, is recorded in the case's audit trail with the reason,
-    and the auditors are alerted (an outbox alert routed to the directory's auditors).
+    The access lasts BREAK_GLASS. The reason goes to the case's audit trail and to the
+    auditors (an outbox alert routed to the directory's auditors); the words, which often
+    name the child, are a sealed note of the case, and go with it.
     """
     now = now or dt.datetime.now(dt.UTC)
     require_role(caller, caller.staff.role == "coordinator", reference, "break-glass", stores)
     case = visible_case(caller, reference, "break-glass", stores)
     uow = stores.unit_of_work()
     stores.cases.grant_break_glass(uow, reference, caller.staff.subject, now + BREAK_GLASS)
-    stores.audit.add(uow, caller.entry(reference, "break-glass", detail=reason, at=now))
+    stores.cases.add_note(
+        uow, reference, author=caller.staff.subject, text=f"Break-glass: {explanation}", at=now
+    )
+    stores.audit.add(uow, caller.entry(reference, "break-glass", detail=str(reason), at=now))
     who = caller.staff.name or caller.staff.subject
     stores.alerts.add(
         uow,
-        Alert.break_glass(case.case, f"{who} ({caller.staff.agency}): {reason}", now),
+        Alert.break_glass(case.case, f"{who} ({caller.staff.agency})", str(reason), now),
         name="break-glass-alert",
     )
     _commit(uow)

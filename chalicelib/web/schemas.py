@@ -16,6 +16,7 @@ from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import BreakGlassReason
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
@@ -77,9 +78,16 @@ class NewNote(Strict):
 
 
 class BreakGlass(Strict):
-    reason: Annotated[
+    reason: BreakGlassReason = Field(
+        description="Why the coordinator must see what the reporter's consent withholds: "
+        "the auditors see this"
+    )
+    explanation: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)
-    ] = Field(description="Why the coordinator must see what the reporter's consent withholds")
+    ] = Field(
+        description="In the coordinator's words: sealed on the case (a note), never shown to "
+        "the auditors, erased with the case"
+    )
 
 
 class NewLink(Strict):

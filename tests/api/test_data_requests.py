@@ -108,7 +108,8 @@ def test_a_police_coordinator_cannot_export_a_report_refused_to_the_authorities(
         "nothing_left": [],
     }
     glass = police.post(
-        f"/cases/{shared}/break-glass", {"reason": "the mother asked us for her data"}
+        f"/cases/{shared}/break-glass",
+        {"reason": "data_request", "explanation": "the mother asked us for her data"},
     )
     assert glass.status_code == 200
     exported = police.post("/data-requests/export", {"email": IRYNA}).json_body

@@ -274,3 +274,36 @@ def test_notes_are_sealed_in_the_table(client, staff, report_body, aws):
     items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
     assert "Anapa" not in json.dumps(items, default=str, ensure_ascii=False)
     assert staff("coordinator").get(f"/cases/{reference}").json_body["notes"][0]["text"] == NOTE
+
+
+def test_break_glass_tells_the_auditors_the_reason_chosen_never_the_words(
+    client, pump, staff, report_body, aws
+):
+    """The attack: the break-glass reason (free text, often the child's name) reached the
+    auditors' API, page and e-mail, and the ALERT, DELIVERY and audit items."""
+    from infra.local.outbox import sent_messages
+
+    report_body["consent"]["share_with_coalition"] = False
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    canada = staff("coordinator", "CA-GAC")
+    words = "Сашко Ковальчук is ill in Anapa, his mother says"
+    free_text_only = canada.post(f"/cases/{reference}/break-glass", {"reason": words})
+    assert free_text_only.status_code == 422
+    opened = canada.post(
+        f"/cases/{reference}/break-glass", {"reason": "child_at_risk", "explanation": words}
+    )
+    assert opened.status_code == 200
+    assert opened.json_body["report"]["child"]["medical_needs"] == "asthma, needs an inhaler"
+    # The words stay with the case, as a sealed note its readers in full see.
+    assert f"Break-glass: {words}" in [n["text"] for n in opened.json_body["notes"]]
+    pump.run_until_idle()
+    (mail,) = [m for m in sent_messages() if m["to"] == "audit@nib.example.org"]
+    assert "життю чи здоров'ю дитини загрожує небезпека" in mail["body"]
+    trail = staff("auditor").get(f"/cases/{reference}/audit").json_body["entries"]
+    assert ("break-glass", "child_at_risk") in {(e["action"], e["detail"]) for e in trail}
+    stored = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    stored += boto3.client("dynamodb").scan(TableName=aws["AuditTableName"])["Items"]
+    for seen in (mail["body"], mail.get("html") or "", json.dumps(trail, ensure_ascii=False)):
+        assert "Anapa" not in seen and "Сашко" not in seen
+    assert "Anapa" not in json.dumps(stored, ensure_ascii=False, default=str)

@@ -55,6 +55,7 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "created_at": alert.created_at.astimezone(dt.UTC).isoformat(),
         "consent": consent_values(alert.consent),
         "note": alert.note,
+        "reason": alert.reason,
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
         "confirmed_by": alert.confirmed_by,
     }
@@ -71,6 +72,7 @@ def alert_of(values: dict[str, Any]) -> Alert:
         created_at=time(values["created_at"]),
         consent=consent_of(values["consent"]),
         note=values.get("note"),
+        reason=values.get("reason"),
         counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
         confirmed_by=values.get("confirmed_by"),
     )
