@@ -399,6 +399,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
         # Every version of the case's files (a plain delete would leave them readable).
         _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
+        # Every staff export kept: which list the case is not recorded.
+        _statement("Exports", ["s3:DeleteObjectVersion"], [EXPORTS]),
         _statement("ListFiles", ["s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
 }

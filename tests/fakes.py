@@ -95,6 +95,8 @@ class FakeDb:
     cases: dict[str, _CaseRow] = field(default_factory=dict)
     # Each case's notes by id, in the order they were added.
     notes: dict[str, dict[str, Note]] = field(default_factory=dict)
+    # The ids of notes that name their case's reporter.
+    reporter_notes: set[str] = field(default_factory=set)
     alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
     deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
     mandates: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -304,15 +306,23 @@ class FakeCaseFiles:
         uow.add("other", apply, check=lambda: reference in self.db.cases)
 
     def add_note(
-        self, uow: FakeUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        *,
+        author: str,
+        text: str,
+        at: dt.datetime,
+        names_reporter: bool = False,
     ) -> None:
         note_id = f"note-{iso(at)}-{random.randrange(16**8):08x}"
-        uow.add(
-            "note",
-            lambda: self.db.notes.setdefault(reference, {}).__setitem__(
-                note_id, Note(at, author, text)
-            ),
-        )
+
+        def apply() -> None:
+            self.db.notes.setdefault(reference, {})[note_id] = Note(at, author, text)
+            if names_reporter:
+                self.db.reporter_notes.add(note_id)
+
+        uow.add("note", apply)
 
     def grant_break_glass(
         self, uow: FakeUnitOfWork, reference: str, subject: str, until: dt.datetime
@@ -1044,6 +1054,10 @@ class FakeCaseLifecycle:
             search_keys=tuple(dict.fromkeys(row.search_keys)),
             attachments=row.attachments,
             notes=tuple(self.db.notes.get(reference, {})),
+            reporter_notes=tuple(
+                n for n in self.db.notes.get(reference, {}) if n in self.db.reporter_notes
+            ),
+            grants=tuple(row.break_glass),
             pairs=tuple(sorted(b for (a, b) in self.db.pairs if a == reference)),
             events=tuple(
                 event_id(e) for e in self.db.events.get(reference, []) if e.action == "correct"
@@ -1098,6 +1112,10 @@ class FakeCaseLifecycle:
 
         uow.add("case", lambda: None, lambda: reference in self.db.cases)
         uow.add("withdrawal", apply, lambda: reference not in self.db.withdrawals)
+
+    def remove_grants(self, uow: FakeUnitOfWork, reference: str, grants: list[str]) -> None:
+        for grant in grants:
+            uow.add("grant", lambda g=grant: self.db.cases[reference].break_glass.pop(g, None))
 
     def remove_notes(self, uow: FakeUnitOfWork, reference: str, notes: list[str]) -> None:
         for note in notes:

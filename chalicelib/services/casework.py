@@ -15,6 +15,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import CaseEvent, Filters, Page, ShownCase
 from chalicelib.domain.disclosure import BreakGlassReason, Disclosure, view_for
+from chalicelib.domain.erasure import mentions_reporter
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.progress import reporter_stage
 from chalicelib.domain.webhooks import WebhookEvent
@@ -104,6 +105,7 @@ def move_case(
         author=caller.staff.subject,
         text=f"{case.status} → {target}: {note}",
         at=now,
+        names_reporter=mentions_reporter(note, case.case.report),
     )
     stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
@@ -153,10 +155,17 @@ def add_note(
     caller: Caller, reference: str, *, text: str, stores: Stores, now: dt.datetime | None = None
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    changeable_case(caller, reference, "note", stores, now)
+    case = changeable_case(caller, reference, "note", stores, now)
     uow = stores.unit_of_work()
     stores.cases.require(uow, reference)
-    stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
+    stores.cases.add_note(
+        uow,
+        reference,
+        author=caller.staff.subject,
+        text=text,
+        at=now,
+        names_reporter=mentions_reporter(text, case.case.report),
+    )
     stores.audit.add(uow, caller.entry(reference, "note", at=now))
     _commit(uow)
     return _read_back(caller, reference, stores)
@@ -227,7 +236,12 @@ def break_glass(
     uow = stores.unit_of_work()
     stores.cases.grant_break_glass(uow, reference, caller.staff.subject, now + BREAK_GLASS)
     stores.cases.add_note(
-        uow, reference, author=caller.staff.subject, text=f"Break-glass: {explanation}", at=now
+        uow,
+        reference,
+        author=caller.staff.subject,
+        text=f"Break-glass: {explanation}",
+        at=now,
+        names_reporter=mentions_reporter(explanation, case.case.report),
     )
     stores.audit.add(uow, caller.entry(reference, "break-glass", detail=str(reason), at=now))
     who = caller.staff.name or caller.staff.subject

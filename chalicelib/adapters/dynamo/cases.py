@@ -347,7 +347,14 @@ class CaseFiles:
         )
 
     def add_note(
-        self, uow: DynamoUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+        self,
+        uow: DynamoUnitOfWork,
+        reference: str,
+        *,
+        author: str,
+        text: str,
+        at: dt.datetime,
+        names_reporter: bool = False,
     ) -> None:
         """Notes are only ever added, so two people writing at once cannot conflict.
 
@@ -365,6 +372,8 @@ class CaseFiles:
                                 "kind": "note",
                                 "author": author,
                                 "at": iso(at),
+                                # Erasing the reporter deletes it (domain/erasure.py).
+                                "names_reporter": names_reporter or None,
                                 **self.sealed_text(reference, text),
                             }
                         ),
