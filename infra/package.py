@@ -183,8 +183,10 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
-        # Staff are shown cases' sealed fields, as the disclosure policy allows.
+        # Staff are shown cases' sealed fields, as the disclosure policy allows...
         OPEN_FIELDS,
+        # ...and seal what they write in free text (notes, break-glass explanations).
+        SEAL_FIELDS,
         # Reads of cases, lists and the directory; versioned changes of cases.
         _statement(
             "Cases",

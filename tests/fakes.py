@@ -1337,6 +1337,11 @@ class FakeFileStore:
         digest = hashlib.sha256(data).hexdigest()
         return FakeStoredFile(len(data), content_type, digest, data[:head_bytes], version_id)
 
+    def put_once(self, target: str, data: bytes, content_type: str) -> str | None:
+        if self.objects.get(target):
+            return self.objects[target][-1][0]
+        return self.put(target, data, content_type)
+
     def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
         if self.objects.get(target):
             return self.objects[target][-1][0]
@@ -1358,7 +1363,13 @@ class FakeFileStore:
         return "https://bucket.example"
 
     def download_link(
-        self, key: str, version_id: str | None, seconds: int, content_type: str
+        self,
+        key: str,
+        version_id: str | None,
+        seconds: int,
+        content_type: str,
+        *,
+        download: bool = False,
     ) -> str:
         return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 

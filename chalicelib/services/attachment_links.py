@@ -24,4 +24,10 @@ def open_attachment(
         refuse(caller, reference, "open-attachment", stores, CaseNotFound())
     assert found is not None and files is not None
     stores.audit.record([caller.entry(reference, "open-attachment", detail=sha256[:16])])
-    return files.download_link(found.key, found.version_id, LINK_SECONDS, found.content_type)
+    return files.download_link(
+        found.key,
+        found.version_id,
+        LINK_SECONDS,
+        found.content_type,
+        download=found.download_only,
+    )

@@ -383,6 +383,8 @@ class FileStore(Protocol):
 
     def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
     def inspect(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None: ...
+    def read(self, key: str, version_id: str | None) -> bytes: ...
+    def put_once(self, target: str, data: bytes, content_type: str) -> str | None: ...
     def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
         """Copy one version to `target` unless something is there already; either way,
         the version now at `target`."""
@@ -395,7 +397,13 @@ class FileStore(Protocol):
 
     def upload_origin(self) -> str: ...
     def download_link(
-        self, key: str, version_id: str | None, seconds: int, content_type: str
+        self,
+        key: str,
+        version_id: str | None,
+        seconds: int,
+        content_type: str,
+        *,
+        download: bool = False,
     ) -> str: ...
 
     def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:

@@ -78,16 +78,10 @@ class NewNote(Strict):
 
 
 class BreakGlass(Strict):
-    reason: BreakGlassReason = Field(
-        description="Why the coordinator must see what the reporter's consent withholds: "
-        "the auditors see this"
-    )
+    reason: BreakGlassReason = Field(description="Why (what the auditors are told)")
     explanation: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)
-    ] = Field(
-        description="In the coordinator's words: sealed on the case (a note), never shown to "
-        "the auditors, erased with the case"
-    )
+    ] = Field(description="In the coordinator's words: a sealed note, never the auditors'")
 
 
 class NewLink(Strict):

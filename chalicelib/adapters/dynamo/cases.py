@@ -94,6 +94,7 @@ def attachment_of(values: dict[str, Any]) -> Attachment:
         size=int(values["size"]),
         content_type=values["content_type"],
         version_id=values.get("version_id"),
+        original_sha256=values.get("original_sha256"),
     )
 
 
