@@ -307,3 +307,14 @@ def test_break_glass_tells_the_auditors_the_reason_chosen_never_the_words(
     for seen in (mail["body"], mail.get("html") or "", json.dumps(trail, ensure_ascii=False)):
         assert "Anapa" not in seen and "Сашко" not in seen
     assert "Anapa" not in json.dumps(stored, ensure_ascii=False, default=str)
+
+
+@pytest.mark.parametrize("typed", ["²", "２０１２", "٢٠١٢", "2012²"])
+def test_a_number_in_another_script_is_a_clear_refusal(client, staff, report_body, typed):
+    """The attack: `{"field": "child.birth_year", "value": "²"}` answered 500 (isdigit()
+    holds for it, int() refuses it)."""
+    reference = post_report(client, report_body).json_body["reference"]
+    fix = {"field": "child.birth_year", "value": typed, "reason": "typo", "version": 1}
+    refused = staff("coordinator").post(f"/cases/{reference}/corrections", fix)
+    assert refused.status_code == 422, refused.body
+    assert staff("coordinator").get(f"/cases/{reference}").json_body["version"] == 1
