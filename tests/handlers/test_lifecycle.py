@@ -15,13 +15,13 @@ import boto3
 import requests
 import time_machine
 from formdata import FORM, form_fields, form_key, post_form
-from helpers import post_report
+from helpers import photo_jpeg, post_report
 
 from chalicelib.domain.case import status_token
 from infra.local.outbox import sent_messages
 
 SIGNING_KEY = b"test-signing-key"
-PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+PHOTO = photo_jpeg(b"\x00" * 200)
 # Everything personal the form's report holds: the reporter's, then the child's.
 REPORTER = ("iryna@example.org", "+380501234567", "Ковальчук Ірина")
 CHILD = (
