@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.casefile import CaseFile, ShownCase, shown
@@ -113,5 +113,25 @@ def broke_glass(caller: Caller, case: CaseFile, now: dt.datetime | None = None) 
     return until is not None and until > (now or dt.datetime.now(dt.UTC))
 
 
-def shown_to(caller: Caller, case: CaseFile) -> ShownCase:
+def shown_to(caller: Caller, case: CaseFile, stores: Stores | None = None) -> ShownCase:
+    """The case as the caller may see it; with `stores`, without the links (and their
+    steps on the timeline) to cases the reporter's consent keeps from the caller: a link
+    would tell that such a report exists."""
+    if stores is not None and case.links:
+        hidden = {r for r in case.links if not may_know_of(caller, r, stores)}
+        if hidden:
+            case = replace(
+                case,
+                links=case.links - hidden,
+                events=tuple(e for e in case.events if e.detail.get("other") not in hidden),
+            )
     return shown(case, view_of(caller, case))
+
+
+def may_know_of(caller: Caller, reference: str, stores: Stores) -> bool:
+    """Whether the reporter's consent lets the caller's agency know the case exists (a
+    match or a link names it)."""
+    consent = stores.cases.consent_of(reference)
+    if consent is None:
+        return False
+    return view_for(caller.recipient, consent).level > Disclosure.NOTHING

@@ -79,7 +79,7 @@ def read_case(caller: Caller, reference: str, *, stores: Stores) -> ShownCase:
     case = visible_case(caller, reference, "read", stores)
     # Written before the case is returned: a read that cannot be recorded is not served.
     stores.audit.record([caller.entry(reference, "read")])
-    return shown_to(caller, case)
+    return shown_to(caller, case, stores)
 
 
 def move_case(
@@ -207,7 +207,7 @@ def _read_back(caller: Caller, reference: str, stores: Stores) -> ShownCase:
     """The case as it stands after a change (the change's audit entry covers this read)."""
     case = stores.cases.file(reference)
     assert case is not None
-    return shown_to(caller, case)
+    return shown_to(caller, case, stores)
 
 
 # How long a coordinator's break-glass access lasts.

@@ -20,6 +20,7 @@ from chalicelib.services.access import (
     Caller,
     CaseNotFound,
     changeable_case,
+    may_know_of,
     refuse,
     visible_case,
 )
@@ -137,6 +138,8 @@ def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[Candid
     if caller.staff.role != "coordinator":
         agencies = stores.mandates.agencies_of([m.other for m in matches])
         matches = [m for m in matches if caller.staff.may_read_case(agencies.get(m.other, ()))]
+    # Not even that another report exists, where its reporter's consent keeps it out.
+    matches = [m for m in matches if may_know_of(caller, m.other, stores)]
     stores.audit.record([caller.entry(reference, "read-matches")])
     return sorted(matches, key=lambda m: -m.score)
 

@@ -318,3 +318,27 @@ def test_a_number_in_another_script_is_a_clear_refusal(client, staff, report_bod
     refused = staff("coordinator").post(f"/cases/{reference}/corrections", fix)
     assert refused.status_code == 422, refused.body
     assert staff("coordinator").get(f"/cases/{reference}").json_body["version"] == 1
+
+
+def test_matches_and_links_do_not_tell_the_police_of_a_report_refused_to_them(
+    client, pump, staff, report_body
+):
+    """The attack: a police coordinator learnt from a case's matches and links that a
+    report refused to the authorities exists."""
+    shared = post_report(client, report_body).json_body["reference"]
+    refused_body = json.loads(json.dumps(report_body))
+    refused_body["consent"]["share_with_authorities"] = False
+    refused = post_report(client, refused_body).json_body["reference"]
+    pump.run_until_idle()
+    desk = staff("coordinator")
+    found = desk.get(f"/cases/{shared}/matches").json_body["matches"]
+    assert refused in [m["reference"] for m in found]
+    assert (
+        desk.post(f"/cases/{shared}/links", {"reference": refused, "version": 1}).status_code == 200
+    )
+    police = staff("coordinator", "UA-JUVPOL")
+    assert police.get(f"/cases/{refused}").status_code == 404
+    case = police.get(f"/cases/{shared}")
+    assert case.status_code == 200 and refused not in case.body.decode()
+    matches = police.get(f"/cases/{shared}/matches")
+    assert matches.status_code == 200 and refused not in matches.body.decode()
