@@ -101,12 +101,11 @@ def check_address(address: str) -> None:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         raise UnsafeWebhookTarget("not an address") from None
-    if isinstance(ip, ipaddress.IPv6Address):
-        if any(ip in network for network in _TUNNELS):
-            # An IPv6 address that carries an IPv4 one (6to4, Teredo, NAT64, IPv4-mapped
-            # or -compatible, ISATAP's tail): the IPv4 it reaches is wherever the embedded
-            # one says, 2002:a9fe:a9fe:: the metadata service.
-            raise UnsafeWebhookTarget("not a public address")
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _TUNNELS):
+        # An IPv6 address that carries an IPv4 one (6to4, Teredo, NAT64, IPv4-mapped or
+        # -compatible): it reaches wherever the embedded one says, 2002:a9fe:a9fe:: the
+        # metadata service.
+        raise UnsafeWebhookTarget("not a public address")
     if not ip.is_global or ip.is_multicast or ip.is_reserved:
         raise UnsafeWebhookTarget("not a public address")
 
