@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import Literal
 
 
 class OrganisationKind(StrEnum):
@@ -74,6 +75,12 @@ class BreakGlassReason(StrEnum):
     DATA_REQUEST = "data_request"  # the reporter asked for, or about, their own data
     LEGAL_ORDER = "legal_order"  # a court's or a prosecutor's order
     OTHER = "other"
+
+
+# What an answer names as kept from its reader (never the values themselves).
+Withheld = Literal["report", "reporter.contact"]
+# How much an alert discloses, as the routing preview names it (Disclosure's names).
+Disclosed = Literal["existence", "details"]
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ class View:
     reporter_contact: bool
 
     @property
-    def withheld(self) -> tuple[str, ...]:
+    def withheld(self) -> tuple[Withheld, ...]:
         """What the reader is not shown, named for the answer (never the values)."""
         if self.level < Disclosure.DETAILS:
             return ("report",)
