@@ -11,6 +11,7 @@ from chalicelib.web import (
     dev,
     directory,
     form,
+    http,
     pages,
     partners,
     problems,
@@ -42,6 +43,8 @@ app.register_blueprint(console.bp)
 problems.guard_routes(app)
 # What each invocation counted is written as it ends (chalicelib/adapters/metrics.py).
 app.register_middleware(handlers.flush_metrics, "all")
+# HSTS, nosniff and a policy on every answer, static files and refusals included.
+app.register_middleware(http.security_headers_everywhere, "http")
 
 # The stream and queue ARNs here are placeholders: infra/package.py points each event
 # source at the resources of infra/template.yaml in the merged CloudFormation. They are

@@ -218,8 +218,10 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         SIGNING_KEY,
         SESSION_KEY,
-        # Staff are shown cases' sealed fields, as the disclosure policy allows.
+        # Staff are shown cases' sealed fields, as the disclosure policy allows...
         OPEN_FIELDS,
+        # ...and seal what they write in free text (notes, break-glass explanations).
+        SEAL_FIELDS,
         # Reads of cases, lists and the directory; versioned changes of cases.
         _statement(
             "Cases",
@@ -466,6 +468,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
         # Every version of the case's files (a plain delete would leave them readable).
         _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
+        # Every staff export kept: which list the case is not recorded.
+        _statement("Exports", ["s3:DeleteObjectVersion"], [EXPORTS]),
         _statement("ListFiles", ["s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
 }

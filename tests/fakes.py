@@ -96,6 +96,8 @@ class FakeDb:
     cases: dict[str, _CaseRow] = field(default_factory=dict)
     # Each case's notes by id, in the order they were added.
     notes: dict[str, dict[str, Note]] = field(default_factory=dict)
+    # The ids of notes that name their case's reporter.
+    reporter_notes: set[str] = field(default_factory=set)
     alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
     ack_samples: list[AckSample] = field(default_factory=list)
     deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
@@ -306,15 +308,23 @@ class FakeCaseFiles:
         uow.add("other", apply, check=lambda: reference in self.db.cases)
 
     def add_note(
-        self, uow: FakeUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+        self,
+        uow: FakeUnitOfWork,
+        reference: str,
+        *,
+        author: str,
+        text: str,
+        at: dt.datetime,
+        names_reporter: bool = False,
     ) -> None:
         note_id = f"note-{iso(at)}-{random.randrange(16**8):08x}"
-        uow.add(
-            "note",
-            lambda: self.db.notes.setdefault(reference, {}).__setitem__(
-                note_id, Note(at, author, text)
-            ),
-        )
+
+        def apply() -> None:
+            self.db.notes.setdefault(reference, {})[note_id] = Note(at, author, text)
+            if names_reporter:
+                self.db.reporter_notes.add(note_id)
+
+        uow.add("note", apply)
 
     def grant_break_glass(
         self, uow: FakeUnitOfWork, reference: str, subject: str, until: dt.datetime
@@ -1072,6 +1082,10 @@ class FakeCaseLifecycle:
             search_keys=tuple(dict.fromkeys(row.search_keys)),
             attachments=row.attachments,
             notes=tuple(self.db.notes.get(reference, {})),
+            reporter_notes=tuple(
+                n for n in self.db.notes.get(reference, {}) if n in self.db.reporter_notes
+            ),
+            grants=tuple(row.break_glass),
             pairs=tuple(sorted(b for (a, b) in self.db.pairs if a == reference)),
             events=tuple(
                 event_id(e) for e in self.db.events.get(reference, []) if e.action == "correct"
@@ -1126,6 +1140,10 @@ class FakeCaseLifecycle:
 
         uow.add("case", lambda: None, lambda: reference in self.db.cases)
         uow.add("withdrawal", apply, lambda: reference not in self.db.withdrawals)
+
+    def remove_grants(self, uow: FakeUnitOfWork, reference: str, grants: list[str]) -> None:
+        for grant in grants:
+            uow.add("grant", lambda g=grant: self.db.cases[reference].break_glass.pop(g, None))
 
     def remove_notes(self, uow: FakeUnitOfWork, reference: str, notes: list[str]) -> None:
         for note in notes:
@@ -1347,6 +1365,11 @@ class FakeFileStore:
         digest = hashlib.sha256(data).hexdigest()
         return FakeStoredFile(len(data), content_type, digest, data[:head_bytes], version_id)
 
+    def put_once(self, target: str, data: bytes, content_type: str) -> str | None:
+        if self.objects.get(target):
+            return self.objects[target][-1][0]
+        return self.put(target, data, content_type)
+
     def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
         if self.objects.get(target):
             return self.objects[target][-1][0]
@@ -1368,7 +1391,13 @@ class FakeFileStore:
         return "https://bucket.example"
 
     def download_link(
-        self, key: str, version_id: str | None, seconds: int, content_type: str
+        self,
+        key: str,
+        version_id: str | None,
+        seconds: int,
+        content_type: str,
+        *,
+        download: bool = False,
     ) -> str:
         return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 

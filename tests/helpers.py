@@ -256,3 +256,15 @@ def refuse_inverted_between():
                 raise ClientError({"Error": error, "ResponseMetadata": {}}, "Query")
 
     wiring.client("dynamodb").meta.events.register("before-parameter-build.dynamodb.Query", check)
+
+
+def photo_jpeg(padding: bytes = b"") -> bytes:
+    """A small real JPEG (a form's photo is decoded and encoded again when filed), with
+    `padding` after its end, as a larger photo would be."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (90, 160, 60)).save(out, format="JPEG")
+    return out.getvalue() + padding

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
+from chalicelib.domain.attachments import ACCEPTED_TYPES
+
 UPLOAD_SECONDS = 15 * 60
 CHUNK = 1024 * 1024
 _ABSENT = ("404", "NoSuchKey", "NotFound")
@@ -39,6 +41,13 @@ class StoredFile:
     sha256: str
     head: bytes
     version_id: str | None = None
+
+
+def _disposition(key: str, content_type: str, download: bool) -> str:
+    if not download:
+        return "inline"
+    # Named by the case's file name (slot and hash, never the reporter's own file name).
+    return f'attachment; filename="{key.rsplit("/", 1)[-1]}{ACCEPTED_TYPES.get(content_type, "")}"'
 
 
 class FileStore:
@@ -60,14 +69,22 @@ class FileStore:
         )
 
     def download_link(
-        self, key: str, version_id: str | None, seconds: int, content_type: str
+        self,
+        key: str,
+        version_id: str | None,
+        seconds: int,
+        content_type: str,
+        *,
+        download: bool = False,
     ) -> str:
-        """A GET of one version of one file, valid `seconds`; shown inline as its type."""
+        """A GET of one version of one file, valid `seconds`: shown inline as its type, or
+        with `download` only ever saved (a PDF's scripts never run in Homeward's origin or
+        the bucket's), as a type no browser renders or sniffs into a page."""
         params: dict[str, Any] = {
             "Bucket": self._bucket,
             "Key": key,
-            "ResponseContentType": content_type,
-            "ResponseContentDisposition": "inline",
+            "ResponseContentType": "application/octet-stream" if download else content_type,
+            "ResponseContentDisposition": _disposition(key, content_type, download),
             "ResponseCacheControl": "no-store",
         }
         if version_id:
@@ -119,6 +136,39 @@ class FileStore:
         finally:
             stream.close()
         return StoredFile(read, content_type, digest.hexdigest(), head, version_id)
+
+    def read(self, key: str, version_id: str | None) -> bytes:
+        """One version of a file, whole (a checked upload: at most its size limit)."""
+        body = self._client.get_object(
+            Bucket=self._bucket, Key=key, **({"VersionId": version_id} if version_id else {})
+        )["Body"]
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    def put_once(self, target: str, data: bytes, content_type: str) -> str | None:
+        """Write `target` unless it exists (callers name targets by content, so what is
+        found holds the same bytes); the version at `target`."""
+        found = self._head(target)
+        if found is not None:
+            return found.get("VersionId")
+        try:
+            made = self._client.put_object(
+                Bucket=self._bucket,
+                Key=target,
+                Body=data,
+                ContentType=content_type,
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            if _code(exc) not in _TAKEN:
+                raise
+            found = self._head(target)
+            if found is None:
+                raise
+            return found.get("VersionId")
+        return made.get("VersionId")
 
     def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
         """Copy one version of `key` to `target`, unless `target` exists already.

@@ -5,15 +5,18 @@ one (domain/webhooks.py), and connects to the address it checked (with the host'
 for TLS and in the Host header), so a name that resolves to something else a moment later
 (DNS rebinding) still cannot make Homeward reach inside a network. Redirects are not
 followed; the response body is not read beyond a little; it all takes at most
-TIMEOUT_SECONDS per connection step.
+TIMEOUT_SECONDS per connection step, and the whole post at most TIMEOUT_SECONDS again
+after connecting: an endpoint that answers a byte at a time cannot hold the sender.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,11 +91,13 @@ class HttpsPoster:
         resolver: Resolver = resolve,
         connector: Connector = socket.create_connection,
         timeout: float = TIMEOUT_SECONDS,
-        context: ssl.SSLContext | None = None,
+        context: Any = None,
+        deadline: float = TIMEOUT_SECONDS,
     ) -> None:
         self._resolve = resolver
         self._connect = connector
         self._timeout = timeout
+        self._deadline = deadline
         self._context = context or ssl.create_default_context()
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -107,18 +112,34 @@ class HttpsPoster:
         connection = _PinnedConnection(
             host, port, addresses[0], self._timeout, self._connect, self._context
         )
+        # The per-step timeout restarts with every byte; this cuts the connection when
+        # the post as a whole has taken too long.
+        cut = threading.Event()
+
+        def cut_off() -> None:
+            cut.set()
+            if connection.sock is not None:
+                with contextlib.suppress(OSError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(self._timeout + self._deadline, cut_off)
+        timer.daemon = True
+        timer.start()
         try:
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
             response.read(1024)
+            if cut.is_set():
+                raise TimeoutError()
             return response.status
         except UnsafeWebhookTarget:
             raise
-        except TimeoutError:
-            raise WebhookSendError("timeout") from None
-        except ssl.SSLError:
-            raise WebhookSendError("tls") from None
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as exc:
+            if cut.is_set() or isinstance(exc, TimeoutError):
+                raise WebhookSendError("timeout") from None
+            if isinstance(exc, ssl.SSLError):
+                raise WebhookSendError("tls") from None
             raise WebhookSendError("connection") from None
         finally:
+            timer.cancel()
             connection.close()

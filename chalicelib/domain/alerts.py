@@ -44,6 +44,9 @@ REPORT_RECEIVED = "report-received"
 REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
+DATA_REQUEST = "data-request-"
+# Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
+FOR_AUDITORS = ("break_glass", "data_request")
 ESCALATION = "~"
 
 
@@ -59,8 +62,10 @@ class Alert:
     # What the reporter consented to: routing and the message follow it. No default: an
     # alert that forgot it must fail, not be shared with everyone.
     consent: ConsentGiven
-    # A break-glass alert's words for the auditors: who looked, from where, and why.
+    # An alert for the auditors: who looked, from where (and what they did)...
     note: str | None = None
+    # ...and why, for a break-glass access: a BreakGlassReason (never free text).
+    reason: str | None = None
     # A confirmed match is one alert for the pair: the other case as routing sees it, so
     # that the people of both cases hear of it, each desk once (domain/routing.py).
     counterpart: Alert | None = None
@@ -86,12 +91,15 @@ class Alert:
 
     @property
     def kind(self) -> str:
-        """Which message it is: "report" (a new report), "match" (a confirmed match) or
-        "break_glass" (a coordinator's break-glass access, for the auditors)."""
+        """Which message it is: "report" (a new report), "match" (a confirmed match),
+        "break_glass" (a coordinator's break-glass access, for the auditors) or
+        "data_request" (a person's data exported or erased, for the auditors)."""
         if self.root.startswith(MATCH_CONFIRMED):
             return "match"
         if self.root.startswith(BREAK_GLASS):
             return "break_glass"
+        if self.root.startswith(DATA_REQUEST):
+            return "data_request"
         return "report"
 
     @property
@@ -150,10 +158,19 @@ class Alert:
         return replace(self.counterpart, purpose=f"{self.counterpart.root}{level}")
 
     @classmethod
-    def break_glass(cls, case: Case, note: str, now: dt.datetime) -> Alert:
-        """Tells the auditors that a coordinator opened what the policy withholds."""
+    def break_glass(cls, case: Case, note: str, reason: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator opened what the policy withholds, and
+        which of the reasons they chose."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        return replace(cls.about(case, f"{BREAK_GLASS}{stamp}"), created_at=now, note=note)
+        about = cls.about(case, f"{BREAK_GLASS}{stamp}")
+        return replace(about, created_at=now, note=note, reason=reason)
+
+    @classmethod
+    def data_request(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator answered a person's data request that
+        reached this case (the newest one it reached)."""
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        return replace(cls.about(case, f"{DATA_REQUEST}{stamp}"), created_at=now, note=note)
 
     @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:

@@ -12,6 +12,7 @@ can change a case's file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -92,6 +93,9 @@ class Attachment:
     content_type: str
     # The version of the case's copy: what the case refers to can never be swapped.
     version_id: str | None = None
+    # A photo is kept re-encoded, without its metadata (adapters/images.py): the SHA-256
+    # of what the reporter sent, for the chain of custody. None: kept as sent.
+    original_sha256: str | None = None
 
     def as_record(self) -> dict[str, object]:
         record: dict[str, object] = {
@@ -102,7 +106,15 @@ class Attachment:
         }
         if self.version_id:
             record["version_id"] = self.version_id
+        if self.original_sha256:
+            record["original_sha256"] = self.original_sha256
         return record
+
+    @property
+    def download_only(self) -> bool:
+        """Whether a browser must only ever save it, never show it: a PDF may carry
+        scripts, a HEIC its metadata; only a re-encoded photo is shown."""
+        return self.original_sha256 is None
 
 
 @dataclass(frozen=True)
@@ -115,9 +127,20 @@ class Upload:
     sha256: str
     size: int
     content_type: str
+    # A photo's pixels alone, encoded again (adapters/images.py); None: kept as sent.
+    cleaned: bytes | None = None
 
     def filed(self, key: str, version_id: str | None) -> Attachment:
-        """The same file, as recorded on the case once copied to the case's own place."""
+        """The file as recorded on the case once stored in the case's own place."""
+        if self.cleaned is not None:
+            return Attachment(
+                key=key,
+                sha256=hashlib.sha256(self.cleaned).hexdigest(),
+                size=len(self.cleaned),
+                content_type=self.content_type,
+                version_id=version_id,
+                original_sha256=self.sha256,
+            )
         return Attachment(
             key=key,
             sha256=self.sha256,

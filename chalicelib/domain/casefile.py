@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.alerts import Alert, StoredDelivery
 from chalicelib.domain.attachments import Attachment
@@ -154,10 +154,22 @@ class ShownCase:
         return self.file.version
 
 
+# What a timeline event may say that the report's consent covers: a correction's values
+# and its reason are about the child, as the notes are.
+FREE_TEXT_DETAIL = ("before", "after", "reason")
+
+
 def shown(file: CaseFile, view: View) -> ShownCase:
     report: Report | None = file.case.report
     if view.level < Disclosure.DETAILS:
         report = None
+        # The notes and every free text of the timeline are part of what the reporter's
+        # consent withholds: "called the mother on +380...; seen in Anapa".
+        events = tuple(
+            replace(e, detail={k: v for k, v in e.detail.items() if k not in FREE_TEXT_DETAIL})
+            for e in file.events
+        )
+        file = replace(file, notes=(), events=events)
     elif not view.reporter_contact:
         # model_copy, not validation: a reporter who may be contacted has an address, but
         # this reader does not see it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.domain.numbers import is_number
 from chalicelib.domain.report import SEALED_FIELDS, Report
 
 # section.field -> the kind of value the field takes (how a typed value is read).
@@ -70,7 +71,7 @@ def corrected(report: Report, field: str, typed: str | None) -> Report:
     text = (typed or "").strip()
     value: Any = text or None
     if kind == "year" and value is not None:
-        if not text.isdigit():
+        if not is_number(text):
             raise NotCorrectable(field)
         value = int(text)
     section, name = field.split(".", 1)

@@ -65,6 +65,18 @@ class Disclosure(IntEnum):
     DETAILS = 2  # the report, and the case in its mandate
 
 
+class BreakGlassReason(StrEnum):
+    """Why a coordinator opens what the policy withholds (break-glass): a choice the
+    auditors weigh without reading free text. The coordinator's own words, which often
+    name the child, are sealed on the case and go with it; the auditors never get them."""
+
+    CHILD_AT_RISK = "child_at_risk"  # the child's life or health is in danger now
+    CHILD_LOCATED = "child_located"  # the child was found: who they are must be verified
+    DATA_REQUEST = "data_request"  # the reporter asked for, or about, their own data
+    LEGAL_ORDER = "legal_order"  # a court's or a prosecutor's order
+    OTHER = "other"
+
+
 # What an answer names as kept from its reader (never the values themselves).
 Withheld = Literal["report", "reporter.contact"]
 # How much an alert discloses, as the routing preview names it (Disclosure's names).

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 
@@ -104,6 +105,11 @@ class Traces:
     # Ids of the case's notes; the other case of each candidate pair.
     notes: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
+    # Ids of the notes that name or reach the reporter (said when each was written:
+    # mentions_reporter), which go with the reporter's contact details.
+    reporter_notes: tuple[str, ...] = ()
+    # Ids of the case's break-glass accesses.
+    grants: tuple[str, ...] = ()
     # Ids of the case's events that hold what was reported (a correction's values
     # before and after, and its reason).
     events: tuple[str, ...] = ()
@@ -152,10 +158,13 @@ class Erasure:
     pairs: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
+    grants: tuple[str, ...] = ()
     # The agencies whose mandate items go.
     revoked: tuple[str, ...] = ()
     # Every version of every file under the case's prefix, and its record on the case.
     files: bool = False
+    # Every staff export (`exports/`): a spreadsheet of a day ago may list the child.
+    exports: bool = False
     withdrawn_at: dt.datetime | None = None
     anonymised_at: dt.datetime | None = None
 
@@ -214,13 +223,38 @@ def anonymised(report: Report) -> Report:
     )
 
 
+def mentions_reporter(text: str, report: Report) -> bool:
+    """Whether a free text of a case may name its reporter or reach them: their e-mail
+    address, their phone number (spaced or written nationally), or a word of their name.
+
+    Asked when the text is written, by whoever may read both; the answer is kept beside
+    the sealed text, so that erasing the reporter deletes the text without opening it.
+    Erring towards yes costs a note; towards no, a reporter's address kept."""
+    reporter = report.reporter
+    folded = text.casefold()
+    if reporter.email and reporter.email.casefold() in folded:
+        return True
+    if reporter.phone:
+        # The subscriber's last nine digits, however the text spaces or prefixes them.
+        wanted = re.sub(r"[^0-9]", "", reporter.phone)[-9:]
+        runs = re.findall(r"[0-9][0-9 ().-]{5,}[0-9]", text)
+        if any(wanted in re.sub(r"[^0-9]", "", run) for run in runs):
+            return True
+    words = set(re.findall(r"\w{3,}", folded))
+    return bool(reporter.name) and any(
+        w in words for w in re.findall(r"\w{3,}", (reporter.name or "").casefold())
+    )
+
+
 def erase_reporter(traces: Traces) -> Erasure:
-    """A person's request to be forgotten, for one case they reported."""
+    """A person's request to be forgotten, for one case they reported: their contact
+    details, and the notes that name them."""
     return Erasure(
         report=without_reporter(traces.report),
         consent=replace(traces.consent, may_contact=False),
         groups=frozenset({REPORTER_GROUP}),
         reporter_keys=traces.reporter_keys,
+        notes=traces.reporter_notes,
     )
 
 
@@ -237,6 +271,7 @@ def withdraw(traces: Traces, *, intake_desk: frozenset[str], now: dt.datetime) -
         reporter_keys=traces.reporter_keys,
         pairs=traces.pairs,
         revoked=tuple(sorted(traces.agencies - kept)),
+        notes=traces.reporter_notes,
         withdrawn_at=traces.withdrawn_at or now,
     )
 
@@ -253,7 +288,9 @@ def anonymise(traces: Traces, *, now: dt.datetime) -> Erasure:
         pairs=traces.pairs,
         notes=traces.notes,
         events=traces.events,
+        grants=traces.grants,
         files=True,
+        exports=True,
         withdrawn_at=traces.withdrawn_at,
         anonymised_at=now,
     )

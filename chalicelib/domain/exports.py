@@ -50,6 +50,9 @@ COLUMNS = (
     "share_with_authorities",
 )
 CSV_TYPE = "text/csv; charset=utf-8"
+# Where staff exports are kept (a day) in the uploads bucket; anonymising a case deletes
+# them all (services/erasure.py).
+EXPORTS_PREFIX = "exports/"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell a spreadsheet would run as a formula: what a reporter typed must stay text.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from chalicelib.domain.case import fingerprint
+from chalicelib.domain.numbers import is_number
 from chalicelib.domain.partners import EXTERNAL_ID, content_key, external_key
 from chalicelib.domain.report import Report
 
@@ -185,7 +186,7 @@ def _cell(column: str, text: str) -> Any:
     if column == "other_names":
         return [n.strip() for n in text.split(";") if n.strip()]
     if column == "birth_year":
-        return int(text) if text.isdigit() else text
+        return int(text) if is_number(text) else text
     return text
 
 

@@ -261,11 +261,23 @@ def _verdict(ex: dict[str, str], near_year: bool) -> Verdict | None:
     return None
 
 
+def _names_by_kind(child: ChildIdentity) -> tuple[list[str], list[str]]:
+    """A child's given names and family names, each other name counted once and only as
+    the kind it is: a name of the given-names table (a nickname, a Russian form) is a
+    given name; anything else (a former or a re-registered surname) a family name. So a
+    shared "Сашко" cannot make both the family and the given name of two children match.
+    """
+    given = _name_candidates(child.given_name, ())
+    family = _name_candidates(child.family_name, ())
+    for other in child.other_names:
+        for token in tokens(other):
+            (given if given_name_groups(token, child.sex) else family).append(token)
+    return given, family
+
+
 def _explain(a: ChildIdentity, b: ChildIdentity) -> dict[str, str]:
-    a_given = _name_candidates(a.given_name, a.other_names)
-    b_given = _name_candidates(b.given_name, b.other_names)
-    a_family = _name_candidates(a.family_name, a.other_names)
-    b_family = _name_candidates(b.family_name, b.other_names)
+    a_given, a_family = _names_by_kind(a)
+    b_given, b_family = _names_by_kind(b)
     straight = (
         _compare_family(a_family, b_family),
         _compare_given(a_given, a.sex, b_given, b.sex),

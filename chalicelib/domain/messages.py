@@ -186,6 +186,28 @@ CATEGORY_LABELS = {
 }
 
 
+# Why a coordinator broke the glass, in the auditors' words (domain/disclosure.py).
+BREAK_GLASS_REASON_LABELS = {
+    "child_at_risk": {
+        "uk": "життю чи здоров'ю дитини загрожує небезпека",
+        "en": "the child's life or health is in danger",
+    },
+    "child_located": {
+        "uk": "дитину знайдено, треба перевірити, хто вона",
+        "en": "the child was found and must be identified",
+    },
+    "data_request": {
+        "uk": "заявник звернувся щодо своїх даних",
+        "en": "the reporter asked about their own data",
+    },
+    "legal_order": {
+        "uk": "рішення суду чи вимога прокурора",
+        "en": "a court's or a prosecutor's order",
+    },
+    "other": {"uk": "інша причина", "en": "another reason"},
+}
+
+
 # The report's codes in the recipient's words: an alert is read, not parsed.
 RELATIONSHIP_LABELS = {
     "parent": {"uk": "батько чи мати дитини", "en": "a parent of the child"},
@@ -315,6 +337,7 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
         "urgent": alert.urgent,
         "level": alert.level,
         "ack": ack,
+        "why": BREAK_GLASS_REASON_LABELS[alert.reason][language] if alert.reason else "",
     }
 
 

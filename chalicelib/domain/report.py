@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.domain.numbers import digits_of
 from chalicelib.domain.places import COUNTRIES, OBLASTS
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def phone_in_e164(text: str, region: str = "UA") -> str | None:
     """
     import phonenumbers
 
-    digits = "".join(c for c in text if c.isdigit())
+    digits = digits_of(text)
     if text.strip().startswith("00"):
         text = "+" + digits[2:]
     elif not text.strip().startswith("+") and len(digits) == 12 and digits.startswith("380"):

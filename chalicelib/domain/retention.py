@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chalicelib.domain.numbers import is_number
 from chalicelib.domain.progress import ENDED_STATUSES
 from chalicelib.domain.workflow import Status
 
@@ -32,7 +33,7 @@ def parse(text: str) -> Retention:
         status = Status(name)
         if status not in ENDED_STATUSES:
             raise ValueError(f"retention: {status} cases are still being worked")
-        if not days.isdigit():
+        if not is_number(days):
             raise ValueError(f"retention: {part!r} needs a whole number of days")
         found[status] = int(days)
     return tuple(sorted(found.items()))

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from chalicelib.domain.alerts import Alert, Delivery
+from chalicelib.domain.alerts import FOR_AUDITORS, Alert, Delivery
 from chalicelib.domain.contacts import Channel, Contact, ContactId
 from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, disclosure
 from chalicelib.domain.report import Category, ContractModel, Country, Oblast
@@ -254,7 +254,7 @@ class Directory:
         """One delivery per contact and channel for this alert at its rung of the ladder,
         each saying how much of the report its contact may learn. Contacts the reporter's
         consent keeps out get nothing at all."""
-        if alert.kind == "break_glass":
+        if alert.kind in FOR_AUDITORS:
             return self._to_auditors(alert)
         if alert.counterpart is not None:
             return self._match(alert)

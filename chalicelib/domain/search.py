@@ -33,9 +33,9 @@ MAX_QUERY = 200
 _SPELLING_CLOSE = 0.85
 
 _REFERENCE = re.compile(REFERENCE_PATTERN)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_LOCAL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
-_YEAR = re.compile(r"^(19|20)\d{2}$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_LOCAL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$", re.ASCII)
+_YEAR = re.compile(r"^(19|20)\d{2}$", re.ASCII)
 _SPLIT = re.compile(r"[\s,;]+")
 
 

@@ -45,6 +45,22 @@ MAX_URL_LENGTH = 500
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
 
 
+# IPv6 ranges that embed an IPv4 address or translate to IPv4: never a partner's own
+# endpoint, refused whatever IPv4 they carry.
+_TUNNELS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::/96",  # IPv4-compatible (deprecated)
+        "64:ff9b::/96",  # NAT64, well-known prefix
+        "64:ff9b:1::/48",  # NAT64, local-use
+        "2002::/16",  # 6to4
+        "2001::/32",  # Teredo
+        "::ffff:0:0:0/96",  # SIIT IPv4-translated
+    )
+)
+
+
 class UnsafeWebhookTarget(ValueError):
     """Not an https URL of a public host (said in a word, never with the URL echoed)."""
 
@@ -89,8 +105,11 @@ def check_address(address: str) -> None:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         raise UnsafeWebhookTarget("not an address") from None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _TUNNELS):
+        # An IPv6 address that carries an IPv4 one (6to4, Teredo, NAT64, IPv4-mapped or
+        # -compatible): it reaches wherever the embedded one says, 2002:a9fe:a9fe:: the
+        # metadata service.
+        raise UnsafeWebhookTarget("not a public address")
     if not ip.is_global or ip.is_multicast or ip.is_reserved:
         raise UnsafeWebhookTarget("not a public address")
 

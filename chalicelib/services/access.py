@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.casefile import CaseEvent, CaseFile, ShownCase, shown
@@ -93,15 +93,50 @@ def visible_case(caller: Caller, reference: str, action: str, stores: Stores) ->
     return case
 
 
+def changeable_case(
+    caller: Caller, reference: str, action: str, stores: Stores, now: dt.datetime | None = None
+) -> CaseFile:
+    """The case, if the caller may change it: changing a case needs its full detail (a
+    reader who may only know that it exists is refused, and the refusal recorded)."""
+    case = visible_case(caller, reference, action, stores)
+    if view_of(caller, case, now).level < Disclosure.DETAILS:
+        refuse(caller, reference, action, stores, NotPermitted())
+    return case
+
+
 def view_of(caller: Caller, case: CaseFile, now: dt.datetime | None = None) -> View:
     """What the caller may see of the case: the disclosure policy, or everything while a
     break-glass access the caller asked for lasts."""
-    now = now or dt.datetime.now(dt.UTC)
-    until = case.break_glass.get(caller.staff.subject)
-    if until is not None and until > now:
+    if broke_glass(caller, case, now):
         return View.everything()
     return view_for(caller.recipient, case.case.consent)
 
 
-def shown_to(caller: Caller, case: CaseFile) -> ShownCase:
+def broke_glass(caller: Caller, case: CaseFile, now: dt.datetime | None = None) -> bool:
+    """Whether a break-glass access the caller asked for on this case still lasts."""
+    until = case.break_glass.get(caller.staff.subject)
+    return until is not None and until > (now or dt.datetime.now(dt.UTC))
+
+
+def shown_to(caller: Caller, case: CaseFile, stores: Stores | None = None) -> ShownCase:
+    """The case as the caller may see it; with `stores`, without the links (and their
+    steps on the timeline) to cases the reporter's consent keeps from the caller: a link
+    would tell that such a report exists."""
+    if stores is not None and case.links:
+        hidden = {r for r in case.links if not may_know_of(caller, r, stores)}
+        if hidden:
+            case = replace(
+                case,
+                links=case.links - hidden,
+                events=tuple(e for e in case.events if e.detail.get("other") not in hidden),
+            )
     return shown(case, view_of(caller, case))
+
+
+def may_know_of(caller: Caller, reference: str, stores: Stores) -> bool:
+    """Whether the reporter's consent lets the caller's agency know the case exists (a
+    match or a link names it)."""
+    consent = stores.cases.consent_of(reference)
+    if consent is None:
+        return False
+    return view_for(caller.recipient, consent).level > Disclosure.NOTHING

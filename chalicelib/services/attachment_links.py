@@ -19,9 +19,16 @@ def open_attachment(
 ) -> str:
     """A short-lived link to one of the case's files, named by its SHA-256."""
     case = visible_case(caller, reference, "open-attachment", stores)
-    found = next((a for a in case.attachments if a.sha256 == sha256), None)
+    # By the hash of the file kept, or of what the reporter sent (a re-encoded photo).
+    found = next((a for a in case.attachments if sha256 in (a.sha256, a.original_sha256)), None)
     if files is None or found is None or view_of(caller, case).level < Disclosure.DETAILS:
         refuse(caller, reference, "open-attachment", stores, CaseNotFound())
     assert found is not None and files is not None
     stores.audit.record([caller.entry(reference, "open-attachment", detail=sha256[:16])])
-    return files.download_link(found.key, found.version_id, LINK_SECONDS, found.content_type)
+    return files.download_link(
+        found.key,
+        found.version_id,
+        LINK_SECONDS,
+        found.content_type,
+        download=found.download_only,
+    )

@@ -35,6 +35,7 @@ from chalicelib.domain.attachments import (
     slot_key,
     upload_prefix,
 )
+from chalicelib.domain.images import NotAnImage, clean_image, reencodes
 from chalicelib.domain.intake import RateLimit
 from chalicelib.domain.report import Receipt
 from chalicelib.logs import describe
@@ -120,6 +121,12 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Uplo
             stored.content_type, stored.head
         ):
             reason = "wrong_type"
+        cleaned = None
+        if not reason and reencodes(stored.content_type):
+            try:
+                cleaned = clean_image(store.read(key, stored.version_id), stored.content_type)
+            except NotAnImage:
+                reason = "wrong_type"
         if reason:
             _delete_all(store, key, exact=True)
             raise FileRefused(slot, reason)
@@ -131,6 +138,7 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Uplo
                 sha256=stored.sha256,
                 size=stored.size,
                 content_type=stored.content_type,
+                cleaned=cleaned,
             )
         )
     return uploads
@@ -173,7 +181,11 @@ def file_report(
 
 
 def _copy(store: FileStore, upload: Upload, reference: str) -> Attachment:
+    """The case's own copy: a photo re-encoded (named by the original's hash: encoding
+    the same bytes again gives the same file), anything else as it was sent."""
     target = case_file_key(reference, upload.slot, upload.sha256)
+    if upload.cleaned is not None:
+        return upload.filed(target, store.put_once(target, upload.cleaned, upload.content_type))
     return upload.filed(target, store.copy_once(upload.key, upload.version_id, target))
 
 

@@ -14,7 +14,8 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
 from chalicelib.domain.casefile import Filters, Page, ShownCase
-from chalicelib.domain.disclosure import Disclosure, view_for
+from chalicelib.domain.disclosure import BreakGlassReason, Disclosure, view_for
+from chalicelib.domain.erasure import mentions_reporter
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.progress import reporter_stage
 from chalicelib.domain.webhooks import WebhookEvent
@@ -24,6 +25,7 @@ from chalicelib.services.access import (
     Caller,
     CaseNotFound,
     NotPermitted,
+    changeable_case,
     event,
     refuse,
     require_role,
@@ -79,7 +81,7 @@ def read_case(caller: Caller, reference: str, *, stores: Stores) -> ShownCase:
     case = visible_case(caller, reference, "read", stores)
     # Written before the case is returned: a read that cannot be recorded is not served.
     stores.audit.record([caller.entry(reference, "read")])
-    return shown_to(caller, case)
+    return shown_to(caller, case, stores)
 
 
 def move_case(
@@ -93,7 +95,7 @@ def move_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    case = visible_case(caller, reference, "status", stores)
+    case = changeable_case(caller, reference, "status", stores, now)
     if case.version != version:
         raise StaleVersion(case.version)
     check_move(case.status, target, note)
@@ -105,6 +107,7 @@ def move_case(
         author=caller.staff.subject,
         text=f"{case.status} → {target}: {note}",
         at=now,
+        names_reporter=mentions_reporter(note, case.case.report),
     )
     stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
     if case.assignee and is_open(case.status) != is_open(target):
@@ -147,7 +150,7 @@ def assign_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    case = visible_case(caller, reference, "assign", stores)
+    case = changeable_case(caller, reference, "assign", stores, now)
     if case.version != version:
         raise StaleVersion(case.version)
     # A named colleague who may work this case, never free text.
@@ -167,10 +170,17 @@ def add_note(
     caller: Caller, reference: str, *, text: str, stores: Stores, now: dt.datetime | None = None
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    visible_case(caller, reference, "note", stores)
+    case = changeable_case(caller, reference, "note", stores, now)
     uow = stores.unit_of_work()
     stores.cases.require(uow, reference)
-    stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
+    stores.cases.add_note(
+        uow,
+        reference,
+        author=caller.staff.subject,
+        text=text,
+        at=now,
+        names_reporter=mentions_reporter(text, case.case.report),
+    )
     stores.audit.add(uow, caller.entry(reference, "note", at=now))
     acknowledgement.by_working(caller, reference, "note", uow=uow, stores=stores, now=now)
     _commit(uow)
@@ -191,8 +201,8 @@ def link_cases(
     works_cases(caller, reference, "link", stores)
     if other == reference:
         refuse(caller, reference, "link", stores, CaseNotFound())
-    visible_case(caller, reference, "link", stores)
-    visible_case(caller, other, "link", stores)
+    changeable_case(caller, reference, "link", stores, now)
+    changeable_case(caller, other, "link", stores, now)
     uow = stores.unit_of_work()
     stores.cases.change(uow, reference, version=version, now=now, link=other)
     stores.cases.link_back(uow, other, reference, now)
@@ -208,7 +218,7 @@ def _read_back(caller: Caller, reference: str, stores: Stores) -> ShownCase:
     """The case as it stands after a change (the change's audit entry covers this read)."""
     case = stores.cases.file(reference)
     assert case is not None
-    return shown_to(caller, case)
+    return shown_to(caller, case, stores)
 
 
 # How long a coordinator's break-glass access lasts.
@@ -219,25 +229,36 @@ def break_glass(
     caller: Caller,
     reference: str,
     *,
-    reason: str,
+    reason: BreakGlassReason,
+    explanation: str,
     stores: Stores,
     now: dt.datetime | None = None,
 ) -> ShownCase:
-    """A coordinator who must see what the disclosure policy withholds, says why.
+    """A coordinator who must see what the disclosure policy withholds, says why: one of
+    the reasons, and in their own words.
 
-    The access lasts BREAK_GLASS, is recorded in the case's audit trail with the reason,
-    and the auditors are alerted (an outbox alert routed to the directory's auditors).
+    The access lasts BREAK_GLASS. The reason goes to the case's audit trail and to the
+    auditors (an outbox alert routed to the directory's auditors); the words, which often
+    name the child, are a sealed note of the case, and go with it.
     """
     now = now or dt.datetime.now(dt.UTC)
     require_role(caller, caller.staff.role == "coordinator", reference, "break-glass", stores)
     case = visible_case(caller, reference, "break-glass", stores)
     uow = stores.unit_of_work()
     stores.cases.grant_break_glass(uow, reference, caller.staff.subject, now + BREAK_GLASS)
-    stores.audit.add(uow, caller.entry(reference, "break-glass", detail=reason, at=now))
+    stores.cases.add_note(
+        uow,
+        reference,
+        author=caller.staff.subject,
+        text=f"Break-glass: {explanation}",
+        at=now,
+        names_reporter=mentions_reporter(explanation, case.case.report),
+    )
+    stores.audit.add(uow, caller.entry(reference, "break-glass", detail=str(reason), at=now))
     who = caller.staff.name or caller.staff.subject
     stores.alerts.add(
         uow,
-        Alert.break_glass(case.case, f"{who} ({caller.staff.agency}): {reason}", now),
+        Alert.break_glass(case.case, f"{who} ({caller.staff.agency})", str(reason), now),
         name="break-glass-alert",
     )
     _commit(uow)

@@ -13,12 +13,11 @@ import datetime as dt
 
 from chalicelib.domain.casefile import ShownCase
 from chalicelib.domain.corrections import IDENTITY, NotCorrectable, corrected, shown_value, value_of
-from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.report import identity_of
 from chalicelib.domain.search import index_keys
 from chalicelib.services import matching
-from chalicelib.services.access import Caller, NotPermitted, refuse, view_of, visible_case
+from chalicelib.services.access import Caller, changeable_case
 from chalicelib.services.casework import StaleVersion, _commit, _read_back, event
 from chalicelib.services.ports import Stores
 
@@ -37,10 +36,8 @@ def correct_case(
     now: dt.datetime | None = None,
 ) -> ShownCase:
     now = now or dt.datetime.now(dt.UTC)
-    case = visible_case(caller, reference, "correct", stores)
-    if view_of(caller, case, now).level < Disclosure.DETAILS:
-        # Nobody corrects what the reporter's consent keeps from them.
-        refuse(caller, reference, "correct", stores, NotPermitted())
+    # Nobody corrects what the reporter's consent keeps from them.
+    case = changeable_case(caller, reference, "correct", stores, now)
     if case.version != version:
         raise StaleVersion(case.version)
     if not reason.strip():

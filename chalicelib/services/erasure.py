@@ -21,6 +21,7 @@ from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.disclosure import ConsentGiven, Disclosure, disclosure
 from chalicelib.domain.erasure import Erasure, Traces, anonymise, erase_reporter, withdraw
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.exports import EXPORTS_PREFIX
 from chalicelib.domain.report import REPORTER_GROUP
 from chalicelib.domain.routing import Directory
 from chalicelib.services.ports import FileStore, Stores
@@ -60,6 +61,8 @@ def carry_out(
         _delete_derived(traces, erasure, stores)
         if erasure.files:
             _delete_files(traces, files)
+        if erasure.exports:
+            _delete_exports(files)
         uow = stores.unit_of_work()
         stores.lifecycle.erase(uow, traces, erasure)
         if erasure.revoked:
@@ -92,6 +95,8 @@ def _delete_derived(traces: Traces, erasure: Erasure, stores: Stores) -> None:
         *((2, lambda u, o=o: stores.pairs.remove(u, reference, [o])) for o in erasure.pairs),
         *((1, lambda u, n=n: stores.lifecycle.remove_notes(u, reference, [n]))
           for n in erasure.notes),
+        *((1, lambda u, g=g: stores.lifecycle.remove_grants(u, reference, [g]))
+          for g in erasure.grants),
         *((2, lambda u, a=a: stores.mandates.revoke(u, reference, received, [a]))
           for a in erasure.revoked),
     ]  # fmt: skip
@@ -112,6 +117,15 @@ def _delete_files(traces: Traces, files: FileStore | None) -> None:
             raise FilesUnavailable(traces.reference)
         return
     for key, version_id in files.versions(case_prefix(traces.reference)):
+        files.delete(key, version_id)
+
+
+def _delete_exports(files: FileStore | None) -> None:
+    """Every staff export still kept (they expire after a day; services/exports.py): which
+    of them list this case is not recorded, and a copy of the list must not outlive it."""
+    if files is None:
+        return
+    for key, version_id in files.versions(EXPORTS_PREFIX):
         files.delete(key, version_id)
 
 

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from chalicelib.domain.casefile import Filters
 from chalicelib.domain.disclosure import Disclosure, view_for
-from chalicelib.domain.exports import CSV_TYPE, XLSX_TYPE, export_row, to_csv, to_xlsx
+from chalicelib.domain.exports import (
+    CSV_TYPE,
+    EXPORTS_PREFIX,
+    XLSX_TYPE,
+    export_row,
+    to_csv,
+    to_xlsx,
+)
 from chalicelib.services.access import Caller, works_cases
 from chalicelib.services.ports import FileStore, Stores
 
@@ -92,7 +99,7 @@ def export_cases(
         return ExportResult(fmt, len(rows), withheld, content=to_csv(rows).decode())
     data, kind = (to_csv(rows), CSV_TYPE) if fmt == "csv" else (to_xlsx(rows), XLSX_TYPE)
     name = f"homeward-cases-{now:%Y%m%d-%H%M%S}.{fmt}"
-    key = f"exports/{now:%Y-%m-%d}/{secrets.token_urlsafe(18)}/{name}"
+    key = f"{EXPORTS_PREFIX}{now:%Y-%m-%d}/{secrets.token_urlsafe(18)}/{name}"
     assert files is not None
     files.put_export(key, data, kind, name)
     url = files.export_link(key, LINK_SECONDS)

@@ -16,7 +16,14 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.matching import CandidatePair, Review, blocking_keys, is_narrow, score
 from chalicelib.domain.report import Report, identity_of
-from chalicelib.services.access import Caller, CaseNotFound, refuse, visible_case
+from chalicelib.services.access import (
+    Caller,
+    CaseNotFound,
+    changeable_case,
+    may_know_of,
+    refuse,
+    visible_case,
+)
 from chalicelib.services.casework import event
 from chalicelib.services.ports import Stores
 
@@ -131,6 +138,8 @@ def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[Candid
     if caller.staff.role != "coordinator":
         agencies = stores.mandates.agencies_of([m.other for m in matches])
         matches = [m for m in matches if caller.staff.may_read_case(agencies.get(m.other, ()))]
+    # Not even that another report exists, where its reporter's consent keeps it out.
+    matches = [m for m in matches if may_know_of(caller, m.other, stores)]
     stores.audit.record([caller.entry(reference, "read-matches")])
     return sorted(matches, key=lambda m: -m.score)
 
@@ -147,8 +156,9 @@ def review_match(
 ) -> CandidatePair:
     """Confirm or reject a pair. Confirming links both cases and alerts both sides."""
     now = now or dt.datetime.now(dt.UTC)
-    mine = visible_case(caller, reference, f"match-{decision}", stores)
-    theirs = visible_case(caller, other, f"match-{decision}", stores)
+    # Deciding changes both cases: both must be open to the caller in full.
+    mine = changeable_case(caller, reference, f"match-{decision}", stores, now)
+    theirs = changeable_case(caller, other, f"match-{decision}", stores, now)
     pair = next((m for m in stores.pairs.of_case(reference) if m.other == other), None)
     if pair is None:
         refuse(caller, reference, f"match-{decision}", stores, CaseNotFound())

@@ -76,7 +76,14 @@ class CaseFiles(Protocol):
     ) -> None: ...
     def link_back(self, uow: UnitOfWork, reference: str, other: str, now: dt.datetime): ...
     def add_note(
-        self, uow: UnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+        self,
+        uow: UnitOfWork,
+        reference: str,
+        *,
+        author: str,
+        text: str,
+        at: dt.datetime,
+        names_reporter: bool = False,
     ) -> None: ...
     def require(self, uow: UnitOfWork, reference: str) -> None: ...
     def grant_break_glass(
@@ -236,6 +243,7 @@ class CaseLifecycle(Protocol):
         ...
 
     def remove_notes(self, uow: UnitOfWork, reference: str, notes: list[str]) -> None: ...
+    def remove_grants(self, uow: UnitOfWork, reference: str, grants: list[str]) -> None: ...
     def due(self, status: Status, changed_before: dt.datetime, limit: int) -> list[str]:
         """Not anonymised cases of a status that last changed before a moment, oldest first."""
         ...
@@ -384,6 +392,8 @@ class FileStore(Protocol):
 
     def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> dict: ...
     def inspect(self, key: str, max_bytes: int, head_bytes: int) -> StoredFile | None: ...
+    def read(self, key: str, version_id: str | None) -> bytes: ...
+    def put_once(self, target: str, data: bytes, content_type: str) -> str | None: ...
     def copy_once(self, key: str, version_id: str | None, target: str) -> str | None:
         """Copy one version to `target` unless something is there already; either way,
         the version now at `target`."""
@@ -396,7 +406,13 @@ class FileStore(Protocol):
 
     def upload_origin(self) -> str: ...
     def download_link(
-        self, key: str, version_id: str | None, seconds: int, content_type: str
+        self,
+        key: str,
+        version_id: str | None,
+        seconds: int,
+        content_type: str,
+        *,
+        download: bool = False,
     ) -> str: ...
 
     def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:

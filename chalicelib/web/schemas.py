@@ -16,7 +16,7 @@ from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.contacts import Contact
-from chalicelib.domain.disclosure import Withheld
+from chalicelib.domain.disclosure import BreakGlassReason, Withheld
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
@@ -78,9 +78,10 @@ class NewNote(Strict):
 
 
 class BreakGlass(Strict):
-    reason: Annotated[
+    reason: BreakGlassReason = Field(description="Why (what the auditors are told)")
+    explanation: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500)
-    ] = Field(description="Why the coordinator must see what the reporter's consent withholds")
+    ] = Field(description="In the coordinator's words: a sealed note, never the auditors'")
 
 
 class NewLink(Strict):

@@ -129,7 +129,13 @@ def link(caller, reference, body):
     refusals=CHANGE,
 )
 def break_glass(caller, reference, body):
-    return casework.break_glass(caller, reference, reason=body.reason, stores=wiring.stores())
+    return casework.break_glass(
+        caller,
+        reference,
+        reason=body.reason,
+        explanation=body.explanation,
+        stores=wiring.stores(),
+    )
 
 
 @staff_operation(

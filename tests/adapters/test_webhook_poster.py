@@ -52,3 +52,48 @@ def test_plain_http_is_refused_without_resolving():
 
     with pytest.raises(UnsafeWebhookTarget):
         HttpsPoster(resolver=resolver).post("http://hooks.ngo.example/in", b"{}", {})
+
+
+class _Plain:
+    """A TLS context that leaves the socket as it is (the test endpoint speaks plain)."""
+
+    verify_mode = None
+    check_hostname = False
+    post_handshake_auth = None
+
+    def wrap_socket(self, sock, server_hostname):
+        return sock
+
+
+def test_a_slow_drip_endpoint_cannot_hold_the_sender_past_the_deadline():
+    """The attack: an endpoint that answered a byte every few seconds held the sender
+    32 s despite the 5 s limit (each byte restarted the timeout)."""
+    import socket
+    import threading
+    import time
+
+    ours, theirs = socket.socketpair()
+
+    def drip():
+        theirs.recv(65536)
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+                theirs.sendall(bytes([byte]))
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    poster = HttpsPoster(
+        resolver=lambda host, port: ["93.184.216.34"],
+        connector=lambda address, timeout: ours,
+        context=_Plain(),
+        timeout=1,
+        deadline=1,
+    )
+    started = time.monotonic()
+    with pytest.raises(WebhookSendError) as failed:
+        poster.post("https://hooks.ngo.example/in", b"{}", {})
+    assert failed.value.kind == "timeout"
+    assert time.monotonic() - started < 4
+    theirs.close()

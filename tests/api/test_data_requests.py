@@ -77,3 +77,65 @@ def test_only_coordinators_answer_requests_and_only_auditors_read_their_trail(
         assert coordinator.post("/data-requests/export", body).status_code == 422
     wrong = coordinator.post("/data-requests/erase", {"phone": "0501234567"})
     assert wrong.status_code == 422 and "0501234567" not in str(wrong.json_body)
+
+
+AUDITOR = "audit@nib.example.org"
+
+
+def test_a_police_coordinator_cannot_export_a_report_refused_to_the_authorities(
+    client, staff, report_body
+):
+    """The attack: a juvenile police coordinator exported a report whose reporter refused
+    the authorities (the case read said 404) and listed every case of an address."""
+    refused = copy.deepcopy(report_body)
+    refused["consent"]["share_with_authorities"] = False
+    hidden = post_report(client, refused).json_body["reference"]
+    shared = post_report(client, report_body).json_body["reference"]
+    police = staff("coordinator", "UA-JUVPOL")
+    read = police.get(f"/cases/{hidden}")
+    assert read.status_code == 404
+    for action in ("export", "erase"):
+        attempt = police.post(f"/data-requests/{action}", {"reference": hidden})
+        assert attempt.status_code == 404
+        assert attempt.json_body["title"] == read.json_body["title"]
+        assert "asthma" not in str(attempt.json_body)
+    # A case the police may read is still not theirs to open whole: that needs break-glass.
+    assert police.post("/data-requests/export", {"reference": shared}).status_code == 403
+    # A lookup by address lists only the cases the caller may answer for: none yet.
+    assert police.post("/data-requests/export", {"email": IRYNA}).json_body == {"cases": []}
+    assert police.post("/data-requests/erase", {"email": IRYNA}).json_body == {
+        "erased": [],
+        "nothing_left": [],
+    }
+    glass = police.post(
+        f"/cases/{shared}/break-glass",
+        {"reason": "data_request", "explanation": "the mother asked us for her data"},
+    )
+    assert glass.status_code == 200
+    exported = police.post("/data-requests/export", {"email": IRYNA}).json_body
+    assert [c["reference"] for c in exported["cases"]] == [shared]
+    # The intake desk's coordinators answer for every case of the address.
+    desk = staff("coordinator", "UA-NIB").post("/data-requests/export", {"email": IRYNA})
+    assert sorted(c["reference"] for c in desk.json_body["cases"]) == sorted([hidden, shared])
+
+
+def test_the_auditors_hear_of_every_data_request_that_reached_a_case(
+    client, pump, staff, report_body
+):
+    from infra.local.outbox import sent_messages
+
+    mine, theirs = two_reporters(client, report_body)
+    pump.run_until_idle()
+    coordinator = staff("coordinator")
+    assert coordinator.post("/data-requests/export", {"email": IRYNA}).status_code == 200
+    assert coordinator.post("/data-requests/erase", {"reference": theirs}).status_code == 200
+    coordinator.post("/data-requests/export", {"phone": "+380931112233"})  # nobody's
+    pump.run_until_idle()
+    told = [m for m in sent_messages() if m["to"] == AUDITOR]
+    assert len(told) == 2
+    export_mail = next(m for m in told if mine in m["subject"])
+    assert "data-export by email" in export_mail["body"]
+    erase_mail = next(m for m in told if theirs in m["subject"])
+    assert "data-erase by reference" in erase_mail["body"]
+    # The auditors learn who asked and which cases, never the address asked about.
+    assert not any(IRYNA in m["body"] or "Ковальчук" in m["body"] for m in told)

@@ -161,3 +161,20 @@ def test_the_honeypot_answers_like_a_person_but_keeps_nothing(client, aws, monke
 def test_pages_ask_browsers_for_https(client):
     for path in ("/", "/status"):
         assert client.http.get(path).headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_every_answer_carries_the_security_headers(client):
+    """The attack: `/static/*` and wrong methods lacked HSTS, CSP and nosniff."""
+    for method, path in [
+        ("GET", "/static/form.js"),
+        ("GET", "/static/nothing-here.js"),
+        ("GET", "/healthz"),
+        # A wrong method on a route the app has (an unknown route is API Gateway's own
+        # answer, outside the app: not covered here).
+        ("DELETE", "/api/v1/reports"),
+    ]:
+        response = client.http.request(method, path, headers={}, body=b"")
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        assert headers.get("strict-transport-security", "").startswith("max-age="), path
+        assert headers.get("x-content-type-options") == "nosniff", path
+        assert headers.get("content-security-policy"), path

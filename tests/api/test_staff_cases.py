@@ -239,3 +239,109 @@ def test_reports_of_one_second_list_newest_first_for_caseworkers_too(
         for role, agency in (("coordinator", "UA-NIB"), ("caseworker", "UA-OMBUDSMAN")):
             listed = staff(role, agency).get("/cases").json_body["cases"]
             assert [c["reference"] for c in listed] == ["HW-2222-2222", "HW-ZZZZ-ZZZZ"], role
+
+
+NOTE = "Called mother on +380501234567; boy seen in Anapa"
+
+
+def test_a_coordinator_who_may_only_know_a_case_exists_gets_no_notes_and_cannot_change_it(
+    client, staff, report_body, aws
+):
+    """The attack: a coordinator whose agency may only know that a case exists
+    (`withheld: ["report"]`) read its notes and moved it along the workflow."""
+    report_body["consent"]["share_with_coalition"] = False
+    reference = post_report(client, report_body).json_body["reference"]
+    desk = staff("coordinator")
+    desk.post(f"/cases/{reference}/notes", {"text": NOTE})
+    desk.post(f"/cases/{reference}/status", {"status": "triaged", "note": NOTE, "version": 1})
+    canada = staff("coordinator", "CA-GAC")
+    seen = canada.get(f"/cases/{reference}")
+    assert seen.status_code == 200 and seen.json_body["withheld"] == ["report"]
+    assert seen.json_body["notes"] == [] and "Anapa" not in seen.body.decode()
+    for path, body in [
+        ("status", {"status": "verified", "note": "checked", "version": 2}),
+        ("assignee", {"assignee": "demo-taras-bondar", "version": 2}),
+        ("notes", {"text": "nothing to add"}),
+    ]:
+        assert canada.post(f"/cases/{reference}/{path}", body).status_code == 403, path
+    after = desk.get(f"/cases/{reference}").json_body
+    assert (after["status"], after["version"], after["assignee"]) == ("triaged", 2, None)
+    assert [n["text"] for n in after["notes"]].count(NOTE) == 1
+    refused = [e for e in audit_entries(aws, reference) if e["action"] == "refused"]
+    assert {e["detail"] for e in refused} == {"status", "assign", "note"}
+
+
+def test_notes_are_sealed_in_the_table(client, staff, report_body, aws):
+    reference = post_report(client, report_body).json_body["reference"]
+    staff("coordinator").post(f"/cases/{reference}/notes", {"text": NOTE})
+    items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    assert "Anapa" not in json.dumps(items, default=str, ensure_ascii=False)
+    assert staff("coordinator").get(f"/cases/{reference}").json_body["notes"][0]["text"] == NOTE
+
+
+def test_break_glass_tells_the_auditors_the_reason_chosen_never_the_words(
+    client, pump, staff, report_body, aws
+):
+    """The attack: the break-glass reason (free text, often the child's name) reached the
+    auditors' API, page and e-mail, and the ALERT, DELIVERY and audit items."""
+    from infra.local.outbox import sent_messages
+
+    report_body["consent"]["share_with_coalition"] = False
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    canada = staff("coordinator", "CA-GAC")
+    words = "Сашко Ковальчук is ill in Anapa, his mother says"
+    free_text_only = canada.post(f"/cases/{reference}/break-glass", {"reason": words})
+    assert free_text_only.status_code == 422
+    opened = canada.post(
+        f"/cases/{reference}/break-glass", {"reason": "child_at_risk", "explanation": words}
+    )
+    assert opened.status_code == 200
+    assert opened.json_body["report"]["child"]["medical_needs"] == "asthma, needs an inhaler"
+    # The words stay with the case, as a sealed note its readers in full see.
+    assert f"Break-glass: {words}" in [n["text"] for n in opened.json_body["notes"]]
+    pump.run_until_idle()
+    (mail,) = [m for m in sent_messages() if m["to"] == "audit@nib.example.org"]
+    assert "життю чи здоров'ю дитини загрожує небезпека" in mail["body"]
+    trail = staff("auditor").get(f"/cases/{reference}/audit").json_body["entries"]
+    assert ("break-glass", "child_at_risk") in {(e["action"], e["detail"]) for e in trail}
+    stored = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    stored += boto3.client("dynamodb").scan(TableName=aws["AuditTableName"])["Items"]
+    for seen in (mail["body"], mail.get("html") or "", json.dumps(trail, ensure_ascii=False)):
+        assert "Anapa" not in seen and "Сашко" not in seen
+    assert "Anapa" not in json.dumps(stored, ensure_ascii=False, default=str)
+
+
+@pytest.mark.parametrize("typed", ["²", "２０１２", "٢٠١٢", "2012²"])
+def test_a_number_in_another_script_is_a_clear_refusal(client, staff, report_body, typed):
+    """The attack: `{"field": "child.birth_year", "value": "²"}` answered 500 (isdigit()
+    holds for it, int() refuses it)."""
+    reference = post_report(client, report_body).json_body["reference"]
+    fix = {"field": "child.birth_year", "value": typed, "reason": "typo", "version": 1}
+    refused = staff("coordinator").post(f"/cases/{reference}/corrections", fix)
+    assert refused.status_code == 422, refused.body
+    assert staff("coordinator").get(f"/cases/{reference}").json_body["version"] == 1
+
+
+def test_matches_and_links_do_not_tell_the_police_of_a_report_refused_to_them(
+    client, pump, staff, report_body
+):
+    """The attack: a police coordinator learnt from a case's matches and links that a
+    report refused to the authorities exists."""
+    shared = post_report(client, report_body).json_body["reference"]
+    refused_body = json.loads(json.dumps(report_body))
+    refused_body["consent"]["share_with_authorities"] = False
+    refused = post_report(client, refused_body).json_body["reference"]
+    pump.run_until_idle()
+    desk = staff("coordinator")
+    found = desk.get(f"/cases/{shared}/matches").json_body["matches"]
+    assert refused in [m["reference"] for m in found]
+    assert (
+        desk.post(f"/cases/{shared}/links", {"reference": refused, "version": 1}).status_code == 200
+    )
+    police = staff("coordinator", "UA-JUVPOL")
+    assert police.get(f"/cases/{refused}").status_code == 404
+    case = police.get(f"/cases/{shared}")
+    assert case.status_code == 200 and refused not in case.body.decode()
+    matches = police.get(f"/cases/{shared}/matches")
+    assert matches.status_code == 200 and refused not in matches.body.decode()

@@ -16,8 +16,21 @@ from chalicelib.domain.attachments import MAX_BYTES, looks_like
 
 KEY = form_key("upload-key-000001")
 MB = 1024 * 1024
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def picture(fmt: str, **options) -> bytes:
+    """A small real image (a photo is decoded and encoded again on submit)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (200, 30, 30)).save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+JPEG = picture("JPEG")
+PNG = picture("PNG")
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
 # The start of a Windows executable: what "photo.jpg" really was.
@@ -149,17 +162,17 @@ def test_a_9_mb_jpeg_is_accepted_and_its_hash_recorded(client, aws):
     case = case_item(aws)
     digest = hashlib.sha256(data).hexdigest()
     (attachment,) = case["attachments"]
+    kept = stored(aws, attachment["key"], attachment["version_id"])
     assert attachment == {
         "key": f"cases/{case['reference']}/1-{digest}",
-        "sha256": digest,
-        "size": 9 * MB,
+        "sha256": hashlib.sha256(kept).hexdigest(),
+        "size": len(kept),
         "content_type": "image/jpeg",
         "version_id": attachment["version_id"],
+        # What the reporter sent, for the chain of custody: the photo is kept re-encoded.
+        "original_sha256": digest,
     }
-    # The very version the case names holds the very bytes that were checked.
-    assert hashlib.sha256(stored(aws, attachment["key"], attachment["version_id"])).hexdigest() == (
-        digest
-    )
+    assert kept.startswith(b"\xff\xd8\xff") and len(kept) < MB
     # The report itself, the JSON contract, does not change shape.
     assert "attachments" not in json.loads(case["report"])
 
@@ -343,7 +356,9 @@ def test_the_case_keeps_its_own_copy_and_the_slot_is_emptied(client, aws):
     # The old grant still works for its quarter of an hour: the slot fills again...
     assert browser_upload(grant, JPEG + b"something else" * 100) in OK
     # ...and nothing the case points at changes.
-    assert stored(aws, attachment["key"], attachment["version_id"]) == photo
+    kept = stored(aws, attachment["key"], attachment["version_id"])
+    assert hashlib.sha256(kept).hexdigest() == attachment["sha256"]
+    assert attachment["original_sha256"] == hashlib.sha256(photo).hexdigest()
     assert versions(aws, "cases/") == [(attachment["key"], attachment["version_id"])]
     # A refresh of the receipt is the same report, and takes nothing from the slot.
     again = submit_with(client, 1)
@@ -395,3 +410,79 @@ def test_the_emulated_bucket_is_configured_as_the_template_says(aws):
     assert cors["AllowedOrigins"] == ["http://127.0.0.1:8000"]
     rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert {r["ID"] for r in rules} >= {"ExpireUnfiledUploads", "ForgetOldUploadVersions"}
+
+
+# -- what a file could carry (issue 23: stored and served as sent) -------------------------
+
+
+def jpeg_with_gps() -> bytes:
+    """A phone's photo: EXIF with the GPS position of where it was taken."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (46.0, 36.0, 52.0), 3: "E", 4: (32.0, 43.0, 8.0)})
+    exif[0x010F] = "PhoneMaker"
+    return picture("JPEG", exif=exif.tobytes())
+
+
+POLYGLOT_HTML = b"<html><body><script>alert(document.domain)</script></body></html>"
+PDF_OPEN_ACTION = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"3 0 obj<</S/JavaScript/JS(app.alert('x'))>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def test_a_photo_is_kept_without_its_gps_position_or_what_was_appended_to_it(client, aws, token):
+    from PIL import Image
+
+    gps_photo = jpeg_with_gps()
+    assert b"PhoneMaker" in gps_photo and Image.open(io_of(gps_photo)).getexif().get_ifd(0x8825)
+    polyglot = JPEG + POLYGLOT_HTML
+    put(aws, 1, gps_photo, "image/jpeg")
+    put(aws, 2, polyglot, "image/jpeg")
+    assert submit_with(client, 1, 2).status_code == 201
+    first, second = case_item(aws)["attachments"]
+    kept = stored(aws, first["key"], first["version_id"])
+    assert b"PhoneMaker" not in kept and b"Exif" not in kept
+    assert not Image.open(io_of(kept)).getexif()
+    assert first["original_sha256"] == hashlib.sha256(gps_photo).hexdigest()
+    other = stored(aws, second["key"], second["version_id"])
+    assert b"<script" not in other and b"<html" not in other
+    assert second["original_sha256"] == hashlib.sha256(polyglot).hexdigest()
+
+
+def test_a_pdf_is_kept_as_evidence_but_only_ever_downloaded(client, aws, token):
+    from urllib.parse import parse_qs, urlsplit
+
+    put(aws, 1, PDF_OPEN_ACTION, "application/pdf")
+    put(aws, 2, JPEG, "image/jpeg")
+    assert submit_with(client, 1, 2).status_code == 201
+    case = case_item(aws)
+    pdf, photo = case["attachments"]
+    # Evidence: the very bytes sent, and no "original" beside them.
+    assert stored(aws, pdf["key"], pdf["version_id"]) == PDF_OPEN_ACTION
+    assert "original_sha256" not in pdf
+    headers = {"Authorization": f"Bearer {token('coordinator')}"}
+
+    def link(attachment) -> dict:
+        answer = client.http.get(
+            f"/api/v1/staff/cases/{case['reference']}/attachments/{attachment['sha256']}",
+            headers=headers,
+        )
+        assert answer.status_code == 200, answer.body
+        return parse_qs(urlsplit(answer.json_body["url"]).query)
+
+    pdf_link = link(pdf)
+    assert pdf_link["response-content-disposition"][0].startswith("attachment;")
+    assert pdf_link["response-content-type"] == ["application/octet-stream"]
+    photo_link = link(photo)
+    assert photo_link["response-content-disposition"] == ["inline"]
+    assert photo_link["response-content-type"] == ["image/jpeg"]
+
+
+def io_of(data: bytes):
+    import io
+
+    return io.BytesIO(data)

@@ -310,3 +310,22 @@ def test_scoring_a_pair_takes_well_under_a_millisecond():
             score(OLEKSANDR, other)
     per_pair = (time.perf_counter() - started) / (rounds * len(others))
     assert per_pair < 0.0005
+
+
+def test_a_shared_nickname_counts_once_and_only_as_a_given_name():
+    """The attack: two boys of different names who share a nickname and a birthday scored
+    "likely" (0.94), family and given name both "match" through "Сашко"."""
+    melnyk = ChildIdentity(
+        family_name="Мельник",
+        given_name="Олександр",
+        sex="male",
+        date_of_birth=date(2014, 5, 2),
+        other_names=("Сашко",),
+    )
+    honcharenko = variant(melnyk, family_name="Гончаренко", given_name="Максим")
+    assessment = score(melnyk, honcharenko)
+    assert assessment.explanation["family_name"] == "mismatch"
+    assert assessment.verdict != "likely" and assessment.score < 0.8
+    # The nickname still finds the same boy under his full name.
+    same = variant(melnyk, given_name=None, other_names=("Сашко",))
+    assert score(melnyk, same).explanation["given_name"] == "match"

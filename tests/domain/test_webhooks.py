@@ -126,3 +126,23 @@ def test_the_readmes_verification_snippet_accepts_ours_and_refuses_a_forgery():
     assert scope["verify"](secret.hex(), header, body)
     assert not scope["verify"](secret.hex(), header, body.replace(b"in_review", b"closed"))
     assert not scope["verify"](secret.hex(), sign_webhook(secret, 1_000, body), body)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254: the attack that passed
+        "2002:c0a8:0101::1",  # 6to4 of 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata service
+        "64:ff9b:1::7f00:1",  # NAT64, local-use prefix
+        "::ffff:169.254.169.254",  # IPv4-mapped
+        "::7f00:1",  # IPv4-compatible
+        "::ffff:0:a9fe:a9fe",  # SIIT IPv4-translated
+    ],
+)
+def test_every_ipv6_range_that_carries_an_ipv4_address_is_refused(address):
+    with pytest.raises(UnsafeWebhookTarget):
+        check_address(address)
+    with pytest.raises(UnsafeWebhookTarget):
+        check_target(f"https://[{address}]/hook")

@@ -70,6 +70,7 @@ MALFORMED = "HW-0000-OOOO"
 # escalation rung (which tells it of a case without letting it work the case); UA-SOUTHNGO
 # only while coordinators name its desk in the south rule.
 COORDINATOR = ("coordinator", "UA-NIB")
+AUDITOR_MAIL = "audit@nib.example.org"
 AUDITOR = ("auditor", "UA-NIB")
 AGENCIES = ["UA-NIB", "UA-OMBUDSMAN", "UA-JUVPOL", "CA-GAC", "UA-NATPOL", "UA-SOUTHNGO"]
 ACTORS = [COORDINATOR, AUDITOR] + [("caseworker", a) for a in [*AGENCIES, "PL-POLICE"]]
@@ -219,6 +220,11 @@ class StaffMachine(RuleBasedStateMachine):
         self.requests = 0
         self.shifted = dt.timedelta()
         self.seen = {"ses": 0, "sns": 0}
+        # Data requests: the cases whose reporter was erased; the auditors' e-mails owed
+        # (one per request that reached a case) and those read.
+        self.reporter_erased: set[str] = set()
+        self.auditors_owed = 0
+        self.auditors_told = 0
         self.ack_allowance: float | None = None
         self.unpumped = False  # whether anything waits for the stream or the queue
         self.trails: dict[str, set[tuple[str, str]]] = {}  # audit entries seen, by case
@@ -422,7 +428,16 @@ class StaffMachine(RuleBasedStateMachine):
 
         mails = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
         texts = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
-        new = [("email", mail.body) for mail in mails[self.seen["ses"] :]]
+        # The auditors' e-mails (of data requests) are counted, not acknowledged here.
+        to_auditors = [
+            m
+            for m in mails[self.seen["ses"] :]
+            if AUDITOR_MAIL in m.destinations.get("ToAddresses", [])
+        ]
+        self.auditors_told += len(to_auditors)
+        for mail in to_auditors:
+            assert EXAMPLE_REPORT["reporter"]["email"] not in mail.body
+        new = [("email", m.body) for m in mails[self.seen["ses"] :] if m not in to_auditors]
         new += [("sms", text) for _, text in texts[self.seen["sns"] :]]
         self.seen = {"ses": len(mails), "sns": len(texts)}
         found = []
@@ -437,6 +452,7 @@ class StaffMachine(RuleBasedStateMachine):
                 found.append(link)
         order = {reference: n for n, reference in enumerate(self.cases)}
         self.links += sorted(found, key=lambda k: (order[k.reference], k.delivery))
+        assert self.auditors_told == self.auditors_owed, (self.auditors_told, self.auditors_owed)
 
     def _decode(self, token: str) -> AckLink:
         """The delivery a link names, found among all the deliveries the model imagines."""
@@ -1008,6 +1024,59 @@ class StaffMachine(RuleBasedStateMachine):
             return self.settle(response, 403, f"{actor}: directory audit", subject, "directory")
         self.expect(response, 200, "directory audit")
         self.audited("directory", subject, "read-audit")
+
+    # -- a person's data requests (issue 23) ------------------------------------------------
+
+    @rule(
+        data=st.data(),
+        action=st.sampled_from(["export", "erase"]),
+        by=st.sampled_from(["reference", "email", "email", "phone"]),
+    )
+    def data_request(self, data, action, by):
+        """Only the intake desk's coordinators answer; a lookup by address finds every
+        case the person reported whose reporter is not erased yet; the auditors hear of
+        each request that reached a case."""
+        actor = data.draw(st.sampled_from([COORDINATOR, *ACTORS]), label="actor")
+        reporter = EXAMPLE_REPORT["reporter"]
+        value = {
+            "reference": self.pick_reference(data),
+            "email": data.draw(st.sampled_from([reporter["email"], "nobody@example.org"])),
+            "phone": reporter["phone"],
+        }[by]
+        response, subject = self.call(
+            "POST", f"{STAFF}/data-requests/{action}", actor, body={by: value}
+        )
+        what = f"{actor} asking to {action} by {by} {value}"
+        if by == "reference" and not REFERENCE.match(value):
+            return self.expect(response, 422, what)
+        if actor != COORDINATOR:
+            return self.settle(response, 403, what, subject, "data-requests")
+        self.expect(response, 200, what)
+        if by == "reference":
+            found = [value] if value in self.cases else []
+        elif value == reporter["email"] or by == "phone":
+            found = [r for r in self.cases if r not in self.reporter_erased]
+        else:
+            found = []
+        if action == "export":
+            got = sorted(c["reference"] for c in response.json_body["cases"])
+            assert got == sorted(found), f"{what}: {got}, the model says {sorted(found)}"
+            for case in response.json_body["cases"]:
+                assert sorted(n["text"] for n in case["notes"]) == sorted(
+                    self.cases[case["reference"]].notes
+                )
+        else:
+            erased = sorted(r for r in found if r not in self.reporter_erased)
+            left = sorted(r for r in found if r in self.reporter_erased)
+            got = response.json_body
+            assert (sorted(got["erased"]), sorted(got["nothing_left"])) == (erased, left), what
+            self.reporter_erased |= set(found)
+        for reference in found:
+            self.audited(reference, subject, f"data-{action}")
+        self.audited("data-requests", subject, f"data-{action}")
+        if found:
+            self.auditors_owed += 1
+            self.unpumped = True
 
     # -- what is not a proper request -------------------------------------------------------
 

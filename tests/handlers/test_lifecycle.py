@@ -15,13 +15,13 @@ import boto3
 import requests
 import time_machine
 from formdata import FORM, form_fields, form_key, post_form
-from helpers import post_report
+from helpers import photo_jpeg, post_report
 
 from chalicelib.domain.case import status_token
 from infra.local.outbox import sent_messages
 
 SIGNING_KEY = b"test-signing-key"
-PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 200
+PHOTO = photo_jpeg(b"\x00" * 200)
 # Everything personal the form's report holds: the reporter's, then the child's.
 REPORTER = ("iryna@example.org", "+380501234567", "Ковальчук Ірина")
 CHILD = (
@@ -220,3 +220,98 @@ def test_a_person_erased_on_request_is_gone_from_the_table(client, aws, pump, st
     case = coordinator.get(f"/cases/{reference}").json_body
     assert case["report"]["child"]["family_name"] == "Kovalchuk"
     assert case["report"]["reporter"]["name"] is None
+
+
+# Every item kind of the key map (chalicelib/adapters/dynamo/keys.py), and what erasing a
+# case does to it: "erased" (none is left of the case), "kept" (it stays, naming nobody),
+# or "not of a case" (it never holds a case's data).
+ITEM_KINDS = {
+    "case": "kept",
+    "alert (the outbox)": "kept",
+    "delivery": "kept",
+    "note": "erased",
+    "candidate pair, one per side": "erased",
+    "break-glass access (expires)": "erased",
+    "event (timeline: assignment, link, correction...)": "kept",
+    "mandate (a case routed to an agency)": "kept",
+    "blocking key (matching)": "erased",
+    "reporter, in the blind index": "erased",
+    "idempotency key": "kept",
+    "request rate of one source": "not of a case",
+    "statistics shard": "not of a case",
+    "contact, routing rule, version": "not of a case",
+    "daily digest sent": "not of a case",
+    "search key (staff search)": "erased",
+    "staff member (as colleagues see them)": "not of a case",
+    "a registered partner (machine client)": "not of a case",
+    "an import batch of a partner": "not of a case",
+    "a webhook owed to a partner (the outbox)": "kept",
+    "health probe (never written)": "not of a case",
+}
+# The `kind` attribute of each erased item kind, as the table holds it.
+ERASED_KINDS = {"note", "match", "grant", "matchkey", "reporter", "searchkey"}
+
+
+def key_map_items() -> set[str]:
+    from chalicelib.adapters.dynamo import keys
+
+    rows = [line for line in keys.__doc__.splitlines() if line.startswith("| ")]
+    return {row.split("|")[1].strip() for row in rows} - {"item", "---"}
+
+
+def test_anonymisation_reaches_every_item_kind_of_the_key_map(
+    client, aws, pump, staff, report_body
+):
+    """The attack: erasure left the reporter's contact details in NOTE items, and an XLSX
+    export in `exports/` kept the child's name after anonymisation."""
+    # A new item kind must say here what erasing a case does to it.
+    assert set(ITEM_KINDS) == key_map_items()
+    assert {"note", "match", "grant", "matchkey", "reporter", "searchkey"} == ERASED_KINDS
+
+    def coordinator(agency="UA-NIB"):
+        return staff("coordinator", agency)
+
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        mine = post_report(client, report_body).json_body["reference"]
+        theirs = post_report(client, the_same_child_by_someone_else(report_body))
+        theirs = theirs.json_body["reference"]
+        pump.run_until_idle()
+        assert coordinator().get(f"/cases/{mine}/matches").json_body["matches"]
+        # A note that reaches the reporter, one that does not; a break-glass access with
+        # the child's name in its words; a correction; an assignment; a spreadsheet.
+        coordinator().post(f"/cases/{mine}/notes", {"text": "Iryna: call 050 123 45 67"})
+        coordinator().post(f"/cases/{mine}/notes", {"text": "Olexandr was seen in Anapa"})
+        glass = {"reason": "child_at_risk", "explanation": "Сашко Ковальчук is ill in Anapa"}
+        assert coordinator("CA-GAC").post(f"/cases/{mine}/break-glass", glass).status_code == 200
+        fix = {"field": "child.patronymic", "value": "Андрійович", "reason": "typo", "version": 1}
+        coordinator().post(f"/cases/{mine}/corrections", fix)
+        export = coordinator().post("/exports", {"format": "xlsx"})
+        assert export.status_code == 200, export.json_body
+        assert boto3.client("s3").list_objects_v2(
+            Bucket=aws["UploadsBucketName"], Prefix="exports/"
+        )["KeyCount"]
+        kinds = {i.get("kind", {}).get("S") for i in items_of(aws, mine)}
+        assert kinds >= ERASED_KINDS, ERASED_KINDS - kinds
+
+        # -- the person asks to be forgotten: the note that reaches them goes with them --
+        erased = coordinator().post("/data-requests/erase", {"email": "iryna@example.org"})
+        assert erased.json_body["erased"] == [mine]
+        notes = [n["text"] for n in coordinator().get(f"/cases/{mine}").json_body["notes"]]
+        assert "Olexandr was seen in Anapa" in notes
+        assert not any("050 123" in n for n in notes)
+
+        # -- set aside as unfounded, and a year later anonymised ------------------------
+        version = coordinator().get(f"/cases/{mine}").json_body["version"]
+        moved = {"status": "unfounded", "note": "not deported", "version": version}
+        assert coordinator().post(f"/cases/{mine}/status", moved).status_code == 200
+        clock.shift(dt.timedelta(days=366))
+        assert pump.anonymise_expired() >= 1
+
+    left = {i.get("kind", {}).get("S") for i in items_of(aws, mine)}
+    assert not left & ERASED_KINDS, left & ERASED_KINDS
+    assert left <= {"case", "alert", "delivery", "event", "mandate", "idempotency"}, left
+    stored = everything(aws)
+    for personal in REPORTER + CHILD + ("Anapa", "Сашко"):
+        assert personal not in stored, personal
+    assert versions(aws, "exports/") == []

@@ -7,6 +7,7 @@ made first, an attempt that lost the race to file the form.
 import copy
 import datetime as dt
 import hashlib
+import io
 
 import pytest
 from fakes import FakeFileStore
@@ -14,13 +15,27 @@ from helpers import EXAMPLE_REPORT
 
 from chalicelib.domain import form_keys
 from chalicelib.domain.attachments import Attachment, FileRefused, Upload, case_file_key
+from chalicelib.domain.images import clean_image
 from chalicelib.domain.report import Report
 from chalicelib.services import attachments as files
 from chalicelib.services import intake
 
 T0 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 100
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x02" * 100
+
+
+def picture(fmt: str) -> bytes:
+    """A small real image: photos are decoded and encoded again when filed."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (20, 120, 220)).save(out, format=fmt)
+    return out.getvalue()
+
+
+JPEG = picture("JPEG")
+PNG = picture("PNG")
+# What the case keeps of JPEG: its pixels, encoded again (domain/images.py).
+KEPT_JPEG = clean_image(JPEG, "image/jpeg")
 SOURCE = "198.51.100.7"
 
 
@@ -116,7 +131,7 @@ def test_the_checked_version_is_the_one_filed(store, key):
     assert upload.version_id == first
     store.put(slot, PNG, "image/jpeg")  # an old grant, used after the check
     copied = files._copy(store, upload, "HW-2222-2222")
-    assert store.read(copied.key, copied.version_id) == JPEG
+    assert store.read(copied.key, copied.version_id) == KEPT_JPEG
 
 
 # -- filing ---------------------------------------------------------------------------------
@@ -130,7 +145,7 @@ def test_files_are_copied_under_the_case_and_the_slots_emptied(store, key, store
     assert receipt.reference == form_keys.reference_for(settings.signing_key, key)
     (attachment,) = db.cases[receipt.reference].attachments
     assert attachment.key == case_file_key(receipt.reference, 1, hashlib.sha256(JPEG).hexdigest())
-    assert store.read(attachment.key, attachment.version_id) == JPEG
+    assert store.read(attachment.key, attachment.version_id) == KEPT_JPEG
     assert store.versions("uploads/") == []
     assert store.versions("cases/") == [(attachment.key, attachment.version_id)]
 
@@ -159,7 +174,7 @@ def test_a_reference_another_case_holds_is_passed_over(store, key, stores, setti
     assert db.cases[taken].attachments == (theirs,)
     assert store.versions(f"cases/{taken}/") == [(theirs.key, theirs.version_id)]
     (ours,) = db.cases[receipt.reference].attachments
-    assert store.read(ours.key, ours.version_id) == JPEG
+    assert store.read(ours.key, ours.version_id) == KEPT_JPEG
 
 
 def test_a_copy_another_attempt_made_first_is_used_not_made_again(store, key, stores, settings, db):

@@ -39,6 +39,9 @@ from chalicelib.domain.workflow import Status
 SEALED_ATTRIBUTES = {group: f"sealed_{group}" for group in SEALED_GROUPS}
 # Cases sealed before there were groups keep all their sealed fields in this one.
 LEGACY_SEALED = "sealed"
+# The group name a free text of a case (a note, a break-glass explanation) is sealed as:
+# its ciphertext opens only as such a text of that case.
+SEALED_TEXT = "text"
 
 
 def sealed_groups(values: dict[str, Any]) -> frozenset[str]:
@@ -91,6 +94,7 @@ def attachment_of(values: dict[str, Any]) -> Attachment:
         size=int(values["size"]),
         content_type=values["content_type"],
         version_id=values.get("version_id"),
+        original_sha256=values.get("original_sha256"),
     )
 
 
@@ -247,11 +251,7 @@ class CaseFiles:
             assignee=values.get("assignee"),
             updated_at=time(values.get("updated_at")),
             attachments=tuple(attachment_of(a) for a in values.get("attachments") or ()),
-            notes=tuple(
-                Note(at=time(n["at"]), author=n["author"], text=n["text"])
-                for n in items
-                if n.get("kind") == "note"
-            ),
+            notes=tuple(self._note_of(reference, n) for n in items if n.get("kind") == "note"),
             deliveries=tuple(delivery_of(d) for d in items if d.get("kind") == "delivery"),
             break_glass={g["subject"]: time(g["until"]) for g in items if g.get("kind") == "grant"},
             events=tuple(event_of(e) for e in items if e.get("kind") == "event"),
@@ -348,9 +348,19 @@ class CaseFiles:
         )
 
     def add_note(
-        self, uow: DynamoUnitOfWork, reference: str, *, author: str, text: str, at: dt.datetime
+        self,
+        uow: DynamoUnitOfWork,
+        reference: str,
+        *,
+        author: str,
+        text: str,
+        at: dt.datetime,
+        names_reporter: bool = False,
     ) -> None:
-        """Notes are only ever added, so two people writing at once cannot conflict."""
+        """Notes are only ever added, so two people writing at once cannot conflict.
+
+        A note is free text ("called the mother on +380..."): it is sealed as the report's
+        sensitive fields are, under a data key of its own (one KMS call per note)."""
         uow.add(
             "note",
             {
@@ -358,11 +368,43 @@ class CaseFiles:
                     "TableName": self._table,
                     "Item": {
                         **keys.note(reference, at),
-                        **to_item({"kind": "note", "author": author, "text": text, "at": iso(at)}),
+                        **to_item(
+                            {
+                                "kind": "note",
+                                "author": author,
+                                "at": iso(at),
+                                # Erasing the reporter deletes it (domain/erasure.py).
+                                "names_reporter": names_reporter or None,
+                                **self.sealed_text(reference, text),
+                            }
+                        ),
                     },
                 }
             },
         )
+
+    def sealed_text(self, reference: str, text: str) -> dict[str, bytes]:
+        """The attributes that keep a free text of this case sealed (SEALED_TEXT)."""
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        sealed, key_blob = self._sealer.seal(reference, {SEALED_TEXT: {"text": text}})
+        return {"sealed_text": sealed[SEALED_TEXT], "sealed_text_key": key_blob}
+
+    def opened_text(self, reference: str, values: dict[str, Any]) -> str | None:
+        """A free text sealed by `sealed_text` (a note written before notes were sealed
+        keeps its `text` in clear); None when these stores cannot open it."""
+        if "sealed_text" not in values:
+            return values.get("text")
+        if self._sealer is None:
+            return None
+        opened = self._sealer.open(
+            reference, SEALED_TEXT, bytes(values["sealed_text"]), bytes(values["sealed_text_key"])
+        )
+        return opened["text"]
+
+    def _note_of(self, reference: str, values: dict[str, Any]) -> Note:
+        text = self.opened_text(reference, values)
+        return Note(at=time(values["at"]), author=values["author"], text=text or "")
 
     def grant_break_glass(
         self, uow: DynamoUnitOfWork, reference: str, subject: str, until: dt.datetime

@@ -47,6 +47,7 @@ _TRACED = (
     "action",
     "withdrawn_at",
     "anonymised_at",
+    "names_reporter",
     LEGACY_SEALED,
     *SEALED_ATTRIBUTES.values(),
 )
@@ -93,6 +94,10 @@ class CaseLifecycle:
             search_keys=tuple(dict.fromkeys(values.get("search_keys") or ())),
             attachments=tuple(attachment_of(a) for a in values.get("attachments") or ()),
             notes=tuple(i["sk"] for i in items if i.get("kind") == "note"),
+            reporter_notes=tuple(
+                i["sk"] for i in items if i.get("kind") == "note" and i.get("names_reporter")
+            ),
+            grants=tuple(i["sk"] for i in items if i.get("kind") == "grant"),
             pairs=tuple(sorted(i["other"] for i in items if i.get("kind") == "match")),
             events=tuple(
                 i["sk"] for i in items if i.get("kind") == "event" and i.get("action") == "correct"
@@ -207,6 +212,13 @@ class CaseLifecycle:
             uow.add(
                 "note",
                 {"Delete": {"TableName": self._table, "Key": keys.case_item(reference, note)}},
+            )
+
+    def remove_grants(self, uow: DynamoUnitOfWork, reference: str, grants: list[str]) -> None:
+        for grant in grants:
+            uow.add(
+                "grant",
+                {"Delete": {"TableName": self._table, "Key": keys.case_item(reference, grant)}},
             )
 
     def due(self, status: Status, changed_before: dt.datetime, limit: int) -> list[str]:

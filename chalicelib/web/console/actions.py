@@ -11,6 +11,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain.numbers import number_or
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import WORKERS, Ctx, console_route
 from chalicelib.web.console.cases import case_page
@@ -32,7 +33,7 @@ def _back(reference: str) -> str:
 
 def _version(ctx: Ctx) -> int:
     text = ctx.form.get("version", "")
-    return int(text) if text.isdigit() else 0
+    return number_or(text, 0) or 0
 
 
 def _done(ctx: Ctx, reference: str, what: str) -> Response:

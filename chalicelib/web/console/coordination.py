@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain.numbers import is_number
 from chalicelib.domain.places import OBLASTS
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console import render
@@ -193,7 +194,7 @@ def _rule_form(ctx: Ctx) -> dict[str, Any]:
     escalation: dict[str, Any] = {"levels": [rung for rung in levels if rung]}
     for name in ("urgent_after_minutes", "normal_after_minutes"):
         value = form.get(name, "").strip()
-        escalation[name] = int(value) if value.isdigit() else (value or None)
+        escalation[name] = int(value) if is_number(value) else (value or None)
     return {
         "rule_id": form.get("rule_id", "").strip(),
         "description": form.get("description", "").strip(),
