@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chalicelib.domain.aftercare import Aftercare
 from chalicelib.domain.alerts import (
     Alert,
     Delivery,
@@ -33,7 +34,9 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
+from chalicelib.domain.referrals import Referral
 from chalicelib.domain.report import Report
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
@@ -306,6 +309,28 @@ class Webhooks(Protocol):
     def failed(self, limit: int = 100) -> list[WebhookState]: ...
 
 
+class AftercareStore(Protocol):
+    """A case's return record (domain/aftercare.py), mediation lists, and their pointers."""
+
+    def get(self, reference: str) -> Aftercare | None: ...
+    def save(self, uow: UnitOfWork, record: Aftercare, *, follow_up_due: dt.date | None) -> None:
+        """Refused ("aftercare") unless the stored record is at `record.version`."""
+        ...
+
+    def all(self) -> list[Aftercare]: ...
+    def follow_ups_due_before(self, day: dt.date, limit: int = 100) -> list[str]: ...
+    def add_referral(self, uow: UnitOfWork, referral: Referral) -> None: ...
+    def referrals_of(self, provider: str, limit: int = 200) -> list[tuple[str, str]]: ...
+    def closure_waiting(self, uow: UnitOfWork, reference: str, waiting: bool) -> None: ...
+    def closures_waiting(self) -> list[str]: ...
+    def mediation_list(self, list_id: str) -> MediationList | None: ...
+    def save_list(self, uow: UnitOfWork, listed: MediationList) -> None:
+        """Refused ("mediation-list") unless the stored list is at `listed.version`."""
+        ...
+
+    def mediation_lists(self) -> list[MediationList]: ...
+
+
 class DeliveryQueue(Protocol):
     def enqueue(self, deliveries: list[tuple[str, str]]) -> None: ...
 
@@ -422,3 +447,4 @@ class Stores:
     webhooks: Webhooks
     reporters: ReporterIndex
     lifecycle: CaseLifecycle
+    aftercare: AftercareStore
