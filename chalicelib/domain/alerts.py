@@ -43,6 +43,12 @@ REPORT_RECEIVED = "report-received"
 REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
+# A coordinator's referral without the family's consent (for the auditors), and a case's
+# follow-up visit gone overdue (for its desk): domain/aftercare.py.
+CONSENT_OVERRIDE = "consent-override-"
+FOLLOW_UP_OVERDUE = "follow-up-overdue-"
+# Alerts told once, without an acknowledgement deadline of their own.
+UNLADDERED = frozenset({"break_glass", "consent_override", "follow_up"})
 ESCALATION = "~"
 
 
@@ -89,6 +95,10 @@ class Alert:
             return "match"
         if self.root.startswith(BREAK_GLASS):
             return "break_glass"
+        if self.root.startswith(CONSENT_OVERRIDE):
+            return "consent_override"
+        if self.root.startswith(FOLLOW_UP_OVERDUE):
+            return "follow_up"
         return "report"
 
     @property
@@ -143,6 +153,17 @@ class Alert:
         """Tells the auditors that a coordinator opened what the policy withholds."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         return replace(cls.about(case, f"{BREAK_GLASS}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def consent_override(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator referred a child without consent."""
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        return replace(cls.about(case, f"{CONSENT_OVERRIDE}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def follow_up_overdue(cls, case: Case, due: dt.date, now: dt.datetime) -> Alert:
+        """Tells the case's desk that a follow-up is late (once per due date)."""
+        return replace(cls.about(case, f"{FOLLOW_UP_OVERDUE}{due:%Y%m%d}"), created_at=now)
 
     @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:

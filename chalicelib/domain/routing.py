@@ -206,7 +206,7 @@ class Directory:
         """One delivery per contact and channel for this alert at its rung of the ladder,
         each saying how much of the report its contact may learn. Contacts the reporter's
         consent keeps out get nothing at all."""
-        if alert.kind == "break_glass":
+        if alert.kind in ("break_glass", "consent_override"):
             return self._to_auditors(alert)
         if alert.counterpart is not None:
             return self._match(alert)
