@@ -216,7 +216,7 @@ def test_a_provider_accepts_and_records_done_and_rejection_needs_a_reason(stores
         )
 
     assert answer(first, ReferralStatus.ACCEPTED).referral.status == ReferralStatus.ACCEPTED
-    with pytest.raises(ReferralError, match="cannot become"):
+    with pytest.raises(ReferralError, match="a provider accepts"):
         answer(first, ReferralStatus.REVOKED, "no")
     assert answer(first, ReferralStatus.DONE, at=T0 + 3 * DAY).referral.status == "done"
     record = stores.aftercare.get(returned)
