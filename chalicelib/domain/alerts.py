@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain.case import Case
 from chalicelib.domain.disclosure import ConsentGiven, Disclosure
@@ -161,9 +162,22 @@ class Alert:
         return replace(cls.about(case, f"{CONSENT_OVERRIDE}{stamp}"), created_at=now, note=note)
 
     @classmethod
-    def follow_up_overdue(cls, case: Case, due: dt.date, now: dt.datetime) -> Alert:
-        """Tells the case's desk that a follow-up is late (once per due date)."""
-        return replace(cls.about(case, f"{FOLLOW_UP_OVERDUE}{due:%Y%m%d}"), created_at=now)
+    def follow_up_overdue(
+        cls, summary: Any, country: str | None, due: dt.date, now: dt.datetime
+    ) -> Alert:
+        """Tells the case's desk that a follow-up is late (once per due date). Built from
+        the case's summary (casefile.CaseSummary), which its schedule reads without
+        opening a sealed field."""
+        return cls(
+            reference=summary.reference,
+            purpose=f"{FOLLOW_UP_OVERDUE}{due:%Y%m%d}",
+            category=summary.category,
+            oblast=summary.oblast,
+            urgent=summary.urgent,
+            last_known_country=country,
+            created_at=now,
+            consent=summary.consent,
+        )
 
     @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:

@@ -270,16 +270,23 @@ def alert_overdue_follow_ups(
     """The schedule: each case whose follow-up is late alerts its desk, once per due date
     (the alert's name carries the date: a second run finds it written and moves on)."""
     alerted = 0
-    for reference in stores.aftercare.follow_ups_due_before(now.date(), limit=limit):
+    due_cases = stores.aftercare.follow_ups_due_before(now.date(), limit=limit)
+    briefs = {}
+    for start in range(0, len(due_cases), 50):
+        briefs.update(stores.case_index.briefs(due_cases[start : start + 50]))
+    for reference in due_cases:
         record = stores.aftercare.get(reference)
-        case = stores.cases.get(reference)
+        brief = briefs.get(reference)
         due = record.overdue(policy, now) if record is not None else None
-        if due is None or case is None or record.overdue_alerted == due:
+        if due is None or brief is None or record.overdue_alerted == due:
             continue
+        location = brief.report.last_known_location if brief.report else None
+        country = location.country if location else None
         changed = record.model_copy(update={"overdue_alerted": due})
         uow = stores.unit_of_work()
         stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
-        stores.alerts.add(uow, Alert.follow_up_overdue(case, due, now), name="follow-up-alert")
+        alert = Alert.follow_up_overdue(brief.summary, country, due, now)
+        stores.alerts.add(uow, alert, name="follow-up-alert")
         try:
             uow.commit()
         except Refused:

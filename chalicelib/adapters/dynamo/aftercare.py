@@ -120,20 +120,22 @@ class AftercareStore:
         return [(i["reference"], i["referral_id"]) for i in items]
 
     def closure_waiting(self, uow: DynamoUnitOfWork, reference: str, waiting: bool) -> None:
-        key = keys.closure(reference)
-        operation = (
-            {"Put": {"TableName": self._table, "Item": {**key, "reference": {"S": reference}}}}
-            if waiting
-            else {"Delete": {"TableName": self._table, "Key": key}}
-        )
-        uow.add("closure", operation)
+        # Marked rather than deleted: the API's role deletes only in a few partitions
+        # (infra/package.py), and a decided closure's marker is as small as can be.
+        item = {
+            **keys.closure(reference),
+            "reference": {"S": reference},
+            "waiting": {"BOOL": waiting},
+        }
+        uow.add("closure", {"Put": {"TableName": self._table, "Item": item}})
 
     def closures_waiting(self) -> list[str]:
         items = query_all(
             self._client,
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.CLOSURES}},
+            FilterExpression="waiting = :yes",
+            ExpressionAttributeValues={":pk": {"S": keys.CLOSURES}, ":yes": {"BOOL": True}},
         )
         return [i["reference"] for i in items]
 
