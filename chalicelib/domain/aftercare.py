@@ -321,6 +321,8 @@ class Aftercare(_Frozen):
             raise AftercareError("follow-ups begin once the child is home")
         if on > now.date():
             raise AftercareError("a follow-up cannot be dated in the future")
+        if self.returned_on is not None and on < self.returned_on:
+            raise AftercareError("a follow-up cannot be dated before the return")
         if not note.strip():
             raise AftercareError("say what the follow-up found")
         done = FollowUp(due=due, done_on=on, recorded_at=now, by=by, note=note.strip())

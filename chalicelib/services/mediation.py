@@ -82,8 +82,10 @@ def add_child(
     stores: Stores,
     policy: FollowUpPolicy,
     now: dt.datetime,
+    on: dt.date | None = None,
 ) -> MediationList:
-    """Put a verified child on the list: their pathway moves on in the same write."""
+    """Put a verified child on the list (`on` that day, today unless recorded after the
+    fact): their pathway moves on in the same write."""
     _coordinator(caller, "mediation-list", stores)
     listed = _list(list_id, stores)
     case = visible_case(caller, reference, "mediation-list", stores)
@@ -97,7 +99,7 @@ def add_child(
         raise AftercareError("only a verified child is put on a mediation list")
     moved = record.step(
         ReturnStage.ON_MEDIATION_LIST,
-        on=now.date(),
+        on=on or now.date(),
         by=caller.staff.subject,
         agency=caller.staff.agency,
         how=f"on the list for {listed.mediator}",

@@ -291,7 +291,7 @@ def create_list(caller, body):
     refusals=(*REFUSED, "ConsentMissing", "ListNotFound"),
 )
 def add_child(caller, list_id, body):
-    return mediation.add_child(caller, list_id, body.reference, **_context())
+    return mediation.add_child(caller, list_id, body.reference, on=body.on, **_context())
 
 
 @staff_operation(

@@ -99,6 +99,7 @@ class NewMediationList(Strict):
 
 class MediationChild(Strict):
     reference: Annotated[str, StringConstraints(max_length=20)]
+    on: dt.date | None = Field(default=None, description="When put on the list; today if left out")
 
 
 # -- answers --

@@ -192,6 +192,8 @@ def test_follow_ups_are_due_within_the_first_days_then_every_period_and_overdue_
     assert done.overdue(POLICY, NOW) is None
     late = rec.followed_up(on=NOW.date(), by="o", note="late visit", now=NOW, policy=POLICY)
     assert not late.follow_ups[-1].on_time
+    with pytest.raises(AftercareError, match="before the return"):
+        rec.followed_up(on=returned.date() - DAY, by="o", note="x", now=NOW, policy=POLICY)
 
 
 def test_no_follow_up_is_due_before_the_return():
