@@ -29,7 +29,9 @@ def test_a_child_walked_home_referred_answered_and_closed_in_the_console(client,
         done = south.post(f"{page}/step", {"stage": stage, "on": today, "how": "перевірено"})
         assert done.status_code == 303, done.body
     text = south.get(page).body.decode()
-    assert "Повернуто" in text and "returned" not in text.split("<main", 1)[1].split("<form")[0]
+    steps = text.split('id="pathway-title"', 1)[1].split("<form", 1)[0]
+    assert "Повернуто" in steps and "returned" not in steps
+    assert today not in steps and " р." in steps.replace("\u202f", " ")  # in words
     # Without the family's consent, a caseworker's referral comes back refused, in words.
     refused = south.post(
         f"{page}/refer",
@@ -66,6 +68,11 @@ def test_a_child_walked_home_referred_answered_and_closed_in_the_console(client,
         == 303
     )
     assert "Жодне закриття не чекає" in coordinator.get("/staff/closures").body.decode()
+    figures = coordinator.get("/staff/statistics/return").body.decode()
+    stages = figures.split('id="stages-title"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="row">Повернуто</th><td>1</td>' in stages
+    assert "Херсонська" in figures and "UA-65" not in figures
+    assert south.get("/staff/statistics/return").status_code == 403
 
 
 def test_a_coordinator_builds_and_exports_a_mediation_list_in_the_console(client, reference):

@@ -26,6 +26,7 @@ from chalicelib.domain.referrals import (
     ServiceType,
     Urgency,
 )
+from chalicelib.domain.words import date_in_words, month_names
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.render import N_
@@ -109,6 +110,8 @@ def words(ctx: Ctx) -> dict:
         "organisation": lambda agency: providers.get(agency, agency),
         "providers": providers,
         "as_date": lambda text: dt.date.fromisoformat(text) if text else None,
+        # Dates in words ("14 березня 2026 р."), as the rest of Homeward writes them.
+        "day": lambda value: date_in_words(value, ctx.lang),
     }
 
 
@@ -438,3 +441,24 @@ def answer(ctx: Ctx, reference: str, referral_id: str) -> Response:
     except referrals.ReferralNotFound:
         return not_found(ctx)
     return ctx.redirect("staff/referrals", done=chosen)
+
+
+# -- the return's key figures ------------------------------------------------------------
+
+
+@console_route("/staff/statistics/return", roles=("coordinator", "auditor"))
+def return_statistics(ctx: Ctx) -> Response:
+    figures = aftercare.kpis(ctx.caller, **_context())
+    return ctx.page(
+        "return_statistics.html",
+        figures=figures,
+        stages=list(ReturnStage),
+        month_name=lambda month: _month(month, ctx.lang),
+        **words(ctx),
+    )
+
+
+def _month(month: str, lang: str) -> str:
+    """ "2026-11" as people write it: Листопад 2026, November 2026."""
+    year, number = month.split("-")
+    return f"{month_names(lang)[int(number) - 1]} {year}"
