@@ -29,7 +29,6 @@ from chalicelib.domain.referrals import (
     ServiceType,
 )
 from chalicelib.services.access import Caller, require_role, visible_case
-from chalicelib.services.casework import StaleVersion
 from chalicelib.services.ports import Stores
 
 
@@ -62,12 +61,16 @@ def record_of(case: CaseFile, stores: Stores) -> Aftercare:
     )
 
 
+class RecordChanged(Exception):
+    """Someone changed the child's record (or the list) between this read and write."""
+
+
 def commit(uow: Any) -> None:
     try:
         uow.commit()
     except Refused as refused:
         if "aftercare" in refused.names or "mediation-list" in refused.names:
-            raise StaleVersion(None) from None
+            raise RecordChanged() from None
         raise
 
 

@@ -19,7 +19,7 @@ mediation = lazy_module("chalicelib.services.mediation")
 bp = Blueprint(__name__)
 RETURN = f"{PREFIX}/cases/{{reference}}/return"
 CASE = f"{PREFIX}/cases/{{reference}}"
-CHANGE = ("BadRequestBody", "ValidationError", "CaseNotFound", "NotPermitted", "StaleVersion")
+CHANGE = ("BadRequestBody", "ValidationError", "CaseNotFound", "NotPermitted", "RecordChanged")
 REFUSED = (*CHANGE, "ReferralError")
 
 
@@ -301,7 +301,7 @@ def add_child(caller, list_id, body):
     operation_id="exportMediationList",
     summary="Export the list: only the fields a mediator may receive, a new version each time",
     answer="MediationExport",
-    refusals=("NotPermitted", "ListNotFound", "ReferralError", "StaleVersion"),
+    refusals=("NotPermitted", "ListNotFound", "ReferralError", "RecordChanged"),
 )
 def export_list(caller, list_id):
     context = _context()

@@ -97,6 +97,7 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.workflow import MoveNotAllowed
     from chalicelib.services import (
         access,
+        aftercare,
         casework,
         delivery,
         directory,
@@ -201,6 +202,13 @@ def _table() -> dict[type, Refusal]:
             "This step is not allowed now",
             "The return, referral or closure does not allow this step",
             detail=str,
+        ),
+        aftercare.RecordChanged: Refusal(
+            409,
+            "record-changed",
+            "Someone changed this record at the same moment",
+            "Another change came first",
+            detail=lambda exc: "Read it again and redo your change.",
         ),
         casework.StaleVersion: Refusal(
             409,

@@ -33,7 +33,6 @@ from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
 aftercare = lazy_module("chalicelib.services.aftercare")
 referrals = lazy_module("chalicelib.services.referrals")
 mediation = lazy_module("chalicelib.services.mediation")
-casework = lazy_module("chalicelib.services.casework")
 
 COORDINATORS = ("coordinator",)
 PROVIDERS = ("provider",)
@@ -112,7 +111,7 @@ def _act(ctx: Ctx, reference: str, action, done: str) -> Response:
         return return_page(ctx, reference, status=422, problem=_("Choose one from the list."))
     except (AftercareError, ReferralError, ValueError) as refused:
         return return_page(ctx, reference, status=422, problem=str(refused))
-    except casework.StaleVersion:
+    except aftercare.RecordChanged:
         problem = _("Someone changed this record meanwhile: check it, then send again.")
         return return_page(ctx, reference, status=409, problem=problem)
     return ctx.redirect(_back(reference), done=done)
