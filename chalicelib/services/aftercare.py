@@ -61,6 +61,10 @@ def record_of(case: CaseFile, stores: Stores) -> Aftercare:
     )
 
 
+# Reads and writes of one change before a race is the caller's to retry.
+ATTEMPTS = 3
+
+
 class RecordChanged(Exception):
     """Someone changed the child's record (or the list) between this read and write."""
 
@@ -87,16 +91,27 @@ def change_record(
     extra=None,
 ) -> ReturnFile:
     """Read the record, apply `change` (a domain step, which refuses in words), and write
-    it with its audit entry (and what `extra` stages) in one unit of work."""
+    it with its audit entry (and what `extra` stages) in one unit of work.
+
+    A change is a function of the record as read: when another write came first (the
+    overdue schedule marking the record, a colleague's step), it is read and applied
+    again, a few times, before the caller is told."""
     case = visible_case(caller, reference, action, stores)
-    record = record_of(case, stores)
-    changed = change(record)
-    uow = stores.unit_of_work()
-    stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
-    stores.audit.add(uow, caller.entry(reference, action, detail=detail, at=now))
-    if extra is not None:
-        extra(uow, case, changed)
-    commit(uow)
+    for attempt in range(ATTEMPTS):
+        record = record_of(case, stores)
+        changed = change(record)
+        uow = stores.unit_of_work()
+        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
+        stores.audit.add(uow, caller.entry(reference, action, detail=detail, at=now))
+        if extra is not None:
+            extra(uow, case, changed)
+        try:
+            commit(uow)
+        except RecordChanged:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        break
     return ReturnFile(changed.model_copy(update={"version": changed.version + 1}), policy, now)
 
 

@@ -30,7 +30,13 @@ from chalicelib.domain.referrals import (
     referral_basis,
 )
 from chalicelib.services.access import Caller, require_role
-from chalicelib.services.aftercare import ReturnFile, change_record, commit
+from chalicelib.services.aftercare import (
+    ATTEMPTS,
+    RecordChanged,
+    ReturnFile,
+    change_record,
+    commit,
+)
 from chalicelib.services.ports import Stores
 
 
@@ -231,16 +237,25 @@ def answer_referral(
     now: dt.datetime,
 ) -> ReferralView:
     """The provider accepts, rejects (with a reason) or records the service done."""
-    record, found = _providers_referral(caller, reference, referral_id, "answer-referral", stores)
     if status not in PROVIDER_MOVES:
         raise ReferralError("a provider accepts, rejects or records a referral done")
     staff = caller.staff
-    moved = found.moved(status, by=staff.subject, agency=staff.agency, at=now, reason=reason)
-    changed = record.with_referral(moved)
-    uow = stores.unit_of_work()
-    stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
-    stores.audit.add(
-        uow, caller.entry(reference, "answer-referral", detail=f"{referral_id} {status}", at=now)
-    )
-    commit(uow)
+    for attempt in range(ATTEMPTS):
+        record, found = _providers_referral(
+            caller, reference, referral_id, "answer-referral", stores
+        )
+        moved = found.moved(status, by=staff.subject, agency=staff.agency, at=now, reason=reason)
+        changed = record.with_referral(moved)
+        uow = stores.unit_of_work()
+        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
+        detail = f"{referral_id} {status}"
+        stores.audit.add(uow, caller.entry(reference, "answer-referral", detail=detail, at=now))
+        try:
+            commit(uow)
+        except RecordChanged:
+            # The schedule or the case's people wrote first: read it again.
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        break
     return _view(moved, changed, stores)
