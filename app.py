@@ -7,6 +7,7 @@ from chalice import Chalice, Cron, Rate
 from chalicelib import handlers
 from chalicelib.web import (
     ack,
+    aftercare,
     console_api,
     dev,
     directory,
@@ -37,6 +38,7 @@ app.register_blueprint(partners.bp)
 app.register_blueprint(ack.bp)
 app.register_blueprint(signin.bp)
 app.register_blueprint(console_api.bp)
+app.register_blueprint(aftercare.bp)
 app.register_blueprint(console.bp)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
@@ -115,3 +117,8 @@ def send_import_digests(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def anonymise_expired(event):
     return handlers.anonymise_expired(event)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def alert_overdue_follow_ups(event):
+    return handlers.alert_overdue_follow_ups(event)

@@ -256,3 +256,15 @@ def anonymise_expired(event: Any) -> int:
     return retention.anonymise_expired(
         stores=wiring.stores(), files=wiring.file_store(), settings=wiring.settings()
     )
+
+
+def alert_overdue_follow_ups(event: Any) -> int:
+    """Every hour: a returned child's follow-up gone late alerts the case's desk (once)."""
+    import datetime as dt
+
+    from chalicelib.services import aftercare
+
+    settings = wiring.settings()
+    return aftercare.alert_overdue_follow_ups(
+        stores=wiring.stores(), policy=settings.follow_ups, now=dt.datetime.now(dt.UTC)
+    )

@@ -29,6 +29,7 @@ FUNCTIONS = (
     "AnonymiseExpired",
     "CarryOutWithdrawals",
     "RecordDeliveryEvents",
+    "AlertOverdueFollowUps",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.

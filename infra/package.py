@@ -446,6 +446,15 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     # The retention schedule anonymises cases (services/retention.py). It opens nothing
     # sealed (a sealed group is erased by removing it): no KMS at all.
+    # Returned children whose follow-up is late (services/aftercare.py): the due records,
+    # the cases' summaries (no sealed field: no KMS), then the record and the desk's alert
+    # written together.
+    "AlertOverdueFollowUpsRole": [
+        LOGS,
+        _statement("Due", ["dynamodb:Query"], [STATE_INDEX]),
+        _statement("Read", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [TABLE]),
+        _statement("Alert", ["dynamodb:PutItem"], [TABLE]),
+    ],
     "AnonymiseExpiredRole": [
         LOGS,
         SIGNING_KEY,
@@ -876,6 +885,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "CarryOutWithdrawals",
         "AnonymiseExpired",
         "RecordDeliveryEvents",
+        "AlertOverdueFollowUps",
     )
     for function in functions:
         resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}

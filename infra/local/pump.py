@@ -214,7 +214,11 @@ class EventPump:
         self.tick_escalation()
         requeued = self._schedule("requeue_stale_deliveries")
         self.send_import_digests()
+        self.alert_overdue_follow_ups()
         return requeued
+
+    def alert_overdue_follow_ups(self) -> Any:
+        return self._schedule("alert_overdue_follow_ups")
 
     def send_import_digests(self) -> Any:
         return self._schedule("send_import_digests")

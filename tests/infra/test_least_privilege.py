@@ -42,6 +42,7 @@ ROLES = {
     "anonymise_expired": "AnonymiseExpiredRole",
     "carry_out_withdrawals": "CarryOutWithdrawalsRole",
     "record_delivery_events": "RecordDeliveryEventsRole",
+    "alert_overdue_follow_ups": "AlertOverdueFollowUpsRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.

@@ -43,6 +43,7 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "AnonymiseExpired",
         "CarryOutWithdrawals",
         "RecordDeliveryEvents",
+        "AlertOverdueFollowUps",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -295,7 +296,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
         # Chalice's thirteen, and the public routes' own (infra/package.py).
-        assert len(functions) == 14
+        assert len(functions) == 15
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
