@@ -71,7 +71,8 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-## make package: the Lambda package and merged CloudFormation (build/package/STAGE)
+## make package: the Lambda package and merged CloudFormation (build/package/STAGE), built
+## by a Python 3.13 (runtime python3.13): python3.13 on PATH, pyenv's 3.13.0 or PYTHON313=...
 package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage $${STAGE:-dev}
 
@@ -87,7 +88,7 @@ translations: $(ICU_STAMP)
 	$(PY) -m infra.translations
 
 clean:
-	rm -rf $(VENV) .venv-checkov build .pytest_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) .venv-checkov .venv-lambda build .pytest_cache .ruff_cache node_modules test-artifacts
 
 ## make bench-matching: recall and precision of same-child matching on tests/data
 bench-matching: $(STAMP)

@@ -202,7 +202,28 @@ def test_the_sam_transform_succeeds_and_its_output_lints_clean(transformed):
         for r in transformed["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function"
     }
-    assert runtimes == {(package.RUNTIME, "x86_64")}
+    # Lambda's python3.11 is deprecated on 2027-06-30; python3.13 is supported until 2029.
+    assert runtimes == {("python3.13", "x86_64")}
+
+
+def test_the_package_is_built_for_python313_on_amazon_linux_2023(built, sam_template):
+    """Every function (Chalice's and the public one) on python3.13, and the package's
+    native libraries built for that Python and checked against AL2023's glibc 2.34."""
+    functions = {
+        name: r["Properties"]["Runtime"]
+        for name, r in sam_template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert len(functions) >= 10 and "PublicHandler" in functions
+    assert set(functions.values()) == {"python3.13"}
+    assert package.RUNTIME_VERSIONS["GLIBC"] == (2, 34)
+    with zipfile.ZipFile(built / "deployment.zip") as archive:
+        extensions = [n for n in archive.namelist() if re.search(r"\.cpython-\d+", n)]
+        wheels = [n for n in archive.namelist() if n.endswith(".dist-info/WHEEL")]
+        tags = "".join(archive.read(n).decode() for n in wheels)
+    assert extensions and all(".cpython-313-" in n for n in extensions)
+    # abi3 wheels (cryptography's cp311-abi3) load on any later CPython; no other 3.11 build
+    assert "cp311-cp311" not in tags and "cp313-cp313" in tags
 
 
 def test_every_native_library_in_the_package_loads_on_the_lambda_runtime(built):
@@ -235,7 +256,13 @@ def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
         archive.writestr(
             "wide-1.0.dist-info/WHEEL",
             "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
-            "Tag: cp311-cp311-manylinux_2_27_x86_64\nTag: cp311-cp311-manylinux_2_28_x86_64\n",
+            "Tag: cp313-cp313-manylinux_2_35_x86_64\nTag: cp313-cp313-manylinux_2_39_x86_64\n",
+        )
+        # rapidfuzz 3.14's tags: too new for Amazon Linux 2 (glibc 2.26), fine on 2023 (2.34)
+        archive.writestr(
+            "recent-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+            "Tag: cp313-cp313-manylinux_2_27_x86_64\nTag: cp313-cp313-manylinux_2_28_x86_64\n",
         )
         archive.writestr(
             "old-1.0.dist-info/WHEEL",
@@ -249,7 +276,7 @@ def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
     assert any(p.startswith("fuzzy/_native") and "GLIBC_2." in p for p in problems)
     assert any(p.startswith("fuzzy-1.0.dist-info") and "linux_x86_64" in p for p in problems)
     assert any(p.startswith("wide-1.0.dist-info") for p in problems)
-    assert not any(p.startswith(("old-", "pure-")) for p in problems)
+    assert not any(p.startswith(("old-", "pure-", "recent-")) for p in problems)
     # and requirements.txt's packages are all missing from this one
     assert any(p.startswith("rapidfuzz: not in the package") for p in problems)
 
