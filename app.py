@@ -1,42 +1,19 @@
 """Homeward's Lambda functions. Wiring only: each handler is one call into chalicelib."""
 
 import logging
+import os
 
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from chalicelib.web import (
-    ack,
-    console_api,
-    dev,
-    directory,
-    form,
-    pages,
-    partners,
-    problems,
-    public,
-    signin,
-    staff,
-    status,
-    uploads,
-)
-from chalicelib.web.console import routes as console
+from chalicelib.web import blueprints, problems
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
-app.register_blueprint(public.bp)
-app.register_blueprint(dev.bp)
-app.register_blueprint(pages.bp)
-app.register_blueprint(form.bp)
-app.register_blueprint(uploads.bp)
-app.register_blueprint(status.bp)
-app.register_blueprint(staff.bp)
-app.register_blueprint(directory.bp)
-app.register_blueprint(partners.bp)
-app.register_blueprint(ack.bp)
-app.register_blueprint(signin.bp)
-app.register_blueprint(console_api.bp)
-app.register_blueprint(console.bp)
+# Each function registers only the routes it serves, and imports only their pages and
+# models (chalicelib/web/blueprints.py); unset, as locally, everything.
+for blueprint in blueprints.serving(os.environ.get("HOMEWARD_SERVES")):
+    app.register_blueprint(blueprint)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)

@@ -686,7 +686,9 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             "Tracing": "PassThrough",
             **_chalice_function_settings(),
             "Role": {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]},
-            "Environment": {"Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage}},
+            "Environment": {
+                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": "public"}
+            },
         },
     }
     resources["PublicHandlerRole"] = {
@@ -768,7 +770,11 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RecordDeliveryEvents",
     )
     for function in functions:
-        resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
+        # What the function serves, so that app.py imports only that (chalicelib/web/
+        # blueprints.py): the staff routes for Chalice's APIHandler, none for the others.
+        serves = "staff" if function == "APIHandler" else "events"
+        variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
+        resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
     resources["DispatchAlerts"]["Properties"]["Events"] = {
         "DispatchAlertsDynamodbEventSource": _stream_source("alert")
     }

@@ -408,3 +408,15 @@ def test_partner_scopes_are_the_resource_servers_own():
     server = package.merge_template("dev")["Resources"]["PartnerResourceServer"]["Properties"]
     assert server["Identifier"] == RESOURCE_SERVER
     assert {f"{RESOURCE_SERVER}/{s['ScopeName']}" for s in server["Scopes"]} == set(SCOPES)
+
+
+def test_without_a_python313_make_package_says_how_to_get_one(tmp_path, monkeypatch):
+    import sys
+
+    # Neither python3.13 nor python3 on PATH, and $PYTHON313 a Python of the wrong version.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PYTHON313", sys.executable if sys.version_info[:2] != (3, 13) else "x")
+    with pytest.raises(SystemExit) as stopped:
+        package.find_python313()
+    assert "pyenv install 3.13.0" in str(stopped.value)
+    assert "PYTHON313=" in str(stopped.value)
