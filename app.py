@@ -36,24 +36,16 @@ def dispatch_alerts(event):
     return handlers.dispatch_alerts(event)
 
 
+# The stream's second and last reader (DynamoDB Streams throttle above two per shard):
+# new cases matched, withdrawals carried out, webhooks queued.
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
-def find_matches(event):
-    return handlers.find_matches(event)
-
-
-@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
-def carry_out_withdrawals(event):
-    return handlers.carry_out_withdrawals(event)
+def follow_up_new_items(event):
+    return handlers.follow_up_new_items(event)
 
 
 @app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
-
-
-@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
-def queue_webhooks(event):
-    return handlers.queue_webhooks(event)
 
 
 @app.on_sqs_message(queue_arn=WEBHOOK_QUEUE, batch_size=10)

@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from chalicelib import handlers
 from chalicelib.cli.signin import SCOPES as SCOPE
 from chalicelib.cli.signin import callback_url
 from infra import operations
@@ -403,6 +404,25 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+
+def _union(*roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements of several roles as one role's: each once, no Sid used twice."""
+    statements: list[dict[str, Any]] = []
+    for statement in (s for role in roles for s in role):
+        if statement in statements:
+            continue
+        if any(s["Sid"] == statement["Sid"] for s in statements):
+            raise ValueError(f"two different statements named {statement['Sid']}")
+        statements.append(statement)
+    return statements
+
+
+# One function follows up the stream's new cases, withdrawals and webhooks (DynamoDB
+# Streams throttle above two readers per shard; the dispatcher is the other). It may do
+# what each of the three did alone, and nothing more: their statements, above, together.
+FOLLOW_UP_PARTS = ("FindMatchesRole", "CarryOutWithdrawalsRole", "QueueWebhooksRole")
+POLICIES["FollowUpNewItemsRole"] = _union(*(POLICIES.pop(role) for role in FOLLOW_UP_PARTS))
+
 # -- What only a deployed stage has: its own public address ----------------------------
 #
 # People open the form at https://DomainName: an API Gateway custom domain mapped with an
@@ -591,12 +611,14 @@ ENVIRONMENT = {
 }
 
 
-def _new(kind: str) -> str:
-    """An event filter: only new items of one kind wake the function."""
-    return json.dumps({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": [kind]}}}})
+def _new(*kinds: str) -> str:
+    """An event filter: only new items of these kinds wake the function."""
+    return json.dumps(
+        {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": list(kinds)}}}}
+    )
 
 
-def _stream_source(kind: str) -> dict[str, Any]:
+def _stream_source(*kinds: str) -> dict[str, Any]:
     return {
         "Type": "DynamoDB",
         "Properties": {
@@ -610,7 +632,7 @@ def _stream_source(kind: str) -> dict[str, Any]:
                     "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
                 }
             },
-            "FilterCriteria": {"Filters": [{"Pattern": _new(kind)}]},
+            "FilterCriteria": {"Filters": [{"Pattern": _new(*kinds)}]},
         },
     }
 
@@ -757,15 +779,13 @@ def merge_template(stage: str) -> dict[str, Any]:
     functions = (
         "APIHandler",
         "DispatchAlerts",
-        "FindMatches",
+        "FollowUpNewItems",
         "SendDeliveries",
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
         "SendImportDigests",
-        "QueueWebhooks",
         "SendWebhooks",
-        "CarryOutWithdrawals",
         "AnonymiseExpired",
         "RecordDeliveryEvents",
     )
@@ -778,14 +798,9 @@ def merge_template(stage: str) -> dict[str, Any]:
     resources["DispatchAlerts"]["Properties"]["Events"] = {
         "DispatchAlertsDynamodbEventSource": _stream_source("alert")
     }
-    resources["FindMatches"]["Properties"]["Events"] = {
-        "FindMatchesDynamodbEventSource": _stream_source("case")
-    }
-    resources["QueueWebhooks"]["Properties"]["Events"] = {
-        "QueueWebhooksDynamodbEventSource": _stream_source("webhook")
-    }
-    resources["CarryOutWithdrawals"]["Properties"]["Events"] = {
-        "CarryOutWithdrawalsDynamodbEventSource": _stream_source("withdrawal")
+    # The stream's only other reader (at most two per shard): what app.py's handler follows up.
+    resources["FollowUpNewItems"]["Properties"]["Events"] = {
+        "FollowUpNewItemsDynamodbEventSource": _stream_source(*sorted(handlers.FOLLOW_UPS))
     }
     # The staff routes' Cognito authorizer points at the template's user pool.
     resources["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {

@@ -96,7 +96,7 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    assert len(functions) == 14  # Chalice's thirteen and the public routes' own
+    assert len(functions) == 12  # Chalice's eleven and the public routes' own
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]

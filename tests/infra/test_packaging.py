@@ -32,16 +32,14 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
     assert functions == {
         "APIHandler",
         "DispatchAlerts",
-        "FindMatches",
+        "FollowUpNewItems",
         "SendDeliveries",
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
         "SendImportDigests",
-        "QueueWebhooks",
         "SendWebhooks",
         "AnonymiseExpired",
-        "CarryOutWithdrawals",
         "RecordDeliveryEvents",
     }
     for function in functions:
@@ -52,11 +50,9 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
 
 def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
     merged = package.merge_template("dev")["Resources"]
-    for function, kind in (
-        ("DispatchAlerts", "alert"),
-        ("FindMatches", "case"),
-        ("QueueWebhooks", "webhook"),
-        ("CarryOutWithdrawals", "withdrawal"),
+    for function, kinds in (
+        ("DispatchAlerts", ["alert"]),
+        ("FollowUpNewItems", ["case", "webhook", "withdrawal"]),
     ):
         (source,) = merged[function]["Properties"]["Events"].values()
         properties = source["Properties"]
@@ -65,7 +61,7 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         assert properties["BisectBatchOnFunctionError"] is True
         assert "OnFailure" in properties["DestinationConfig"]
         pattern = json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])
-        assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == [kind]
+        assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == kinds
     for function, queue_name in (
         ("SendDeliveries", "DeliveryQueue"),
         ("SendWebhooks", "WebhookQueue"),
@@ -73,6 +69,35 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         (queue,) = merged[function]["Properties"]["Events"].values()
         assert queue["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert queue["Properties"]["Queue"] == {"Fn::GetAtt": [queue_name, "Arn"]}
+
+
+def test_the_case_tables_stream_has_at_most_two_readers_the_dispatcher_one(transformed):
+    """DynamoDB Streams throttle above two readers per shard: the alert dispatcher reads
+    it alone, and one function follows up everything else."""
+    stream = {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+    resources = transformed["Resources"]
+    readers = sorted(
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["EventSourceArn"] == stream
+    )
+    assert readers == ["DispatchAlerts", "FollowUpNewItems"]
+    assert not [r for r in resources.values() if r["Type"] == "AWS::Pipes::Pipe"]
+
+
+def test_the_follow_up_reader_may_do_what_the_three_it_replaces_did():
+    role = package.POLICIES["FollowUpNewItemsRole"]
+    sids = [s["Sid"] for s in role]
+    assert len(sids) == len(set(sids))
+    actions = {a for s in role for a in s["Action"]}
+    # matching (BatchGetItem), withdrawals (DeleteItem of derived items, the audit trail),
+    # webhooks (their queue), and the stream with its on-failure queue
+    assert {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= actions
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator"} <= actions
+    assert not {"kms:Decrypt", "ses:SendEmail", "sns:Publish"} & actions
+    for name in ("FindMatchesRole", "CarryOutWithdrawalsRole", "QueueWebhooksRole"):
+        assert name not in package.POLICIES
 
 
 def test_the_audit_table_can_only_be_appended_to_and_read():
@@ -188,7 +213,7 @@ def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_te
     resources = sam_template["Resources"]
     (queue,) = resources["SendDeliveries"]["Properties"]["Events"].values()
     assert queue["Properties"]["Queue"] == package.QUEUE
-    for function in ("DispatchAlerts", "FindMatches"):
+    for function in ("DispatchAlerts", "FollowUpNewItems"):
         (stream,) = resources[function]["Properties"]["Events"].values()
         assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
 
@@ -320,8 +345,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's thirteen, and the public routes' own (infra/package.py).
-        assert len(functions) == 14
+        # Chalice's eleven, and the public routes' own (infra/package.py).
+        assert len(functions) == 12
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
@@ -346,7 +371,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         (queue,) = sources("SendWebhooks")
         assert queue["EventSourceArn"] == outputs["WebhookQueueArn"]
-        for function in ("DispatchAlerts", "FindMatches", "QueueWebhooks"):
+        for function in ("DispatchAlerts", "FollowUpNewItems"):
             (source,) = sources(function)
             assert source["EventSourceArn"] == outputs["TableStreamArn"]
             assert (
