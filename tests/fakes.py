@@ -1345,6 +1345,8 @@ class FakeFileStore:
         return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 
     def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:
+        if not key.startswith("exports/"):
+            raise ValueError("exports live under exports/")
         self.put(key, data, content_type)
 
     def export_link(self, key: str, seconds: int) -> str:

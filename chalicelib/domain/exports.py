@@ -13,10 +13,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import Literal
 
 from chalicelib.domain.case import iso
 from chalicelib.domain.casefile import CaseSummary
 from chalicelib.domain.report import Report
+
+# A spreadsheet as CSV (any tool) or XLSX (formulas neutralised either way).
+ExportFormat = Literal["csv", "xlsx"]
 
 COLUMNS = (
     "reference",

@@ -16,6 +16,7 @@ from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import Withheld
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
@@ -173,7 +174,7 @@ class CaseFile(CaseSummary):
         description="As the disclosure policy lets this reader see it; null when only the "
         "report's existence may be known"
     )
-    withheld: list[Literal["report", "reporter.contact"]] = Field(
+    withheld: list[Withheld] = Field(
         description="What the reporter's consent keeps from this reader"
     )
     agencies: list[str]

@@ -7,14 +7,15 @@ whose models these build on; web/operations.py resolves a name in either.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.domain import alerts, casefile
 from chalicelib.domain.case import iso
-from chalicelib.domain.disclosure import Disclosure
+from chalicelib.domain.disclosure import Disclosed
 from chalicelib.domain.report import Category, Oblast
+from chalicelib.domain.staff import Role
 from chalicelib.web.schemas import CaseSummary, Strict
 
 
@@ -100,7 +101,7 @@ class Reached(BaseModel):
     contact_id: str
     agency: str
     channel: alerts.Channel
-    disclosure: Literal["existence", "details"]
+    disclosure: Disclosed
 
 
 class PreviewRung(BaseModel):
@@ -122,9 +123,7 @@ class RoutingPreview(BaseModel):
                             contact_id=d.contact_id,
                             agency=d.agency,
                             channel=d.channel,
-                            disclosure="details"
-                            if d.disclosure == Disclosure.DETAILS
-                            else "existence",
+                            disclosure=d.disclosure.name.lower(),
                         )
                         for d in r.deliveries
                     ],
@@ -137,7 +136,7 @@ class RoutingPreview(BaseModel):
 class ColleagueEntry(BaseModel):
     subject: str
     name: str | None = None
-    role: str
+    role: Role
     agency: str
 
 
