@@ -547,6 +547,18 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "The commit deployed (infra/deploy.py): what to go back to after a bad one",
     },
 }
+
+
+def deployed_parameters() -> dict[str, dict[str, Any]]:
+    """Every parameter of the deployed stack, by name: infra/template.yaml's (without the
+    emulation switch), the public address's and the operations' (what `make deploy
+    PARAMS=...` may set, and keeps on later deployments)."""
+    found = dict(load_template()["Parameters"])
+    for name in (EMULATION_PARAMETER, *DERIVED_PARAMETERS):
+        found.pop(name)
+    return {**found, **PUBLIC_PARAMETERS, **operations.PARAMETERS}
+
+
 PUBLIC_CONDITIONS = {
     "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]},
     "ManagesDns": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedZoneId"}, ""]}]},
@@ -555,6 +567,23 @@ PUBLIC_CONDITIONS = {
 PUBLIC_URL = {
     "Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Fn::Sub": "https://${DomainName}"}]
 }
+# The origin (scheme and host) people open the form at: PublicUrl's host when one is
+# given, else the stage's domain. The uploads bucket's CORS lets browsers post files from
+# this origin alone (the template's PublicOrigin parameter is the local emulation's).
+PUBLIC_ORIGIN = {
+    "Fn::If": [
+        "HasPublicUrl",
+        {
+            "Fn::Join": [
+                "",
+                ["https://", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "PublicUrl"}]}]}],
+            ]
+        },
+        {"Fn::Sub": "https://${DomainName}"},
+    ]
+}
+# Template parameters the deployed stack does not take: it derives them.
+DERIVED_PARAMETERS = ("PublicOrigin",)
 API_DOMAIN = {
     "ApiDomain": {
         "Type": "AWS::ApiGateway::DomainName",
@@ -629,6 +658,10 @@ PUBLIC_OUTPUTS = {
         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
     },
     "Release": {"Description": "The commit deployed", "Value": {"Ref": "Release"}},
+    "UploadsOrigin": {
+        "Description": "The only origin whose pages may post files to the uploads bucket",
+        "Value": PUBLIC_ORIGIN,
+    },
     "StaffSignInUrl": {
         "Description": "The managed login where staff sign in (homeward login opens it)",
         "Value": SIGN_IN_URL,
@@ -642,6 +675,11 @@ def add_public_address(template: dict[str, Any]) -> None:
     """The stage's address and its staff sign-in (both deployed only: the local
     emulation has neither API Gateway nor Cognito)."""
     template["Parameters"].update(PUBLIC_PARAMETERS)
+    for name in DERIVED_PARAMETERS:
+        del template["Parameters"][name]
+    cors = template["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]
+    for rule in cors["CorsRules"]:
+        rule["AllowedOrigins"] = [PUBLIC_ORIGIN]
     template.setdefault("Conditions", {}).update(PUBLIC_CONDITIONS)
     template["Resources"].update(API_DOMAIN)
     template["Resources"].update(SIGN_IN)

@@ -84,7 +84,7 @@ def export_row(summary: CaseSummary, report: Report | None) -> list[str]:
         report.residence.settlement or "",
         event.date.isoformat() if event.date else "",
         event.place or "",
-        where.country if where else "",
+        (where.country or "") if where else "",
         (where.region or "") if where else "",
         (where.settlement or "") if where else "",
         (where.institution or "") if where else "",

@@ -249,14 +249,6 @@ class AuditTrail(BaseModel):
         return cls(entries=[AuditRecord.of(e) for e in entries])
 
 
-class Statistics(BaseModel):
-    total: int
-    urgent: int
-    status: dict[str, int]
-    oblast: dict[str, int]
-    category: dict[str, int]
-
-
 class MatchDecision(Strict):
     decision: Literal[Review.CONFIRMED, Review.REJECTED]
 
@@ -304,6 +296,11 @@ class UndeliveredAlert(BaseModel):
     attempts: int
     last_error: str | None = None
     failed_at: str | None = None
+    # Why, as a coordinator acts on it (alerts.Undeliverable).
+    reason: alerts.Undeliverable = alerts.Undeliverable.OTHER
+    # Where it was last tried (the contact's address then; "send again" resolves anew).
+    address: str | None = None
+    urgent: bool = False
 
     @classmethod
     def of(cls, stored: alerts.StoredDelivery) -> UndeliveredAlert:
@@ -315,6 +312,9 @@ class UndeliveredAlert(BaseModel):
             attempts=stored.attempts,
             last_error=stored.last_error,
             failed_at=_iso(stored.updated_at),
+            reason=stored.undeliverable,
+            address=stored.delivery.address,
+            urgent=stored.delivery.alert.urgent,
         )
 
 

@@ -57,6 +57,7 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "note": alert.note,
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
         "confirmed_by": alert.confirmed_by,
+        "batch": alert.batch,
     }
 
 
@@ -73,6 +74,7 @@ def alert_of(values: dict[str, Any]) -> Alert:
         note=values.get("note"),
         counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
         confirmed_by=values.get("confirmed_by"),
+        batch=values.get("batch"),
     )
 
 
@@ -209,13 +211,17 @@ class Deliveries:
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool:
-        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not."""
+        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not.
+        With `to`: the address, language and disclosure it was resolved to (routing.resolve)."""
         values: dict[str, Any] = {
             "state": str(state),
             "updated_at": iso(now),
             **self._state_index(state, now, reference, delivery_id),
         }
+        if to is not None:
+            values.update(address=to.address, language=to.language, disclosure=int(to.disclosure))
         if state == DeliveryState.SENT:
             values.update(sent_at=iso(now), provider_message_id=message_id)
         if error is not None:
