@@ -517,7 +517,7 @@ def test_a_first_deploy_that_fails_half_way_leaves_nothing_and_the_retry_succeed
     origin = "https://homeward.example.org"
     assert _upload_preflight(aws, origin) == (200, origin)
     assert _upload_preflight(aws, "https://elsewhere.example.org")[0] == 403
-    assert len(left["functions"]) == 14
+    assert len(left["functions"]) == 12
     # Once it exists, a second change set protects the tables and the staff pool (moto 5
     # applies no update to a table: test_packaging checks what the parameter turns on).
     assert "Turning on deletion protection" in out
