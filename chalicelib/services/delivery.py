@@ -253,4 +253,4 @@ def retry_for(
 
 
 def _coordinator(caller: Caller, reference: str, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", reference, action, stores)
+    require_role(caller, caller.staff.is_coordinator, reference, action, stores)

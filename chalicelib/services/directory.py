@@ -44,7 +44,7 @@ class NotInDirectory(Exception):
 
 
 def _coordinator(caller: Caller, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", DIRECTORY_TRAIL, action, stores)
+    require_role(caller, caller.staff.is_coordinator, DIRECTORY_TRAIL, action, stores)
 
 
 def read(caller: Caller, *, stores: Stores) -> Directory:

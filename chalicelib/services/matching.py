@@ -128,7 +128,7 @@ def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[Candid
     """The candidate pairs of a case, limited to cases the caller may see."""
     visible_case(caller, reference, "read-matches", stores)
     matches = stores.pairs.of_case(reference)
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         agencies = stores.mandates.agencies_of([m.other for m in matches])
         matches = [m for m in matches if caller.staff.may_read_case(agencies.get(m.other, ()))]
     stores.audit.record([caller.entry(reference, "read-matches")])

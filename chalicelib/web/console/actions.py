@@ -12,6 +12,7 @@ from chalice import Response
 
 from chalicelib import wiring
 from chalicelib.lazy import lazy_module
+from chalicelib.web import urls
 from chalicelib.web.console.base import WORKERS, Ctx, console_route
 from chalicelib.web.console.cases import case_page
 
@@ -27,7 +28,7 @@ CASE = "/staff/cases/{reference}"
 
 
 def _back(reference: str) -> str:
-    return f"staff/cases/{reference}"
+    return urls.case_url(reference)
 
 
 def _version(ctx: Ctx) -> int:

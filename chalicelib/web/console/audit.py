@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route
 from chalicelib.web.console.cases import REFERENCE
@@ -13,7 +14,7 @@ from chalicelib.web.console.cases import REFERENCE
 casework = lazy_module("chalicelib.services.casework")
 directory = lazy_module("chalicelib.services.directory")
 
-AUDITORS = ("auditor",)
+AUDITORS = (Role.AUDITOR,)
 
 
 @console_route("/staff/audit", roles=AUDITORS)

@@ -22,8 +22,10 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain import staff as staff_roles
 from chalicelib.lazy import lazy_module
 from chalicelib.logs import describe
+from chalicelib.web import urls
 from chalicelib.web.console import render, session
 from chalicelib.web.http import ALL_TYPES, cross_site, request_id
 from chalicelib.web.pages import posted_fields
@@ -33,8 +35,8 @@ access = lazy_module("chalicelib.services.access")
 log = logging.getLogger("homeward.console")
 bp = Blueprint(__name__)
 
-WORKERS = ("caseworker", "coordinator")
-EVERYONE = ("caseworker", "coordinator", "auditor")
+WORKERS = staff_roles.WORKERS
+EVERYONE = staff_roles.ROLES
 # What a form may carry into a kept draft: what a person typed, nothing chosen from lists.
 DRAFTED = ("note", "text", "reason", "value")
 
@@ -115,8 +117,7 @@ def headers(ctx: Ctx) -> dict[str, Any]:
 
 
 def root(request: Any) -> str:
-    depth = (request.path or "/").strip("/").count("/")
-    return "../" * depth or "./"
+    return urls.up(request.path)
 
 
 def message(ctx: Ctx, status: int, title: str, text: str) -> Response:

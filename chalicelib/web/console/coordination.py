@@ -15,9 +15,10 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
 from chalicelib.domain.places import OBLASTS
+from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
-from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
 
 delivery = lazy_module("chalicelib.services.delivery")
@@ -27,7 +28,7 @@ webhooks = lazy_module("chalicelib.services.webhooks")
 contacts_domain = lazy_module("chalicelib.domain.contacts")
 routing = lazy_module("chalicelib.domain.routing")
 
-COORDINATORS = ("coordinator",)
+COORDINATORS = (Role.COORDINATOR,)
 # What an empty form shows: every field, as the templates read them.
 NEW_CONTACT = {
     "contact_id": "",
@@ -284,7 +285,7 @@ def preview(ctx: Ctx) -> Response:
     category = ctx.query("category")
     urgent = ctx.query("urgent") == "yes"
     rungs = None
-    if oblast in OBLASTS and category in render.CATEGORY_NAMES:
+    if oblast in OBLASTS and category in labels.CATEGORY:
         rungs = directory.preview(
             ctx.caller, oblast=oblast, category=category, urgent=urgent, stores=wiring.stores()
         )

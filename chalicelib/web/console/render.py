@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import hashlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import places
-from chalicelib.domain.places import OBLASTS
+from chalicelib.domain import labels, places, words
+from chalicelib.domain.staff import Role
+from chalicelib.domain.workflow import Status
+from chalicelib.web import urls
 
 if TYPE_CHECKING:
     import jinja2
@@ -29,7 +30,6 @@ LOCALE = HERE / "locale"
 DOMAIN = "console"
 LANGUAGES = ("uk", "en")
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
-KYIV = "Europe/Kyiv"
 STATIC_TYPES = {"console.css": "text/css; charset=utf-8"}
 
 
@@ -38,17 +38,6 @@ def N_(message: str) -> str:
     return message
 
 
-STATUS_NAMES = {
-    "received": N_("Received"),
-    "triaged": N_("Triaged"),
-    "verified": N_("Verified"),
-    "located": N_("Located"),
-    "return_in_progress": N_("Return in progress"),
-    "returned": N_("Returned"),
-    "closed": N_("Closed"),
-    "duplicate": N_("Duplicate"),
-    "unfounded": N_("Unfounded"),
-}
 # What a button that moves a case there says.
 MOVE_NAMES = {
     "triaged": N_("Triage"),
@@ -60,34 +49,11 @@ MOVE_NAMES = {
     "duplicate": N_("Mark as duplicate"),
     "unfounded": N_("Mark as unfounded"),
 }
-CATEGORY_NAMES = {
-    "deported": N_("Deported"),
-    "forcibly_transferred": N_("Forcibly transferred"),
-    "missing": N_("Missing"),
-    "held_in_facility": N_("Held in a facility"),
-    "adopted_or_placed": N_("Adopted or placed in a family"),
-    "other": N_("Other"),
-}
-SEX_NAMES = {"female": N_("Girl"), "male": N_("Boy"), "unknown": N_("Unknown")}
 ACKNOWLEDGEMENT_NAMES = {
     "acknowledged": N_("Acknowledged"),
     "waiting": N_("Waiting for acknowledgement"),
     "unacknowledged": N_("Nobody acknowledged"),
     None: N_("Not alerted yet"),
-}
-FIELD_NAMES = {
-    "child.family_name": N_("Family name"),
-    "child.given_name": N_("Given name"),
-    "child.patronymic": N_("Patronymic"),
-    "child.sex": N_("Sex"),
-    "child.date_of_birth": N_("Date of birth"),
-    "child.birth_year": N_("Year of birth"),
-    "residence.settlement": N_("Settlement"),
-    "event.date": N_("Date of the event"),
-    "event.place": N_("Place of the event"),
-    "last_known_location.region": N_("Last known region"),
-    "last_known_location.settlement": N_("Last known settlement"),
-    "last_known_location.institution": N_("Last known institution"),
 }
 MATCH_FIELD_NAMES = {
     "family_name": N_("Family name"),
@@ -104,22 +70,6 @@ MATCH_STATUS_NAMES = {
     "missing": N_("not given"),
     "year_only": N_("same year, one gives only the year"),
     "day_month_swapped": N_("day and month swapped"),
-}
-RELATIONSHIP_NAMES = {
-    "parent": N_("Parent"),
-    "guardian": N_("Guardian"),
-    "relative": N_("Relative"),
-    "witness": N_("Witness"),
-    "ngo": N_("NGO"),
-    "official": N_("Official"),
-    "self": N_("The child themself"),
-    "other": N_("Other"),
-}
-ROLE_NAMES = {
-    "caseworker": N_("Caseworker"),
-    "coordinator": N_("Coordinator"),
-    "auditor": N_("Auditor"),
-    "contact": N_("Alerted contact"),
 }
 
 
@@ -139,16 +89,18 @@ def gettext_for(language: str):
     return translations(language).gettext
 
 
-def kyiv(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(KYIV)).strftime("%d.%m.%Y %H:%M")
+def kyiv(moment: dt.datetime | None, language: str) -> str:
+    """A moment in words, in Kyiv time (the one formatter: domain/words.py)."""
+    return words.moment_in_words(moment, language, zone=False)
 
 
-def day(value: dt.date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
+def day(value: dt.date | int | None, language: str) -> str:
+    return words.date_in_words(value, language)
+
+
+def named(catalog: dict, code: object, language: str) -> str:
+    """A code's words from its domain catalog (domain/labels.py), as a list starts them."""
+    return labels.heading(labels.word(catalog, code, language))
 
 
 def age(
@@ -177,24 +129,28 @@ def environment(language: str) -> jinja2.Environment:
     env = jinja_environment(TEMPLATES, translations(language))
     _ = translations(language).gettext
     env.globals.update(
-        kyiv=kyiv,
-        day=day,
+        kyiv=lambda moment: kyiv(moment, language),
+        day=lambda value: day(value, language),
         age=age,
         oblast=lambda code: oblast_name(code, language),
-        oblasts=sorted(OBLASTS, key=lambda c: OBLASTS[c][language]),
-        status_name=lambda s: _(STATUS_NAMES.get(str(s), str(s))),
+        oblasts=places.in_order("oblasts", language),
+        status_name=lambda s: named(labels.STATUS, s, language),
         move_name=lambda s: _(MOVE_NAMES.get(str(s), str(s))),
-        category_name=lambda c: _(CATEGORY_NAMES.get(str(c), str(c))),
-        sex_name=lambda s: _(SEX_NAMES.get(str(s), str(s))),
+        category_name=lambda c: named(labels.CATEGORY, c, language),
+        sex_name=lambda s: named(labels.SEX, s, language),
         acknowledgement_name=lambda a: _(ACKNOWLEDGEMENT_NAMES.get(a, str(a))),
-        field_name=lambda f: _(FIELD_NAMES.get(f, MATCH_FIELD_NAMES.get(f, f))),
+        field_name=lambda f: (
+            _(MATCH_FIELD_NAMES[f]) if f in MATCH_FIELD_NAMES else named(labels.FIELD, f, language)
+        ),
         match_status=lambda s: _(MATCH_STATUS_NAMES.get(s, s)),
-        role_name=lambda r: _(ROLE_NAMES.get(r, r)),
-        relationship_name=lambda r: _(RELATIONSHIP_NAMES.get(r, r)),
+        role_name=lambda r: named(labels.ROLE, r, language),
+        relationship_name=lambda r: named(labels.RELATIONSHIP, r, language),
         country=lambda code: country_name(code, language),
-        statuses=list(STATUS_NAMES),
-        categories=list(CATEGORY_NAMES),
+        statuses=list(Status),
+        categories=list(labels.CATEGORY),
         languages=LANGUAGE_NAMES,
+        Role=Role,
+        case_url=urls.case_url,
     )
     return env
 
@@ -203,11 +159,9 @@ def render(template: str, language: str, **context: Any) -> str:
     return environment(language).get_template(template).render(lang=language, **context)
 
 
-@cache
 def static_file(name: str) -> tuple[str, str]:
-    text = (STATIC / name).read_text(encoding="utf-8")
-    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+    return urls.static_file(STATIC, name)
 
 
 def static_url(name: str, up: str) -> str:
-    return f"{up}staff/static/{name}?v={static_file(name)[1]}"
+    return urls.static_url("staff/static/", STATIC, name, up)

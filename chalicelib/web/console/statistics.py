@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
 from chalicelib.domain.casefile import week_of
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route
-from chalicelib.web.console.render import CATEGORY_NAMES, STATUS_NAMES, oblast_name
+from chalicelib.web.console.render import named, oblast_name
 
 casework = lazy_module("chalicelib.services.casework")
 
@@ -71,10 +72,19 @@ def statistics(ctx: Ctx) -> Response:
     _ = ctx._
     numbers = casework.statistics(ctx.caller, stores=wiring.stores())
     charts = [
-        chart("status", [(_(STATUS_NAMES[s]), numbers["status"].get(s, 0)) for s in STATUS_NAMES]),
+        chart(
+            "status",
+            [
+                (named(labels.STATUS, s, ctx.lang), numbers["status"].get(s, 0))
+                for s in labels.STATUS
+            ],
+        ),
         chart(
             "category",
-            [(_(CATEGORY_NAMES[c]), numbers["category"].get(c, 0)) for c in CATEGORY_NAMES],
+            [
+                (named(labels.CATEGORY, c, ctx.lang), numbers["category"].get(c, 0))
+                for c in labels.CATEGORY
+            ],
         ),
         chart(
             "oblast",
@@ -85,5 +95,5 @@ def statistics(ctx: Ctx) -> Response:
         ),
         chart("week", last_weeks(numbers.get("week", {}))),
     ]
-    scope = "agency" if ctx.caller.staff.role == "caseworker" else "all"
+    scope = "agency" if ctx.caller.staff.is_caseworker else "all"
     return ctx.page("statistics.html", numbers=numbers, charts=charts, scope=scope, width=WIDTH)
