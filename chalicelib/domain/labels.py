@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import get_args
 
+from chalicelib.domain.contacts import Channel
 from chalicelib.domain.report import Category, Language, Relationship, Sex
 from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import Status
@@ -129,6 +130,10 @@ FIELD: dict[str, Words] = {
         "ru": "последнее известное учреждение",
     },
 }
+CHANNEL: dict[str, Words] = {
+    Channel.EMAIL: {"uk": "e-mail", "en": "e-mail", "ru": "e-mail"},
+    Channel.SMS: {"uk": "SMS", "en": "SMS", "ru": "SMS"},
+}
 # Each enum and its catalog, for the completeness check.
 CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
     "category": (get_args(Category), CATEGORY),
@@ -137,6 +142,7 @@ CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
     "language": (LANGUAGES, LANGUAGE),
     "status": (tuple(Status), STATUS),
     "role": (tuple(Role), ROLE),
+    "channel": (tuple(Channel), CHANNEL),
 }
 
 

@@ -272,7 +272,7 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
     return {
         "reference": alert.reference,
         "other": alert.other_reference,
-        "confirmed_by": alert.confirmed_by or "",
+        "confirmed_by": alert.confirmed_by_person or alert.confirmed_by or "",
         "category": CATEGORY_LABELS[alert.category][language],
         "oblast": oblast_name(alert.oblast, language),
         "oblast_short": oblast_short_name(alert.oblast, language),

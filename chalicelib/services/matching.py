@@ -164,7 +164,15 @@ def review_match(
         stores.cases.link_back(uow, other, reference, now)
         # One alert for the pair, not one per case: it reaches each desk of either case
         # once, and not the confirming caseworker's own agency (domain/routing.py).
-        alert = Alert.match_confirmed(mine.case, theirs.case, now, confirmed_by=caller.staff.agency)
+        organisation = stores.directory.read().organisation_of(caller.staff.agency)
+        person = ", ".join(n for n in (caller.staff.name, organisation) if n)
+        alert = Alert.match_confirmed(
+            mine.case,
+            theirs.case,
+            now,
+            confirmed_by=caller.staff.agency,
+            confirmed_by_person=person or None,
+        )
         stores.alerts.add(
             uow,
             alert,

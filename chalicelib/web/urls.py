@@ -14,8 +14,11 @@ from pathlib import Path
 
 
 def up(path: str | None) -> str:
-    """From the page at `path` (the request's, without the stage) up to the app's root."""
-    depth = (path or "/").strip("/").count("/")
+    """From the page at `path` (the request's, without the stage) up to the app's root.
+
+    A trailing slash is a level ("/staff/" is read by the browser as a folder): each
+    slash after the first is one step up."""
+    depth = max((path or "/").count("/") - 1, 0)
     return "../" * depth or "./"
 
 

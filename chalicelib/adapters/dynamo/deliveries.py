@@ -57,6 +57,7 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "note": alert.note,
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
         "confirmed_by": alert.confirmed_by,
+        "confirmed_by_person": alert.confirmed_by_person,
     }
 
 
@@ -73,6 +74,7 @@ def alert_of(values: dict[str, Any]) -> Alert:
         note=values.get("note"),
         counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
         confirmed_by=values.get("confirmed_by"),
+        confirmed_by_person=values.get("confirmed_by_person"),
     )
 
 

@@ -71,6 +71,7 @@ class Ctx:
             me=self.session,
             csrf=self.session.csrf if self.session else "",
             names=wiring.staff_names().current() if self.session else None,
+            idle_seconds=_idle() if self.session else None,
             here=session.actual_path(self.request).lstrip("/"),
             **context,
         )
@@ -151,6 +152,13 @@ def console_route(
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def handler(**params: str) -> Response:
+            response = answer(**params)
+            if bp.current_request.method == "HEAD":
+                # What a GET would answer, its headers only (link checkers, monitors).
+                response.body = ""
+            return response
+
+        def answer(**params: str) -> Response:
             request = bp.current_request
             jar = session.cookies(request)
             current = session.read_session(jar.get(session.SESSION))
@@ -196,7 +204,8 @@ def console_route(
                 _ = ctx._
                 return message(ctx, 403, _("Not for your role"), _("Your role does not do this."))
 
-        bp.route(path, methods=list(methods), content_types=ALL_TYPES)(handler)
+        allowed = [*methods, "HEAD"] if "GET" in methods else list(methods)
+        bp.route(path, methods=allowed, content_types=ALL_TYPES)(handler)
         return handler
 
     return register
@@ -275,7 +284,9 @@ def _sign_in_again(
     target = _target(ctx, params, back)
     _keep_draft(ctx, old.get("subject"), target)
     ctx.cookies.append(session.clear_cookie(session.SESSION, session.cookie_path(ctx.request)))
-    return ctx.redirect("staff/sign-in", next=target, lang=ctx.lang)
+    # A session that was there and ended: the sign-in page says so first.
+    why = "expired" if old else None
+    return ctx.redirect("staff/sign-in", next=target, lang=ctx.lang, why=why)
 
 
 def _out_of_date(ctx: Ctx, params: dict[str, str], back: Callable[..., str] | None) -> Response:

@@ -140,6 +140,7 @@ def case_page(
         moves=[m for m in render.MOVE_NAMES if m in ALLOWED_MOVES[shown.status]],
         assignable=colleagues.assignable(ctx.caller, shown.file.agencies, people),
         assignee=people.name_of(shown.file.assignee) or shown.file.assignee,
+        organisation=lambda agency: directory.organisation_of(agency) or agency,
         correctable=[(f, _current(report, f)) for f in CORRECTABLE] if report else [],
         errors=errors or {},
         typed={**ctx.draft, **(typed or {})},

@@ -19,6 +19,7 @@ from chalicelib.domain import labels
 from chalicelib.domain.places import OBLASTS
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
+from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
 
 delivery = lazy_module("chalicelib.services.delivery")
@@ -72,8 +73,54 @@ def overview(ctx: Ctx) -> Response:
     stores = wiring.stores()
     contacts = directory.contact_list(ctx.caller, stores=stores)
     rules = directory.rule_list(ctx.caller, stores=stores)
+    current = wiring.directory().current()
     return ctx.page(
-        "directory.html", contacts=contacts, rules=rules["rules"], notice=ctx.query("done")
+        "directory.html",
+        contacts=contacts,
+        rules=rules["rules"],
+        problems=[problem_words(ctx, p, current) for p in sorted(current.problem_list(), key=str)],
+        contact_names={c.contact_id: c.name for c in contacts["contacts"]},
+        notice=ctx.query("done"),
+    )
+
+
+def problem_words(ctx: Ctx, problem: Any, current: Any) -> str:
+    """What would make an alert reach nobody, in the page's language, naming the rule by
+    its description and contacts by their names."""
+    _ = ctx._
+    rule = next((r for r in current.rules if r.rule_id == problem.rule), None)
+    rule_name = (rule.description or rule.rule_id) if rule else problem.rule
+    where = (
+        _("its first alert") if problem.level == 0 else _("its escalation %(n)s", n=problem.level)
+    )
+    if problem.kind == "no-coordinator":
+        return _(
+            "No active coordinator: alerts that no rule routes, and the end of every "
+            "escalation, would reach nobody."
+        )
+    if problem.kind == "no-intake-desk":
+        return _(
+            "No active coordinator at the intake desk: a report shared with nobody would "
+            "reach no one who may work it."
+        )
+    if problem.kind == "agency-kinds":
+        return _(
+            "The contacts of %(agency)s disagree on what kind of organisation it is.",
+            agency=current.organisation_of(problem.agency) or problem.agency,
+        )
+    if problem.kind == "no-contact":
+        return _(
+            "Rule «%(rule)s», %(where)s: there is no contact %(contact)s.",
+            rule=rule_name,
+            where=where,
+            contact=problem.contact,
+        )
+    channels = _(" or ").join(render.channel_name(c, ctx.lang) for c in problem.values)
+    return _(
+        "Rule «%(rule)s», %(where)s: no active contact can be reached by %(channels)s.",
+        rule=rule_name,
+        where=where,
+        channels=channels,
     )
 
 
@@ -164,7 +211,12 @@ def save_contact(ctx: Ctx) -> Response:
     except directory.ChangeRefused as refused:
         errors = {"active": _("Saving this would leave alerts reaching nobody.")}
         return _contact_page(
-            ctx, typed, new=new, status=409, errors=errors, problems=refused.problems
+            ctx,
+            typed,
+            new=new,
+            status=409,
+            errors=errors,
+            problems=[problem_words(ctx, p, wiring.directory().current()) for p in refused.found],
         )
     except directory.DirectoryChanged:
         errors = {"form": _("Someone else is changing the directory; send it again.")}
@@ -240,15 +292,17 @@ def edit_rule(ctx: Ctx, rule_id: str) -> Response:
     return _rule_page(ctx, rule.model_dump(mode="json"), new=False)
 
 
-def _placed(problems: list[str]) -> dict[str, str]:
-    """Each "routes to nobody" reason beside the field it is about."""
+def _placed(ctx: Ctx, problems: list[Any]) -> dict[str, str]:
+    """Each "routes to nobody" reason beside the field it is about, in the page's words."""
     placed: dict[str, str] = {}
+    current = wiring.directory().current()
     for problem in problems:
-        level = re.search(r"escalation level (\d+)", problem)
-        where = f"rung_{level.group(1)}" if level else "contacts"
-        if "first alert" not in problem and not level:
+        if problem.level is None:
             where = "form"
-        placed[where] = (placed.get(where, "") + " " + problem).strip()
+        else:
+            where = f"rung_{problem.level}" if problem.level else "contacts"
+        words = problem_words(ctx, problem, current)
+        placed[where] = (placed.get(where, "") + " " + words).strip()
     return placed
 
 
@@ -266,7 +320,7 @@ def save_rule(ctx: Ctx) -> Response:
     try:
         directory.put_rule(ctx.caller, rule, stores=wiring.stores())
     except directory.ChangeRefused as refused:
-        errors = _placed(refused.problems)
+        errors = _placed(ctx, refused.found)
         errors["refused"] = _("Not saved: with this rule, some alerts would reach nobody.")
         return _rule_page(ctx, typed, new=new, status=409, errors=errors)
     except directory.DirectoryChanged:

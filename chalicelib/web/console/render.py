@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import labels, places, words
+from chalicelib.domain import corrections, labels, places, words
+from chalicelib.domain.latin import in_latin
 from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import Status
 from chalicelib.web import urls
@@ -30,7 +31,10 @@ LOCALE = HERE / "locale"
 DOMAIN = "console"
 LANGUAGES = ("uk", "en")
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
-STATIC_TYPES = {"console.css": "text/css; charset=utf-8"}
+STATIC_TYPES = {
+    "console.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+}
 
 
 def N_(message: str) -> str:
@@ -98,6 +102,10 @@ def day(value: dt.date | int | None, language: str) -> str:
     return words.date_in_words(value, language)
 
 
+def channel_name(channel: object, language: str) -> str:
+    return labels.word(labels.CHANNEL, channel, language)
+
+
 def named(catalog: dict, code: object, language: str) -> str:
     """A code's words from its domain catalog (domain/labels.py), as a list starts them."""
     return labels.heading(labels.word(catalog, code, language))
@@ -111,6 +119,42 @@ def age(
         years = today.year - date_of_birth.year
         return years - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
     return today.year - birth_year if birth_year else None
+
+
+def age_words(child: Any, language: str, today: dt.date | None = None) -> str:
+    """A child's age, the same wherever it is shown: "14 years old", or, when only the
+    year of birth is known, "14 or 15 years old" (the birthday may not have come yet)."""
+    if child is None:
+        return ""
+    oldest = age(child.date_of_birth, child.birth_year, today)
+    if oldest is None:
+        return ""
+    ngettext = translations(language).ngettext
+    if child.date_of_birth is None and oldest > 0:
+        return ngettext(
+            "%(young)s or %(num)s year old", "%(young)s or %(num)s years old", oldest
+        ) % {"young": oldest - 1, "num": oldest}
+    return ngettext("%(num)s year old", "%(num)s years old", oldest) % {"num": oldest}
+
+
+def child_name(child: Any, language: str) -> str:
+    """The child's names as reported; for a reader of English also in Latin letters (the
+    KMU 2010 transliteration the e-mails use), where they differ."""
+    if child is None:
+        return ""
+    names = " ".join(n for n in (child.family_name, child.given_name, child.patronymic) if n)
+    if language != "en":
+        return names
+    latin = in_latin(names)
+    return names if latin == names else f"{names} ({latin})"
+
+
+def in_reader_script(name: str | None, language: str) -> str:
+    """A name as reported; for a reader of English followed by its Latin letters."""
+    if not name or language != "en":
+        return name or ""
+    latin = in_latin(name)
+    return name if latin == name else f"{name} ({latin})"
 
 
 def country_name(code: str | None, language: str) -> str:
@@ -151,6 +195,11 @@ def environment(language: str) -> jinja2.Environment:
         languages=LANGUAGE_NAMES,
         Role=Role,
         case_url=urls.case_url,
+        age_words=lambda child: age_words(child, language),
+        child_name=lambda child: child_name(child, language),
+        latin=lambda name: in_reader_script(name, language),
+        channel_name=lambda c: channel_name(c, language),
+        field_value=lambda f, value: corrections.in_words(f, value, language),
     )
     return env
 
