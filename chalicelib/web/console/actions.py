@@ -85,6 +85,9 @@ def move(ctx: Ctx, reference: str) -> Response:
 @console_route(f"{CASE}/assign", ["POST"], roles=WORKERS, back=_back)
 def assign(ctx: Ctx, reference: str) -> Response:
     _ = ctx._
+    if not ctx.form.get("assignee"):
+        errors = {"assignee": _("Choose a colleague from the list.")}
+        return case_page(ctx, reference, status=422, errors=errors)
     try:
         casework.assign_case(
             ctx.caller,

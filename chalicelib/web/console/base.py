@@ -72,6 +72,7 @@ class Ctx:
             csrf=self.session.csrf if self.session else "",
             names=wiring.staff_names().current() if self.session else None,
             idle_seconds=_idle() if self.session else None,
+            my_organisation=_organisation(self.session.agency) if self.session else None,
             here=session.actual_path(self.request).lstrip("/"),
             **context,
         )
@@ -84,6 +85,11 @@ class Ctx:
             status_code=303,
             headers={**headers(self), "Location": self.up + _url(path, query)},
         )
+
+
+def _organisation(agency: str) -> str:
+    """An agency by its name, as colleagues know it; its code only if the directory has none."""
+    return wiring.directory().current().organisation_of(agency) or agency
 
 
 def _url(path: str, query: dict[str, str | None]) -> str:
@@ -118,7 +124,13 @@ def headers(ctx: Ctx) -> dict[str, Any]:
 
 
 def root(request: Any) -> str:
-    return urls.up(request.path)
+    """The way up to the app's root from the page as the browser addressed it: "/staff/"
+    (typed with its slash) is one folder deeper than the route "/staff" it reaches."""
+    way = urls.up(request.path)
+    typed = (request.context or {}).get("path") or ""
+    if typed.endswith("/") and (request.path or "/") != "/":
+        way = "../" + way.removeprefix("./")
+    return way
 
 
 def message(ctx: Ctx, status: int, title: str, text: str) -> Response:

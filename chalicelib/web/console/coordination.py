@@ -91,7 +91,9 @@ def problem_words(ctx: Ctx, problem: Any, current: Any) -> str:
     rule = next((r for r in current.rules if r.rule_id == problem.rule), None)
     rule_name = (rule.description or rule.rule_id) if rule else problem.rule
     where = (
-        _("its first alert") if problem.level == 0 else _("its escalation %(n)s", n=problem.level)
+        _("its first alert")
+        if problem.level == 0
+        else _("its escalation %(n)s") % {"n": problem.level}
     )
     if problem.kind == "no-coordinator":
         return _(
@@ -104,24 +106,21 @@ def problem_words(ctx: Ctx, problem: Any, current: Any) -> str:
             "reach no one who may work it."
         )
     if problem.kind == "agency-kinds":
-        return _(
-            "The contacts of %(agency)s disagree on what kind of organisation it is.",
-            agency=current.organisation_of(problem.agency) or problem.agency,
-        )
+        return _("The contacts of %(agency)s disagree on what kind of organisation it is.") % {
+            "agency": current.organisation_of(problem.agency) or problem.agency
+        }
     if problem.kind == "no-contact":
-        return _(
-            "Rule «%(rule)s», %(where)s: there is no contact %(contact)s.",
-            rule=rule_name,
-            where=where,
-            contact=problem.contact,
-        )
+        return _("Rule «%(rule)s», %(where)s: there is no contact %(contact)s.") % {
+            "rule": rule_name,
+            "where": where,
+            "contact": problem.contact,
+        }
     channels = _(" or ").join(render.channel_name(c, ctx.lang) for c in problem.values)
-    return _(
-        "Rule «%(rule)s», %(where)s: no active contact can be reached by %(channels)s.",
-        rule=rule_name,
-        where=where,
-        channels=channels,
-    )
+    return _("Rule «%(rule)s», %(where)s: no active contact can be reached by %(channels)s.") % {
+        "rule": rule_name,
+        "where": where,
+        "channels": channels,
+    }
 
 
 # -- contacts ----------------------------------------------------------------------------
