@@ -68,9 +68,12 @@ format: $(STAMP)
 package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage $${STAGE:-dev}
 
-## make deploy STAGE=prod: build, upload, change set, wait, outputs, smoke test (README, "Deploying")
+## make deploy STAGE=prod [PARAMS="OperatorsEmail=oncall@... PublicUrl=https://..."]: build,
+## upload, change set, wait, outputs, smoke test (README, "Deploying"). A parameter not
+## given again keeps the stage's value.
 deploy: $(STAMP)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.deploy --stage $${STAGE:?say which: make deploy STAGE=prod}
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.deploy --stage $(or $(STAGE),$(error say which: make deploy STAGE=prod)) \
+	  $(foreach parameter,$(PARAMS),--parameter '$(parameter)') $(DEPLOY_FLAGS)
 
 requirements: $(STAMP)
 	$(PY) -m infra.requirements

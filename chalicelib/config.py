@@ -7,6 +7,8 @@ root (wiring.py) loads them once, handing in how to read a deployed stage's secr
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -41,6 +43,10 @@ class Settings:
     # Read on first use (Secrets Manager in a deployed stage): only the functions that
     # sign or check something read it, and only they may (infra/package.py).
     signing_key_source: Callable[[], str] = field(repr=False, compare=False)
+    # The console's session cookies' own secret, held only by the function that serves the
+    # console: the public function holds the signing key (issue 23), so a cookie key
+    # derived from it could be derived by whoever took the public function's credentials.
+    session_key_source: Callable[[], str] = field(repr=False, compare=False)
     # Reports accepted from one source (a hashed client address) per window.
     rate_limit: int
     rate_window_seconds: int
@@ -88,6 +94,13 @@ class Settings:
         key = self.signing_key_source()
         if not key:
             raise RuntimeError("no signing key: set HOMEWARD_SIGNING_KEY_SECRET")
+        return key.encode()
+
+    @cached_property
+    def session_key(self) -> bytes:
+        key = self.session_key_source()
+        if not key:
+            raise RuntimeError("no console session key: set HOMEWARD_SESSION_KEY_SECRET")
         return key.encode()
 
     # Days after its last change when a case of each status is anonymised
@@ -169,6 +182,21 @@ def load(
             return read_secret(secret_id)
         return "local-only-signing-key" if local else ""
 
+    session_secret_id = env.get("HOMEWARD_SESSION_KEY_SECRET")
+    session_given = env.get("HOMEWARD_SESSION_KEY")
+
+    def session_key_source() -> str:
+        if session_given:
+            return session_given
+        if session_secret_id and read_secret:
+            return read_secret(session_secret_id)
+        if local or given:
+            # A run on one machine (one key given): the session key derived from it, apart
+            # from everything the signing key signs. A deployed stage reads its own secret.
+            seed = signing_key_source().encode()
+            return hmac.new(seed, b"homeward console sessions", hashlib.sha256).hexdigest()
+        return ""
+
     public_url = env.get("HOMEWARD_PUBLIC_URL", "").rstrip("/")
     if not local and not is_https_origin(public_url):
         # Acknowledgement links and staff sign-in come back to this address: a deployed
@@ -182,6 +210,7 @@ def load(
         webhook_queue_url=env.get("HOMEWARD_WEBHOOK_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
         signing_key_source=signing_key_source,
+        session_key_source=session_key_source,
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),
         rate_window_seconds=_int("HOMEWARD_RATE_WINDOW_SECONDS", 600),
         idempotency_ttl_seconds=_int("HOMEWARD_IDEMPOTENCY_TTL_SECONDS", 7 * 24 * 3600),

@@ -27,6 +27,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from infra.bench_alerting import bench_alert_latency
 from infra.bench_imports import bench_bulk_import
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -733,6 +734,7 @@ BENCHES = {
     "cost": bench_cost,
     "matching-scale": bench_matching_scale,
     "bulk-import": lambda rows=20_000: bench_bulk_import(rows),
+    "alert-latency": lambda count=20: bench_alert_latency(count, runner=_local_runner),
 }
 
 
@@ -740,7 +742,7 @@ def main(argv: list[str]) -> int:
     """Run the named benches (all by default); `throughput=200` sets the number of reports."""
     for name in argv or list(BENCHES):
         name, _, count = name.partition("=")
-        counted = ("throughput", "faults", "bulk-import")
+        counted = ("throughput", "faults", "bulk-import", "alert-latency")
         BENCHES[name](*([int(count)] if count and name in counted else []))
     return 0
 

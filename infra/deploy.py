@@ -3,12 +3,16 @@
     python -m infra.deploy --stage prod --domain homeward.example.org \\
         --certificate arn:aws:acm:eu-central-1:…:certificate/… --sign-in-prefix homeward-prod-staff
 
-(or HOMEWARD_DOMAIN, HOMEWARD_CERTIFICATE_ARN, HOMEWARD_SIGN_IN_PREFIX; an update of a
-stage keeps what it was given before, so `make deploy STAGE=prod` alone is enough then.)
+(or HOMEWARD_DOMAIN, HOMEWARD_CERTIFICATE_ARN, HOMEWARD_SIGN_IN_PREFIX). Any other stack
+parameter: --parameter NAME=VALUE (`make deploy PARAMS="NAME=VALUE ..."`). An update of a
+stage keeps every parameter not given again (UsePreviousValue), so `make deploy
+STAGE=prod` alone is enough then.
 
-1. Before anything is built: the certificate must be issued for the domain in this
-   region (API Gateway would refuse it well into the deployment), and what would keep
-   alerts from going out is said (SES and SNS sandboxes, an unverified sender).
+1. Before anything is built, the pre-flight (infra/preflight.py): the certificate must be
+   issued for the domain in this region (API Gateway would refuse it well into the
+   deployment); the concurrency quota decides ReserveConcurrency on a new stage; the
+   sign-in prefix must be free or the stage's; no other stage in the account; and what
+   would keep alerts from going out is said (SES and SNS sandboxes, an unverified sender).
 2. `infra.package` builds the Lambda package and the merged template, and refuses a
    package that would not run on Lambda.
 3. deployment.zip and the template go to an artifact bucket (--bucket or
@@ -18,6 +22,10 @@ stage keeps what it was given before, so `make deploy STAGE=prod` alone is enoug
    the SAM transform needs CAPABILITY_AUTO_EXPAND, the functions' named roles
    CAPABILITY_NAMED_IAM.
    A failed update is rolled back by CloudFormation itself; what failed is printed.
+   A new stage is created without deletion protection, which a second change set turns
+   on once it exists: a first creation that fails is rolled back whole (every kept
+   resource is RetainExceptOnCreate), and the next `make deploy` deletes the rolled-back
+   stack and creates it again.
 5. The outputs: where the form is, where staff sign in, the operators' topic.
 6. `homeward smoke` against the stage's default URL (which works before DNS does) and
    its own domain once that answers. A failed smoke test fails the deployment: roll
@@ -40,17 +48,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra import package
+from infra import package, preflight
 
 ROOT = package.ROOT
 STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")  # infra/template.yaml's Stage
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
-# The stack parameters an operator gives (infra/package.py, PUBLIC_PARAMETERS).
-REQUIRED = {
-    "DomainName": "--domain",
-    "CertificateArn": "--certificate",
-    "SignInDomainPrefix": "--sign-in-prefix",
-}
+# The stack parameters a new stage must be given (infra/package.py, PUBLIC_PARAMETERS).
+REQUIRED = ("DomainName", "CertificateArn", "SignInDomainPrefix")
 # Stack states a deployment may start from (anything *_IN_PROGRESS is another one running).
 SETTLED = {
     "CREATE_COMPLETE",
@@ -104,10 +108,27 @@ def _existing(cloudformation: Any, stack: str) -> dict[str, Any] | None:
     if status == "REVIEW_IN_PROGRESS":
         return None  # a change set was made but never executed: still a new stack
     if status == "ROLLBACK_COMPLETE":
+        # A first creation that failed. CloudFormation deleted all it had made (every
+        # resource that would be kept is RetainExceptOnCreate, and deletion protection is
+        # only turned on once the stack exists), and such a stack can only be deleted.
+        _say(f"{stack} failed to be created and was rolled back, keeping nothing: deleting it")
+        cloudformation.delete_stack(StackName=stack)
+        cloudformation.get_waiter("stack_delete_complete").wait(
+            StackName=stack, WaiterConfig={"Delay": 10, "MaxAttempts": 180}
+        )
+        return None
+    if status in ("ROLLBACK_FAILED", "DELETE_FAILED"):
         raise DeployError(
-            f"{stack} failed to be created and was rolled back; delete it first "
-            f"(aws cloudformation delete-stack --stack-name {stack}). What it kept (its "
-            "DynamoDB tables and uploads bucket) stays: delete those too if they are empty."
+            "\n".join(
+                [
+                    f"{stack} is {status}: its first creation failed and CloudFormation could "
+                    "not delete all it had made. Left behind:",
+                    *left_behind(cloudformation, stack),
+                    "Delete those (README, Deploying: a failed first deployment), then "
+                    f"aws cloudformation delete-stack --stack-name {stack} "
+                    "--deletion-mode FORCE_DELETE_STACK, and deploy again.",
+                ]
+            )
         )
     if status == "UPDATE_ROLLBACK_FAILED":
         raise DeployError(
@@ -119,26 +140,85 @@ def _existing(cloudformation: Any, stack: str) -> dict[str, Any] | None:
     return found
 
 
+# Parameters infra.deploy sets itself, never an operator's --parameter.
+OWN = {"Stage": "--stage", "Release": "the commit checked out"}
+# The flags (and their environment variables) that name a stack parameter.
+FLAGS = {
+    "DomainName": "domain",
+    "CertificateArn": "certificate",
+    "SignInDomainPrefix": "sign_in_prefix",
+    "PublicUrl": "public_url",
+    "HostedZoneId": "hosted_zone",
+    "AlertSender": "alert_sender",
+}
+
+
+def _allowed(name: str, value: str, spec: dict[str, Any]) -> str | None:
+    """Why CloudFormation would refuse `value` for the parameter, said before building."""
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        return f"{name}={value}: one of " + ", ".join(str(v) for v in spec["AllowedValues"])
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        return f"{name}={value}: not of the form {spec['AllowedPattern']}"
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return f"{name}={value}: a number"
+        if "MinValue" in spec and number < spec["MinValue"]:
+            return f"{name}={value}: at least {spec['MinValue']}"
+    if "MaxLength" in spec and len(value) > spec["MaxLength"]:
+        return f"{name}: at most {spec['MaxLength']} characters"
+    return None
+
+
+def given_parameters(args: argparse.Namespace) -> dict[str, str]:
+    """What this deployment sets: the flags, then every --parameter NAME=VALUE (an empty
+    VALUE sets it empty: OperatorsEmail= stops the e-mail subscription)."""
+    known = package.deployed_parameters()
+    given = {name: getattr(args, flag) for name, flag in FLAGS.items() if getattr(args, flag)}
+    if args.help_line:
+        given["HelpLine"] = help_line(args.help_line)
+    if args.no_reserve_concurrency:
+        given["ReserveConcurrency"] = "false"
+    problems = []
+    for pair in args.parameter or []:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            problems.append(f"{pair}: NAME=VALUE")
+        elif name in OWN:
+            problems.append(f"{name} is not a parameter to give ({OWN[name]} sets it)")
+        elif name not in known:
+            problems.append(f"{name}: no such stack parameter")
+        else:
+            given[name] = value
+    problems += [
+        why for name, value in given.items() if (why := _allowed(name, value, known[name]))
+    ]
+    if problems:
+        settable = ", ".join(sorted(set(known) - set(OWN)))
+        raise DeployError("; ".join(problems) + f" (the stack's parameters: {settable})")
+    return given
+
+
+def left_behind(cloudformation: Any, stack: str) -> list[str]:
+    """What a failed first creation could not delete: type, name and why."""
+    summaries = cloudformation.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    return [
+        f"  {r['ResourceType']} {r.get('PhysicalResourceId', r['LogicalResourceId'])}: "
+        f"{r.get('ResourceStatusReason', r['ResourceStatus'])}"
+        for r in summaries
+        if r["ResourceStatus"] in ("DELETE_FAILED", "CREATE_COMPLETE")
+    ]
+
+
 def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> list[dict]:
-    """The stack's parameters: what was given, else (on an update) what it had before."""
-    given = {
-        "DomainName": args.domain,
-        "CertificateArn": args.certificate,
-        "SignInDomainPrefix": args.sign_in_prefix,
-        "PublicUrl": args.public_url,
-        "HostedZoneId": args.hosted_zone,
-        "AlertSender": args.alert_sender,
-        "HelpLine": help_line(args.help_line),
-    }
-    had = {
-        p["ParameterKey"]
-        for p in (existing or {}).get("Parameters", [])
-        # One left at its default stays there without being named.
-        if p.get("ParameterValue")
-        != package.PUBLIC_PARAMETERS.get(p["ParameterKey"], {}).get("Default")
-    }
-    missing = [flag for name, flag in REQUIRED.items() if not given[name] and name not in had]
-    if missing:
+    """The stack's parameters: what was given; on an update, every other one the stack
+    has keeps its value (UsePreviousValue), whatever the template's default says. Only a
+    parameter new to the template starts at its default."""
+    given = given_parameters(args)
+    had = {p["ParameterKey"] for p in (existing or {}).get("Parameters", [])}
+    missing = [f"--{FLAGS[name].replace('_', '-')}" for name in REQUIRED if name not in given]
+    if missing and existing is None:
         raise DeployError(
             "a new stage needs " + ", ".join(missing) + " (or HOMEWARD_DOMAIN, "
             "HOMEWARD_CERTIFICATE_ARN, HOMEWARD_SIGN_IN_PREFIX): README, Deploying"
@@ -147,9 +227,11 @@ def parameters(args: argparse.Namespace, existing: dict[str, Any] | None) -> lis
         {"ParameterKey": "Stage", "ParameterValue": args.stage},
         {"ParameterKey": "Release", "ParameterValue": release()},
     ]
-    for name, value in given.items():
-        if value:
-            chosen.append({"ParameterKey": name, "ParameterValue": value})
+    for name in package.deployed_parameters():
+        if name in OWN:
+            continue
+        if name in given:
+            chosen.append({"ParameterKey": name, "ParameterValue": given[name]})
         elif name in had:
             chosen.append({"ParameterKey": name, "UsePreviousValue": True})
     return chosen
@@ -210,51 +292,58 @@ def check_certificate(acm: Any, arn: str, domain: str, region: str) -> None:
         )
 
 
-def check_sending(session: Any, sender_domain: str) -> None:
-    """Warnings only: alerts would not go out, or only to a few. A check AWS cannot
-    answer is said, not fatal."""
+def preflight_checks(
+    session: Any, args: argparse.Namespace, chosen: list[dict], existing: dict | None
+) -> list[dict]:
+    """The account checked before anything is built (infra/preflight.py): what is found
+    printed, with what to do; what would make the stack fail stops here. Returns `chosen`
+    with ReserveConcurrency decided (as given, as the stage had it, or from the quota)."""
+    domain = _value(chosen, "DomainName", existing) or ""
+    sender = _value(chosen, "AlertSender", existing) or f"alerts@{domain}"
+    prefix = _value(chosen, "SignInDomainPrefix", existing) or ""
+    own_pool = outputs_from(existing).get("StaffUserPoolId")
+    wanted = _value(chosen, "ReserveConcurrency", existing)
+    sesv2, sns = session.client("sesv2"), session.client("sns")
+    reserve: list[str] = []
 
-    def ses_account() -> str | None:
-        account = session.client("sesv2").get_account()
-        if not account.get("ProductionAccessEnabled"):
-            return (
-                "SES is in its sandbox: 200 e-mails a day, to verified addresses only. "
-                "Request production access before the first real alert."
-            )
-        return None
+    def concurrency() -> preflight.Finding:
+        decided, finding = preflight.concurrency(session.client("lambda"), args.stage, wanted)
+        reserve.append(decided)
+        return finding
 
-    def ses_identity() -> str | None:
-        from botocore.exceptions import ClientError
+    findings = preflight.run(
+        [
+            ("concurrency", concurrency),
+            ("SES", lambda: preflight.ses_account(sesv2)),
+            ("SES identity", lambda: preflight.ses_identity(sesv2, sender.rpartition("@")[2])),
+            ("SMS", lambda: preflight.sms_sandbox(sns)),
+            (
+                "sign-in prefix",
+                lambda: preflight.sign_in_prefix(session.client("cognito-idp"), prefix, own_pool),
+            ),
+            (
+                "account",
+                lambda: preflight.other_stages(
+                    session.client("cloudformation"), f"homeward-{args.stage}"
+                ),
+            ),
+        ]
+    )
+    _say("Pre-flight (README, Deploying):", *(finding.line() for finding in findings))
+    for finding in findings:
+        if not finding.ok and not finding.fatal:
+            _warn(f"{finding.check}: {finding.said}")
+    stops = [finding for finding in findings if finding.fatal]
+    if stops:
+        raise DeployError("stopped before building: " + "; ".join(f.said for f in stops))
+    if not reserve:
+        return chosen  # the quota could not be read: the parameter stays as it was
+    kept = [p for p in chosen if p["ParameterKey"] != "ReserveConcurrency"]
+    return [*kept, {"ParameterKey": "ReserveConcurrency", "ParameterValue": reserve[0]}]
 
-        unverified = f"SES has not verified {sender_domain} (with DKIM): no alert e-mail goes out"
-        try:
-            found = session.client("sesv2").get_email_identity(EmailIdentity=sender_domain)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "NotFoundException":
-                return unverified
-            raise
-        return None if found.get("VerifiedForSendingStatus") else unverified
 
-    def sms_sandbox() -> str | None:
-        if session.client("sns").get_sms_sandbox_account_status().get("IsInSandbox"):
-            return (
-                "SNS SMS is in its sandbox: verified numbers only, and a 1 USD monthly "
-                "spend limit. Request production access and a higher limit."
-            )
-        return None
-
-    checks: list[tuple[str, Callable[[], str | None]]] = [
-        ("SES", ses_account),
-        ("SES identity", ses_identity),
-        ("SMS", sms_sandbox),
-    ]
-    for name, check in checks:
-        try:
-            problem = check()
-        except Exception as error:  # a missing permission, or an emulation without it
-            problem = f"could not check {name} ({type(error).__name__})"
-        if problem:
-            _warn(problem)
+def outputs_from(existing: dict | None) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in (existing or {}).get("Outputs", [])}
 
 
 # -- build and upload -----------------------------------------------------------------------
@@ -395,16 +484,40 @@ def apply(
     except WaiterError:
         (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
         failed = _failures(cloudformation, stack, started)
+        after = (
+            "Nothing of it was kept: fix the cause and deploy again (make deploy deletes "
+            "the rolled-back stack first)."
+            if new
+            else "The stage runs what it ran before (README, Deploying: rollback)."
+        )
         raise DeployError(
-            "\n".join(
-                [
-                    f"the deployment failed: {stack} is {found['StackStatus']}",
-                    *failed,
-                    "The stage runs what it ran before (README, Deploying: rollback).",
-                ]
-            )
+            "\n".join([f"the deployment failed: {stack} is {found['StackStatus']}", *failed, after])
         ) from None
     return True
+
+
+PROTECTION = "DeletionProtection"  # infra/template.yaml
+
+
+def create(cloudformation: Any, stack: str, template_url: str, chosen: list[dict]) -> None:
+    """A new stage: created without deletion protection, so that a creation that fails is
+    rolled back whole (a protected table cannot be deleted, and its fixed name would make
+    every retry fail); then, once it exists, a second change set protects the tables and
+    the staff pool, unless DeletionProtection=false was given."""
+    wanted = _value(chosen, PROTECTION) or "true"
+    unprotected = [p for p in chosen if p["ParameterKey"] != PROTECTION]
+    apply(
+        cloudformation,
+        stack,
+        template_url,
+        [*unprotected, {"ParameterKey": PROTECTION, "ParameterValue": "false"}],
+        new=True,
+    )
+    if wanted == "true":
+        _say("Turning on deletion protection (the case and audit tables, the staff pool).")
+        kept = [{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in unprotected]
+        protected = [*kept, {"ParameterKey": PROTECTION, "ParameterValue": "true"}]
+        apply(cloudformation, stack, template_url, protected, new=False)
 
 
 # -- after ----------------------------------------------------------------------------------
@@ -521,10 +634,10 @@ def deploy(
     existing = _existing(cloudformation, stack)
     chosen = parameters(args, existing)
     domain = _value(chosen, "DomainName", existing) or ""
-    if args.certificate:
-        check_certificate(session.client("acm"), args.certificate, domain, region)
-    sender = _value(chosen, "AlertSender", existing) or f"alerts@{domain}"
-    check_sending(session, sender.rpartition("@")[2])
+    certificate = _value(chosen, "CertificateArn", existing)
+    if certificate:
+        check_certificate(session.client("acm"), certificate, domain, region)
+    chosen = preflight_checks(session, args, chosen, existing)
     if release().endswith("-dirty"):
         _warn("uncommitted changes are deployed: this release cannot be deployed again from git")
 
@@ -542,8 +655,9 @@ def deploy(
     _say(f"Uploaded the package and the template to s3://{bucket}/{args.stage}/")
 
     template_url = f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
-    changed = apply(cloudformation, stack, template_url, chosen, new=existing is None)
-    if not changed:
+    if existing is None:
+        create(cloudformation, stack, template_url, chosen)
+    elif not apply(cloudformation, stack, template_url, chosen, new=False):
         _say(f"Nothing to change: {stack} already runs this release.")
     outputs = outputs_of(cloudformation, stack)
     set_sms_attributes(session.client("sns"), outputs)
@@ -551,7 +665,11 @@ def deploy(
     check_directory(session, outputs, stack)
     if args.no_smoke:
         return 0
-    passed = all([smoke(target) for target in smoke_targets(outputs, args.smoke_url)])
+    # Uploads come from where people open the form, whichever address is checked (a
+    # stand-in for the stage, --smoke-url, has its own origin).
+    origin = None if args.smoke_url else outputs.get("UploadsOrigin")
+    targets = smoke_targets(outputs, args.smoke_url)
+    passed = all([smoke(target, origin=origin) for target in targets])
     if not passed:
         _warn("the smoke test failed: see above, and roll back as README, Deploying, says")
     return 0 if passed else 1
@@ -601,6 +719,20 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--bucket",
         default=env("HOMEWARD_ARTIFACT_BUCKET"),
         help="the artifact bucket (created if missing)",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        metavar="NAME=VALUE",
+        help="any stack parameter (OperatorsEmail=oncall@..., SmsMonthlySpendLimitUsd=300, "
+        "ReserveConcurrency=false...), again for each; `make deploy PARAMS='A=1 B=2'`. "
+        "On a later deployment every parameter not given keeps the stage's value",
+    )
+    parser.add_argument(
+        "--no-reserve-concurrency",
+        action="store_true",
+        help="reserve no concurrency for the alert path (ReserveConcurrency=false); by "
+        "default a new stage reserves it when the account's quota holds it",
     )
     parser.add_argument("--no-smoke", action="store_true", help="skip the smoke test")
     parser.add_argument("--smoke-url", help=argparse.SUPPRESS)  # a stand-in for the stage (tests)

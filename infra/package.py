@@ -73,6 +73,17 @@ def _statement(sid: str, actions: list[str], resources: list[Any]) -> dict[str, 
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
 
 
+def _under(statement: dict[str, Any], *partitions: str) -> dict[str, Any]:
+    """The statement, for items (and index entries) whose partition key is one of these
+    (`*` as IAM matches it): the key map's prefixes (chalicelib/adapters/dynamo/keys.py).
+    A function that holds it cannot reach the directory, partners' registrations or
+    anything else outside them, whatever its code is made to do."""
+    return {
+        **statement,
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(partitions)}},
+    }
+
+
 TABLE = {"Fn::GetAtt": ["CasesTable", "Arn"]}
 TABLE_INDEXES = {"Fn::Sub": "${CasesTable.Arn}/index/*"}
 AUDIT = {"Fn::GetAtt": ["AuditTable", "Arn"]}
@@ -128,11 +139,28 @@ EMAIL = {
     "Condition": {"StringEquals": {"ses:FromAddress": ALERT_SENDER}},
 }
 SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref": "SigningKey"}])
+# The console's session cookies: only the function that serves the console reads it.
+SESSION_KEY = _statement(
+    "SessionKey", ["secretsmanager:GetSecretValue"], [{"Ref": "ConsoleSessionKey"}]
+)
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
 # which only the functions that show them get (chalicelib/adapters/sealing.py).
 SEAL_FIELDS = _statement("SealFields", ["kms:GenerateDataKey"], [FIELDS_KEY])
 OPEN_FIELDS = _statement("OpenFields", ["kms:Decrypt"], [FIELDS_KEY])
+
+# Where the public function writes: a report's case and what derives from it (its keys,
+# the count), the idempotency and rate items that guard intake, a partner's batches.
+PUBLIC_PARTITIONS = (
+    "CASE#*",
+    "IDEMPOTENCY#*",
+    "RATE#*",
+    "MATCHKEY#*",
+    "REPORTER#*",
+    "SEARCH#*",
+    "STATISTICS",
+    "PARTNER#*",
+)
 
 # What each function may do, and nothing more.
 POLICIES: dict[str, list[dict[str, Any]]] = {
@@ -145,18 +173,24 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         SEAL_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate charge, keys;
         # acknowledgements; a case's status for its reporter, and their withdrawal (a
-        # request put beside the case: CarryOutWithdrawals does the rest).
-        _statement(
-            "Cases",
-            [
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-                "dynamodb:GetItem",
-                "dynamodb:Query",
-                "dynamodb:ConditionCheckItem",
-            ],
-            [TABLE],
+        # request put beside the case: CarryOutWithdrawals does the rest); a partner's
+        # import batches. Never the directory, staff or partners' registrations.
+        _under(
+            _statement(
+                "Cases",
+                [
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                [TABLE],
+            ),
+            *PUBLIC_PARTITIONS,
         ),
+        # Who a partner is (its registration), read only; the health check's item.
+        _under(_statement("Registrations", ["dynamodb:GetItem"], [TABLE]), "PARTNERS", "HEALTH"),
         # An acknowledgement is audited: the trail is only ever added to.
         _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
         # The report form's files. Presigned POSTs are signed with PutObject; submit reads
@@ -183,6 +217,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
+        SESSION_KEY,
         # Staff are shown cases' sealed fields, as the disclosure policy allows.
         OPEN_FIELDS,
         # Reads of cases, lists and the directory; versioned changes of cases.
@@ -231,10 +266,16 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         # The directory; the deliveries, and the mandate of the agencies an alert reached
         # (one transaction); a first alert's time to be acknowledged, from its rules; the
         # case's consent as it now is (GetItem: a reporter may have withdrawn it).
-        _statement(
-            "Route",
-            ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
-            [TABLE],
+        _under(
+            _statement(
+                "Route",
+                ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+                [TABLE],
+            ),
+            "CASE#*",
+            "MANDATE#*",
+            "DIRECTORY",
+            "STATISTICS#*",
         ),
         _statement("Enqueue", ["sqs:SendMessage"], [QUEUE]),
         STREAM_ON_FAILURE,
@@ -244,10 +285,14 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         READ_STREAM,
         # Blocking-key lookups, candidate reports, and the pairs found; the new case's
         # consent as it now is (GetItem: withdrawn since, it is not matched).
-        _statement(
-            "Candidates",
-            ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"],
-            [TABLE],
+        _under(
+            _statement(
+                "Candidates",
+                ["dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:GetItem"],
+                [TABLE],
+            ),
+            "CASE#*",
+            "MATCHKEY#*",
         ),
         STREAM_ON_FAILURE,
     ],
@@ -267,7 +312,10 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ],
             [QUEUE],
         ),
-        _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
+        _under(
+            _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
+            "CASE#*",
+        ),
         EMAIL,
         # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped by the
         # resource. So publishing to any topic is denied: only phone numbers are left.
@@ -283,23 +331,28 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         _statement("Waiting", ["dynamodb:Query"], [STATE_INDEX]),
         # The routing rules' escalation policies (the directory).
-        _statement("Directory", ["dynamodb:Query"], [TABLE]),
+        _under(_statement("Directory", ["dynamodb:Query"], [TABLE]), "DIRECTORY"),
         # The escalation's outbox item and the waiting alert, in one transaction.
-        _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]),
+        _under(
+            _statement("Escalate", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [TABLE]), "CASE#*"
+        ),
     ],
     # SES's bounces, complaints and rejects (infra/operations.py): the delivery failed
     # with its reason, found among its case's deliveries, and its alert's wait cut short.
     "RecordDeliveryEventsRole": [
         LOGS,
-        _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]),
+        _under(
+            _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]), "CASE#*"
+        ),
         # SNS invokes it asynchronously: an event that failed Lambda's retries is parked
         # with the failed stream batches (whose alarm pages the operators).
         STREAM_ON_FAILURE,
     ],
     "SendDailyDigestRole": [
         LOGS,
-        _statement("Read", ["dynamodb:Query"], [TABLE, TABLE_INDEXES]),
-        _statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]),
+        _statement("Read", ["dynamodb:Query"], [TABLE_INDEXES]),
+        _under(_statement("Directory", ["dynamodb:Query"], [TABLE]), "DIRECTORY"),
+        _under(_statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]), "DIGEST"),
         EMAIL,
     ],
     "RequeueStaleDeliveriesRole": [
@@ -311,9 +364,14 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "SendImportDigestsRole": [
         LOGS,
         # Closed batches and their alerts (by_state), the directory, the partner's name.
-        _statement("Read", ["dynamodb:Query", "dynamodb:GetItem"], [TABLE, STATE_INDEX]),
+        _statement("Read", ["dynamodb:Query"], [STATE_INDEX]),
+        _under(
+            _statement("Partners", ["dynamodb:Query", "dynamodb:GetItem"], [TABLE]),
+            "PARTNERS",
+            "DIRECTORY",
+        ),
         # Claiming a batch's digest, once.
-        _statement("Claim", ["dynamodb:UpdateItem"], [TABLE]),
+        _under(_statement("Claim", ["dynamodb:UpdateItem"], [TABLE]), "PARTNER#*"),
         EMAIL,
         _statement("Sms", ["sns:Publish"], ["*"]),
         {
@@ -361,10 +419,17 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         READ_STREAM,
         # The case's partition and the directory; the case rewritten, the intake desk's
         # mandate and count; the case's unsent deliveries stopped.
-        _statement(
-            "Withdraw",
-            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-            [TABLE],
+        _under(
+            _statement(
+                "Withdraw",
+                ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                [TABLE],
+            ),
+            "CASE#*",
+            "DIRECTORY",
+            "MANDATE#*",
+            "STATISTICS",
+            "STATISTICS#*",
         ),
         {
             **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
@@ -383,9 +448,11 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         SIGNING_KEY,
         # The due cases (the retention index), then each case's partition.
-        _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]),
+        _under(
+            _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]), "RETENTION#*", "CASE#*"
+        ),
         # The case item rewritten, its audit entry beside it.
-        _statement("Anonymise", ["dynamodb:UpdateItem"], [TABLE]),
+        _under(_statement("Anonymise", ["dynamodb:UpdateItem"], [TABLE]), "CASE#*"),
         # What was derived from it: notes, corrections and pairs (in the case's partition),
         # blocking keys, the reporters' index, staff search keys.
         {
@@ -460,6 +527,18 @@ PUBLIC_PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "The commit deployed (infra/deploy.py): what to go back to after a bad one",
     },
 }
+
+
+def deployed_parameters() -> dict[str, dict[str, Any]]:
+    """Every parameter of the deployed stack, by name: infra/template.yaml's (without the
+    emulation switch), the public address's and the operations' (what `make deploy
+    PARAMS=...` may set, and keeps on later deployments)."""
+    found = dict(load_template()["Parameters"])
+    for name in (EMULATION_PARAMETER, *DERIVED_PARAMETERS):
+        found.pop(name)
+    return {**found, **PUBLIC_PARAMETERS, **operations.PARAMETERS}
+
+
 PUBLIC_CONDITIONS = {
     "HasPublicUrl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PublicUrl"}, ""]}]},
     "ManagesDns": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HostedZoneId"}, ""]}]},
@@ -468,6 +547,23 @@ PUBLIC_CONDITIONS = {
 PUBLIC_URL = {
     "Fn::If": ["HasPublicUrl", {"Ref": "PublicUrl"}, {"Fn::Sub": "https://${DomainName}"}]
 }
+# The origin (scheme and host) people open the form at: PublicUrl's host when one is
+# given, else the stage's domain. The uploads bucket's CORS lets browsers post files from
+# this origin alone (the template's PublicOrigin parameter is the local emulation's).
+PUBLIC_ORIGIN = {
+    "Fn::If": [
+        "HasPublicUrl",
+        {
+            "Fn::Join": [
+                "",
+                ["https://", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "PublicUrl"}]}]}],
+            ]
+        },
+        {"Fn::Sub": "https://${DomainName}"},
+    ]
+}
+# Template parameters the deployed stack does not take: it derives them.
+DERIVED_PARAMETERS = ("PublicOrigin",)
 API_DOMAIN = {
     "ApiDomain": {
         "Type": "AWS::ApiGateway::DomainName",
@@ -542,6 +638,10 @@ PUBLIC_OUTPUTS = {
         "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
     },
     "Release": {"Description": "The commit deployed", "Value": {"Ref": "Release"}},
+    "UploadsOrigin": {
+        "Description": "The only origin whose pages may post files to the uploads bucket",
+        "Value": PUBLIC_ORIGIN,
+    },
     "StaffSignInUrl": {
         "Description": "The managed login where staff sign in (homeward login opens it)",
         "Value": SIGN_IN_URL,
@@ -555,6 +655,11 @@ def add_public_address(template: dict[str, Any]) -> None:
     """The stage's address and its staff sign-in (both deployed only: the local
     emulation has neither API Gateway nor Cognito)."""
     template["Parameters"].update(PUBLIC_PARAMETERS)
+    for name in DERIVED_PARAMETERS:
+        del template["Parameters"][name]
+    cors = template["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]
+    for rule in cors["CorsRules"]:
+        rule["AllowedOrigins"] = [PUBLIC_ORIGIN]
     template.setdefault("Conditions", {}).update(PUBLIC_CONDITIONS)
     template["Resources"].update(API_DOMAIN)
     template["Resources"].update(SIGN_IN)
@@ -567,6 +672,7 @@ ENVIRONMENT = {
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
     "HOMEWARD_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
+    "HOMEWARD_SESSION_KEY_SECRET": {"Ref": "ConsoleSessionKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
     "HOMEWARD_TOKEN_ISSUER": {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}"

@@ -53,6 +53,7 @@ from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.partners import ImportBatch, Partner
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
+from chalicelib.domain.response_times import AckSample
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
@@ -96,6 +97,7 @@ class FakeDb:
     # Each case's notes by id, in the order they were added.
     notes: dict[str, dict[str, Note]] = field(default_factory=dict)
     alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
+    ack_samples: list[AckSample] = field(default_factory=list)
     deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
     mandates: dict[str, dict[str, str]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
@@ -499,6 +501,13 @@ class FakeAlerts:
         )
         return [WaitingAlert(row.alert, row.level, row.due) for row in rows[:limit]]
 
+    def waiting_of(self, reference: str) -> list[WaitingAlert]:
+        rows = sorted(
+            (r for (ref, _), r in self.db.alerts.items() if ref == reference and r.due),
+            key=lambda row: row.alert.purpose,
+        )
+        return [WaitingAlert(row.alert, row.level, row.due) for row in rows]
+
     def _row(self, alert: Alert) -> _AlertRow | None:
         return self.db.alerts.get((alert.reference, alert.purpose))
 
@@ -596,6 +605,7 @@ class FakeDeliveries:
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool:
         key = (reference, delivery_id)
 
@@ -605,6 +615,8 @@ class FakeDeliveries:
         def apply() -> None:
             stored, _ = self.db.deliveries[key]
             changes: dict[str, Any] = {"state": state, "updated_at": now}
+            if to is not None:
+                changes["delivery"] = to
             if state == DeliveryState.SENT:
                 changes.update(sent_at=now, provider_message_id=message_id)
             if error is not None:
@@ -739,10 +751,23 @@ class FakeStatistics:
                 ),
             )
 
+    def count_caseload(
+        self, uow: FakeUnitOfWork, was: str | None, now: str | None, agencies: Sequence[str] = ()
+    ) -> None:
+        counts = {f"assignee#{who}": n for who, n in ((was, -1), (now, 1)) if who}
+        for agency in (None, *agencies):
+            uow.add("statistics", lambda a=agency: self._counter(a).update(counts))
+
+    def record_acknowledgement(self, uow: FakeUnitOfWork, sample: AckSample) -> None:
+        uow.add("ack-sample", lambda: self.db.ack_samples.append(sample))
+
+    def acknowledgements(self, weeks: Sequence[str]) -> list[AckSample]:
+        return [s for s in self.db.ack_samples if s.week in weeks]
+
     def read(self, agency: str | None = None) -> dict[str, Any]:
         totals = self._counter(agency)
         grouped: dict[str, Any] = {"total": totals["total"], "urgent": totals["urgent"]}
-        for dimension in ("status", "oblast", "category", "week"):
+        for dimension in ("status", "oblast", "category", "week", "assignee"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())
@@ -885,6 +910,9 @@ class FakeDirectoryStore:
             tuple(self.db.rules.values()),
             self.db.directory_version,
         )
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return self.db.contacts.get(contact_id)
 
     def change(
         self,
@@ -1345,6 +1373,8 @@ class FakeFileStore:
         return f"https://bucket.example/{key}?version={version_id}&expires={seconds}"
 
     def put_export(self, key: str, data: bytes, content_type: str, filename: str) -> None:
+        if not key.startswith("exports/"):
+            raise ValueError("exports live under exports/")
         self.put(key, data, content_type)
 
     def export_link(self, key: str, seconds: int) -> str:

@@ -50,7 +50,7 @@ def form_fields(report: dict | None = None, **extra: str) -> dict[str, str]:
                 name = DATES[key]
                 fields.update({f"{name}.day": day, f"{name}.month": month, f"{name}.year": year})
             elif isinstance(value, bool):
-                if part == "reporter":
+                if part in ("reporter", "consent"):
                     fields[key] = "yes" if value else "no"
                 elif value:
                     fields[key] = "yes"

@@ -23,6 +23,25 @@ def case_for(**changes):
     return Case("HW-7K3M-Q9TX", dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC), report)
 
 
+def commit(stores, *stage):
+    """One unit of work on `stores`: each step stages a write in it, then it commits."""
+    uow = stores.unit_of_work()
+    for step in stage:
+        step(uow)
+    return uow.commit()
+
+
+def refused_names(stores, *stage) -> frozenset:
+    """The conditions a unit of work was refused for (it must be refused)."""
+    import pytest
+
+    from chalicelib.domain.errors import Refused
+
+    with pytest.raises(Refused) as refused:
+        commit(stores, *stage)
+    return refused.value.names
+
+
 def post_report(client, body, *, key: str | None = None, headers: dict | None = None):
     all_headers = {"Content-Type": "application/json", **(headers or {})}
     if key:

@@ -10,7 +10,11 @@
 - the staff API without a token: 401 (API Gateway's Cognito authorizer, or the app);
 - where staff sign in (GET /api/v1/sign-in) and the managed login's answer to this
   client: a redirect to its sign-in page, not to its error page (a wrong callback URL);
-- a deployed stage does not show the local outbox (/dev/outbox).
+- a deployed stage does not show the local outbox (/dev/outbox);
+- a photo uploaded as the form's page does it, from the stage's public origin: an upload
+  slot asked for with the page's form key, the bucket's CORS preflight, the presigned
+  POST. It leaves one small file under uploads/, which no report claims and the bucket's
+  lifecycle deletes two days later.
 """
 
 from __future__ import annotations
@@ -40,16 +44,25 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def _get(url: str) -> tuple[int, Any, bytes]:
-    # http(s) only: smoke() refuses any other address before the first request.
-    request = urllib.request.Request(url, headers={"Accept": "*/*"})  # noqa: S310
+def _send(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None
+) -> tuple[int, Any, bytes]:
+    # http(s) only: smoke() refuses any other address before the first request, and the
+    # bucket's address is the one the stage gave.
+    request = urllib.request.Request(  # noqa: S310
+        url, data=body, method=method, headers=headers or {"Accept": "*/*"}
+    )
     try:
-        with _OPENER.open(request, timeout=20) as response:
+        with _OPENER.open(request, timeout=30) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
     except (urllib.error.URLError, OSError) as error:
         raise Failed(f"cannot reach {url}: {error}") from None
+
+
+def _get(url: str) -> tuple[int, Any, bytes]:
+    return _send(url)
 
 
 class _Assets(HTMLParser):
@@ -142,9 +155,85 @@ def check_no_outbox(base: str, local: bool) -> str:
     return "no local outbox in a deployed stage"
 
 
-def smoke(url: str, out: Any = None, *, local: bool | None = None) -> bool:
+# The smallest PNG: one transparent pixel (what the upload check posts).
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
+)
+
+
+class _SubmissionKey(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.key = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "input" and a.get("name") == "submission_key":
+            self.key = a.get("value") or ""
+
+
+def _multipart(fields: dict[str, str], content: bytes, content_type: str) -> tuple[bytes, str]:
+    boundary = "homeward-smoke-" + "0" * 16
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    head = "".join(parts) + (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="smoke.png"'
+        f"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def check_upload(base: str, origin: str) -> str:
+    """A browser on `origin` uploading a photo through the form: the grant, then the
+    bucket's CORS preflight and the POST, each answered for that origin."""
+    status, _, body = _get(base)
+    parser = _SubmissionKey()
+    parser.feed(body.decode("utf-8", "replace"))
+    if status != 200 or not parser.key:
+        raise Failed("the form page has no form key")
+    asked = json.dumps(
+        {"submission_key": parser.key, "slot": 1, "content_type": "image/png", "size": len(PIXEL)}
+    ).encode()
+    status, _, answer = _send(
+        base + "report/uploads",
+        "POST",
+        asked,
+        {"Content-Type": "application/json", "Origin": origin},
+    )
+    if status != 200:
+        raise Failed(f"an upload slot was refused: {status} {answer[:200]!r}")
+    grant = json.loads(answer)
+    status, headers, _ = _send(
+        grant["url"],
+        "OPTIONS",
+        None,
+        {"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    allowed = headers.get("Access-Control-Allow-Origin") if headers else None
+    if status != 200 or allowed not in (origin, "*"):
+        raise Failed(
+            f"the uploads bucket's CORS refuses {origin} ({status}): its browsers cannot "
+            "upload (the stage's UploadsOrigin output names the origin it allows)"
+        )
+    body, content_type = _multipart(grant["fields"], PIXEL, "image/png")
+    status, headers, _ = _send(
+        grant["url"], "POST", body, {"Content-Type": content_type, "Origin": origin}
+    )
+    if status not in (200, 201, 204) or headers.get("Access-Control-Allow-Origin") != origin:
+        raise Failed(f"the presigned upload answered {status}")
+    return f"a photo uploaded from {origin} (the bucket's CORS, the presigned POST)"
+
+
+def smoke(
+    url: str, out: Any = None, *, local: bool | None = None, origin: str | None = None
+) -> bool:
     """Every check against the stage at `url`, one line each; True if all passed.
-    `local`: a local run (no sign-in, an outbox), which a loopback address is."""
+    `local`: a local run (no sign-in, an outbox), which a loopback address is. `origin`:
+    where people open the form (its uploads come from there); `url`'s own by default."""
     out = out or sys.stdout
     base = url.rstrip("/") + "/"
     if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
@@ -159,6 +248,7 @@ def smoke(url: str, out: Any = None, *, local: bool | None = None) -> bool:
         ("staff API", lambda: check_staff_api(base)),
         ("sign-in", lambda: check_sign_in(base, local)),
         ("outbox", lambda: check_no_outbox(base, local)),
+        ("upload", lambda: check_upload(base, origin or _origin(base))),
     ]
     passed = True
     print(f"smoke test of {base}", file=out)
@@ -169,6 +259,11 @@ def smoke(url: str, out: Any = None, *, local: bool | None = None) -> bool:
             passed = False
             print(f"  FAIL  {name}: {error}", file=out)
     return passed
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _smoke(args: Any) -> int:

@@ -38,8 +38,9 @@ class DeliveryState(StrEnum):
 UNSETTLED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
 REPORT_RECEIVED = "report-received"
-# A report that came in an import batch: it enters its agencies' mandates as any report
-# does, but its recipients hear of it once, in the batch's digest (services/imports.py).
+# A non-urgent report that came in an import batch: it enters its agencies' mandates as
+# any report does, but its recipients hear of it once, in the batch's digest
+# (services/imports.py). An urgent one never waits for a digest (Alert.on_arrival).
 REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
@@ -67,6 +68,8 @@ class Alert:
     confirmed_by: str | None = None
     # ...that caseworker as people read it: their name and their organisation's.
     confirmed_by_person: str | None = None
+    # The import batch (ImportBatch.key) a report came in, if it came in one.
+    batch: str | None = None
 
     @property
     def alert_id(self) -> str:
@@ -108,11 +111,19 @@ class Alert:
 
     @classmethod
     def for_new_case(cls, case: Case) -> Alert:
-        return cls.about(case, REPORT_RECEIVED)
+        return cls.on_arrival(case)
 
     @classmethod
-    def for_imported_case(cls, case: Case) -> Alert:
-        return cls.about(case, REPORT_IMPORTED)
+    def on_arrival(cls, case: Case, *, batch: str | None = None) -> Alert:
+        """The alert a new report causes, however it arrived (the form, the API, a
+        partner, a bulk import, whatever channel comes next): the one rule of who rings.
+
+        An urgent report rings at once, with its own acknowledgement links and ladder,
+        even inside an import batch; only a batch's non-urgent rows may wait for the
+        batch's digest.
+        """
+        purpose = REPORT_IMPORTED if batch and not case.urgent else REPORT_RECEIVED
+        return replace(cls.about(case, purpose), batch=batch)
 
     @property
     def imported(self) -> bool:
@@ -195,6 +206,38 @@ class PermanentSendError(Exception):
     """The channel refused the message; trying again would fail the same way."""
 
 
+class Undeliverable(StrEnum):
+    """Why a delivery was not made, as a coordinator acts on it (the console says it in
+    words; the staff API gives this beside the channel's own reason)."""
+
+    REFUSED = "refused"  # the channel refused the address (suppressed, rejected)
+    BOUNCED = "bounced"  # the mail came back
+    COMPLAINED = "complained"  # the recipient marked it as spam
+    OPTED_OUT = "opted_out"  # the phone replied STOP
+    GAVE_UP = "gave_up"  # the channel kept failing until the last attempt
+    UNREACHABLE = "unreachable"  # the directory has no way to the contact any more
+    OTHER = "other"
+
+
+# The start of each reason the senders record (services/delivery.py, adapters/channels.py).
+_UNDELIVERABLE = (
+    ("gave up", Undeliverable.GAVE_UP),
+    ("contact no longer reachable", Undeliverable.UNREACHABLE),
+    ("opted out", Undeliverable.OPTED_OUT),
+    ("bounced", Undeliverable.BOUNCED),
+    ("complained", Undeliverable.COMPLAINED),
+    ("rejected", Undeliverable.REFUSED),
+    ("MessageRejected", Undeliverable.REFUSED),
+)
+
+
+def why_undelivered(last_error: str | None) -> Undeliverable:
+    for start, reason in _UNDELIVERABLE:
+        if (last_error or "").startswith(start):
+            return reason
+    return Undeliverable.OTHER
+
+
 @dataclass(frozen=True)
 class StoredDelivery:
     """A delivery as it was recorded, with where it stands."""
@@ -215,6 +258,10 @@ class StoredDelivery:
     @property
     def delivery_id(self) -> str:
         return self.delivery.delivery_id
+
+    @property
+    def undeliverable(self) -> Undeliverable:
+        return why_undelivered(self.last_error)
 
 
 @dataclass(frozen=True)

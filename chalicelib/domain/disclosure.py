@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import Literal
 
 
 class OrganisationKind(StrEnum):
@@ -62,6 +63,12 @@ class Disclosure(IntEnum):
     NOTHING = 0  # not alerted, cannot open the case
     EXISTENCE = 1  # that a report exists: reference, category, oblast, urgency
     DETAILS = 2  # the report, and the case in its mandate
+
+
+# What an answer names as kept from its reader (never the values themselves).
+Withheld = Literal["report", "reporter.contact"]
+# How much an alert discloses, as the routing preview names it (Disclosure's names).
+Disclosed = Literal["existence", "details"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ class View:
     reporter_contact: bool
 
     @property
-    def withheld(self) -> tuple[str, ...]:
+    def withheld(self) -> tuple[Withheld, ...]:
         """What the reader is not shown, named for the answer (never the values)."""
         if self.level < Disclosure.DETAILS:
             return ("report",)

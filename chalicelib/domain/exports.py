@@ -13,10 +13,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import Literal
 
 from chalicelib.domain.case import iso
 from chalicelib.domain.casefile import CaseSummary
 from chalicelib.domain.report import Report
+
+# A spreadsheet as CSV (any tool) or XLSX (formulas neutralised either way).
+ExportFormat = Literal["csv", "xlsx"]
 
 COLUMNS = (
     "reference",
@@ -80,7 +84,7 @@ def export_row(summary: CaseSummary, report: Report | None) -> list[str]:
         report.residence.settlement or "",
         event.date.isoformat() if event.date else "",
         event.place or "",
-        where.country if where else "",
+        (where.country or "") if where else "",
         (where.region or "") if where else "",
         (where.settlement or "") if where else "",
         (where.institution or "") if where else "",

@@ -17,13 +17,17 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from chalicelib.domain.case import fingerprint
 from chalicelib.domain.partners import EXTERNAL_ID, content_key, external_key
 from chalicelib.domain.report import Report
+
+# What became of one row of a batch: filed as a new case, the same row again (nothing
+# filed twice), or refused with its reason.
+RowOutcomeKind = Literal["created", "replayed", "refused"]
 
 # column -> where it goes in the report ("" for the row's own external id).
 COLUMNS: dict[str, tuple[str, ...]] = {

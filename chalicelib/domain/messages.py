@@ -205,7 +205,7 @@ def _words(report, language: str) -> dict:
         "sex": label(SEX_LABELS, child.sex),
         "born": date_in_words(child.date_of_birth or child.birth_year, language),
         "event_date": date_in_words(report.event.date, language),
-        "country": country_name(where.country, language) if where else "",
+        "country": country_name(where.country, language) if where and where.country else "",
         "relationship": label(RELATIONSHIP_LABELS, reporter.relationship),
         "contact_language": label(LANGUAGE_LABELS, reporter.preferred_language),
         # Shown only where it differs: a name reported in Latin letters already is one.

@@ -266,7 +266,9 @@ class Event(ContractModel):
 
 
 class LastKnownLocation(ContractModel):
-    country: Country
+    # Any part may be unknown: a camp's region told by a neighbour, with no country, is
+    # still worth having.
+    country: Country | None = None
     region: ShortText | None = None
     settlement: ShortText | None = None
     institution: ShortText | None = None

@@ -76,6 +76,24 @@ class RoutingRule(ContractModel):
         return self.escalation.levels[level - 1] if level <= len(self.escalation.levels) else []
 
 
+def resolve(delivery: Delivery, contact: Contact | None) -> Delivery | None:
+    """A delivery as the directory says it now, when it is sent (or sent again): the
+    contact's current address and language for its channel. None when the contact can no
+    longer be sent it (gone from the directory, inactive, or without that channel).
+
+    Routing chose who, and how much each may learn (a withdrawal's own path takes back
+    what consent no longer allows); the address is the directory's at the moment of
+    sending, so a coordinator's correction reaches every alert still to be sent, and
+    every resend.
+    """
+    if contact is None or not contact.active or delivery.channel not in contact.channels:
+        return None
+    address = contact.address(delivery.channel)
+    if not address:
+        return None
+    return replace(delivery, address=address, language=contact.language)
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something that would make an alert reach nobody: its kind and what it is about, so
@@ -153,6 +171,11 @@ class Directory:
         others = tuple(r for r in self.rules if r.rule_id != rule_id)
         return Directory(self.contacts, others, self.version)
 
+    def organisation_of(self, agency: str) -> str:
+        """An agency as people name it: the organisation of its contacts (else its code)."""
+        found = sorted(c.organisation for c in self.contacts if c.agency == agency)
+        return found[0] if found else agency
+
     def recipient(self, agency: str) -> Recipient:
         """What an agency is for the disclosure policy, from its contacts.
 
@@ -163,10 +186,6 @@ class Directory:
         if not contacts:
             return Recipient(OrganisationKind.LAW_ENFORCEMENT)
         return Recipient(kind=contacts[0].kind, intake_desk=any(c.intake_desk for c in contacts))
-
-    def organisation_of(self, agency: str) -> str | None:
-        """An agency's name as its contacts give it ("Офіс Уповноваженого"); None if unknown."""
-        return next((c.organisation for c in self.contacts if c.agency == agency), None)
 
     def rules_naming(self, contact_id: str) -> list[str]:
         return sorted(
@@ -246,6 +265,31 @@ class Directory:
         ]
         overrides = [m * 60 for m in minutes if m is not None]
         return dt.timedelta(seconds=min(overrides, default=urgent if alert.urgent else normal))
+
+    def owners(self, alert: Alert) -> frozenset[str]:
+        """The desks that own the case an alert is about: whose acknowledgement stops its
+        ladder. Declared here, once, for links, the console and working the case.
+
+        A desk owns a case when the report's first alert is routed to it with the
+        report's details (so the case is in its mandate) and it is the intake desk or a
+        desk of the report's own country. A foreign liaison told of the case, or a rung
+        of the escalation, has seen it: that is recorded, and the ladder goes on until
+        an owning desk answers. For a confirmed match, the owners of either case.
+        """
+        first = replace(alert, purpose=alert.root)
+        about = [first] + ([first.counterpart_at_level()] if first.counterpart else [])
+        found: set[str] = set()
+        for one in about:
+            if one is None or one.kind == "break_glass":
+                continue
+            country = one.oblast.split("-", 1)[0]
+            for delivery in self._route(one):
+                contact = self._by_id[delivery.contact_id]
+                if delivery.disclosure == Disclosure.DETAILS and (
+                    contact.intake_desk or contact.member_state == country
+                ):
+                    found.add(delivery.agency)
+        return frozenset(found)
 
     def route(self, alert: Alert) -> list[Delivery]:
         """One delivery per contact and channel for this alert at its rung of the ladder,

@@ -24,11 +24,15 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 from chalicelib.domain.progress import Stage
 
 EVENT = "report.stage_changed"
+# Where one webhook stands: waiting for (another) attempt, taken by the partner, or parked
+# after its last attempt where coordinators see it.
+WebhookProgress = Literal["pending", "delivered", "failed"]
 # A partner's endpoint answers within this or the attempt counts as failed.
 TIMEOUT_SECONDS = 5
 # Tries in all; the queue's redrive policy (infra/template.yaml) allows a few more
@@ -142,7 +146,7 @@ class WebhookState:
     """Where one webhook stands, as coordinators see it."""
 
     event: WebhookEvent
-    state: str  # "pending" | "delivered" | "failed"
+    state: WebhookProgress
     attempts: int = 0
     last_error: str | None = None
     updated_at: dt.datetime | None = None

@@ -20,6 +20,14 @@ class Status(StrEnum):
 
 
 STATUSES = tuple(Status)
+# A case in one of these is no longer worked (until it is reopened): it leaves its
+# assignee's open caseload.
+SET_ASIDE = frozenset({Status.CLOSED, Status.DUPLICATE, Status.UNFOUNDED})
+
+
+def is_open(status: str) -> bool:
+    return status not in SET_ASIDE
+
 
 # Each move is allowed only from the states listed here. A case set aside as duplicate
 # or unfounded, or closed, can be reopened into triage when new information arrives.

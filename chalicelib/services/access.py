@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.casefile import CaseFile, ShownCase, shown
+from chalicelib.domain.casefile import CaseEvent, CaseFile, ShownCase, shown
 from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, View, view_for
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.ports import Stores
@@ -54,6 +54,11 @@ class Caller:
         at: dt.datetime | None = None,
     ) -> AuditEntry:
         return AuditEntry.of(self.staff, reference, action, self.request_id, detail=detail, at=at)
+
+
+def event(caller: Caller, action: str, at: dt.datetime, **detail: str | None) -> CaseEvent:
+    """A step of a case's timeline, as the caller took it."""
+    return CaseEvent(at, caller.staff.subject, caller.staff.agency, action, detail)
 
 
 def refuse(caller: Caller, reference: str, action: str, stores: Stores, error: Exception):

@@ -1,13 +1,18 @@
 """Acknowledging an alert from the link in its e-mail or SMS.
 
 Each link names one delivery, so it acknowledges that delivery, and says who it was.
-What it does for the alert as a whole depends on the channel it came by:
+What it does for the alert as a whole depends on who it was and the channel it came by:
 
-- an e-mail link means "handled": the alert (its whole escalation ladder) stops
-  escalating. It reached the contact's own mailbox, and opening it asks before it acts;
+- only the desk that owns the case (routing.Directory.owners: the routed, mandated desk)
+  stops the alert's ladder. Anyone else told of it (a foreign liaison, a rung of the
+  escalation) is recorded as having seen it, and the ladder goes on;
+- an owning desk's e-mail link means "handled": the alert (its whole escalation ladder)
+  stops escalating. It reached the contact's own mailbox, and opening it asks first;
 - an SMS link means "seen": it is recorded and shown to staff, but an SMS can be read by
   whoever holds the phone (or intercepted), so it does not stop the escalation on its
-  own. The contact stops it with the e-mail's link, or by signing in.
+  own. The contact stops it with the e-mail's link, or by signing in;
+- a person of the owning desk who works the case (triage, assignment, a note, a status
+  change) acknowledges its waiting alerts by doing so (`by_working`).
 
 Every acknowledgement is audited. A forged, expired, used or unknown link gets one and
 the same answer, so a link tells nothing about the case it names.
@@ -29,8 +34,9 @@ from chalicelib.domain.acknowledgement import (
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.response_times import AckSample
 from chalicelib.services.access import Caller
-from chalicelib.services.ports import Stores
+from chalicelib.services.ports import Stores, UnitOfWork
 
 if TYPE_CHECKING:
     from chalicelib.domain.routing import Directory
@@ -47,6 +53,8 @@ class Acknowledged:
     # How long after the alert (its rung) was raised (the acknowledgement latency metric).
     after_seconds: float = 0.0
     channel: str = "email"
+    # Whether it came from the desk that owns the case (only theirs stops the ladder).
+    owner: bool = True
 
 
 def _open(token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime):
@@ -81,6 +89,7 @@ def acknowledge(
     stores: Stores,
     signing_key: bytes,
     request_id: str,
+    directory: Directory,
     now: dt.datetime | None = None,
 ) -> Acknowledged | None:
     """Record the acknowledgement a link stands for; None if the link is refused."""
@@ -89,13 +98,15 @@ def acknowledge(
     if found is None:
         return None
     delivery = found.delivery
-    handled = delivery.channel == Channel.EMAIL
+    owner = delivery.agency in directory.owners(delivery.alert)
+    handled = owner and delivery.channel == Channel.EMAIL
     uow = stores.unit_of_work()
     stores.deliveries.acknowledge(uow, found.reference, found.delivery_id, now)
     if handled:
         stores.alerts.acknowledge(
             uow, found.reference, delivery.alert.root, delivery.contact_id, now
         )
+        _sample(uow, found.reference, delivery.alert.root, delivery.agency, stores=stores, now=now)
     stores.audit.add(
         uow,
         AuditEntry(
@@ -125,7 +136,20 @@ def acknowledge(
         handled=handled,
         after_seconds=max(0.0, (now - delivery.alert.created_at).total_seconds()),
         channel=str(delivery.channel),
+        owner=owner,
     )
+
+
+def _sample(
+    uow: UnitOfWork, reference: str, root: str, agency: str, *, stores: Stores, now: dt.datetime
+) -> None:
+    """The time to acknowledge, for the statistics: once per alert, when it still waits
+    (a later acknowledgement of an alert stopped already counts nothing)."""
+    found = next((w for w in stores.alerts.waiting_of(reference) if w.alert.purpose == root), None)
+    if found is not None:
+        stores.statistics.record_acknowledgement(
+            uow, AckSample.of(agency, found.alert.created_at, now, late=found.level > 0)
+        )
 
 
 # -- in the console ------------------------------------------------------------------
@@ -165,9 +189,9 @@ def acknowledge_in_console(
 ) -> Acknowledged:
     """A signed-in person acknowledges an alert sent to them: "handled", whichever
     channel it came by, because signing in (password and TOTP) is who they are, which
-    holding a phone is not. Stops the alert's escalation; audited, on the timeline."""
-    from chalicelib.services.access import refuse, visible_case
-    from chalicelib.services.casework import event
+    holding a phone is not. Stops the alert's escalation if they are of the desk that
+    owns the case, else records that they saw it; audited, on the timeline."""
+    from chalicelib.services.access import event, refuse, visible_case
 
     now = now or dt.datetime.now(dt.UTC)
     case = visible_case(caller, reference, "acknowledge", stores)
@@ -186,16 +210,16 @@ def acknowledge_in_console(
         for d in addressed_to(caller.staff.email, case.deliveries, directory)
         if d.delivery.contact_id == delivery.contact_id and d.delivery.alert.root == alert.root
     ]
+    owner = delivery.agency in directory.owners(alert)
+    action = "acknowledge" if owner else "acknowledge-seen"
     uow = stores.unit_of_work()
     for stored in same:
         stores.deliveries.acknowledge(uow, reference, stored.delivery_id, now)
-    stores.alerts.acknowledge(uow, reference, alert.root, delivery.contact_id, now)
-    stores.audit.add(
-        uow, caller.entry(reference, "acknowledge", detail=f"{alert.purpose} in the console")
-    )
-    stores.history.add_event(
-        uow, reference, event(caller, "acknowledge", now, purpose=alert.purpose)
-    )
+    if owner:
+        stores.alerts.acknowledge(uow, reference, alert.root, delivery.contact_id, now)
+        _sample(uow, reference, alert.root, delivery.agency, stores=stores, now=now)
+    stores.audit.add(uow, caller.entry(reference, action, detail=f"{alert.purpose} in the console"))
+    stores.history.add_event(uow, reference, event(caller, action, now, purpose=alert.purpose))
     try:
         uow.commit()
     except (Refused, Conflict):
@@ -204,7 +228,43 @@ def acknowledge_in_console(
     return Acknowledged(
         reference=reference,
         at=now,
-        handled=True,
+        handled=owner,
         after_seconds=max(0.0, (now - alert.created_at).total_seconds()),
         channel=str(delivery.channel),
+        owner=owner,
     )
+
+
+def by_working(
+    caller: Caller,
+    reference: str,
+    action: str,
+    *,
+    uow: UnitOfWork,
+    stores: Stores,
+    now: dt.datetime,
+) -> int:
+    """A person of the owning desk works the case (`action`: triage or another status
+    change, an assignment, a note): its waiting alerts are acknowledged by that, in the
+    same unit of work as the change, each audited as such. The number acknowledged."""
+    waiting = stores.alerts.waiting_of(reference)
+    if not waiting:
+        return 0
+    directory = stores.directory.read()
+    mine = [w for w in waiting if caller.staff.agency in directory.owners(w.alert)]
+    for found in mine:
+        alert = found.alert
+        stores.alerts.acknowledge(uow, reference, alert.root, caller.staff.subject, now)
+        stores.statistics.record_acknowledgement(
+            uow, AckSample.of(caller.staff.agency, alert.created_at, now, late=found.level > 0)
+        )
+        stores.audit.add(
+            uow,
+            caller.entry(
+                reference,
+                "acknowledge",
+                detail=f"{alert.purpose} by working the case ({action})",
+                at=now,
+            ),
+        )
+    return len(mine)

@@ -13,16 +13,18 @@ from typing import Any
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import Case
-from chalicelib.domain.casefile import CaseEvent, Filters, Page, ShownCase
+from chalicelib.domain.casefile import Filters, Page, ShownCase
 from chalicelib.domain.disclosure import Disclosure, view_for
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.progress import reporter_stage
 from chalicelib.domain.webhooks import WebhookEvent
-from chalicelib.domain.workflow import Status, check_move
+from chalicelib.domain.workflow import Status, check_move, is_open
+from chalicelib.services import acknowledgement
 from chalicelib.services.access import (
     Caller,
     CaseNotFound,
     NotPermitted,
+    event,
     refuse,
     require_role,
     shown_to,
@@ -32,7 +34,7 @@ from chalicelib.services.access import (
 from chalicelib.services.colleagues import check_assignee
 from chalicelib.services.ports import Stores
 
-__all__ = ["CaseNotFound", "NotPermitted", "StaleVersion"]
+__all__ = ["CaseNotFound", "NotPermitted", "StaleVersion", "event"]
 
 
 class StaleVersion(Exception):
@@ -105,8 +107,18 @@ def move_case(
         at=now,
     )
     stores.statistics.count_move(uow, case.status, target, sorted(case.agencies))
+    if case.assignee and is_open(case.status) != is_open(target):
+        # Set aside, it leaves its assignee's open caseload; reopened, it comes back.
+        leaves = not is_open(target)
+        stores.statistics.count_caseload(
+            uow,
+            case.assignee if leaves else None,
+            None if leaves else case.assignee,
+            sorted(case.agencies),
+        )
     stores.audit.add(uow, caller.entry(reference, "status", detail=f"{case.status} -> {target}"))
     _owe_webhook(uow, case.case, target, version + 1, now, stores)
+    acknowledgement.by_working(caller, reference, "status", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -142,8 +154,11 @@ def assign_case(
     check_assignee(caller, reference, case.agencies, assignee, stores=stores)
     uow = stores.unit_of_work()
     stores.cases.change(uow, reference, version=version, now=now, assignee=assignee)
+    if is_open(case.status) and case.assignee != assignee:
+        stores.statistics.count_caseload(uow, case.assignee, assignee, sorted(case.agencies))
     stores.audit.add(uow, caller.entry(reference, "assign", detail=assignee, at=now))
     stores.history.add_event(uow, reference, event(caller, "assign", now, assignee=assignee))
+    acknowledgement.by_working(caller, reference, "assign", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -157,6 +172,7 @@ def add_note(
     stores.cases.require(uow, reference)
     stores.cases.add_note(uow, reference, author=caller.staff.subject, text=text, at=now)
     stores.audit.add(uow, caller.entry(reference, "note", at=now))
+    acknowledgement.by_working(caller, reference, "note", uow=uow, stores=stores, now=now)
     _commit(uow)
     return _read_back(caller, reference, stores)
 
@@ -186,11 +202,6 @@ def link_cases(
     stores.history.add_event(uow, other, event(caller, "link", now, other=reference))
     _commit(uow)
     return _read_back(caller, reference, stores)
-
-
-def event(caller: Caller, action: str, at: dt.datetime, **detail: str | None) -> CaseEvent:
-    """A step of a case's timeline, as the caller took it."""
-    return CaseEvent(at, caller.staff.subject, caller.staff.agency, action, detail)
 
 
 def _read_back(caller: Caller, reference: str, stores: Stores) -> ShownCase:

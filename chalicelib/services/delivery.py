@@ -17,6 +17,7 @@ from chalicelib.domain.alerts import (
     UNSETTLED,
     Alert,
     Channel,
+    Delivery,
     DeliveryState,
     PermanentSendError,
     StoredDelivery,
@@ -24,6 +25,7 @@ from chalicelib.domain.alerts import (
     WaitingAlert,
 )
 from chalicelib.domain.messages import render_email, render_sms
+from chalicelib.domain.routing import resolve
 from chalicelib.services.access import Caller, require_role
 from chalicelib.services.ports import (
     NO_METRICS,
@@ -43,6 +45,8 @@ LEASE_SECONDS = 45
 MAX_ATTEMPTS = 5
 # A pending delivery untouched for this long has lost its queue message: send it again.
 STALE_AFTER = dt.timedelta(minutes=5)
+# Why a delivery was not sent when the directory no longer has a way to its contact.
+NOT_REACHABLE = "contact no longer reachable: removed, switched off or without this channel"
 
 
 class RetryLater(Exception):
@@ -90,7 +94,17 @@ def deliver(
         raise RetryLater("another sender holds the lease")
 
     assert claim.delivery is not None
-    delivery = claim.delivery.delivery
+    # Resolved against the directory now, not when it was queued: a corrected address
+    # is the one used, and a contact removed or switched off meanwhile is not sent it.
+    delivery = resolve(
+        claim.delivery.delivery, stores.directory.contact(claim.delivery.delivery.contact_id)
+    )
+    if delivery is None:
+        deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=NOT_REACHABLE)
+        log.error("delivery %s/%s: its contact is no longer reachable", reference, delivery_id)
+        metrics.add("DeliveriesFailed", channel=claim.delivery.delivery.channel)
+        next_rung_now(claim.delivery.delivery.alert, stores=stores, now=now)
+        return "failed"
     ack = channels.ack_link(reference, delivery_id, now)
     try:
         if delivery.channel == Channel.SMS:
@@ -117,21 +131,27 @@ def deliver(
             # Parked: the queue moves the message to the dead-letter queue, and the
             # delivery stays visible as failed instead of being swept up again.
             error = f"gave up: {exc}"
-            deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=error)
+            deliveries.settle(
+                reference, delivery_id, DeliveryState.FAILED, now, error=error, to=delivery
+            )
             log.error("delivery %s/%s parked after %d attempts", reference, delivery_id, attempt)
             metrics.add("DeliveriesParked", channel=delivery.channel)
         else:
-            deliveries.settle(reference, delivery_id, DeliveryState.PENDING, now, error=str(exc))
+            deliveries.settle(
+                reference, delivery_id, DeliveryState.PENDING, now, error=str(exc), to=delivery
+            )
             log.warning("delivery %s/%s failed for now: %s", reference, delivery_id, exc)
         raise RetryLater(str(exc)) from exc
     except PermanentSendError as exc:
-        deliveries.settle(reference, delivery_id, DeliveryState.FAILED, now, error=str(exc))
+        deliveries.settle(
+            reference, delivery_id, DeliveryState.FAILED, now, error=str(exc), to=delivery
+        )
         log.error("delivery %s/%s refused: %s", reference, delivery_id, exc)
         metrics.add("DeliveriesFailed", channel=delivery.channel)
         next_rung_now(delivery.alert, stores=stores, now=now)
         return "failed"
     if not deliveries.settle(
-        reference, delivery_id, DeliveryState.SENT, now, message_id=message_id
+        reference, delivery_id, DeliveryState.SENT, now, message_id=message_id, to=delivery
     ):
         log.warning("delivery %s/%s was settled by another sender", reference, delivery_id)
     log.info("delivery %s/%s sent", reference, delivery_id)
@@ -198,6 +218,10 @@ def undelivered(*, stores: Stores, limit: int = 200) -> list[StoredDelivery]:
     return stores.deliveries.in_state(DeliveryState.FAILED, limit=limit)
 
 
+class Unreachable(Exception):
+    """The directory has no way to this contact any more: correct it, then send again."""
+
+
 def retry(
     reference: str,
     delivery_id: str,
@@ -205,19 +229,26 @@ def retry(
     stores: Stores,
     queue: DeliveryQueue,
     now: dt.datetime | None = None,
-) -> bool:
-    """Send a failed delivery again (a coordinator's decision); False if it was not failed."""
+) -> Delivery | None:
+    """Send a failed delivery again (a coordinator's decision), to the contact's address
+    as the directory has it now: what it is queued as (the sender resolves it once more
+    when it sends); None if it was not failed."""
     now = now or dt.datetime.now(dt.UTC)
+    found = next(
+        (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id), None
+    )
+    if found is None or found.state != DeliveryState.FAILED:
+        return None
     consent = stores.cases.consent_of(reference)
     if consent is not None and consent.withdrawn:
         # Deliveries the withdrawal stopped (services/erasure.py) stay stopped: only an
         # agency that still holds the case (the intake desk) may be sent it.
-        found = next(
-            (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id), None
-        )
         holders = stores.mandates.agencies_of([reference]).get(reference, frozenset())
-        if found is not None and found.delivery.agency not in holders:
+        if found.delivery.agency not in holders:
             raise ConsentWithdrawn()
+    resolved = resolve(found.delivery, stores.directory.contact(found.delivery.contact_id))
+    if resolved is None:
+        raise Unreachable()
     if not stores.deliveries.settle(
         reference,
         delivery_id,
@@ -225,10 +256,11 @@ def retry(
         now,
         reset_attempts=True,
         was=DeliveryState.FAILED,
+        to=resolved,
     ):
-        return False
+        return None
     queue.enqueue([(reference, delivery_id)])
-    return True
+    return resolved
 
 
 def undelivered_for(caller: Caller, *, stores: Stores) -> list[StoredDelivery]:
@@ -243,13 +275,43 @@ def undelivered_for(caller: Caller, *, stores: Stores) -> list[StoredDelivery]:
 
 def retry_for(
     caller: Caller, reference: str, delivery_id: str, *, stores: Stores, queue: DeliveryQueue
-) -> bool:
-    """A coordinator's retry of a parked delivery, audited on its case."""
+) -> Delivery:
+    """A coordinator's retry of a parked delivery, audited on its case: where it goes."""
     _coordinator(caller, reference, "retry-delivery", stores)
     stores.audit.record([caller.entry(reference, "retry-delivery", detail=delivery_id)])
-    if not retry(reference, delivery_id, stores=stores, queue=queue):
+    resolved = retry(reference, delivery_id, stores=stores, queue=queue)
+    if resolved is None:
         raise NotFailed()
-    return True
+    return resolved
+
+
+@dataclass(frozen=True)
+class ResentAll:
+    queued: int
+    unreachable: int
+    withheld: int
+
+
+def retry_all_for(
+    caller: Caller, *, stores: Stores, queue: DeliveryQueue, now: dt.datetime | None = None
+) -> ResentAll:
+    """A coordinator's "send all again": every undelivered alert, each resolved against
+    the directory anew (a corrected address is used), each audited on its case."""
+    _coordinator(caller, "deliveries", "retry-delivery", stores)
+    failed = undelivered(stores=stores, limit=100_000)
+    stores.audit.record(
+        [caller.entry(d.reference, "retry-delivery", detail=d.delivery_id) for d in failed]
+    )
+    queued = unreachable = withheld = 0
+    for found in failed:
+        try:
+            if retry(found.reference, found.delivery_id, stores=stores, queue=queue, now=now):
+                queued += 1
+        except Unreachable:
+            unreachable += 1
+        except ConsentWithdrawn:
+            withheld += 1
+    return ResentAll(queued, unreachable, withheld)
 
 
 def _coordinator(caller: Caller, reference: str, action: str, stores: Stores) -> None:

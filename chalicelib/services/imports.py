@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from chalicelib.config import Settings
 from chalicelib.domain.alerts import Channel
 from chalicelib.domain.batch_digest import DigestLine, render_batch_digest
-from chalicelib.domain.imports import ImportRow
+from chalicelib.domain.imports import ImportRow, RowOutcomeKind
 from chalicelib.domain.partners import (
     BATCH_ID,
     MAX_BATCH_ROWS,
@@ -57,7 +57,7 @@ class BatchClosed(Exception):
 @dataclass(frozen=True)
 class RowOutcome:
     line: int
-    outcome: str  # "created" | "replayed" | "refused"
+    outcome: RowOutcomeKind
     reference: str | None = None
     reason: str | None = None
     external_id: str | None = None

@@ -100,8 +100,8 @@ class Submission:
     # (kept for good: a partner's external id names one case forever), and its quota is
     # charged per request by the partner's route, not per report here.
     partner: str | None = None
-    # An import batch's key (ImportBatch.key): its recipients hear of the report in the
-    # batch's digest rather than on its own.
+    # An import batch's key (ImportBatch.key): its recipients hear of a non-urgent report
+    # in the batch's digest rather than on its own (Alert.on_arrival).
     batch: str | None = None
     # The partner's own id for the report, told back in its webhooks.
     external_id: str | None = None
@@ -148,7 +148,7 @@ def submit(
             partner=submission.partner,
             external_id=submission.external_id if submission.partner else None,
         )
-        alert = Alert.for_imported_case(case) if submission.batch else Alert.for_new_case(case)
+        alert = Alert.on_arrival(case, batch=submission.batch)
         uow = stores.unit_of_work()
         if not submission.decoy:
             # The case records the derived items it writes, so that erasing it reaches
@@ -165,11 +165,11 @@ def submit(
                 uow,
                 alert,
                 acknowledge_by=None
-                if submission.batch
+                if alert.imported
                 else alert.acknowledge_by(
                     settings.escalate_urgent_after, settings.escalate_normal_after
                 ),
-                batch=submission.batch,
+                batch=submission.batch if alert.imported else None,
             )
             stores.statistics.count_new(uow, Counted.of_case(case))
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)

@@ -104,6 +104,7 @@ def acknowledge(token: str) -> Response:
         stores=wiring.stores(),
         signing_key=wiring.settings().signing_key,
         request_id=request_id(request),
+        directory=wiring.directory().current(),
     )
     if done is None:
         return _refused()
@@ -112,7 +113,7 @@ def acknowledge(token: str) -> Response:
     )
     return _page(
         200,
-        "handled" if done.handled else "seen",
+        "handled" if done.handled else "seen" if done.owner else "noted",
         reference=done.reference,
         at=_kyiv(done.at),
     )

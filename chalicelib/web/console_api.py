@@ -18,6 +18,7 @@ attachment_links = lazy_module("chalicelib.services.attachment_links")
 colleagues = lazy_module("chalicelib.services.colleagues")
 corrections = lazy_module("chalicelib.services.corrections")
 directory = lazy_module("chalicelib.services.directory")
+on_call = lazy_module("chalicelib.services.on_call")
 search = lazy_module("chalicelib.services.search")
 access = lazy_module("chalicelib.services.access")
 
@@ -143,4 +144,25 @@ def preview(caller, query):
         urgent=query.urgent,
         country=query.country,
         stores=wiring.stores(),
+    )
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{PREFIX}/alerts/waiting",
+    operation_id="onCall",
+    summary="Every alert waiting to be acknowledged that the caller may see, a page at a "
+    "time: which alert, its rung, who was tried, time to the next rung",
+    answer="OnCallPage",
+    query="OnCallQuery",
+    refusals=("ValidationError", "NotPermitted"),
+)
+def waiting_alerts(caller, query):
+    return on_call.on_call(
+        caller,
+        stores=wiring.stores(),
+        directory=wiring.directory().current(),
+        narrowed=on_call.Narrowed(query.show),
+        page=query.page,
     )

@@ -18,6 +18,7 @@ from chalicelib.web import i18n
 from chalicelib.web.form_fields import (
     FIELD_ORDER,
     FIELDS_BY_ID,
+    MISSING,
     PHONE_COUNTRIES,
     STEPS,
     field_id,
@@ -35,6 +36,7 @@ from chalicelib.web.pages import (
     cross_site_page,
     message_page,
     page,
+    page_language,
     posted_fields,
     query,
     stage_root_redirect,
@@ -104,11 +106,20 @@ def _dates_in_words(values: dict[str, list[str]], language: str) -> dict[str, st
 
 
 def _message(error: dict, language: str) -> str:
-    """A pydantic error in words; a question nobody answered asks to choose."""
+    """A pydantic error in words; a field left empty asks for itself, as form.js does."""
     spec = FIELDS_BY_ID.get(field_id(tuple(error["loc"])) or "")
-    if error["type"] == "missing" and spec is not None and spec.kind in ("radio", "yesno"):
-        return i18n.gettext_for(language)(i18n.TYPE_ERRORS["literal_error"])
+    if error["type"] == "missing" and spec is not None:
+        return i18n.gettext_for(language)(missing_message(spec))
     return i18n.error_message(error, language)
+
+
+def missing_message(spec) -> str:
+    """What an empty required field says (untranslated): its own request, else to choose."""
+    if spec.name in MISSING:
+        return MISSING[spec.name]
+    if spec.kind in ("radio", "yesno"):
+        return i18n.TYPE_ERRORS["literal_error"]
+    return i18n.TYPE_ERRORS["missing"]
 
 
 def _ordered(errors: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -146,13 +157,13 @@ def _form(
         uploads=uploads,
         steps=STEPS,
         labels={f.id: f.label for step in STEPS for f in step.fields},
+        missing_message=missing_message,
         values=values,
         errors=errors or {},
         summary=_ordered(errors or {}),
         places=_places(language),
         words=_words(language),
         in_words=_dates_in_words(values, language),
-        help_values={"minutes": max(1, settings.escalate_urgent_after // 60)},
         help_line=settings.help_line_in(language),
         submission_key=submission_key
         or form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC)),
@@ -168,7 +179,7 @@ def _form(
 
 @bp.route("/", methods=["GET"])
 def form() -> Response:
-    return stage_root_redirect() or _form(i18n.pick(query("lang")))
+    return stage_root_redirect() or _form(page_language())
 
 
 @bp.route("/report", methods=["POST"], content_types=ALL_TYPES)
@@ -221,6 +232,9 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
             _("Please open the form again and send it from there."),
         )
     language = i18n.pick((values.get("lang") or [language])[0])
+    switch = (values.pop("switch_lang", None) or [""])[0]
+    if switch:
+        return _switched(language, i18n.pick(switch), values)
     _ = i18n.gettext_for(language)
     key = (values.get("submission_key") or [""])[0]
 
@@ -241,6 +255,19 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     return _accept_form(language, values, key, source(request), filed=filed, decoy=decoy)
 
 
+def _switched(language: str, switch_to: str, values: dict[str, list[str]]) -> Response:
+    """The form in another language with every answer (and its key and files) kept; the
+    language to use with the reporter follows the page's, unless they chose another."""
+    if (values.get("reporter.preferred_language") or [language])[0] == language:
+        values["reporter.preferred_language"] = [switch_to]
+    values["lang"] = [switch_to]
+    return _form(
+        switch_to,
+        values=values,
+        submission_key=(values.get("submission_key") or [None])[0],
+    )
+
+
 def _expired(language: str, values: dict[str, list[str]]) -> Response:
     """The form again with every answer and a fresh key; files must be added again, since
     they were uploaded under the old key."""
@@ -248,11 +275,13 @@ def _expired(language: str, values: dict[str, list[str]]) -> Response:
     had_files = bool(values.pop("upload", None))
     notice = (
         _(
-            "This form had expired. Please check your answers, add your photos and "
-            "documents again, and send it."
+            "The time to fill in this form ran out. Please check your answers, add your "
+            "photos and documents again, and send it."
         )
         if had_files and _uploads_enabled()
-        else _("This form had expired. Please check your answers and send it again.")
+        else _(
+            "The time to fill in this form ran out. Please check your answers and send it again."
+        )
     )
     return _form(language, status=400, values=values, notice=notice)
 
@@ -363,7 +392,11 @@ def _accept_form(
 
 def received_page(language: str, receipt, report, *, created: bool) -> Response:
     """The receipt: the reference and code, the date of birth read back in words, and whom
-    to call, first of all when the report is urgent. Nothing typed is shown on it."""
+    to call, first of all when the report is urgent. Nothing typed is shown on it.
+
+    The status code is shown once, on the answer that filed the report: a reload, Back
+    and Forward, or a resent form (the same report replayed) show the reference only, so
+    that a phone picked up later cannot show the code the receipt says to keep off it."""
     from chalicelib.domain.words import date_in_words
 
     child = report.child
@@ -372,7 +405,7 @@ def received_page(language: str, receipt, report, *, created: bool) -> Response:
         language,
         201 if created else 200,
         reference=receipt.reference,
-        status_token=receipt.status_token,
+        status_token=receipt.status_token if created else None,
         received_at=receipt.received_at,
         urgent=report.urgent,
         born=date_in_words(child.date_of_birth or child.birth_year, language),

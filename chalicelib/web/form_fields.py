@@ -20,7 +20,7 @@ from chalicelib.web.i18n import N_
 class Field:
     name: str
     # text | textarea | email | tel | date (day, month, year) | names | radio | select |
-    # yesno | checkbox | oblast | country | phone_country (the form's own, not the report's)
+    # yesno | oblast | country | phone_country (the form's own, not the report's)
     kind: str
     label: str
     help: str | None = None
@@ -28,7 +28,6 @@ class Field:
     max_length: int | None = None
     # (value, label) pairs for radio and select; selects of places fill theirs at render.
     options: tuple[tuple[str, str], ...] = ()
-    autocomplete: str = "off"
     # A date whose year alone is an answer (a birth: the contract's birth_year).
     year_only: bool = False
 
@@ -91,8 +90,8 @@ STEPS: tuple[Step, ...] = (
                 N_("Is the child in danger now?"),
                 N_(
                     "Urgent means the child's life or health is at risk now: violence, threats, "
-                    "an illness or an injury without care. The caseworkers on duty are alerted "
-                    "at once, and others if nobody answers within %(minutes)s minutes."
+                    "an illness or an injury and no help. The caseworkers on duty are alerted "
+                    "at once."
                 ),
                 options=URGENCY,
             ),
@@ -109,7 +108,7 @@ STEPS: tuple[Step, ...] = (
                 "child.patronymic",
                 "text",
                 N_("Patronymic"),
-                N_("The name after the father. Leave it empty if you do not know it."),
+                N_("For example Olehovych. Leave it empty if you do not know it."),
                 max_length=100,
             ),
             Field(
@@ -188,7 +187,7 @@ STEPS: tuple[Step, ...] = (
             Field(
                 "event.circumstances",
                 "textarea",
-                N_("What happened?"),
+                N_("Tell us how it happened"),
                 N_("In your own words: who took the child, who was with them, what you were told."),
                 max_length=5000,
             ),
@@ -221,8 +220,8 @@ STEPS: tuple[Step, ...] = (
         "reporter",
         N_("4. About you"),
         N_(
-            "You may stay anonymous. We use your contacts only to ask about this child, "
-            "and never share them with anyone outside the coalition."
+            "You may stay anonymous. We use your contact details only to ask about this "
+            "child, and never share them with anyone outside the coalition."
         ),
         (
             Field(
@@ -231,7 +230,6 @@ STEPS: tuple[Step, ...] = (
                 N_("Your name"),
                 N_("Optional."),
                 max_length=200,
-                autocomplete="name",
             ),
             Field(
                 "reporter.relationship",
@@ -244,7 +242,7 @@ STEPS: tuple[Step, ...] = (
                 "reporter.may_contact",
                 "yesno",
                 N_("May we contact you?"),
-                N_("Choose No if a call or a message could put you in danger."),
+                N_("Choose No if a call or a text message could put you in danger."),
                 required=True,
                 options=YES_NO,
             ),
@@ -253,7 +251,6 @@ STEPS: tuple[Step, ...] = (
                 "email",
                 N_("E-mail"),
                 max_length=254,
-                autocomplete="email",
             ),
             Field(
                 "reporter.phone",
@@ -261,7 +258,6 @@ STEPS: tuple[Step, ...] = (
                 N_("Phone number"),
                 N_("For example 050 123 45 67, or +48 512 345 678 for a number abroad."),
                 max_length=32,
-                autocomplete="tel",
             ),
             Field(
                 "reporter.phone_country",
@@ -280,33 +276,59 @@ STEPS: tuple[Step, ...] = (
     Step(
         "consent",
         N_("5. Your consent"),
-        N_("Tick what you agree to. You can send the report without ticking anything."),
+        N_("Answer each question. Whatever you answer, your report reaches the coalition."),
         (
             Field(
                 "consent.tracing",
-                "checkbox",
-                N_("The coalition may search for the child using this report."),
+                "yesno",
+                N_("May the coalition search for the child by comparing this report with others?"),
+                N_(
+                    "If you answer No, the coalition still receives your report, but does not "
+                    "compare it with other reports about the same child."
+                ),
+                required=True,
+                options=YES_NO,
             ),
             Field(
                 "consent.share_with_coalition",
-                "checkbox",
+                "yesno",
                 N_(
-                    "The coalition may share this report with its member organisations "
-                    "that work to return children."
+                    "May the coalition share this report with its member organisations that "
+                    "work to return children?"
                 ),
+                N_("If you answer No, only the coalition's own caseworkers see the report."),
+                required=True,
+                options=YES_NO,
             ),
             Field(
                 "consent.share_with_authorities",
-                "checkbox",
+                "yesno",
                 N_(
-                    "The coalition may share this report with Ukrainian authorities, such as "
-                    "the National Police and the Ombudsman, so that they can act."
+                    "May the coalition share this report with Ukrainian authorities, such as "
+                    "the National Police and the Ombudsman, so that they can act?"
                 ),
+                N_(
+                    "If you answer No, the report is not passed on to the authorities; the "
+                    "coalition still works on it."
+                ),
+                required=True,
+                options=YES_NO,
             ),
         ),
     ),
 )
 
+# What a required field left empty asks for, in its own words (the server and form.js say
+# the same); a question not listed asks to choose one of its options.
+MISSING = {
+    "child.family_name": N_("Enter the child's family name."),
+    "child.given_name": N_("Enter the child's given name."),
+    "child.sex": N_("Choose the child's sex."),
+    "residence.oblast": N_("Choose the oblast where the child lived."),
+    "event.category": N_("Choose what happened to the child."),
+    "reporter.relationship": N_("Choose how you are related to the child."),
+    "reporter.may_contact": N_("Choose whether we may contact you."),
+}
 FIELDS: dict[str, Field] = {f.name: f for step in STEPS for f in step.fields}
 FIELDS_BY_ID = {f.id: f for f in FIELDS.values()}
 FIELD_IDS = set(FIELDS_BY_ID)
@@ -403,9 +425,7 @@ def read_form(values: dict[str, list[str]]) -> Reading:
         first = raw[0] if raw else ""
         if name in FORM_ONLY:
             continue
-        if spec.kind == "checkbox":
-            _set(body, name, bool(raw))
-        elif spec.kind == "yesno":
+        if spec.kind == "yesno":
             if first in ("yes", "no"):
                 _set(body, name, first == "yes")
         elif spec.kind == "date":
@@ -423,8 +443,7 @@ def read_form(values: dict[str, list[str]]) -> Reading:
                 _set(body, name, names)
         elif first.strip():
             _set(body, name, _phone(values, first) if spec.kind == "tel" else first)
-    # The whole part is optional: it exists once anything in it is filled in (and then
-    # needs its country).
+    # The part and each of its fields are optional: it exists once anything is filled in.
     location = body.pop("last_known_location", None)
     if location:
         body["last_known_location"] = location

@@ -30,10 +30,30 @@ def N_(message: str) -> str:
     return message
 
 
-def pick(requested: str | None) -> str:
-    """The page's language: one we have, else Ukrainian."""
+def pick(requested: str | None, accept_language: str | None = None) -> str:
+    """The page's language: the one asked for if we have it, else the first of ours the
+    browser prefers (its Accept-Language), else Ukrainian."""
     requested = (requested or "").strip().lower()
-    return requested if requested in LANGUAGES else DEFAULT
+    if requested in LANGUAGES:
+        return requested
+    return _preferred(accept_language or "") or DEFAULT
+
+
+def _preferred(accept_language: str) -> str | None:
+    """The first of our languages in an Accept-Language header, by its q-values."""
+    ranked = []
+    for position, item in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else None
 
 
 @cache
@@ -98,7 +118,7 @@ VALUE_ERRORS: list[tuple[str, str]] = [
             "number abroad."
         ),
     ),
-    ("not a valid phone number", N_("This phone number does not exist. Please check it.")),
+    ("not a valid phone number", N_("This phone number looks wrong. Please check it.")),
     ("not a valid e-mail address", N_("This e-mail address is not valid. Please check it.")),
     (
         "give the date of birth or at least the year of birth",
@@ -131,10 +151,10 @@ VALUE_ERRORS: list[tuple[str, str]] = [
 ]
 
 TYPE_ERRORS: dict[str, str] = {
-    "missing": N_("This field is required."),
+    "missing": N_("Please fill in this field."),
     "literal_error": N_("Choose one of the options."),
     "string_too_long": N_("This is too long: at most %(max_length)s characters."),
-    "string_too_short": N_("This field is required."),
+    "string_too_short": N_("Please fill in this field."),
     "too_long": N_("Too many: at most %(max_length)s."),
     # The form asks day, month and year apart and sends the models an ISO date it made:
     # one it cannot parse was no date.

@@ -11,6 +11,7 @@ document describes the staff API: what it says is what the routes do.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -28,6 +29,8 @@ schemas = lazy_module("chalicelib.web.schemas")
 schemas_console = lazy_module("chalicelib.web.schemas_console")
 partner_schemas = lazy_module("chalicelib.web.partner_schemas")
 access = lazy_module("chalicelib.services.access")
+
+log = logging.getLogger("homeward.web")
 
 PREFIX = "/api/v1/staff"
 _REFERENCE = re.compile(REFERENCE_PATTERN)
@@ -167,11 +170,25 @@ def _model(name: str | None):
     return model(name) if name else None
 
 
+class AnswerDoesNotFit(Exception):
+    """What a route built does not fit its own answer's model: our mistake, never the
+    caller's. It must not reach the error table's ValidationError (a 422 that blames the
+    request), so it is a 500 with the request id (web/problems.py)."""
+
+
 def _shape(model: Any, result: Any) -> Any:
     """The answer as its schema says: built from the domain's object (`of`), or checked."""
+    from pydantic import ValidationError
+
     if isinstance(result, model):
         return result.model_dump(mode="json")
-    shaped = model.of(result) if hasattr(model, "of") else model.model_validate(result)
+    try:
+        shaped = model.of(result) if hasattr(model, "of") else model.model_validate(result)
+    except ValidationError as broken:
+        # Where, never what: the values may be a child's.
+        where = sorted({".".join(map(str, e["loc"])) for e in broken.errors()})
+        log.error("answer %s does not fit its model at %s", model.__name__, ", ".join(where))
+        raise AnswerDoesNotFit(model.__name__) from None
     return shaped.model_dump(mode="json")
 
 

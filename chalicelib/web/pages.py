@@ -25,6 +25,9 @@ bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Where "Exit this page" leads: a site anyone may have open, that says nothing about the
+# person who went there (GOV.UK's pattern sends people to a weather page).
+EXIT_URL = "https://www.google.com/"
 STATIC_TYPES = {
     "form.css": "text/css; charset=utf-8",
     "form.js": "text/javascript; charset=utf-8",
@@ -97,6 +100,7 @@ def page(
         languages=i18n.LANGUAGE_NAMES,
         static=lambda name: static_url(name, up),
         root=up,
+        exit_url=EXIT_URL,
         **context,
     )
     return Response(
@@ -114,6 +118,17 @@ def page(
 
 def query(name: str) -> str | None:
     return (bp.current_request.query_params or {}).get(name)
+
+
+def page_language() -> str:
+    """A page's language: ?lang= if it names one of ours, else the browser's preference."""
+    return i18n.pick(query("lang"), bp.current_request.headers.get("accept-language"))
+
+
+@bp.route("/safety", methods=["GET"])
+def safety() -> Response:
+    """How to remove Homeward from a phone's browser: history, open tabs, private windows."""
+    return page("safety.html", page_language())
 
 
 # -- static files ---------------------------------------------------------------------

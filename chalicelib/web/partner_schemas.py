@@ -4,12 +4,14 @@ re-exports them: the operations name their models there)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.casefile import Filters
+from chalicelib.domain.exports import ExportFormat
+from chalicelib.domain.imports import RowOutcomeKind
 from chalicelib.domain.partners import (
     CLIENT_ID_PATTERN,
     DEFAULT_QUOTA_PER_MINUTE,
@@ -18,8 +20,9 @@ from chalicelib.domain.partners import (
     ImportBatch,
     Partner,
 )
+from chalicelib.domain.progress import Stage
 from chalicelib.domain.report import Category, Oblast, Report
-from chalicelib.domain.webhooks import UnsafeWebhookTarget, check_target
+from chalicelib.domain.webhooks import UnsafeWebhookTarget, WebhookProgress, check_target
 from chalicelib.domain.workflow import Status
 from chalicelib.web.schemas import Strict
 
@@ -46,7 +49,8 @@ class PartnerReportStatus(BaseModel):
     external_id: str
     reference: str
     received_at: str
-    stage: Literal["received", "in_review", "closed"]
+    # The reporter's stage, as the status page and the webhooks say it (domain/progress.py).
+    stage: Stage
 
     @classmethod
     def of(cls, found: Any) -> PartnerReportStatus:
@@ -73,7 +77,7 @@ class ImportRowsIn(Strict):
 
 class ImportRowOut(BaseModel):
     line: int
-    outcome: Literal["created", "replayed", "refused"]
+    outcome: RowOutcomeKind
     reference: str | None = None
     external_id: str | None = None
     reason: str | None = None
@@ -187,7 +191,7 @@ class PartnerList(BaseModel):
 
 
 class ExportRequest(Strict):
-    format: Literal["csv", "xlsx"] = "csv"
+    format: ExportFormat = "csv"
     status: Status | None = None
     oblast: Oblast | None = None
     category: Category | None = None
@@ -207,7 +211,7 @@ class ExportRequest(Strict):
 
 
 class ExportAnswer(BaseModel):
-    format: Literal["csv", "xlsx"]
+    format: ExportFormat
     rows: int
     # Rows whose report the disclosure policy withholds from the caller: reference,
     # status and where and what only.
@@ -238,8 +242,8 @@ class WebhookShown(BaseModel):
     event_id: str
     reference: str
     external_id: str | None
-    stage: str
-    state: str
+    stage: Stage
+    state: WebhookProgress
     attempts: int
     last_error: str | None
     updated_at: str | None

@@ -188,6 +188,12 @@ def _table() -> dict[type, Refusal]:
                 f"Read it again (current version {exc.current}) and redo your change."
             ),
         ),
+        delivery.Unreachable: Refusal(
+            409,
+            "contact-unreachable",
+            "The directory has no way to this contact any more: correct it, then send again",
+            "The contact is removed, switched off or has no address for this channel",
+        ),
         delivery.ConsentWithdrawn: Refusal(
             409,
             "consent-withdrawn",

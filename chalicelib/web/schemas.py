@@ -16,6 +16,7 @@ from chalicelib.domain import alerts, casefile
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import REFERENCE_PATTERN, iso
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.disclosure import Withheld
 from chalicelib.domain.matching import CandidatePair, Review, Verdict
 from chalicelib.domain.report import Category, Oblast, Report
 from chalicelib.domain.routing import RoutingRule
@@ -173,7 +174,7 @@ class CaseFile(CaseSummary):
         description="As the disclosure policy lets this reader see it; null when only the "
         "report's existence may be known"
     )
-    withheld: list[Literal["report", "reporter.contact"]] = Field(
+    withheld: list[Withheld] = Field(
         description="What the reporter's consent keeps from this reader"
     )
     agencies: list[str]
@@ -248,14 +249,6 @@ class AuditTrail(BaseModel):
         return cls(entries=[AuditRecord.of(e) for e in entries])
 
 
-class Statistics(BaseModel):
-    total: int
-    urgent: int
-    status: dict[str, int]
-    oblast: dict[str, int]
-    category: dict[str, int]
-
-
 class MatchDecision(Strict):
     decision: Literal[Review.CONFIRMED, Review.REJECTED]
 
@@ -303,6 +296,11 @@ class UndeliveredAlert(BaseModel):
     attempts: int
     last_error: str | None = None
     failed_at: str | None = None
+    # Why, as a coordinator acts on it (alerts.Undeliverable).
+    reason: alerts.Undeliverable = alerts.Undeliverable.OTHER
+    # Where it was last tried (the contact's address then; "send again" resolves anew).
+    address: str | None = None
+    urgent: bool = False
 
     @classmethod
     def of(cls, stored: alerts.StoredDelivery) -> UndeliveredAlert:
@@ -314,6 +312,9 @@ class UndeliveredAlert(BaseModel):
             attempts=stored.attempts,
             last_error=stored.last_error,
             failed_at=_iso(stored.updated_at),
+            reason=stored.undeliverable,
+            address=stored.delivery.address,
+            urgent=stored.delivery.alert.urgent,
         )
 
 

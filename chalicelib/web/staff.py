@@ -13,6 +13,7 @@ from chalicelib.web.operations import PREFIX, staff_operation
 casework = lazy_module("chalicelib.services.casework")
 matching = lazy_module("chalicelib.services.matching")
 delivery = lazy_module("chalicelib.services.delivery")
+response_times = lazy_module("chalicelib.services.response_times")
 data_requests = lazy_module("chalicelib.services.data_requests")
 
 bp = Blueprint(__name__)
@@ -196,11 +197,18 @@ def undelivered(caller):
     "POST",
     f"{PREFIX}/deliveries/retry",
     operation_id="retryDelivery",
-    summary="Send a failed delivery again (coordinators)",
-    answer="Queued",
+    summary="Send a failed delivery again (coordinators), to the contact's current address",
+    answer="Resent",
     body="DeliveryRetry",
     status=202,
-    refusals=("BadRequestBody", "ValidationError", "NotPermitted", "NotFailed", "ConsentWithdrawn"),
+    refusals=(
+        "BadRequestBody",
+        "ValidationError",
+        "NotPermitted",
+        "NotFailed",
+        "ConsentWithdrawn",
+        "Unreachable",
+    ),
 )
 def retry_delivery(caller, body):
     return delivery.retry_for(
@@ -214,14 +222,32 @@ def retry_delivery(caller, body):
 
 @staff_operation(
     bp,
+    "POST",
+    f"{PREFIX}/deliveries/retry-all",
+    operation_id="retryAllDeliveries",
+    summary="Send every undelivered alert again, each to its contact's current address "
+    "(coordinators)",
+    answer="ResentAll",
+    status=202,
+    refusals=("NotPermitted",),
+)
+def retry_all_deliveries(caller):
+    return delivery.retry_all_for(caller, stores=wiring.stores(), queue=wiring.delivery_queue())
+
+
+@staff_operation(
+    bp,
     "GET",
     f"{PREFIX}/statistics",
     operation_id="statistics",
-    summary="Cases by status, oblast and category",
+    summary="Cases by status, oblast and category; time to acknowledge per desk and week "
+    "(median, 90th percentile), overdue alerts, open cases per person",
     answer="Statistics",
 )
 def statistics(caller):
-    return casework.statistics(caller, stores=wiring.stores())
+    return response_times.statistics(
+        caller, stores=wiring.stores(), directory=wiring.directory().current()
+    )
 
 
 DATA_REQUESTS = f"{PREFIX}/data-requests"

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.web import i18n
 from chalicelib.web.http import ALL_TYPES, cross_site, request_id, source
-from chalicelib.web.pages import cross_site_page, page, posted_fields, query
+from chalicelib.web.pages import cross_site_page, page, page_language, posted_fields, query
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -18,7 +18,7 @@ log = logging.getLogger("homeward.web")
 
 @bp.route("/status", methods=["GET"])
 def status_form() -> Response:
-    return page("status.html", i18n.pick(query("lang")), stage=None, asked=False)
+    return page("status.html", page_language(), stage=None, asked=False)
 
 
 @bp.route("/status", methods=["POST"], content_types=ALL_TYPES)
@@ -52,7 +52,7 @@ def status() -> Response:
 
 @bp.route("/status/withdraw", methods=["GET"])
 def withdraw_form() -> Response:
-    return page("withdraw.html", i18n.pick(query("lang")), outcome=None)
+    return page("withdraw.html", page_language(), outcome=None)
 
 
 @bp.route("/status/withdraw", methods=["POST"], content_types=ALL_TYPES)
@@ -74,9 +74,11 @@ def withdraw() -> Response:
     if cross_site(request, settings.public_url):
         log.info("a cross-site withdrawal was refused")
         return cross_site_page(language, "/status")
-    if (values.get("confirm") or [""])[0] != "yes":
-        return page("withdraw.html", language, 422, outcome="unconfirmed")
     reference, token = _asked(values)
+    if (values.get("confirm") or [""])[0] != "yes":
+        # What was typed comes back (28 characters copied from paper), only to this page.
+        typed = {"reference": reference, "token": token}
+        return page("withdraw.html", language, 422, outcome="unconfirmed", typed=typed)
     try:
         outcome = reporter.withdraw(
             reference,

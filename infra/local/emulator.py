@@ -7,6 +7,7 @@ the same resources as a deployment does.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -37,6 +38,26 @@ def set_aws_environment() -> None:
         }
     )
     os.environ.pop("AWS_PROFILE", None)
+
+
+def read_json_templates_as_json() -> None:
+    """moto parses every template as YAML first (JSON is YAML too), in pure Python: a
+    second for ours, paid by every test that deploys it. `deploy` hands moto JSON, so
+    JSON is tried first; a YAML template still parses as before."""
+    from moto.cloudformation.models import Stack
+
+    if getattr(Stack.parse_template, "_homeward", False):
+        return
+    parse_as_yaml = Stack.parse_template
+
+    def parse_template(template: str) -> dict:
+        try:
+            return json.loads(template)
+        except ValueError:
+            return parse_as_yaml(template)
+
+    parse_template._homeward = True  # type: ignore[attr-defined]
+    Stack.parse_template = staticmethod(parse_template)
 
 
 def make_transactions_atomic() -> None:
@@ -130,15 +151,36 @@ def make_transactions_atomic() -> None:
 LOCAL_ORIGIN = "http://127.0.0.1:8000"
 
 
+def _client(service: str):
+    """A client on the app's own boto3 session, whose service models stay read: moto
+    replaces boto3's default session at every start, and each test starts one."""
+    from chalicelib import wiring
+
+    return wiring._session().client(service, region_name=REGION)
+
+
+@functools.cache
+def _template(mtime_ns: int) -> tuple[dict, str]:
+    """infra/template.yaml parsed once per edit: the tests deploy it into a fresh moto
+    for every test, and reading the YAML (twice: here and in moto) took a third of that."""
+    from infra.package import load_template
+
+    template = load_template(TEMPLATE)
+    return template, json.dumps(template)
+
+
+def template() -> tuple[dict, str]:
+    """The template as a dict (do not change it) and as the JSON moto is given."""
+    return _template(TEMPLATE.stat().st_mtime_ns)
+
+
 def deploy(stage: str = "local", public_origin: str = LOCAL_ORIGIN) -> dict[str, str]:
     """Create the stack from infra/template.yaml; return its outputs."""
-    import boto3
-
-    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation = _client("cloudformation")
     name = f"homeward-{stage}"
     cloudformation.create_stack(
         StackName=name,
-        TemplateBody=TEMPLATE.read_text(),
+        TemplateBody=template()[1],
         Parameters=[
             {"ParameterKey": "Stage", "ParameterValue": stage},
             {"ParameterKey": "Emulated", "ParameterValue": "true"},
@@ -160,12 +202,8 @@ def configure_uploads_bucket(bucket: str, public_origin: str) -> None:
     rest is set here through the S3 API, from the template itself, so that versions (which
     cases record) behave locally as they do in AWS. moto does not run lifecycle rules.
     """
-    import boto3
-
-    from infra.package import load_template
-
-    properties = load_template(TEMPLATE)["Resources"]["UploadsBucket"]["Properties"]
-    s3 = boto3.client("s3", region_name=REGION)
+    properties = template()[0]["Resources"]["UploadsBucket"]["Properties"]
+    s3 = _client("s3")
     s3.put_bucket_versioning(
         Bucket=bucket, VersioningConfiguration=properties["VersioningConfiguration"]
     )
@@ -241,6 +279,7 @@ def in_process(stage: str = "local", *, seed_contacts: bool = True, **settings: 
     set_aws_environment()
     os.environ.pop("AWS_ENDPOINT_URL", None)
     make_transactions_atomic()
+    read_json_templates_as_json()
     with mock_aws():
         outputs = deploy(stage)
         configure_app(outputs, "local", **settings)
@@ -268,7 +307,6 @@ def read_directory(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_
 def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> int:
     """Load the directory (contacts, routing rules) and verify the alert sender, as an
     operator would; refuses a directory in which an alert could reach nobody."""
-    import boto3
 
     from chalicelib import wiring
 
@@ -279,7 +317,7 @@ def seed(contacts_file: Path = DEMO_CONTACTS, rules_file: Path = DEMO_RULES) -> 
         uow, stores.directory.read().version, contacts=directory.contacts, rules=directory.rules
     )
     uow.commit()
-    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=ALERT_SENDER)
+    _client("ses").verify_email_identity(EmailAddress=ALERT_SENDER)
     # The demo staff are colleagues from the start, as if each had signed in once.
     from chalicelib.domain.staff import StaffMember
     from chalicelib.services import colleagues

@@ -12,6 +12,24 @@ import os
 from typing import Any
 
 _EMAIL_PARTS: dict[str, dict[str, str]] = {}
+# When each message was handed to SES or SNS, by message id: a digest has no delivery
+# item to say so, and must not look newest because it was read last.
+_SENT_AT: dict[str, str] = {}
+
+
+def keep_send_times(service: str, client: Any) -> None:
+    """A wiring client hook: remember when every SendEmail and Publish was accepted."""
+    operation = {"ses": "SendEmail", "sns": "Publish"}.get(service)
+    if operation is None:
+        return
+
+    def after(parsed: dict, **_: Any) -> None:
+        if "MessageId" in parsed:
+            _SENT_AT[parsed["MessageId"]] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    client.meta.events.register(
+        f"after-call.{service}.{operation}", after, unique_id=f"homeward-outbox-time-{service}"
+    )
 
 
 def keep_email_parts(service: str, client: Any) -> None:
@@ -60,7 +78,7 @@ def install() -> None:
     """Hook the app's clients and its outbox route to the emulated SES and SNS."""
     from chalicelib import wiring
 
-    for hook in (keep_email_parts, refuse_addresses):
+    for hook in (keep_email_parts, keep_send_times, refuse_addresses):
         if hook not in wiring.client_hooks:
             wiring.client_hooks.append(hook)
     wiring.local_outbox = sent_messages
@@ -78,12 +96,16 @@ def sent_messages() -> list[dict]:
     region = os.environ.get("AWS_DEFAULT_REGION", "eu-central-1")
     sent = wiring.stores().deliveries.in_state(DeliveryState.SENT, limit=100_000)
     sent += wiring.stores().deliveries.in_state(DeliveryState.ACKNOWLEDGED, limit=100_000)
-    sent_at = {
-        d.provider_message_id: d.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for d in sent
-        if d.provider_message_id and d.sent_at
-    }
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The delivery's own record first; else the time the hook saw it sent (a digest);
+    # else (sent before the hook was installed) no time, listed last: never "now".
+    sent_at = dict(_SENT_AT)
+    sent_at.update(
+        {
+            d.provider_message_id: d.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            for d in sent
+            if d.provider_message_id and d.sent_at
+        }
+    )
     messages = []
     # Copies, each taken in one step: the runner's senders add messages while a page reads
     # them, and a dict that grows under a loop stops it with a RuntimeError.
@@ -96,7 +118,7 @@ def sent_messages() -> list[dict]:
                 "subject": mail.subject,
                 # The text part; moto's own body is the HTML part when there is one.
                 "body": parts.get("text", mail.body),
-                "sent_at": sent_at.get(mail.id, now),
+                "sent_at": sent_at.get(mail.id),
             }
             if "html" in parts:
                 message["html"] = parts["html"]
@@ -109,10 +131,10 @@ def sent_messages() -> list[dict]:
                 "to": number,
                 "subject": None,
                 "body": text,
-                "sent_at": sent_at.get(message_id, now),
+                "sent_at": sent_at.get(message_id),
             }
         )
     # Both backends keep sending order; reverse it, then order the two channels by time.
     messages.reverse()
-    messages.sort(key=lambda m: m["sent_at"], reverse=True)
+    messages.sort(key=lambda m: m["sent_at"] or "", reverse=True)
     return messages

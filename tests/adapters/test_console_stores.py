@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from helpers import case_for
+from helpers import case_for, commit
 
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.casefile import CaseEvent, Counted, Filters
@@ -20,13 +20,6 @@ def opened(stores, reference="HW-2222-3333", at=T0):
     case = dataclasses.replace(case_for(), reference=reference, received_at=at)
     commit(stores, lambda u: stores.cases.open(u, case))
     return case
-
-
-def commit(stores, *stage):
-    uow = stores.unit_of_work()
-    for step in stage:
-        step(uow)
-    return uow.commit()
 
 
 def test_search_keys_list_their_cases_newest_first_and_bounded(stores):

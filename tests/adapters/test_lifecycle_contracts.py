@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from helpers import case_for
+from helpers import case_for, commit
 
 from chalicelib.domain import erasure
 from chalicelib.domain.casefile import Counted, Filters
@@ -32,13 +32,6 @@ def opened(stores, reference="HW-2222-3333", at=T0, **changes):
     stores.reporters.add(uow, reference, at, people)
     uow.commit()
     return case
-
-
-def commit(stores, *stage):
-    uow = stores.unit_of_work()
-    for step in stage:
-        step(uow)
-    return uow.commit()
 
 
 def test_traces_name_everything_derived_and_open_nothing_sealed(stores):

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from helpers import case_for
+from helpers import case_for, commit, refused_names
 
 from chalicelib.domain.alerts import Alert, Channel, Delivery, DeliveryState
 from chalicelib.domain.audit import AuditEntry
@@ -28,19 +28,6 @@ def opened(stores, reference="HW-2222-3333", at=T0, **changes):
     stores.cases.open(uow, case)
     uow.commit()
     return case
-
-
-def commit(stores, *stage):
-    uow = stores.unit_of_work()
-    for step in stage:
-        step(uow)
-    return uow.commit()
-
-
-def refused_names(stores, *stage) -> frozenset:
-    with pytest.raises(Refused) as refused:
-        commit(stores, *stage)
-    return refused.value.names
 
 
 # -- the unit of work ---------------------------------------------------------------------

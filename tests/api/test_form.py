@@ -14,6 +14,7 @@ from helpers import EXAMPLE_REPORT, post_report
 
 from chalicelib.adapters.dynamo.items import from_item
 from chalicelib.domain.report import Report
+from chalicelib.web import pages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,9 +76,9 @@ def test_the_form_renders_in_each_language(client, query, lang, title):
         "urgent",
     ):
         assert f'name="{name}"' in page
-    # A visible switch to the two other languages.
+    # A visible switch to the two other languages, sending the answers along.
     for other in {"uk", "en", "ru"} - {lang}:
-        assert f'href="./?lang={other}"' in page
+        assert f'form="report" name="switch_lang" value="{other}"' in page
 
 
 def test_the_page_is_locked_down(client, aws):
@@ -105,7 +106,9 @@ def test_the_page_is_locked_down(client, aws):
     # No inline script or style, nothing from another origin.
     assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
     assert "style=" not in page and "<style" not in page
-    assert not re.search(r'(src|href)="(https?:)?//', page)
+    # The one link to another site: "Exit this page", to a neutral one.
+    external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', page)
+    assert external == [pages.EXIT_URL]
 
 
 def test_static_files_have_types_and_are_cached_by_version(client):
@@ -149,14 +152,46 @@ def test_a_form_post_is_stored_like_the_json_report(client, aws):
     assert "історії браузера" in page
 
 
+def test_nothing_typed_is_offered_again_by_the_browser(client, aws):
+    page = text(client.http.get("/"))
+    assert re.search(r'<form [^>]*id="report"[^>]*autocomplete="off"', page)
+    # Not the reporter's own fields either: no name, e-mail or phone for the browser to keep.
+    assert set(re.findall(r'autocomplete="([^"]*)"', page)) == {"off"}
+    receipt = post_form(client, form_fields())
+    assert receipt.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("uk", "Як прибрати цей сайт із телефона"),
+        ("ru", "Как убрать этот сайт из телефона"),
+        ("en", "How to remove this site from your phone"),
+    ],
+)
+def test_how_to_clear_this_from_your_phone_in_each_language(client, lang, title):
+    response = client.http.get(f"/safety?lang={lang}")
+    assert response.status_code == 200
+    assert f"<h1>{title}</h1>" in text(response)
+    # Every public page links to it, and has the way out.
+    for path in ("/", "/status", "/status/withdraw", "/safety"):
+        page = text(client.http.get(f"{path}?lang={lang}"))
+        assert f'href="./safety?lang={lang}"' in page or f'href="../safety?lang={lang}"' in page
+        assert 'id="exit-this-page" rel="noreferrer"' in page
+        assert f'href="{pages.EXIT_URL}"' in page
+
+
 def test_a_second_post_of_the_same_form_is_the_same_case(client, aws):
     first = post_form(client, form_fields())
     again = post_form(client, form_fields())
     assert first.status_code == 201
     assert again.status_code == 200
     assert reference_of(text(first)) == reference_of(text(again))
-    assert token_of(text(first)) == token_of(text(again))
     assert len(cases(aws)) == 1
+    # The status code was shown once: a reload or a resent form shows the reference only.
+    assert token_of(text(first)) not in text(again)
+    assert 'id="status-token"' not in text(again)
+    assert 'name="token"' not in text(again)
 
 
 def test_other_answers_under_a_used_key_are_refused(client, aws):
@@ -235,7 +270,7 @@ def test_errors_come_in_the_page_language(client, lang, message):
         ({"residence.oblast": "UA-00"}, "residence-oblast"),
         ({"event.date.year": "2099"}, "event-date"),
         ({"event.date.day": ""}, "event-date"),
-        ({"last_known_location.country": ""}, "last_known_location-country"),
+        ({"last_known_location.country": "XX"}, "last_known_location-country"),
         ({"reporter.email": "", "reporter.phone": ""}, "reporter-email"),
         ({"reporter.email": "not-an-address"}, "reporter-email"),
         ({"child.given_name": "я" * 101}, "child-given_name"),
@@ -249,6 +284,84 @@ def test_each_error_is_shown_next_to_its_field(client, change, field_id):
     # The summary links to the box to fix: a date's first box.
     target = field_id + "-day" if field_id.endswith("date") or "date_of" in field_id else field_id
     assert f'<a href="#{target}">' in page
+
+
+LOCATION = ("country", "region", "settlement", "institution")
+
+
+@pytest.mark.parametrize(
+    "given", [("region",), ("settlement",), ("institution",), ("region", "institution"), ()]
+)
+def test_any_part_of_the_last_known_location_may_be_left_empty(client, aws, given):
+    """ "Leave this part empty if you do not know" holds for each field of it: a region told
+    by a neighbour, without the country, is accepted and kept."""
+    from chalicelib import wiring
+
+    typed = {"region": "Краснодарський край", "settlement": "Анапа", "institution": "Табір"}
+    fields = form_fields(
+        **{f"last_known_location.{p}": typed[p] if p in given else "" for p in LOCATION}
+    )
+    response = post_form(client, fields)
+    assert response.status_code == 201, summary_of(text(response))
+    where = wiring.stores().cases.get(reference_of(text(response))).report.last_known_location
+    if not given:
+        assert where is None
+    else:
+        assert where.country is None
+        assert {p: getattr(where, p) for p in given} == {p: typed[p] for p in given}
+
+
+def test_switching_language_keeps_every_answer_and_sends_nothing(client, aws):
+    fields = form_fields(switch_lang="en")
+    response = post_form(client, fields)
+    assert response.status_code == 200
+    page = text(response)
+    assert '<html lang="en"' in page
+    assert field_value(page, "child-family_name") == "Ковальчук"
+    assert field_value(page, "reporter-phone") == fields["reporter.phone"]
+    assert 'value="deported" checked' in page
+    assert re.search(r'name="consent.tracing" value="yes" checked', page)
+    assert f'name="submission_key" value="{form_key()}"' in page
+    # The language to use with the reporter follows the page's.
+    assert '<option value="en" selected>English</option>' in page
+    assert 'id="error-summary" aria-labelledby="error-summary-title" hidden' in page
+    assert cases(aws) == []
+    # A language the reporter chose themselves stays theirs.
+    chosen = post_form(client, {**fields, "reporter.preferred_language": "ru"})
+    assert '<option value="ru" selected>Русский</option>' in text(chosen)
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [("ru-RU,ru;q=0.9", "ru"), ("en-GB,en;q=0.8", "en"), ("de-DE,ru;q=0.5", "ru"), ("de", "uk")],
+)
+def test_the_browser_language_picks_the_page_language(client, accept, lang):
+    for path in ("/", "/status", "/safety"):
+        page = text(client.http.get(path, headers={"Accept-Language": accept}))
+        assert f'<html lang="{lang}"' in page, path
+    # ?lang= is the reporter's own choice and wins.
+    page = text(client.http.get("/?lang=uk", headers={"Accept-Language": accept}))
+    assert '<html lang="uk"' in page
+
+
+def test_consent_unanswered_is_asked_for_and_no_is_an_answer(client, aws):
+    consent = ("tracing", "share_with_coalition", "share_with_authorities")
+    unanswered = form_fields()
+    for part in consent:
+        del unanswered[f"consent.{part}"]
+    response = post_form(client, unanswered)
+    assert response.status_code == 422
+    assert [target for target, _ in summary_of(text(response))] == [
+        f"consent-{part}" for part in consent
+    ]
+    assert cases(aws) == []
+    # No to everything is an answer: the report is received all the same.
+    refused = post_form(client, {**unanswered, **{f"consent.{part}": "no" for part in consent}})
+    assert refused.status_code == 201
+    from chalicelib import wiring
+
+    stored = wiring.stores().cases.get(reference_of(text(refused))).report.consent
+    assert stored.model_dump() == dict.fromkeys(consent, False)
 
 
 def summary_of(page: str) -> list[tuple[str, str]]:
@@ -277,12 +390,13 @@ def test_every_error_comes_at_once_in_a_summary_first_on_the_page(client, aws):
     assert response.status_code == 422
     page = text(response)
     assert summary_of(page) == [
-        ("child-sex", "Стать: Оберіть один із варіантів."),
+        # Each asks for itself, in the words form.js uses too.
+        ("child-sex", "Стать: Оберіть стать дитини."),
         (
             "child-date_of_birth-day",
             "Дата народження: Вкажіть дату народження або хоча б рік народження.",
         ),
-        ("event-category", "Що сталося з дитиною? Оберіть один із варіантів."),
+        ("event-category", "Що сталося з дитиною? Оберіть, що сталося з дитиною."),
         (
             "reporter-email",
             "Електронна пошта: Вкажіть електронну пошту або номер телефону, або оберіть, що з "
@@ -361,6 +475,19 @@ def test_an_urgent_report_names_whom_to_call_first(client, aws, monkeypatch):
     calm = text(post_form(client, form_fields(submission_key=form_key("calm-report-0001"))))
     assert 'id="urgent-call"' not in calm
     assert calm.index('id="help-line"') > calm.index('id="reference"')
+
+
+def test_whom_to_call_comes_before_the_first_question(client, aws, monkeypatch):
+    from chalicelib import wiring
+
+    monkeypatch.setenv("HOMEWARD_HELP_LINE", (ROOT / "infra/demo/help-line.json").read_text())
+    wiring.reset()
+    page = text(client.http.get("/"))
+    first_question = page.index('id="urgent"')
+    for number in ("tel:112", "tel:102", "tel:+380441234567"):
+        assert page.index(f'href="{number}"') < first_question, number
+    receipt = text(post_form(client, form_fields()))
+    assert 'href="tel:112"' in receipt and 'href="tel:102"' in receipt
 
 
 def assert_every_answer_is_kept(page: str, fields: dict[str, str]) -> None:
@@ -450,7 +577,7 @@ def test_a_key_the_server_did_not_issue_files_nothing(client, aws, key):
     response = post_form(client, form_fields(submission_key=key))
     assert response.status_code == 400
     page = text(response)
-    assert "Ця форма застаріла" in page
+    assert "Час на заповнення форми минув" in page
     assert field_value(page, "child-family_name") == "Ковальчук"
     assert submission_key_of(page) != key
     assert cases(aws) == []

@@ -82,7 +82,7 @@ def test_the_runtime_reads_catalogs_without_babel():
     code = (
         "import sys; from chalicelib.web import i18n; "
         "page = i18n.render('message.html', 'ru', languages=i18n.LANGUAGE_NAMES, "
-        "static=lambda n: n, root='./', title='t', text='x'); "
+        "static=lambda n: n, root='./', exit_url='x', title='t', text='x'); "
         "assert 'Открыть форму' in page, page; "
         "assert 'babel' not in sys.modules; print('ok')"
     )
@@ -187,9 +187,75 @@ PHRASES = {
         "Жіноча",
         "Чоловіча",
         "рік-місяць-день",
+        # issue 24
+        "використовуємо ваші контакти",
+        "Зателефонуйте також зараз",
+        "просто зараз",
+        "Чи дитина зараз у небезпеці",
+        "травма без допомоги",
+        "якщо ніхто не відповість",
+        "яким користуєтеся лише ви",
+        "Ім'я за батьком",
+        "Вивезена до",
+        "Переміщена в",
+        "Зникла: ніхто не знає, де дитина",
+        "Що сталося?",
+        "медичні потреби",
+        "Це поле обов'язкове",
+        "Ця форма застаріла",
+        "Такого номера телефону не існує",
+        "Позначте поле",
+        "потрібен JavaScript",
+        "Я і є ця дитина",
+        "Бережіть себе",
+        # one word for the status of a report (стан), and SMS for a text message
+        "статус",
+        "етап",
+        "дзвінок чи повідомлення",
     ],
-    "ru": ["Ваш код статуса", "Ровенская", "неправильн", "забранн", "год-месяц-день"],
-    "en": ["year-month-day", "Write down the reference"],
+    "ru": [
+        "Ваш код статуса",
+        "Ровенская",
+        "неправильн",
+        "забранн",
+        "год-месяц-день",
+        # issue 24, the same faults in Russian
+        "используем ваши контакты",
+        "Позвоните также сейчас",
+        "прямо сейчас",
+        "Ребёнок сейчас в опасности",
+        "Имя по отцу",
+        "Вывезен в",
+        "Принудительно перемещён",
+        "Пропал: никто не знает, где ребёнок",
+        "Что произошло?",
+        "медицинские потребности",
+        "Это поле обязательно",
+        "Эта форма устарела",
+        "Такого номера телефона не существует",
+        "Отметьте поле",
+        "нужен JavaScript",
+        "Я и есть этот ребёнок",
+        "Берегите себя",
+        "этап",
+        "состояние",
+        "звонок или сообщение",
+    ],
+    "en": [
+        "year-month-day",
+        "Write down the reference",
+        # issue 24
+        "We use your contacts",
+        "if nobody answers within",
+        "The name after the father",
+        "What happened?",
+        "This field is required",
+        "This form had expired",
+        "does not exist. Please check it",
+        "needs JavaScript",
+        "Stay safe",
+        "stage",
+    ],
 }
 
 

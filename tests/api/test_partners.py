@@ -6,6 +6,7 @@ nothing for another; the same id again is the same case; a partner's quota is it
 """
 
 import json
+import logging.handlers
 
 import pytest
 
@@ -164,3 +165,51 @@ def test_an_import_batch_names_every_mistake_and_files_nothing_then_files_and_re
     # Once: the next minute sends nothing more.
     assert pump.send_import_digests() == 0
     assert len(sent_messages()) == len(digests)
+
+
+def test_a_partner_reads_back_a_report_combined_with_another(
+    client, registered, partner_token, staff, report_body
+):
+    """The reporter's stage comes from the domain (progress.Stage): a partner's report a
+    coordinator marks as the duplicate of another reads back as "combined", not a 422."""
+    registered("ngo-one")
+    token = partner_token("ngo-one")
+    filed = json.loads(file(client, token, "CASE-9", report_body).body)
+    moved = staff("coordinator").post(
+        f"/cases/{filed['reference']}/status",
+        {"status": "duplicate", "note": "the same boy as the Kherson report", "version": 1},
+    )
+    assert moved.status_code == 200, moved.body
+    read = send(client, "GET", "/reports/CASE-9", token)
+    assert read.status_code == 200, read.body
+    assert json.loads(read.body)["stage"] == "combined"
+
+
+def test_an_answer_that_fails_its_own_model_is_our_500_not_the_callers_422(
+    client, registered, partner_token, report_body, monkeypatch
+):
+    """A stage the domain grew and an answer did not (the bug behind issue 21): the
+    caller is told it is our fault, with the request id to quote, and the log says which
+    field, never its value."""
+    from chalicelib.services import partners as service
+
+    registered("ngo-one")
+    token = partner_token("ngo-one")
+    assert file(client, token, "CASE-5", report_body).status_code == 201
+    monkeypatch.setattr(service, "reporter_stage", lambda status: "misplaced-stage")
+    logged = logging.handlers.BufferingHandler(100)
+    logging.getLogger("homeward.web").addHandler(logged)
+    try:
+        read = send(client, "GET", "/reports/CASE-5", token)
+    finally:
+        logging.getLogger("homeward.web").removeHandler(logged)
+    assert read.status_code == 500
+    assert read.headers["Content-Type"] == "application/problem+json"
+    problem = json.loads(read.body)
+    assert problem["type"] == "/problems/internal-error"
+    assert problem["request_id"]
+    assert "errors" not in problem
+    said = " ".join(r.getMessage() for r in logged.buffer)
+    assert "PartnerReportStatus" in said and "stage" in said
+    assert problem["request_id"] in said
+    assert "misplaced-stage" not in said

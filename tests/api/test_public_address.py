@@ -19,6 +19,8 @@ import pytest
 from formdata import FORM, form_fields, form_key
 from helpers import EXAMPLE_REPORT
 
+from chalicelib.web.pages import EXIT_URL
+
 ORIGIN = "https://homeward.example.org"
 STAGE = "https://a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com/api"
 LINK = re.compile(r"https?://[^\s\"<]+/ack/[A-Za-z0-9_-]+")
@@ -46,7 +48,8 @@ def urls(page: str, page_url: str) -> list[tuple[str, str, str]]:
     return [
         (tag, name, urljoin(page_url, value))
         for tag, name, value in parser.found
-        if not value.startswith(("#", "data:"))
+        # Not a page of ours: phone numbers, and "Exit this page", off Homeward on purpose.
+        if not value.startswith(("#", "data:", "tel:", "mailto:")) and value != EXIT_URL
     ]
 
 

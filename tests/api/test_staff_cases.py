@@ -91,7 +91,10 @@ def test_every_staff_request_leaves_its_audit_entry(staff, cases, aws):
     coordinator.post(f"/cases/{reference}/notes", {"text": "called the mother"})
     coordinator.post(f"/cases/{reference}/links", {"reference": cases["UA-14"], "version": 3})
     actions = [e["action"] for e in audit_entries(aws, reference)]
-    assert sorted(actions) == sorted(["list", "read", "status", "assign", "note", "link"])
+    # The triage by the owning desk (the coordinators') acknowledged the waiting alert.
+    assert sorted(actions) == sorted(
+        ["list", "read", "status", "acknowledge", "assign", "note", "link"]
+    )
     assert {e["action"] for e in audit_entries(aws, cases["UA-14"])} == {"list", "link"}
 
 

@@ -63,7 +63,13 @@ def test_nothing_changes_without_the_box_ticked_or_with_a_wrong_code(client, aws
     reference = filed(client)
     token = status_token(SIGNING_KEY, reference)
     unticked = withdraw(client, reference, token, confirm=None)
-    assert unticked.status_code == 422 and outcome(text(unticked)).startswith("Nothing was changed")
+    assert unticked.status_code == 422
+    error = re.search(r'<p class="error" id="confirm-error" role="alert">([^<]+)<', text(unticked))
+    assert error.group(1).startswith("Nothing was changed")
+    # What was typed from paper is still there, to tick the box and send again.
+    assert 'name="reference"' in text(unticked)
+    assert re.search(rf'id="reference" [^>]*value="{reference}"', text(unticked))
+    assert re.search(rf'id="token" [^>]*value="{token}"', text(unticked))
     wrong = [
         withdraw(client, reference, "x" * 24),
         withdraw(client, "HW-2222-2222", status_token(SIGNING_KEY, "HW-2222-2222")),

@@ -22,7 +22,7 @@ import pytest
 from browser.test_form_in_chromium import fill
 from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
 
-from chalicelib.adapters.tokens import mint_dev_token
+from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,54 @@ def life_site(tmp_path_factory, dev_key):
         yield base, log
 
 
-def test_the_whole_life_of_a_case(page, life_site, dev_key):
+def import_urgent_row(site: str, dev_key, folder) -> str:
+    """`homeward reports import` of a partner's file with one urgent row; its reference."""
+    import csv
+    import io
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "import.csv"
+    header, first, *_ = list(csv.reader(io.StringIO(sample.read_text(encoding="utf-8"))))
+    row = dict(zip(header, first, strict=True))
+    row.update(
+        external_id="LIFE-URGENT-1",
+        family_name="Гнатюк",
+        given_name="Марко",
+        patronymic="",
+        other_names="",
+        date_of_birth="2013-06-02",
+        share_with_authorities="yes",
+        urgent="yes",
+    )
+    path = folder / "urgent.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+    homeward = Path(sys.executable).with_name("homeward")
+    done = subprocess.run(
+        [str(homeward), "--url", site, "--key-file", str(dev_key), "reports", "import", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    partner = mint_dev_partner_token(dev_key, client_id="local-partner")
+    status, answer = Http(site).call("GET", "/api/v1/partner/reports/LIFE-URGENT-1", token=partner)
+    assert status == 200, answer
+    return answer["reference"]
+
+
+def seconds_between(one: str, other: str) -> float:
+    import datetime as dt
+
+    return (dt.datetime.fromisoformat(one) - dt.datetime.fromisoformat(other)).total_seconds()
+
+
+def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     site, log = life_site
     http = Http(site)
     page_statuses: list[int] = []
@@ -124,6 +171,9 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
     page.goto(link)
     page.click("button[type=submit]")
     page.wait_for_selector("text=escalation has stopped")
+    # Meanwhile, within the minute of the control case, an urgent report in a partner's
+    # file, imported with `homeward reports import`: it rings as the API report does.
+    imported = import_urgent_row(site, dev_key, tmp_path)
 
     # 4. Its escalation stops; the control case, unacknowledged, escalates.
     wait_for(
@@ -131,6 +181,19 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key):
         seconds=ESCALATE_AFTER + 10,
     )
     assert not any("ЕСКАЛАЦІЯ" in m["body"] for m in alerts_of(reference))
+    # The imported row was alerted within the minute of the API report, each recipient
+    # with a link of its own, and climbs its ladder as nobody answers it either.
+    rung = wait_for(
+        lambda: [m for m in alerts_of(imported) if "ЕСКАЛАЦІЯ" in m["body"]],
+        seconds=ESCALATE_AFTER + 20,
+    )
+    first = [m for m in alerts_of(imported) if m not in rung]
+    assert {SOUTH_DESK, INTAKE_DESK, CANADA_DESK} <= {m["to"] for m in first}
+    links = [re.search(r"/ack/([A-Za-z0-9_-]+)", m["body"]).group(1) for m in first]
+    assert len(set(links)) == len(first)
+    control_sent = min(m["sent_at"] for m in alerts_of(control["reference"]))
+    imported_sent = min(m["sent_at"] for m in first)
+    assert abs(seconds_between(imported_sent, control_sent)) < 60
 
     # 5. Staff list, read and work the case through the workflow to closed.
     _, listing = http.call("GET", "/api/v1/staff/cases?urgent=true", token=south)

@@ -50,7 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
             page = (
                 f'<link rel="stylesheet" href="{up}static/form.css?v=1">'
                 f'<script src="{up}static/form.js?v=1" defer></script>'
-                f'<form id="report" method="post" action="{up}report?lang=uk"></form>'
+                f'<form id="report" method="post" action="{up}report?lang=uk">'
+                '<input type="hidden" name="submission_key" value="k1"></form>'
             )
             self._answer(200, page, Content_Security_Policy=CSP)
         elif path == "/api/static/form.css":
@@ -76,9 +77,33 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._answer(403 if path.startswith("/static/") else 404)
 
+    def _bucket_allows(self) -> str | None:
+        """The uploads bucket's CORS: the stage's origin, or (broken) a placeholder's."""
+        allowed = "https://homeward.example" if "cors" in self.server.broken else self.server.origin
+        origin = self.headers.get("Origin")
+        return origin if origin == allowed else None
+
+    def do_OPTIONS(self) -> None:
+        self.server.asked.append(("OPTIONS", self.path))
+        allowed = self._bucket_allows()
+        if self.path == "/bucket" and allowed:
+            self._answer(
+                200, Access_Control_Allow_Origin=allowed, Access_Control_Allow_Methods="POST"
+            )
+        else:
+            self._answer(403)
+
     def do_POST(self) -> None:
-        self.server.asked.append(("POST", self.path))
-        self._answer(405)
+        stage = self.server
+        stage.asked.append(("POST", self.path))
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/api/report/uploads" and self.headers.get("Origin"):
+            grant = {"slot": 1, "url": f"{stage.origin}/bucket", "fields": {"key": "uploads/k1/1"}}
+            self._answer(200, json.dumps(grant), "application/json")
+        elif self.path == "/bucket" and (allowed := self._bucket_allows()):
+            self._answer(204, Access_Control_Allow_Origin=allowed)
+        else:
+            self._answer(405)
 
     def log_message(self, format, *args):
         pass
@@ -97,9 +122,12 @@ def test_a_stage_in_order_passes_every_check_and_nothing_is_posted(stage):
     out = io.StringIO()
     assert smoke(stage.origin + "/api/", out, local=False)
     lines = out.getvalue().splitlines()[1:]
-    assert [line.split()[0] for line in lines] == ["ok"] * 6, out.getvalue()
+    assert [line.split()[0] for line in lines] == ["ok"] * 7, out.getvalue()
     assert "sign-in: the managed login sends staff to its sign-in page" in out.getvalue()
-    assert not [asked for asked in stage.asked if asked[0] != "GET"]  # no report filed
+    assert f"upload: a photo uploaded from {stage.origin}" in out.getvalue()
+    # No report filed: the only posts are one upload slot and its photo.
+    posts = [path for method, path in stage.asked if method == "POST"]
+    assert posts == ["/api/report/uploads", "/bucket"]
 
 
 @pytest.mark.parametrize(
@@ -109,6 +137,7 @@ def test_a_stage_in_order_passes_every_check_and_nothing_is_posted(stage):
         ("open-staff-api", "staff API: the staff API answered 200 without a token, not 401"),
         ("callback", "sign-in: the managed login answered 302 /error"),
         ("outbox", "outbox: /dev/outbox answered 200 in a deployed stage"),
+        ("cors", "upload: the uploads bucket's CORS refuses http://127.0.0.1:"),
     ],
 )
 def test_each_thing_a_bad_release_breaks_fails_by_name(stage, broken, failed):

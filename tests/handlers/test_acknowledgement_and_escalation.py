@@ -38,6 +38,7 @@ def to(number: str) -> list[str]:
 
 
 COORDINATOR, SOUTH, NATIONAL = "+380441234567", "+380501112233", "+380931234567"
+SOUTH_MAIL = "south@ombudsman.example.org"
 
 
 def alert_item(aws, reference):
@@ -148,11 +149,16 @@ def test_an_urgent_alert_climbs_the_ladder_until_acknowledged(
     # The demo rules have one rung of escalation: the coordinators are next.
     assert any(t.startswith("ЕСКАЛАЦІЯ 2") for t in to(COORDINATOR))
 
-    # The national desk acknowledges its escalation from the e-mail: the ladder stops.
+    # The national desk, an escalation rung that does not own the case, saw it: recorded,
+    # and the alert still waits for the owning desk.
     mails = [m for m in outbox() if m["to"] == "desk@npu.example.org"]
     path = LINK.search(mails[0]["body"]).group(1)
     assert client.http.post(path, body=b"").status_code == 200
-    assert alert_item(aws, reference)["acknowledged_by"] == "ua-national-desk"
+    assert "acknowledged_by" not in alert_item(aws, reference)
+    assert ("acknowledge-seen", "ua-national-desk") in audit_actions(aws, reference)
+    # The southern desk, which owns it, acknowledges from its e-mail: the ladder stops.
+    assert client.http.post(email_link(SOUTH_MAIL, reference), body=b"").status_code == 200
+    assert alert_item(aws, reference)["acknowledged_by"] == "south-ua-ombudsman"
     clock.shift(dt.timedelta(hours=2))
     assert pump.tick_escalation() == 0
 

@@ -78,6 +78,13 @@ def _pk(item_or_key):
     return [item_or_key["pk"]["S"]] if "pk" in item_or_key else []
 
 
+def _queried(params):
+    """The partition a query reads (of the table, or of the index it names): what
+    dynamodb:LeadingKeys is checked against."""
+    found = re.match(r"\s*#?(\w+)\s*=\s*(:\w+)", params.get("KeyConditionExpression", ""))
+    return [params["ExpressionAttributeValues"][found.group(2)]["S"]] if found else []
+
+
 def needs(service, operation, params, outputs):
     if service == "dynamodb":
         if operation == "TransactWriteItems":
@@ -92,10 +99,16 @@ def needs(service, operation, params, outputs):
             ]
         if operation == "BatchGetItem":
             return [
-                Needs("dynamodb:BatchGetItem", _table(table, outputs))
-                for table in params["RequestItems"]
+                Needs(
+                    "dynamodb:BatchGetItem",
+                    _table(table, outputs),
+                    [k for key in request["Keys"] for k in _pk(key)],
+                )
+                for table, request in params["RequestItems"].items()
             ]
         keys = _pk(params.get("Key") or params.get("Item") or {})
+        if operation == "Query":
+            keys = _queried(params)
         resources = _table(params["TableName"], outputs, params.get("IndexName"))
         return [Needs(f"dynamodb:{operation}", resources, keys)]
     if service == "sqs":
@@ -517,3 +530,87 @@ def test_what_the_public_can_call_can_never_open_a_case():
     assert not any(path.startswith(package.STAFF_PREFIX) for path in paths)
     # The console is staff's too: its pages decrypt cases.
     assert not any(path == "/staff" or path.startswith("/staff/") for path in paths)
+
+
+# The staff API shows and changes every kind of item (cases, the directory, partners,
+# staff): its reach is bounded by the routes' own checks, not by key prefix.
+BROAD = {"ApiHandlerRole"}
+
+
+def merged_policies() -> dict[str, list[dict]]:
+    """Each role's statements as the merged template deploys them."""
+    resources = package.merge_template("dev")["Resources"]
+    return {
+        role: [
+            statement
+            for policy in resources[role]["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ]
+        for role in package.POLICIES
+    }
+
+
+def test_the_public_and_background_functions_reach_the_table_only_under_their_prefixes():
+    """Issue 23: the public role could Get/Query/Put/Update anything in the table. Every
+    statement that lets the public or a background function at the table now names the
+    partitions it may touch (the day above shows each is enough)."""
+    unbounded = [
+        f"{role}: {statement['Sid']}"
+        for role, statements in merged_policies().items()
+        if role not in BROAD
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        and package.TABLE in statement["Resource"]
+        and any(a.startswith("dynamodb:") for a in statement["Action"])
+        and "dynamodb:LeadingKeys" not in json.dumps(statement.get("Condition", {}))
+    ]
+    assert unbounded == []
+    # The statements the day above was checked against are the ones deployed.
+    merged = merged_policies()
+    for role, statements in package.POLICIES.items():
+        assert all(statement in merged[role] for statement in statements), role
+
+
+def test_the_public_function_can_rewrite_no_routing_rule_webhook_or_staff_record():
+    """The attack, as the public function's credentials would try it."""
+    refused = [
+        ("dynamodb:PutItem", "DIRECTORY"),
+        ("dynamodb:UpdateItem", "DIRECTORY"),
+        ("dynamodb:Query", "DIRECTORY"),
+        ("dynamodb:PutItem", "PARTNERS"),
+        ("dynamodb:UpdateItem", "PARTNERS"),
+        ("dynamodb:Query", "PARTNERS"),
+        ("dynamodb:GetItem", "STAFF"),
+        ("dynamodb:PutItem", "STAFF"),
+        ("dynamodb:GetItem", "DIGEST"),
+    ]
+    for action, partition in refused:
+        assert not allowed("PublicHandlerRole", Needs(action, [package.TABLE], [partition])), (
+            action,
+            partition,
+        )
+    # What it is for still is: a report's case, a partner's registration read.
+    assert allowed("PublicHandlerRole", Needs("dynamodb:PutItem", [package.TABLE], ["CASE#HW-1"]))
+    assert allowed("PublicHandlerRole", Needs("dynamodb:GetItem", [package.TABLE], ["PARTNERS"]))
+    # A query whose partition the check cannot tell is refused, never waved through.
+    assert not allowed("PublicHandlerRole", Needs("dynamodb:Query", [package.TABLE], []))
+
+
+def test_only_the_staff_function_can_read_the_console_session_secret():
+    """Issue 23: the public function (and every background one) held the only secret
+    behind the console's cookies. The session secret is read by the console's function
+    alone; the public one keeps the signing key it needs for status codes and form keys."""
+    secret = {"Ref": "ConsoleSessionKey"}
+    readers = {
+        role
+        for role, statements in merged_policies().items()
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        and "secretsmanager:GetSecretValue" in statement["Action"]
+        and secret in statement["Resource"]
+    }
+    assert readers == {"ApiHandlerRole"}
+    assert not allowed("PublicHandlerRole", Needs("secretsmanager:GetSecretValue", [secret]))
+    resources = package.merge_template("dev")["Resources"]
+    assert resources["ConsoleSessionKey"]["Type"] == "AWS::SecretsManager::Secret"
+    assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret

@@ -85,7 +85,8 @@ def test_the_audit_table_can_only_be_appended_to_and_read():
                 assert statement["Resource"] == [audit], role
                 allowed |= set(statement["Action"])
     assert allowed == {"dynamodb:PutItem", "dynamodb:Query"}
-    assert merged["AuditTable"]["Properties"]["DeletionProtectionEnabled"] is True
+    protected = {"Fn::If": ["Protects", True, False]}
+    assert merged["AuditTable"]["Properties"]["DeletionProtectionEnabled"] == protected
 
 
 def test_delivery_attempts_match_the_queues_redrive_policy():
@@ -344,13 +345,20 @@ def test_the_uploads_bucket_keeps_uploads_briefly_and_takes_posts_from_homeward_
 
     from chalicelib.domain import form_keys
 
-    for template in (package.load_template(), package.merge_template("dev")):
-        origin = template["Parameters"]["PublicOrigin"]
-        assert re.match(origin["AllowedPattern"], origin["Default"])
+    local, deployed = package.load_template(), package.merge_template("dev")
+    origin = local["Parameters"]["PublicOrigin"]
+    assert re.match(origin["AllowedPattern"], origin["Default"])
+    # Deployed, the origin is the stage's own (its domain, or PublicUrl's host): nothing
+    # to set, and no placeholder left to forget (tests/infra/test_deploy.py uploads).
+    assert "PublicOrigin" not in deployed["Parameters"]
+    for template, origins in (
+        (local, [{"Ref": "PublicOrigin"}]),
+        (deployed, [package.PUBLIC_ORIGIN]),
+    ):
         bucket = template["Resources"]["UploadsBucket"]["Properties"]
         assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
         (cors,) = bucket["CorsConfiguration"]["CorsRules"]
-        assert cors["AllowedOrigins"] == [{"Ref": "PublicOrigin"}]
+        assert cors["AllowedOrigins"] == origins
         assert cors["AllowedMethods"] == ["POST"]
         assert "*" not in json.dumps(cors)
 
@@ -381,3 +389,66 @@ def test_partner_scopes_are_the_resource_servers_own():
     server = package.merge_template("dev")["Resources"]["PartnerResourceServer"]["Properties"]
     assert server["Identifier"] == RESOURCE_SERVER
     assert {f"{RESOURCE_SERVER}/{s['ScopeName']}" for s in server["Scopes"]} == set(SCOPES)
+
+
+def test_nothing_with_a_fixed_name_outlives_a_failed_creation_and_data_outlives_the_rest():
+    """RetainExceptOnCreate: kept when a later update or deletion would remove it, deleted
+    when the creation that made it is rolled back (a retry would meet its fixed name)."""
+    merged = package.merge_template("dev")
+    resources = merged["Resources"]
+    policies = {
+        name: (r.get("DeletionPolicy"), r.get("UpdateReplacePolicy"))
+        for name, r in resources.items()
+        if "DeletionPolicy" in r or "UpdateReplacePolicy" in r
+    }
+    # (UpdateReplacePolicy has no RetainExceptOnCreate: a replacement is never a creation.)
+    assert set(policies.values()) == {("RetainExceptOnCreate", "Retain")}
+    kept_types = {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::SecretsManager::Secret",
+        "AWS::Cognito::UserPool",
+        "AWS::Backup::BackupVault",
+        "AWS::KMS::Key",
+    }
+    assert {n for n, r in resources.items() if r.get("Type") in kept_types} == set(policies)
+    assert "DeliveryQueue" in policies
+    # Deletion protection, which would make the rollback fail, follows a parameter that
+    # make deploy turns on once the stage exists (infra/deploy.py, create).
+    assert merged["Parameters"]["DeletionProtection"]["Default"] == "true"
+    for table in ("CasesTable", "AuditTable"):
+        assert resources[table]["Properties"]["DeletionProtectionEnabled"] == {
+            "Fn::If": ["Protects", True, False]
+        }
+    assert resources["StaffUserPool"]["Properties"]["DeletionProtection"] == {
+        "Fn::If": ["Protects", "ACTIVE", "INACTIVE"]
+    }
+
+
+def test_the_readmes_clean_up_of_a_failed_first_deploy_names_everything_it_can_leave():
+    """Each kind of kept resource has its command in README's clean-up, and each queue its
+    name: a new one added without it fails here."""
+    readme = (package.ROOT / "README.md").read_text(encoding="utf-8")
+    clean_up = readme[readme.index("**A failed first creation that left something**") :]
+    clean_up = clean_up[: clean_up.index("### The package and the runtime")]
+    commands = {
+        "AWS::DynamoDB::Table": "aws dynamodb delete-table",
+        "AWS::SQS::Queue": "aws sqs delete-queue",
+        "AWS::Logs::LogGroup": "aws logs delete-log-group",
+        "AWS::S3::Bucket": "aws s3 rb",
+        "AWS::SecretsManager::Secret": "aws secretsmanager delete-secret",
+        "AWS::Cognito::UserPool": "aws cognito-idp delete-user-pool",
+        "AWS::Backup::BackupVault": "aws backup delete-backup-vault",
+        "AWS::KMS::Key": "aws kms schedule-key-deletion",
+    }
+    resources = package.merge_template("dev")["Resources"]
+    kept = {n: r for n, r in resources.items() if r.get("DeletionPolicy")}
+    assert {r["Type"] for r in kept.values()} == set(commands)
+    for command in commands.values():
+        assert command in clean_up, command
+    for name, queue in kept.items():
+        if queue["Type"] == "AWS::SQS::Queue":
+            suffix = queue["Properties"]["QueueName"]["Fn::Sub"].removeprefix("homeward-${Stage}-")
+            assert suffix in clean_up.split("for q in", 1)[1].split(";", 1)[0].split(), name

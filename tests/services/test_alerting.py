@@ -122,6 +122,7 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
         stores=pipeline.stores,
         signing_key=key,
         request_id="r",
+        directory=pipeline.directory.current(),
         now=T0 + dt.timedelta(minutes=2),
     )
     assert seen and not seen.handled
@@ -133,6 +134,7 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
         stores=pipeline.stores,
         signing_key=key,
         request_id="r",
+        directory=pipeline.directory.current(),
         now=T0 + dt.timedelta(minutes=20),
     )
     assert handled and handled.handled
@@ -146,7 +148,12 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
     assert acknowledgement.pending(used, stores=pipeline.stores, signing_key=key, now=later) is None
     assert (
         acknowledgement.acknowledge(
-            used, stores=pipeline.stores, signing_key=key, request_id="r", now=later
+            used,
+            stores=pipeline.stores,
+            signing_key=key,
+            request_id="r",
+            directory=pipeline.directory.current(),
+            now=later,
         )
         is None
     )

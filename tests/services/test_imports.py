@@ -52,7 +52,10 @@ def test_every_row_is_one_case_and_an_interrupted_import_resumes_without_duplica
     db = db_of(stores)
     assert len(db.cases) == 200
     # Each row through intake: its case, its outbox entry, its matching keys.
-    assert sum(1 for row in db.alerts.values() if row.batch) == 200
+    # An urgent row rings on its own (Alert.on_arrival); the others wait for the digest.
+    urgent = sum(1 for r in rows if r.report.urgent)
+    assert 0 < urgent < 200 and len(db.alerts) == 200
+    assert sum(1 for row in db.alerts.values() if row.batch) == 200 - urgent
     assert all(any(reference in b.values() for b in db.blocking.values()) for reference in db.cases)
 
 
@@ -72,9 +75,15 @@ def test_a_batch_alerts_each_recipient_once_with_a_digest_and_is_matched_against
 ):
     outcomes = send(rows, stores, settings)
     pipeline.pump_stream()
-    # Nothing was sent row by row; the cases are in their agencies' mandates already.
-    assert pipeline.email.sent == [] and pipeline.sms.sent == []
-    assert pipeline.queue.receive() == []
+    # Only the urgent rows were sent row by row (each rings at once); the cases are in
+    # their agencies' mandates already.
+    urgent = {o.reference for o, r in zip(outcomes, rows, strict=True) if r.report.urgent}
+    rang = {reference for reference, _ in (m["body"] for m in pipeline.queue.receive())}
+    assert rang == urgent
+    pipeline.run_until_idle()
+    sent_row_by_row = len(pipeline.email.sent) + len(pipeline.sms.sent)
+    pipeline.email.sent.clear()
+    pipeline.sms.sent.clear()
     db = db_of(stores)
     assert all(db.cases[o.reference].agencies for o in outcomes)
     # Second reports of a child already in the file (in Latin letters) were found.
@@ -92,7 +101,8 @@ def test_a_batch_alerts_each_recipient_once_with_a_digest_and_is_matched_against
     recipients = [m["to"] for m in messages]
     assert len(recipients) == len(set(recipients))
     listed = "\n".join(m["parts"][-1] for m in pipeline.email.sent)
-    assert all(o.reference in listed for o in outcomes)
+    assert sent_row_by_row > 0
+    assert all(o.reference in listed for o in outcomes if o.reference not in urgent)
     assert all(r.report.child.family_name not in listed for r in rows)
     # A second schedule sends nothing more; a closed batch takes no more rows.
     again = imports.send_digests(
@@ -122,3 +132,60 @@ def test_the_bench_in_small_accounts_for_every_row_without_a_duplicate():
     assert r["cases"] == r["distinct_cases"] == r["rows"] == 300
     assert r["first_created"] + r["created"] == 300 and r["replayed"] == 150
     assert r["stream_left"] == 0 and r["recipients_once"] and r["digests"] > 0
+
+
+def test_an_urgent_imported_row_rings_at_once_with_its_own_link_and_climbs_its_ladder(
+    registry, stores, settings, pipeline
+):
+    """The sample file of `homeward reports import` has one urgent row: it is alerted as
+    soon as an urgent API report sent the same minute, each recipient with its own link,
+    and it escalates on schedule when nobody answers; its non-urgent rows wait for the
+    batch's digest."""
+    import datetime as dt
+    import re
+    from pathlib import Path
+
+    from helpers import EXAMPLE_REPORT
+
+    from chalicelib.domain.report import Report
+    from chalicelib.services import intake
+
+    t0 = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+    sample = Path(__file__).resolve().parents[2] / "docs" / "samples" / "import.csv"
+    rows, errors = read_file(sample.name, sample.read_text(encoding="utf-8"))
+    assert errors == [] and sum(r.report.urgent for r in rows) == 1
+    outcomes = imports.import_rows(
+        REGISTRY, "sample-batch", rows, stores=stores, settings=settings, now=t0
+    ).outcomes
+    (imported,) = [o.reference for o, r in zip(outcomes, rows, strict=True) if r.report.urgent]
+    quiet = [o.reference for o, r in zip(outcomes, rows, strict=True) if not r.report.urgent]
+    body = {**EXAMPLE_REPORT, "urgent": True}
+    api, _ = intake.submit(
+        intake.Submission(Report.model_validate(body), repr(body), None, "198.51.100.7"),
+        stores=stores,
+        settings=settings,
+        now=t0,
+    )
+    pipeline.run_until_idle(t0 + dt.timedelta(seconds=20))
+
+    db = db_of(stores)
+
+    def sent_at(reference):
+        return {d.sent_at for d, _ in db.deliveries.values() if d.reference == reference}
+
+    # Both rang within the same minute; the quiet rows sent nothing yet.
+    for reference in (imported, api.reference):
+        times = sent_at(reference)
+        assert times and max(times) - t0 < dt.timedelta(minutes=1)
+    assert all(not sent_at(r) for r in quiet)
+    # Every recipient of the imported row got its own acknowledgement link.
+    about = [m for m in pipeline.email.sent + pipeline.sms.sent if imported in m["parts"][-1]]
+    links = {re.search(r"/ack/([A-Za-z0-9_-]+)", m["parts"][-1]).group(1) for m in about}
+    assert len(about) >= 2 and len(links) == len(about)
+
+    # Nobody answers: both climb to their next rung at the same tick (15 minutes).
+    assert pipeline.tick(t0 + dt.timedelta(minutes=14)) == 0
+    assert pipeline.tick(t0 + dt.timedelta(minutes=16)) == 2
+    pipeline.run_until_idle(t0 + dt.timedelta(minutes=16))
+    rungs = {d.delivery.alert.purpose for d, _ in db.deliveries.values() if d.reference == imported}
+    assert "report-received~1" in rungs

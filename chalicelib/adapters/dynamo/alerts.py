@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.deliveries import alert_of, alert_values
-from chalicelib.adapters.dynamo.items import from_item, time, to_item
+from chalicelib.adapters.dynamo.items import from_item, query_all, time, to_item
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork, Refused
 from chalicelib.domain.alerts import Alert, WaitingAlert
 from chalicelib.domain.case import iso
@@ -64,18 +64,42 @@ class Alerts:
         )
 
     def waiting(self, *, due_before: dt.datetime, limit: int = 100) -> list[WaitingAlert]:
-        """Unacknowledged alerts whose deadline is before `due_before`, oldest first."""
-        response = self._client.query(
-            TableName=self._table,
-            IndexName=keys.STATE_INDEX,
-            KeyConditionExpression="state_key = :key AND state_at < :before",
-            ExpressionAttributeValues={
+        """Unacknowledged alerts whose deadline is before `due_before`, oldest first, up to
+        `limit` (read page after page: the on-call view lists every one)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.STATE_INDEX,
+            "KeyConditionExpression": "state_key = :key AND state_at < :before",
+            "ExpressionAttributeValues": {
                 ":key": {"S": keys.UNACKNOWLEDGED},
                 ":before": {"S": keys.state_at_bound(due_before)},
             },
-            Limit=limit,
-        )
-        return [self._waiting(from_item(i)) for i in response.get("Items", [])]
+            "Limit": limit,
+        }
+        found: list[WaitingAlert] = []
+        while len(found) < limit:
+            response = self._client.query(**request)
+            found += [self._waiting(from_item(i)) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            request["Limit"] = limit - len(found)
+        return found[:limit]
+
+    def waiting_of(self, reference: str) -> list[WaitingAlert]:
+        """The alerts of one case that wait to be acknowledged (a read of its partition)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :alert)",
+            "FilterExpression": "state_key = :key",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.case_partition(reference)},
+                ":alert": {"S": keys.ALERT},
+                ":key": {"S": keys.UNACKNOWLEDGED},
+            },
+            "ConsistentRead": True,
+        }
+        return [self._waiting(values) for values in query_all(self._client, **request)]
 
     def mark_dispatched(self, uow: DynamoUnitOfWork, alert: Alert) -> None:
         """Refused ("dispatched") when the alert was dispatched before (a replay)."""

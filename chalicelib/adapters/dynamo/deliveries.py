@@ -58,6 +58,7 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
         "confirmed_by": alert.confirmed_by,
         "confirmed_by_person": alert.confirmed_by_person,
+        "batch": alert.batch,
     }
 
 
@@ -75,6 +76,7 @@ def alert_of(values: dict[str, Any]) -> Alert:
         counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
         confirmed_by=values.get("confirmed_by"),
         confirmed_by_person=values.get("confirmed_by_person"),
+        batch=values.get("batch"),
     )
 
 
@@ -211,13 +213,17 @@ class Deliveries:
         error: str | None = None,
         reset_attempts: bool = False,
         was: DeliveryState = DeliveryState.SENDING,
+        to: Delivery | None = None,
     ) -> bool:
-        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not."""
+        """Move a delivery from `was` (its sender's lease) to `state`; False if it was not.
+        With `to`: the address, language and disclosure it was resolved to (routing.resolve)."""
         values: dict[str, Any] = {
             "state": str(state),
             "updated_at": iso(now),
             **self._state_index(state, now, reference, delivery_id),
         }
+        if to is not None:
+            values.update(address=to.address, language=to.language, disclosure=int(to.disclosure))
         if state == DeliveryState.SENT:
             values.update(sent_at=iso(now), provider_message_id=message_id)
         if error is not None:

@@ -48,6 +48,14 @@ class DirectoryStore:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return Directory(tuple(contacts), tuple(rules), version)
 
+    def contact(self, contact_id: str) -> Contact | None:
+        """One contact as the directory holds it now (a consistent read): what a delivery
+        is resolved against when it is sent."""
+        item = self._client.get_item(
+            TableName=self._table, Key=keys.contact(contact_id), ConsistentRead=True
+        ).get("Item")
+        return Contact.model_validate(from_item(item)["contact"]) if item else None
+
     def change(
         self,
         uow: DynamoUnitOfWork,

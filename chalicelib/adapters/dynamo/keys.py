@@ -22,6 +22,7 @@ Cases table (`pk`, `sk`):
 | statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
 | contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
 | daily digest sent | `DIGEST` | `<day>` |
+| time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
 | a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
@@ -274,6 +275,14 @@ def idempotency(idempotency_key: str) -> Key:
 
 def rate(purpose: str, source: str) -> Key:
     return key(f"RATE#{purpose}#{source}", "RATE")
+
+
+def ack_sample(week: str, agency: str, at: dt.datetime) -> Key:
+    return key(f"ACKTIMES#{week}", f"{agency}#{iso(at)}#{secrets.token_hex(4)}")
+
+
+def ack_week(week: str) -> str:
+    return f"ACKTIMES#{week}"
 
 
 def statistics_shard(n: int, agency: str | None = None) -> Key:

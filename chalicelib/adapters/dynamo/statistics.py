@@ -7,14 +7,16 @@ source of transaction conflicts); reading them sums all shards.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.items import from_item
+from chalicelib.adapters.dynamo.items import from_item, query_all
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.casefile import Counted
+from chalicelib.domain.response_times import AckSample
 
 
 def _counters(case: Counted, one: int) -> dict[str, int]:
@@ -54,6 +56,53 @@ class Statistics:
         for agency in (None, *agencies):
             self._add(uow, {f"status#{was}": -1, f"status#{target}": 1}, agency)
 
+    def count_caseload(
+        self,
+        uow: DynamoUnitOfWork,
+        was: str | None,
+        now: str | None,
+        agencies: Sequence[str] = (),
+    ) -> None:
+        """An open case changed hands (or opened, or was set aside): each person's count
+        of open cases assigned to them, in all cases' counts and each mandate's."""
+        counters = {f"assignee#{who}": n for who, n in ((was, -1), (now, 1)) if who}
+        if counters:
+            for agency in (None, *agencies):
+                self._add(uow, counters, agency)
+
+    def record_acknowledgement(self, uow: DynamoUnitOfWork, sample: AckSample) -> None:
+        """One acknowledgement that stopped a ladder: its desk, week, seconds, lateness."""
+        uow.add(
+            "ack-sample",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.ack_sample(sample.week, sample.agency, dt.datetime.now(dt.UTC)),
+                        "agency": {"S": sample.agency},
+                        "week": {"S": sample.week},
+                        "seconds": {"N": str(round(sample.seconds, 3))},
+                        "late": {"BOOL": sample.late},
+                    },
+                }
+            },
+        )
+
+    def acknowledgements(self, weeks: Sequence[str]) -> list[AckSample]:
+        """Every sample of these weeks (one query per week)."""
+        found: list[AckSample] = []
+        for week in weeks:
+            request = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": {"S": keys.ack_week(week)}},
+            }
+            found += [
+                AckSample(v["agency"], v["week"], float(v["seconds"]), bool(v["late"]))
+                for v in query_all(self._client, **request)
+            ]
+        return found
+
     def _add(self, uow: DynamoUnitOfWork, counters: dict[str, int], agency: str | None) -> None:
         uow.add(
             "statistics",
@@ -91,7 +140,7 @@ class Statistics:
             "total": totals.get("total", 0),
             "urgent": totals.get("urgent", 0),
         }
-        for dimension in ("status", "oblast", "category", "week"):
+        for dimension in ("status", "oblast", "category", "week", "assignee"):
             grouped[dimension] = {
                 name.split("#", 1)[1]: count
                 for name, count in sorted(totals.items())

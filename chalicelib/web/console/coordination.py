@@ -10,7 +10,7 @@ ladder, a contact's being active), with everything typed kept.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -21,6 +21,10 @@ from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
+from chalicelib.web.console.render import N_
+
+if TYPE_CHECKING:
+    from chalicelib.domain.alerts import StoredDelivery
 
 delivery = lazy_module("chalicelib.services.delivery")
 directory = lazy_module("chalicelib.services.directory")
@@ -373,24 +377,86 @@ def undelivered(ctx: Ctx) -> Response:
         contact=current.contact,
         hooks=hooks,
         partner_names=names,
-        notice=ctx.query("done"),
+        notice=ctx.query("done") == "retried",
+        resent=_resent(ctx, stores),
+        reasons=UNDELIVERABLE,
+        all_notice=_all_notice(ctx),
     )
+
+
+# Why a delivery was not made (alerts.Undeliverable), in words.
+UNDELIVERABLE = {
+    "refused": N_("the address was refused (suppressed or rejected)"),
+    "bounced": N_("the e-mail came back (bounced)"),
+    "complained": N_("the recipient marked it as spam"),
+    "opted_out": N_("the phone number replied STOP to our SMS"),
+    "gave_up": N_("the service kept failing until the last attempt"),
+    "unreachable": N_("the directory has no way to this contact any more"),
+    "other": N_("refused for another reason"),
+}
+
+
+def _all_notice(ctx: Ctx) -> str | None:
+    if ctx.query("done") != "retried-all":
+        return None
+    _ = ctx._
+    counts = {k: _count(ctx.query(k)) for k in ("queued", "unreachable", "withheld")}
+    return (
+        _(
+            "Sent again: %(queued)s queued, each to its contact's current address; "
+            "%(unreachable)s without a way to their contact; %(withheld)s no longer allowed."
+        )
+        % counts
+    )
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() else 0
+
+
+@console_route("/staff/deliveries/retry-all", ["POST"], roles=COORDINATORS)
+def retry_all(ctx: Ctx) -> Response:
+    done = delivery.retry_all_for(ctx.caller, stores=wiring.stores(), queue=wiring.delivery_queue())
+    return ctx.redirect(
+        "staff/deliveries",
+        done="retried-all",
+        queued=str(done.queued),
+        unreachable=str(done.unreachable),
+        withheld=str(done.withheld),
+    )
+
+
+def _resent(ctx: Ctx, stores) -> StoredDelivery | None:
+    """The delivery just sent again, as it stands now (queued, or sent and to where)."""
+    reference, delivery_id = ctx.query("case"), ctx.query("delivery")
+    if not reference or not delivery_id:
+        return None
+    found = [d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id]
+    return found[0] if found else None
 
 
 @console_route("/staff/deliveries/retry", ["POST"], roles=COORDINATORS)
 def retry(ctx: Ctx) -> Response:
     _ = ctx._
+    reference, delivery_id = ctx.form.get("reference", ""), ctx.form.get("delivery_id", "")
     try:
         delivery.retry_for(
             ctx.caller,
-            ctx.form.get("reference", ""),
-            ctx.form.get("delivery_id", ""),
+            reference,
+            delivery_id,
             stores=wiring.stores(),
             queue=wiring.delivery_queue(),
         )
     except delivery.NotFailed:
         return message(ctx, 409, _("Not sent again"), _("This alert is no longer undelivered."))
-    return ctx.redirect("staff/deliveries", done="retried")
+    except delivery.Unreachable:
+        return message(
+            ctx,
+            409,
+            _("Not sent again"),
+            _("The directory has no way to this contact any more: correct it, then send again."),
+        )
+    return ctx.redirect("staff/deliveries", done="retried", case=reference, delivery=delivery_id)
 
 
 @console_route("/staff/deliveries/webhooks/retry", ["POST"], roles=COORDINATORS)

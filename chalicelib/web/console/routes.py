@@ -8,6 +8,7 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     cases,
     coordination,
     matches,
+    on_call,
     statistics,
 )
 from chalicelib.web.console.base import bp

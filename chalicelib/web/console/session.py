@@ -2,7 +2,8 @@
 
 At sign-in the ID token is verified by the same TokenVerifier as the staff API's bearer
 tokens; what it said (who, role, agency, name, verified e-mail, until when) is then kept
-in a cookie sealed with AES-GCM under a key derived from the stage's signing key, so the
+in a cookie sealed with AES-GCM under a key derived from the console's own session secret
+(never the signing key, which the public function holds), so the
 browser can neither read nor change it, and no table is read to know who asks. The
 cookie is HttpOnly, Secure, SameSite=Strict, scoped to the console's path, and lives
 until the session is idle for `console_idle_seconds` (renewed on every request). When the
@@ -127,8 +128,9 @@ def renew(current: Session, client: Any) -> Session | None:
 
 
 def _key(purpose: str) -> bytes:
-    # A key of its own, derived: the signing key signs cursors and links, never cookies.
-    secret = wiring.settings().signing_key
+    # The console's own secret (config.Settings.session_key), never the signing key the
+    # public function holds: whoever has that must not be able to seal a session.
+    secret = wiring.settings().session_key
     return hmac.new(secret, f"homeward console {purpose}".encode(), hashlib.sha256).digest()
 
 

@@ -15,11 +15,12 @@ from chalice import Response
 from chalicelib import wiring
 from chalicelib.domain import labels
 from chalicelib.domain.casefile import week_of
+from chalicelib.domain.response_times import week_start
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route
-from chalicelib.web.console.render import named, oblast_name
+from chalicelib.web.console.render import day, named, oblast_name
 
-casework = lazy_module("chalicelib.services.casework")
+response_times = lazy_module("chalicelib.services.response_times")
 
 # Each bar under its label, so that labels stay readable when a phone scales the chart
 # down to its width.
@@ -67,10 +68,31 @@ def last_weeks(counts: dict[str, int], today: dt.date | None = None) -> list[tup
     return [(w, counts.get(w, 0)) for w in weeks]
 
 
+def week_words(ctx: Ctx, week: str) -> str:
+    """A week as a person reads it: the day it begins, never its ISO code."""
+    return ctx._("week of %(day)s") % {"day": day(week_start(week), ctx.lang)}
+
+
+def duration(ctx: Ctx, seconds: float) -> str:
+    """Seconds as minutes, hours or days, in words."""
+    _ = ctx._
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return _("under a minute")
+    if minutes < 120:
+        return _("%(n)s min") % {"n": minutes}
+    hours = round(seconds / 3600, 1)
+    if hours < 48:
+        return _("%(n)s h") % {"n": f"{hours:g}"}
+    return _("%(n)s days") % {"n": f"{round(seconds / 86400, 1):g}"}
+
+
 @console_route("/staff/statistics")
 def statistics(ctx: Ctx) -> Response:
     _ = ctx._
-    numbers = casework.statistics(ctx.caller, stores=wiring.stores())
+    numbers = response_times.statistics(
+        ctx.caller, stores=wiring.stores(), directory=wiring.directory().current()
+    )
     charts = [
         chart(
             "status",
@@ -93,7 +115,20 @@ def statistics(ctx: Ctx) -> Response:
                 key=lambda item: -item[1],
             ),
         ),
-        chart("week", last_weeks(numbers.get("week", {}))),
+        chart(
+            "week",
+            [(week_words(ctx, w), n) for w, n in last_weeks(numbers.get("week", {}))],
+        ),
     ]
     scope = "agency" if ctx.caller.staff.is_caseworker else "all"
-    return ctx.page("statistics.html", numbers=numbers, charts=charts, scope=scope, width=WIDTH)
+    return ctx.page(
+        "statistics.html",
+        numbers=numbers,
+        charts=charts,
+        scope=scope,
+        width=WIDTH,
+        responses=numbers["responses"],
+        week_words=lambda week: week_words(ctx, week),
+        duration=lambda seconds: duration(ctx, seconds),
+        desk_name=wiring.directory().current().organisation_of,
+    )

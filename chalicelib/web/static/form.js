@@ -14,6 +14,45 @@
     try { return window.sessionStorage; } catch (e) { return null; }
   }
 
+  /* -- exit this page (GOV.UK's pattern): the button, or Shift pressed three times ----- */
+  var exit = document.getElementById("exit-this-page");
+  function leave(e) {
+    if (e) e.preventDefault();
+    var s = store();
+    if (s) s.removeItem(DRAFT);
+    document.body.hidden = true;
+    // replace(): this page's place in the history goes too, so Back does not return here.
+    window.location.replace(exit.href);
+  }
+  if (exit) {
+    exit.addEventListener("click", leave);
+    var shifts = 0, shiftTimer = null;
+    document.addEventListener("keyup", function (e) {
+      if (e.key !== "Shift") return;
+      shifts++;
+      clearTimeout(shiftTimer);
+      // Three presses close together, as GOV.UK counts them (a second apart at most).
+      shiftTimer = setTimeout(function () { shifts = 0; }, 1000);
+      if (shifts >= 3) leave();
+    });
+  }
+
+  /* -- withdrawal: nothing is sent without the tick ------------------------------- */
+  var withdraw = document.getElementById("withdraw");
+  if (withdraw) {
+    withdraw.addEventListener("submit", function (e) {
+      var confirm = document.getElementById("confirm");
+      var error = document.getElementById("confirm-error");
+      if (confirm.checked) return;
+      e.preventDefault();
+      error.hidden = false;
+      confirm.closest(".field").classList.add("invalid");
+      confirm.setAttribute("aria-invalid", "true");
+      confirm.focus();
+    });
+    return;
+  }
+
   if (document.querySelector("[data-clear-draft]")) {
     var s = store();
     if (s) s.removeItem(DRAFT);
@@ -137,7 +176,11 @@
     var v = val(name);
     var el = form.elements[name];
     var required = el && (el.required || (el[0] && el[0].required));
-    if (required && !v) return msg.msgRequired;
+    // In the field's own words, the server's (form_fields.Field.missing).
+    if (required && !v) {
+      var box = form.querySelector('[data-field="' + name + '"][data-missing]');
+      return box ? box.dataset.missing : "";
+    }
     // Loose on purpose: the server reads the number (national or international) and
     // knows which exist; this only catches what cannot be a number at all.
     var digits = v.replace(/[\s\-().\u00a0]/g, "");
@@ -161,13 +204,13 @@
       if (text) c.setAttribute("aria-invalid", "true");
       else c.removeAttribute("aria-invalid");
     });
-    if (control.tagName !== "FIELDSET") {
-      var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
-        return x && x !== id + "-error";
-      });
-      if (text) ids.push(id + "-error");
-      if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
-    }
+    // As the server writes it: the help, then the error, then (a date) its words.
+    var ids = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
+      return x && x !== id + "-error";
+    });
+    if (text) ids.splice(ids.indexOf(id + "-help") + 1, 0, id + "-error");
+    if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+    else control.removeAttribute("aria-describedby");
   }
   var touched = { all: false };
   var names = [];
@@ -237,6 +280,10 @@
       list.appendChild(li);
     });
     summary.hidden = found.length === 0;
+    // "Error: ..." in the title, as the server's page with errors has it.
+    var prefix = msg.msgErrorTitle + " ";
+    var title = document.title.indexOf(prefix) === 0 ? document.title.slice(prefix.length) : document.title;
+    document.title = found.length ? prefix + title : title;
     if (found.length) summary.focus();
   }
   if (summary && !summary.hidden) summary.focus();
@@ -251,6 +298,8 @@
       e.preventDefault();
       return;
     }
+    // A language button sends the answers to come back in another language, unchecked.
+    if (e.submitter && e.submitter.name === "switch_lang") return;
     touched.all = true;
     var found = [];
     names.forEach(function (name) {
@@ -274,8 +323,17 @@
     status.textContent = msg.msgSending;
     status.hidden = false;
   });
-  // Back from the receipt (a page kept in memory): the form can be sent again.
-  window.addEventListener("pageshow", function () {
+  // Back from the receipt (a page kept in memory): the form can be sent again, but what
+  // it held is gone once the draft is (the receipt clears it): nothing of a sent report
+  // comes back on Back.
+  window.addEventListener("pageshow", function (e) {
+    var s = store();
+    if (e.persisted && s && !s.getItem(DRAFT)) {
+      form.reset();
+      uploads = [];
+      if (list) list.textContent = "";
+      Array.prototype.forEach.call(form.querySelectorAll('input[name="upload"]'), function (el) { el.remove(); });
+    }
     sending = false;
     button.removeAttribute("aria-disabled");
     button.classList.remove("busy");
@@ -379,6 +437,10 @@
   var s = store();
   var saved = null;
   try { saved = s && JSON.parse(s.getItem(DRAFT) || "null"); } catch (e) { saved = null; }
-  if (msg.fresh === "1" && saved) restore(saved);
-  else save();
+  // A fresh form is saved once something is typed, never as it loads: a page the browser
+  // restored after sending must not put the sent report back into the tab's storage.
+  // A form the server sent back (with errors) holds answers already: they are kept.
+  if (msg.fresh === "1") {
+    if (saved) restore(saved);
+  } else save();
 })();

@@ -1,0 +1,133 @@
+"""The on-call view in Chromium, on one local runner: more than ten alerts wait; the count
+is shown and every one is on the page; the acknowledge button is there only for whoever
+may use it (the owning desk's addressee); the filters narrow; axe finds nothing."""
+
+from __future__ import annotations
+
+import copy
+import json
+import urllib.request
+
+import pytest
+from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+
+pytestmark = pytest.mark.browser
+
+KHERSON, KYIV = 12, 2  # the southern desk owns the first; only the coordinators the others
+SOUTH_DESK = "south@ombudsman.example.org"
+
+
+def post(site: str, body: dict) -> str:
+    request = urllib.request.Request(
+        f"{site}/api/v1/reports",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["reference"]
+
+
+def outbox(site: str) -> list[dict]:
+    with urllib.request.urlopen(f"{site}/dev/outbox", timeout=10) as answer:
+        return json.loads(answer.read())["messages"]
+
+
+@pytest.fixture(scope="module")
+def waiting(tmp_path_factory, dev_key):
+    log_path = tmp_path_factory.mktemp("on-call") / "runner.log"
+    with local_runner(
+        log_path,
+        HOMEWARD_DEV_KEY_FILE=str(dev_key),
+        HOMEWARD_RATE_LIMIT="200",
+        # Nothing escalates while the test reads the page.
+        HOMEWARD_ESCALATE_URGENT_SECONDS="3600",
+    ) as (site, process, log):
+        south, kyiv = [], []
+        for n in range(KHERSON + KYIV):
+            body = copy.deepcopy(EXAMPLE_REPORT)
+            body["urgent"] = True
+            body["child"]["given_name"] = ["Максим", "Іван", "Дмитро", "Артем", "Назар"][n % 5]
+            body["child"]["date_of_birth"] = f"201{n % 10}-0{1 + n % 9}-1{n % 9}"
+            if n >= KHERSON:
+                body["residence"]["oblast"] = "UA-32"
+            (south if n < KHERSON else kyiv).append(post(site, body))
+        wait_for(
+            lambda: (
+                {
+                    r
+                    for r in south
+                    if any(r in m["body"] for m in outbox(site) if m["to"] == SOUTH_DESK)
+                }
+                == set(south)
+            ),
+            seconds=60,
+        )
+        yield {"site": site, "south": south, "kyiv": kyiv}
+        process.terminate()
+        process.wait(timeout=20)
+        log.seek(0)
+        output = log.read()
+    assert not logged_errors(output), "\n\n".join(logged_errors(output))
+
+
+def sign_in(page, site: str, subject: str, lang: str = "uk") -> None:
+    page.goto(f"{site}/staff/sign-in?lang={lang}&next=staff/alerts")
+    page.click(f"button[value={subject}]")
+    page.wait_for_load_state()
+
+
+def rows(page) -> dict[str, bool]:
+    """Each waiting alert's case on the page, and whether it has an acknowledge button."""
+    found = {}
+    for row in page.locator("tr.waiting-alert").all():
+        reference = row.locator("th a").first.inner_text().strip()
+        found[reference] = row.locator("button.acknowledge").count() == 1
+    return found
+
+
+def test_every_waiting_alert_is_counted_and_the_button_is_only_for_whoever_may(browser, waiting):
+    site, south, kyiv = waiting["site"], waiting["south"], waiting["kyiv"]
+    context = browser.new_context(locale="uk-UA", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    # The coordinator on duty: all of them, each hers to acknowledge (her desk owns all).
+    sign_in(page, site, "demo-olena-koval")
+    assert page.locator("#waiting-count").inner_text().startswith(f"Чекають: {KHERSON + KYIV}.")
+    assert rows(page) == {r: True for r in south + kyiv}
+    row = page.locator("tr.waiting-alert", has_text=south[0])
+    assert "Нове повідомлення" in row.inner_text() and "перше сповіщення" in row.inner_text()
+    assert "Southern desk" in row.inner_text() and "через" in row.inner_text()
+
+    # The southern desk's caseworker who reads its mailbox: the Kherson cases, hers to ack.
+    context.clear_cookies()
+    sign_in(page, site, "demo-taras-bondar")
+    assert rows(page) == {r: True for r in south}
+    page.locator("tr.waiting-alert", has_text=south[0]).locator("button.acknowledge").click()
+    page.wait_for_selector("p.ok")
+    assert page.locator("#waiting-count").inner_text().startswith(f"Чекають: {KHERSON - 1}.")
+    assert south[0] not in rows(page)
+
+    # Her colleague with another mailbox sees them, and no button: none was sent to her.
+    context.clear_cookies()
+    sign_in(page, site, "demo-oksana-hrytsenko")
+    assert rows(page) == {r: False for r in south[1:]}
+    page.get_by_role("link", name="Надіслані мені").click()
+    assert rows(page) == {}
+    page.get_by_role("link", name="Моєї служби").click()
+    assert set(rows(page)) == set(south[1:])
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_the_on_call_view_passes_axe(browser, waiting, axe_script, lang):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, waiting["site"], "demo-olena-koval", lang)
+    assert page.locator("tr.waiting-alert").count() > 10
+    page.add_script_tag(path=str(axe_script))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    assert violations == []
+    context.close()
