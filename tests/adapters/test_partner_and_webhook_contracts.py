@@ -61,15 +61,20 @@ def test_a_batchs_alerts_are_read_oldest_first_and_each_is_dispatched_once(store
     first = opened(stores, "HW-2222-3333", T0)
     second = opened(stores, "HW-4444-5555", T0 + MINUTE)
     elsewhere = opened(stores, "HW-6666-7777", T0 + 2 * MINUTE)
-    alerts = [Alert.for_imported_case(c) for c in (second, first, elsewhere)]
-    commit(
-        stores,
-        lambda u: stores.alerts.add(u, alerts[0], batch="ngo-one/file-1"),
-        lambda u: stores.alerts.add(u, alerts[1], batch="ngo-one/file-1"),
-        lambda u: stores.alerts.add(u, alerts[2], batch="ngo-two/file-1"),
-    )
+    # The domain's one rule: a batch's non-urgent rows wait for the digest, so these alerts
+    # are the imported kind and carry their batch (what the store files them under).
+    alerts = [
+        Alert.on_arrival(c, batch=b)
+        for c, b in (
+            (second, "ngo-one/file-1"),
+            (first, "ngo-one/file-1"),
+            (elsewhere, "ngo-two/file-1"),
+        )
+    ]
+    assert all(a.imported for a in alerts)
+    commit(stores, *[lambda u, a=a: stores.alerts.add(u, a, batch=a.batch) for a in alerts])
     found = stores.alerts.of_batch("ngo-one/file-1")
-    assert [a.reference for a in found] == [first.reference, second.reference]
+    assert found == [alerts[1], alerts[0]]
     assert stores.alerts.of_batch("ngo-one/file-2") == []
     commit(stores, lambda u: stores.alerts.mark_dispatched(u, alerts[1]))
     # A replay of the same dispatch is refused: nobody is alerted twice.
@@ -77,7 +82,9 @@ def test_a_batchs_alerts_are_read_oldest_first_and_each_is_dispatched_once(store
         "dispatched"
     }
     # Nor is an alert that was never recorded marked as dispatched.
-    ghost = Alert.for_imported_case(dataclasses.replace(first, reference="HW-9999-9999"))
+    ghost = Alert.on_arrival(
+        dataclasses.replace(first, reference="HW-9999-9999"), batch="ngo-one/file-1"
+    )
     assert refused_names(stores, lambda u: stores.alerts.mark_dispatched(u, ghost)) == {
         "dispatched"
     }
