@@ -12,6 +12,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# PyICU on top, for what sorts by ICU's collation (make translations, make test): it is
+# compiled (libicu-dev, pkg-config, g++), so the first `make run` does not wait for it.
+ICU_STAMP := $(VENV)/.installed-icu
+$(ICU_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,icu]'
+	touch $(ICU_STAMP)
+
 # axe-core for the browser tests, at the versions package-lock.json pins.
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
@@ -23,7 +30,7 @@ run: $(STAMP)
 	$(PY) -m infra.local
 
 ## make test: the whole suite (unit, API, handlers, end-to-end, browser)
-test: $(STAMP) $(NODE_STAMP)
+test: $(ICU_STAMP) $(NODE_STAMP)
 	$(PY) -m infra.requirements --check
 	$(PY) -m infra.translations --check
 	$(PY) -m ruff check .
@@ -36,7 +43,7 @@ test-fast: $(STAMP)
 
 ## make test-ahead: the in-process suite with the clock a year and a month ahead; a test
 ## that compares a fixed date with the real clock fails here today, not in CI next month
-test-ahead: $(STAMP)
+test-ahead: $(ICU_STAMP)
 	HOMEWARD_CLOCK_AHEAD_DAYS=400 $(PY) -m pytest -n 2 --dist loadgroup \
 	  tests/domain tests/services tests/adapters tests/handlers tests/api
 
@@ -64,7 +71,8 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-## make package: the Lambda package and merged CloudFormation (build/package/STAGE)
+## make package: the Lambda package and merged CloudFormation (build/package/STAGE), built
+## by a Python 3.13 (runtime python3.13): python3.13 on PATH, pyenv's 3.13.0 or PYTHON313=...
 package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-central-1} $(PY) -m infra.package --stage $${STAGE:-dev}
 
@@ -79,11 +87,11 @@ requirements: $(STAMP)
 	$(PY) -m infra.requirements
 
 ## make translations: compile the form's catalogs (.po -> .mo) after editing them
-translations: $(STAMP)
+translations: $(ICU_STAMP)
 	$(PY) -m infra.translations
 
 clean:
-	rm -rf $(VENV) .venv-checkov build .pytest_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) .venv-checkov .venv-lambda build .pytest_cache .ruff_cache node_modules test-artifacts
 
 ## make bench-matching: recall and precision of same-child matching on tests/data
 bench-matching: $(STAMP)

@@ -1,43 +1,19 @@
 """Homeward's Lambda functions. Wiring only: each handler is one call into chalicelib."""
 
 import logging
+import os
 
 from chalice import Chalice, Cron, Rate
 
 from chalicelib import handlers
-from chalicelib.web import (
-    ack,
-    console_api,
-    dev,
-    directory,
-    form,
-    http,
-    pages,
-    partners,
-    problems,
-    public,
-    signin,
-    staff,
-    status,
-    uploads,
-)
-from chalicelib.web.console import routes as console
+from chalicelib.web import blueprints, http, problems
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
-app.register_blueprint(public.bp)
-app.register_blueprint(dev.bp)
-app.register_blueprint(pages.bp)
-app.register_blueprint(form.bp)
-app.register_blueprint(uploads.bp)
-app.register_blueprint(status.bp)
-app.register_blueprint(staff.bp)
-app.register_blueprint(directory.bp)
-app.register_blueprint(partners.bp)
-app.register_blueprint(ack.bp)
-app.register_blueprint(signin.bp)
-app.register_blueprint(console_api.bp)
-app.register_blueprint(console.bp)
+# Each function registers only the routes it serves, and imports only their pages and
+# models (chalicelib/web/blueprints.py); unset, as locally, everything.
+for blueprint in blueprints.serving(os.environ.get("HOMEWARD_SERVES")):
+    app.register_blueprint(blueprint)
 # Every route inside the one error boundary: problem+json or an error page, never
 # Chalice's own 500 with a logged traceback.
 problems.guard_routes(app)
@@ -62,24 +38,16 @@ def dispatch_alerts(event):
     return handlers.dispatch_alerts(event)
 
 
+# The stream's second and last reader (DynamoDB Streams throttle above two per shard):
+# new cases matched, withdrawals carried out, webhooks queued.
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
-def find_matches(event):
-    return handlers.find_matches(event)
-
-
-@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=10, starting_position="TRIM_HORIZON")
-def carry_out_withdrawals(event):
-    return handlers.carry_out_withdrawals(event)
+def follow_up_new_items(event):
+    return handlers.follow_up_new_items(event)
 
 
 @app.on_sqs_message(queue_arn=DELIVERY_QUEUE, batch_size=10)
 def send_deliveries(event):
     return handlers.send_deliveries(event)
-
-
-@app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
-def queue_webhooks(event):
-    return handlers.queue_webhooks(event)
 
 
 @app.on_sqs_message(queue_arn=WEBHOOK_QUEUE, batch_size=10)
@@ -115,3 +83,8 @@ def send_import_digests(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def anonymise_expired(event):
     return handlers.anonymise_expired(event)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def alert_overdue_follow_ups(event):
+    return handlers.alert_overdue_follow_ups(event)

@@ -111,6 +111,18 @@ class Settings:
     # "...", "name": {"uk": ..., "en": ..., "ru": ...}, "hours": {...}}. Each deployment
     # has its own; without one, the receipt names none rather than a wrong number.
     help_line: dict = field(default_factory=dict)
+    # Follow-ups after a child's return (domain/aftercare.py): the first within so many
+    # days of it, then at most so many days apart (the guidelines: three months).
+    follow_up_first_days: int = 14
+    follow_up_every_days: int = 90
+
+    @property
+    def follow_ups(self):
+        from chalicelib.domain.aftercare import FollowUpPolicy
+
+        return FollowUpPolicy(
+            first_within_days=self.follow_up_first_days, every_days=self.follow_up_every_days
+        )
 
     def help_line_in(self, language: str) -> HelpLine | None:
         if not self.help_line.get("phone"):
@@ -233,4 +245,6 @@ def load(
         sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
         sms_max_price=env.get("HOMEWARD_SMS_MAX_PRICE") or None,
         help_line=json.loads(env.get("HOMEWARD_HELP_LINE") or "{}"),
+        follow_up_first_days=_int("HOMEWARD_FOLLOW_UP_FIRST_DAYS", 14),
+        follow_up_every_days=_int("HOMEWARD_FOLLOW_UP_EVERY_DAYS", 90),
     )

@@ -44,46 +44,69 @@ def dispatch_alerts(event: Any) -> dict[str, list]:
     return {"batchItemFailures": []}
 
 
-def find_matches(event: Any) -> dict[str, list]:
-    """The case table's stream: every new case is compared with earlier reports."""
+def follow_up_new_items(event: Any) -> dict[str, list]:
+    """The case table's stream, everything but alerts: a new case is matched with earlier
+    reports, a reporter's withdrawal is carried out, a webhook owed to a partner is queued.
+
+    One reader for the three (DynamoDB Streams throttle above two readers per shard; the
+    alert dispatcher is the other), and the same promise as three: records are handled in
+    order and, at the first failure, that record and the rest are left for Lambda's retry.
+    Every follow-up is safe to repeat (a pair, a withdrawal, a queued webhook).
+    """
+    from chalicelib.adapters.dynamo import stream
+
+    for record in event:
+        kind, values = stream.new_item(record)
+        follow_up = FOLLOW_UPS.get(kind)
+        if follow_up is None:
+            continue
+        try:
+            follow_up(values)
+        except Exception as exc:
+            log.error(
+                "%s %s not followed up: %s",
+                kind,
+                values.get("reference") or values.get("event_id"),
+                describe(exc),
+            )
+            # Streams are ordered: Lambda retries from the first failed record onwards.
+            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
+    return {"batchItemFailures": []}
+
+
+def _match(values: dict[str, Any]) -> None:
+    """A new case, compared with earlier reports."""
     from chalicelib.adapters.dynamo import stream
     from chalicelib.services import matching
 
-    for record in event:
-        kind, values = stream.new_item(record)
-        if kind != "case":
-            continue
-        try:
-            case = stream.new_case(values)
-            findings = matching.find_matches(case.reference, case.report, stores=wiring.stores())
-            wiring.metrics().add("MatchesFound", findings.pairs)
-        except Exception as exc:
-            log.error("case %s not matched: %s", values.get("reference"), describe(exc))
-            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
-    return {"batchItemFailures": []}
+    case = stream.new_case(values)
+    findings = matching.find_matches(case.reference, case.report, stores=wiring.stores())
+    wiring.metrics().add("MatchesFound", findings.pairs)
 
 
-def carry_out_withdrawals(event: Any) -> dict[str, list]:
-    """The case table's stream: a reporter's withdrawal (asked for on the public status
-    page, which may not erase) is carried out here."""
-    from chalicelib.adapters.dynamo import stream
+def _carry_out_withdrawal(values: dict[str, Any]) -> None:
+    """A reporter's withdrawal (asked for on the public status page, which may not erase)."""
     from chalicelib.services import erasure
 
-    for record in event:
-        kind, values = stream.new_item(record)
-        if kind != "withdrawal":
-            continue
-        try:
-            erasure.withdraw_consent(
-                values["reference"],
-                stores=wiring.stores(),
-                directory=wiring.directory().current(),
-                request_id=values["request_id"],
-            )
-        except Exception as exc:
-            log.error("withdrawal of %s not done: %s", values.get("reference"), describe(exc))
-            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
-    return {"batchItemFailures": []}
+    erasure.withdraw_consent(
+        values["reference"],
+        stores=wiring.stores(),
+        directory=wiring.directory().current(),
+        request_id=values["request_id"],
+    )
+
+
+def _queue_webhook(values: dict[str, Any]) -> None:
+    """A webhook owed to a partner, onto its queue."""
+    from chalicelib.adapters.dynamo import stream
+    from chalicelib.services import webhooks
+
+    webhooks.queue_event(stream.new_webhook(values), queue=wiring.webhook_queue())
+
+
+# What follow_up_new_items does with each kind of new item; infra/package.py wakes it for
+# these kinds only (an event filter).
+FOLLOW_UPS = {"case": _match, "withdrawal": _carry_out_withdrawal, "webhook": _queue_webhook}
 
 
 def send_deliveries(event: Any) -> dict[str, list]:
@@ -125,23 +148,6 @@ def _back_off(receipt_handle: str, attempt: int) -> None:
         wiring.delivery_queue().retry_later(receipt_handle, seconds)
     except Exception as exc:  # the queue's own visibility timeout still brings it back
         log.warning("could not delay a retry: %s", describe(exc))
-
-
-def queue_webhooks(event: Any) -> dict[str, list]:
-    """The case table's stream: every new webhook owed to a partner goes to its queue."""
-    from chalicelib.adapters.dynamo import stream
-    from chalicelib.services import webhooks
-
-    for record in event:
-        kind, values = stream.new_item(record)
-        if kind != "webhook":
-            continue
-        try:
-            webhooks.queue_event(stream.new_webhook(values), queue=wiring.webhook_queue())
-        except Exception as exc:
-            log.error("webhook %s not queued: %s", values.get("event_id"), describe(exc))
-            return {"batchItemFailures": [{"itemIdentifier": record.sequence_number}]}
-    return {"batchItemFailures": []}
 
 
 def send_webhooks(event: Any) -> dict[str, list]:
@@ -255,4 +261,16 @@ def anonymise_expired(event: Any) -> int:
 
     return retention.anonymise_expired(
         stores=wiring.stores(), files=wiring.file_store(), settings=wiring.settings()
+    )
+
+
+def alert_overdue_follow_ups(event: Any) -> int:
+    """Every hour: a returned child's follow-up gone late alerts the case's desk (once)."""
+    import datetime as dt
+
+    from chalicelib.services import aftercare
+
+    settings = wiring.settings()
+    return aftercare.alert_overdue_follow_ups(
+        stores=wiring.stores(), policy=settings.follow_ups, now=dt.datetime.now(dt.UTC)
     )

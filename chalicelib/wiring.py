@@ -73,6 +73,7 @@ def dynamo_stores(
 
     Without a sealer the stores can read the directory and lists, but not open or write a
     case's sealed fields (the command line's bootstrap and deploy checks need no more)."""
+    from chalicelib.adapters.dynamo.aftercare import AftercareStore
     from chalicelib.adapters.dynamo.alerts import Alerts
     from chalicelib.adapters.dynamo.audit import AuditLog
     from chalicelib.adapters.dynamo.case_index import CaseIndex
@@ -112,6 +113,7 @@ def dynamo_stores(
         webhooks=WebhookStore(client, table),
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
+        aftercare=AftercareStore(client, table),
     )
 
 

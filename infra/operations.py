@@ -13,22 +13,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's twelve and the public routes' own.
+# The functions of the stage: Chalice's eleven and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
     "DispatchAlerts",
-    "FindMatches",
+    "FollowUpNewItems",
     "SendDeliveries",
     "RequeueStaleDeliveries",
     "EscalateUnacknowledged",
     "SendDailyDigest",
     "SendImportDigests",
-    "QueueWebhooks",
     "SendWebhooks",
     "AnonymiseExpired",
-    "CarryOutWithdrawals",
     "RecordDeliveryEvents",
+    "AlertOverdueFollowUps",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -36,7 +35,7 @@ RESERVED_CONCURRENCY = {
     "DispatchAlerts": 5,
     "SendDeliveries": 10,
     "EscalateUnacknowledged": 2,
-    "FindMatches": 5,
+    "FollowUpNewItems": 5,
 }
 # The sender takes at most this many queue pollers' batches at once.
 SENDER_MAX_CONCURRENCY = 5
@@ -168,8 +167,9 @@ def _function(name: str) -> list[dict[str, Any]]:
     return [{"Name": "FunctionName", "Value": {"Ref": name}}]
 
 
-# The functions that read the case table's stream (app.py), each watched for falling behind.
-STREAM_READERS = ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals", "QueueWebhooks")
+# The functions that read the case table's stream (app.py), each watched for falling behind:
+# two at most, as DynamoDB Streams throttle a third reader of a shard.
+STREAM_READERS = ("DispatchAlerts", "FollowUpNewItems")
 
 
 def alarms() -> dict[str, dict[str, Any]]:

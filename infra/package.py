@@ -34,6 +34,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from chalicelib import handlers
 from chalicelib.cli.signin import SCOPES as SCOPE
 from chalicelib.cli.signin import callback_url
 from infra import operations
@@ -446,6 +447,15 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     # The retention schedule anonymises cases (services/retention.py). It opens nothing
     # sealed (a sealed group is erased by removing it): no KMS at all.
+    # Returned children whose follow-up is late (services/aftercare.py): the due records,
+    # the cases' summaries (no sealed field: no KMS), then the record and the desk's alert
+    # written together.
+    "AlertOverdueFollowUpsRole": [
+        LOGS,
+        _statement("Due", ["dynamodb:Query"], [STATE_INDEX]),
+        _statement("Read", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [TABLE]),
+        _statement("Alert", ["dynamodb:PutItem"], [TABLE]),
+    ],
     "AnonymiseExpiredRole": [
         LOGS,
         SIGNING_KEY,
@@ -473,6 +483,25 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("ListFiles", ["s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
 }
+
+
+def _union(*roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statements of several roles as one role's: each once, no Sid used twice."""
+    statements: list[dict[str, Any]] = []
+    for statement in (s for role in roles for s in role):
+        if statement in statements:
+            continue
+        if any(s["Sid"] == statement["Sid"] for s in statements):
+            raise ValueError(f"two different statements named {statement['Sid']}")
+        statements.append(statement)
+    return statements
+
+
+# One function follows up the stream's new cases, withdrawals and webhooks (DynamoDB
+# Streams throttle above two readers per shard; the dispatcher is the other). It may do
+# what each of the three did alone, and nothing more: their statements, above, together.
+FOLLOW_UP_PARTS = ("FindMatchesRole", "CarryOutWithdrawalsRole", "QueueWebhooksRole")
+POLICIES["FollowUpNewItemsRole"] = _union(*(POLICIES.pop(role) for role in FOLLOW_UP_PARTS))
 
 # -- What only a deployed stage has: its own public address ----------------------------
 #
@@ -701,12 +730,14 @@ ENVIRONMENT = {
 }
 
 
-def _new(kind: str) -> str:
-    """An event filter: only new items of one kind wake the function."""
-    return json.dumps({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": [kind]}}}})
+def _new(*kinds: str) -> str:
+    """An event filter: only new items of these kinds wake the function."""
+    return json.dumps(
+        {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": list(kinds)}}}}
+    )
 
 
-def _stream_source(kind: str) -> dict[str, Any]:
+def _stream_source(*kinds: str) -> dict[str, Any]:
     return {
         "Type": "DynamoDB",
         "Properties": {
@@ -720,7 +751,7 @@ def _stream_source(kind: str) -> dict[str, Any]:
                     "Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
                 }
             },
-            "FilterCriteria": {"Filters": [{"Pattern": _new(kind)}]},
+            "FilterCriteria": {"Filters": [{"Pattern": _new(*kinds)}]},
         },
     }
 
@@ -796,7 +827,9 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             "Tracing": "PassThrough",
             **_chalice_function_settings(),
             "Role": {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]},
-            "Environment": {"Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage}},
+            "Environment": {
+                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": "public"}
+            },
         },
     }
     resources["PublicHandlerRole"] = {
@@ -865,31 +898,29 @@ def merge_template(stage: str) -> dict[str, Any]:
     functions = (
         "APIHandler",
         "DispatchAlerts",
-        "FindMatches",
+        "FollowUpNewItems",
         "SendDeliveries",
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
         "SendImportDigests",
-        "QueueWebhooks",
         "SendWebhooks",
-        "CarryOutWithdrawals",
         "AnonymiseExpired",
         "RecordDeliveryEvents",
+        "AlertOverdueFollowUps",
     )
     for function in functions:
-        resources[function] = {"Properties": {"Environment": {"Variables": dict(ENVIRONMENT)}}}
+        # What the function serves, so that app.py imports only that (chalicelib/web/
+        # blueprints.py): the staff routes for Chalice's APIHandler, none for the others.
+        serves = "staff" if function == "APIHandler" else "events"
+        variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
+        resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
     resources["DispatchAlerts"]["Properties"]["Events"] = {
         "DispatchAlertsDynamodbEventSource": _stream_source("alert")
     }
-    resources["FindMatches"]["Properties"]["Events"] = {
-        "FindMatchesDynamodbEventSource": _stream_source("case")
-    }
-    resources["QueueWebhooks"]["Properties"]["Events"] = {
-        "QueueWebhooksDynamodbEventSource": _stream_source("webhook")
-    }
-    resources["CarryOutWithdrawals"]["Properties"]["Events"] = {
-        "CarryOutWithdrawalsDynamodbEventSource": _stream_source("withdrawal")
+    # The stream's only other reader (at most two per shard): what app.py's handler follows up.
+    resources["FollowUpNewItems"]["Properties"]["Events"] = {
+        "FollowUpNewItemsDynamodbEventSource": _stream_source(*sorted(handlers.FOLLOW_UPS))
     }
     # The staff routes' Cognito authorizer points at the template's user pool.
     resources["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {
@@ -935,15 +966,23 @@ def merge_template(stage: str) -> dict[str, Any]:
     return template
 
 
-# Chalice deploys the Python it runs on. Lambda's python3.11 runtime is Amazon Linux 2:
-# glibc 2.26 and gcc 7's libstdc++; python3.12 is Amazon Linux 2023: glibc 2.34, gcc 11.
-# A native library that asks for a newer symbol version fails to import there, which no
-# test on this host can notice (README, "Deploying").
-RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-RUNTIME_VERSIONS = {
-    "python3.11": {"GLIBC": (2, 26), "GLIBCXX": (3, 4, 24), "CXXABI": (1, 3, 11)},
-    "python3.12": {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)},
-}[RUNTIME]
+# Chalice deploys the Python it runs on (it has no setting for the runtime), so the
+# package is built by a Python 3.13 of its own (`builder_python`), whatever Python runs
+# this module and the tests. Lambda's python3.13 runs on Amazon Linux 2023: glibc 2.34
+# and gcc 11's libstdc++. A native library that asks for a newer symbol version fails
+# to import there, which no test on this host can notice (README, "Deploying").
+RUNTIME = "python3.13"
+RUNTIME_PYTHON = (3, 13)
+RUNTIME_VERSIONS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)}
+# The builder's venv: the runtime's dependencies (pyproject.toml) and Chalice, nothing else.
+# (make bench points a copy of the project at this one: HOMEWARD_BUILDER_VENV)
+BUILDER_VENV = Path(os.environ.get("HOMEWARD_BUILDER_VENV") or ROOT / ".venv-lambda")
+HOW_TO_GET_PYTHON = (
+    "make package builds the Lambda package (runtime python3.13) with a Python 3.13 and "
+    "found none: tried `python3.13` on PATH and `PYENV_VERSION=3.13.0 python3`. Install one "
+    "(pyenv install 3.13.0, or Debian/Ubuntu's python3.13 and python3.13-venv), or name it: "
+    "make package PYTHON313=/path/to/python3.13"
+)
 _SYMBOL_VERSION = re.compile(r"\b(GLIBCXX|GLIBC|CXXABI)_([0-9]+(?:\.[0-9]+)+)\b")
 # PEP 600 names for the legacy manylinux tags.
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
@@ -1039,14 +1078,61 @@ def sizes(deployment: Path) -> tuple[int, int]:
     return deployment.stat().st_size, unzipped
 
 
+def find_python313() -> str:
+    """A Python 3.13 interpreter's path: $PYTHON313, `python3.13` on PATH, or pyenv's 3.13.0
+    (`PYENV_VERSION=3.13.0 python3`); a pyenv shim on PATH answers only when its version
+    is selected, so each candidate is asked for its version rather than looked up."""
+    wanted = ".".join(map(str, RUNTIME_PYTHON))
+    probe = f"import sys; assert sys.version_info[:2] == {RUNTIME_PYTHON!r}; print(sys.executable)"
+    candidates = [
+        ([os.environ["PYTHON313"]], {}) if os.environ.get("PYTHON313") else None,
+        ([f"python{wanted}"], {}),
+        (["python3"], {"PYENV_VERSION": f"{wanted}.0"}),
+    ]
+    for command, extra in filter(None, candidates):
+        try:
+            answer = subprocess.run(
+                [*command, "-c", probe],
+                env={**os.environ, **extra},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError:
+            continue
+        if answer.returncode == 0 and answer.stdout.strip():
+            return answer.stdout.strip()
+    raise SystemExit(HOW_TO_GET_PYTHON)
+
+
+def builder_python() -> Path:
+    """The venv that runs `chalice package`: created with a Python 3.13 and given the
+    runtime's dependencies, again only when pyproject.toml's list changes."""
+    import tomllib
+
+    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    python = BUILDER_VENV / "bin" / "python"
+    stamp = BUILDER_VENV / ".installed"
+    if python.exists() and stamp.exists() and stamp.read_text() == "\n".join(wanted):
+        return python
+    if not python.exists():
+        subprocess.run([find_python313(), "-m", "venv", str(BUILDER_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *wanted], check=True)
+    stamp.write_text("\n".join(wanted))
+    return python
+
+
 def build(stage: str, out: Path) -> Path:
-    """Run `chalice package` with the merged template; return deployment.zip's path."""
+    """Run `chalice package` (with the Python 3.13 of `builder_python`) on the merged
+    template; return deployment.zip's path."""
     merge = ROOT / "build" / f"merge-{stage}.json"
     merge.parent.mkdir(parents=True, exist_ok=True)
     merge.write_text(json.dumps(merge_template(stage), indent=2))
+    python = builder_python()
     subprocess.run(
         [
-            str(Path(sys.executable).with_name("chalice")),
+            str(python.with_name("chalice")),
             "package",
             "--stage",
             stage,

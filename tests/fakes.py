@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.domain.acknowledgement import ack_token
+from chalicelib.domain.aftercare import Aftercare
 from chalicelib.domain.alerts import (
     REPORT_RECEIVED,
     Alert,
@@ -51,7 +52,9 @@ from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
+from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
+from chalicelib.domain.referrals import Referral
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.response_times import AckSample
 from chalicelib.domain.routing import Directory, RoutingRule
@@ -122,6 +125,7 @@ class FakeDb:
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
     search: dict[str, dict[str, str]] = field(default_factory=dict)
     staff: dict[str, Colleague] = field(default_factory=dict)
+    aftercare: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
     conflicts: int = 0
@@ -1180,6 +1184,7 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         webhooks=FakeWebhooks(db),
         reporters=FakeReporterIndex(db),
         lifecycle=FakeCaseLifecycle(db),
+        aftercare=FakeAftercare(db),
     )
 
 
@@ -1554,3 +1559,85 @@ class FakePipeline:
 
     def sent_to(self, address: str) -> list[dict]:
         return [m for m in self.email.sent + self.sms.sent if m["to"] == address]
+
+
+class FakeAftercare:
+    """Records, lists and pointers in `db.aftercare`, under the same names and guards."""
+
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+        for part in ("records", "due", "referrals", "closures", "lists"):
+            db.aftercare.setdefault(part, {})
+
+    def _part(self, name: str) -> dict:
+        return self.db.aftercare[name]
+
+    def _versioned(self, uow, name, part, key, value, version, extra=lambda: None):
+        def check() -> bool:
+            held = self._part(part).get(key)
+            return (held.version if held else 0) == version
+
+        def apply() -> None:
+            self._part(part)[key] = value.model_copy(update={"version": version + 1})
+            extra()
+
+        uow.add(name, apply, check)
+
+    def get(self, reference: str) -> Aftercare | None:
+        return self._part("records").get(reference)
+
+    def save(self, uow, record: Aftercare, *, follow_up_due: dt.date | None) -> None:
+        def due() -> None:
+            self._part("due").pop(record.reference, None)
+            if follow_up_due is not None:
+                self._part("due")[record.reference] = follow_up_due
+
+        self._versioned(uow, "aftercare", "records", record.reference, record, record.version, due)
+
+    def all(self) -> list[Aftercare]:
+        return list(self._part("records").values())
+
+    def follow_ups_due_before(self, day: dt.date, limit: int = 100) -> list[str]:
+        due = sorted((d, r) for r, d in self._part("due").items() if d < day)
+        return [r for _, r in due][:limit]
+
+    def add_referral(self, uow, referral: Referral) -> None:
+        key = (
+            referral.provider,
+            iso(referral.created_at),
+            referral.reference,
+            referral.referral_id,
+        )
+
+        def check() -> bool:
+            return key not in self._part("referrals")
+
+        def apply() -> None:
+            self._part("referrals")[key] = (referral.reference, referral.referral_id)
+
+        uow.add("referral", apply, check)
+
+    def referrals_of(self, provider: str, limit: int = 200) -> list[tuple[str, str]]:
+        mine = sorted((k for k in self._part("referrals") if k[0] == provider), reverse=True)
+        return [self._part("referrals")[k] for k in mine][:limit]
+
+    def closure_waiting(self, uow, reference: str, waiting: bool) -> None:
+        def apply() -> None:
+            if waiting:
+                self._part("closures")[reference] = True
+            else:
+                self._part("closures").pop(reference, None)
+
+        uow.add("closure", apply)
+
+    def closures_waiting(self) -> list[str]:
+        return sorted(self._part("closures"))
+
+    def mediation_list(self, list_id: str) -> MediationList | None:
+        return self._part("lists").get(list_id)
+
+    def save_list(self, uow, listed: MediationList) -> None:
+        self._versioned(uow, "mediation-list", "lists", listed.list_id, listed, listed.version)
+
+    def mediation_lists(self) -> list[MediationList]:
+        return sorted(self._part("lists").values(), key=lambda m: m.created_at, reverse=True)

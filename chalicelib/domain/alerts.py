@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.domain.case import Case
 from chalicelib.domain.disclosure import ConsentGiven, Disclosure
@@ -45,8 +46,14 @@ REPORT_IMPORTED = "report-imported"
 MATCH_CONFIRMED = "match-confirmed-"
 BREAK_GLASS = "break-glass-"
 DATA_REQUEST = "data-request-"
+# A coordinator's referral without the family's consent (for the auditors), and a case's
+# follow-up visit gone overdue (for its desk): domain/aftercare.py.
+CONSENT_OVERRIDE = "consent-override-"
+FOLLOW_UP_OVERDUE = "follow-up-overdue-"
 # Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
-FOR_AUDITORS = ("break_glass", "data_request")
+FOR_AUDITORS = frozenset({"break_glass", "data_request", "consent_override"})
+# Alerts told once, without an acknowledgement deadline of their own.
+UNLADDERED = FOR_AUDITORS | {"follow_up"}
 ESCALATION = "~"
 
 
@@ -100,6 +107,10 @@ class Alert:
             return "break_glass"
         if self.root.startswith(DATA_REQUEST):
             return "data_request"
+        if self.root.startswith(CONSENT_OVERRIDE):
+            return "consent_override"
+        if self.root.startswith(FOLLOW_UP_OVERDUE):
+            return "follow_up"
         return "report"
 
     @property
@@ -171,6 +182,30 @@ class Alert:
         reached this case (the newest one it reached)."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         return replace(cls.about(case, f"{DATA_REQUEST}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def consent_override(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+        """Tells the auditors that a coordinator referred a child without consent."""
+        stamp = now.strftime("%Y%m%dT%H%M%S%f")
+        return replace(cls.about(case, f"{CONSENT_OVERRIDE}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def follow_up_overdue(
+        cls, summary: Any, country: str | None, due: dt.date, now: dt.datetime
+    ) -> Alert:
+        """Tells the case's desk that a follow-up is late (once per due date). Built from
+        the case's summary (casefile.CaseSummary), which its schedule reads without
+        opening a sealed field."""
+        return cls(
+            reference=summary.reference,
+            purpose=f"{FOLLOW_UP_OVERDUE}{due:%Y%m%d}",
+            category=summary.category,
+            oblast=summary.oblast,
+            urgent=summary.urgent,
+            last_known_country=country,
+            created_at=now,
+            consent=summary.consent,
+        )
 
     @classmethod
     def about(cls, case: Case, purpose: str) -> Alert:

@@ -52,6 +52,9 @@ class OrganisationKind(StrEnum):
     NATIONAL_AUTHORITY = "national_authority"
     LAW_ENFORCEMENT = "law_enforcement"
     NGO = "ngo"
+    # A clinic, psychologist or legal aid: learns nothing of reports, only what a referral
+    # to it releases (RELEASED below).
+    SERVICE_PROVIDER = "service_provider"
 
 
 AUTHORITIES = frozenset({OrganisationKind.NATIONAL_AUTHORITY, OrganisationKind.LAW_ENFORCEMENT})
@@ -117,7 +120,7 @@ def disclosure(recipient: Recipient, consent: ConsentGiven) -> Disclosure:
     """How much of a report with this consent this recipient may learn."""
     if recipient.intake_desk:
         return Disclosure.DETAILS
-    if consent.withdrawn:
+    if consent.withdrawn or recipient.kind == OrganisationKind.SERVICE_PROVIDER:
         return Disclosure.NOTHING
     authority = recipient.kind in AUTHORITIES
     if authority and not consent.share_with_authorities:
@@ -159,3 +162,64 @@ class View:
 
 def view_for(recipient: Recipient, consent: ConsentGiven) -> View:
     return View(disclosure(recipient, consent), shows_reporter_contact(recipient, consent))
+
+
+# -- what leaves a case beyond the coalition: referrals and mediation lists -------------
+
+
+class Release(StrEnum):
+    """A release of part of a case to someone outside the coalition's staff."""
+
+    # To a service provider, on a referral: enough to see the child, nothing of the
+    # report, the route home, the mediator or the reporter.
+    REFERRAL = "referral"
+    # To a mediator (a state that negotiates returns), on a mediation list: enough to
+    # find the child, nothing of the family or the reporter.
+    MEDIATION = "mediation"
+
+
+RELEASED: dict[Release, tuple[str, ...]] = {
+    Release.REFERRAL: (
+        "child.family_name",
+        "child.given_name",
+        "child.sex",
+        "child.date_of_birth",
+        "child.birth_year",
+        "residence.oblast",
+    ),
+    Release.MEDIATION: (
+        "child.family_name",
+        "child.given_name",
+        "child.patronymic",
+        "child.sex",
+        "child.date_of_birth",
+        "child.birth_year",
+        "last_known_location.country",
+        "last_known_location.region",
+        "last_known_location.settlement",
+        "last_known_location.institution",
+    ),
+}
+
+
+def may_release(release: Release, consent: ConsentGiven) -> bool:
+    """Whether the reporter's consent lets this release happen at all. A mediator is a
+    state: the child must be traceable and shared with authorities. A referral also needs
+    the family's consent to services (domain/aftercare.py), or a coordinator's override."""
+    if consent.withdrawn:
+        return False
+    if release == Release.MEDIATION:
+        return consent.tracing and consent.share_with_authorities
+    return True
+
+
+def released(release: Release, report: dict) -> dict:
+    """Only the released fields of a report (as `Report.model_dump(mode="json")` gives
+    it), nested as they were; a field the report lacks is left out."""
+    out: dict = {}
+    for path in RELEASED[release]:
+        section, name = path.split(".")
+        value = (report.get(section) or {}).get(name)
+        if value is not None:
+            out.setdefault(section, {})[name] = value
+    return out

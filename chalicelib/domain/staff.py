@@ -11,8 +11,10 @@ from typing import Literal
 AGENCY_PATTERN = r"^[A-Z]{2}-[A-Z0-9-]{2,30}$"
 AGENCY = re.compile(AGENCY_PATTERN)
 
-Role = Literal["caseworker", "coordinator", "auditor"]
-ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "auditor")
+# A provider is a person of a service provider's organisation (a clinic, a psychologist,
+# legal aid): they see only the referrals to their organisation (domain/aftercare.py).
+Role = Literal["caseworker", "coordinator", "auditor", "provider"]
+ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "auditor", "provider")
 
 
 class InvalidToken(Exception):
@@ -41,6 +43,10 @@ class StaffMember:
     @property
     def works_cases(self) -> bool:
         return self.role in ("caseworker", "coordinator")
+
+    @property
+    def provides_services(self) -> bool:
+        return self.role == "provider"
 
     @property
     def reads_audit(self) -> bool:

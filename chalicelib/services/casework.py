@@ -276,7 +276,8 @@ def audit_trail(caller: Caller, reference: str, *, stores: Stores) -> list[Audit
 
 def statistics(caller: Caller, *, stores: Stores) -> dict[str, Any]:
     """Counts only, no case in them. A caseworker's cover the agency's mandate; a
-    coordinator's and an auditor's, every case."""
+    coordinator's and an auditor's, every case; a provider's, none."""
+    require_role(caller, not caller.staff.provides_services, "statistics", "statistics", stores)
     if caller.staff.role == "caseworker":
         return stores.statistics.read(caller.staff.agency)
     return stores.statistics.read()

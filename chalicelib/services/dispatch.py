@@ -7,7 +7,13 @@ import logging
 from dataclasses import replace
 
 from chalicelib.config import Settings
-from chalicelib.domain.alerts import FOR_AUDITORS, REPORT_RECEIVED, Alert, Delivery, WaitingAlert
+from chalicelib.domain.alerts import (
+    REPORT_RECEIVED,
+    UNLADDERED,
+    Alert,
+    Delivery,
+    WaitingAlert,
+)
 from chalicelib.domain.casefile import Counted
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
@@ -59,7 +65,7 @@ def dispatch(
         return 0
     created = _record(alert, deliveries, stores=stores, now=now)
     queue.enqueue([(alert.reference, d.delivery_id) for d in deliveries])
-    if alert.level == 0 and alert.kind not in FOR_AUDITORS:
+    if alert.level == 0 and alert.kind not in UNLADDERED:
         # Intake set the deployment's default time to acknowledge; a rule may ask sooner
         # or later. Escalations are scheduled with their rules by the escalation schedule.
         urgent, normal = settings.escalate_urgent_after, settings.escalate_normal_after

@@ -39,6 +39,7 @@ from chalicelib.domain.response_times import AckSample
 from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
+from chalicelib.services.aftercare_ports import AftercareStore
 
 
 class UnitOfWork(Protocol):
@@ -447,3 +448,4 @@ class Stores:
     webhooks: Webhooks
     reporters: ReporterIndex
     lifecycle: CaseLifecycle
+    aftercare: AftercareStore

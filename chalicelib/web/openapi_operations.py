@@ -92,7 +92,7 @@ def _staff_operation(op: Operation) -> dict[str, Any]:
 
 def _staff_paths() -> dict[str, Any]:
     # The route modules register their operations on import (app.py imports them all).
-    from chalicelib.web import console_api, directory, partners, staff  # noqa: F401
+    from chalicelib.web import aftercare, console_api, directory, partners, staff  # noqa: F401
 
     paths: dict[str, Any] = {}
     for op in OPERATIONS:

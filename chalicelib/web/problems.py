@@ -92,10 +92,12 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.domain.imports import RowsRefused
     from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
+    from chalicelib.domain.referrals import ConsentMissing, ReferralError
     from chalicelib.domain.staff import InvalidToken
     from chalicelib.domain.workflow import MoveNotAllowed
     from chalicelib.services import (
         access,
+        aftercare,
         casework,
         delivery,
         directory,
@@ -103,7 +105,9 @@ def _table() -> dict[type, Refusal]:
         imports,
         intake,
         matching,
+        mediation,
         partners,
+        referrals,
         webhooks,
     )
     from chalicelib.services.acknowledgement import NotYours
@@ -178,6 +182,33 @@ def _table() -> dict[type, Refusal]:
         ),
         directory.NotInDirectory: Refusal(
             404, "not-found", "No such entry in the directory", "No such contact or rule"
+        ),
+        referrals.ReferralNotFound: Refusal(
+            404, "not-found", "No such referral to your organisation", "No such referral"
+        ),
+        mediation.ListNotFound: Refusal(
+            404, "not-found", "No such mediation list", "No such mediation list"
+        ),
+        ConsentMissing: Refusal(
+            403,
+            "consent-missing",
+            "The family's (or the reporter's) consent does not allow this",
+            "Consent is missing; a coordinator may override a referral with a reason",
+            detail=str,
+        ),
+        ReferralError: Refusal(
+            422,
+            "not-allowed",
+            "This step is not allowed now",
+            "The return, referral or closure does not allow this step",
+            detail=str,
+        ),
+        aftercare.RecordChanged: Refusal(
+            409,
+            "record-changed",
+            "Someone changed this record at the same moment",
+            "Another change came first",
+            detail=lambda exc: "Read it again and redo your change.",
         ),
         casework.StaleVersion: Refusal(
             409,

@@ -54,12 +54,10 @@ class EventPump:
         self._sqs = boto3.client("sqs", region_name=region)
         self._stream_arn = outputs["TableStreamArn"]
         self._iterators: dict[str, str] = {}
-        # app.py's stream handlers, with the batch sizes it declares.
+        # app.py's stream handlers, with the batch sizes it declares: its two readers.
         self._consumers = [
             StreamConsumer("dispatch_alerts", 25),
-            StreamConsumer("find_matches", 10),
-            StreamConsumer("queue_webhooks", 25),
-            StreamConsumer("carry_out_withdrawals", 10),
+            StreamConsumer("follow_up_new_items", 10),
         ]
 
     # -- DynamoDB stream -> dispatcher -----------------------------------------------
@@ -214,7 +212,11 @@ class EventPump:
         self.tick_escalation()
         requeued = self._schedule("requeue_stale_deliveries")
         self.send_import_digests()
+        self.alert_overdue_follow_ups()
         return requeued
+
+    def alert_overdue_follow_ups(self) -> Any:
+        return self._schedule("alert_overdue_follow_ups")
 
     def send_import_digests(self) -> Any:
         return self._schedule("send_import_digests")

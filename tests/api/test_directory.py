@@ -57,6 +57,8 @@ def test_a_coordinator_lists_the_demo_directory_and_the_read_is_audited(staff, a
         "ca-liaison",
         "coord-ua-nib",
         "east-ua-police",
+        "med-ua-clinic",
+        "psy-ua-hope",
         "south-ua-ombudsman",
         "ua-national-desk",
     ]

@@ -91,7 +91,7 @@ def test_a_reporter_withdraws_and_is_told_what_stays(client, aws, pump, staff):
     assert reference not in page and token not in page
     # The public function only asked: the stream takes it to the one that erases.
     assert "sealed_reporter" in item(aws, reference)
-    pump.pump_stream("carry_out_withdrawals")
+    pump.pump_stream("follow_up_new_items")
     stored = item(aws, reference)
     assert "sealed_reporter" not in stored and "sealed_child" in stored
     assert stored["consent"]["M"]["withdrawn"] == {"BOOL": True}

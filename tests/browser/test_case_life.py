@@ -13,6 +13,7 @@ holds every step. Nothing anywhere may answer 5xx.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 import urllib.error
@@ -295,3 +296,139 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     for personal in ("Ковальчук", "iryna@example.org", "+380501234567"):
         assert personal not in output
     assert not logged_errors(output), "\n\n".join(logged_errors(output))
+
+
+PSYCHOLOGISTS = "UA-HOPE"  # the demo directory's psychologists (a service provider)
+
+
+def test_the_life_of_a_case_goes_on_past_the_return(life_site, dev_key):
+    """After "returned": verified, on a mediation list and exported (only the mediator's
+    fields), on the way home, returned, needs assessed, referred to the psychologists, who
+    accept and complete; a follow-up on time, the next one overdue and the desk alerted;
+    closed with a reason and a coordinator's approval. The steps are dated as they
+    happened: the child came home a hundred days ago."""
+    site, _log = life_site
+    http = Http(site)
+    coordinator = mint_dev_token(dev_key, role="coordinator", agency="UA-NIB", name="Olena")
+    approver = mint_dev_token(
+        dev_key, role="coordinator", agency="UA-NIB", name="Petro", subject="demo-petro"
+    )
+    south = mint_dev_token(dev_key, role="caseworker", agency="UA-OMBUDSMAN", name="Taras")
+    psychologist = mint_dev_token(dev_key, role="provider", agency=PSYCHOLOGISTS, name="Iryna")
+    auditor = mint_dev_token(dev_key, role="auditor", agency="UA-NIB")
+    today = dt.datetime.now(dt.UTC).date()
+
+    def ago(days: int) -> str:
+        return (today - dt.timedelta(days=days)).isoformat()
+
+    body = copy.deepcopy(EXAMPLE_REPORT)
+    body["child"]["given_name"] = "Богдан"
+    _, receipt = http.call("POST", "/api/v1/reports", body)
+    reference = receipt["reference"]
+    case = f"/api/v1/staff/cases/{reference}"
+    wait_for(lambda: http.call("GET", case, token=south)[0] == 200)
+
+    def step(stage: str, on: str, token=south, **extra):
+        status, record = http.call(
+            "POST",
+            f"{case}/return/steps",
+            {"stage": stage, "on": on, "how": "desk", **extra},
+            token=token,
+        )
+        assert status == 200, record
+        return record
+
+    # 1. Located, then verified (who, how, when).
+    step("located", ago(130))
+    step("verified", ago(125), how="birth certificate seen by the desk")
+
+    # 2. On a coordinator's list for a mediator, exported with only the mediator's fields.
+    _, listed = http.call(
+        "POST", "/api/v1/staff/mediation-lists", {"mediator": "Qatar"}, coordinator
+    )
+    lists = f"/api/v1/staff/mediation-lists/{listed['list_id']}"
+    status, _ = http.call(
+        "POST", f"{lists}/children", {"reference": reference, "on": ago(120)}, coordinator
+    )
+    assert status == 200
+    status, export = http.call("POST", f"{lists}/export", {}, coordinator)
+    assert status == 200 and export["version"] == 1
+    (child,) = export["children"]
+    assert child["child"]["given_name"] == "Богдан"
+    assert set(child) == {"child", "last_known_location"}
+    exported = json.dumps(export, ensure_ascii=False)
+    for withheld in ("Олешки", "iryna@example.org", "recreation camp", "inhaler", "Ірина"):
+        assert withheld not in exported
+
+    # 3. On the way home, and home.
+    step("in_transit", ago(110), how="through the Qatari embassy in Moscow")
+    record = step("returned", ago(100))
+    assert record["steps"][-1]["stage"] == "returned"
+
+    # 4. Needs assessed; the family consents; referred to the psychologists.
+    needs = {"needs": [{"type": "psychological", "urgency": "high"}], "on": ago(99)}
+    assert http.call("POST", f"{case}/return/needs", needs, south)[0] == 200
+    consent = {"services": True, "disclosure": True}
+    assert http.call("POST", f"{case}/return/consent", consent, south)[0] == 200
+    referral = {
+        "service": "psychosocial",
+        "provider": PSYCHOLOGISTS,
+        "note": "nightmares since the return",
+        "due": today.isoformat(),
+    }
+    status, record = http.call("POST", f"{case}/referrals", referral, south)
+    assert status == 200, record
+    referral_id = record["referrals"][0]["referral_id"]
+
+    # 5. The psychologists accept and complete it; they never see the case itself.
+    _, inbox = http.call("GET", "/api/v1/staff/referrals", token=psychologist)
+    (mine,) = [r for r in inbox["referrals"] if r["reference"] == reference]
+    assert mine["child"]["child"]["given_name"] == "Богдан"
+    assert http.call("GET", case, token=psychologist)[0] == 403
+    answer = f"/api/v1/staff/referrals/{reference}/{referral_id}"
+    assert (
+        http.call("POST", answer, {"status": "accepted"}, psychologist)[1]["status"] == "accepted"
+    )
+    assert http.call("POST", answer, {"status": "done"}, psychologist)[1]["status"] == "done"
+
+    # 6. A follow-up on time (the first is due 14 days after the return)...
+    status, record = http.call(
+        "POST", f"{case}/follow-ups", {"on": ago(92), "note": "at school, sleeping"}, south
+    )
+    assert status == 200 and record["follow_up_overdue"] is True  # the next: 2 days late
+
+    # 7. ...the next one overdue: the schedule alerts the case's desk, once.
+    def overdue_mail():
+        return [
+            m
+            for m in http.outbox()
+            if m["to"] == SOUTH_DESK
+            and reference in m["body"]
+            and m["channel"] == "email"
+            and "повторний візит" in (m["subject"] or "")
+        ]
+
+    (mail,) = wait_for(overdue_mail, seconds=30)
+    assert "Богдан" not in mail["body"]  # the alert names no child
+
+    # 8. Closed with a reason, and approved by another coordinator.
+    closure = {"reason": "goals_met", "note": "the plan's goals are met"}
+    assert http.call("POST", f"{case}/closure", closure, south)[0] == 200
+    _, waiting = http.call("GET", "/api/v1/staff/closures", token=coordinator)
+    assert reference in [c["reference"] for c in waiting["cases"]]
+    status, record = http.call("POST", f"{case}/closure/decision", {"approve": True}, approver)
+    assert status == 200 and record["closure"]["state"] == "approved"
+    assert record["follow_up_due"] is None  # no follow-up is due on a closed case
+
+    # The return's KPIs count it; the auditor's trail has every step, no child in it.
+    _, kpis = http.call("GET", "/api/v1/staff/statistics/return", token=coordinator)
+    assert (
+        kpis["overall"]["referrals_completed"] >= 1 and kpis["overall"]["follow_ups_on_time"] >= 1
+    )
+    _, trail = http.call("GET", f"{case}/audit", token=auditor)
+    actions = [e["action"] for e in trail["entries"]]
+    for done in ("return-step", "mediation-list", "mediation-export", "refer", "answer-referral"):
+        assert done in actions
+    assert "follow-up" in actions and "closure-approved" in actions
+    assert "Богдан" not in json.dumps(trail, ensure_ascii=False)
+    assert [s for s in http.statuses if s[0] >= 500] == []

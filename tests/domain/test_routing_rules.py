@@ -159,6 +159,6 @@ def test_the_demo_directory_has_no_problem_and_reaches_every_oblast_by_email_and
     from chalicelib.domain.places import OBLASTS
 
     demo = read_directory()  # refuses a directory with errors or problems
-    assert len(demo.contacts) == 6 and len(demo.rules) == 5
+    assert len(demo.contacts) == 8 and len(demo.rules) == 5
     for oblast in OBLASTS:
         assert {d.channel for d in demo.route(alert(oblast=oblast))} == {"email", "sms"}, oblast

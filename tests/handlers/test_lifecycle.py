@@ -127,7 +127,7 @@ def test_withdrawal_then_retention_leave_nothing_of_them(client, aws, pump, staf
 
         # -- the reporter withdraws ---------------------------------------------------------
         withdraw(client, mine)
-        pump.pump_stream("carry_out_withdrawals")  # the function that may erase does it
+        pump.pump_stream("follow_up_new_items")  # the function that may erase does it
         stored = everything(aws)
         for contact in REPORTER[:2]:
             assert contact not in stored

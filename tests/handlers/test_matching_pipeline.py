@@ -143,8 +143,8 @@ def test_a_replayed_case_record_finds_no_pair_twice(client, pump, app_module, re
     post_report(client, report_body)
     post_report(client, report_body)
     records = pump._shard_records()
-    app_module.find_matches({"Records": records}, None)
-    app_module.find_matches({"Records": records}, None)
+    app_module.follow_up_new_items({"Records": records}, None)
+    app_module.follow_up_new_items({"Records": records}, None)
     case_refs = [
         r["dynamodb"]["NewImage"]["reference"]["S"]
         for r in records

@@ -31,17 +31,16 @@ from infra.local.emulator import REGION
 RUNNING = contextvars.ContextVar("running", default="ApiHandlerRole")
 ROLES = {
     "dispatch_alerts": "DispatchAlertsRole",
-    "find_matches": "FindMatchesRole",
+    "follow_up_new_items": "FollowUpNewItemsRole",
     "send_deliveries": "SendDeliveriesRole",
     "requeue_stale_deliveries": "RequeueStaleDeliveriesRole",
     "escalate_unacknowledged": "EscalateUnacknowledgedRole",
     "send_daily_digest": "SendDailyDigestRole",
     "send_import_digests": "SendImportDigestsRole",
-    "queue_webhooks": "QueueWebhooksRole",
     "send_webhooks": "SendWebhooksRole",
     "anonymise_expired": "AnonymiseExpiredRole",
-    "carry_out_withdrawals": "CarryOutWithdrawalsRole",
     "record_delivery_events": "RecordDeliveryEventsRole",
+    "alert_overdue_follow_ups": "AlertOverdueFollowUpsRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.

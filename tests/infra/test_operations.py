@@ -12,7 +12,7 @@ import pytest
 from infra import costs, operations
 
 TOPIC = {"Ref": "OperatorsTopic"}
-STREAM_READERS = ("DispatchAlerts", "FindMatches", "CarryOutWithdrawals", "QueueWebhooks")
+STREAM_READERS = ("DispatchAlerts", "FollowUpNewItems")
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:

@@ -32,17 +32,16 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
     assert functions == {
         "APIHandler",
         "DispatchAlerts",
-        "FindMatches",
+        "FollowUpNewItems",
         "SendDeliveries",
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
         "SendImportDigests",
-        "QueueWebhooks",
         "SendWebhooks",
         "AnonymiseExpired",
-        "CarryOutWithdrawals",
         "RecordDeliveryEvents",
+        "AlertOverdueFollowUps",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -52,11 +51,9 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
 
 def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
     merged = package.merge_template("dev")["Resources"]
-    for function, kind in (
-        ("DispatchAlerts", "alert"),
-        ("FindMatches", "case"),
-        ("QueueWebhooks", "webhook"),
-        ("CarryOutWithdrawals", "withdrawal"),
+    for function, kinds in (
+        ("DispatchAlerts", ["alert"]),
+        ("FollowUpNewItems", ["case", "webhook", "withdrawal"]),
     ):
         (source,) = merged[function]["Properties"]["Events"].values()
         properties = source["Properties"]
@@ -65,7 +62,7 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         assert properties["BisectBatchOnFunctionError"] is True
         assert "OnFailure" in properties["DestinationConfig"]
         pattern = json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])
-        assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == [kind]
+        assert pattern["dynamodb"]["NewImage"]["kind"]["S"] == kinds
     for function, queue_name in (
         ("SendDeliveries", "DeliveryQueue"),
         ("SendWebhooks", "WebhookQueue"),
@@ -73,6 +70,35 @@ def test_stream_and_queue_sources_report_partial_failures_and_park_poison():
         (queue,) = merged[function]["Properties"]["Events"].values()
         assert queue["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert queue["Properties"]["Queue"] == {"Fn::GetAtt": [queue_name, "Arn"]}
+
+
+def test_the_case_tables_stream_has_at_most_two_readers_the_dispatcher_one(transformed):
+    """DynamoDB Streams throttle above two readers per shard: the alert dispatcher reads
+    it alone, and one function follows up everything else."""
+    stream = {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
+    resources = transformed["Resources"]
+    readers = sorted(
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["EventSourceArn"] == stream
+    )
+    assert readers == ["DispatchAlerts", "FollowUpNewItems"]
+    assert not [r for r in resources.values() if r["Type"] == "AWS::Pipes::Pipe"]
+
+
+def test_the_follow_up_reader_may_do_what_the_three_it_replaces_did():
+    role = package.POLICIES["FollowUpNewItemsRole"]
+    sids = [s["Sid"] for s in role]
+    assert len(sids) == len(set(sids))
+    actions = {a for s in role for a in s["Action"]}
+    # matching (BatchGetItem), withdrawals (DeleteItem of derived items, the audit trail),
+    # webhooks (their queue), and the stream with its on-failure queue
+    assert {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "sqs:SendMessage"} <= actions
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator"} <= actions
+    assert not {"kms:Decrypt", "ses:SendEmail", "sns:Publish"} & actions
+    for name in ("FindMatchesRole", "CarryOutWithdrawalsRole", "QueueWebhooksRole"):
+        assert name not in package.POLICIES
 
 
 def test_the_audit_table_can_only_be_appended_to_and_read():
@@ -189,7 +215,7 @@ def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_te
     resources = sam_template["Resources"]
     (queue,) = resources["SendDeliveries"]["Properties"]["Events"].values()
     assert queue["Properties"]["Queue"] == package.QUEUE
-    for function in ("DispatchAlerts", "FindMatches"):
+    for function in ("DispatchAlerts", "FollowUpNewItems"):
         (stream,) = resources[function]["Properties"]["Events"].values()
         assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["CasesTable", "StreamArn"]}
 
@@ -203,7 +229,28 @@ def test_the_sam_transform_succeeds_and_its_output_lints_clean(transformed):
         for r in transformed["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function"
     }
-    assert runtimes == {(package.RUNTIME, "x86_64")}
+    # Lambda's python3.11 is deprecated on 2027-06-30; python3.13 is supported until 2029.
+    assert runtimes == {("python3.13", "x86_64")}
+
+
+def test_the_package_is_built_for_python313_on_amazon_linux_2023(built, sam_template):
+    """Every function (Chalice's and the public one) on python3.13, and the package's
+    native libraries built for that Python and checked against AL2023's glibc 2.34."""
+    functions = {
+        name: r["Properties"]["Runtime"]
+        for name, r in sam_template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert len(functions) >= 10 and "PublicHandler" in functions
+    assert set(functions.values()) == {"python3.13"}
+    assert package.RUNTIME_VERSIONS["GLIBC"] == (2, 34)
+    with zipfile.ZipFile(built / "deployment.zip") as archive:
+        extensions = [n for n in archive.namelist() if re.search(r"\.cpython-\d+", n)]
+        wheels = [n for n in archive.namelist() if n.endswith(".dist-info/WHEEL")]
+        tags = "".join(archive.read(n).decode() for n in wheels)
+    assert extensions and all(".cpython-313-" in n for n in extensions)
+    # abi3 wheels (cryptography's cp311-abi3) load on any later CPython; no other 3.11 build
+    assert "cp311-cp311" not in tags and "cp313-cp313" in tags
 
 
 def test_every_native_library_in_the_package_loads_on_the_lambda_runtime(built):
@@ -236,7 +283,13 @@ def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
         archive.writestr(
             "wide-1.0.dist-info/WHEEL",
             "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
-            "Tag: cp311-cp311-manylinux_2_27_x86_64\nTag: cp311-cp311-manylinux_2_28_x86_64\n",
+            "Tag: cp313-cp313-manylinux_2_35_x86_64\nTag: cp313-cp313-manylinux_2_39_x86_64\n",
+        )
+        # rapidfuzz 3.14's tags: too new for Amazon Linux 2 (glibc 2.26), fine on 2023 (2.34)
+        archive.writestr(
+            "recent-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+            "Tag: cp313-cp313-manylinux_2_27_x86_64\nTag: cp313-cp313-manylinux_2_28_x86_64\n",
         )
         archive.writestr(
             "old-1.0.dist-info/WHEEL",
@@ -250,7 +303,7 @@ def test_the_native_library_check_refuses_what_was_built_on_this_host(tmp_path):
     assert any(p.startswith("fuzzy/_native") and "GLIBC_2." in p for p in problems)
     assert any(p.startswith("fuzzy-1.0.dist-info") and "linux_x86_64" in p for p in problems)
     assert any(p.startswith("wide-1.0.dist-info") for p in problems)
-    assert not any(p.startswith(("old-", "pure-")) for p in problems)
+    assert not any(p.startswith(("old-", "pure-", "recent-")) for p in problems)
     # and requirements.txt's packages are all missing from this one
     assert any(p.startswith("rapidfuzz: not in the package") for p in problems)
 
@@ -294,8 +347,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's thirteen, and the public routes' own (infra/package.py).
-        assert len(functions) == 14
+        # Chalice's twelve, and the public routes' own (infra/package.py).
+        assert len(functions) == 13
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
@@ -320,7 +373,7 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         assert queue["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         (queue,) = sources("SendWebhooks")
         assert queue["EventSourceArn"] == outputs["WebhookQueueArn"]
-        for function in ("DispatchAlerts", "FindMatches", "QueueWebhooks"):
+        for function in ("DispatchAlerts", "FollowUpNewItems"):
             (source,) = sources(function)
             assert source["EventSourceArn"] == outputs["TableStreamArn"]
             assert (
@@ -389,6 +442,18 @@ def test_partner_scopes_are_the_resource_servers_own():
     server = package.merge_template("dev")["Resources"]["PartnerResourceServer"]["Properties"]
     assert server["Identifier"] == RESOURCE_SERVER
     assert {f"{RESOURCE_SERVER}/{s['ScopeName']}" for s in server["Scopes"]} == set(SCOPES)
+
+
+def test_without_a_python313_make_package_says_how_to_get_one(tmp_path, monkeypatch):
+    import sys
+
+    # Neither python3.13 nor python3 on PATH, and $PYTHON313 a Python of the wrong version.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PYTHON313", sys.executable if sys.version_info[:2] != (3, 13) else "x")
+    with pytest.raises(SystemExit) as stopped:
+        package.find_python313()
+    assert "pyenv install 3.13.0" in str(stopped.value)
+    assert "PYTHON313=" in str(stopped.value)
 
 
 def test_nothing_with_a_fixed_name_outlives_a_failed_creation_and_data_outlives_the_rest():

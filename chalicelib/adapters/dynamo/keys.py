@@ -28,6 +28,10 @@ Cases table (`pk`, `sk`):
 | a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
 | an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
 | a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
+| a case's return and the help after it (domain/aftercare.py) | `AFTERCARE` | `<reference>` |
+| a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
+| a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
+| a mediation list | `MEDIATION` | `LIST#<list id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -45,7 +49,9 @@ Index keys some items carry:
 - an import batch closed and waiting for its digest: `state_key` = `IMPORTS#closed`,
   `state_at` = `<closed at>#<client id>#<batch id>`;
 - a webhook that failed its last attempt: `state_key` = `WEBHOOKS#failed`, `state_at` =
-  `<failed at>#<client id>#<event id>`.
+  `<failed at>#<client id>#<event id>`;
+- a case's return record while a follow-up is due: `state_key` = `FOLLOWUPS#due`,
+  `state_at` = `<due date>#<reference>`.
 
 Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by
 state and alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`,
@@ -329,6 +335,38 @@ def batch_state(batch: str) -> str:
 
 def digest(day: str) -> Key:
     return key("DIGEST", day)
+
+
+# -- the return and the help after it ----------------------------------------------------
+
+AFTERCARE = "AFTERCARE"
+FOLLOW_UPS_DUE = "FOLLOWUPS#due"
+CLOSURES = "CLOSURES"
+MEDIATION = "MEDIATION"
+
+
+def aftercare(reference: str) -> Key:
+    return key(AFTERCARE, reference)
+
+
+def follow_up_at(due: dt.date, reference: str) -> str:
+    return f"{due.isoformat()}#{reference}"
+
+
+def referrals_partition(provider: str) -> str:
+    return f"REFERRALS#{provider}"
+
+
+def referral(provider: str, created_at: dt.datetime, reference: str, referral_id: str) -> Key:
+    return key(referrals_partition(provider), f"{iso(created_at)}#{reference}#{referral_id}")
+
+
+def closure(reference: str) -> Key:
+    return key(CLOSURES, reference)
+
+
+def mediation_list(list_id: str) -> Key:
+    return key(MEDIATION, f"LIST#{list_id}")
 
 
 def health() -> Key:

@@ -175,7 +175,7 @@ class CaseLifecycle:
     ) -> None:
         """Refused as "case" when there is no such case, as "withdrawal" when it was asked
         before. The item is all the public function writes: the stream carries it to the
-        function that may erase (handlers.carry_out_withdrawals)."""
+        function that may erase (handlers.follow_up_new_items)."""
         uow.add(
             "case",
             {

@@ -65,10 +65,12 @@ def _filters(ctx: Ctx) -> tuple[Filters, dict[str, str]]:
     )
 
 
-@console_route("/staff")
+@console_route("/staff", roles=(*EVERYONE, "provider"))
 def home(ctx: Ctx) -> Response:
     if ctx.caller.staff.role == "auditor":
         return ctx.redirect("staff/audit")
+    if ctx.caller.staff.role == "provider":
+        return ctx.redirect("staff/referrals")
     filters, chosen = _filters(ctx)
     cursor = ctx.query("cursor")
     try:

@@ -119,6 +119,7 @@ ROLE_NAMES = {
     "caseworker": N_("Caseworker"),
     "coordinator": N_("Coordinator"),
     "auditor": N_("Auditor"),
+    "provider": N_("Service provider"),
     "contact": N_("Alerted contact"),
 }
 

@@ -2,6 +2,7 @@
 
 from chalicelib.web.console import (  # noqa: F401 - each registers its routes on bp
     actions,
+    aftercare,
     assets,
     audit,
     auth,

@@ -1,0 +1,261 @@
+"""Referrals to service providers, as staff make them and providers answer them.
+
+A referral is made on the family's consent to services and to disclosure, or on a
+coordinator's override with a reason (audited apart, the auditors alerted by e-mail). A
+provider's people see only the referrals to their own organisation, and of each only what
+the disclosure policy releases for a referral (domain/disclosure.py, Release.REFERRAL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain.aftercare import Aftercare, FollowUpPolicy
+from chalicelib.domain.alerts import Alert
+from chalicelib.domain.casefile import CaseFile
+from chalicelib.domain.disclosure import OrganisationKind, Release, may_release, released
+from chalicelib.domain.referrals import (
+    PROVIDER_MOVES,
+    Basis,
+    ConsentMissing,
+    Referral,
+    ReferralError,
+    ReferralStatus,
+    ReferralStep,
+    Service,
+    ServiceType,
+    referral_basis,
+)
+from chalicelib.services.access import Caller, require_role
+from chalicelib.services.aftercare import (
+    ATTEMPTS,
+    RecordChanged,
+    ReturnFile,
+    change_record,
+    commit,
+)
+from chalicelib.services.ports import Stores
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral as its provider sees it: the referral, and the child only as released."""
+
+    referral: Referral
+    child: dict[str, Any]
+    due: dt.date | None
+
+
+class NotAProvider(ReferralError):
+    """The organisation named is not a service provider in the directory."""
+
+
+class ReferralNotFound(Exception):
+    """No referral by that name to the caller's organisation (or none at all)."""
+
+
+# -- referrals ---------------------------------------------------------------------------
+
+
+def refer(
+    caller: Caller,
+    reference: str,
+    *,
+    service: ServiceType,
+    provider: str,
+    note: str,
+    due: dt.date,
+    override_reason: str | None = None,
+    stores: Stores,
+    policy: FollowUpPolicy,
+    now: dt.datetime,
+) -> ReturnFile:
+    """Refer the child to a provider for a service: on the family's consent, or on a
+    coordinator's override with a reason (audited apart, and the auditors alerted)."""
+    if stores.directory.read().recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
+        raise NotAProvider(f"{provider} is not a service provider in the directory")
+    referral_id = secrets.token_hex(4)
+    coordinator = caller.staff.role == "coordinator"
+    decided: dict[str, Basis] = {}
+
+    def change(record: Aftercare) -> Aftercare:
+        case_consent = stores.cases.consent_of(reference)
+        basis = referral_basis(record.consent, override_reason, coordinator=coordinator)
+        if basis == Basis.CONSENT and not (
+            case_consent and may_release(Release.REFERRAL, case_consent)
+        ):
+            # The reporter withdrew: nothing leaves the case unless a coordinator says why.
+            if not (override_reason and coordinator):
+                raise ConsentMissing("the reporter withdrew their consent to sharing")
+            basis = Basis.OVERRIDE
+        decided["basis"] = basis
+        step = ReferralStep(
+            status=ReferralStatus.IN_PROGRESS,
+            at=now,
+            by=caller.staff.subject,
+            agency=caller.staff.agency,
+        )
+        referral = Referral(
+            referral_id=referral_id,
+            reference=reference,
+            service=service,
+            provider=provider,
+            basis=basis,
+            note=note.strip(),
+            steps=(step,),
+            override_reason=override_reason if basis == Basis.OVERRIDE else None,
+        )
+        planned = Service(
+            service_id=secrets.token_hex(4),
+            type=service,
+            agency=provider,
+            due=due,
+            planned_by=caller.staff.subject,
+            planned_at=now,
+            referral_id=referral_id,
+        )
+        return record.referred(referral).planned(planned)
+
+    def extra(uow: Any, case: CaseFile, changed: Aftercare) -> None:
+        referral = changed.referral(referral_id)
+        assert referral is not None
+        stores.aftercare.add_referral(uow, referral)
+        if referral.basis == Basis.OVERRIDE:
+            who = caller.staff.name or caller.staff.subject
+            words = f"{who} ({caller.staff.agency}) to {provider}: {override_reason}"
+            stores.audit.add(
+                uow, caller.entry(reference, "consent-override", detail=override_reason, at=now)
+            )
+            stores.alerts.add(
+                uow, Alert.consent_override(case.case, words, now), name="override-alert"
+            )
+
+    try:
+        return change_record(
+            caller,
+            reference,
+            "refer",
+            change,
+            stores=stores,
+            policy=policy,
+            now=now,
+            detail=f"{service} to {provider}",
+            extra=extra,
+        )
+    except ConsentMissing:
+        stores.audit.record([caller.entry(reference, "refused", detail="refer without consent")])
+        raise
+
+
+def revoke_referral(
+    caller: Caller,
+    reference: str,
+    referral_id: str,
+    *,
+    reason: str,
+    stores: Stores,
+    policy: FollowUpPolicy,
+    now: dt.datetime,
+) -> ReturnFile:
+    def change(record: Aftercare) -> Aftercare:
+        found = record.referral(referral_id)
+        if found is None:
+            raise ReferralNotFound()
+        staff = caller.staff
+        moved = found.moved(
+            ReferralStatus.REVOKED, by=staff.subject, agency=staff.agency, at=now, reason=reason
+        )
+        return record.with_referral(moved)
+
+    return change_record(
+        caller,
+        reference,
+        "revoke-referral",
+        change,
+        stores=stores,
+        policy=policy,
+        now=now,
+        detail=referral_id,
+    )
+
+
+def _providers_referral(caller: Caller, reference: str, referral_id: str, action: str, stores):
+    """The record and the referral, if it was made to the caller's organisation; else
+    "not found", recorded, the same as for one that does not exist."""
+    require_role(caller, caller.staff.provides_services, reference, action, stores)
+    record = stores.aftercare.get(reference)
+    found = record.referral(referral_id) if record is not None else None
+    if found is None or found.provider != caller.staff.agency:
+        stores.audit.record([caller.entry(reference, "refused", detail=action)])
+        raise ReferralNotFound()
+    return record, found
+
+
+def _view(referral: Referral, record: Aftercare, stores: Stores) -> ReferralView:
+    case = stores.cases.get(referral.reference)
+    report = case.report.model_dump(mode="json") if case is not None else {}
+    # Withdrawn since? Only an override still carries the child's name to the provider.
+    allowed = referral.basis == Basis.OVERRIDE or (
+        case is not None and may_release(Release.REFERRAL, case.consent)
+    )
+    child = released(Release.REFERRAL, report) if allowed else {}
+    due = next((s.due for s in record.services if s.referral_id == referral.referral_id), None)
+    return ReferralView(referral, child, due)
+
+
+def provider_inbox(caller: Caller, *, stores: Stores) -> list[ReferralView]:
+    """The referrals to the caller's organisation, newest first, each as released."""
+    require_role(caller, caller.staff.provides_services, "referrals", "inbox", stores)
+    views = []
+    for reference, referral_id in stores.aftercare.referrals_of(caller.staff.agency):
+        record = stores.aftercare.get(reference)
+        referral = record.referral(referral_id) if record else None
+        if referral is not None and referral.provider == caller.staff.agency:
+            views.append(_view(referral, record, stores))
+    stores.audit.record([caller.entry(v.referral.reference, "read-referral") for v in views])
+    return views
+
+
+def read_referral(caller: Caller, reference: str, referral_id: str, *, stores: Stores):
+    record, found = _providers_referral(caller, reference, referral_id, "read-referral", stores)
+    stores.audit.record([caller.entry(reference, "read-referral", detail=referral_id)])
+    return _view(found, record, stores)
+
+
+def answer_referral(
+    caller: Caller,
+    reference: str,
+    referral_id: str,
+    *,
+    status: ReferralStatus,
+    reason: str | None,
+    stores: Stores,
+    policy: FollowUpPolicy,
+    now: dt.datetime,
+) -> ReferralView:
+    """The provider accepts, rejects (with a reason) or records the service done."""
+    if status not in PROVIDER_MOVES:
+        raise ReferralError("a provider accepts, rejects or records a referral done")
+    staff = caller.staff
+    for attempt in range(ATTEMPTS):
+        record, found = _providers_referral(
+            caller, reference, referral_id, "answer-referral", stores
+        )
+        moved = found.moved(status, by=staff.subject, agency=staff.agency, at=now, reason=reason)
+        changed = record.with_referral(moved)
+        uow = stores.unit_of_work()
+        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
+        detail = f"{referral_id} {status}"
+        stores.audit.add(uow, caller.entry(reference, "answer-referral", detail=detail, at=now))
+        try:
+            commit(uow)
+        except RecordChanged:
+            # The schedule or the case's people wrote first: read it again.
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        break
+    return _view(moved, changed, stores)
