@@ -43,6 +43,29 @@ def test_the_case_store_answers_and_a_break_glass_grant_is_read_with_the_case(st
     assert stores.cases.file(case.reference).break_glass == {"coord-1": later, "coord-2": until}
 
 
+def test_an_erasure_removes_the_break_glass_grants_the_traces_name_and_can_be_run_again(stores):
+    case = opened(stores)
+    other = opened(stores, "HW-4444-5555", T0 + MINUTE)
+    until = T0 + dt.timedelta(hours=1)
+    commit(
+        stores,
+        lambda u: stores.cases.grant_break_glass(u, case.reference, "coord-1", until),
+        lambda u: stores.cases.grant_break_glass(u, case.reference, "coord-2", until),
+        lambda u: stores.cases.grant_break_glass(u, other.reference, "coord-1", until),
+    )
+    grants = stores.lifecycle.traces(case.reference).grants
+    assert len(grants) == 2
+    commit(stores, lambda u: stores.lifecycle.remove_grants(u, case.reference, list(grants[:1])))
+    assert len(stores.cases.file(case.reference).break_glass) == 1
+    assert stores.lifecycle.traces(case.reference).grants == grants[1:]
+    # An erasure interrupted and run again removes what is left; nothing is refused.
+    commit(stores, lambda u: stores.lifecycle.remove_grants(u, case.reference, list(grants)))
+    assert stores.cases.file(case.reference).break_glass == {}
+    assert stores.lifecycle.traces(case.reference).grants == ()
+    # Another case's grant to the same person is its own.
+    assert stores.cases.file(other.reference).break_glass == {"coord-1": until}
+
+
 def test_a_withdrawal_is_asked_once_and_only_of_a_case_that_exists(stores):
     case = opened(stores)
     assert refused_names(
