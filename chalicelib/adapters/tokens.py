@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 
 from chalicelib.domain.partners import CLIENT_ID, SCOPES, PartnerClient
-from chalicelib.domain.staff import AGENCY, ROLES, InvalidToken, StaffMember
+from chalicelib.domain.staff import AGENCY, ROLES, InvalidToken, Role, StaffMember
 
 ALGORITHMS = ["RS256"]
 DEV_KEY_ID = "homeward-local-dev"
@@ -125,7 +125,7 @@ class TokenVerifier:
         verified = claims.get("email_verified") in (True, "true")
         return StaffMember(
             subject=subject,
-            role=roles[0],
+            role=Role(roles[0]),
             agency=agency,
             name=name if isinstance(name, str) and name.strip() else None,
             email=email.strip().lower() if isinstance(email, str) and verified else None,

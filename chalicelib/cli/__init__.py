@@ -31,7 +31,7 @@ from typing import Any
 
 from chalicelib.cli import bootstrap, reports, signin, smoke
 from chalicelib.cli.files import read_rules
-from chalicelib.domain.staff import ROLES
+from chalicelib.domain.staff import ROLES, Role
 
 # The local run (`make run`), on the port it was started with.
 LOCAL_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
@@ -116,7 +116,7 @@ def _api(args: argparse.Namespace) -> StaffApi:
 
         # Only a local run accepts this key; deployed stages refuse it outright.
         key = ensure_dev_key(args.key_file)
-        token = mint_dev_token(key, role="coordinator", agency="UA-NIB", subject="homeward-cli")
+        token = mint_dev_token(key, role=Role.COORDINATOR, agency="UA-NIB", subject="homeward-cli")
     return StaffApi(args.url, token)
 
 

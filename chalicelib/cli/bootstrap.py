@@ -29,7 +29,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.staff import AGENCY
+from chalicelib.domain.staff import AGENCY, Role
 
 
 class BootstrapError(Exception):
@@ -98,11 +98,11 @@ def create_coordinator(cognito: Any, pool: str, email: str, name: str, agency: s
             ) from None
         created = False
     groups = cognito.admin_list_groups_for_user(UserPoolId=pool, Username=email)["Groups"]
-    other = sorted({g["GroupName"] for g in groups} & set(ROLES) - {"coordinator"})
+    other = sorted({g["GroupName"] for g in groups} & set(ROLES) - {Role.COORDINATOR})
     if other:
         # A staff member has exactly one role (chalicelib/adapters/tokens.py).
         raise BootstrapError(f"that person is already staff as {', '.join(other)}")
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="coordinator")
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=Role.COORDINATOR)
     return created
 
 
@@ -126,7 +126,7 @@ def load_directory(dynamodb: Any, outputs: dict[str, str], directory, actor: str
     if current.contacts or current.rules:
         return None
     caller = Caller(
-        StaffMember(subject=f"bootstrap by {actor}", role="coordinator", agency=agency),
+        StaffMember(subject=f"bootstrap by {actor}", role=Role.COORDINATOR, agency=agency),
         request_id=f"bootstrap-{uuid.uuid4()}",
     )
     total = len(directory.contacts) + len(directory.rules)

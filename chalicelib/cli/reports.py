@@ -206,9 +206,12 @@ def local_partner_token(args: argparse.Namespace) -> str:
     """Against a local run: register the local partner (as a local coordinator), and
     mint its token with the local development key."""
     from chalicelib.adapters.tokens import ensure_dev_key, mint_dev_partner_token, mint_dev_token
+    from chalicelib.domain.staff import Role
 
     key = ensure_dev_key(args.key_file)
-    coordinator = mint_dev_token(key, role="coordinator", agency="UA-NIB", subject="homeward-cli")
+    coordinator = mint_dev_token(
+        key, role=Role.COORDINATOR, agency="UA-NIB", subject="homeward-cli"
+    )
     request = urllib.request.Request(  # noqa: S310 - a loopback address
         f"{args.url.rstrip('/')}/api/v1/staff/partners/{args.client_id}",
         method="PUT",

@@ -78,6 +78,8 @@ class Alert:
     counterpart: Alert | None = None
     # ...and the agency of the caseworker who confirmed it, who knows already.
     confirmed_by: str | None = None
+    # ...that caseworker as people read it: their name and their organisation's.
+    confirmed_by_person: str | None = None
     # The import batch (ImportBatch.key) a report came in, if it came in one.
     batch: str | None = None
 
@@ -148,7 +150,13 @@ class Alert:
 
     @classmethod
     def match_confirmed(
-        cls, case: Case, other: Case, now: dt.datetime, *, confirmed_by: str | None = None
+        cls,
+        case: Case,
+        other: Case,
+        now: dt.datetime,
+        *,
+        confirmed_by: str | None = None,
+        confirmed_by_person: str | None = None,
     ) -> Alert:
         """Tells the people of both cases that they are about the same child."""
         counterpart = replace(
@@ -159,6 +167,7 @@ class Alert:
             created_at=now,
             counterpart=counterpart,
             confirmed_by=confirmed_by,
+            confirmed_by_person=confirmed_by_person,
         )
 
     def counterpart_at_level(self) -> Alert | None:

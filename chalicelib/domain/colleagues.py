@@ -62,9 +62,9 @@ class StaffList:
         chosen = [
             p
             for p in self.people
-            if p.role == "coordinator" or (p.role == "caseworker" and p.agency in agencies)
+            if p.role == Role.COORDINATOR or (p.role == Role.CASEWORKER and p.agency in agencies)
         ]
-        if caller.role != "coordinator":
+        if not caller.is_coordinator:
             chosen = [p for p in chosen if p.agency == caller.agency]
         return sorted(chosen, key=lambda p: (p.shown.casefold(), p.subject))
 

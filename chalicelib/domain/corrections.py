@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.domain.dates import NotADate, read_date
 from chalicelib.domain.numbers import is_number
 from chalicelib.domain.report import SEALED_FIELDS, Report
 
@@ -58,7 +59,7 @@ def value_of(report: Report, field: str) -> Any:
 
 
 def shown_value(value: Any) -> str | None:
-    """A value as the timeline shows it (dates as ISO)."""
+    """A value as the timeline keeps it (dates as ISO; `in_words` says it to people)."""
     return None if value is None else str(value)
 
 
@@ -74,6 +75,12 @@ def corrected(report: Report, field: str, typed: str | None) -> Report:
         if not is_number(text):
             raise NotCorrectable(field)
         value = int(text)
+    if kind == "date" and value is not None:
+        # As people type it ("14.03.2012"), read as the form reads it.
+        try:
+            value = read_date(text).isoformat()
+        except NotADate:
+            raise NotCorrectable(field) from None
     section, name = field.split(".", 1)
     body = json.loads(report.model_dump_json())
     if body.get(section) is None:
@@ -82,3 +89,18 @@ def corrected(report: Report, field: str, typed: str | None) -> Report:
         raise NotCorrectable(field)
     body[section][name] = value
     return Report.model_validate(body)
+
+
+def in_words(field: str, value: Any, language: str) -> str:
+    """A field's value as a person reads it: a date or a sex in words, a text as it is."""
+    from chalicelib.domain import labels
+    from chalicelib.domain.words import date_in_words
+
+    if value is None or value == "":
+        return ""
+    kind = CORRECTABLE.get(field)
+    if kind == "date":
+        return date_in_words(str(value), language)
+    if kind == "choice":
+        return labels.word(labels.SEX, value, language)
+    return str(value)

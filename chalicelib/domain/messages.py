@@ -43,11 +43,13 @@ from typing import TYPE_CHECKING, get_args
 
 from pydantic import BaseModel
 
+from chalicelib.domain import labels
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.latin import in_latin
 from chalicelib.domain.places import country_name, oblast_name, oblast_short_name
 from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import is_gsm7, segments
+from chalicelib.domain.words import moment_in_words
 
 if TYPE_CHECKING:
     import jinja2
@@ -176,14 +178,13 @@ def _reported(value: object, *, free_text: bool = False) -> object:
     return value
 
 
-CATEGORY_LABELS = {
-    "deported": {"uk": "депортація", "en": "deported"},
-    "forcibly_transferred": {"uk": "примусове переміщення", "en": "forcibly transferred"},
-    "missing": {"uk": "зникнення", "en": "missing"},
-    "held_in_facility": {"uk": "утримання в закладі", "en": "held in a facility"},
-    "adopted_or_placed": {"uk": "усиновлення чи влаштування", "en": "adopted or placed"},
-    "other": {"uk": "інше", "en": "other"},
-}
+# The report's codes in the recipient's words (domain/labels.py): an alert is read, not parsed.
+CATEGORY_LABELS = labels.CATEGORY
+RELATIONSHIP_LABELS = labels.RELATIONSHIP
+LANGUAGE_LABELS = labels.LANGUAGE
+SEX_LABELS = labels.SEX
+# One formatter of moments for every page and message (domain/words.py).
+kyiv_time = moment_in_words
 
 
 # Why a coordinator broke the glass, in the auditors' words (domain/disclosure.py).
@@ -206,43 +207,6 @@ BREAK_GLASS_REASON_LABELS = {
     },
     "other": {"uk": "інша причина", "en": "another reason"},
 }
-
-
-# The report's codes in the recipient's words: an alert is read, not parsed.
-RELATIONSHIP_LABELS = {
-    "parent": {"uk": "батько чи мати дитини", "en": "a parent of the child"},
-    "guardian": {"uk": "опікун дитини", "en": "the child's guardian"},
-    "relative": {"uk": "родич дитини", "en": "a relative of the child"},
-    "witness": {"uk": "свідок, сусід чи знайомий", "en": "a witness, neighbour or friend"},
-    "ngo": {"uk": "організація, що допомагає сім'ям", "en": "an organisation helping families"},
-    "official": {"uk": "посадова особа", "en": "an official"},
-    "self": {"uk": "сама дитина", "en": "the child themself"},
-    "other": {"uk": "інша особа", "en": "someone else"},
-}
-LANGUAGE_LABELS = {
-    "uk": {"uk": "українською", "en": "in Ukrainian"},
-    "en": {"uk": "англійською", "en": "in English"},
-    "ru": {"uk": "російською", "en": "in Russian"},
-}
-SEX_LABELS = {
-    "female": {"uk": "дівчинка", "en": "girl"},
-    "male": {"uk": "хлопчик", "en": "boy"},
-    "unknown": {"uk": "невідомо", "en": "not known"},
-}
-KYIV = "Europe/Kyiv"
-
-
-def kyiv_time(moment: dt.datetime, language: str) -> str:
-    """A moment as people in Kyiv read it; in English also in UTC, for readers elsewhere."""
-    from zoneinfo import ZoneInfo
-
-    from chalicelib.domain.words import date_in_words
-
-    local = moment.astimezone(ZoneInfo(KYIV))
-    day = date_in_words(local.date(), language)
-    if language == "uk":
-        return f"{day}, {local:%H:%M} за київським часом"
-    return f"{day}, {local:%H:%M} Kyiv time ({moment.astimezone(dt.UTC):%H:%M} UTC)"
 
 
 def _words(report, language: str) -> dict:
@@ -330,7 +294,7 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
     return {
         "reference": alert.reference,
         "other": alert.other_reference,
-        "confirmed_by": alert.confirmed_by or "",
+        "confirmed_by": alert.confirmed_by_person or alert.confirmed_by or "",
         "category": CATEGORY_LABELS[alert.category][language],
         "oblast": oblast_name(alert.oblast, language),
         "oblast_short": oblast_short_name(alert.oblast, language),

@@ -95,6 +95,43 @@ def resolve(delivery: Delivery, contact: Contact | None) -> Delivery | None:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Something that would make an alert reach nobody: its kind and what it is about, so
+    that the API says it in English (str) and a page in its reader's language."""
+
+    # no-coordinator | no-intake-desk | agency-kinds | no-contact | unreachable
+    kind: str
+    rule: str | None = None
+    # 0 the first alert, n the n-th escalation.
+    level: int | None = None
+    contact: str | None = None
+    agency: str | None = None
+    # The channels a rule uses, or the kinds an agency's contacts disagree on.
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = "first alert" if self.level == 0 else f"escalation level {self.level}"
+        if self.kind == "no-coordinator":
+            return (
+                "no active coordinator: alerts no rule routes, and the end of every "
+                "escalation ladder, would reach nobody"
+            )
+        if self.kind == "no-intake-desk":
+            return (
+                "no active coordinator at the intake desk: a report shared with nobody "
+                "would reach no one who may work it"
+            )
+        if self.kind == "agency-kinds":
+            listed = ", ".join(self.values)
+            return f"agency {self.agency}: its contacts disagree on what it is ({listed})"
+        if self.kind == "no-contact":
+            return f"rule {self.rule}, {where}: no contact {self.contact}"
+        return (
+            f"rule {self.rule}, {where}: no active contact reachable by {' or '.join(self.values)}"
+        )
+
+
+@dataclass(frozen=True)
 class Directory:
     """The contacts and routing rules, as read together from one version of the table."""
 
@@ -160,43 +197,47 @@ class Directory:
     # -- what is wrong -------------------------------------------------------------
 
     def problems(self) -> set[str]:
-        """Everything that would make an alert reach nobody, in words a coordinator acts on."""
-        found: set[str] = set()
+        """Everything that would make an alert reach nobody, in words a coordinator acts on
+        (English, as the API gives them; `problem_list` for a page to word them)."""
+        return {str(p) for p in self.problem_list()}
+
+    def problem_list(self) -> set[Problem]:
+        found: set[Problem] = set()
         if not any(self._reachable(c, tuple(Channel)) for c in self.coordinators):
-            found.add(
-                "no active coordinator: alerts no rule routes, and the end of every "
-                "escalation ladder, would reach nobody"
-            )
+            found.add(Problem("no-coordinator"))
         elif not any(
             c.intake_desk and self._reachable(c, tuple(Channel)) for c in self.coordinators
         ):
-            found.add(
-                "no active coordinator at the intake desk: a report shared with nobody "
-                "would reach no one who may work it"
-            )
+            found.add(Problem("no-intake-desk"))
         kinds: dict[str, set[str]] = {}
         for contact in self.contacts:
             kinds.setdefault(contact.agency, set()).add(contact.kind)
         for agency, seen in sorted(kinds.items()):
             if len(seen) > 1:
-                listed = ", ".join(sorted(seen))
-                found.add(f"agency {agency}: its contacts disagree on what it is ({listed})")
+                found.add(Problem("agency-kinds", agency=agency, values=tuple(sorted(seen))))
         for rule in self.rules:
             if not rule.active:
                 continue
             for level in range(len(rule.escalation.levels) + 1):
-                where = "first alert" if level == 0 else f"escalation level {level}"
                 reachable = False
                 for contact_id in rule.rung(level):
                     contact = self.contact(contact_id)
                     if contact is None:
-                        found.add(f"rule {rule.rule_id}, {where}: no contact {contact_id}")
+                        found.add(
+                            Problem(
+                                "no-contact", rule=rule.rule_id, level=level, contact=contact_id
+                            )
+                        )
                     elif self._reachable(contact, rule.channels):
                         reachable = True
                 if not reachable:
                     found.add(
-                        f"rule {rule.rule_id}, {where}: no active contact reachable by "
-                        f"{' or '.join(rule.channels)}"
+                        Problem(
+                            "unreachable",
+                            rule=rule.rule_id,
+                            level=level,
+                            values=tuple(str(c) for c in rule.channels),
+                        )
                     )
         return found
 

@@ -5,16 +5,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 # An agency's code: its member state, then its own short name (UA-NIB, CA-RCMP...).
 AGENCY_PATTERN = r"^[A-Z]{2}-[A-Z0-9-]{2,30}$"
 AGENCY = re.compile(AGENCY_PATTERN)
 
-# A provider is a person of a service provider's organisation (a clinic, a psychologist,
-# legal aid): they see only the referrals to their organisation (domain/aftercare.py).
-Role = Literal["caseworker", "coordinator", "auditor", "provider"]
-ROLES: tuple[Role, ...] = ("caseworker", "coordinator", "auditor", "provider")
+
+class Role(StrEnum):
+    """What a person does in the console; also the names of the user pool's groups."""
+
+    CASEWORKER = "caseworker"
+    COORDINATOR = "coordinator"
+    AUDITOR = "auditor"
+    # A person of a service provider's organisation (a clinic, a psychologist, legal
+    # aid): they see only the referrals to their organisation (domain/aftercare.py).
+    PROVIDER = "provider"
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+# Those who work cases (acknowledge, note, move, assign); an auditor only reads.
+WORKERS: tuple[Role, ...] = (Role.CASEWORKER, Role.COORDINATOR)
 
 
 class InvalidToken(Exception):
@@ -36,18 +47,26 @@ class StaffMember:
 
     def may_read_case(self, case_agencies: Iterable[str]) -> bool:
         """Coordinators see every case; caseworkers only those routed to their agency."""
-        if self.role == "coordinator":
+        if self.is_coordinator:
             return True
-        return self.role == "caseworker" and self.agency in set(case_agencies)
+        return self.is_caseworker and self.agency in set(case_agencies)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_caseworker(self) -> bool:
+        return self.role == Role.CASEWORKER
 
     @property
     def works_cases(self) -> bool:
-        return self.role in ("caseworker", "coordinator")
+        return self.role in WORKERS
 
     @property
     def provides_services(self) -> bool:
-        return self.role == "provider"
+        return self.role == Role.PROVIDER
 
     @property
     def reads_audit(self) -> bool:
-        return self.role == "auditor"
+        return self.role == Role.AUDITOR

@@ -52,3 +52,24 @@ def months_in_dates(language: str) -> tuple[list[str], str]:
     """The months as a date names them (березня) and the date's pattern, for form.js."""
     months = _months()[_language(language)]
     return months["in_dates"], months["date"]
+
+
+KYIV = "Europe/Kyiv"
+
+
+def moment_in_words(moment: dt.datetime | None, language: str, *, zone: bool = True) -> str:
+    """A moment as people in Kyiv read it ("7 грудня 2026 р., 14:41"); with `zone`, the
+    clock named, and in English also in UTC, for readers elsewhere. "" for none."""
+    if moment is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(KYIV))
+    day = date_in_words(local.date(), language)
+    if not zone:
+        return f"{day}, {local:%H:%M}"
+    if language == "uk":
+        return f"{day}, {local:%H:%M} за київським часом"
+    if language == "ru":
+        return f"{day}, {local:%H:%M} по киевскому времени"
+    return f"{day}, {local:%H:%M} Kyiv time ({moment.astimezone(dt.UTC):%H:%M} UTC)"

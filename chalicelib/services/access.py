@@ -83,7 +83,7 @@ def visible_case(caller: Caller, reference: str, action: str, stores: Stores) ->
     """The case, if the caller may work it (role, mandate and the reporter's consent);
     else a recorded refusal, the same as for a case that does not exist."""
     works_cases(caller, reference, action, stores)
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         agencies = stores.mandates.agencies_of([reference]).get(reference)
         if agencies is None or not caller.staff.may_read_case(agencies):
             refuse(caller, reference, action, stores, CaseNotFound())

@@ -28,6 +28,7 @@ from chalicelib.domain.referrals import (
     Service,
     ServiceType,
 )
+from chalicelib.domain.staff import Role
 from chalicelib.services.access import Caller, require_role, visible_case
 from chalicelib.services.ports import Stores
 
@@ -352,7 +353,7 @@ def decide_closure(
     policy: FollowUpPolicy,
     now: dt.datetime,
 ) -> ReturnFile:
-    require_role(caller, caller.staff.role == "coordinator", reference, "closure", stores)
+    require_role(caller, caller.staff.is_coordinator, reference, "closure", stores)
 
     def change(record: Aftercare) -> Aftercare:
         return record.closure_decided(approve, by=caller.staff.subject, now=now, note=note)
@@ -375,7 +376,7 @@ def decide_closure(
 def closures_waiting(
     caller: Caller, *, stores: Stores, policy: FollowUpPolicy, now: dt.datetime
 ) -> list[ReturnFile]:
-    require_role(caller, caller.staff.role == "coordinator", "closures", "closures", stores)
+    require_role(caller, caller.staff.is_coordinator, "closures", "closures", stores)
     records = [stores.aftercare.get(r) for r in stores.aftercare.closures_waiting()]
     found = [ReturnFile(r, policy, now) for r in records if r is not None]
     stores.audit.record([caller.entry(f.record.reference, "list") for f in found])
@@ -388,5 +389,7 @@ def closures_waiting(
 def kpis(caller: Caller, *, stores: Stores, policy: FollowUpPolicy, now: dt.datetime) -> dict:
     """Counts and days only, no child in them: for coordinators and auditors (a figure per
     oblast could single a child out to an agency outside its mandate)."""
-    require_role(caller, caller.staff.role in ("coordinator", "auditor"), "kpis", "kpis", stores)
+    require_role(
+        caller, caller.staff.role in (Role.COORDINATOR, Role.AUDITOR), "kpis", "kpis", stores
+    )
     return return_kpis(stores.aftercare.all(), policy, now)

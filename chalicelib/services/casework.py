@@ -66,7 +66,7 @@ def list_cases(
     cursor: str | None = None,
 ) -> Page:
     works_cases(caller, "cases", "list", stores)
-    agency = None if caller.staff.role == "coordinator" else caller.staff.agency
+    agency = None if caller.staff.is_coordinator else caller.staff.agency
     page = stores.case_index.list(filters, agency=agency, limit=limit, cursor=cursor)
     # A row says only what and where, but a reader the consent keeps out must not learn
     # even that the case exists.
@@ -242,7 +242,7 @@ def break_glass(
     name the child, are a sealed note of the case, and go with it.
     """
     now = now or dt.datetime.now(dt.UTC)
-    require_role(caller, caller.staff.role == "coordinator", reference, "break-glass", stores)
+    require_role(caller, caller.staff.is_coordinator, reference, "break-glass", stores)
     case = visible_case(caller, reference, "break-glass", stores)
     uow = stores.unit_of_work()
     stores.cases.grant_break_glass(uow, reference, caller.staff.subject, now + BREAK_GLASS)
@@ -278,6 +278,6 @@ def statistics(caller: Caller, *, stores: Stores) -> dict[str, Any]:
     """Counts only, no case in them. A caseworker's cover the agency's mandate; a
     coordinator's and an auditor's, every case; a provider's, none."""
     require_role(caller, not caller.staff.provides_services, "statistics", "statistics", stores)
-    if caller.staff.role == "caseworker":
+    if caller.staff.is_caseworker:
         return stores.statistics.read(caller.staff.agency)
     return stores.statistics.read()

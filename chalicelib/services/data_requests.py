@@ -73,7 +73,7 @@ class Erased:
 
 
 def _coordinator(caller: Caller, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", DATA_REQUESTS, action, stores)
+    require_role(caller, caller.staff.is_coordinator, DATA_REQUESTS, action, stores)
 
 
 def cases_of(person: Person, *, stores: Stores, settings: Settings) -> list[str]:

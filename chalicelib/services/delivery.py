@@ -315,4 +315,4 @@ def retry_all_for(
 
 
 def _coordinator(caller: Caller, reference: str, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", reference, action, stores)
+    require_role(caller, caller.staff.is_coordinator, reference, action, stores)

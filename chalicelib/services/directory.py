@@ -18,7 +18,7 @@ from chalicelib.domain.alerts import REPORT_RECEIVED, Alert, Delivery
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.errors import Conflict, Refused
-from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.routing import Directory, Problem, RoutingRule
 from chalicelib.services.access import DIRECTORY_TRAIL, Caller, require_role
 from chalicelib.services.ports import DirectoryStore, Stores
 
@@ -34,9 +34,11 @@ class DirectoryChanged(Exception):
 class ChangeRefused(Exception):
     """The change would leave alerts reaching nobody; `problems` says where."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, found: list[Problem]) -> None:
+        self.problems = [str(p) for p in found]
+        super().__init__("; ".join(self.problems))
+        # The same, for a page to word in its reader's language.
+        self.found = found
 
 
 class NotInDirectory(Exception):
@@ -44,7 +46,7 @@ class NotInDirectory(Exception):
 
 
 def _coordinator(caller: Caller, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", DIRECTORY_TRAIL, action, stores)
+    require_role(caller, caller.staff.is_coordinator, DIRECTORY_TRAIL, action, stores)
 
 
 def read(caller: Caller, *, stores: Stores) -> Directory:
@@ -113,7 +115,7 @@ def _change(
     for attempt in range(_ATTEMPTS):
         current = stores.directory.read()
         changed, writes = edit(current)
-        introduced = sorted(changed.problems() - current.problems())
+        introduced = sorted(changed.problem_list() - current.problem_list(), key=str)
         if introduced:
             raise ChangeRefused(introduced)
         uow = stores.unit_of_work()

@@ -63,7 +63,7 @@ def export_cases(
 ) -> ExportResult:
     now = now or dt.datetime.now(dt.UTC)
     works_cases(caller, EXPORTS_TRAIL, "export", stores)
-    agency = None if caller.staff.role == "coordinator" else caller.staff.agency
+    agency = None if caller.staff.is_coordinator else caller.staff.agency
     rows: list[list[str]] = []
     references: list[str] = []
     withheld = 0

@@ -82,7 +82,7 @@ def _waiting(
         shown(caller, still_waiting(found[r], set(references)))
         for r in references
         if r in found
-        and (caller.staff.role == "coordinator" or caller.staff.agency in found[r].agencies)
+        and (caller.staff.is_coordinator or caller.staff.agency in found[r].agencies)
         and filters.admits(found[r].summary)
     ][:WAITING_SHOWN]
     stores.audit.record([caller.entry(b.summary.reference, "list") for b in mine])

@@ -135,7 +135,7 @@ def matches_of(caller: Caller, reference: str, *, stores: Stores) -> list[Candid
     """The candidate pairs of a case, limited to cases the caller may see."""
     visible_case(caller, reference, "read-matches", stores)
     matches = stores.pairs.of_case(reference)
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         agencies = stores.mandates.agencies_of([m.other for m in matches])
         matches = [m for m in matches if caller.staff.may_read_case(agencies.get(m.other, ()))]
     # Not even that another report exists, where its reporter's consent keeps it out.
@@ -174,7 +174,15 @@ def review_match(
         stores.cases.link_back(uow, other, reference, now)
         # One alert for the pair, not one per case: it reaches each desk of either case
         # once, and not the confirming caseworker's own agency (domain/routing.py).
-        alert = Alert.match_confirmed(mine.case, theirs.case, now, confirmed_by=caller.staff.agency)
+        organisation = stores.directory.read().organisation_of(caller.staff.agency)
+        person = ", ".join(n for n in (caller.staff.name, organisation) if n)
+        alert = Alert.match_confirmed(
+            mine.case,
+            theirs.case,
+            now,
+            confirmed_by=caller.staff.agency,
+            confirmed_by_person=person or None,
+        )
         stores.alerts.add(
             uow,
             alert,

@@ -40,7 +40,7 @@ class ListExport:
 
 
 def _coordinator(caller: Caller, action: str, stores: Stores) -> None:
-    require_role(caller, caller.staff.role == "coordinator", MEDIATION_TRAIL, action, stores)
+    require_role(caller, caller.staff.is_coordinator, MEDIATION_TRAIL, action, stores)
 
 
 def _list(list_id: str, stores: Stores) -> MediationList:

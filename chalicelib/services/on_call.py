@@ -94,7 +94,7 @@ def on_call(
         if view_for(caller.recipient, w.alert.consent).level > Disclosure.NOTHING
         and w.alert.kind != "break_glass"
     ]
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         mandates = stores.mandates.agencies_of(list({w.alert.reference for w in waiting}))
         waiting = [
             w

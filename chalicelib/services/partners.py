@@ -131,7 +131,7 @@ def report_status(
 
 def register(caller: Caller, partner: Partner, *, stores: Stores, settings: Settings):
     """Add or change a partner (coordinators); audited; answers the webhook secret."""
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         refuse(caller, PARTNERS_TRAIL, "register-partner", stores, NotPermitted())
     stores.partners.register(partner)
     stores.audit.record(
@@ -141,7 +141,7 @@ def register(caller: Caller, partner: Partner, *, stores: Stores, settings: Sett
 
 
 def partners(caller: Caller, *, stores: Stores) -> list[Partner]:
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         refuse(caller, PARTNERS_TRAIL, "list-partners", stores, NotPermitted())
     stores.audit.record([caller.entry(PARTNERS_TRAIL, "list-partners")])
     return stores.partners.all()

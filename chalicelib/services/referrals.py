@@ -78,7 +78,7 @@ def refer(
     if stores.directory.read().recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
         raise NotAProvider(f"{provider} is not a service provider in the directory")
     referral_id = secrets.token_hex(4)
-    coordinator = caller.staff.role == "coordinator"
+    coordinator = caller.staff.is_coordinator
     decided: dict[str, Basis] = {}
 
     def change(record: Aftercare) -> Aftercare:

@@ -42,7 +42,7 @@ def statistics(
     """The counts of cases and the response figures, as one answer."""
     now = now or dt.datetime.now(dt.UTC)
     counts = casework.statistics(caller, stores=stores)
-    desk = caller.staff.agency if caller.staff.role == "caseworker" else None
+    desk = caller.staff.agency if caller.staff.is_caseworker else None
     samples = [
         s
         for s in stores.statistics.acknowledgements(last_weeks(now))

@@ -53,7 +53,7 @@ def search(caller: Caller, text: str, *, stores: Stores) -> Found:
 
 
 def _may_find(caller: Caller, query: SearchQuery, brief: CaseBrief) -> bool:
-    if caller.staff.role != "coordinator" and caller.staff.agency not in brief.agencies:
+    if not caller.staff.is_coordinator and caller.staff.agency not in brief.agencies:
         return False  # outside the mandate: as if it did not exist
     level = view_for(caller.recipient, brief.summary.consent).level
     if query.reference:

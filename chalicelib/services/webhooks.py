@@ -109,7 +109,7 @@ def deliver(
 
 
 def failed_webhooks(caller: Caller, *, stores: Stores) -> list[WebhookState]:
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         refuse(caller, WEBHOOKS_TRAIL, "list-failed", stores, NotPermitted())
     stores.audit.record([caller.entry(WEBHOOKS_TRAIL, "list-failed")])
     return stores.webhooks.failed()
@@ -125,7 +125,7 @@ def retry_webhook(
     now: dt.datetime | None = None,
 ) -> WebhookState:
     """A failed webhook queued again, with MAX_ATTEMPTS fresh attempts (audited)."""
-    if caller.staff.role != "coordinator":
+    if not caller.staff.is_coordinator:
         refuse(caller, WEBHOOKS_TRAIL, "retry", stores, NotPermitted())
     now = now or dt.datetime.now(dt.UTC)
     found = stores.webhooks.retry(client_id, event_id, now)

@@ -17,6 +17,7 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.domain.intake import RateLimit
 from chalicelib.lazy import lazy_module
+from chalicelib.web import urls
 from chalicelib.web.http import API_HEADERS, request_id, source
 
 acknowledgement = lazy_module("chalicelib.services.acknowledgement")
@@ -52,7 +53,7 @@ def _page(status: int, state: str, **context: object) -> Response:
     context.setdefault("at", {"uk": "", "en": ""})
     context.setdefault("channel", "")
     # On to the case in the staff console (which asks the person to sign in first).
-    console = f"{root()}staff/cases/{context['reference']}"
+    console = root() + urls.case_url(context["reference"])
     body = _template().render(
         state=state, stylesheet=static_url("form.css", root()), console=console, **context
     )

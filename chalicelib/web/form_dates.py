@@ -14,15 +14,12 @@ People also type a whole date into the first box. "12.03.2016", "12/03/2016",
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
+from chalicelib.domain.dates import split_whole_date
 from chalicelib.web.i18n import N_
 
 PARTS = ("day", "month", "year")
-_SEPARATOR = r"\s*[./\-\s]\s*"
-DAY_FIRST = re.compile(rf"^\s*(\d{{1,2}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{2,4}})\s*\.?\s*$")
-YEAR_FIRST = re.compile(rf"^\s*(\d{{4}}){_SEPARATOR}(\d{{1,2}}){_SEPARATOR}(\d{{1,2}})\s*$")
 
 NO_SUCH_DATE = N_("This date does not exist. Please check the day and the month.")
 DAY = N_("Write the day as a number, for example 14.")
@@ -44,16 +41,6 @@ class Assembled:
 def _digits(text: str) -> bool:
     # str.isdigit() also holds for "²" and other scripts' digits, which int() refuses.
     return text.isascii() and text.isdigit()
-
-
-def split_whole_date(typed: str) -> tuple[str, str, str] | None:
-    """A whole date typed into one box, as (day, month, year); None if it is not one."""
-    if found := YEAR_FIRST.match(typed):
-        year, month, day = found.groups()
-        return day, month, year
-    if found := DAY_FIRST.match(typed):
-        return found.groups()  # type: ignore[return-value]
-    return None
 
 
 def assemble(day: str, month: str, year: str, *, year_only: bool) -> Assembled:

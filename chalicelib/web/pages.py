@@ -10,9 +10,7 @@ default URL, and on a local run, without knowing which.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,7 +19,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.logs import describe
-from chalicelib.web import i18n
+from chalicelib.web import i18n, urls
 
 bp = Blueprint(__name__)
 log = logging.getLogger("homeward.web")
@@ -73,9 +71,7 @@ def root() -> str:
     "./" for a page at the top (/, /report, /status), "../" for /ack/{token}. Root-relative
     URLs ("/static/...") would leave API Gateway's stage path (/api) of the default URL.
     """
-    request = bp.current_request
-    depth = (getattr(request, "path", None) or "/").strip("/").count("/")
-    return "../" * depth or "./"
+    return urls.up(getattr(bp.current_request, "path", None))
 
 
 def stage_root_redirect() -> Response | None:
@@ -138,16 +134,14 @@ def safety() -> Response:
 # -- static files ---------------------------------------------------------------------
 
 
-@cache
 def _static_file(name: str) -> tuple[str, str]:
-    text = (STATIC / name).read_text(encoding="utf-8")
-    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+    return urls.static_file(STATIC, name)
 
 
 def static_url(name: str, up: str = "./") -> str:
     """A file's URL with its content hash, so it can be cached for good; relative to the
     page, whose way up to the app's root is `up` (root())."""
-    return f"{up}static/{name}?v={_static_file(name)[1]}"
+    return urls.static_url("static/", STATIC, name, up)
 
 
 @bp.route("/static/{name}", methods=["GET"])

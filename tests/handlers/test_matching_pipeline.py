@@ -111,7 +111,10 @@ def test_confirming_links_both_cases_and_alerts_each_desk_once(staff, reported, 
     for message in about_match:
         for personal in ("Ковальчук", "Kovalchuk", "Олександр", "Oleksandr"):
             assert personal not in message["body"]
-    assert "UA-NIB" in about_match[0]["body"]
+    # The confirming agency by its name, not its code.
+    said = " ".join(about_match[0]["body"].split())
+    assert "National Information Bureau" in said, said
+    assert "UA-NIB" not in said, said
 
     again = coordinator.post(f"/cases/{second}/matches/{first}", {"decision": "rejected"})
     assert again.status_code == 409

@@ -58,6 +58,7 @@ def alert_values(alert: Alert) -> dict[str, Any]:
         "reason": alert.reason,
         "counterpart": alert_values(alert.counterpart) if alert.counterpart else None,
         "confirmed_by": alert.confirmed_by,
+        "confirmed_by_person": alert.confirmed_by_person,
         "batch": alert.batch,
     }
 
@@ -76,6 +77,7 @@ def alert_of(values: dict[str, Any]) -> Alert:
         reason=values.get("reason"),
         counterpart=alert_of(values["counterpart"]) if values.get("counterpart") else None,
         confirmed_by=values.get("confirmed_by"),
+        confirmed_by_person=values.get("confirmed_by_person"),
         batch=values.get("batch"),
     )
 

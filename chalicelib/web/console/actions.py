@@ -13,6 +13,7 @@ from chalice import Response
 from chalicelib import wiring
 from chalicelib.domain.numbers import number_or
 from chalicelib.lazy import lazy_module
+from chalicelib.web import urls
 from chalicelib.web.console.base import WORKERS, Ctx, console_route
 from chalicelib.web.console.cases import case_page
 
@@ -28,7 +29,7 @@ CASE = "/staff/cases/{reference}"
 
 
 def _back(reference: str) -> str:
-    return f"staff/cases/{reference}"
+    return urls.case_url(reference)
 
 
 def _version(ctx: Ctx) -> int:
@@ -85,6 +86,9 @@ def move(ctx: Ctx, reference: str) -> Response:
 @console_route(f"{CASE}/assign", ["POST"], roles=WORKERS, back=_back)
 def assign(ctx: Ctx, reference: str) -> Response:
     _ = ctx._
+    if not ctx.form.get("assignee"):
+        errors = {"assignee": _("Choose a colleague from the list.")}
+        return case_page(ctx, reference, status=422, errors=errors)
     try:
         casework.assign_case(
             ctx.caller,

@@ -25,6 +25,7 @@ from chalicelib.domain.referrals import (
     ServiceType,
     Urgency,
 )
+from chalicelib.domain.staff import Role
 from chalicelib.domain.words import month_names
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.aftercare_words import words
@@ -34,8 +35,8 @@ aftercare = lazy_module("chalicelib.services.aftercare")
 referrals = lazy_module("chalicelib.services.referrals")
 mediation = lazy_module("chalicelib.services.mediation")
 
-COORDINATORS = ("coordinator",)
-PROVIDERS = ("provider",)
+COORDINATORS = (Role.COORDINATOR,)
+PROVIDERS = (Role.PROVIDER,)
 RETURN = "/staff/cases/{reference}/return"
 
 
@@ -84,7 +85,7 @@ def return_page(
         needs=list(NeedType),
         urgencies=list(Urgency),
         reasons=list(ClosureReason),
-        coordinator=ctx.caller.staff.role == "coordinator",
+        coordinator=ctx.caller.staff.is_coordinator,
         problem=problem,
         typed=ctx.form if status != 200 else {},
         notice=ctx.query("done"),
@@ -361,7 +362,7 @@ def answer(ctx: Ctx, reference: str, referral_id: str) -> Response:
 # -- the return's key figures ------------------------------------------------------------
 
 
-@console_route("/staff/statistics/return", roles=("coordinator", "auditor"))
+@console_route("/staff/statistics/return", roles=(Role.COORDINATOR, Role.AUDITOR))
 def return_statistics(ctx: Ctx) -> Response:
     figures = aftercare.kpis(ctx.caller, **_context())
     return ctx.page(

@@ -89,6 +89,13 @@ def sign_in_page(ctx: Ctx) -> Response:
     target = safe_next(ctx.query("next"))
     if ctx.session is not None:
         return ctx.redirect(target)
+    if ctx.query("why") == "expired":
+        # Why the person is here, before the sign-in (a managed login cannot say it).
+        return ctx.page(
+            "session_over.html",
+            minutes=max(wiring.settings().console_idle_seconds // 60, 1),
+            query=urllib.parse.urlencode({"next": target, "lang": ctx.lang}),
+        )
     people = wiring.local_staff if wiring.settings().is_local else None
     if people:
         return ctx.page("sign_in_local.html", people=people, next=target)

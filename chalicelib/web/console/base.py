@@ -22,8 +22,10 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain import staff as staff_roles
 from chalicelib.lazy import lazy_module
 from chalicelib.logs import describe
+from chalicelib.web import urls
 from chalicelib.web.console import render, session
 from chalicelib.web.http import ALL_TYPES, cross_site, request_id
 from chalicelib.web.pages import posted_fields
@@ -33,8 +35,8 @@ access = lazy_module("chalicelib.services.access")
 log = logging.getLogger("homeward.console")
 bp = Blueprint(__name__)
 
-WORKERS = ("caseworker", "coordinator")
-EVERYONE = ("caseworker", "coordinator", "auditor")
+WORKERS = staff_roles.WORKERS
+EVERYONE = staff_roles.ROLES
 # What a form may carry into a kept draft: what a person typed, nothing chosen from lists.
 DRAFTED = ("note", "text", "reason", "value")
 
@@ -69,6 +71,8 @@ class Ctx:
             me=self.session,
             csrf=self.session.csrf if self.session else "",
             names=wiring.staff_names().current() if self.session else None,
+            idle_seconds=_idle() if self.session else None,
+            my_organisation=_organisation(self.session.agency) if self.session else None,
             here=session.actual_path(self.request).lstrip("/"),
             **context,
         )
@@ -81,6 +85,11 @@ class Ctx:
             status_code=303,
             headers={**headers(self), "Location": self.up + _url(path, query)},
         )
+
+
+def _organisation(agency: str) -> str:
+    """An agency by its name, as colleagues know it; its code only if the directory has none."""
+    return wiring.directory().current().organisation_of(agency) or agency
 
 
 def _url(path: str, query: dict[str, str | None]) -> str:
@@ -115,8 +124,13 @@ def headers(ctx: Ctx) -> dict[str, Any]:
 
 
 def root(request: Any) -> str:
-    depth = (request.path or "/").strip("/").count("/")
-    return "../" * depth or "./"
+    """The way up to the app's root from the page as the browser addressed it: "/staff/"
+    (typed with its slash) is one folder deeper than the route "/staff" it reaches."""
+    way = urls.up(request.path)
+    typed = (request.context or {}).get("path") or ""
+    if typed.endswith("/") and (request.path or "/") != "/":
+        way = "../" + way.removeprefix("./")
+    return way
 
 
 def message(ctx: Ctx, status: int, title: str, text: str) -> Response:
@@ -150,6 +164,13 @@ def console_route(
     def register(view: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(view)
         def handler(**params: str) -> Response:
+            response = answer(**params)
+            if bp.current_request.method == "HEAD":
+                # What a GET would answer, its headers only (link checkers, monitors).
+                response.body = ""
+            return response
+
+        def answer(**params: str) -> Response:
             request = bp.current_request
             jar = session.cookies(request)
             current = session.read_session(jar.get(session.SESSION))
@@ -195,7 +216,8 @@ def console_route(
                 _ = ctx._
                 return message(ctx, 403, _("Not for your role"), _("Your role does not do this."))
 
-        bp.route(path, methods=list(methods), content_types=ALL_TYPES)(handler)
+        allowed = [*methods, "HEAD"] if "GET" in methods else list(methods)
+        bp.route(path, methods=allowed, content_types=ALL_TYPES)(handler)
         return handler
 
     return register
@@ -274,7 +296,9 @@ def _sign_in_again(
     target = _target(ctx, params, back)
     _keep_draft(ctx, old.get("subject"), target)
     ctx.cookies.append(session.clear_cookie(session.SESSION, session.cookie_path(ctx.request)))
-    return ctx.redirect("staff/sign-in", next=target, lang=ctx.lang)
+    # A session that was there and ended: the sign-in page says so first.
+    why = "expired" if old else None
+    return ctx.redirect("staff/sign-in", next=target, lang=ctx.lang, why=why)
 
 
 def _out_of_date(ctx: Ctx, params: dict[str, str], back: Callable[..., str] | None) -> Response:

@@ -13,12 +13,15 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
 from chalicelib.domain.casefile import Filters, InvalidCursor
 from chalicelib.domain.corrections import CORRECTABLE, value_of
 from chalicelib.domain.places import OBLASTS
 from chalicelib.domain.references import REFERENCE_PATTERN
+from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import ALLOWED_MOVES, Status
 from chalicelib.lazy import lazy_module
+from chalicelib.web import urls
 from chalicelib.web.console import render
 from chalicelib.web.console.base import EVERYONE, WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.timeline import timeline
@@ -44,7 +47,7 @@ def _filters(ctx: Ctx) -> tuple[Filters, dict[str, str]]:
     if oblast in OBLASTS:
         chosen["oblast"] = oblast
     category = ctx.query("category")
-    if category in render.CATEGORY_NAMES:
+    if category in labels.CATEGORY:
         chosen["category"] = category
     urgent = ctx.query("urgent")
     if urgent in ("yes", "no"):
@@ -65,11 +68,11 @@ def _filters(ctx: Ctx) -> tuple[Filters, dict[str, str]]:
     )
 
 
-@console_route("/staff", roles=(*EVERYONE, "provider"))
+@console_route("/staff", roles=(*EVERYONE, Role.PROVIDER))
 def home(ctx: Ctx) -> Response:
-    if ctx.caller.staff.role == "auditor":
+    if ctx.caller.staff.reads_audit:
         return ctx.redirect("staff/audit")
-    if ctx.caller.staff.role == "provider":
+    if ctx.caller.staff.provides_services:
         return ctx.redirect("staff/referrals")
     filters, chosen = _filters(ctx)
     cursor = ctx.query("cursor")
@@ -81,7 +84,7 @@ def home(ctx: Ctx) -> Response:
         return ctx.redirect("staff", **chosen)
     people = wiring.staff_names().current()
     workers = [p for p in people.people if p.role in WORKERS]
-    if ctx.caller.staff.role != "coordinator":
+    if not ctx.caller.staff.is_coordinator:
         workers = [p for p in workers if p.agency == ctx.caller.staff.agency]
     return ctx.page(
         "inbox.html",
@@ -105,7 +108,7 @@ def search(ctx: Ctx) -> Response:
     if text:
         found = search_service.search(ctx.caller, text, stores=wiring.stores())
         if found.query.reference and len(found.cases) == 1:
-            return ctx.redirect(f"staff/cases/{found.cases[0].summary.reference}")
+            return ctx.redirect(urls.case_url(found.cases[0].summary.reference))
     return ctx.page("search.html", q=text, found=found)
 
 
@@ -136,10 +139,11 @@ def case_page(
         report=report,
         pairs=pairs,
         entries=timeline(shown, pairs, people, directory),
-        mine=_mine(mine, directory),
+        mine=_mine(mine, directory, ctx.lang),
         moves=[m for m in render.MOVE_NAMES if m in ALLOWED_MOVES[shown.status]],
         assignable=colleagues.assignable(ctx.caller, shown.file.agencies, people),
         assignee=people.name_of(shown.file.assignee) or shown.file.assignee,
+        organisation=lambda agency: directory.organisation_of(agency) or agency,
         correctable=[(f, _current(report, f)) for f in CORRECTABLE] if report else [],
         errors=errors or {},
         typed={**ctx.draft, **(typed or {})},
@@ -153,7 +157,7 @@ def _current(report: Any, field: str) -> str:
     return "" if value is None else str(value)
 
 
-def _mine(deliveries: list, directory: Any) -> list[dict[str, str]]:
+def _mine(deliveries: list, directory: Any, language: str) -> list[dict[str, str]]:
     """The person's own alerts on this case, one per alert (its e-mail, else its SMS)."""
     chosen: dict[str, dict[str, str]] = {}
     for stored in sorted(deliveries, key=lambda d: d.delivery.channel):
@@ -164,7 +168,7 @@ def _mine(deliveries: list, directory: Any) -> list[dict[str, str]]:
                 "delivery_id": stored.delivery_id,
                 "level": str(alert.level),
                 "kind": alert.kind,
-                "sent_at": render.kyiv(stored.sent_at),
+                "sent_at": render.kyiv(stored.sent_at, language),
             },
         )
     return list(chosen.values())

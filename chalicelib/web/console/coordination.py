@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
 from chalicelib.domain.numbers import is_number
 from chalicelib.domain.places import OBLASTS
+from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
-from chalicelib.web.console import render
 from chalicelib.web.console.base import Ctx, console_route, message
+from chalicelib.web.console.refusals import problem_words
 from chalicelib.web.console.render import N_
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ webhooks = lazy_module("chalicelib.services.webhooks")
 contacts_domain = lazy_module("chalicelib.domain.contacts")
 routing = lazy_module("chalicelib.domain.routing")
 
-COORDINATORS = ("coordinator",)
+COORDINATORS = (Role.COORDINATOR,)
 # What an empty form shows: every field, as the templates read them.
 NEW_CONTACT = {
     "contact_id": "",
@@ -76,8 +78,14 @@ def overview(ctx: Ctx) -> Response:
     stores = wiring.stores()
     contacts = directory.contact_list(ctx.caller, stores=stores)
     rules = directory.rule_list(ctx.caller, stores=stores)
+    current = wiring.directory().current()
     return ctx.page(
-        "directory.html", contacts=contacts, rules=rules["rules"], notice=ctx.query("done")
+        "directory.html",
+        contacts=contacts,
+        rules=rules["rules"],
+        problems=[problem_words(ctx, p, current) for p in sorted(current.problem_list(), key=str)],
+        contact_names={c.contact_id: c.name for c in contacts["contacts"]},
+        notice=ctx.query("done"),
     )
 
 
@@ -168,7 +176,12 @@ def save_contact(ctx: Ctx) -> Response:
     except directory.ChangeRefused as refused:
         errors = {"active": _("Saving this would leave alerts reaching nobody.")}
         return _contact_page(
-            ctx, typed, new=new, status=409, errors=errors, problems=refused.problems
+            ctx,
+            typed,
+            new=new,
+            status=409,
+            errors=errors,
+            problems=[problem_words(ctx, p, wiring.directory().current()) for p in refused.found],
         )
     except directory.DirectoryChanged:
         errors = {"form": _("Someone else is changing the directory; send it again.")}
@@ -244,15 +257,17 @@ def edit_rule(ctx: Ctx, rule_id: str) -> Response:
     return _rule_page(ctx, rule.model_dump(mode="json"), new=False)
 
 
-def _placed(problems: list[str]) -> dict[str, str]:
-    """Each "routes to nobody" reason beside the field it is about."""
+def _placed(ctx: Ctx, problems: list[Any]) -> dict[str, str]:
+    """Each "routes to nobody" reason beside the field it is about, in the page's words."""
     placed: dict[str, str] = {}
+    current = wiring.directory().current()
     for problem in problems:
-        level = re.search(r"escalation level (\d+)", problem)
-        where = f"rung_{level.group(1)}" if level else "contacts"
-        if "first alert" not in problem and not level:
+        if problem.level is None:
             where = "form"
-        placed[where] = (placed.get(where, "") + " " + problem).strip()
+        else:
+            where = f"rung_{problem.level}" if problem.level else "contacts"
+        words = problem_words(ctx, problem, current)
+        placed[where] = (placed.get(where, "") + " " + words).strip()
     return placed
 
 
@@ -270,7 +285,7 @@ def save_rule(ctx: Ctx) -> Response:
     try:
         directory.put_rule(ctx.caller, rule, stores=wiring.stores())
     except directory.ChangeRefused as refused:
-        errors = _placed(refused.problems)
+        errors = _placed(ctx, refused.found)
         errors["refused"] = _("Not saved: with this rule, some alerts would reach nobody.")
         return _rule_page(ctx, typed, new=new, status=409, errors=errors)
     except directory.DirectoryChanged:
@@ -289,7 +304,7 @@ def preview(ctx: Ctx) -> Response:
     category = ctx.query("category")
     urgent = ctx.query("urgent") == "yes"
     rungs = None
-    if oblast in OBLASTS and category in render.CATEGORY_NAMES:
+    if oblast in OBLASTS and category in labels.CATEGORY:
         rungs = directory.preview(
             ctx.caller, oblast=oblast, category=category, urgent=urgent, stores=wiring.stores()
         )

@@ -7,6 +7,7 @@ from chalice import Response
 
 from chalicelib import wiring
 from chalicelib.lazy import lazy_module
+from chalicelib.web import urls
 from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.cases import REFERENCE
 
@@ -92,4 +93,4 @@ def decide(ctx: Ctx, reference: str, other: str) -> Response:
             casework.add_note(
                 ctx.caller, case, text=f"{decision} — {counterpart}: {note[:4900]}", stores=stores
             )
-    return ctx.redirect(f"staff/cases/{reference}", done=f"match-{decision}")
+    return ctx.redirect(urls.case_url(reference), done=f"match-{decision}")

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
-import hashlib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain import places
-from chalicelib.domain.places import OBLASTS
+from chalicelib.domain import corrections, labels, places, words
+from chalicelib.domain.latin import in_latin
+from chalicelib.domain.staff import Role
+from chalicelib.domain.workflow import Status
+from chalicelib.web import urls
 
 if TYPE_CHECKING:
     import jinja2
@@ -29,8 +31,10 @@ LOCALE = HERE / "locale"
 DOMAIN = "console"
 LANGUAGES = ("uk", "en")
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
-KYIV = "Europe/Kyiv"
-STATIC_TYPES = {"console.css": "text/css; charset=utf-8"}
+STATIC_TYPES = {
+    "console.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+}
 
 
 def N_(message: str) -> str:
@@ -38,17 +42,6 @@ def N_(message: str) -> str:
     return message
 
 
-STATUS_NAMES = {
-    "received": N_("Received"),
-    "triaged": N_("Triaged"),
-    "verified": N_("Verified"),
-    "located": N_("Located"),
-    "return_in_progress": N_("Return in progress"),
-    "returned": N_("Returned"),
-    "closed": N_("Closed"),
-    "duplicate": N_("Duplicate"),
-    "unfounded": N_("Unfounded"),
-}
 # What a button that moves a case there says.
 MOVE_NAMES = {
     "triaged": N_("Triage"),
@@ -60,34 +53,11 @@ MOVE_NAMES = {
     "duplicate": N_("Mark as duplicate"),
     "unfounded": N_("Mark as unfounded"),
 }
-CATEGORY_NAMES = {
-    "deported": N_("Deported"),
-    "forcibly_transferred": N_("Forcibly transferred"),
-    "missing": N_("Missing"),
-    "held_in_facility": N_("Held in a facility"),
-    "adopted_or_placed": N_("Adopted or placed in a family"),
-    "other": N_("Other"),
-}
-SEX_NAMES = {"female": N_("Girl"), "male": N_("Boy"), "unknown": N_("Unknown")}
 ACKNOWLEDGEMENT_NAMES = {
     "acknowledged": N_("Acknowledged"),
     "waiting": N_("Waiting for acknowledgement"),
     "unacknowledged": N_("Nobody acknowledged"),
     None: N_("Not alerted yet"),
-}
-FIELD_NAMES = {
-    "child.family_name": N_("Family name"),
-    "child.given_name": N_("Given name"),
-    "child.patronymic": N_("Patronymic"),
-    "child.sex": N_("Sex"),
-    "child.date_of_birth": N_("Date of birth"),
-    "child.birth_year": N_("Year of birth"),
-    "residence.settlement": N_("Settlement"),
-    "event.date": N_("Date of the event"),
-    "event.place": N_("Place of the event"),
-    "last_known_location.region": N_("Last known region"),
-    "last_known_location.settlement": N_("Last known settlement"),
-    "last_known_location.institution": N_("Last known institution"),
 }
 MATCH_FIELD_NAMES = {
     "family_name": N_("Family name"),
@@ -104,23 +74,6 @@ MATCH_STATUS_NAMES = {
     "missing": N_("not given"),
     "year_only": N_("same year, one gives only the year"),
     "day_month_swapped": N_("day and month swapped"),
-}
-RELATIONSHIP_NAMES = {
-    "parent": N_("Parent"),
-    "guardian": N_("Guardian"),
-    "relative": N_("Relative"),
-    "witness": N_("Witness"),
-    "ngo": N_("NGO"),
-    "official": N_("Official"),
-    "self": N_("The child themself"),
-    "other": N_("Other"),
-}
-ROLE_NAMES = {
-    "caseworker": N_("Caseworker"),
-    "coordinator": N_("Coordinator"),
-    "auditor": N_("Auditor"),
-    "provider": N_("Service provider"),
-    "contact": N_("Alerted contact"),
 }
 
 
@@ -140,16 +93,22 @@ def gettext_for(language: str):
     return translations(language).gettext
 
 
-def kyiv(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(KYIV)).strftime("%d.%m.%Y %H:%M")
+def kyiv(moment: dt.datetime | None, language: str) -> str:
+    """A moment in words, in Kyiv time (the one formatter: domain/words.py)."""
+    return words.moment_in_words(moment, language, zone=False)
 
 
-def day(value: dt.date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
+def day(value: dt.date | int | None, language: str) -> str:
+    return words.date_in_words(value, language)
+
+
+def channel_name(channel: object, language: str) -> str:
+    return labels.word(labels.CHANNEL, channel, language)
+
+
+def named(catalog: dict, code: object, language: str) -> str:
+    """A code's words from its domain catalog (domain/labels.py), as a list starts them."""
+    return labels.heading(labels.word(catalog, code, language))
 
 
 def age(
@@ -160,6 +119,42 @@ def age(
         years = today.year - date_of_birth.year
         return years - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
     return today.year - birth_year if birth_year else None
+
+
+def age_words(child: Any, language: str, today: dt.date | None = None) -> str:
+    """A child's age, the same wherever it is shown: "14 years old", or, when only the
+    year of birth is known, "14 or 15 years old" (the birthday may not have come yet)."""
+    if child is None:
+        return ""
+    oldest = age(child.date_of_birth, child.birth_year, today)
+    if oldest is None:
+        return ""
+    ngettext = translations(language).ngettext
+    if child.date_of_birth is None and oldest > 0:
+        return ngettext(
+            "%(young)s or %(num)s year old", "%(young)s or %(num)s years old", oldest
+        ) % {"young": oldest - 1, "num": oldest}
+    return ngettext("%(num)s year old", "%(num)s years old", oldest) % {"num": oldest}
+
+
+def child_name(child: Any, language: str) -> str:
+    """The child's names as reported; for a reader of English also in Latin letters (the
+    KMU 2010 transliteration the e-mails use), where they differ."""
+    if child is None:
+        return ""
+    names = " ".join(n for n in (child.family_name, child.given_name, child.patronymic) if n)
+    if language != "en":
+        return names
+    latin = in_latin(names)
+    return names if latin == names else f"{names} ({latin})"
+
+
+def in_reader_script(name: str | None, language: str) -> str:
+    """A name as reported; for a reader of English followed by its Latin letters."""
+    if not name or language != "en":
+        return name or ""
+    latin = in_latin(name)
+    return name if latin == name else f"{name} ({latin})"
 
 
 def country_name(code: str | None, language: str) -> str:
@@ -178,24 +173,33 @@ def environment(language: str) -> jinja2.Environment:
     env = jinja_environment(TEMPLATES, translations(language))
     _ = translations(language).gettext
     env.globals.update(
-        kyiv=kyiv,
-        day=day,
+        kyiv=lambda moment: kyiv(moment, language),
+        day=lambda value: day(value, language),
         age=age,
         oblast=lambda code: oblast_name(code, language),
-        oblasts=sorted(OBLASTS, key=lambda c: OBLASTS[c][language]),
-        status_name=lambda s: _(STATUS_NAMES.get(str(s), str(s))),
+        oblasts=places.in_order("oblasts", language),
+        status_name=lambda s: named(labels.STATUS, s, language),
         move_name=lambda s: _(MOVE_NAMES.get(str(s), str(s))),
-        category_name=lambda c: _(CATEGORY_NAMES.get(str(c), str(c))),
-        sex_name=lambda s: _(SEX_NAMES.get(str(s), str(s))),
+        category_name=lambda c: named(labels.CATEGORY, c, language),
+        sex_name=lambda s: named(labels.SEX, s, language),
         acknowledgement_name=lambda a: _(ACKNOWLEDGEMENT_NAMES.get(a, str(a))),
-        field_name=lambda f: _(FIELD_NAMES.get(f, MATCH_FIELD_NAMES.get(f, f))),
+        field_name=lambda f: (
+            _(MATCH_FIELD_NAMES[f]) if f in MATCH_FIELD_NAMES else named(labels.FIELD, f, language)
+        ),
         match_status=lambda s: _(MATCH_STATUS_NAMES.get(s, s)),
-        role_name=lambda r: _(ROLE_NAMES.get(r, r)),
-        relationship_name=lambda r: _(RELATIONSHIP_NAMES.get(r, r)),
+        role_name=lambda r: named(labels.ROLE, r, language),
+        relationship_name=lambda r: named(labels.RELATIONSHIP, r, language),
         country=lambda code: country_name(code, language),
-        statuses=list(STATUS_NAMES),
-        categories=list(CATEGORY_NAMES),
+        statuses=list(Status),
+        categories=list(labels.CATEGORY),
         languages=LANGUAGE_NAMES,
+        Role=Role,
+        case_url=urls.case_url,
+        age_words=lambda child: age_words(child, language),
+        child_name=lambda child: child_name(child, language),
+        latin=lambda name: in_reader_script(name, language),
+        channel_name=lambda c: channel_name(c, language),
+        field_value=lambda f, value: corrections.in_words(f, value, language),
     )
     return env
 
@@ -204,11 +208,9 @@ def render(template: str, language: str, **context: Any) -> str:
     return environment(language).get_template(template).render(lang=language, **context)
 
 
-@cache
 def static_file(name: str) -> tuple[str, str]:
-    text = (STATIC / name).read_text(encoding="utf-8")
-    return text, hashlib.sha256(text.encode()).hexdigest()[:12]
+    return urls.static_file(STATIC, name)
 
 
 def static_url(name: str, up: str) -> str:
-    return f"{up}staff/static/{name}?v={static_file(name)[1]}"
+    return urls.static_url("staff/static/", STATIC, name, up)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
 from chalicelib.domain.casefile import week_of
 from chalicelib.domain.response_times import week_start
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route
-from chalicelib.web.console.render import CATEGORY_NAMES, STATUS_NAMES, day, oblast_name
+from chalicelib.web.console.render import day, named, oblast_name
 
 response_times = lazy_module("chalicelib.services.response_times")
 
@@ -69,7 +70,7 @@ def last_weeks(counts: dict[str, int], today: dt.date | None = None) -> list[tup
 
 def week_words(ctx: Ctx, week: str) -> str:
     """A week as a person reads it: the day it begins, never its ISO code."""
-    return ctx._("week of %(day)s") % {"day": day(week_start(week))}
+    return ctx._("week of %(day)s") % {"day": day(week_start(week), ctx.lang)}
 
 
 def duration(ctx: Ctx, seconds: float) -> str:
@@ -93,10 +94,19 @@ def statistics(ctx: Ctx) -> Response:
         ctx.caller, stores=wiring.stores(), directory=wiring.directory().current()
     )
     charts = [
-        chart("status", [(_(STATUS_NAMES[s]), numbers["status"].get(s, 0)) for s in STATUS_NAMES]),
+        chart(
+            "status",
+            [
+                (named(labels.STATUS, s, ctx.lang), numbers["status"].get(s, 0))
+                for s in labels.STATUS
+            ],
+        ),
         chart(
             "category",
-            [(_(CATEGORY_NAMES[c]), numbers["category"].get(c, 0)) for c in CATEGORY_NAMES],
+            [
+                (named(labels.CATEGORY, c, ctx.lang), numbers["category"].get(c, 0))
+                for c in labels.CATEGORY
+            ],
         ),
         chart(
             "oblast",
@@ -110,7 +120,7 @@ def statistics(ctx: Ctx) -> Response:
             [(week_words(ctx, w), n) for w, n in last_weeks(numbers.get("week", {}))],
         ),
     ]
-    scope = "agency" if ctx.caller.staff.role == "caseworker" else "all"
+    scope = "agency" if ctx.caller.staff.is_caseworker else "all"
     return ctx.page(
         "statistics.html",
         numbers=numbers,
