@@ -11,13 +11,17 @@
   var lead = Math.min(120, Math.floor(idle / 2));
   var timer = null;
 
+  // role=alert only while shown: a hidden notice that kept the role would be a second
+  // live region on every page, the one a screen reader (or a test) finds first.
   function warn() {
+    notice.setAttribute("role", "alert");
     notice.hidden = false;
   }
 
   function arm() {
     if (timer) window.clearTimeout(timer);
     notice.hidden = true;
+    notice.removeAttribute("role");
     timer = window.setTimeout(warn, (idle - lead) * 1000);
   }
 
