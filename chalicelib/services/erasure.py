@@ -24,7 +24,8 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.exports import EXPORTS_PREFIX
 from chalicelib.domain.report import REPORTER_GROUP
 from chalicelib.domain.routing import Directory
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.erasure")
 
