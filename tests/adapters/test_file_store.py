@@ -54,6 +54,24 @@ def test_a_copy_is_of_the_version_named_and_is_made_once(bucket):
     assert store.versions("cases/") == [("cases/HW-2222-2222/1-abc", copied)]
 
 
+def test_a_version_is_read_whole_and_a_cleaned_file_is_written_once(bucket):
+    store, put, read = bucket
+    first = put("uploads/k/1", JPEG, "image/jpeg")
+    put("uploads/k/1", PNG, "image/png")
+    # The version that was checked, not what was uploaded over it since.
+    assert store.read("uploads/k/1", first) == JPEG
+    assert store.read("uploads/k/1", None) == PNG
+    # A re-encoded photo, named by the original's hash: written once, read back whole.
+    target = "cases/HW-2222-2222/1-abc"
+    made = store.put_once(target, JPEG, "image/jpeg")
+    assert store.read(target, made) == JPEG == read(target, made)
+    assert store.inspect(target, 10_000, 4).content_type == "image/jpeg"
+    # Asked again (another attempt), the file there is kept and nothing is written.
+    assert store.put_once(target, PNG, "image/png") == made
+    assert store.versions("cases/") == [(target, made)]
+    assert store.read(target, None) == JPEG
+
+
 def test_a_deleted_version_is_gone_for_good(bucket):
     store, put, _ = bucket
     first = put("uploads/k/1", JPEG, "image/jpeg")

@@ -43,6 +43,29 @@ def test_the_case_store_answers_and_a_break_glass_grant_is_read_with_the_case(st
     assert stores.cases.file(case.reference).break_glass == {"coord-1": later, "coord-2": until}
 
 
+def test_an_erasure_removes_the_break_glass_grants_the_traces_name_and_can_be_run_again(stores):
+    case = opened(stores)
+    other = opened(stores, "HW-4444-5555", T0 + MINUTE)
+    until = T0 + dt.timedelta(hours=1)
+    commit(
+        stores,
+        lambda u: stores.cases.grant_break_glass(u, case.reference, "coord-1", until),
+        lambda u: stores.cases.grant_break_glass(u, case.reference, "coord-2", until),
+        lambda u: stores.cases.grant_break_glass(u, other.reference, "coord-1", until),
+    )
+    grants = stores.lifecycle.traces(case.reference).grants
+    assert len(grants) == 2
+    commit(stores, lambda u: stores.lifecycle.remove_grants(u, case.reference, list(grants[:1])))
+    assert len(stores.cases.file(case.reference).break_glass) == 1
+    assert stores.lifecycle.traces(case.reference).grants == grants[1:]
+    # An erasure interrupted and run again removes what is left; nothing is refused.
+    commit(stores, lambda u: stores.lifecycle.remove_grants(u, case.reference, list(grants)))
+    assert stores.cases.file(case.reference).break_glass == {}
+    assert stores.lifecycle.traces(case.reference).grants == ()
+    # Another case's grant to the same person is its own.
+    assert stores.cases.file(other.reference).break_glass == {"coord-1": until}
+
+
 def test_a_withdrawal_is_asked_once_and_only_of_a_case_that_exists(stores):
     case = opened(stores)
     assert refused_names(
@@ -61,15 +84,20 @@ def test_a_batchs_alerts_are_read_oldest_first_and_each_is_dispatched_once(store
     first = opened(stores, "HW-2222-3333", T0)
     second = opened(stores, "HW-4444-5555", T0 + MINUTE)
     elsewhere = opened(stores, "HW-6666-7777", T0 + 2 * MINUTE)
-    alerts = [Alert.for_imported_case(c) for c in (second, first, elsewhere)]
-    commit(
-        stores,
-        lambda u: stores.alerts.add(u, alerts[0], batch="ngo-one/file-1"),
-        lambda u: stores.alerts.add(u, alerts[1], batch="ngo-one/file-1"),
-        lambda u: stores.alerts.add(u, alerts[2], batch="ngo-two/file-1"),
-    )
+    # The domain's one rule: a batch's non-urgent rows wait for the digest, so these alerts
+    # are the imported kind and carry their batch (what the store files them under).
+    alerts = [
+        Alert.on_arrival(c, batch=b)
+        for c, b in (
+            (second, "ngo-one/file-1"),
+            (first, "ngo-one/file-1"),
+            (elsewhere, "ngo-two/file-1"),
+        )
+    ]
+    assert all(a.imported for a in alerts)
+    commit(stores, *[lambda u, a=a: stores.alerts.add(u, a, batch=a.batch) for a in alerts])
     found = stores.alerts.of_batch("ngo-one/file-1")
-    assert [a.reference for a in found] == [first.reference, second.reference]
+    assert found == [alerts[1], alerts[0]]
     assert stores.alerts.of_batch("ngo-one/file-2") == []
     commit(stores, lambda u: stores.alerts.mark_dispatched(u, alerts[1]))
     # A replay of the same dispatch is refused: nobody is alerted twice.
@@ -77,7 +105,9 @@ def test_a_batchs_alerts_are_read_oldest_first_and_each_is_dispatched_once(store
         "dispatched"
     }
     # Nor is an alert that was never recorded marked as dispatched.
-    ghost = Alert.for_imported_case(dataclasses.replace(first, reference="HW-9999-9999"))
+    ghost = Alert.on_arrival(
+        dataclasses.replace(first, reference="HW-9999-9999"), batch="ngo-one/file-1"
+    )
     assert refused_names(stores, lambda u: stores.alerts.mark_dispatched(u, ghost)) == {
         "dispatched"
     }

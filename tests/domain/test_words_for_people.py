@@ -60,11 +60,13 @@ def test_a_moment_reads_in_words_in_kyiv_time():
 
 
 def test_roles_are_one_enum_and_a_staff_member_says_what_they_may_do():
-    assert ROLES == (Role.CASEWORKER, Role.COORDINATOR, Role.AUDITOR)
+    assert ROLES == (Role.CASEWORKER, Role.COORDINATOR, Role.AUDITOR, Role.PROVIDER)
     coordinator = StaffMember("s", Role.COORDINATOR, "UA-NIB")
     auditor = StaffMember("a", Role("auditor"), "UA-NIB")
     assert coordinator.is_coordinator and coordinator.works_cases and not coordinator.reads_audit
     assert auditor.reads_audit and not auditor.works_cases and not auditor.is_caseworker
+    provider = StaffMember("p", Role.PROVIDER, "UA-HOPE")
+    assert provider.provides_services and not provider.works_cases and not provider.reads_audit
 
 
 def test_a_problem_reads_for_the_api_as_before():

@@ -63,7 +63,8 @@ def test_every_waiting_alert_is_counted_paged_and_told_in_full(pipeline):
     listed = {a.reference for a in first.alerts + second.alerts}
     assert listed == set(kherson + kyiv)
 
-    row = next(a for a in first.alerts if a.reference == kherson[0])
+    # References are random: the first Kherson report may be listed on either page.
+    row = next(a for a in first.alerts + second.alerts if a.reference == kherson[0])
     assert row.what == on_call.Waits.NEW_REPORT and row.level == 0
     assert round(row.seconds_left) == 10 * 60  # 15 minutes after it came, 5 gone
     assert {(t.contact_id, t.channel) for t in row.tried} >= {
