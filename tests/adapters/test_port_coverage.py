@@ -4,10 +4,10 @@ A port (services/ports.py, and its siblings services/*_ports.py) is what the ser
 are written against; its fake (tests/fakes.py) and its adapter (DynamoDB, S3, SQS) must
 keep the same promises, which only a test run against both shows. This lists every
 method of every port and fails when one is never called, in tests/adapters, inside a
-function that takes a fixture parametrised over the fake and the real backend. Of the 96 methods of the ports with a
-real backend (100 in all), 26 were never called so when this was written: every method of
-the Partners and Webhooks stores, the queues, five of the file store's, break-glass
-grants, batch alerts, withdrawal requests.
+function that takes a fixture parametrised over the fake and the real backend. Of the 96
+methods of the ports with a real backend (100 in all), 26 were never called so when this
+was written: every method of the Partners and Webhooks stores, the queues, five of the
+file store's, break-glass grants, batch alerts, withdrawal requests.
 """
 
 import ast
