@@ -483,6 +483,20 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             },
         },
         _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # The return record and what points at it: the record, its referrals in the
+        # providers' inboxes, its closure marker go; the child leaves mediation lists.
+        _under(
+            _statement("ReturnRead", ["dynamodb:GetItem", "dynamodb:Query"], [TABLE]),
+            "AFTERCARE",
+            "MEDIATION",
+        ),
+        _under(_statement("MediationLists", ["dynamodb:PutItem"], [TABLE]), "MEDIATION"),
+        _under(
+            _statement("ReturnErased", ["dynamodb:DeleteItem"], [TABLE]),
+            "AFTERCARE",
+            "CLOSURES",
+            "REFERRALS#*",
+        ),
         # Every version of the case's files (a plain delete would leave them readable).
         _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
         # Every staff export kept: which list the case is not recorded.
