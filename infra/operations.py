@@ -785,6 +785,10 @@ NO_DLQ = {
     "AnonymiseExpired": "An hourly schedule: each run anonymises every case past its "
     "retention (the by_retention index), so a failed run's cases go at the next; the "
     "schedule's event carries no data to keep, and the errors alarm pages",
+    "AlertOverdueFollowUps": "An hourly schedule: each run alerts every return record "
+    "still due (the by_state index's FOLLOWUPS#due) and not yet alerted for that due date, "
+    "so a failed run's alerts go at the next; the schedule's event carries no data to keep, "
+    "and the errors alarm pages",
     "SendDailyDigest": "A daily schedule whose event carries no data: a DLQ would keep an "
     "empty event, not the digest. A failed run pages (its errors alarm) and is re-run by "
     "invoking the function",

@@ -319,6 +319,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:GetItem"], [TABLE]),
             "CASE#*",
         ),
+        # The delivery's contact as the directory has it at send time (issue 22: a
+        # corrected address is used), one item read; never the directory changed.
+        _under(_statement("Contact", ["dynamodb:GetItem"], [TABLE]), "DIRECTORY"),
         EMAIL,
         # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped by the
         # resource. So publishing to any topic is denied: only phone numbers are left.
@@ -453,8 +456,12 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "AlertOverdueFollowUpsRole": [
         LOGS,
         _statement("Due", ["dynamodb:Query"], [STATE_INDEX]),
-        _statement("Read", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [TABLE]),
-        _statement("Alert", ["dynamodb:PutItem"], [TABLE]),
+        _under(
+            _statement("Read", ["dynamodb:GetItem", "dynamodb:BatchGetItem"], [TABLE]),
+            "AFTERCARE",
+            "CASE#*",
+        ),
+        _under(_statement("Alert", ["dynamodb:PutItem"], [TABLE]), "AFTERCARE", "CASE#*"),
     ],
     "AnonymiseExpiredRole": [
         LOGS,
@@ -476,6 +483,20 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             },
         },
         _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # The return record and what points at it: the record, its referrals in the
+        # providers' inboxes, its closure marker go; the child leaves mediation lists.
+        _under(
+            _statement("ReturnRead", ["dynamodb:GetItem", "dynamodb:Query"], [TABLE]),
+            "AFTERCARE",
+            "MEDIATION",
+        ),
+        _under(_statement("MediationLists", ["dynamodb:PutItem"], [TABLE]), "MEDIATION"),
+        _under(
+            _statement("ReturnErased", ["dynamodb:DeleteItem"], [TABLE]),
+            "AFTERCARE",
+            "CLOSURES",
+            "REFERRALS#*",
+        ),
         # Every version of the case's files (a plain delete would leave them readable).
         _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
         # Every staff export kept: which list the case is not recorded.

@@ -1641,3 +1641,12 @@ class FakeAftercare:
 
     def mediation_lists(self) -> list[MediationList]:
         return sorted(self._part("lists").values(), key=lambda m: m.created_at, reverse=True)
+
+    def erase(self, uow, record: Aftercare) -> None:
+        def apply() -> None:
+            for part in ("records", "due", "closures"):
+                self._part(part).pop(record.reference, None)
+            for key in [k for k in self._part("referrals") if k[2] == record.reference]:
+                del self._part("referrals")[key]
+
+        uow.add("aftercare", apply)

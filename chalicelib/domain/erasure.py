@@ -11,7 +11,8 @@ Three erasures, from the least to the most:
   go) and the mandate of every agency but the intake desk. The case stays, for the child.
 - **anonymisation** (retention): the above, and the child's identity: names become
   ERASED, the date of birth its year, places their country, the child's sealed group,
-  the notes, the files with all their versions. What is left (category, oblast, status,
+  the notes, the files with all their versions, the return record and its referrals, and
+  the child's entries on mediation lists. What is left (category, oblast, status,
   dates, the audit trail) keeps the statistics and the coalition's record true.
 
 Nothing here opens a sealed field: erasure needs no key. A sealed group is erased by
@@ -165,6 +166,10 @@ class Erasure:
     files: bool = False
     # Every staff export (`exports/`): a spreadsheet of a day ago may list the child.
     exports: bool = False
+    # The case's return record (its steps' and follow-ups' notes name the child), its
+    # referrals in the providers' inboxes, its closure waiting, its entries on mediation
+    # lists (the lists stay, for the children still on them).
+    aftercare: bool = False
     withdrawn_at: dt.datetime | None = None
     anonymised_at: dt.datetime | None = None
 
@@ -291,6 +296,7 @@ def anonymise(traces: Traces, *, now: dt.datetime) -> Erasure:
         grants=traces.grants,
         files=True,
         exports=True,
+        aftercare=True,
         withdrawn_at=traces.withdrawn_at,
         anonymised_at=now,
     )

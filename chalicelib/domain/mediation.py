@@ -40,6 +40,12 @@ class MediationList(BaseModel):
             raise AftercareError("the child is on this list already")
         return self.model_copy(update={"references": (*self.references, reference)})
 
+    def without_child(self, reference: str) -> MediationList:
+        """The list with a child's entry gone (their case was anonymised); the exports
+        made keep their counts, which name nobody."""
+        kept = tuple(r for r in self.references if r != reference)
+        return self.model_copy(update={"references": kept})
+
     def exported(self, *, by: str, now: dt.datetime) -> MediationList:
         if not self.references:
             raise AftercareError("an empty list is not exported")

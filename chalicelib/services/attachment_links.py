@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.services.access import Caller, CaseNotFound, refuse, view_of, visible_case
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 LINK_SECONDS = 60
 

@@ -40,7 +40,8 @@ from chalicelib.domain.intake import RateLimit
 from chalicelib.domain.report import Receipt
 from chalicelib.logs import describe
 from chalicelib.services import intake
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.attachments")
 

@@ -27,14 +27,14 @@ from chalicelib.domain.alerts import (
 from chalicelib.domain.messages import render_email, render_sms
 from chalicelib.domain.routing import resolve
 from chalicelib.services.access import Caller, require_role
-from chalicelib.services.ports import (
+from chalicelib.services.outside_ports import (
     NO_METRICS,
     DeliveryQueue,
     EmailSender,
     Metrics,
     SmsSender,
-    Stores,
 )
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.delivery")
 

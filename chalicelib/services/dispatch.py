@@ -19,7 +19,8 @@ from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.sms import under_sms_policy
 from chalicelib.services.directory import DirectoryCache
-from chalicelib.services.ports import DeliveryQueue, Stores
+from chalicelib.services.outside_ports import DeliveryQueue
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.dispatch")
 

@@ -24,7 +24,8 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.exports import EXPORTS_PREFIX
 from chalicelib.domain.report import REPORTER_GROUP
 from chalicelib.domain.routing import Directory
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.erasure")
 
@@ -63,6 +64,8 @@ def carry_out(
             _delete_files(traces, files)
         if erasure.exports:
             _delete_exports(files)
+        if erasure.aftercare:
+            _erase_aftercare(reference, stores)
         uow = stores.unit_of_work()
         stores.lifecycle.erase(uow, traces, erasure)
         if erasure.revoked:
@@ -106,6 +109,29 @@ def _delete_derived(traces: Traces, erasure: Erasure, stores: Stores) -> None:
             count, stage = steps.pop(0)
             stage(uow)
             size += count
+        uow.commit()
+
+
+def _erase_aftercare(reference: str, stores: Stores) -> None:
+    """The child off every mediation list (each list guarded by its version: a list
+    changed meanwhile is read again), then the return record with its referrals and its
+    closure marker. The record goes last: what an erasure cut short left is found again
+    through it."""
+    refused = 0
+    while listed := [m for m in stores.aftercare.mediation_lists() if reference in m.references]:
+        try:
+            for one in listed:
+                uow = stores.unit_of_work()
+                stores.aftercare.save_list(uow, one.without_child(reference))
+                uow.commit()
+        except Refused:
+            refused += 1
+            if refused >= _ATTEMPTS:
+                raise Conflict() from None
+    record = stores.aftercare.get(reference)
+    if record is not None:
+        uow = stores.unit_of_work()
+        stores.aftercare.erase(uow, record)
         uow.commit()
 
 

@@ -17,7 +17,8 @@ from chalicelib.config import Settings
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.routing import Directory
-from chalicelib.services.ports import EmailSender, Stores
+from chalicelib.services.outside_ports import EmailSender
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.escalation")
 

@@ -27,7 +27,8 @@ from chalicelib.domain.exports import (
     to_xlsx,
 )
 from chalicelib.services.access import Caller, works_cases
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.exports")
 

@@ -36,8 +36,9 @@ from chalicelib.domain.partners import (
 from chalicelib.domain.routing import Directory
 from chalicelib.logs import describe
 from chalicelib.services import intake
+from chalicelib.services.outside_ports import EmailSender, SmsSender
 from chalicelib.services.partners import admitted
-from chalicelib.services.ports import EmailSender, SmsSender, Stores
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.imports")
 

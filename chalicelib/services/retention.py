@@ -18,7 +18,8 @@ from chalicelib.domain.erasure import Traces
 from chalicelib.domain.retention import changed_before
 from chalicelib.logs import describe
 from chalicelib.services import erasure
-from chalicelib.services.ports import FileStore, Stores
+from chalicelib.services.outside_ports import FileStore
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.retention")
 

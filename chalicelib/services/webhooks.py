@@ -26,7 +26,8 @@ from chalicelib.domain.webhooks import (
     describe_failure,
 )
 from chalicelib.services.access import Caller, NotPermitted, refuse
-from chalicelib.services.ports import Stores, WebhookPoster, WebhookQueue
+from chalicelib.services.outside_ports import WebhookPoster, WebhookQueue
+from chalicelib.services.ports import Stores
 
 log = logging.getLogger("homeward.webhooks")
 

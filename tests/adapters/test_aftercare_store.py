@@ -18,6 +18,19 @@ def record(reference: str) -> Aftercare:
     return Aftercare(reference=reference, oblast="UA-65", received_at=NOW)
 
 
+def referral(reference, rid, provider, at):
+    step = ReferralStep(status=ReferralStatus.IN_PROGRESS, at=at, by="o", agency="UA-NIB")
+    return Referral(
+        referral_id=rid,
+        reference=reference,
+        service=ServiceType.HEALTH,
+        provider=provider,
+        basis=Basis.CONSENT,
+        note="",
+        steps=(step,),
+    )
+
+
 def save(stores, rec, due=None):
     uow = stores.unit_of_work()
     stores.aftercare.save(uow, rec, follow_up_due=due)
@@ -48,18 +61,6 @@ def test_follow_ups_due_are_found_before_a_day_longest_overdue_first(stores):
 
 
 def test_a_providers_referrals_are_its_own_newest_first_and_closures_wait(stores):
-    def referral(reference, rid, provider, at):
-        step = ReferralStep(status=ReferralStatus.IN_PROGRESS, at=at, by="o", agency="UA-NIB")
-        return Referral(
-            referral_id=rid,
-            reference=reference,
-            service=ServiceType.HEALTH,
-            provider=provider,
-            basis=Basis.CONSENT,
-            note="",
-            steps=(step,),
-        )
-
     uow = stores.unit_of_work()
     stores.aftercare.add_referral(uow, referral("HW-2222-2222", "R1", "UA-PSY", NOW))
     stores.aftercare.add_referral(
@@ -91,3 +92,25 @@ def test_mediation_lists_are_versioned(stores):
     with pytest.raises(Refused):
         uow.commit()
     assert [m.list_id for m in stores.aftercare.mediation_lists()] == ["L1"]
+
+
+def test_an_erased_record_takes_its_referrals_and_closure_and_nothing_else(stores):
+    mine = record("HW-2222-2222").model_copy(
+        update={"referrals": (referral("HW-2222-2222", "R1", "UA-PSY", NOW),)}
+    )
+    save(stores, mine, due=dt.date(2026, 3, 10))
+    save(stores, record("HW-3333-3333"))
+    uow = stores.unit_of_work()
+    stores.aftercare.add_referral(uow, mine.referrals[0])
+    stores.aftercare.add_referral(uow, referral("HW-3333-3333", "R2", "UA-PSY", NOW))
+    stores.aftercare.closure_waiting(uow, "HW-2222-2222", True)
+    uow.commit()
+    for _ in range(2):  # erasing again, with nothing left, is no error
+        uow = stores.unit_of_work()
+        stores.aftercare.erase(uow, mine)
+        uow.commit()
+    assert stores.aftercare.get("HW-2222-2222") is None
+    assert [r.reference for r in stores.aftercare.all()] == ["HW-3333-3333"]
+    assert stores.aftercare.referrals_of("UA-PSY") == [("HW-3333-3333", "R2")]
+    assert stores.aftercare.closures_waiting() == []
+    assert stores.aftercare.follow_ups_due_before(dt.date(2026, 4, 1)) == []

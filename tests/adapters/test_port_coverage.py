@@ -1,13 +1,13 @@
 """Every port method has a contract test that runs on both backends.
 
-A port (services/ports.py) is what the services are written against; its fake
-(tests/fakes.py) and its adapter (DynamoDB, S3, SQS) must keep the same promises, which
-only a test run against both shows. This lists every method of every port and fails
-when one is never called, in tests/adapters, inside a function that takes a fixture
-parametrised over the fake and the real backend. Of the 96 methods of the ports with a
-real backend (100 in all), 26 were never called so when this was written: every method of
-the Partners and Webhooks stores, the queues, five of the file store's, break-glass
-grants, batch alerts, withdrawal requests.
+A port (services/ports.py, and its siblings services/*_ports.py) is what the services
+are written against; its fake (tests/fakes.py) and its adapter (DynamoDB, S3, SQS) must
+keep the same promises, which only a test run against both shows. This lists every
+method of every port and fails when one is never called, in tests/adapters, inside a
+function that takes a fixture parametrised over the fake and the real backend. Of the 96
+methods of the ports with a real backend (100 in all), 26 were never called so when this
+was written: every method of the Partners and Webhooks stores, the queues, five of the
+file store's, break-glass grants, batch alerts, withdrawal requests.
 """
 
 import ast
@@ -15,7 +15,8 @@ import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PORTS = ROOT / "chalicelib" / "services" / "ports.py"
+# The ports, in every module of them: the stores, the return's, the outside world's.
+PORTS = sorted((ROOT / "chalicelib" / "services").glob("*ports.py"))
 CONTRACTS = ROOT / "tests" / "adapters"
 
 # How a contract test reaches each port that has a fake and a real backend:
@@ -116,7 +117,8 @@ def contract_sources() -> list[str]:
 
 
 def test_every_port_method_has_a_contract_test_on_both_backends():
-    ports = PORTS.read_text()
+    assert {p.name for p in PORTS} >= {"ports.py", "aftercare_ports.py", "outside_ports.py"}
+    ports = "\n".join(p.read_text() for p in PORTS)
     assert sum(len(m) for m in port_methods(ports).values()) >= 100
     assert uncovered(ports, contract_sources(), receivers()) == []
 

@@ -879,7 +879,11 @@ class StaffMachine(RuleBasedStateMachine):
             for c in self.cases.values()
             if role != "caseworker" or (c.dispatched and agency in c.agencies)
         ]
-        assert response.json_body == {
+        # Response times (issue 22) are counted from acknowledgements this model does not
+        # time; their shape is held here, their figures in tests/services/test_response_times.
+        counts = dict(response.json_body)
+        assert set(counts.pop("responses")) == {"by_desk", "by_week", "open_by_person", "overdue"}
+        assert counts == {
             "total": len(cases),
             "urgent": sum(c.urgent for c in cases),
             "status": dict(Counter(c.status for c in cases)),

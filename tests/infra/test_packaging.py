@@ -197,7 +197,12 @@ def test_the_deployed_template_has_no_emulation_switch():
 # what CloudFormation gets. One build (tests/infra/conftest.py) serves every test below.
 
 # Lambda's limit is 50 MB zipped for a direct upload; ours is tighter, for cold starts.
-MAX_ZIPPED = 15_000_000
+# Measured at 20.4 MB (`make package`, after issue 23): Pillow and its bundled codecs
+# (pillow.libs 5.2 MB, PIL 1.7 MB, for re-encoding uploads without their metadata),
+# cryptography 4.9, rapidfuzz 3.2, pydantic-core 2.2, the rest under 0.6 each; no tests,
+# caches or second copies of a library in it. A new dependency that grows it past this
+# is a decision to make here, not a surprise in a deploy.
+MAX_ZIPPED = 21_000_000
 
 
 def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_template):

@@ -85,6 +85,18 @@ class AftercareStore:
         )
         return [from_item(i)["sk"] for i in found.get("Items", [])]
 
+    def erase(self, uow: DynamoUnitOfWork, record: Aftercare) -> None:
+        doomed = [
+            keys.aftercare(record.reference),
+            keys.closure(record.reference),
+            *(
+                keys.referral(r.provider, r.created_at, r.reference, r.referral_id)
+                for r in record.referrals
+            ),
+        ]
+        for key in doomed:
+            uow.add("aftercare", {"Delete": {"TableName": self._table, "Key": key}})
+
     # -- a provider's inbox, closures waiting --
 
     def add_referral(self, uow: DynamoUnitOfWork, referral: Referral) -> None:
