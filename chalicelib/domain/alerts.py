@@ -244,6 +244,12 @@ class Delivery:
     language: str
     # How much of the report this contact may learn (domain/disclosure.py).
     disclosure: Disclosure
+    # Whether the contact's desk owns the case (routing.Directory.owners), recorded when
+    # the delivery is routed: only an owner's acknowledgement stops the alert's ladder,
+    # and the public link can read this from the case without reading the directory. A
+    # delivery recorded before it was kept has none: not an owner, so its link is
+    # recorded as "seen" and never silences a ladder it should not.
+    owner: bool = False
 
     @property
     def delivery_id(self) -> str:

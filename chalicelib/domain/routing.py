@@ -296,10 +296,14 @@ class Directory:
         each saying how much of the report its contact may learn. Contacts the reporter's
         consent keeps out get nothing at all."""
         if alert.kind in FOR_AUDITORS:
-            return self._to_auditors(alert)
-        if alert.counterpart is not None:
-            return self._match(alert)
-        return self._route(alert)
+            found = self._to_auditors(alert)
+        elif alert.counterpart is not None:
+            found = self._match(alert)
+        else:
+            found = self._route(alert)
+        # Recorded on each delivery, so the acknowledgement of its link needs no directory.
+        owning = self.owners(alert)
+        return [replace(d, owner=d.agency in owning) for d in found]
 
     def _match(self, alert: Alert) -> list[Delivery]:
         """A confirmed match: one message to each desk of either case (its e-mail, else its

@@ -89,16 +89,18 @@ def acknowledge(
     stores: Stores,
     signing_key: bytes,
     request_id: str,
-    directory: Directory,
     now: dt.datetime | None = None,
 ) -> Acknowledged | None:
-    """Record the acknowledgement a link stands for; None if the link is refused."""
+    """Record the acknowledgement a link stands for; None if the link is refused.
+
+    Whether its contact's desk owns the case was recorded on the delivery when it was
+    routed: the public function that answers links may not read the directory."""
     now = now or dt.datetime.now(dt.UTC)
     found = _open(token, stores=stores, signing_key=signing_key, now=now)
     if found is None:
         return None
     delivery = found.delivery
-    owner = delivery.agency in directory.owners(delivery.alert)
+    owner = delivery.owner
     handled = owner and delivery.channel == Channel.EMAIL
     uow = stores.unit_of_work()
     stores.deliveries.acknowledge(uow, found.reference, found.delivery_id, now)

@@ -104,7 +104,6 @@ def acknowledge(token: str) -> Response:
         stores=wiring.stores(),
         signing_key=wiring.settings().signing_key,
         request_id=request_id(request),
-        directory=wiring.directory().current(),
     )
     if done is None:
         return _refused()

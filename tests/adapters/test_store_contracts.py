@@ -215,6 +215,35 @@ def test_a_delivery_is_claimed_once_settled_once_and_acknowledged_once(stores):
     assert stores.deliveries.of_case(ref)[0].state == DeliveryState.ACKNOWLEDGED
 
 
+def test_a_delivery_keeps_whether_its_contacts_desk_owns_the_case(stores):
+    case = opened(stores)
+    owning = dataclasses.replace(
+        a_delivery(case, Channel.EMAIL), address="south@ombudsman.example.org", owner=True
+    )
+    seen = a_delivery(case)
+    commit(stores, lambda u: [stores.deliveries.record(u, d, T0) for d in (owning, seen)])
+    found = {d.delivery_id: d.delivery.owner for d in stores.deliveries.of_case(case.reference)}
+    assert found == {owning.delivery_id: True, seen.delivery_id: False}
+
+
+def test_a_delivery_recorded_before_ownership_was_kept_is_not_an_owners(stores):
+    if not hasattr(stores.deliveries, "_client"):
+        pytest.skip("only a stored item can lack the attribute")
+    from chalicelib.adapters.dynamo import keys
+
+    case = opened(stores)
+    old = dataclasses.replace(a_delivery(case, Channel.EMAIL), owner=True)
+    commit(stores, lambda u: stores.deliveries.record(u, old, T0))
+    stores.deliveries._client.update_item(
+        TableName=stores.deliveries._table,
+        Key=keys.delivery(case.reference, old.delivery_id),
+        UpdateExpression="REMOVE #owner",
+        ExpressionAttributeNames={"#owner": "owner"},
+    )
+    (found,) = stores.deliveries.of_case(case.reference)
+    assert found.delivery.owner is False
+
+
 def test_deliveries_by_state_newest_first_and_a_failed_one_retried(stores):
     case = opened(stores)
     email, sms = a_delivery(case, Channel.EMAIL), a_delivery(case, Channel.SMS)

@@ -5,6 +5,7 @@ the Ombudsman's southern desk own it; the Canadian liaison is told of it. On the
 """
 
 import copy
+import dataclasses
 import datetime as dt
 import re
 
@@ -62,7 +63,6 @@ def use(pipeline, address: str, minutes: int = 2):
         stores=pipeline.stores,
         signing_key=pipeline.settings.signing_key,
         request_id="r",
-        directory=pipeline.directory.current(),
         now=T0 + dt.timedelta(minutes=minutes),
     )
 
@@ -91,6 +91,20 @@ def test_the_owning_desks_email_link_stops_the_ladder(pipeline, db, urgent):
     assert done is not None and done.handled and done.owner
     assert ("acknowledge", "south-ua-ombudsman") in actions(db, urgent)
     assert pipeline.tick(LATER) == 0
+
+
+def test_the_link_reads_ownership_from_the_delivery_not_the_directory(pipeline, db, urgent):
+    # A delivery recorded before ownership was kept on it has none: the owning desk's
+    # link then only records that it was seen, and the ladder goes on (never silenced).
+    for key, (stored, version) in list(db.deliveries.items()):
+        if stored.delivery.address == SOUTH_DESK:
+            assert stored.delivery.owner
+            old = dataclasses.replace(stored.delivery, owner=False)
+            db.deliveries[key] = (dataclasses.replace(stored, delivery=old), version)
+    done = use(pipeline, SOUTH_DESK)
+    assert done is not None and not done.handled and not done.owner
+    assert ("acknowledge-seen", "south-ua-ombudsman") in actions(db, urgent)
+    assert pipeline.tick(LATER) == 1
 
 
 def test_a_triage_by_the_owning_desk_acknowledges_its_waiting_alert_audited_as_such(

@@ -122,7 +122,6 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
         stores=pipeline.stores,
         signing_key=key,
         request_id="r",
-        directory=pipeline.directory.current(),
         now=T0 + dt.timedelta(minutes=2),
     )
     assert seen and not seen.handled
@@ -134,7 +133,6 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
         stores=pipeline.stores,
         signing_key=key,
         request_id="r",
-        directory=pipeline.directory.current(),
         now=T0 + dt.timedelta(minutes=20),
     )
     assert handled and handled.handled
@@ -152,7 +150,6 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
             stores=pipeline.stores,
             signing_key=key,
             request_id="r",
-            directory=pipeline.directory.current(),
             now=later,
         )
         is None

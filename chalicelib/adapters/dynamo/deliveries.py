@@ -92,6 +92,8 @@ def delivery_of(values: dict[str, Any]) -> StoredDelivery:
             address=values["address"],
             language=values["language"],
             disclosure=Disclosure(int(values["disclosure"])),
+            # Absent on deliveries recorded before it was kept: not an owner (a "seen").
+            owner=bool(values.get("owner", False)),
         ),
         state=DeliveryState(values["state"]),
         attempts=int(values.get("attempts", 0)),
@@ -136,6 +138,7 @@ class Deliveries:
                                 "address": delivery.address,
                                 "language": delivery.language,
                                 "disclosure": int(delivery.disclosure),
+                                "owner": delivery.owner,
                                 "state": str(DeliveryState.PENDING),
                                 "attempts": 0,
                                 **self._state_index(
