@@ -79,6 +79,40 @@ def commit(uow: Any) -> None:
         raise
 
 
+def save_retrying(
+    step,
+    caller: Caller,
+    reference: str,
+    action: str,
+    *,
+    stores: Stores,
+    policy: FollowUpPolicy,
+    now: dt.datetime,
+    detail: str | None = None,
+    extra=None,
+):
+    """Write what `step()` makes of the record as it reads it now (it returns the changed
+    record and whatever its caller wants back), with the audit entry and what `extra`
+    stages, in one unit of work. When another write came first (the overdue schedule, a
+    colleague's step, a provider's answer), the step runs again on the new record, a few
+    times, before the caller is told. Returns what the last step returned."""
+    attempts = 0
+    while True:
+        changed, result = step()
+        uow = stores.unit_of_work()
+        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
+        stores.audit.add(uow, caller.entry(reference, action, detail=detail, at=now))
+        if extra is not None:
+            extra(uow, changed)
+        try:
+            commit(uow)
+            return changed, result
+        except RecordChanged:
+            attempts += 1
+            if attempts == ATTEMPTS:
+                raise
+
+
 def change_record(
     caller: Caller,
     reference: str,
@@ -98,21 +132,17 @@ def change_record(
     overdue schedule marking the record, a colleague's step), it is read and applied
     again, a few times, before the caller is told."""
     case = visible_case(caller, reference, action, stores)
-    for attempt in range(ATTEMPTS):
-        record = record_of(case, stores)
-        changed = change(record)
-        uow = stores.unit_of_work()
-        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
-        stores.audit.add(uow, caller.entry(reference, action, detail=detail, at=now))
-        if extra is not None:
-            extra(uow, case, changed)
-        try:
-            commit(uow)
-        except RecordChanged:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        break
+    changed, _ = save_retrying(
+        lambda: (change(record_of(case, stores)), None),
+        caller,
+        reference,
+        action,
+        stores=stores,
+        policy=policy,
+        now=now,
+        detail=detail,
+        extra=None if extra is None else lambda uow, record: extra(uow, case, record),
+    )
     return ReturnFile(changed.model_copy(update={"version": changed.version + 1}), policy, now)
 
 

@@ -31,11 +31,9 @@ from chalicelib.domain.referrals import (
 )
 from chalicelib.services.access import Caller, require_role
 from chalicelib.services.aftercare import (
-    ATTEMPTS,
-    RecordChanged,
     ReturnFile,
     change_record,
-    commit,
+    save_retrying,
 )
 from chalicelib.services.ports import Stores
 
@@ -240,22 +238,22 @@ def answer_referral(
     if status not in PROVIDER_MOVES:
         raise ReferralError("a provider accepts, rejects or records a referral done")
     staff = caller.staff
-    for attempt in range(ATTEMPTS):
+
+    def step():
         record, found = _providers_referral(
             caller, reference, referral_id, "answer-referral", stores
         )
         moved = found.moved(status, by=staff.subject, agency=staff.agency, at=now, reason=reason)
-        changed = record.with_referral(moved)
-        uow = stores.unit_of_work()
-        stores.aftercare.save(uow, changed, follow_up_due=changed.next_follow_up(policy))
-        detail = f"{referral_id} {status}"
-        stores.audit.add(uow, caller.entry(reference, "answer-referral", detail=detail, at=now))
-        try:
-            commit(uow)
-        except RecordChanged:
-            # The schedule or the case's people wrote first: read it again.
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        break
+        return record.with_referral(moved), moved
+
+    changed, moved = save_retrying(
+        step,
+        caller,
+        reference,
+        "answer-referral",
+        stores=stores,
+        policy=policy,
+        now=now,
+        detail=f"{referral_id} {status}",
+    )
     return _view(moved, changed, stores)

@@ -326,3 +326,44 @@ def test_kpis_are_for_coordinators_and_auditors_and_count_the_return(stores, ret
     assert figures["by_oblast"][0]["oblast"] == "UA-65"
     with pytest.raises(NotPermitted):
         aftercare.kpis(SOUTH, stores=stores, policy=POLICY, now=T0)
+
+
+def test_a_providers_answer_racing_a_colleagues_step_is_applied_again_and_both_stay(
+    stores, returned, monkeypatch
+):
+    """The overdue schedule or a caseworker may write the return record between a
+    provider's read and its write: the answer is made again on the new record."""
+    aftercare.record_consent(
+        SOUTH, returned, services=True, disclosure=True, stores=stores, policy=POLICY, now=T0
+    )
+    referral_id = refer(SOUTH, returned, stores).record.referrals[0].referral_id
+    read = stores.aftercare.get
+    reads = []
+
+    def read_then_a_colleague_writes(reference):
+        record = read(reference)
+        reads.append(record.version)
+        if len(reads) == 1:  # a caseworker's step lands after the provider's first read
+            aftercare.record_consent(
+                SOUTH, returned, services=True, disclosure=False, stores=stores,
+                policy=POLICY, now=T0,
+            )  # fmt: skip
+        return record
+
+    monkeypatch.setattr(stores.aftercare, "get", read_then_a_colleague_writes)
+    answered = referrals.answer_referral(
+        HOPE,
+        returned,
+        referral_id,
+        status=ReferralStatus.ACCEPTED,
+        reason=None,
+        stores=stores,
+        policy=POLICY,
+        now=T0,
+    )
+    assert answered.referral.status == ReferralStatus.ACCEPTED
+    assert len(reads) >= 2 and reads[-1] > reads[0]  # read again after the refusal
+    monkeypatch.undo()
+    record = stores.aftercare.get(returned)
+    assert record.referrals[0].status == ReferralStatus.ACCEPTED  # the answer stayed
+    assert record.consent.disclosure is False  # and so did the colleague's step
