@@ -205,7 +205,21 @@ def document() -> dict[str, Any]:
                                     "type": "object",
                                     "additionalProperties": {"type": "string"},
                                 }
-                            }
+                            },
+                            # Without JavaScript: the same fields, and the photos and
+                            # documents chosen in its `file` input (at most 4 MiB in all).
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "file": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                        }
+                                    },
+                                    "additionalProperties": {"type": "string"},
+                                }
+                            },
                         },
                     },
                     "responses": {
@@ -218,7 +232,7 @@ def document() -> dict[str, Any]:
                         "403": _html("Sent from another site's page: nothing was stored"),
                         "409": _html("This form was already sent with other answers"),
                         "413": _html("The report is too long"),
-                        "415": _html("Not a form post"),
+                        "415": _html("Not a form post, or one that cannot be read"),
                         "422": _html("The form again, every answer kept, errors by their fields"),
                         "429": _html("Too many reports from this connection; see Retry-After"),
                     },

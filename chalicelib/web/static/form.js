@@ -61,7 +61,14 @@
   var form = document.getElementById("report");
   if (!form) return;
   var msg = form.dataset;
-  var SKIP = { website: 1, lang: 1, upload: 1 };
+  var SKIP = { website: 1, lang: 1, upload: 1, file: 1 };
+  // Files go straight to the bucket from here: the answers are sent alone, as before, and
+  // the control for a browser without JavaScript sends nothing.
+  var nojsFiles = document.getElementById("files-nojs");
+  if (nojsFiles) {
+    nojsFiles.disabled = true;
+    form.enctype = "application/x-www-form-urlencoded";
+  }
 
   /* -- draft ------------------------------------------------------------------- */
   function snapshot() {
