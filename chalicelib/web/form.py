@@ -411,25 +411,30 @@ def _accept_form(
     if created and not decoy:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
         wiring.metrics().add("ReportsAccepted")
-    return received_page(language, receipt, report, created=created)
+    return received_page(language, receipt, report, created=created, key=key)
 
 
-def received_page(language: str, receipt, report, *, created: bool) -> Response:
+def received_page(language: str, receipt, report, *, created: bool, key: str = "") -> Response:
     """The receipt: the reference and code, the date of birth read back in words, and whom
     to call, first of all when the report is urgent. Nothing typed is shown on it.
 
     The status code is shown once, on the answer that filed the report: a reload, Back
     and Forward, or a resent form (the same report replayed) show the reference only, so
-    that a phone picked up later cannot show the code the receipt says to keep off it."""
+    that a phone picked up later cannot show the code the receipt says to keep off it.
+    Only a double tap without JavaScript, whose first answer the browser never showed,
+    shows it again (the receipt's mark, `receipt_shown`, tells them apart)."""
     from chalicelib.domain.words import date_in_words
+    from chalicelib.services import intake
 
+    code = created or intake.shows_code_again(wiring.stores(), key)
     child = report.child
     return page(
         "received.html",
         language,
         201 if created else 200,
         reference=receipt.reference,
-        status_token=receipt.status_token if created else None,
+        status_token=receipt.status_token if code else None,
+        shown_mark=key if code else None,
         received_at=receipt.received_at,
         urgent=report.urgent,
         born=date_in_words(child.date_of_birth or child.birth_year, language),

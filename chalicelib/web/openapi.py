@@ -238,6 +238,28 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/report/shown": {
+                "get": {
+                    "summary": "The receipt's mark: its status code was shown (an image it loads)",
+                    "description": (
+                        "Fetched by the receipt as a browser shows it. A form sent again "
+                        "afterwards (reload, Back) shows the reference only; a double tap, "
+                        "whose first receipt was never shown, shows the code on the second."
+                    ),
+                    "operationId": "receiptShown",
+                    "tags": ["form"],
+                    "parameters": [
+                        {
+                            "name": "key",
+                            "in": "query",
+                            "required": False,
+                            "description": "The form's key (submission_key)",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"204": {"description": "Noted (or nothing to note)"}},
+                }
+            },
             "/report/uploads": {
                 "post": {
                     "summary": "A presigned POST for one photo or document of a report form",

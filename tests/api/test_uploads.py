@@ -580,3 +580,13 @@ def test_a_multipart_post_that_is_no_form_is_refused_in_words(client, aws, conte
     answer = client.http.post("/report?lang=uk", headers={"Content-Type": content_type}, body=body)
     assert answer.status_code == 415
     assert "Не вдалося прочитати повідомлення" in answer.body.decode()
+
+
+def test_a_double_tap_with_a_photo_without_javascript_is_one_report_with_its_code(client, aws):
+    fields = form_fields(submission_key=KEY)
+    first = post_with_files(client, fields, ("фото.jpg", JPEG, "image/jpeg"))
+    second = post_with_files(client, fields, ("фото.jpg", JPEG, "image/jpeg"))
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert b'id="status-token"' in second.body
+    assert len(case_item(aws)["attachments"]) == 1
+    assert objects(aws, "uploads/") == []

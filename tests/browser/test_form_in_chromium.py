@@ -524,6 +524,8 @@ def test_a_reloaded_receipt_shows_the_reference_but_not_the_code(page, site):
     fill(page, **{"#child-given_name": "Перезавантаження"})
     page.click("button.send")
     page.wait_for_selector("#status-token")
+    # Shown whole (its mark fetched), as a receipt is before anyone reloads it.
+    page.wait_for_load_state("load")
     reference = page.text_content("#reference")
     # Chromium asks to send the form again; the answer is the same report's receipt.
     page.once("dialog", lambda dialog: dialog.accept())
