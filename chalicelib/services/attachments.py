@@ -23,6 +23,7 @@ from chalicelib.config import Settings
 from chalicelib.domain import form_keys
 from chalicelib.domain.attachments import (
     ACCEPTED_TYPES,
+    HEIC,
     MAX_BYTES,
     MAX_FILES,
     SNIFF_BYTES,
@@ -32,6 +33,7 @@ from chalicelib.domain.attachments import (
     case_file_key,
     case_prefix,
     looks_like,
+    refusal,
     slot_key,
     upload_prefix,
 )
@@ -55,8 +57,9 @@ _REFERENCES = 4
 class UploadRefused(ValueError):
     """A request for an upload slot that no accepted file could fill.
 
-    The reason is one of "wrong_type", "too_large", "invalid" (a slot or a key the server
-    did not issue), "expired" (the form's key), "sent" (its report was filed already).
+    The reason is one of "wrong_type", "heic" (a HEIC photo), "too_large", "invalid" (a
+    slot or a key the server did not issue), "expired" (the form's key), "sent" (its
+    report was filed already).
     """
 
 
@@ -109,7 +112,9 @@ def store_upload(
     the same checks by `verify`. Its type is what its first bytes are, whatever the
     browser called it (UploadRefused("wrong_type") if none of ours)."""
     now = now or dt.datetime.now(dt.UTC)
-    content_type = next((t for t in ACCEPTED_TYPES if looks_like(t, data[:SNIFF_BYTES])), "")
+    head = data[:SNIFF_BYTES]
+    content_type = next((t for t in ACCEPTED_TYPES if looks_like(t, head)), None)
+    content_type = content_type or (HEIC if looks_like(HEIC, head) else "")
     key = _admitted(
         submission_key,
         slot,
@@ -139,7 +144,7 @@ def _admitted(
     as much as uploading)."""
     intake.admit("upload", source, UPLOAD_GRANTS, stores=stores, settings=settings, now=now)
     if content_type not in ACCEPTED_TYPES:
-        raise UploadRefused("wrong_type")
+        raise UploadRefused(refusal(content_type, b""))
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused("too_large")
     state = form_keys.check(settings.signing_key, submission_key, now)
@@ -174,7 +179,7 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Uplo
         elif stored.content_type not in ACCEPTED_TYPES or not looks_like(
             stored.content_type, stored.head
         ):
-            reason = "wrong_type"
+            reason = refusal(stored.content_type, stored.head)
         cleaned = None
         if not reason and reencodes(stored.content_type):
             try:

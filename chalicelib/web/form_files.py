@@ -163,7 +163,9 @@ def upload_refusal(reason: str, language: str) -> str:
         ),
         "missing": _("A file did not finish uploading. Please add it again."),
         "too_large": _("A file is larger than 10 MB and was removed."),
-        "wrong_type": _(
-            "A file is not a photo (JPEG, PNG, HEIC) or a PDF document and was removed."
+        "wrong_type": _("A file is not a photo (JPEG, PNG) or a PDF document and was removed."),
+        "heic": _(
+            "A photo in the HEIC format cannot be accepted and was removed. Please send it "
+            "as a JPEG or PNG photo."
         ),
     }[reason]

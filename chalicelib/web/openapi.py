@@ -288,8 +288,9 @@ def document() -> dict[str, Any]:
                         "404": _problem("Uploads are not available"),
                         "413": _problem("Request too large"),
                         "422": _problem(
-                            "This file cannot be uploaded (detail: wrong_type, too_large, "
-                            "invalid, expired, or sent: the form's report was filed)"
+                            "This file cannot be uploaded (detail: wrong_type, heic: a HEIC "
+                            "photo, refused; too_large, invalid, expired, or sent: the "
+                            "form's report was filed)"
                         ),
                         "429": _problem("Too many requests from this connection; see Retry-After"),
                     },
