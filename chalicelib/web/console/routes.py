@@ -11,6 +11,7 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     matches,
     on_call,
     statistics,
+    tools,
 )
 from chalicelib.web.console.base import bp
 
