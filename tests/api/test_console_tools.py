@@ -31,7 +31,6 @@ def reference(client, pump, report_body):
 def test_a_caseworker_exports_her_cases_and_each_is_in_its_trail(client, reference):
     south = Console(client, "demo-taras-bondar", lang="uk")
     form = south.get("/staff/exports").body.decode()
-    assert 'action="../staff/exports"' in form or "staff/exports" in form
     assert_words_only(form)
     wrong = south.post("/staff/exports", {"format": "csv", "since": "31.02.2026"})
     assert wrong.status_code == 422
@@ -46,8 +45,7 @@ def test_a_caseworker_exports_her_cases_and_each_is_in_its_trail(client, referen
     assert reference not in none.body.decode()
     auditor = Console(client, "demo-nataliia-rudenko", lang="uk")
     trail = visible(auditor.get(f"/staff/audit?reference={reference}").body.decode())
-    assert f"вивантажено справу {reference}" in trail or reference in trail
-    assert trail.count("Тарас Бондар") >= 1
+    assert f"експортовано справу {reference}" in trail and "Тарас Бондар" in trail
 
 
 def test_break_glass_asks_a_reason_in_words_and_the_auditor_reads_it_in_words(
@@ -103,7 +101,7 @@ def test_a_coordinator_answers_a_persons_data_requests_from_the_console(client, 
     assert case["reference"] == reference
     assert case["report"]["reporter"]["email"] == "iryna@example.org"
     nobody = coordinator.post("/staff/data-requests/export", {"person": "nobody@example.org"})
-    assert "Нічого" in visible(nobody.body.decode()) or nobody.status_code == 200
+    assert "Про цю людину немає нічого" in visible(nobody.body.decode())
     unconfirmed = coordinator.post("/staff/data-requests/erase", {"person": "iryna@example.org"})
     assert unconfirmed.status_code == 422
     erased = coordinator.post(

@@ -1,5 +1,5 @@
-"""Coordinators' pages: contacts and routing rules in forms, a routing preview, and the
-alerts that could not be delivered.
+"""Coordinators' pages: contacts and routing rules in forms, and the alerts that could
+not be delivered (the routing preview is preview.py).
 
 A form is read into the directory's own models (Contact, RoutingRule) and saved through
 the directory service, which refuses a change that would make an alert reach nobody;
@@ -17,12 +17,10 @@ from chalice import Response
 from chalicelib import wiring
 from chalicelib.domain import labels, places
 from chalicelib.domain.numbers import is_number
-from chalicelib.domain.places import OBLASTS
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route, message
 from chalicelib.web.console.refusals import problem_words
-from chalicelib.web.console.statistics import duration
 from chalicelib.web.console.render import N_, named
 
 if TYPE_CHECKING:
@@ -257,7 +255,9 @@ def _rule_page(
         new=new,
         errors=errors or {},
         rungs=RUNGS,
-        oblast_options=[(o, places.oblast_name(o, ctx.lang)) for o in places.in_order("oblasts", ctx.lang)],
+        oblast_options=[
+            (o, places.oblast_name(o, ctx.lang)) for o in places.in_order("oblasts", ctx.lang)
+        ],
         category_options=[(c, named(labels.CATEGORY, c, ctx.lang)) for c in labels.CATEGORY],
         # Each contact as a coordinator knows it: name, organisation, whether it is active.
         contact_options=[
@@ -321,37 +321,6 @@ def save_rule(ctx: Ctx) -> Response:
         return _rule_page(ctx, typed, new=new, status=409, errors=errors)
     _refresh()
     return ctx.redirect("staff/directory", done="rule")
-
-
-# -- who a report would reach --------------------------------------------------------------
-
-
-@console_route("/staff/directory/preview", roles=COORDINATORS)
-def preview(ctx: Ctx) -> Response:
-    oblast = ctx.query("oblast")
-    category = ctx.query("category")
-    urgent = ctx.query("urgent") == "yes"
-    rungs = None
-    if oblast in OBLASTS and category in labels.CATEGORY:
-        settings = wiring.settings()
-        rungs = directory.preview(
-            ctx.caller,
-            oblast=oblast,
-            category=category,
-            urgent=urgent,
-            stores=wiring.stores(),
-            waits=(settings.escalate_urgent_after, settings.escalate_normal_after),
-        )
-    current = wiring.directory().current()
-    return ctx.page(
-        "preview.html",
-        chosen_oblast=oblast or "",
-        chosen_category=category or "",
-        urgent=urgent,
-        rungs=rungs,
-        contact=current.contact,
-        duration=lambda wait: duration(ctx, wait.total_seconds()),
-    )
 
 
 # -- alerts that could not be delivered ---------------------------------------------------

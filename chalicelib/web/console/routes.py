@@ -10,6 +10,7 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     coordination,
     matches,
     on_call,
+    preview,
     statistics,
     tools,
 )
