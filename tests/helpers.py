@@ -113,6 +113,24 @@ def local_runner(log_path: Path, **env: str):
                 process.wait()
 
 
+def runner_post(site: str, body: dict) -> str:
+    """A report sent to a local runner's API; its reference."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{site}/api/v1/reports",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["reference"]
+
+
+def runner_outbox(site: str) -> list[dict]:
+    """What a local runner sent (its /dev/outbox)."""
+    return get_json(f"{site}/dev/outbox")["messages"]
+
+
 def wait_for(what, seconds: float = 20):
     """What `what()` answers once it is truthy: a runner's queues, senders and streams work
     on their own time. Fails if that takes over `seconds`."""
