@@ -120,3 +120,6 @@ def test_a_coordinator_answers_a_persons_data_requests_from_the_console(client, 
     assert "Олена Коваль" in text and reference in text
     assert "iryna" not in trail.lower() and "050" not in text
     assert_words_only(trail)
+    on_case = visible(auditor.get(f"/staff/audit?reference={reference}").body.decode())
+    assert f"заявнику справи {reference} видано все, що про нього зберігається" in on_case
+    assert f"стерто контактні дані заявника справи {reference} (знайдено за e-mail)" in on_case

@@ -174,7 +174,7 @@ def break_glass(ctx: Ctx, reference: str) -> Response:
 # -- a person's requests about their data ----------------------------------------------
 
 
-def _person(ctx: Ctx, typed: str) -> Any:
+def _person(typed: str) -> Any:
     """Whom the coordinator means: a case's reference, an e-mail address, or a phone number
     as people write it (read as the report form reads it); None if it is none of them."""
     from chalicelib.domain.report import phone_in_e164
@@ -212,7 +212,7 @@ def _unknown(ctx: Ctx) -> dict[str, str]:
 
 def _asked(ctx: Ctx) -> tuple[str, Any, dict[str, str]]:
     typed = ctx.form.get("person", "").strip()[:254]
-    person = _person(ctx, typed) if typed else None
+    person = _person(typed) if typed else None
     return typed, person, _unknown(ctx) if person is None else {}
 
 
