@@ -9,6 +9,7 @@ entries reach the audit trail; only the forms and the words are the console's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
@@ -210,26 +211,33 @@ def _unknown(ctx: Ctx) -> dict[str, str]:
     }
 
 
-def _asked(ctx: Ctx) -> tuple[str, Any, dict[str, str]]:
+def _answer(ctx: Ctx, service: Callable[..., Any], errors: dict[str, str]) -> tuple[str, Any]:
+    """What was typed, and the service's answer about that person: None, with `errors`
+    filled, when there was something wrong with the form or nobody to ask about."""
+    from chalicelib.domain.erasure import NotAnAddress
+
     typed = ctx.form.get("person", "").strip()[:254]
     person = _person(typed) if typed else None
-    return typed, person, _unknown(ctx) if person is None else {}
+    if person is None:
+        errors.update(_unknown(ctx))
+    if errors:
+        return typed, None
+    try:
+        found = service(ctx.caller, person, stores=wiring.stores(), settings=wiring.settings())
+    except NotAnAddress:
+        errors.update(_unknown(ctx))
+        return typed, None
+    return typed, found
 
 
 @console_route("/staff/data-requests/export", ["POST"], roles=COORDINATORS)
 def data_export(ctx: Ctx) -> Response:
-    from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.web.schemas import DataExport
 
-    typed, person, errors = _asked(ctx)
-    if person is None:
+    errors: dict[str, str] = {}
+    typed, held = _answer(ctx, data_requests.export, errors)
+    if errors:
         return _requests_page(ctx, 422, typed=typed, errors=errors)
-    try:
-        held = data_requests.export(
-            ctx.caller, person, stores=wiring.stores(), settings=wiring.settings()
-        )
-    except NotAnAddress:
-        return _requests_page(ctx, 422, typed=typed, errors=_unknown(ctx))
     if not held:
         return _requests_page(ctx, typed=typed, nothing="export")
     # What the API answers, as a file to hand to the person.
@@ -240,20 +248,12 @@ def data_export(ctx: Ctx) -> Response:
 
 @console_route("/staff/data-requests/erase", ["POST"], roles=COORDINATORS)
 def data_erase(ctx: Ctx) -> Response:
-    from chalicelib.domain.erasure import NotAnAddress
-
-    _ = ctx._
-    typed, person, errors = _asked(ctx)
+    errors = {}
     if ctx.form.get("confirm") != "yes":
-        errors["confirm"] = _("Tick that the person asked to be forgotten.")
+        errors["confirm"] = ctx._("Tick that the person asked to be forgotten.")
+    typed, done = _answer(ctx, data_requests.erase, errors)
     if errors:
         return _requests_page(ctx, 422, typed=typed, errors=errors)
-    try:
-        done = data_requests.erase(
-            ctx.caller, person, stores=wiring.stores(), settings=wiring.settings()
-        )
-    except NotAnAddress:
-        return _requests_page(ctx, 422, typed=typed, errors=_unknown(ctx))
     if not (done.erased or done.nothing_left):
         return _requests_page(ctx, typed=typed, nothing="erase")
     return _requests_page(ctx, erased=done)
