@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 
 from chalicelib import wiring
-from chalicelib.domain import labels, places
 from chalicelib.domain.numbers import is_number
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route, message
 from chalicelib.web.console.refusals import problem_words
-from chalicelib.web.console.render import N_, named
+from chalicelib.web.console.render import N_, category_choices, oblast_choices
 
 if TYPE_CHECKING:
     from chalicelib.domain.alerts import StoredDelivery
@@ -255,10 +254,8 @@ def _rule_page(
         new=new,
         errors=errors or {},
         rungs=RUNGS,
-        oblast_options=[
-            (o, places.oblast_name(o, ctx.lang)) for o in places.in_order("oblasts", ctx.lang)
-        ],
-        category_options=[(c, named(labels.CATEGORY, c, ctx.lang)) for c in labels.CATEGORY],
+        oblast_options=oblast_choices(ctx.lang),
+        category_options=category_choices(ctx.lang),
         # Each contact as a coordinator knows it: name, organisation, whether it is active.
         contact_options=[
             (

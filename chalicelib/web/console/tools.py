@@ -25,6 +25,7 @@ from chalicelib.lazy import lazy_module
 from chalicelib.web import urls
 from chalicelib.web.console.base import WORKERS, Ctx, console_route, headers, message, not_found
 from chalicelib.web.console.cases import REFERENCE
+from chalicelib.web.console.render import category_choices, named, oblast_choices
 
 casework = lazy_module("chalicelib.services.casework")
 data_requests = lazy_module("chalicelib.services.data_requests")
@@ -82,9 +83,17 @@ def _export_form(ctx: Ctx) -> tuple[dict[str, str], Filters | None, dict[str, st
 
 
 def _exports_page(ctx: Ctx, status: int = 200, **context: Any) -> Response:
+    _, lang = ctx._, ctx.lang
     context.setdefault("typed", {"format": "csv"})
     context.setdefault("errors", {})
-    return ctx.page("exports.html", status, result=context.pop("result", None), **context)
+    options = {
+        "status": [(s, named(labels.STATUS, s, lang)) for s in Status],
+        "oblast": oblast_choices(lang),
+        "category": category_choices(lang),
+        "urgent": [("yes", _("Urgent only")), ("no", _("Not urgent"))],
+    }
+    result = context.pop("result", None)
+    return ctx.page("exports.html", status, result=result, options=options, **context)
 
 
 @console_route("/staff/exports", roles=WORKERS)
