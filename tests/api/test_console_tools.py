@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from helpers import Console, assert_words_only, post_report, visible
@@ -41,6 +42,12 @@ def test_a_caseworker_exports_her_cases_and_each_is_in_its_trail(client, referen
     assert sent.headers["Content-Type"].startswith("text/csv")
     assert sent.headers["Content-Disposition"].startswith('attachment; filename="homeward-cases-')
     assert reference in sent.body.decode() and "Ковальчук" in sent.body.decode()
+    # A workbook is kept in the bucket: a link, and until when it works, in words.
+    workbook = south.post("/staff/exports", {"format": "xlsx"}).body.decode()
+    assert "Експортовано 1 справу." in visible(workbook)
+    link = re.search(r'<a href="([^"]+)">Завантажити файл</a>', workbook).group(1)
+    assert "exports/" in link and ".xlsx" in link
+    assert_words_only(workbook)
     none = south.post("/staff/exports", {"format": "csv", "oblast": "UA-32"})
     assert reference not in none.body.decode()
     auditor = Console(client, "demo-nataliia-rudenko", lang="uk")
