@@ -107,7 +107,7 @@ def search(ctx: Ctx) -> Response:
     found = None
     if text:
         found = search_service.search(ctx.caller, text, stores=wiring.stores())
-        if found.query.reference and len(found.cases) == 1:
+        if [c.summary.reference for c in found.cases] == [found.query.reference]:
             return ctx.redirect(urls.case_url(found.cases[0].summary.reference))
     return ctx.page("search.html", q=text, found=found)
 
