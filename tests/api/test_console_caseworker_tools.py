@@ -41,3 +41,95 @@ def test_a_search_without_hw_that_finds_nothing_says_so_in_words(client, referen
     assert page.status_code == 200
     assert "нічого не знайдено" in visible(page.body.decode())
     assert_words_only(page.body.decode())
+
+
+def _a_pair_with_a_photo(client, pump, aws, report_body) -> tuple[str, str]:
+    """The mother's report through the form with a photo; a partner's of the same child
+    in Latin letters, a few days and words apart, without one."""
+    import boto3
+    from formdata import form_fields, form_key, post_form
+    from helpers import photo_jpeg
+
+    key = form_key("match-photo-0001")
+    boto3.client("s3").put_object(
+        Bucket=aws["UploadsBucketName"],
+        Key=f"uploads/{key}/1",
+        Body=photo_jpeg(),
+        ContentType="image/jpeg",
+    )
+    fields = form_fields(submission_key=key)
+    fields["upload"] = ["1"]
+    filed = post_form(client, fields)
+    assert filed.status_code == 201, filed.body
+    latin = {
+        **report_body,
+        "child": {
+            **report_body["child"],
+            "family_name": "Kovalchuk",
+            "given_name": "Oleksandr",
+            "patronymic": "Andriiovych",
+            "other_names": ["Sasha"],
+            "distinguishing_marks": "a scar over his left eyebrow",
+        },
+        "residence": {"oblast": "UA-65", "settlement": "Oleshky"},
+        "event": {**report_body["event"], "date": "2022-10-22", "place": "Oleshky"},
+        "last_known_location": {
+            "country": "RU",
+            "region": "Krasnodarskii krai",
+            "settlement": None,
+            "institution": "Camp Druzhba",
+        },
+    }
+    second = post_report(client, latin).json_body["reference"]
+    pump.run_until_idle()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = south.get(f"/staff/cases/{second}").body.decode()
+    first = page.split("/matches/", 1)[1].split('"', 1)[0]
+    return first, second
+
+
+def test_match_review_compares_every_tracing_field_with_a_verdict_and_a_reason(
+    client, pump, aws, report_body
+):
+    first, second = _a_pair_with_a_photo(client, pump, aws, report_body)
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = south.get(f"/staff/cases/{second}/matches/{first}")
+    assert page.status_code == 200
+    html = page.body.decode()
+    table = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = {
+        visible("<tr" + row.split("</th>", 1)[0]).strip(): visible(row.split("</th>", 1)[1])
+        for row in table.split("<tr")[1:]
+    }
+    expected = {
+        "Прізвище": ("однаково", "те саме ім’я іншим письмом"),
+        "Ім’я": ("однаково", "те саме ім’я іншим письмом"),
+        "По батькові": ("однаково", "те саме ім’я іншим письмом"),
+        "Інші імена": ("однаково", "одне з імен спільне"),
+        "Дата народження": ("однаково", "той самий день"),
+        "Стать": ("однаково", "та сама стать"),
+        "Місце проживання": ("однаково", "та сама область і населений пункт"),
+        "Дата події": ("схоже", "у межах тижня одна від одної"),
+        "Місце події": ("схоже", "спільна назва місця"),
+        "Останнє відоме місце": ("однаково", "той самий регіон"),
+        "Останній відомий заклад": ("нема з чим порівняти", "є лише в одному"),
+        "Особливі прикмети": ("порівняйте самі", "прочитайте обидва описи"),
+        "Фото": ("нема з чим порівняти", "є лише в одному"),
+    }
+    for name, words in expected.items():
+        assert name in rows, (name, list(rows))
+        for said in words:
+            assert said in rows[name], (name, said, rows[name])
+    # The mother's photo, small, inside the page; its showing is on the case's trail.
+    photo_row = table.split("<tr")[-2]
+    assert photo_row.count('<img src="data:image/jpeg;base64,') == 1
+    assert f'alt="Фото 1 зі справи {first}"' in photo_row
+    auditor = Console(client, "demo-nataliia-rudenko", lang="uk")
+    trail = visible(auditor.get(f"/staff/audit?reference={first}").body.decode())
+    assert f"відкрито файл справи {first}" in trail
+    assert_words_only(html)
+    english = Console(client, "demo-taras-bondar", lang="en")
+    html = english.get(f"/staff/cases/{second}/matches/{first}").body.decode()
+    assert "within a week of each other" in visible(html)
+    assert "the same name in another script, spelling or form" in visible(html)
+    assert_words_only(html)
