@@ -133,3 +133,32 @@ def test_match_review_compares_every_tracing_field_with_a_verdict_and_a_reason(
     assert "within a week of each other" in visible(html)
     assert "the same name in another script, spelling or form" in visible(html)
     assert_words_only(html)
+
+
+def test_the_case_page_puts_danger_medical_needs_and_who_waits_first(client, pump, report_body):
+    report_body["urgent"] = True
+    report_body["child"]["medical_needs"] = "Діабет: інсулін щодня"
+    reference = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    html = south.get(f"/staff/cases/{reference}").body.decode()
+    first = visible(html.split('id="first-title"', 1)[1].split("</section>", 1)[0])
+    assert "Терміново: за словами повідомника, дитина зараз у небезпеці." in first
+    assert "Медичні потреби: Діабет: інсулін щодня" in " ".join(first.split())
+    assert "Сповіщення: ще ніхто не підтвердив" in " ".join(first.split())
+    assert "Чекає на новини: Батько чи мати дитини (Ковальчук Ірина)" in " ".join(first.split())
+    assert "Можна зв’язатися, українською." in first
+    assert "Відповідальний: ніхто" in " ".join(first.split())
+    # Before everything else: the forms, the report, the timeline.
+    for later in ('id="work-title"', 'id="report-title"', 'id="timeline-title"'):
+        assert html.index('id="first-title"') < html.index(later), later
+    assert_words_only(html)
+    # Once acknowledged, it says so and when, in words.
+    mine = html.split('name="delivery_id" value="', 1)[1].split('"', 1)[0]
+    south.post(f"/staff/cases/{reference}/acknowledge", {"delivery_id": mine})
+    html = south.get(f"/staff/cases/{reference}").body.decode()
+    first = " ".join(
+        visible(html.split('id="first-title"', 1)[1].split("</section>", 1)[0]).split()
+    )
+    assert "Сповіщення: підтверджено " in first
+    assert_words_only(html)

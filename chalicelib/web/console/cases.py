@@ -140,6 +140,7 @@ def case_page(
         pairs=pairs,
         entries=timeline(shown, pairs, people, directory),
         mine=_mine(mine, directory, ctx.lang),
+        waiting=_alert_standing(shown.file.deliveries),
         moves=[m for m in render.MOVE_NAMES if m in ALLOWED_MOVES[shown.status]],
         assignable=colleagues.assignable(ctx.caller, shown.file.agencies, people),
         assignee=people.name_of(shown.file.assignee) or shown.file.assignee,
@@ -155,6 +156,18 @@ def case_page(
 def _current(report: Any, field: str) -> str:
     value = value_of(report, field)
     return "" if value is None else str(value)
+
+
+def _alert_standing(deliveries: tuple) -> dict[str, Any]:
+    """How the report's alerts stand, for the top of its page: acknowledged by the desk
+    that owns the case (and when), or still waiting since it was first sent, or none sent."""
+    if not deliveries:
+        return {"state": None}
+    acknowledged = [d.acknowledged_at for d in deliveries if d.acknowledged_at]
+    if acknowledged:
+        return {"state": "acknowledged", "at": min(acknowledged)}
+    sent = [d.sent_at for d in deliveries if d.sent_at]
+    return {"state": "waiting", "at": min(sent) if sent else None}
 
 
 def _mine(deliveries: list, directory: Any, language: str) -> list[dict[str, str]]:

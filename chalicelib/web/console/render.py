@@ -180,6 +180,7 @@ def environment(language: str) -> jinja2.Environment:
         ),
         role_name=lambda r: named(labels.ROLE, r, language),
         relationship_name=lambda r: named(labels.RELATIONSHIP, r, language),
+        language_words=lambda code: labels.word(labels.LANGUAGE, code, language),
         country=lambda code: country_name(code, language),
         statuses=list(Status),
         categories=list(labels.CATEGORY),
