@@ -162,3 +162,99 @@ def test_the_case_page_puts_danger_medical_needs_and_who_waits_first(client, pum
     )
     assert "Сповіщення: підтверджено " in first
     assert_words_only(html)
+
+
+def _three_cases(client, pump, report_body) -> dict[str, str]:
+    """Three Kherson reports: the contract's boy (born 2012), a girl (born in 2018, the
+    year only) and an urgent boy (born 2009)."""
+    import copy
+
+    girl = copy.deepcopy(report_body)
+    girl["child"].update(
+        given_name="Дарина", sex="female", date_of_birth=None, birth_year=2018, other_names=[]
+    )
+    older = copy.deepcopy(report_body)
+    older["child"].update(given_name="Петро", date_of_birth="2009-05-02", other_names=[])
+    older["urgent"] = True
+    found = {
+        name: post_report(client, body).json_body["reference"]
+        for name, body in (("boy", report_body), ("girl", girl), ("older", older))
+    }
+    pump.run_until_idle()
+    return found
+
+
+def _listed(page) -> set[str]:
+    html = page.body.decode()
+    if 'id="cases-caption"' not in html:
+        return set()
+    table = html.split('id="cases-caption"', 1)[1].split("</table>", 1)[0]
+    import re
+
+    return set(re.findall(r'name="case" value="(HW-[A-Z0-9-]+)"', table))
+
+
+def test_the_case_list_filters_by_sex_age_received_dates_and_flags(client, pump, report_body):
+    import datetime as dt
+
+    cases = _three_cases(client, pump, report_body)
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    today = dt.datetime.now(dt.UTC)
+    # Ranges that hold a year and more from now (the suite also runs 400 days ahead): the
+    # boy is 14 or 15, the girl (the year only) 7 to 9, the older boy 17 or 18.
+    assert _listed(south.get("/staff?sex=female")) == {cases["girl"]}
+    assert _listed(south.get("/staff?age_from=13&age_to=16")) == {cases["boy"]}
+    assert _listed(south.get("/staff?age_to=10")) == {cases["girl"]}
+    assert _listed(south.get("/staff?sex=male&age_from=17")) == {cases["older"]}
+    assert _listed(south.get("/staff?sex=female&age_from=13")) == set()
+    everything = set(cases.values())
+    assert _listed(south.get("/staff?unassigned=yes")) == everything
+    south.get(f"/staff/cases/{cases['boy']}")
+    south.post(
+        f"/staff/cases/{cases['boy']}/assign", {"assignee": "demo-taras-bondar", "version": "1"}
+    )
+    assert _listed(south.get("/staff?unassigned=yes")) == {cases["girl"], cases["older"]}
+    assert _listed(south.get("/staff?unacknowledged=yes")) == everything - {cases["boy"]}
+    day = f"{today:%d.%m.%Y}"
+    tomorrow = f"{today + dt.timedelta(days=1):%d.%m.%Y}"
+    assert _listed(south.get(f"/staff?since={day}&until={day}")) == everything
+    assert _listed(south.get(f"/staff?since={tomorrow}")) == set()
+    wrong = south.get("/staff?since=31.02.2026")
+    assert "Напишіть дату як день, місяць і рік" in wrong.body.decode()
+    assert 'value="31.02.2026"' in wrong.body.decode()  # kept as typed
+    assert_words_only(wrong.body.decode())
+
+
+def test_ticked_cases_are_assigned_together_and_exported_through_the_policy(
+    client, pump, report_body, staff
+):
+    cases = _three_cases(client, pump, report_body)
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    south.get("/staff")
+    ticked = [("case", cases["boy"]), ("case", cases["girl"]), ("case", "HW-2222-3333")]
+    done = south.post(
+        "/staff/cases/chosen",
+        [*ticked, ("action", "assign"), ("assignee", "demo-oksana-hrytsenko")],
+    )
+    assert done.status_code == 303
+    page = south.get("/staff?" + done.headers["Location"].split("?", 1)[1]).body.decode()
+    assert "Призначено 2 справи." in page
+    assert "1 справу не призначено" in page
+    api = staff("caseworker", "UA-OMBUDSMAN")
+    for name in ("boy", "girl"):
+        assert api.get(f"/cases/{cases[name]}").json_body["assignee"] == "demo-oksana-hrytsenko"
+    assert api.get(f"/cases/{cases['older']}").json_body["assignee"] is None
+    nothing = south.post("/staff/cases/chosen", [("action", "assign"), ("assignee", "")])
+    assert "done=tick-first" in nothing.headers["Location"]
+    # Exported: the ticked cases only, never a sealed field, each export on the trail.
+    south.get("/staff")
+    exported = south.post("/staff/cases/chosen", [*ticked, ("action", "export")])
+    assert exported.status_code == 200
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in exported.headers["Content-Disposition"]
+    body = exported.body.decode()
+    assert cases["boy"] in body and cases["girl"] in body and cases["older"] not in body
+    assert "iryna@example.org" not in body and "asthma" not in body
+    auditor = Console(client, "demo-nataliia-rudenko", lang="uk")
+    trail = visible(auditor.get(f"/staff/audit?reference={cases['girl']}").body.decode())
+    assert f"експортовано справу {cases['girl']}" in trail
