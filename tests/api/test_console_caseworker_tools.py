@@ -148,7 +148,6 @@ def test_the_case_page_puts_danger_medical_needs_and_who_waits_first(client, pum
     assert "Сповіщення: ще ніхто не підтвердив" in " ".join(first.split())
     assert "Чекає на новини: Батько чи мати дитини (Ковальчук Ірина)" in " ".join(first.split())
     assert "Можна зв’язатися, українською." in first
-    assert "Відповідальний: ніхто" in " ".join(first.split())
     # Before everything else: the forms, the report, the timeline.
     for later in ('id="work-title"', 'id="report-title"', 'id="timeline-title"'):
         assert html.index('id="first-title"') < html.index(later), later
