@@ -80,6 +80,66 @@ HOME = frozenset({ReturnStage.RETURNED, ReturnStage.REUNITED, ReturnStage.PLACED
 WITH_WHOM = frozenset({ReturnStage.REUNITED, ReturnStage.PLACED})
 
 
+class StepOwner(StrEnum):
+    """Whose work the next step of the pathway is: the desks that own the case, or the
+    coordinators (who put verified children on a mediator's list)."""
+
+    CASE_DESK = "case_desk"
+    COORDINATORS = "coordinators"
+
+
+# After each step, who takes the next one: they are alerted (services/aftercare.py).
+NEXT_STEP_OWNER: dict[ReturnStage, StepOwner] = {
+    stage: StepOwner.COORDINATORS if stage == ReturnStage.VERIFIED else StepOwner.CASE_DESK
+    for stage in ReturnStage
+}
+
+# The stage, and what the desk alerted does next, in the words of an alert (uk, en). An
+# alert says no more: never the route, the mediator or the dates of the journey.
+STAGE_WORDS: dict[ReturnStage, dict[str, str]] = {
+    ReturnStage.LOCATED: {"en": "located", "uk": "місцеперебування встановлено"},
+    ReturnStage.VERIFIED: {"en": "verified", "uk": "перевірено"},
+    ReturnStage.ON_MEDIATION_LIST: {
+        "en": "on a mediation list",
+        "uk": "у списку для посередника",
+    },
+    ReturnStage.IN_TRANSIT: {"en": "on the way home", "uk": "на шляху додому"},
+    ReturnStage.RETURNED: {"en": "returned", "uk": "повернулася додому"},
+    ReturnStage.REUNITED: {"en": "reunited with the family", "uk": "возз’єднана з родиною"},
+    ReturnStage.PLACED: {"en": "placed in care", "uk": "влаштована під опіку"},
+}
+NEXT_STEP_WORDS: dict[ReturnStage, dict[str, str]] = {
+    ReturnStage.LOCATED: {
+        "en": "verify who the child is and where",
+        "uk": "перевірте особу дитини та де вона перебуває",
+    },
+    ReturnStage.VERIFIED: {
+        "en": "put the child on a mediator's list",
+        "uk": "внесіть дитину до списку для посередника",
+    },
+    ReturnStage.ON_MEDIATION_LIST: {
+        "en": "record the journey when it begins",
+        "uk": "запишіть, коли дитина вирушить у дорогу",
+    },
+    ReturnStage.IN_TRANSIT: {
+        "en": "meet the child and record the return",
+        "uk": "зустріньте дитину та запишіть повернення",
+    },
+    ReturnStage.RETURNED: {
+        "en": "record with whom the child lives, and assess the needs",
+        "uk": "запишіть, з ким живе дитина, та оцініть її потреби",
+    },
+    ReturnStage.REUNITED: {
+        "en": "assess the needs and plan the help",
+        "uk": "оцініть потреби та сплануйте допомогу",
+    },
+    ReturnStage.PLACED: {
+        "en": "assess the needs and plan the help",
+        "uk": "оцініть потреби та сплануйте допомогу",
+    },
+}
+
+
 class Step(_Frozen):
     """One step of the pathway: who took it (staff subject and agency), when it happened
     (`on`, as the caseworker records it), when it was recorded, and how or why."""

@@ -50,10 +50,12 @@ DATA_REQUEST = "data-request-"
 # follow-up visit gone overdue (for its desk): domain/aftercare.py.
 CONSENT_OVERRIDE = "consent-override-"
 FOLLOW_UP_OVERDUE = "follow-up-overdue-"
+# A step of a child's return pathway, for the desk that owns the next one.
+RETURN_STEP = "return-step-"
 # Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
 FOR_AUDITORS = frozenset({"break_glass", "data_request", "consent_override"})
 # Alerts told once, without an acknowledgement deadline of their own.
-UNLADDERED = FOR_AUDITORS | {"follow_up"}
+UNLADDERED = FOR_AUDITORS | {"follow_up", "return_step"}
 ESCALATION = "~"
 
 
@@ -113,7 +115,16 @@ class Alert:
             return "consent_override"
         if self.root.startswith(FOLLOW_UP_OVERDUE):
             return "follow_up"
+        if self.root.startswith(RETURN_STEP):
+            return "return_step"
         return "report"
+
+    @property
+    def return_stage(self) -> str | None:
+        """For a step of the return pathway: the stage the child reached."""
+        if self.kind != "return_step":
+            return None
+        return self.root.removeprefix(RETURN_STEP).rsplit("-", 1)[0]
 
     @property
     def other_reference(self) -> str | None:
@@ -197,6 +208,13 @@ class Alert:
         """Tells the auditors that a coordinator referred a child without consent."""
         stamp = now.strftime("%Y%m%dT%H%M%S%f")
         return replace(cls.about(case, f"{CONSENT_OVERRIDE}{stamp}"), created_at=now, note=note)
+
+    @classmethod
+    def return_step(cls, case: Case, stage: str, number: int, now: dt.datetime) -> Alert:
+        """Tells the desk that owns the next step of a child's return that this one (the
+        pathway's `number`-th, so a retried write alerts once) was taken
+        (domain/aftercare.py NEXT_STEP_OWNER): the stage, never the route."""
+        return replace(cls.about(case, f"{RETURN_STEP}{stage}-{number}"), created_at=now)
 
     @classmethod
     def follow_up_overdue(

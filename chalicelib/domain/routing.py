@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.domain.aftercare import NEXT_STEP_OWNER, ReturnStage, StepOwner
 from chalicelib.domain.alerts import FOR_AUDITORS, Alert, Delivery
 from chalicelib.domain.contacts import Channel, Contact, ContactId
 from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, disclosure
@@ -299,6 +300,8 @@ class Directory:
             found = self._to_auditors(alert)
         elif alert.counterpart is not None:
             found = self._match(alert)
+        elif alert.kind == "return_step":
+            found = self._next_step(alert)
         else:
             found = self._route(alert)
         # Recorded on each delivery, so the acknowledgement of its link needs no directory.
@@ -352,6 +355,18 @@ class Directory:
             }
             deliveries += self._deliveries(alert, coordinators)
         return deliveries
+
+    def _next_step(self, alert: Alert) -> list[Delivery]:
+        """A step of the return: the desks that own the case (not every agency told of
+        the report: the journey is the child's danger), or the coordinators when the next
+        step is theirs (and when no desk owns it)."""
+        owner = NEXT_STEP_OWNER[ReturnStage(alert.return_stage)]
+        if owner == StepOwner.CASE_DESK:
+            owning = self.owners(alert)
+            found = [d for d in self._route(alert) if d.agency in owning]
+            if found:
+                return found
+        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
 
     def _to_auditors(self, alert: Alert) -> list[Delivery]:
         """A break-glass access: the auditors by e-mail (it names no child), else the

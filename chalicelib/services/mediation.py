@@ -19,7 +19,7 @@ from chalicelib.domain.disclosure import Release, may_release, released
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.referrals import ConsentMissing
 from chalicelib.services.access import Caller, require_role, visible_case
-from chalicelib.services.aftercare import commit, record_of
+from chalicelib.services.aftercare import alert_step, commit, record_of
 from chalicelib.services.ports import Stores
 
 # The audit trail of mediation lists themselves, beside the cases'.
@@ -110,6 +110,7 @@ def add_child(
     stores.aftercare.save_list(uow, grown)
     stores.aftercare.save(uow, moved, follow_up_due=moved.next_follow_up(policy))
     stores.audit.add(uow, caller.entry(reference, "mediation-list", detail=list_id, at=now))
+    alert_step(uow, case, moved, stores=stores, now=now)
     commit(uow)
     return grown.model_copy(update={"version": grown.version + 1})
 

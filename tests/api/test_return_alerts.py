@@ -1,0 +1,94 @@
+"""Each step of a child's return alerts the desk that owns the next one, through the
+routing and moto's SES and SNS, with no child named: what was really sent is read back
+from the emulated backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from helpers import EXAMPLE_REPORT, post_report
+
+from infra.local.outbox import sent_messages
+
+SOUTH_DESK = "south@ombudsman.example.org"
+SOUTH_PHONE = "+380501112233"
+COORDINATORS = "coordinator@nib.example.org"
+CANADA = "liaison@coalition-ca.example.org"
+CHILD = ("Ковальчук", "Олександр", "Kovalchuk", "Oleksandr")
+
+
+@pytest.fixture
+def people(staff):
+    return {
+        "south": staff("caseworker", "UA-OMBUDSMAN"),
+        "coordinator": staff("coordinator", "UA-NIB"),
+    }
+
+
+@pytest.fixture
+def reference(client, pump):
+    made = post_report(client, EXAMPLE_REPORT).json_body["reference"]
+    pump.run_until_idle()
+    return made
+
+
+def told(reference: str, words: str, since: set | None = None) -> list[dict]:
+    return [
+        m
+        for m in sent_messages()
+        if reference in m["body"] and words in m["body"] and _key(m) not in (since or set())
+    ]
+
+
+def _key(message: dict) -> tuple:
+    return (message["to"], message["subject"], message["body"])
+
+
+def step(who, reference: str, stage: str, on: dt.date) -> None:
+    answer = who.post(
+        f"/cases/{reference}/return/steps",
+        {"stage": stage, "on": on.isoformat(), "how": "by the southern desk"},
+    )
+    assert answer.status_code == 200, answer.json_body
+
+
+def test_every_step_alerts_the_desk_owning_the_next_one_and_names_no_child(people, reference, pump):
+    on = dt.datetime.now(dt.UTC).date()
+    before = {_key(m) for m in sent_messages()}
+    step(people["south"], reference, "located", on)
+    pump.run_until_idle()
+    located = told(reference, "місцеперебування встановлено")
+    # The case's own desks, by e-mail and by SMS; not the foreign liaison told of the
+    # report (the journey is the child's danger).
+    assert {SOUTH_DESK, SOUTH_PHONE, COORDINATORS} <= {m["to"] for m in located}
+    assert CANADA not in {m["to"] for m in told(reference, "", before)}
+    (sms,) = [m for m in located if m["to"] == SOUTH_PHONE]
+    assert "/ack/" in sms["body"]
+    (mail,) = [m for m in located if m["to"] == SOUTH_DESK]
+    assert "перевірте особу дитини" in mail["body"] and "/ack/" in mail["body"]
+    assert (
+        mail["subject"] == f"Homeward {reference}: крок повернення — місцеперебування встановлено"
+    )
+
+    # Verified: the next step (a mediator's list) is the coordinators'.
+    step(people["south"], reference, "verified", on)
+    pump.run_until_idle()
+    verified = told(reference, "перевірено", before)
+    assert COORDINATORS in {m["to"] for m in verified}
+    assert SOUTH_DESK not in {m["to"] for m in verified}
+
+    # A coordinator's list is a step too: the case's desk hears the journey is theirs.
+    coordinator = people["coordinator"]
+    list_id = coordinator.post("/mediation-lists", {"mediator": "Qatar"}).json_body["list_id"]
+    coordinator.post(f"/mediation-lists/{list_id}/children", {"reference": reference})
+    for stage in ("in_transit", "returned"):
+        step(people["south"], reference, stage, on)
+    pump.run_until_idle()
+    for words in ("у списку для посередника", "на шляху додому", "повернулася додому"):
+        assert SOUTH_DESK in {m["to"] for m in told(reference, words)}, words
+    # The mediator's name and the step notes never travel in an alert.
+    every = told(reference, "", before)
+    assert every and not any("Qatar" in m["body"] for m in every)
+    for name in CHILD:
+        assert not any(name in m["body"] or name in (m["subject"] or "") for m in every)
