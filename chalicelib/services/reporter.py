@@ -29,7 +29,8 @@ def look_up(
 
 
 def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) -> PageStage | None:
-    """The report's coarse stage (the child's return, once it began); None for a wrong reference, a wrong code or no case.
+    """The report's coarse stage (the child's return, once it began); None for a wrong
+    reference, a wrong code or no case.
 
     The code is checked (in constant time) before the table is read, so a guess costs no
     read; all three failures look the same to the caller.
