@@ -64,7 +64,11 @@ class AftercareStore:
         )
         word = return_stage(record)
         if word is not None:
-            shown = {**keys.reporter_word(record.reference), "word": {"S": word}}
+            shown = {
+                **keys.reporter_word(record.reference),
+                "kind": {"S": "return-word"},
+                "word": {"S": word},
+            }
             uow.add("reporter-word", {"Put": {"TableName": self._table, "Item": shown}})
 
     def reporter_word(self, reference: str) -> str | None:
