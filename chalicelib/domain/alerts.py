@@ -52,6 +52,9 @@ CONSENT_OVERRIDE = "consent-override-"
 FOLLOW_UP_OVERDUE = "follow-up-overdue-"
 # A step of a child's return pathway, for the desk that owns the next one.
 RETURN_STEP = "return-step-"
+# A new referral, for the service provider it asks (its purpose names the service, the
+# referral and the provider: `referral-<service>-<id>-<provider>`).
+REFERRAL_MADE = "referral-"
 # Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
 FOR_AUDITORS = frozenset({"break_glass", "data_request", "consent_override"})
 # Alerts told once, without an acknowledgement deadline of their own.
@@ -117,6 +120,8 @@ class Alert:
             return "follow_up"
         if self.root.startswith(RETURN_STEP):
             return "return_step"
+        if self.root.startswith(REFERRAL_MADE):
+            return "referral"
         return "report"
 
     @property
@@ -125,6 +130,14 @@ class Alert:
         if self.kind != "return_step":
             return None
         return self.root.removeprefix(RETURN_STEP).rsplit("-", 1)[0]
+
+    @property
+    def referred(self) -> tuple[str, str, str] | None:
+        """For a new referral: the service, the referral's id and the provider asked."""
+        if self.kind != "referral":
+            return None
+        service, referral_id, provider = self.root.removeprefix(REFERRAL_MADE).split("-", 2)
+        return service, referral_id, provider
 
     @property
     def other_reference(self) -> str | None:
@@ -215,6 +228,15 @@ class Alert:
         pathway's `number`-th, so a retried write alerts once) was taken
         (domain/aftercare.py NEXT_STEP_OWNER): the stage, never the route."""
         return replace(cls.about(case, f"{RETURN_STEP}{stage}-{number}"), created_at=now)
+
+    @classmethod
+    def referral_made(
+        cls, case: Case, service: str, referral_id: str, provider: str, now: dt.datetime
+    ) -> Alert:
+        """Tells a service provider that a child was referred to it: the service and the
+        reference, no more (its people read the rest in their inbox, as released)."""
+        purpose = f"{REFERRAL_MADE}{service}-{referral_id}-{provider}"
+        return replace(cls.about(case, purpose), created_at=now)
 
     @classmethod
     def follow_up_overdue(

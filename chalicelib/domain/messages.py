@@ -48,6 +48,7 @@ from chalicelib.domain.aftercare import NEXT_STEP_WORDS, STAGE_WORDS, ReturnStag
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.latin import in_latin
 from chalicelib.domain.places import country_name, oblast_name, oblast_short_name
+from chalicelib.domain.referrals import SERVICE_WORDS, ServiceType
 from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import is_gsm7, segments
 from chalicelib.domain.words import moment_in_words
@@ -304,6 +305,9 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
         "ack": ack,
         "why": BREAK_GLASS_REASON_LABELS[alert.reason][language] if alert.reason else "",
         **_step_words(alert, language),
+        "service": SERVICE_WORDS[ServiceType(alert.referred[0])][language]
+        if alert.referred
+        else "",
     }
 
 

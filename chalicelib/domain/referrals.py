@@ -81,6 +81,25 @@ class ServiceType(StrEnum):
     LIVELIHOODS = "livelihoods"
 
 
+# A service in the words of an alert to its provider (uk, en).
+SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
+    ServiceType.HEALTH: {"en": "health care", "uk": "медична допомога"},
+    ServiceType.PSYCHOSOCIAL: {"en": "psychosocial support", "uk": "психосоціальна підтримка"},
+    ServiceType.LEGAL: {"en": "legal aid", "uk": "правова допомога"},
+    ServiceType.EDUCATION: {"en": "education", "uk": "освіта"},
+    ServiceType.REGISTRATION: {
+        "en": "documents and registration",
+        "uk": "документи та реєстрація",
+    },
+    ServiceType.FAMILY_REUNIFICATION: {
+        "en": "family reunification",
+        "uk": "возз’єднання з родиною",
+    },
+    ServiceType.SAFE_HOUSE: {"en": "a safe place to live", "uk": "безпечне житло"},
+    ServiceType.LIVELIHOODS: {"en": "livelihoods", "uk": "засоби до існування"},
+}
+
+
 class Service(_Frozen):
     """A service planned for a need: who provides it, by when, and how it went."""
 

@@ -255,6 +255,8 @@ class Directory:
 
     def ladder_length(self, alert: Alert) -> int:
         """The rungs of contacts above the first alert; the coordinators' rung comes after."""
+        if alert.kind == "referral":
+            return 0  # the provider, then the coordinators (who refer elsewhere)
         alerts = [alert] + ([alert.counterpart] if alert.counterpart else [])
         return max((len(r.escalation.levels) for a in alerts for r in self.matching(a)), default=0)
 
@@ -277,6 +279,8 @@ class Directory:
         of the escalation, has seen it: that is recorded, and the ladder goes on until
         an owning desk answers. For a confirmed match, the owners of either case.
         """
+        if alert.referred is not None:
+            return frozenset({alert.referred[2]})  # the provider asked answers it
         first = replace(alert, purpose=alert.root)
         about = [first] + ([first.counterpart_at_level()] if first.counterpart else [])
         found: set[str] = set()
@@ -302,6 +306,8 @@ class Directory:
             found = self._match(alert)
         elif alert.kind == "return_step":
             found = self._next_step(alert)
+        elif alert.referred is not None:
+            found = self._to_provider(alert)
         else:
             found = self._route(alert)
         # Recorded on each delivery, so the acknowledgement of its link needs no directory.
@@ -367,6 +373,38 @@ class Directory:
             if found:
                 return found
         return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
+
+    def _to_provider(self, alert: Alert) -> list[Delivery]:
+        """A new referral: the provider's active contacts on all their channels, told that
+        a referral exists and for what (a provider learns nothing of a report: its people
+        read what the referral releases in their inbox). Up the ladder, or when the
+        provider has nobody reachable, the coordinators, as the report's consent allows."""
+        provider = alert.referred[2] if alert.referred else None
+        found = [
+            delivery
+            for c in sorted(self.contacts, key=lambda c: c.contact_id)
+            if alert.level == 0 and c.agency == provider and c.active
+            for delivery in self._deliveries_of(alert, c)
+        ]
+        if found:
+            return found
+        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
+
+    @staticmethod
+    def _deliveries_of(alert: Alert, contact: Contact) -> list[Delivery]:
+        return [
+            Delivery(
+                alert=alert,
+                contact_id=contact.contact_id,
+                agency=contact.agency,
+                channel=channel,
+                address=contact.address(channel),
+                language=contact.language,
+                disclosure=Disclosure.EXISTENCE,
+            )
+            for channel in contact.channels
+            if contact.address(channel)
+        ]
 
     def _to_auditors(self, alert: Alert) -> list[Delivery]:
         """A break-glass access: the auditors by e-mail (it names no child), else the

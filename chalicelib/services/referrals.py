@@ -67,12 +67,17 @@ def refer(
     note: str,
     due: dt.date,
     override_reason: str | None = None,
+    escalate_after: tuple[int, int],
     stores: Stores,
     policy: FollowUpPolicy,
     now: dt.datetime,
 ) -> ReturnFile:
     """Refer the child to a provider for a service: on the family's consent, or on a
-    coordinator's override with a reason (audited apart, and the auditors alerted)."""
+    coordinator's override with a reason (audited apart, and the auditors alerted).
+
+    The provider is alerted with the reference and the service only, and an
+    acknowledgement link; unacknowledged, the alert goes up its ladder (the deployment's
+    times to acknowledge, `escalate_after`: seconds for an urgent case, and otherwise)."""
     if stores.directory.read().recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
         raise NotAProvider(f"{provider} is not a service provider in the directory")
     referral_id = secrets.token_hex(4)
@@ -121,6 +126,10 @@ def refer(
         referral = changed.referral(referral_id)
         assert referral is not None
         stores.aftercare.add_referral(uow, referral)
+        told = Alert.referral_made(case.case, str(service), referral_id, provider, now)
+        stores.alerts.add(
+            uow, told, acknowledge_by=told.acknowledge_by(*escalate_after), name="referral-alert"
+        )
         if referral.basis == Basis.OVERRIDE:
             who = caller.staff.name or caller.staff.subject
             words = f"{who} ({caller.staff.agency}) to {provider}: {override_reason}"

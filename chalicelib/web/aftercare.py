@@ -151,6 +151,7 @@ def refer(caller, reference, body):
         note=body.note,
         due=body.due,
         override_reason=body.override_reason,
+        escalate_after=wiring.settings().escalate_after,
         **_context(),
     )
 

@@ -5,8 +5,10 @@ from the emulated backends."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+import time_machine
 from helpers import EXAMPLE_REPORT, post_report
 
 from infra.local.outbox import sent_messages
@@ -92,3 +94,69 @@ def test_every_step_alerts_the_desk_owning_the_next_one_and_names_no_child(peopl
     assert every and not any("Qatar" in m["body"] for m in every)
     for name in CHILD:
         assert not any(name in m["body"] or name in (m["subject"] or "") for m in every)
+
+
+HOPE_DESK = "desk@hope.example.org"
+LINK = re.compile(r"https?://[^\s\"<]+(/ack/[A-Za-z0-9_-]+)")
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def refer_home(people, reference: str, service: str = "psychosocial") -> None:
+    on = START.date()
+    for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
+        step(people["south"], reference, stage, on)
+    consent = {"services": True, "disclosure": True}
+    people["south"].post(f"/cases/{reference}/return/consent", consent)
+    referral = {
+        "service": service,
+        "provider": "UA-HOPE",
+        "note": "nightmares",
+        "due": "2026-12-01",
+    }
+    made = people["south"].post(f"/cases/{reference}/referrals", referral)
+    assert made.status_code == 200, made.json_body
+
+
+def test_a_new_referral_alerts_its_provider_with_a_link_and_no_child_named(
+    clock, people, reference, pump, client
+):
+    refer_home(people, reference)
+    pump.run_until_idle()
+    (mail,) = [m for m in told(reference, "психосоціальна підтримка") if m["to"] == HOPE_DESK]
+    assert (
+        mail["subject"] == f"Homeward {reference}: вам направлено дитину — психосоціальна підтримка"
+    )
+    assert "Направлення до вашої організації" in mail["body"]
+    for name in (*CHILD, "nightmares", "Олешки"):
+        assert name not in mail["body"] and name not in mail["html"]
+    # The provider's acknowledgement stops the ladder: a day later, nobody else is told.
+    assert client.http.post(LINK.search(mail["body"]).group(1), body=b"").status_code == 200
+    clock.shift(dt.timedelta(days=2))
+    pump.tick_escalation()
+    pump.run_until_idle()
+    assert not told(reference, "не підтверд")
+
+
+def test_an_unacknowledged_referral_goes_up_to_the_coordinators(clock, people, reference, pump):
+    refer_home(people, reference, service="health")
+    pump.run_until_idle()
+    assert HOPE_DESK in {m["to"] for m in told(reference, "медична допомога")}
+    clock.shift(dt.timedelta(hours=23))
+    pump.tick_escalation()
+    pump.run_until_idle()
+    assert not told(reference, "не підтверд")  # not before its time
+    clock.shift(dt.timedelta(hours=2))
+    assert pump.tick_escalation() >= 1
+    pump.run_until_idle()
+    escalated = told(reference, "не підтверд")
+    assert COORDINATORS in {m["to"] for m in escalated}
+    assert HOPE_DESK not in {m["to"] for m in escalated}
+    (mail,) = [m for m in escalated if m["to"] == COORDINATORS]
+    assert mail["subject"].startswith("[ЕСКАЛАЦІЯ 1]")
+    assert not any(name in m["body"] for m in escalated for name in CHILD)

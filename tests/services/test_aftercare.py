@@ -119,6 +119,7 @@ def refer(caller, reference, stores, provider="UA-HOPE", override=None):
         note="trouble sleeping since the return",
         due=T0.date() + 30 * DAY,
         override_reason=override,
+        escalate_after=(15 * 60, 24 * 3600),
         stores=stores,
         policy=POLICY,
         now=T0,

@@ -183,6 +183,7 @@ def refer(ctx: Ctx, reference: str) -> Response:
             note=form.get("note", "")[:5000],
             due=due,
             override_reason=(form.get("reason") or "").strip()[:5000] or None,
+            escalate_after=wiring.settings().escalate_after,
             **_context(),
         )
 
