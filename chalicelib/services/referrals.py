@@ -78,13 +78,18 @@ def refer(
     The provider is alerted with the reference and the service only, and an
     acknowledgement link; unacknowledged, the alert goes up its ladder (the deployment's
     times to acknowledge, `escalate_after`: seconds for an urgent case, and otherwise)."""
-    if stores.directory.read().recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
+    directory = stores.directory.read()
+    if directory.recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
         raise NotAProvider(f"{provider} is not a service provider in the directory")
+    providers = [c for c in directory.contacts if c.agency == provider]
     referral_id = secrets.token_hex(4)
     coordinator = caller.staff.is_coordinator
     decided: dict[str, Basis] = {}
 
     def change(record: Aftercare) -> Aftercare:
+        # The directory says what each provider offers and where (domain/contacts.py).
+        if not any(c.serves(service, record.oblast) for c in providers):
+            raise NotAProvider(f"{provider} does not offer {service} where the child lives")
         case_consent = stores.cases.consent_of(reference)
         basis = referral_basis(record.consent, override_reason, coordinator=coordinator)
         if basis == Basis.CONSENT and not (

@@ -97,3 +97,20 @@ def test_a_coordinator_builds_and_exports_a_mediation_list_in_the_console(client
     for withheld in ("Олешки", "iryna@example.org", "inhaler", "recreation camp"):
         assert withheld not in export
     assert Console(client, "demo-taras-bondar").get("/staff/mediation-lists").status_code == 403
+
+
+def test_the_referral_form_offers_the_providers_covering_the_childs_oblast_with_their_services(
+    client, reference
+):
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = f"/staff/cases/{reference}/return"
+    for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
+        south.get(page)
+        done = south.post(f"{page}/step", {"stage": stage, "on": today, "how": "x"})
+        assert done.status_code == 303, done.body
+    text = south.get(page).body.decode()
+    select = text.split('id="refer-provider"', 1)[1].split("</select>", 1)[0]
+    # The psychologists, with what they offer; not the Kyiv clinic (the child is in Kherson).
+    assert "Психологічна підтримка" in select and "Правова допомога" in select
+    assert 'value="UA-HOPE"' in select and "UA-CLINIC" not in select

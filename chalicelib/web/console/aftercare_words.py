@@ -82,6 +82,8 @@ def words(ctx: Ctx) -> dict:
         "closure_state": lambda s: _(CLOSURE_STATE_NAMES[str(s)]),
         "organisation": lambda agency: providers.get(agency, agency),
         "providers": providers,
+        # Those that cover a child's oblast, each with the services it offers.
+        "providers_for": lambda oblast: _providers_for(oblast, _),
         "as_date": lambda text: dt.date.fromisoformat(text) if text else None,
         # Dates in words ("14 березня 2026 р."), as the rest of Homeward writes them.
         "day": lambda value: date_in_words(value, ctx.lang),
@@ -95,3 +97,19 @@ def _providers() -> dict[str, str]:
         if contact.kind == OrganisationKind.SERVICE_PROVIDER and contact.active:
             found.setdefault(contact.agency, contact.organisation)
     return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
+
+
+def _providers_for(oblast: str, _) -> dict[str, str]:
+    """The service providers covering `oblast`: agency -> "name: the services offered"."""
+    offered: dict[str, tuple[str, list[ServiceType]]] = {}
+    for contact in wiring.directory().current().contacts:
+        if contact.kind != OrganisationKind.SERVICE_PROVIDER or not contact.active:
+            continue
+        if contact.oblasts and oblast not in contact.oblasts:
+            continue
+        _name, services = offered.setdefault(contact.agency, (contact.organisation, []))
+        services += [s for s in contact.services if s not in services]
+    return {
+        agency: f"{name}: {', '.join(_(SERVICE_NAMES[s]) for s in services)}" if services else name
+        for agency, (name, services) in sorted(offered.items(), key=lambda i: i[1][0].casefold())
+    }
