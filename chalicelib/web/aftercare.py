@@ -309,6 +309,22 @@ def export_list(caller, list_id):
     return mediation.export_list(caller, list_id, stores=context["stores"], now=context["now"])
 
 
+@staff_operation(
+    bp,
+    "POST",
+    f"{LISTS}/{{list_id}}/answers",
+    operation_id="importMediatorAnswer",
+    summary="The mediator's answer to an export, child by child (all lines or none)",
+    answer="MediatorAnswerImported",
+    body="MediatorAnswers",
+    refusals=(*CHANGE, "ListNotFound", "AnswerRefused"),
+)
+def import_answer(caller, list_id, body):
+    return mediation.import_answer(
+        caller, list_id, version=body.version, lines=body.answers, **_context()
+    )
+
+
 # -- a service provider's own inbox (providers) --
 
 REFERRAL = f"{PREFIX}/referrals/{{reference}}/{{referral_id}}"
