@@ -306,6 +306,10 @@ class Directory:
             found = self._match(alert)
         elif alert.kind == "return_step":
             found = self._next_step(alert)
+        elif alert.kind == "report_on_return":
+            found = self._case_desks(alert) or self._deliveries(
+                alert, {c.contact_id: c.channels for c in self.coordinators}
+            )
         elif alert.referred is not None:
             found = self._to_provider(alert)
         else:
@@ -368,11 +372,15 @@ class Directory:
         step is theirs (and when no desk owns it)."""
         owner = NEXT_STEP_OWNER[ReturnStage(alert.return_stage)]
         if owner == StepOwner.CASE_DESK:
-            owning = self.owners(alert)
-            found = [d for d in self._route(alert) if d.agency in owning]
+            found = self._case_desks(alert)
             if found:
                 return found
         return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
+
+    def _case_desks(self, alert: Alert) -> list[Delivery]:
+        """The desks that own the case an alert is about, as its report was routed."""
+        owning = self.owners(alert)
+        return [d for d in self._route(alert) if d.agency in owning]
 
     def _to_provider(self, alert: Alert) -> list[Delivery]:
         """A new referral: the provider's active contacts on all their channels, told that

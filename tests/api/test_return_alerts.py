@@ -144,9 +144,9 @@ def test_a_new_referral_alerts_its_provider_with_a_link_and_no_child_named(
 
 
 def test_an_unacknowledged_referral_goes_up_to_the_coordinators(clock, people, reference, pump):
-    refer_home(people, reference, service="health")
+    refer_home(people, reference, service="legal")
     pump.run_until_idle()
-    assert HOPE_DESK in {m["to"] for m in told(reference, "медична допомога")}
+    assert HOPE_DESK in {m["to"] for m in told(reference, "правова допомога")}
     clock.shift(dt.timedelta(hours=23))
     pump.tick_escalation()
     pump.run_until_idle()
@@ -160,3 +160,31 @@ def test_an_unacknowledged_referral_goes_up_to_the_coordinators(clock, people, r
     (mail,) = [m for m in escalated if m["to"] == COORDINATORS]
     assert mail["subject"].startswith("[ЕСКАЛАЦІЯ 1]")
     assert not any(name in m["body"] for m in escalated for name in CHILD)
+
+
+def test_a_new_report_of_a_returned_child_is_matched_to_the_case_and_its_desk_told(
+    people, reference, pump, client
+):
+    on = dt.datetime.now(dt.UTC).date()
+    for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
+        step(people["south"], reference, stage, on)
+    pump.run_until_idle()
+    before = {_key(m) for m in sent_messages()}
+    # The same child, reported again (a relative who has not heard).
+    again = post_report(client, EXAMPLE_REPORT).json_body["reference"]
+    pump.run_until_idle()
+    matches = people["south"].get(f"/cases/{reference}/matches").json_body["matches"]
+    assert again in [m["reference"] for m in matches]
+    told_desk = [
+        m
+        for m in told(reference, "нове повідомлення", before)
+        if m["to"] in (SOUTH_DESK, SOUTH_PHONE)
+    ]
+    assert {m["to"] for m in told_desk} == {SOUTH_DESK, SOUTH_PHONE}
+    assert all(name not in m["body"] for m in told_desk for name in CHILD)
+    (mail,) = [m for m in told_desk if m["to"] == SOUTH_DESK]
+    assert again in mail["body"] and "повернення якої веде ваш підрозділ" in mail["body"]
+    # A case not on the return pathway: no such alert (the new report's own alert only).
+    third = post_report(client, EXAMPLE_REPORT).json_body["reference"]
+    pump.run_until_idle()
+    assert not [m for m in told(again, third, before) if "повернення" in m["body"]]
