@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.aftercare import AftercareError, ReturnStage
+from chalicelib.domain.referrals import Why
 
 
 class ListExport(BaseModel):
@@ -73,9 +74,8 @@ class AnswerRefused(AftercareError):
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
         self.problems = problems
-        super().__init__(
-            "; ".join(f"line {line}: {why}" for line, why in problems) or "an empty answer"
-        )
+        lines = "; ".join(f"line {line}: {why}" for line, why in problems)
+        super().__init__(Why.ANSWER_REFUSED, lines=lines)
 
 
 class MediationList(BaseModel):
@@ -92,7 +92,7 @@ class MediationList(BaseModel):
 
     def with_child(self, reference: str) -> MediationList:
         if reference in self.references:
-            raise AftercareError("the child is on this list already")
+            raise AftercareError(Why.ALREADY_LISTED)
         return self.model_copy(update={"references": (*self.references, reference)})
 
     def without_child(self, reference: str) -> MediationList:
@@ -113,7 +113,7 @@ class MediationList(BaseModel):
     ) -> MediationList:
         """A new version, of `references` (those whose consent still allows it), in order."""
         if not self.references:
-            raise AftercareError("an empty list is not exported")
+            raise AftercareError(Why.EMPTY_LIST)
         listed = self.references if references is None else references
         export = ListExport(
             version=len(self.exports) + 1, at=now, by=by, children=len(listed), references=listed

@@ -23,7 +23,7 @@ from chalicelib.domain.mediation import (
     MediationList,
     RecordedAnswer,
 )
-from chalicelib.domain.referrals import ConsentMissing
+from chalicelib.domain.referrals import ConsentMissing, Why
 from chalicelib.services.access import Caller, require_role, visible_case
 from chalicelib.services.aftercare import (
     ATTEMPTS,
@@ -73,7 +73,7 @@ def create_list(
 ) -> MediationList:
     _coordinator(caller, "mediation-list", stores)
     if not mediator.strip():
-        raise AftercareError("name the mediator")
+        raise AftercareError(Why.NAME_MEDIATOR)
     listed = MediationList(
         list_id=secrets.token_hex(4),
         mediator=mediator.strip(),
@@ -103,13 +103,10 @@ def add_child(
     listed = _list(list_id, stores)
     case = visible_case(caller, reference, "mediation-list", stores)
     if not may_release(Release.MEDIATION, case.case.consent):
-        raise ConsentMissing(
-            "the reporter did not allow tracing and sharing with the authorities: "
-            "a mediator may not receive this child"
-        )
+        raise ConsentMissing(Why.NO_TRACING)
     record = record_of(case, stores)
     if record.stage != ReturnStage.VERIFIED:
-        raise AftercareError("only a verified child is put on a mediation list")
+        raise AftercareError(Why.NOT_VERIFIED)
     moved = record.step(
         ReturnStage.ON_MEDIATION_LIST,
         on=on or now.date(),

@@ -27,6 +27,7 @@ from chalicelib.domain.referrals import (
     ReferralStep,
     Service,
     ServiceType,
+    Why,
     referral_basis,
 )
 from chalicelib.services.access import Caller, require_role
@@ -80,7 +81,7 @@ def refer(
     times to acknowledge, `escalate_after`: seconds for an urgent case, and otherwise)."""
     directory = stores.directory.read()
     if directory.recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
-        raise NotAProvider(f"{provider} is not a service provider in the directory")
+        raise NotAProvider(Why.NOT_A_PROVIDER, provider=provider)
     providers = [c for c in directory.contacts if c.agency == provider]
     referral_id = secrets.token_hex(4)
     coordinator = caller.staff.is_coordinator
@@ -89,7 +90,7 @@ def refer(
     def change(record: Aftercare) -> Aftercare:
         # The directory says what each provider offers and where (domain/contacts.py).
         if not any(c.serves(service, record.oblast) for c in providers):
-            raise NotAProvider(f"{provider} does not offer {service} where the child lives")
+            raise NotAProvider(Why.NOT_OFFERED_THERE, provider=provider, service=service)
         case_consent = stores.cases.consent_of(reference)
         basis = referral_basis(record.consent, override_reason, coordinator=coordinator)
         if basis == Basis.CONSENT and not (
@@ -97,7 +98,7 @@ def refer(
         ):
             # The reporter withdrew: nothing leaves the case unless a coordinator says why.
             if not (override_reason and coordinator):
-                raise ConsentMissing("the reporter withdrew their consent to sharing")
+                raise ConsentMissing(Why.REPORTER_WITHDREW)
             basis = Basis.OVERRIDE
         decided["basis"] = basis
         step = ReferralStep(
@@ -250,7 +251,7 @@ def answer_referral(
 ) -> ReferralView:
     """The provider accepts, rejects (with a reason) or records the service done."""
     if status not in PROVIDER_MOVES:
-        raise ReferralError("a provider accepts, rejects or records a referral done")
+        raise ReferralError(Why.PROVIDER_ANSWER)
     staff = caller.staff
 
     def step():

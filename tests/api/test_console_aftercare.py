@@ -114,3 +114,23 @@ def test_the_referral_form_offers_the_providers_covering_the_childs_oblast_with_
     # The psychologists, with what they offer; not the Kyiv clinic (the child is in Kherson).
     assert "Психологічна підтримка" in select and "Правова допомога" in select
     assert 'value="UA-HOPE"' in select and "UA-CLINIC" not in select
+
+
+def test_a_refused_step_is_said_in_the_pages_language_not_the_domains_english(client, reference):
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = f"/staff/cases/{reference}/return"
+    south.get(page)
+    done = south.post(f"{page}/step", {"stage": "located", "on": today, "how": "x"})
+    assert done.status_code == 303, done.body
+    south.get(page)
+    # "Returned" straight after "located": refused, in Ukrainian, naming what may follow.
+    refused = south.post(f"{page}/step", {"stage": "returned", "on": today, "how": "x"})
+    text = refused.body.decode()
+    assert refused.status_code == 422
+    assert "Цей крок не може йти за останнім кроком дитини." in text
+    assert "Далі можна перейти до: Перевірено." in text
+    assert "can move to" not in text and "a child who is" not in text
+    south.get(page)
+    empty = south.post(f"{page}/step", {"stage": "verified", "on": today, "how": " "})
+    assert "Кожен крок потребує примітки: як або чому." in empty.body.decode()
