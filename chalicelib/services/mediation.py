@@ -169,6 +169,7 @@ def import_answer(
     *,
     version: int,
     lines: list[AnswerLine],
+    on: dt.date | None = None,
     stores: Stores,
     policy: FollowUpPolicy,
     now: dt.datetime,
@@ -177,7 +178,8 @@ def import_answer(
     checked before any is taken (AnswerRefused names each line that cannot be, and then
     none is). Each child's pathway moves as the answer says (being returned: on the way
     home; not found or refused: back to verified, for another list), audited and alerting
-    the desk of the next step; the answers are recorded on the list."""
+    the desk of the next step; the answers are recorded on the list. `on`: the day the
+    answer came (today unless recorded after the fact)."""
     _coordinator(caller, "mediation-answer", stores)
     listed = _list(list_id, stores)
     export = next((e for e in listed.exports if e.version == version), None)
@@ -204,7 +206,12 @@ def import_answer(
                 return record, None
             staff = caller.staff
             moved = record.step(
-                moves_to, on=now.date(), by=staff.subject, agency=staff.agency, how=how, now=now
+                moves_to,
+                on=on or now.date(),
+                by=staff.subject,
+                agency=staff.agency,
+                how=how,
+                now=now,
             )
             return moved, None
 

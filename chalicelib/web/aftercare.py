@@ -321,7 +321,7 @@ def export_list(caller, list_id):
 )
 def import_answer(caller, list_id, body):
     return mediation.import_answer(
-        caller, list_id, version=body.version, lines=body.answers, **_context()
+        caller, list_id, version=body.version, lines=body.answers, on=body.on, **_context()
     )
 
 

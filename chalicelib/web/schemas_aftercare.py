@@ -104,6 +104,7 @@ class MediationChild(Strict):
 
 class MediatorAnswers(Strict):
     version: int = Field(ge=1, description="The export the mediator answers")
+    on: dt.date | None = Field(default=None, description="When the answer came; today if left out")
     answers: list[AnswerLine] = Field(
         min_length=1,
         max_length=2000,
