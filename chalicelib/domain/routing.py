@@ -307,9 +307,7 @@ class Directory:
         elif alert.kind == "return_step":
             found = self._next_step(alert)
         elif alert.kind == "report_on_return":
-            found = self._case_desks(alert) or self._deliveries(
-                alert, {c.contact_id: c.channels for c in self.coordinators}
-            )
+            found = self._case_desks(alert) or self._to_coordinators(alert)
         elif alert.referred is not None:
             found = self._to_provider(alert)
         else:
@@ -371,16 +369,16 @@ class Directory:
         the report: the journey is the child's danger), or the coordinators when the next
         step is theirs (and when no desk owns it)."""
         owner = NEXT_STEP_OWNER[ReturnStage(alert.return_stage)]
-        if owner == StepOwner.CASE_DESK:
-            found = self._case_desks(alert)
-            if found:
-                return found
-        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
+        found = self._case_desks(alert) if owner == StepOwner.CASE_DESK else []
+        return found or self._to_coordinators(alert)
 
     def _case_desks(self, alert: Alert) -> list[Delivery]:
         """The desks that own the case an alert is about, as its report was routed."""
         owning = self.owners(alert)
         return [d for d in self._route(alert) if d.agency in owning]
+
+    def _to_coordinators(self, alert: Alert) -> list[Delivery]:
+        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
 
     def _to_provider(self, alert: Alert) -> list[Delivery]:
         """A new referral: the provider's active contacts on all their channels, told that
@@ -388,31 +386,12 @@ class Directory:
         read what the referral releases in their inbox). Up the ladder, or when the
         provider has nobody reachable, the coordinators, as the report's consent allows."""
         provider = alert.referred[2] if alert.referred else None
-        found = [
-            delivery
-            for c in sorted(self.contacts, key=lambda c: c.contact_id)
+        chosen = {
+            c.contact_id: c.channels
+            for c in self.contacts
             if alert.level == 0 and c.agency == provider and c.active
-            for delivery in self._deliveries_of(alert, c)
-        ]
-        if found:
-            return found
-        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
-
-    @staticmethod
-    def _deliveries_of(alert: Alert, contact: Contact) -> list[Delivery]:
-        return [
-            Delivery(
-                alert=alert,
-                contact_id=contact.contact_id,
-                agency=contact.agency,
-                channel=channel,
-                address=contact.address(channel),
-                language=contact.language,
-                disclosure=Disclosure.EXISTENCE,
-            )
-            for channel in contact.channels
-            if contact.address(channel)
-        ]
+        }
+        return self._deliveries(alert, chosen, Disclosure.EXISTENCE) or self._to_coordinators(alert)
 
     def _to_auditors(self, alert: Alert) -> list[Delivery]:
         """A break-glass access: the auditors by e-mail (it names no child), else the
@@ -432,11 +411,15 @@ class Directory:
             for c in sorted(chosen, key=lambda c: c.contact_id)
         ]
 
-    def _deliveries(self, alert: Alert, channels: dict[str, list[str]]) -> list[Delivery]:
+    def _deliveries(
+        self, alert: Alert, channels: dict[str, list[str]], told: Disclosure | None = None
+    ) -> list[Delivery]:
+        """`told`: what every contact learns, when it is not the consent's to say (a
+        provider told only that a referral exists)."""
         deliveries: list[Delivery] = []
         for contact_id in sorted(channels):
             contact = self._by_id[contact_id]
-            level = disclosure(contact.recipient, alert.consent)
+            level = disclosure(contact.recipient, alert.consent) if told is None else told
             if level == Disclosure.NOTHING:
                 continue
             for channel in channels[contact_id]:
