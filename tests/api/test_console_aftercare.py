@@ -116,13 +116,18 @@ def test_the_referral_form_offers_the_providers_covering_the_childs_oblast_with_
     assert 'value="UA-HOPE"' in select and "UA-CLINIC" not in select
 
 
-def test_a_refused_step_is_said_in_the_pages_language_not_the_domains_english(client, reference):
+def test_a_refused_step_is_said_in_the_pages_language_not_the_domains_english(
+    client, reference, pump
+):
     today = dt.datetime.now(dt.UTC).date().isoformat()
     south = Console(client, "demo-taras-bondar", lang="uk")
     page = f"/staff/cases/{reference}/return"
     south.get(page)
     done = south.post(f"{page}/step", {"stage": "located", "on": today, "how": "x"})
     assert done.status_code == 303, done.body
+    # The desk's alert of the step waits on the case page under its own name.
+    pump.run_until_idle()
+    assert "Крок повернення дитини" in south.get(f"/staff/cases/{reference}").body.decode()
     south.get(page)
     # "Returned" straight after "located": refused, in Ukrainian, naming what may follow.
     refused = south.post(f"{page}/step", {"stage": "returned", "on": today, "how": "x"})
