@@ -117,6 +117,11 @@ class Settings:
     follow_up_every_days: int = 90
 
     @property
+    def escalate_after(self) -> tuple[int, int]:
+        """How long an alert may wait unacknowledged (urgent, otherwise), in seconds."""
+        return self.escalate_urgent_after, self.escalate_normal_after
+
+    @property
     def follow_ups(self):
         from chalicelib.domain.aftercare import FollowUpPolicy
 

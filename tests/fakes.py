@@ -54,6 +54,7 @@ from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
+from chalicelib.domain.progress import return_stage
 from chalicelib.domain.referrals import Referral
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.response_times import AckSample
@@ -1600,6 +1601,10 @@ class FakeAftercare:
                 self._part("due")[record.reference] = follow_up_due
 
         self._versioned(uow, "aftercare", "records", record.reference, record, record.version, due)
+
+    def reporter_word(self, reference: str) -> str | None:
+        record = self.get(reference)
+        return return_stage(record) if record is not None else None
 
     def all(self) -> list[Aftercare]:
         return list(self._part("records").values())

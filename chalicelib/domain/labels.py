@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import get_args
 
 from chalicelib.domain.contacts import Channel
-from chalicelib.domain.disclosure import BreakGlassReason
+from chalicelib.domain.disclosure import BreakGlassReason, OrganisationKind
 from chalicelib.domain.report import Category, Language, Relationship, Sex
 from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import Status
@@ -134,6 +134,30 @@ FIELD: dict[str, Words] = {
         "uk": "останній відомий заклад",
         "en": "last known institution",
         "ru": "последнее известное учреждение",
+    },
+}
+# What an organisation in the directory is (disclosure.OrganisationKind): the contact form.
+ORGANISATION_KIND: dict[str, Words] = {
+    OrganisationKind.COALITION_MEMBER: {
+        "uk": "член коаліції",
+        "en": "coalition member",
+        "ru": "член коалиции",
+    },
+    OrganisationKind.NATIONAL_AUTHORITY: {
+        "uk": "національний орган влади",
+        "en": "national authority",
+        "ru": "национальный орган власти",
+    },
+    OrganisationKind.LAW_ENFORCEMENT: {
+        "uk": "поліція чи прокуратура",
+        "en": "police or prosecutor",
+        "ru": "полиция или прокуратура",
+    },
+    OrganisationKind.NGO: {"uk": "громадська організація", "en": "NGO", "ru": "НКО"},
+    OrganisationKind.SERVICE_PROVIDER: {
+        "uk": "надавач послуг (лікарня, психолог, правнича допомога)",
+        "en": "service provider (clinic, psychologist, legal aid)",
+        "ru": "поставщик услуг (больница, психолог, юридическая помощь)",
     },
 }
 CHANNEL: dict[str, Words] = {

@@ -91,6 +91,7 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.corrections import NotCorrectable
     from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.domain.imports import RowsRefused
+    from chalicelib.domain.mediation import AnswerRefused
     from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
     from chalicelib.domain.referrals import ConsentMissing, ReferralError
     from chalicelib.domain.staff import InvalidToken
@@ -195,6 +196,15 @@ def _table() -> dict[type, Refusal]:
             "The family's (or the reporter's) consent does not allow this",
             "Consent is missing; a coordinator may override a referral with a reason",
             detail=str,
+        ),
+        AnswerRefused: Refusal(
+            422,
+            "answer-refused",
+            "Lines of the mediator's answer cannot be taken; none of it was taken",
+            "Lines cannot be taken: `errors` names each by its line; nothing was taken",
+            errors=lambda exc: [
+                {"loc": [line], "msg": why, "type": "answer_refused"} for line, why in exc.problems
+            ],
         ),
         ReferralError: Refusal(
             422,

@@ -98,3 +98,36 @@ def test_the_routing_preview_says_when_each_rung_is_alerted(client):
     ).body.decode()
     assert "Escalation 1: 24 h after the first alert" in visible(calm)
     assert_words_only(page)
+
+
+def test_a_service_provider_edited_in_the_console_keeps_its_services_and_oblasts(client):
+    """The contact form knew four kinds of organisation and no services: saving a clinic
+    made it a national authority offering everything everywhere, or was refused."""
+    coordinator = Console(client, "demo-olena-koval", lang="uk")
+    page = coordinator.get("/staff/directory/contacts/med-ua-clinic").body.decode()
+    kind = page.split('id="f-kind"', 1)[1].split("</select>", 1)[0]
+    assert re.search(r'value="service_provider" selected>Надавач послуг', kind)
+    ticked = set(re.findall(r'<input type="checkbox"[^>]*value="([^"]+)"[^>]*checked', page))
+    assert {"health", "UA-30", "UA-32"} <= ticked and "legal" not in ticked
+    assert_words_only(page)
+
+    # Saved again as the page offers it, less Kyiv oblast.
+    fields = [
+        ("contact_id", "med-ua-clinic"),
+        ("name", "Clinic reception"),
+        ("organisation", "Children's clinic, Kyiv (demo)"),
+        ("agency", "UA-CLINIC"),
+        ("kind", "service_provider"),
+        ("member_state", "UA"),
+        ("email", "reception@clinic.example.org"),
+        ("language_uk", "yes"),
+        ("channel_email", "yes"),
+        ("active", "yes"),
+        ("services", "health"),
+        ("oblasts", "UA-30"),
+    ]
+    saved = coordinator.post("/staff/directory/contacts", fields)
+    assert saved.status_code == 303, re.findall(r'class="error"[^>]*>([^<]*)', saved.body.decode())
+    again = coordinator.get("/staff/directory/contacts/med-ua-clinic").body.decode()
+    ticked = set(re.findall(r'<input type="checkbox"[^>]*value="([^"]+)"[^>]*checked', again))
+    assert {"health", "UA-30"} <= ticked and "UA-32" not in ticked

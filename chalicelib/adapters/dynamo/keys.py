@@ -29,6 +29,7 @@ Cases table (`pk`, `sk`):
 | an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
 | a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
 | a case's return and the help after it (domain/aftercare.py) | `AFTERCARE` | `<reference>` |
+| the return's word for the reporter (domain/progress.py) | `CASE#<reference>` | `RETURN` |
 | a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
 | a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
@@ -347,6 +348,12 @@ MEDIATION = "MEDIATION"
 
 def aftercare(reference: str) -> Key:
     return key(AFTERCARE, reference)
+
+
+def reporter_word(reference: str) -> Key:
+    """Beside the case, where the public status page (which may read a case's partition
+    and nothing of AFTERCARE) finds the return's one word."""
+    return key(case_partition(reference), "RETURN")
 
 
 def follow_up_at(due: dt.date, reference: str) -> str:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 
 from chalicelib import wiring
+from chalicelib.domain import labels
+from chalicelib.domain.disclosure import OrganisationKind
 from chalicelib.domain.numbers import is_number
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
@@ -49,6 +51,8 @@ NEW_CONTACT = {
     "coordinator": False,
     "auditor": False,
     "active": True,
+    "services": [],
+    "oblasts": [],
 }
 NEW_RULE = {
     "rule_id": "",
@@ -107,6 +111,10 @@ def _contact_form(ctx: Ctx) -> dict[str, Any]:
         "coordinator": form.get("coordinator") == "yes",
         "auditor": form.get("auditor") == "yes",
         "active": form.get("active") == "yes",
+        # A service provider's services and the oblasts it covers (the domain refuses
+        # them for any other kind); left out, an edit would drop what the CSV set.
+        "services": [v for v in ctx.fields.get("services", []) if v],
+        "oblasts": [v for v in ctx.fields.get("oblasts", []) if v],
     }
 
 
@@ -137,8 +145,20 @@ def _contact_page(
         problems=problems or [],
         rules=rules or [],
         phone_hint=_phone_hint(ctx),
-        kinds=["coalition_member", "national_authority", "law_enforcement", "ngo"],
+        kinds=[
+            (k.value, labels.heading(labels.word(labels.ORGANISATION_KIND, k, ctx.lang)))
+            for k in OrganisationKind
+        ],
+        service_options=_service_options(ctx),
+        oblast_options=oblast_choices(ctx.lang),
     )
+
+
+def _service_options(ctx: Ctx) -> list[tuple[str, str]]:
+    from chalicelib.domain.referrals import ServiceType
+    from chalicelib.web.console.aftercare_words import SERVICE_NAMES
+
+    return [(s.value, ctx._(SERVICE_NAMES[s])) for s in ServiceType]
 
 
 def _phone_hint(ctx: Ctx) -> str:
