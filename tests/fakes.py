@@ -51,6 +51,7 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
@@ -1458,7 +1459,7 @@ class FakePipeline:
             sms=self.sms,
             ack_link=lambda reference, delivery_id, now: (
                 "https://homeward.example/ack/"
-                + ack_token(settings.signing_key, reference, delivery_id, now)
+                + ack_token(settings.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
         )

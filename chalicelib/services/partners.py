@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from chalicelib.config import Settings
 from chalicelib.domain.intake import RateLimit
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.partners import (
     READ,
     WRITE,
@@ -137,7 +138,9 @@ def register(caller: Caller, partner: Partner, *, stores: Stores, settings: Sett
     stores.audit.record(
         [caller.entry(PARTNERS_TRAIL, "register-partner", detail=partner.client_id)]
     )
-    return Registered(partner, webhook_secret_text(settings.signing_key, partner.client_id))
+    return Registered(
+        partner, webhook_secret_text(settings.keyring(Purpose.WEBHOOKS).signer, partner.client_id)
+    )
 
 
 def partners(caller: Caller, *, stores: Stores) -> list[Partner]:

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.partners import SIGNATURE_HEADER, sign_webhook, webhook_secret
 from chalicelib.domain.webhooks import (
     EVENT,
@@ -83,7 +84,10 @@ def deliver(
     else:
         body = found.event.body()
         headers = headers_for(
-            webhook_secret(settings.signing_key, client_id), found.event, body, now
+            webhook_secret(settings.keyring(Purpose.WEBHOOKS).signer, client_id),
+            found.event,
+            body,
+            now,
         )
         try:
             status = poster.post(partner.webhook_url, body, headers)
