@@ -126,6 +126,7 @@ class FakeDb:
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
     search: dict[str, dict[str, str]] = field(default_factory=dict)
     staff: dict[str, Colleague] = field(default_factory=dict)
+    signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -992,6 +993,13 @@ class FakeStaffDirectory:
 
     def get(self, subject: str) -> Colleague | None:
         return self.db.staff.get(subject)
+
+    def sign_out(self, session_id: str, until: int) -> None:
+        with self.db.lock:
+            self.db.signed_out[session_id] = until
+
+    def signed_out(self, session_id: str) -> bool:
+        return session_id in self.db.signed_out
 
 
 def event_id(event: CaseEvent) -> str:

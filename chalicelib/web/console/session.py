@@ -62,6 +62,17 @@ class Session:
     def staff(self) -> StaffMember:
         return StaffMember(self.subject, self.role, self.agency, self.name, self.email)  # type: ignore[arg-type]
 
+    @property
+    def session_id(self) -> str:
+        """What the server knows this session by when it is signed out of: a hash of its
+        random CSRF token (the token itself is never stored)."""
+        return hashlib.sha256(f"session:{self.csrf}".encode()).hexdigest()[:32]
+
+    @property
+    def ends(self) -> int:
+        """When it ends at the latest, however active (epoch seconds)."""
+        return self.started + MAX_SECONDS
+
     def over(self, now: float) -> bool:
         return now >= self.idle_until or now >= self.started + MAX_SECONDS
 
