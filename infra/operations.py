@@ -349,6 +349,32 @@ def api_stage() -> dict[str, Any]:
     }
 
 
+# API Gateway's own answers, given before any function runs: DEFAULT_4XX covers every 4xx
+# type without one of its own (an unknown route's 403 MISSING_AUTHENTICATION_TOKEN, 429
+# THROTTLED, WAF_FILTERED, an authorizer's 401...), DEFAULT_5XX every 5xx (a timeout, an
+# integration failure).
+GATEWAY_RESPONSE_TYPES = ("DEFAULT_4XX", "DEFAULT_5XX")
+
+
+def gateway_response_headers() -> dict[str, str]:
+    """The headers on every answer of the app (chalicelib/web/http.py EVERY_ANSWER) and
+    nothing kept by caches: the same for API Gateway's own answers (issue 23)."""
+    from chalicelib.web.http import EVERY_ANSWER
+
+    return {**EVERY_ANSWER, "Cache-Control": "no-store"}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The OpenAPI extension for them: in the API's definition, so a change redeploys the
+    stage (a separate AWS::ApiGateway::GatewayResponse would wait for the next one)."""
+    # A static value is enclosed in single quotes; the CSP's own quotes stay as they are.
+    parameters = {
+        f"gatewayresponse.header.{name}": f"'{value}'"
+        for name, value in gateway_response_headers().items()
+    }
+    return {kind: {"responseParameters": parameters} for kind in GATEWAY_RESPONSE_TYPES}
+
+
 def api_gateway_logging() -> dict[str, dict[str, Any]]:
     """API Gateway writes access logs with an account-wide role of its own."""
     return {
@@ -862,6 +888,7 @@ def add_operations(template: dict[str, Any]) -> None:
     api.update(api_stage())
     # The OpenAPI title names the API too (an import takes it): the stage's own name.
     api.setdefault("DefinitionBody", {}).setdefault("info", {})["title"] = API_NAME
+    api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
     # The stage's access logging needs the account's API Gateway logging role first: on a
     # first deployment the stage (after the API, after this) would otherwise race it.
     resources["RestAPI"].setdefault("DependsOn", []).append("ApiGatewayAccount")

@@ -405,3 +405,22 @@ def test_checkov_skips_are_per_resource_each_with_its_reason(sam_template):
         "SendDeliveriesRole",
         "SendImportDigestsRole",
     }
+
+
+def test_api_gateways_own_answers_carry_the_apps_security_headers(transformed):
+    """Issue 23 (low): unknown routes (API Gateway's 403), throttled callers and its other
+    4xx/5xx answers lacked HSTS, CSP and nosniff: no function runs to add them."""
+    from chalicelib.web.http import EVERY_ANSWER
+
+    (api,) = _of_type(transformed, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for kind, response in responses.items():
+        headers = {
+            name.removeprefix("gatewayresponse.header."): value
+            for name, value in response["responseParameters"].items()
+        }
+        for name, value in {**EVERY_ANSWER, "Cache-Control": "no-store"}.items():
+            assert headers[name] == f"'{value}'", (kind, name)
+    # Specific types inherit the defaults only when none of them is customised apart.
+    assert not {"THROTTLED", "MISSING_AUTHENTICATION_TOKEN", "WAF_FILTERED"} & set(responses)
