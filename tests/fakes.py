@@ -51,6 +51,7 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
@@ -126,6 +127,7 @@ class FakeDb:
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
     search: dict[str, dict[str, str]] = field(default_factory=dict)
     staff: dict[str, Colleague] = field(default_factory=dict)
+    signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -993,6 +995,13 @@ class FakeStaffDirectory:
     def get(self, subject: str) -> Colleague | None:
         return self.db.staff.get(subject)
 
+    def sign_out(self, session_id: str, until: int) -> None:
+        with self.db.lock:
+            self.db.signed_out[session_id] = until
+
+    def signed_out(self, session_id: str) -> bool:
+        return session_id in self.db.signed_out
+
 
 def event_id(event: CaseEvent) -> str:
     """A fake event's id (the table's is its sort key)."""
@@ -1459,7 +1468,7 @@ class FakePipeline:
             sms=self.sms,
             ack_link=lambda reference, delivery_id, now: (
                 "https://homeward.example/ack/"
-                + ack_token(settings.signing_key, reference, delivery_id, now)
+                + ack_token(settings.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
         )

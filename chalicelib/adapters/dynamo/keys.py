@@ -25,6 +25,7 @@ Cases table (`pk`, `sk`):
 | time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
+| a console session signed out of (expires) | `SIGNEDOUT#<hash of the session>` | `SIGNEDOUT` |
 | a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
 | an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
 | a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
@@ -266,6 +267,13 @@ STAFF = "STAFF"
 
 def staff_member(subject: str) -> Key:
     return key(STAFF, subject)
+
+
+SIGNED_OUT = "SIGNEDOUT"
+
+
+def signed_out(session_id: str) -> Key:
+    return key(f"{SIGNED_OUT}#{session_id}", SIGNED_OUT)
 
 
 def reporter_partition(reporter_key: str) -> str:
