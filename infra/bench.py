@@ -76,6 +76,12 @@ def _functions() -> list[tuple[str, str, str]]:
         # The public function's busiest route: POST /api/v1/reports (chalicelib/web/public.py)
         ("public intake (PublicHandler)", "public", "import chalicelib.services.intake"),
         ("staff API and console (APIHandler)", "staff", ""),
+        # The Telegram bot's webhook: checks the secret, queues the update (web/telegram.py).
+        (
+            "Telegram webhook (TelegramHandler)",
+            "telegram",
+            "import boto3; import chalicelib.adapters.telegram",
+        ),
     ]
     for source in app.app.event_sources:
         imports = "; ".join(_first_call_imports(source.name))
@@ -94,7 +100,9 @@ def bench_import(rounds: int = 15) -> None:
         f'HOMEWARD_SERVES=public {PY} -c "import app"  vs  {PY} -c "{reference_code}"',
     )
     functions = _functions()
-    inits = {"all routes (the local runner)": ""} | {s: s for s in ("public", "staff", "events")}
+    inits = {"all routes (the local runner)": ""} | {
+        s: s for s in ("public", "staff", "events", "telegram")
+    }
     codes: dict[str, tuple[str, dict[str, str]]] = {"reference": (reference_code, {})}
     for name, serves in inits.items():
         codes[f"init {name}"] = ("import app", {"HOMEWARD_SERVES": serves})
