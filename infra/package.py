@@ -262,9 +262,7 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             *PUBLIC_PARTITIONS,
             *TELEGRAM_PARTITIONS,
         ),
-        _under(
-            _statement("Conversations", ["dynamodb:DeleteItem"], [TABLE]), *TELEGRAM_PARTITIONS
-        ),
+        _under(_statement("Conversations", ["dynamodb:DeleteItem"], [TABLE]), *TELEGRAM_PARTITIONS),
         _statement(
             "FormUploads",
             ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
@@ -287,7 +285,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         },
         _under(
             _statement(
-                "Conversations", ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem"], [TABLE]
+                "Conversations",
+                ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem"],
+                [TABLE],
             ),
             *TELEGRAM_PARTITIONS,
         ),

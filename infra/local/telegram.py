@@ -220,10 +220,10 @@ class TelegramStandIn:
         return update
 
     def buttons(self, chat_id: int) -> list[str]:
-        """The buttons (callback data) of the bot's newest message that has any."""
+        """The buttons (callback data) of the bot's newest message."""
         for message in reversed(self.chats[chat_id].messages.values()):
-            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-            if rows:
+            if message["from"]["is_bot"]:
+                rows = message.get("reply_markup", {}).get("inline_keyboard", [])
                 return [b["callback_data"] for row in rows for b in row]
         return []
 

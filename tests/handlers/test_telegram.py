@@ -20,8 +20,8 @@ from infra.local.emulator import REGION
 from infra.local.telegram import TelegramStandIn
 
 CHAT = 424242
-RECEIVED = UK(RECEIPT).split("%")[0]  # how the receipt begins, in Ukrainian
 UK = gettext_for("uk")
+RECEIVED = UK(RECEIPT).split("%")[0]  # how the receipt begins, in Ukrainian
 TOKEN = "123456:test-token"
 SECRET = "webhook-secret-of-the-tests"
 
