@@ -780,6 +780,11 @@ PUBLIC_OUTPUTS = {
     },
     "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
     "StaffClientId": {"Value": {"Ref": "StaffUserPoolClient"}},
+    # `homeward telegram set-webhook` reads the bot's token and secret from it.
+    "TelegramBotSecretArn": {
+        "Description": "The Telegram bot's token and webhook secret",
+        "Value": {"Ref": "TelegramBotSecret"},
+    },
 }
 
 

@@ -210,3 +210,30 @@ def test_an_abandoned_conversation_files_nothing_and_expires(aws, client, pump, 
     # The table's TTL removes it: its expiry is KEPT_FOR after the last answer.
     assert int(conversation["expires_at"]["N"]) <= (now + talk.KEPT_FOR).timestamp()
     assert not [i for i in items if i["pk"]["S"].startswith("CASE#")]
+
+
+def test_set_webhook_points_the_bot_at_a_stage_with_the_stacks_secret(aws, tmp_path):
+    import boto3
+
+    from chalicelib.cli import telegram as command
+
+    stand_in = TelegramStandIn("987:real-looking-token")
+    url = stand_in.serve(port=0)
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(
+        Name="homeward/test/telegram",
+        SecretString=json.dumps({"bot_token": "", "webhook_secret": "generated-secret"}),
+    )["ARN"]
+    outputs = {"TelegramBotSecretArn": arn, "FormUrl": "https://homeward.example.org/"}
+    try:
+        with pytest.raises(command.Failed, match="no token"):
+            command.set_webhook(secrets, outputs, api_url=url)
+        token = tmp_path / "token"
+        token.write_text("987:real-looking-token\n")
+        hook = command.set_webhook(secrets, outputs, api_url=url, token_file=token)
+    finally:
+        stand_in.stop()
+    assert hook == stand_in.webhook_url == "https://homeward.example.org/telegram/webhook"
+    assert stand_in.webhook_secret == "generated-secret"
+    stored = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
+    assert stored == {"bot_token": "987:real-looking-token", "webhook_secret": "generated-secret"}
