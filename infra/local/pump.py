@@ -220,6 +220,7 @@ class EventPump:
         requeued = self._schedule("requeue_stale_deliveries")
         self.send_import_digests()
         self.alert_overdue_follow_ups()
+        self.tidy_telegram_chats()
         return requeued
 
     def alert_overdue_follow_ups(self) -> Any:
