@@ -29,6 +29,7 @@ from pathlib import Path
 
 from infra.bench_alerting import bench_alert_latency
 from infra.bench_imports import bench_bulk_import
+from infra.bench_telegram import bench_telegram
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -808,6 +809,7 @@ BENCHES = {
     "matching-scale": bench_matching_scale,
     "bulk-import": lambda rows=20_000: bench_bulk_import(rows),
     "alert-latency": lambda count=20: bench_alert_latency(count, runner=_local_runner),
+    "telegram": bench_telegram,
 }
 
 
