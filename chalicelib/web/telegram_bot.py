@@ -68,6 +68,21 @@ TOO_MANY = N_(
 FILE_TOO_LARGE = N_("A file is larger than 10 MB and was removed.")
 
 
+# Telegram takes at most 4096 characters a message; a read-back of long answers is more.
+MAX_MESSAGE = 4096
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """A text in parts of at most `limit` characters, cut at line ends where it can be."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*parts, text]
+
+
 def language_of(person: dict) -> str:
     """The reporter's language: their Telegram app's, if it is one of ours."""
     return i18n.pick((person.get("language_code") or "").split("-")[0])
@@ -105,8 +120,14 @@ class Chat:
         return text % params if params else text
 
     def send(self, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> int:
-        message_id = self.bot.send_message(self.chat_id, text, list(buttons))
-        self.sent.append(message_id)
+        """Send a text (in parts, if it is longer than Telegram takes), the buttons under
+        its last part; the last part's id."""
+        parts = split_text(text)
+        for number, part in enumerate(parts, 1):
+            message_id = self.bot.send_message(
+                self.chat_id, part, list(buttons) if number == len(parts) else None
+            )
+            self.sent.append(message_id)
         return message_id
 
     def say(self, says: list[Say]) -> None:

@@ -237,3 +237,13 @@ def test_set_webhook_points_the_bot_at_a_stage_with_the_stacks_secret(aws, tmp_p
     assert stand_in.webhook_secret == "generated-secret"
     stored = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
     assert stored == {"bot_token": "987:real-looking-token", "webhook_secret": "generated-secret"}
+
+
+def test_a_read_back_longer_than_telegram_takes_is_sent_in_parts():
+    from chalicelib.web.telegram_bot import split_text
+
+    lines = [f"{n}: " + "я" * 997 for n in range(9)]  # 9,000 characters and more
+    parts = split_text("\n".join(lines))
+    assert all(len(p) <= 4096 for p in parts) and len(parts) == 3
+    assert "\n".join(parts) == "\n".join(lines)  # nothing lost, cut at line ends
+    assert split_text("я" * 5000) == ["я" * 4096, "я" * 904]
