@@ -187,26 +187,8 @@ SEX_LABELS = labels.SEX
 kyiv_time = moment_in_words
 
 
-# Why a coordinator broke the glass, in the auditors' words (domain/disclosure.py).
-BREAK_GLASS_REASON_LABELS = {
-    "child_at_risk": {
-        "uk": "життю чи здоров'ю дитини загрожує небезпека",
-        "en": "the child's life or health is in danger",
-    },
-    "child_located": {
-        "uk": "дитину знайдено, треба перевірити, хто вона",
-        "en": "the child was found and must be identified",
-    },
-    "data_request": {
-        "uk": "заявник звернувся щодо своїх даних",
-        "en": "the reporter asked about their own data",
-    },
-    "legal_order": {
-        "uk": "рішення суду чи вимога прокурора",
-        "en": "a court's or a prosecutor's order",
-    },
-    "other": {"uk": "інша причина", "en": "another reason"},
-}
+# Why a coordinator broke the glass, in the auditors' words (domain/labels.py).
+BREAK_GLASS_REASON_LABELS = labels.BREAK_GLASS_REASON
 
 
 def _words(report, language: str) -> dict:

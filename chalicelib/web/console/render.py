@@ -166,6 +166,15 @@ def oblast_name(code: str | None, language: str) -> str:
     return places.oblast_name(code, language) if code else ""
 
 
+def oblast_choices(language: str) -> list[tuple[str, str]]:
+    """Every oblast as a list offers it: (code, name), in the language's order."""
+    return [(o, oblast_name(o, language)) for o in places.in_order("oblasts", language)]
+
+
+def category_choices(language: str) -> list[tuple[str, str]]:
+    return [(c, named(labels.CATEGORY, c, language)) for c in labels.CATEGORY]
+
+
 @cache
 def environment(language: str) -> jinja2.Environment:
     from chalicelib.web.i18n import jinja_environment
