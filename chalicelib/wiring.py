@@ -118,6 +118,41 @@ def dynamo_stores(
 
 
 @cache
+def conversations():
+    """Conversations taking a report (the Telegram bot's, the hotline's), sealed at rest."""
+    from chalicelib.adapters.dynamo.conversations import ConversationStore
+    from chalicelib.adapters.sealing import FieldSealer
+
+    current = settings()
+    return ConversationStore(
+        client("dynamodb"), current.table_name, FieldSealer(client("kms"), current.fields_key)
+    )
+
+
+@cache
+def telegram_settings() -> config.TelegramSettings:
+    def read_secret(secret_id: str) -> str:
+        return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+    return config.load_telegram(read_secret=read_secret)
+
+
+@cache
+def telegram_bot():
+    from chalicelib.adapters.telegram import TelegramBot
+
+    current = telegram_settings()
+    return TelegramBot(current.api_url, current.bot_token)
+
+
+@cache
+def telegram_queue():
+    from chalicelib.adapters.telegram import TelegramQueue
+
+    return TelegramQueue(client("sqs"), telegram_settings().queue_url)
+
+
+@cache
 def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
@@ -249,6 +284,10 @@ def reset() -> None:
         client,
         settings,
         stores,
+        conversations,
+        telegram_settings,
+        telegram_bot,
+        telegram_queue,
         delivery_queue,
         webhook_queue,
         webhook_poster,
