@@ -61,7 +61,7 @@ def stores():
         client("dynamodb"),
         table=current.table_name,
         audit_table=current.audit_table_name,
-        cursor_key=lambda: current.signing_key,
+        cursor_key=lambda: current.cursor_key,
         sealer=FieldSealer(client("kms"), current.fields_key),
     )
 
@@ -115,6 +115,41 @@ def dynamo_stores(
         lifecycle=CaseLifecycle(client, table),
         aftercare=AftercareStore(client, table),
     )
+
+
+@cache
+def conversations():
+    """Conversations taking a report (the Telegram bot's, the hotline's), sealed at rest."""
+    from chalicelib.adapters.dynamo.conversations import ConversationStore
+    from chalicelib.adapters.sealing import FieldSealer
+
+    current = settings()
+    return ConversationStore(
+        client("dynamodb"), current.table_name, FieldSealer(client("kms"), current.fields_key)
+    )
+
+
+@cache
+def telegram_settings() -> config.TelegramSettings:
+    def read_secret(secret_id: str) -> str:
+        return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+    return config.load_telegram(read_secret=read_secret)
+
+
+@cache
+def telegram_bot():
+    from chalicelib.adapters.telegram import TelegramBot
+
+    current = telegram_settings()
+    return TelegramBot(current.api_url, current.bot_token)
+
+
+@cache
+def telegram_queue():
+    from chalicelib.adapters.telegram import TelegramQueue
+
+    return TelegramQueue(client("sqs"), telegram_settings().queue_url)
 
 
 @cache
@@ -235,9 +270,10 @@ def local_staff_token(person: dict[str, str]) -> str:
 def ack_link(reference: str, delivery_id: str, now) -> str:
     """The acknowledgement link a delivery carries (chalicelib/domain/acknowledgement.py)."""
     from chalicelib.domain.acknowledgement import ack_token
+    from chalicelib.domain.keyring import Purpose
 
     current = settings()
-    token = ack_token(current.signing_key, reference, delivery_id, now)
+    token = ack_token(current.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
     return f"{current.public_url}/ack/{token}"
 
 
@@ -248,6 +284,10 @@ def reset() -> None:
         client,
         settings,
         stores,
+        conversations,
+        telegram_settings,
+        telegram_bot,
+        telegram_queue,
         delivery_queue,
         webhook_queue,
         webhook_poster,

@@ -92,6 +92,7 @@ STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
 RETENTION_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_retention"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
 WEBHOOK_QUEUE = {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+TELEGRAM_QUEUE = {"Fn::GetAtt": ["TelegramQueue", "Arn"]}
 # The functions' log groups exist before they run (infra/operations.py): a function only
 # writes streams into them, and only into the stage's own.
 LOGS = _statement(
@@ -144,6 +145,18 @@ SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref
 SESSION_KEY = _statement(
     "SessionKey", ["secretsmanager:GetSecretValue"], [{"Ref": "ConsoleSessionKey"}]
 )
+# One secret per purpose (chalicelib/domain/keyring.py), each read only by the functions
+# that sign or check what it is for.
+FORM_KEY = _statement("FormKey", ["secretsmanager:GetSecretValue"], [{"Ref": "FormKey"}])
+ACK_KEY = _statement("AckLinkKey", ["secretsmanager:GetSecretValue"], [{"Ref": "AckLinkKey"}])
+STATUS_KEY = _statement(
+    "StatusCodeKey", ["secretsmanager:GetSecretValue"], [{"Ref": "StatusCodeKey"}]
+)
+WEBHOOK_KEY = _statement("WebhookKey", ["secretsmanager:GetSecretValue"], [{"Ref": "WebhookKey"}])
+# The Telegram bot's token and webhook secret: only the bot's three functions read it.
+TELEGRAM_SECRET = _statement(
+    "TelegramSecret", ["secretsmanager:GetSecretValue"], [{"Ref": "TelegramBotSecret"}]
+)
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
 # which only the functions that show them get (chalicelib/adapters/sealing.py).
@@ -163,6 +176,10 @@ PUBLIC_PARTITIONS = (
     "PARTNER#*",
 )
 
+# The Telegram bot's own items (chalicelib/adapters/dynamo/keys.py): its conversations, the
+# updates it handled, the deletions it planned.
+TELEGRAM_PARTITIONS = ("CONVERSATION#telegram:*", "UPDATE#telegram#*", "TIDY")
+
 # What each function may do, and nothing more.
 POLICIES: dict[str, list[dict[str, Any]]] = {
     # The public routes: the form, the JSON intake, status, acknowledgement links. They
@@ -170,7 +187,12 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     # never read the audit trail.
     "PublicHandlerRole": [
         LOGS,
+        # Blind indexes (sources, reporters' contact details); the form's keys, status
+        # codes, and acknowledgement links checked. Never the console's or webhooks' keys.
         SIGNING_KEY,
+        FORM_KEY,
+        STATUS_KEY,
+        ACK_KEY,
         SEAL_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate charge, keys;
         # acknowledgements; a case's status for its reporter, and their withdrawal (a
@@ -214,11 +236,84 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         # 404 rather than a 403, which is how a file that never arrived is told apart.
         _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
     ],
+    # The Telegram bot's webhook: checks Telegram's secret and queues the update. Nothing
+    # else: no table, no key, no bucket.
+    "TelegramHandlerRole": [
+        LOGS,
+        TELEGRAM_SECRET,
+        _statement("Enqueue", ["sqs:SendMessage"], [TELEGRAM_QUEUE]),
+    ],
+    # The bot's worker: a conversation (sealed with the fields key; opened only when the
+    # encryption context is a Telegram conversation's, never a case's), and filing its
+    # report as the public function files a form's, its photos included.
+    "HandleTelegramUpdatesRole": [
+        LOGS,
+        SIGNING_KEY,
+        # The receipt's status code, and "/status REF CODE" checked as the status page does.
+        STATUS_KEY,
+        TELEGRAM_SECRET,
+        SEAL_FIELDS,
+        {
+            **_statement("OpenConversations", ["kms:Decrypt"], [FIELDS_KEY]),
+            "Condition": {"StringLike": {"kms:EncryptionContext:homeward:case": ["telegram:*"]}},
+        },
+        _statement(
+            "Consume",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            [TELEGRAM_QUEUE],
+        ),
+        _under(
+            _statement(
+                "Cases",
+                [
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                [TABLE],
+            ),
+            *PUBLIC_PARTITIONS,
+            *TELEGRAM_PARTITIONS,
+        ),
+        _under(_statement("Conversations", ["dynamodb:DeleteItem"], [TABLE]), *TELEGRAM_PARTITIONS),
+        _statement(
+            "FormUploads",
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            [UPLOADS],
+        ),
+        _statement(
+            "CaseFiles",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
+            [CASE_FILES],
+        ),
+        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
+    ],
+    # Every minute: conversations due to be deleted from their chats, and forgotten.
+    "TidyTelegramChatsRole": [
+        LOGS,
+        TELEGRAM_SECRET,
+        {
+            **_statement("OpenConversations", ["kms:Decrypt"], [FIELDS_KEY]),
+            "Condition": {"StringLike": {"kms:EncryptionContext:homeward:case": ["telegram:*"]}},
+        },
+        _under(
+            _statement(
+                "Conversations",
+                ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem"],
+                [TABLE],
+            ),
+            *TELEGRAM_PARTITIONS,
+        ),
+    ],
     # The staff API (Chalice's APIHandler: every route under /api/v1/staff/).
     "ApiHandlerRole": [
         LOGS,
         SIGNING_KEY,
         SESSION_KEY,
+        # Partners' webhook secrets, shown to the coordinator who registers or rotates one.
+        WEBHOOK_KEY,
         # Staff are shown cases' sealed fields, as the disclosure policy allows...
         OPEN_FIELDS,
         # ...and seal what they write in free text (notes, break-glass explanations).
@@ -301,8 +396,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "SendDeliveriesRole": [
         LOGS,
-        # Acknowledgement links are signed; no other background function signs anything.
-        SIGNING_KEY,
+        # Acknowledgement links are signed with their own key, and with nothing else.
+        ACK_KEY,
         # An e-mail may carry the child's medical needs and distinguishing marks.
         OPEN_FIELDS,
         _statement(
@@ -394,11 +489,11 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Enqueue", ["sqs:SendMessage"], [WEBHOOK_QUEUE]),
         STREAM_ON_FAILURE,
     ],
-    # Posting webhooks: the signing key (each partner's secret is derived from it), the
+    # Posting webhooks: the webhooks' key (each partner's secret is derived from it), the
     # webhook item and the partner's registration, the queue. No case, no sealed field.
     "SendWebhooksRole": [
         LOGS,
-        SIGNING_KEY,
+        WEBHOOK_KEY,
         _statement(
             "Consume",
             [
@@ -465,7 +560,6 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "AnonymiseExpiredRole": [
         LOGS,
-        SIGNING_KEY,
         # The due cases (the retention index), then each case's partition.
         _under(
             _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]), "RETENTION#*", "CASE#*"
@@ -702,6 +796,11 @@ PUBLIC_OUTPUTS = {
     },
     "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
     "StaffClientId": {"Value": {"Ref": "StaffUserPoolClient"}},
+    # `homeward telegram set-webhook` reads the bot's token and secret from it.
+    "TelegramBotSecretArn": {
+        "Description": "The Telegram bot's token and webhook secret",
+        "Value": {"Ref": "TelegramBotSecret"},
+    },
 }
 
 
@@ -725,8 +824,14 @@ ENVIRONMENT = {
     "HOMEWARD_TABLE": {"Ref": "CasesTable"},
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
     "HOMEWARD_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
+    "HOMEWARD_TELEGRAM_QUEUE_URL": {"Ref": "TelegramQueue"},
+    "HOMEWARD_TELEGRAM_SECRET": {"Ref": "TelegramBotSecret"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
     "HOMEWARD_SESSION_KEY_SECRET": {"Ref": "ConsoleSessionKey"},
+    "HOMEWARD_FORM_KEY_SECRET": {"Ref": "FormKey"},
+    "HOMEWARD_ACK_KEY_SECRET": {"Ref": "AckLinkKey"},
+    "HOMEWARD_STATUS_KEY_SECRET": {"Ref": "StatusCodeKey"},
+    "HOMEWARD_WEBHOOK_KEY_SECRET": {"Ref": "WebhookKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
     "HOMEWARD_TOKEN_ISSUER": {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}"
@@ -810,9 +915,35 @@ STAFF_PREFIX = "/api/v1/staff"
 CONSOLE = "/staff"
 
 
+# The Telegram bot's webhook has its own function too (chalicelib/web/telegram.py).
+TELEGRAM_PREFIX = "/telegram/"
+
+
+def is_telegram(path: str) -> bool:
+    return path.startswith(TELEGRAM_PREFIX)
+
+
 def is_public(path: str) -> bool:
     console = path == CONSOLE or path.startswith(f"{CONSOLE}/")
-    return not (path.startswith(STAFF_PREFIX) or console)
+    return not (path.startswith(STAFF_PREFIX) or console or is_telegram(path))
+
+
+def route_role(path: str) -> str:
+    """The role of the function API Gateway sends a route to."""
+    if is_telegram(path):
+        return "TelegramHandlerRole"
+    return "PublicHandlerRole" if is_public(path) else "ApiHandlerRole"
+
+
+def telegram_routes() -> list[tuple[str, str]]:
+    import app
+
+    return sorted(
+        (path, method)
+        for path, methods in app.app.routes.items()
+        if is_telegram(path)
+        for method in methods
+    )
 
 
 def public_routes() -> list[tuple[str, str]]:
@@ -837,8 +968,19 @@ def _chalice_function_settings() -> dict[str, Any]:
 
 
 def add_public_function(template: dict[str, Any], stage: str) -> None:
+    _add_route_function(template, stage, "PublicHandler", "public", public_routes())
+
+
+def add_telegram_function(template: dict[str, Any], stage: str) -> None:
+    """The Telegram bot's webhook, alone in a function and a role of its own."""
+    _add_route_function(template, stage, "TelegramHandler", "telegram", telegram_routes())
+
+
+def _add_route_function(
+    template: dict[str, Any], stage: str, name: str, serves: str, routes: list[tuple[str, str]]
+) -> None:
     resources = template["Resources"]
-    resources["PublicHandler"] = {
+    resources[name] = {
         "Type": "AWS::Serverless::Function",
         "Properties": {
             "Runtime": RUNTIME,
@@ -847,13 +989,13 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             "Architectures": ["x86_64"],
             "Tracing": "PassThrough",
             **_chalice_function_settings(),
-            "Role": {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]},
+            "Role": {"Fn::GetAtt": [f"{name}Role", "Arn"]},
             "Environment": {
-                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": "public"}
+                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": serves}
             },
         },
     }
-    resources["PublicHandlerRole"] = {
+    resources[f"{name}Role"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": {
@@ -868,10 +1010,10 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             }
         },
     }
-    resources["PublicHandlerInvokePermission"] = {
+    resources[f"{name}InvokePermission"] = {
         "Type": "AWS::Lambda::Permission",
         "Properties": {
-            "FunctionName": {"Ref": "PublicHandler"},
+            "FunctionName": {"Ref": name},
             "Action": "lambda:InvokeFunction",
             "Principal": "apigateway.amazonaws.com",
             "SourceArn": {
@@ -883,7 +1025,7 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
     integration = {
         "uri": {
             "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
-            "2015-03-31/functions/${PublicHandler.Arn}/invocations"
+            f"2015-03-31/functions/${{{name}.Arn}}/invocations"
         }
     }
     paths = (
@@ -892,7 +1034,7 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
         .setdefault("DefinitionBody", {})
         .setdefault("paths", {})
     )
-    for path, method in public_routes():
+    for path, method in routes:
         paths.setdefault(path, {})[method.lower()] = {
             "x-amazon-apigateway-integration": dict(integration)
         }
@@ -904,6 +1046,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     add_public_address(template)
     resources = template["Resources"]
     add_public_function(template, stage)
+    add_telegram_function(template, stage)
     for role, statements in POLICIES.items():
         policy = {
             "PolicyName": role.removesuffix("Role"),
@@ -929,6 +1072,8 @@ def merge_template(stage: str) -> dict[str, Any]:
         "AnonymiseExpired",
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
+        "HandleTelegramUpdates",
+        "TidyTelegramChats",
     )
     for function in functions:
         # What the function serves, so that app.py imports only that (chalicelib/web/
@@ -970,6 +1115,16 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 # Partners' endpoints are slow at worst (5 s each): a few senders suffice.
                 "ScalingConfig": {"MaximumConcurrency": 2},
+            },
+        }
+    }
+    resources["HandleTelegramUpdates"]["Properties"]["Events"] = {
+        "HandleTelegramUpdatesSqsEventSource": {
+            "Type": "SQS",
+            "Properties": {
+                "Queue": TELEGRAM_QUEUE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "ScalingConfig": {"MaximumConcurrency": 5},
             },
         }
     }

@@ -51,6 +51,7 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
@@ -126,6 +127,7 @@ class FakeDb:
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
     search: dict[str, dict[str, str]] = field(default_factory=dict)
     staff: dict[str, Colleague] = field(default_factory=dict)
+    signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -1000,6 +1002,13 @@ class FakeStaffDirectory:
     def get(self, subject: str) -> Colleague | None:
         return self.db.staff.get(subject)
 
+    def sign_out(self, session_id: str, until: int) -> None:
+        with self.db.lock:
+            self.db.signed_out[session_id] = until
+
+    def signed_out(self, session_id: str) -> bool:
+        return session_id in self.db.signed_out
+
 
 def event_id(event: CaseEvent) -> str:
     """A fake event's id (the table's is its sort key)."""
@@ -1466,7 +1475,7 @@ class FakePipeline:
             sms=self.sms,
             ack_link=lambda reference, delivery_id, now: (
                 "https://homeward.example/ack/"
-                + ack_token(settings.signing_key, reference, delivery_id, now)
+                + ack_token(settings.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
         )
@@ -1662,3 +1671,46 @@ class FakeAftercare:
                 del self._part("referrals")[key]
 
         uow.add("aftercare", apply)
+
+
+class FakeConversations:
+    """Conversations in memory (services/conversation_ports.py): kept as the JSON the
+    DynamoDB store seals, so a state that does not survive the round trip fails here too."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[dict, float]] = {}
+        self.updates: dict[str, float] = {}
+        self.tidies: set[tuple[str, str]] = set()
+
+    def get(self, conversation_id: str, now: dt.datetime):
+        from chalicelib.domain.conversation import Conversation
+
+        found = self.items.get(conversation_id)
+        if found is None or found[1] <= now.timestamp():
+            return None
+        return Conversation.model_validate(found[0])
+
+    def save(self, conversation) -> None:
+        self.items[conversation.id] = (
+            conversation.model_dump(mode="json"),
+            int(conversation.expires_at().timestamp()),
+        )
+
+    def forget(self, conversation_id: str) -> None:
+        self.items.pop(conversation_id, None)
+
+    def first_time(self, update: str, now: dt.datetime, keep: dt.timedelta) -> bool:
+        if update in self.updates:
+            return False
+        self.updates[update] = (now + keep).timestamp()
+        return True
+
+    def plan_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self.tidies.add((iso(due), conversation_id))
+
+    def tidies_due(self, now: dt.datetime, limit: int = 50) -> list[tuple[str, dt.datetime]]:
+        due = sorted(t for t in self.tidies if t[0] <= iso(now) + "~")[:limit]
+        return [(c, dt.datetime.fromisoformat(at)) for at, c in due]
+
+    def drop_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self.tidies.discard((iso(due), conversation_id))

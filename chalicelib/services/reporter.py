@@ -10,6 +10,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.case import normalised_reference, status_token_valid
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import RateLimit
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.progress import PageStage, page_stage
 from chalicelib.services import intake
 from chalicelib.services.ports import Stores
@@ -51,7 +52,7 @@ def _holds(reference: str, token: str, settings: Settings) -> bool:
     # status_token_valid reads the code as typed by hand and refuses non-ASCII text.
     if not (reference and token):
         return False
-    return status_token_valid(settings.signing_key, reference, token)
+    return status_token_valid(settings.keyring(Purpose.STATUS_CODES), reference, token)
 
 
 class Withdrawal(StrEnum):

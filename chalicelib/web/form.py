@@ -13,14 +13,18 @@ import logging
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain.keyring import Purpose
+from chalicelib.domain.questions import (
+    COMMON_COUNTRIES,
+    MISSING,
+    PHONE_COUNTRIES,
+    STEPS,
+)
 from chalicelib.logs import describe
 from chalicelib.web import i18n
 from chalicelib.web.form_fields import (
     FIELD_ORDER,
     FIELDS_BY_ID,
-    MISSING,
-    PHONE_COUNTRIES,
-    STEPS,
     field_id,
     first_control,
     read_form,
@@ -62,11 +66,6 @@ HONEYPOT = "website"
 # -- the form -------------------------------------------------------------------------
 
 
-# Where deported children are most often taken (and Ukraine, for transfers inside
-# occupied territory): the country list offers them first, in a group of their own.
-COMMON_COUNTRIES = ("RU", "BY", "UA")
-
-
 def _places(language: str) -> dict[str, list[tuple[str, str]]]:
     """The lists of places, each in the alphabetical order of the page's language."""
     from chalicelib.domain.places import OBLASTS, country_names, in_order
@@ -98,8 +97,8 @@ def _words(language: str) -> dict:
 
 def _dates_in_words(values: dict[str, list[str]], language: str) -> dict[str, str]:
     """Each date the person gave, in words, shown under its boxes to check it."""
+    from chalicelib.domain.form_dates import PARTS, assemble
     from chalicelib.domain.words import date_in_words
-    from chalicelib.web.form_dates import PARTS, assemble
 
     shown = {}
     for step in STEPS:
@@ -173,7 +172,7 @@ def _form(
         in_words=_dates_in_words(values, language),
         help_line=settings.help_line_in(language),
         submission_key=submission_key
-        or form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC)),
+        or form_keys.issue(settings.keyring(Purpose.FORM_KEYS).signer, dt.datetime.now(dt.UTC)),
         fresh=fresh,
         notice=notice,
         uploads_enabled=uploads,
@@ -252,7 +251,7 @@ def _submit_form(
     from chalicelib.domain import form_keys
     from chalicelib.services import attachments as files
 
-    state = form_keys.check(settings.signing_key, key, dt.datetime.now(dt.UTC))
+    state = form_keys.check(settings.keyring(Purpose.FORM_KEYS), key, dt.datetime.now(dt.UTC))
     filed = False
     if state is not form_keys.KeyState.VALID:
         # An expired key still brings back the receipt of the report it filed (a refresh

@@ -144,6 +144,7 @@ def keep_files(
 def upload_refusal(reason: str, language: str) -> str:
     """Why a file was not kept, in words: the same for a script's upload and a post's."""
     from chalicelib.domain.attachments import MAX_FILES
+    from chalicelib.domain.questions import FILE_REFUSED
 
     _ = i18n.gettext_for(language)
     if reason == "together":
@@ -156,16 +157,9 @@ def upload_refusal(reason: str, language: str) -> str:
         return _("At most %(count)s files can be added. The others were not kept.") % {
             "count": MAX_FILES
         }
-    return {
-        "rate": _(
+    if reason == "rate":
+        return _(
             "Too many files were sent from your connection. Send the report without them, "
             "or try again later."
-        ),
-        "missing": _("A file did not finish uploading. Please add it again."),
-        "too_large": _("A file is larger than 10 MB and was removed."),
-        "wrong_type": _("A file is not a photo (JPEG, PNG) or a PDF document and was removed."),
-        "heic": _(
-            "A photo in the HEIC format cannot be accepted and was removed. Please send it "
-            "as a JPEG or PNG photo."
-        ),
-    }[reason]
+        )
+    return _(FILE_REFUSED[reason])

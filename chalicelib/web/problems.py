@@ -166,6 +166,9 @@ def _table() -> dict[type, Refusal]:
         access.CaseNotFound: Refusal(
             404, "not-found", "No such case", "No such case, or not one the caller may see"
         ),
+        partners.PartnerNotRegistered: Refusal(
+            404, "not-found", "No partner registered under that id", "No such partner"
+        ),
         partners.ReportNotFound: Refusal(
             404, "not-found", "No report of yours under that id", "No report of yours by that id"
         ),

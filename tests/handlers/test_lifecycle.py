@@ -246,6 +246,7 @@ ITEM_KINDS = {
     "daily digest sent": "not of a case",
     "search key (staff search)": "erased",
     "staff member (as colleagues see them)": "not of a case",
+    "a console session signed out of (expires)": "not of a case",
     "a registered partner (machine client)": "not of a case",
     "an import batch of a partner": "not of a case",
     "a webhook owed to a partner (the outbox)": "kept",

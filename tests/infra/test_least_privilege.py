@@ -24,9 +24,11 @@ from helpers import Console, fail_sends, photo_jpeg, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from chalicelib.domain import conversation as talk
 from chalicelib.domain.case import status_token
 from infra import package
 from infra.local.emulator import REGION
+from infra.local.telegram import TelegramStandIn
 
 RUNNING = contextvars.ContextVar("running", default="ApiHandlerRole")
 ROLES = {
@@ -114,6 +116,7 @@ def needs(service, operation, params, outputs):
         queue = {
             outputs["DeliveryQueueUrl"]: package.QUEUE,
             outputs["WebhookQueueUrl"]: package.WEBHOOK_QUEUE,
+            outputs["TelegramQueueUrl"]: package.TELEGRAM_QUEUE,
         }[params["QueueUrl"]]
         return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
     if service == "ses":
@@ -223,7 +226,7 @@ def recorded(aws, monkeypatch):
     import app
 
     for path, methods in app.app.routes.items():
-        role = "PublicHandlerRole" if package.is_public(path) else "ApiHandlerRole"
+        role = package.route_role(path)
         for entry in methods.values():
 
             def as_route(*args, _view=entry.view_function, _role=role, **kwargs):
@@ -614,3 +617,137 @@ def test_only_the_staff_function_can_read_the_console_session_secret():
     resources = package.merge_template("dev")["Resources"]
     assert resources["ConsoleSessionKey"]["Type"] == "AWS::SecretsManager::Secret"
     assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret
+
+
+# Who may read each secret (issue 23: one secret per purpose, each held only by the
+# functions that sign or check what it is for). The report's figure comes from here.
+SECRET_READERS = {
+    # Blind indexes: sources charged at intake, reporters' contact details indexed there
+    # and looked up by data requests.
+    "SigningKey": {"PublicHandlerRole", "ApiHandlerRole", "HandleTelegramUpdatesRole"},
+    "ConsoleSessionKey": {"ApiHandlerRole"},
+    "FormKey": {"PublicHandlerRole"},
+    # The status page, and the bot's receipt and "/status".
+    "StatusCodeKey": {"PublicHandlerRole", "HandleTelegramUpdatesRole"},
+    # Signed when an alert is sent, checked when the link is opened.
+    "AckLinkKey": {"SendDeliveriesRole", "PublicHandlerRole"},
+    # Shown when a partner is registered or its secret rotated; signed with when posting.
+    "WebhookKey": {"ApiHandlerRole", "SendWebhooksRole"},
+    # The bot's token and Telegram's webhook secret: the bot's three functions.
+    "TelegramBotSecret": {
+        "TelegramHandlerRole",
+        "HandleTelegramUpdatesRole",
+        "TidyTelegramChatsRole",
+    },
+}
+
+
+def test_each_secret_is_read_only_by_the_functions_that_use_it():
+    template = package.merge_template("dev")
+    secrets = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::SecretsManager::Secret"
+    }
+    assert secrets == set(SECRET_READERS)
+    readers = {
+        name: {
+            role
+            for role, statements in merged_policies().items()
+            for statement in statements
+            if statement["Effect"] == "Allow"
+            and "secretsmanager:GetSecretValue" in statement["Action"]
+            and {"Ref": name} in statement["Resource"]
+        }
+        for name in secrets
+    }
+    assert readers == SECRET_READERS
+    # Every function is told every secret's id (one environment), so IAM alone keeps them.
+    told = {
+        v["Ref"]
+        for k, v in package.ENVIRONMENT.items()
+        if k.endswith("_SECRET") and isinstance(v, dict) and "Ref" in v
+    }
+    assert told == secrets
+
+
+# -- the Telegram bot's three functions -------------------------------------------------
+# The webhook, the worker and the tidy schedule make only the calls their own policies
+# allow: a conversation through the local stand-in of the Bot API, filed with a photo,
+# looked up, withdrawn and deleted.
+
+TELEGRAM_CHAT = 5151
+TELEGRAM_TOKEN = "123456:privileges"
+TELEGRAM_SECRET = "privileges-webhook-secret"
+
+
+@pytest.fixture
+def telegram_calls(request, aws, client, monkeypatch):
+    from chalicelib import wiring
+
+    stand_in = TelegramStandIn(
+        TELEGRAM_TOKEN,
+        deliver=lambda body, headers: (
+            client.http.post("/telegram/webhook", headers=headers, body=body).status_code
+        ),
+    )
+    url = stand_in.serve(port=0)
+    for name, value in {
+        "HOMEWARD_TELEGRAM_API_URL": url,
+        "HOMEWARD_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "HOMEWARD_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "HOMEWARD_TELEGRAM_TIDY_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(ROLES, "handle_telegram_updates", "HandleTelegramUpdatesRole")
+    monkeypatch.setitem(ROLES, "tidy_telegram_chats", "TidyTelegramChatsRole")
+    wiring.reset()
+    assert wiring.telegram_bot().set_webhook("https://h.example/telegram/webhook", TELEGRAM_SECRET)
+    yield stand_in, request.getfixturevalue("recorded")
+    stand_in.stop()
+
+
+def test_the_bots_functions_are_allowed_every_call_they_make(aws, pump, telegram_calls):
+    from chalicelib import wiring
+
+    stand_in, calls = telegram_calls
+    stand_in.send_text(TELEGRAM_CHAT, "/start")
+    pump.run_until_idle()
+    for _ in range(40):
+        found = wiring.conversations().get(f"telegram:{TELEGRAM_CHAT}", dt.datetime.now(dt.UTC))
+        if found is None or found.asking is None:
+            break
+        if found.asking == talk.FILES:
+            stand_in.send_photo(TELEGRAM_CHAT, photo_jpeg())
+            pump.run_until_idle()
+            stand_in.press(TELEGRAM_CHAT, talk.NO_MORE_FILES)
+        elif found.asking == "reporter.may_contact":
+            stand_in.press(TELEGRAM_CHAT, "no")
+        elif stand_in.buttons(TELEGRAM_CHAT) and found.asking != "child.date_of_birth":
+            stand_in.press(TELEGRAM_CHAT, stand_in.buttons(TELEGRAM_CHAT)[0])
+        else:
+            typed = {"child.date_of_birth": "14.03.2012"}.get(found.asking, "Ковальчук")
+            stand_in.send_text(TELEGRAM_CHAT, typed)
+        pump.run_until_idle()
+    stand_in.press(TELEGRAM_CHAT, talk.SEND)
+    pump.run_until_idle()
+    receipt = next(t for t in stand_in.texts(TELEGRAM_CHAT) if "HW-" in t)
+    reference = next(w for w in receipt.replace(".", " ").split() if w.startswith("HW-"))
+    code = receipt.split(reference)[1].split(": ")[1].split(". ")[0]
+    stand_in.send_text(TELEGRAM_CHAT, f"/status {reference} {code}")
+    stand_in.send_text(TELEGRAM_CHAT, f"/withdraw {reference} {code}")
+    pump.run_until_idle()
+    stand_in.press(TELEGRAM_CHAT, stand_in.buttons(TELEGRAM_CHAT)[0])
+    pump.run_until_idle()
+    pump.tidy_telegram_chats()
+
+    roles = {role for role, *_ in calls}
+    assert {"TelegramHandlerRole", "HandleTelegramUpdatesRole", "TidyTelegramChatsRole"} <= roles
+    refused = {
+        f"{role}: {need}"
+        for role, service, operation, params in calls
+        if role.startswith(("Telegram", "HandleTelegram", "TidyTelegram"))
+        for need in needs(service, operation, params, aws)
+        if not allowed(role, need)
+    }
+    assert sorted(refused) == [], "\n".join(sorted(refused))

@@ -25,6 +25,7 @@ Cases table (`pk`, `sk`):
 | time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
+| a console session signed out of (expires) | `SIGNEDOUT#<hash of the session>` | `SIGNEDOUT` |
 | a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
 | an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
 | a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
@@ -33,6 +34,9 @@ Cases table (`pk`, `sk`):
 | a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
 | a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
+| a conversation taking a report (expires) | `CONVERSATION#<id>` | `CONVERSATION` |
+| a channel update handled (expires) | `UPDATE#<channel>#<id>` | `UPDATE` |
+| a chat's messages to delete at a time | `TIDY` | `<due>#<conversation id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -268,6 +272,13 @@ def staff_member(subject: str) -> Key:
     return key(STAFF, subject)
 
 
+SIGNED_OUT = "SIGNEDOUT"
+
+
+def signed_out(session_id: str) -> Key:
+    return key(f"{SIGNED_OUT}#{session_id}", SIGNED_OUT)
+
+
 def reporter_partition(reporter_key: str) -> str:
     return f"REPORTER#{reporter_key}"
 
@@ -278,6 +289,21 @@ def reporter(reporter_key: str, received: str) -> Key:
 
 def idempotency(idempotency_key: str) -> Key:
     return key(f"IDEMPOTENCY#{idempotency_key}", "IDEMPOTENCY")
+
+
+def conversation(conversation_id: str) -> Key:
+    return key(f"CONVERSATION#{conversation_id}", "CONVERSATION")
+
+
+def channel_update(update: str) -> Key:
+    return key(f"UPDATE#{update}", "UPDATE")
+
+
+TIDY = "TIDY"
+
+
+def tidy(conversation_id: str, due: dt.datetime) -> Key:
+    return key(TIDY, f"{iso(due)}#{conversation_id}")
 
 
 def rate(purpose: str, source: str) -> Key:
