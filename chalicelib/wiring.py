@@ -80,6 +80,7 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.cases import CaseFiles
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
+    from chalicelib.adapters.dynamo.evidence import CustodyStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
     from chalicelib.adapters.dynamo.history import CaseHistory
     from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
@@ -114,6 +115,7 @@ def dynamo_stores(
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
         aftercare=AftercareStore(client, table),
+        evidence=CustodyStore(client, table),
     )
 
 
@@ -194,6 +196,15 @@ def file_store():
 
 
 @cache
+def evidence_files():
+    """The evidence bucket (Object Lock), or None where none is configured."""
+    from chalicelib.adapters.evidence_files import EvidenceFiles
+
+    bucket = settings().evidence_bucket
+    return EvidenceFiles(client("s3"), bucket) if bucket else None
+
+
+@cache
 def staff_names():
     """Everyone's names, as the console shows them: cached like the directory."""
     from chalicelib.services.colleagues import StaffCache
@@ -255,6 +266,7 @@ def reset() -> None:
         directory,
         token_verifier,
         file_store,
+        evidence_files,
         metrics,
         staff_names,
         sign_in,

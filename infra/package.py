@@ -122,6 +122,7 @@ UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
 UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
 CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 EXPORTS = {"Fn::Sub": "${UploadsBucket.Arn}/exports/*"}
+EVIDENCE_ORIGINALS = {"Fn::Sub": "${EvidenceBucket.Arn}/originals/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -161,6 +162,10 @@ PUBLIC_PARTITIONS = (
     "SEARCH#*",
     "STATISTICS",
     "PARTNER#*",
+    # Evidence: a new original's item and custody, the reporter's withdrawal of the
+    # evidence consent (recorded in each chain, the case taken out of unsent packages).
+    "EVIDENCE#*",
+    "EVIDENCE",
 )
 
 # What each function may do, and nothing more.
@@ -210,6 +215,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
             [CASE_FILES],
         ),
+        # Originals kept as evidence: written once (If-None-Match), never read back; the
+        # bucket's policy keeps reads to the evidence role whatever is granted here.
+        _statement("EvidenceOriginals", ["s3:PutObject"], [EVIDENCE_ORIGINALS]),
         # Listing versions finds what to remove. ListBucket also makes a missing key a
         # 404 rather than a 403, which is how a file that never arrived is told apart.
         _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
@@ -436,6 +444,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             "MANDATE#*",
             "STATISTICS",
             "STATISTICS#*",
+            # The evidence consent goes too: recorded in each file's chain of custody.
+            "EVIDENCE#*",
+            "EVIDENCE",
         ),
         {
             **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
@@ -733,6 +744,7 @@ ENVIRONMENT = {
     },
     "HOMEWARD_TOKEN_AUDIENCE": {"Ref": "StaffUserPoolClient"},
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
+    "HOMEWARD_EVIDENCE_BUCKET": {"Ref": "EvidenceBucket"},
     "HOMEWARD_FIELDS_KEY": {"Fn::GetAtt": ["FieldsKey", "Arn"]},
     # Acknowledgement links point here; a deployed function refuses to start without it.
     "HOMEWARD_PUBLIC_URL": PUBLIC_URL,

@@ -24,6 +24,7 @@ CONTRACTS = ROOT / "tests" / "adapters"
 FIXED = {
     "UnitOfWork": ("stores", "uow"),
     "FileStore": ("bucket", "store"),
+    "EvidenceFiles": ("evidence_bucket", "files"),
     "DeliveryQueue": ("queues", "queue"),
     "WebhookQueue": ("queues", "queue"),
 }

@@ -32,6 +32,12 @@ Cases table (`pk`, `sk`):
 | a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
 | a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
+| an evidence item (an original) and its chain's head | `EVIDENCE#<reference>` | `ITEM#<slot>` |
+| one entry of an item's chain of custody | `EVIDENCE#<reference>` | `CUSTODY#<slot>#<seq>` |
+| a case's evidence consent withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN` |
+| a case that has evidence (for the daily anchor) | `EVIDENCE` | `CASE#<reference>` |
+| a day's timestamp of every chain's head | `EVIDENCE` | `ANCHOR#<day>` |
+| a prosecutor's package | `EVIDENCE` | `PACKAGE#<package id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -382,3 +388,36 @@ def audit_partition(reference: str) -> str:
 
 def audit_entry(reference: str, at: dt.datetime, request_id: str) -> Key:
     return key(audit_partition(reference), f"{iso(at)}#{request_id}#{secrets.token_hex(4)}")
+
+
+# -- evidence (domain/evidence.py) --------------------------------------------------------
+
+EVIDENCE = "EVIDENCE"
+
+
+def evidence_partition(reference: str) -> str:
+    return f"{EVIDENCE}#{reference}"
+
+
+def evidence_item(reference: str, slot: int) -> Key:
+    return key(evidence_partition(reference), f"ITEM#{slot}")
+
+
+def custody(reference: str, slot: int, seq: int) -> Key:
+    return key(evidence_partition(reference), f"CUSTODY#{slot}#{seq:06d}")
+
+
+def evidence_withdrawn(reference: str) -> Key:
+    return key(evidence_partition(reference), "WITHDRAWN")
+
+
+def evidence_case(reference: str) -> Key:
+    return key(EVIDENCE, f"{CASE}{reference}")
+
+
+def anchor(day: str) -> Key:
+    return key(EVIDENCE, f"ANCHOR#{day}")
+
+
+def package(package_id: str) -> Key:
+    return key(EVIDENCE, f"PACKAGE#{package_id}")
