@@ -204,6 +204,28 @@ def evidence_files():
     return EvidenceFiles(client("s3"), bucket) if bucket else None
 
 
+# The local Time-Stamp Authority (infra/local/tsa.py), set by infra/local; never in AWS.
+local_tsa: Any = None
+
+
+@cache
+def time_stamper():
+    """Stamps a message with the stage's TSA (verified before it is kept), or None where
+    no TSA is configured (the daily anchor then says so in the log)."""
+    from chalicelib.adapters import timestamps
+
+    current = settings()
+    if current.tsa_url and current.tsa_certificate:
+        authority = timestamps.HttpTimeStampAuthority(
+            current.tsa_url, current.tsa_certificate.encode()
+        )
+    elif local_tsa is not None:
+        authority = local_tsa
+    else:
+        return None
+    return lambda message: timestamps.stamp(authority, message)
+
+
 @cache
 def staff_names():
     """Everyone's names, as the console shows them: cached like the directory."""
@@ -267,6 +289,7 @@ def reset() -> None:
         token_verifier,
         file_store,
         evidence_files,
+        time_stamper,
         metrics,
         staff_names,
         sign_in,

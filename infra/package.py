@@ -369,6 +369,13 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _under(_statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]), "DIGEST"),
         EMAIL,
     ],
+    # The daily anchor of the custody chains: every chain's head read (the evidence
+    # partitions only), one time stamp asked of the stage's TSA, the day's anchor put.
+    "AnchorCustodyRole": [
+        LOGS,
+        _under(_statement("Heads", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]), "EVIDENCE"),
+        _under(_statement("Chains", ["dynamodb:Query"], [TABLE]), "EVIDENCE#*"),
+    ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
         _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
@@ -936,6 +943,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "AnchorCustody",
         "SendImportDigests",
         "SendWebhooks",
         "AnonymiseExpired",
@@ -948,6 +956,11 @@ def merge_template(stage: str) -> dict[str, Any]:
         serves = "staff" if function == "APIHandler" else "events"
         variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
         resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
+    # Only the anchor talks to the Time-Stamp Authority (infra/operations.py parameters).
+    resources["AnchorCustody"]["Properties"]["Environment"]["Variables"].update(
+        HOMEWARD_TSA_URL={"Ref": "TimeStampAuthorityUrl"},
+        HOMEWARD_TSA_CERTIFICATE={"Ref": "TimeStampAuthorityCertificate"},
+    )
     resources["DispatchAlerts"]["Properties"]["Events"] = {
         "DispatchAlertsDynamodbEventSource": _stream_source("alert")
     }

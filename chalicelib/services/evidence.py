@@ -22,10 +22,12 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.evidence import (
     REPORTER,
+    Anchor,
     CustodyAction,
     EvidenceItem,
     PackageState,
     Step,
+    anchor_message,
     extend,
     intake_steps,
     item_id,
@@ -217,3 +219,25 @@ def withdraw(
         log.info("evidence consent withdrawn for %s", reference)
         return True
     raise Conflict()
+
+
+def anchor(
+    stores: Stores, stamp: Callable[[bytes], bytes], day: str, now: dt.datetime | None = None
+) -> Anchor | None:
+    """The day's anchor: one RFC 3161 time stamp over every chain's head as it stands, so
+    that no entry before it can be changed later without the stamp showing it. Once a
+    day (a second run that day keeps the first); None when nothing is kept as evidence."""
+    if any(a.day == day for a in stores.evidence.anchors()):
+        return None
+    heads = {
+        item.item: item.head
+        for reference in stores.evidence.references()
+        for item in stores.evidence.items_of(reference)
+    }
+    if not heads:
+        return None
+    made = Anchor(day, heads, stamp(anchor_message(day, heads)))
+    if not stores.evidence.add_anchor(made):
+        return None
+    log.info("anchored %d custody chains for %s", len(heads), day)
+    return made

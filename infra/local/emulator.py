@@ -280,6 +280,10 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
     wiring.reset()
     outbox.install()
     wiring.local_staff = demo_staff() if stage == "local" else None
+    # No TSA is reachable from here: a stand-in signs real RFC 3161 tokens.
+    from infra.local import tsa
+
+    wiring.local_tsa = tsa.authority()
 
 
 def demo_staff(path: Path = DEMO_STAFF) -> list[dict[str, str]]:

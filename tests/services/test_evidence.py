@@ -1,19 +1,14 @@
 """Evidence for justice, on the fakes: the evidence consent apart from every other, the
 originals kept as received, and each one's chain of custody written with its action."""
 
-import copy
 import datetime as dt
 
 import pytest
-from fakes import FakeEvidenceFiles, FakeFileStore
-from helpers import EXAMPLE_REPORT, photo_jpeg
+from evidence_fixtures import INTAKE, KEEPER, OLENA, SENT, body, filed
 from pydantic import ValidationError
 
-from chalicelib.domain import form_keys
 from chalicelib.domain.disclosure import (
     ConsentGiven,
-    OrganisationKind,
-    Recipient,
     may_see_evidence,
     may_use_as_evidence,
 )
@@ -21,42 +16,8 @@ from chalicelib.domain.evidence import CustodyAction, chain_problems
 from chalicelib.domain.imports import read_csv
 from chalicelib.domain.report import Report
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services import attachment_links, evidence, intake, reporter
-from chalicelib.services import attachments as files
+from chalicelib.services import attachment_links, evidence, reporter
 from chalicelib.services.access import Caller
-
-# A photo as a phone sends it: what follows the image's end (a camera's metadata, say) is
-# dropped from the working copy, never from the original.
-SENT = photo_jpeg(b"GPS 46.6 32.6 camera serial 0042")
-OLENA = StaffMember("c-1", "coordinator", "UA-NIB", "Олена Коваль")
-KEEPER = StaffMember("c-2", "coordinator", "UA-NIB", "Ірина Мельник", evidence=True)
-INTAKE = Recipient(OrganisationKind.NATIONAL_AUTHORITY, intake_desk=True)
-
-
-def body(**consent):
-    report = copy.deepcopy(EXAMPLE_REPORT)
-    report["consent"].update(consent)
-    return report
-
-
-def filed(stores, settings, *, evidence_consent: bool, bucket=None):
-    """A form's report with one photo; its reference, the uploads bucket, the evidence one."""
-    store, bucket = FakeFileStore(), bucket or FakeEvidenceFiles()
-    key = form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC))
-    store.put(f"uploads/{key}/1", SENT, "image/jpeg")
-    uploads = files.verify(store, key, [1])
-    submission = intake.Submission(
-        report=Report.model_validate(body(evidence=evidence_consent)),
-        fingerprint="a photo",
-        idempotency_key=key,
-        source="198.51.100.7",
-        scope=intake.FORM_SCOPE,
-    )
-    receipt, _ = files.file_report(
-        submission, uploads, store=store, stores=stores, settings=settings, evidence_files=bucket
-    )
-    return receipt, store, bucket
-
 
 # -- 1. the consent ------------------------------------------------------------------------
 
