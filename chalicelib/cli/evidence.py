@@ -1,7 +1,15 @@
-"""`homeward evidence verify PACKAGE`: check a prosecutor's package offline.
+"""`homeward evidence`: build, hand over and check prosecutors' packages.
 
+    homeward evidence package --recipient "…" --by SUBJECT --agency UA-NIB HW-XXXX-XXXX …
+    homeward evidence hand-over P-… --by SUBJECT --agency UA-NIB --out package.zip
     homeward evidence verify package.zip [--tsa-cert tsa.pem] [--signer signer.pem]
 
+`package` and `hand-over` run as the stage's evidence role (the AWS credentials of a
+coordinator who assumed it, with MFA: nothing else reads the evidence bucket), with the
+stage's settings in the environment as its functions have them (HOMEWARD_TABLE,
+HOMEWARD_EVIDENCE_BUCKET, …); they write the custody entries in the coordinator's name.
+
+`verify` needs nothing but the package:
 Everything is recomputed from the package itself, with no network and no access to
 Homeward: each original's SHA-256 and size against the manifest, each chain of custody
 entry by entry (every hash, every link to the entry before, nothing missing), that each
@@ -147,6 +155,64 @@ def run(path: Path, tsa_cert: Path | None, signer: Path | None, out) -> int:
     return 1 if found.failed else 0
 
 
+def _keeper(args):
+    from chalicelib.domain.staff import StaffMember
+
+    return StaffMember(args.by, "coordinator", args.agency, evidence=True)
+
+
+def _package(args) -> int:
+    import datetime as dt
+
+    from chalicelib import wiring
+    from chalicelib.services import evidence_packages
+
+    try:
+        package, left_out = evidence_packages.build(
+            _keeper(args),
+            args.recipient,
+            args.references,
+            stores=wiring.stores(),
+            files=wiring.evidence_files(),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except evidence_packages.PackageRefused as refused:
+        print(f"no package: {refused}", file=sys.stderr)
+        return 1
+    for reference in left_out:
+        print(f"left out {reference}: no consent to its use as evidence", file=sys.stderr)
+    files = sum(len(items) for items in package.items.values())
+    print(f"{package.package_id}: {files} file(s) of {len(package.items)} case(s)")
+    return 0
+
+
+def _hand_over(args) -> int:
+    import datetime as dt
+
+    from chalicelib import wiring
+    from chalicelib.adapters.signatures import package_signer
+    from chalicelib.services import evidence_packages
+
+    settings = wiring.settings()
+    tsa = (settings.tsa_certificate or "").encode() or wiring.local_tsa.certificate_pem
+    try:
+        package, data = evidence_packages.hand_over(
+            _keeper(args),
+            args.package_id,
+            stores=wiring.stores(),
+            files=wiring.evidence_files(),
+            tsa_pem=tsa,
+            signer=package_signer(settings.signing_key),
+            now=dt.datetime.now(dt.UTC),
+        )
+    except evidence_packages.PackageRefused as refused:
+        print(f"not handed over: {refused}", file=sys.stderr)
+        return 1
+    args.out.write_bytes(data)
+    print(f"{package.package_id} for {package.recipient}: {args.out} (sha256 {package.sha256})")
+    return 0
+
+
 def register(commands) -> None:
     evidence = commands.add_parser("evidence", help="prosecutors' evidence packages")
     actions = evidence.add_subparsers(dest="evidence", required=True)
@@ -160,3 +226,14 @@ def register(commands) -> None:
     check.add_argument("--tsa-cert", type=Path, help="the TSA certificate you trust (PEM)")
     check.add_argument("--signer", type=Path, help="Homeward's public key you trust (PEM)")
     check.set_defaults(run=lambda args: run(args.package, args.tsa_cert, args.signer, sys.stdout))
+    build = actions.add_parser("package", help="build a package (as the evidence role)")
+    build.add_argument("--recipient", required=True, help="e.g. the ICC Office of the Prosecutor")
+    build.add_argument("references", nargs="+", help="the cases' references")
+    build.set_defaults(run=_package)
+    give = actions.add_parser("hand-over", help="hand a package over (as the evidence role)")
+    give.add_argument("package_id")
+    give.add_argument("--out", type=Path, required=True, help="where to write the package")
+    give.set_defaults(run=_hand_over)
+    for command in (build, give):
+        command.add_argument("--by", required=True, help="your staff id (who the log names)")
+        command.add_argument("--agency", default="UA-NIB", help="your agency")

@@ -14,7 +14,6 @@ from formdata import form_fields, form_key, post_form
 from helpers import Console, photo_jpeg
 
 from chalicelib.domain.evidence import CustodyAction
-from chalicelib.domain.staff import StaffMember
 
 
 def with_photo(client, photo: bytes) -> dict:
@@ -33,13 +32,17 @@ def with_photo(client, photo: bytes) -> dict:
     return form_fields(submission_key=key, upload="1")
 
 
-def verify(path) -> tuple[int, str]:
+def homeward(argv: list[str]) -> tuple[int, str]:
     from chalicelib.cli import main
 
     out = io.StringIO()
     with redirect_stdout(out):
-        code = main(["evidence", "verify", str(path)])
+        code = main(argv)
     return code, out.getvalue()
+
+
+def verify(path) -> tuple[int, str]:
+    return homeward(["evidence", "verify", str(path)])
 
 
 def changed(path, name, change):
@@ -57,8 +60,6 @@ def test_a_photo_given_as_evidence_reaches_a_prosecutor_in_a_package_anyone_can_
     client, aws, pump, tmp_path
 ):
     from chalicelib import wiring
-    from chalicelib.adapters.signatures import package_signer
-    from chalicelib.services import evidence_packages
 
     # 1. A parent files a report with a photo, and agrees to its use as evidence.
     photo = photo_jpeg(b"camera GPS 46.63 32.61")
@@ -78,25 +79,21 @@ def test_a_photo_given_as_evidence_reaches_a_prosecutor_in_a_package_anyone_can_
     (item,) = stores.evidence.items_of(reference)
     assert stores.evidence.chain(item)[-1].action == CustodyAction.VIEWED
 
-    # 3. The day's anchor; 4. a package for the Prosecutor General's Office, handed over.
+    # 3. The day's anchor; 4. a coordinator with the evidence role builds a package for
+    # the Prosecutor General's Office and hands it over (`homeward evidence`).
     assert pump._schedule("anchor_custody") == 1
-    keeper = StaffMember("demo-olena-koval", "coordinator", "UA-NIB", evidence=True)
-    files, now = wiring.evidence_files(), item.received_at
-    package, left_out = evidence_packages.build(
-        keeper, "Office of the Prosecutor General", [reference], stores=stores, files=files, now=now
+    me = ["--by", "demo-olena-koval", "--agency", "UA-NIB"]
+    code, said = homeward(
+        ["evidence", "package", "--recipient", "Office of the Prosecutor General", *me, reference]
     )
-    assert left_out == []
-    _, data = evidence_packages.hand_over(
-        keeper,
-        package.package_id,
-        stores=stores,
-        files=files,
-        tsa_pem=wiring.local_tsa.certificate_pem,
-        signer=package_signer(wiring.settings().signing_key),
-        now=now,
-    )
+    assert code == 0 and "1 file(s) of 1 case(s)" in said, said
+    package_id = said.split(":")[0]
     path = tmp_path / "package.zip"
-    path.write_bytes(data)
+    code, said = homeward(["evidence", "hand-over", package_id, "--out", str(path), *me])
+    assert code == 0, said
+    (item,) = stores.evidence.items_of(reference)
+    assert [e.action for e in stores.evidence.chain(item)[-2:]] == ["exported", "handed_over"]
+    assert wiring.evidence_files().held(item.key, item.version_id)
 
     # 5. Offline, everything holds.
     code, said = verify(path)
