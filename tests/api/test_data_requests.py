@@ -5,7 +5,6 @@ import copy
 import datetime as dt
 
 import time_machine
-
 from helpers import post_report
 
 IRYNA = "iryna@example.org"
