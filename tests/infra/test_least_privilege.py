@@ -651,3 +651,44 @@ def test_only_the_staff_function_can_read_the_console_session_secret():
     resources = package.merge_template("dev")["Resources"]
     assert resources["ConsoleSessionKey"]["Type"] == "AWS::SecretsManager::Secret"
     assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret
+
+
+# Who may read each secret (issue 23: one secret per purpose, each held only by the
+# functions that sign or check what it is for). The report's figure comes from here.
+SECRET_READERS = {
+    # Blind indexes: sources charged at intake, reporters' contact details indexed there
+    # and looked up by data requests.
+    "SigningKey": {"PublicHandlerRole", "ApiHandlerRole"},
+    "ConsoleSessionKey": {"ApiHandlerRole"},
+    "FormKey": {"PublicHandlerRole"},
+    "StatusCodeKey": {"PublicHandlerRole"},
+    # Signed when an alert is sent, checked when the link is opened.
+    "AckLinkKey": {"SendDeliveriesRole", "PublicHandlerRole"},
+    # Shown when a partner is registered or its secret rotated; signed with when posting.
+    "WebhookKey": {"ApiHandlerRole", "SendWebhooksRole"},
+}
+
+
+def test_each_secret_is_read_only_by_the_functions_that_use_it():
+    template = package.merge_template("dev")
+    secrets = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::SecretsManager::Secret"
+    }
+    assert secrets == set(SECRET_READERS)
+    readers = {
+        name: {
+            role
+            for role, statements in merged_policies().items()
+            for statement in statements
+            if statement["Effect"] == "Allow"
+            and "secretsmanager:GetSecretValue" in statement["Action"]
+            and {"Ref": name} in statement["Resource"]
+        }
+        for name in secrets
+    }
+    assert readers == SECRET_READERS
+    # Every function is told every secret's id (one environment), so IAM alone keeps them.
+    told = {v["Ref"] for k, v in package.ENVIRONMENT.items() if k.endswith("_KEY_SECRET")}
+    assert told == secrets

@@ -10,7 +10,9 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     coordination,
     matches,
     on_call,
+    preview,
     statistics,
+    tools,
 )
 from chalicelib.web.console.base import bp
 
