@@ -106,6 +106,9 @@ class Submission:
     batch: str | None = None
     # The partner's own id for the report, told back in its webhooks.
     external_id: str | None = None
+    # The files' originals kept as evidence (services/evidence.py `keep_originals`): their
+    # evidence items and first custody entries are written with the case.
+    originals: tuple = ()
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -176,6 +179,10 @@ def submit(
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
             stores.search.add(uow, case.reference, case.received_at, search_keys)
             stores.reporters.add(uow, case.reference, case.received_at, people)
+            if submission.originals:
+                from chalicelib.services import evidence
+
+                evidence.receive(uow, case.reference, submission.originals, now, stores)
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

@@ -129,8 +129,9 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     # Chalice's fourteen (the staff API, two stream readers, since DispatchAlerts and
     # FollowUpNewItems are all DynamoDB Streams allows, and the schedules and queue
     # readers, AlertOverdueFollowUps of the return pathway among them, the Telegram bot's
-    # worker and schedule), the public routes' own and the Telegram webhook's.
-    assert len(functions) == 16
+    # worker and schedule, the custody chains' daily anchor), the public routes' own and
+    # the Telegram webhook's.
+    assert len(functions) == 17
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
@@ -521,7 +522,7 @@ def test_a_first_deploy_that_fails_half_way_leaves_nothing_and_the_retry_succeed
     origin = "https://homeward.example.org"
     assert _upload_preflight(aws, origin) == (200, origin)
     assert _upload_preflight(aws, "https://elsewhere.example.org")[0] == 403
-    assert len(left["functions"]) == 16  # as above
+    assert len(left["functions"]) == 17  # as above
     # Once it exists, a second change set protects the tables and the staff pool (moto 5
     # applies no update to a table: test_packaging checks what the parameter turns on).
     assert "Turning on deletion protection" in out
