@@ -91,6 +91,7 @@ ANSWERS = {
     "consent.tracing": ("press", "yes"),
     "consent.share_with_coalition": ("press", "yes"),
     "consent.share_with_authorities": ("press", "yes"),
+    "consent.evidence": ("press", "no"),
 }
 
 

@@ -116,7 +116,7 @@ class CustodyStore:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        **keys.evidence_case(reference),
+                        **keys.evidence_index("CASE", reference),
                         **to_item({"kind": "evidence-case", "reference": reference}),
                     },
                 }
@@ -216,7 +216,7 @@ class CustodyStore:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": {**keys.anchor(anchor.day), **to_item(values)},
+                    "Item": {**keys.evidence_index("ANCHOR", anchor.day), **to_item(values)},
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
@@ -252,7 +252,7 @@ class CustodyStore:
         }
         put: dict[str, Any] = {
             "TableName": self._table,
-            "Item": {**keys.package(package.package_id), **to_item(values)},
+            "Item": {**keys.evidence_index("PACKAGE", package.package_id), **to_item(values)},
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         if was is not None:
@@ -266,7 +266,9 @@ class CustodyStore:
 
     def package(self, package_id: str) -> Package | None:
         found = self._client.get_item(
-            TableName=self._table, Key=keys.package(package_id), ConsistentRead=True
+            TableName=self._table,
+            Key=keys.evidence_index("PACKAGE", package_id),
+            ConsistentRead=True,
         ).get("Item")
         return _package_of(from_item(found)) if found else None
 

@@ -444,13 +444,7 @@ def evidence_withdrawn(reference: str) -> Key:
     return key(evidence_partition(reference), "WITHDRAWN")
 
 
-def evidence_case(reference: str) -> Key:
-    return key(EVIDENCE, f"{CASE}{reference}")
-
-
-def anchor(day: str) -> Key:
-    return key(EVIDENCE, f"ANCHOR#{day}")
-
-
-def package(package_id: str) -> Key:
-    return key(EVIDENCE, f"PACKAGE#{package_id}")
+def evidence_index(kind: str, name: str) -> Key:
+    """The evidence partition's own items: a case that has evidence (kind `CASE`, named by
+    its reference), a day's anchor (`ANCHOR`, the day), a package (`PACKAGE`, its id)."""
+    return key(EVIDENCE, f"{kind}#{name}")
