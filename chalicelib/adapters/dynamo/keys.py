@@ -22,6 +22,7 @@ Cases table (`pk`, `sk`):
 | statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
 | contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
 | daily digest sent | `DIGEST` | `<day>` |
+| an SMS alert's reply code, while it may be answered (expires) | `SMSREPLY#<contact>` | `<code>` |
 | time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
@@ -281,6 +282,11 @@ def idempotency(idempotency_key: str) -> Key:
 
 def rate(purpose: str, source: str) -> Key:
     return key(f"RATE#{purpose}#{source}", "RATE")
+
+
+def sms_reply(contact_id: str, code: str) -> Key:
+    """The delivery an SMS reply with `code` from the contact's number acknowledges."""
+    return key(f"SMSREPLY#{contact_id}", code)
 
 
 def ack_sample(week: str, agency: str, at: dt.datetime) -> Key:
