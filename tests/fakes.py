@@ -1487,6 +1487,7 @@ class FakePipeline:
                 + ack_token(settings.signing_key, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
+            sms_replies=settings.sms_replies,
         )
         self._read = 0
 

@@ -42,6 +42,7 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "AnonymiseExpired",
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
+        "RecordSmsReplies",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
