@@ -74,7 +74,7 @@ def test_an_sms_tells_its_code_to_reply_with_in_two_parts_or_one_latin_part():
         f"Acknowledge: {ACK} or reply 04821"
     )
     assert render_sms(Alert.for_new_case(case), "uk", ACK, reply="04821").endswith(
-        f"Підтвердіть: {ACK} або відповідайте 04821"
+        f"Підтвердіть: {ACK} або SMS 04821"
     )
     # Without a two-way number, no code is offered.
     assert render_sms(Alert.for_new_case(case), "en", ACK).endswith(ACK)

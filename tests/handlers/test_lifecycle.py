@@ -188,8 +188,17 @@ def test_withdrawal_then_retention_leave_nothing_of_them(client, aws, pump, staf
         # What is left names the case, and nobody: the case, its alerts and deliveries
         # (staff addresses, no rendered content), the intake desk's mandate, and the form
         # key's record (a hash of the form; it expires after 7 days, which moto does not
-        # do on its own), and the record that the reporter withdrew (when, nothing else).
-        assert kinds <= {"case", "alert", "delivery", "mandate", "idempotency", "withdrawal"}
+        # do on its own), the record that the reporter withdrew (when, nothing else), and
+        # the SMS alerts' reply codes (a delivery named; they expire after 7 days too).
+        assert kinds <= {
+            "case",
+            "alert",
+            "delivery",
+            "mandate",
+            "idempotency",
+            "withdrawal",
+            "sms-reply",
+        }
         case = coordinator().get(f"/cases/{mine}").json_body
         assert case["report"]["child"]["family_name"] == "[erased]"
         # (The other report of the child gives the same date of birth: looked at here.)
@@ -244,6 +253,8 @@ ITEM_KINDS = {
     "statistics shard": "not of a case",
     "contact, routing rule, version": "not of a case",
     "daily digest sent": "not of a case",
+    # Names a delivery, nothing of the child; gone 7 days after its SMS (expires_at).
+    "an SMS alert's reply code, while it may be answered (expires)": "kept",
     "search key (staff search)": "erased",
     "staff member (as colleagues see them)": "not of a case",
     "a registered partner (machine client)": "not of a case",
@@ -367,7 +378,8 @@ def test_anonymisation_reaches_every_item_kind_of_the_key_map(
     assert kept["list_id"] == listed and kept["references"] == []
     left = {i.get("kind", {}).get("S") for i in items_of(aws, mine)}
     assert not left & ERASED_KINDS, left & ERASED_KINDS
-    assert left <= {"case", "alert", "delivery", "event", "mandate", "idempotency"}, left
+    left_kinds = {"case", "alert", "delivery", "event", "mandate", "idempotency", "sms-reply"}
+    assert left <= left_kinds, left
     stored = everything(aws)
     for personal in REPORTER + CHILD + ("Anapa", "Сашко"):
         assert personal not in stored, personal
