@@ -118,6 +118,18 @@ def dynamo_stores(
 
 
 @cache
+def conversations():
+    """Conversations taking a report (the Telegram bot's, the hotline's), sealed at rest."""
+    from chalicelib.adapters.dynamo.conversations import ConversationStore
+    from chalicelib.adapters.sealing import FieldSealer
+
+    current = settings()
+    return ConversationStore(
+        client("dynamodb"), current.table_name, FieldSealer(client("kms"), current.fields_key)
+    )
+
+
+@cache
 def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
@@ -249,6 +261,7 @@ def reset() -> None:
         client,
         settings,
         stores,
+        conversations,
         delivery_queue,
         webhook_queue,
         webhook_poster,

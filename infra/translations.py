@@ -31,6 +31,11 @@ LANGUAGES = ("uk", "en", "ru")
 SOURCES = [
     ("chalicelib/web/*.py", "python"),
     ("chalicelib/web/templates/*.html", "jinja2.ext:babel_extract"),
+    # The report's questions, asked by the form and by a conversation alike.
+    ("chalicelib/domain/questions.py", "python"),
+    ("chalicelib/domain/form_dates.py", "python"),
+    ("chalicelib/domain/answers.py", "python"),
+    ("chalicelib/domain/conversation.py", "python"),
 ]
 # The staff console's, in a gettext domain of its own (chalicelib/web/console/render.py).
 CONSOLE_LOCALE = WEB / "console" / "locale"

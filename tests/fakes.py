@@ -1677,3 +1677,35 @@ class FakeAftercare:
                 del self._part("referrals")[key]
 
         uow.add("aftercare", apply)
+
+
+class FakeConversations:
+    """Conversations in memory (services/conversation_ports.py): kept as the JSON the
+    DynamoDB store seals, so a state that does not survive the round trip fails here too."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[dict, float]] = {}
+        self.updates: dict[str, float] = {}
+
+    def get(self, conversation_id: str, now: dt.datetime):
+        from chalicelib.domain.conversation import Conversation
+
+        found = self.items.get(conversation_id)
+        if found is None or found[1] <= now.timestamp():
+            return None
+        return Conversation.model_validate(found[0])
+
+    def save(self, conversation) -> None:
+        self.items[conversation.id] = (
+            conversation.model_dump(mode="json"),
+            int(conversation.expires_at().timestamp()),
+        )
+
+    def forget(self, conversation_id: str) -> None:
+        self.items.pop(conversation_id, None)
+
+    def first_time(self, update: str, now: dt.datetime, keep: dt.timedelta) -> bool:
+        if update in self.updates:
+            return False
+        self.updates[update] = (now + keep).timestamp()
+        return True

@@ -152,18 +152,19 @@ def file_report(
     store: FileStore | None,
     stores: Stores,
     settings: Settings,
+    now: dt.datetime | None = None,
 ) -> tuple[Receipt, bool]:
     """Store a form's report with its checked files; its receipt, and whether it is new."""
     key = submission.idempotency_key
     # A decoy (a bot's report) keeps nothing, its files included.
     if not uploads or store is None or not key or submission.decoy:
-        return intake.submit(submission, stores=stores, settings=settings)
+        return intake.submit(submission, stores=stores, settings=settings, now=now)
     for attempt in range(_REFERENCES):
         reference = form_keys.reference_for(settings.signing_key, key, attempt)
         attachments = tuple(_copy(store, upload, reference) for upload in uploads)
         filing = replace(submission, reference=reference, attachments=attachments)
         try:
-            receipt, created = intake.submit(filing, stores=stores, settings=settings)
+            receipt, created = intake.submit(filing, stores=stores, settings=settings, now=now)
         except intake.ReferenceTaken:
             _tidy(store, stores, reference)
             continue

@@ -13,14 +13,18 @@ import logging
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain.questions import (
+    COMMON_COUNTRIES,
+    FILE_REFUSED,
+    MISSING,
+    PHONE_COUNTRIES,
+    STEPS,
+)
 from chalicelib.logs import describe
 from chalicelib.web import i18n
 from chalicelib.web.form_fields import (
     FIELD_ORDER,
     FIELDS_BY_ID,
-    MISSING,
-    PHONE_COUNTRIES,
-    STEPS,
     field_id,
     first_control,
     read_form,
@@ -55,11 +59,6 @@ HONEYPOT = "website"
 # -- the form -------------------------------------------------------------------------
 
 
-# Where deported children are most often taken (and Ukraine, for transfers inside
-# occupied territory): the country list offers them first, in a group of their own.
-COMMON_COUNTRIES = ("RU", "BY", "UA")
-
-
 def _places(language: str) -> dict[str, list[tuple[str, str]]]:
     """The lists of places, each in the alphabetical order of the page's language."""
     from chalicelib.domain.places import OBLASTS, country_names, in_order
@@ -91,8 +90,8 @@ def _words(language: str) -> dict:
 
 def _dates_in_words(values: dict[str, list[str]], language: str) -> dict[str, str]:
     """Each date the person gave, in words, shown under its boxes to check it."""
+    from chalicelib.domain.form_dates import PARTS, assemble
     from chalicelib.domain.words import date_in_words
-    from chalicelib.web.form_dates import PARTS, assemble
 
     shown = {}
     for step in STEPS:
@@ -337,13 +336,7 @@ def _accept_form(
             uploads = files.verify(store, key, slots)
         except FileRefused as refused:
             values["upload"] = [s for s in values.get("upload", []) if s != str(refused.slot)]
-            errors["uploads"] = {
-                "missing": _("A file did not finish uploading. Please add it again."),
-                "too_large": _("A file is larger than 10 MB and was removed."),
-                "wrong_type": _(
-                    "A file is not a photo (JPEG, PNG, HEIC) or a PDF document and was removed."
-                ),
-            }[refused.reason]
+            errors["uploads"] = _(FILE_REFUSED[refused.reason])
     if errors or report is None:
         return _form(language, status=422, values=values, errors=errors, submission_key=key)
 

@@ -24,6 +24,7 @@ CONTRACTS = ROOT / "tests" / "adapters"
 FIXED = {
     "UnitOfWork": ("stores", "uow"),
     "FileStore": ("bucket", "store"),
+    "ConversationStore": ("conversations", "store"),
     "DeliveryQueue": ("queues", "queue"),
     "WebhookQueue": ("queues", "queue"),
 }

@@ -33,6 +33,8 @@ Cases table (`pk`, `sk`):
 | a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
 | a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
+| a conversation taking a report (expires) | `CONVERSATION#<id>` | `CONVERSATION` |
+| a channel update handled (expires) | `UPDATE#<channel>#<id>` | `UPDATE` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -278,6 +280,14 @@ def reporter(reporter_key: str, received: str) -> Key:
 
 def idempotency(idempotency_key: str) -> Key:
     return key(f"IDEMPOTENCY#{idempotency_key}", "IDEMPOTENCY")
+
+
+def conversation(conversation_id: str) -> Key:
+    return key(f"CONVERSATION#{conversation_id}", "CONVERSATION")
+
+
+def channel_update(update: str) -> Key:
+    return key(f"UPDATE#{update}", "UPDATE")
 
 
 def rate(purpose: str, source: str) -> Key:

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from chalicelib.domain.dates import split_whole_date
-from chalicelib.web.i18n import N_
+from chalicelib.domain.questions import N_
 
 PARTS = ("day", "month", "year")
 
