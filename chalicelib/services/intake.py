@@ -21,6 +21,7 @@ from chalicelib.domain.case import Case, iso, new_reference, status_token
 from chalicelib.domain.casefile import Counted
 from chalicelib.domain.erasure import reporter_keys
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.partners import idempotency_scope
@@ -105,6 +106,8 @@ class Submission:
     batch: str | None = None
     # The partner's own id for the report, told back in its webhooks.
     external_id: str | None = None
+    # A report a hotline operator took for a caller (domain/hotline.py).
+    taken_by: TakenByPhone | None = None
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -147,6 +150,7 @@ def submit(
             report=submission.report,
             partner=submission.partner,
             external_id=submission.external_id if submission.partner else None,
+            taken_by=submission.taken_by,
         )
         alert = Alert.on_arrival(case, batch=submission.batch)
         uow = stores.unit_of_work()
