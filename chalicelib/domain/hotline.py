@@ -13,8 +13,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chalicelib.domain.conversation import Conversation, Say
 
+from chalicelib.domain.questions import N_
+
 # The report's source on the case, and the prefix of the engine's conversation ids.
 HOTLINE = "hotline"
+
+# What the operator reads to the caller once the report is filed (the caller's language).
+RECEIPT = N_(
+    "Your report has been received. Its number is %(reference)s. The code to check its "
+    "status is %(code)s. Write them on paper, not in your phone, and keep them where others "
+    "will not look."
+)
+URGENT_NOW = N_("The caseworkers on duty are being alerted now.")
 
 
 @dataclass(frozen=True)
