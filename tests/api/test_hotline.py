@@ -120,6 +120,11 @@ def test_an_operator_takes_an_urgent_report_with_oral_consent_and_it_rings_at_on
     assert case["urgent"] is True
     assert case["consent"]["tracing"] and not case["consent"]["share_with_authorities"]
 
+    # The case page says so, in the reader's words.
+    page = operator.get(f"/staff/cases/{reference}").body.decode()
+    assert "Taken on the hotline by" in page and name in html.unescape(page)
+    assert "consent was given orally" in html.unescape(page)
+
     # Urgent: the alert goes at once, e-mail and SMS, as for a form's urgent report.
     pump.run_until_idle()
     mails = [
