@@ -7,12 +7,14 @@ as what it is: answers to the consent questions, given orally to that operator.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.domain.conversation import Conversation, Say
 
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.questions import N_
 
 # The report's source on the case, and the prefix of the engine's conversation ids.
@@ -33,6 +35,9 @@ class TakenByPhone:
 
     operator: str
     operator_name: str
+    # The operator's role and agency, for the audit trail's entry of the report taken.
+    role: str = ""
+    agency: str = ""
     channel: str = HOTLINE
 
     @property
@@ -45,12 +50,33 @@ class TakenByPhone:
             "channel": self.channel,
             "operator": self.operator,
             "operator_name": self.operator_name,
+            "role": self.role,
+            "agency": self.agency,
             "consent": self.consent,
         }
 
     @classmethod
     def of_record(cls, values: dict[str, str]) -> TakenByPhone:
-        return cls(values["operator"], values["operator_name"], values.get("channel", HOTLINE))
+        return cls(
+            values["operator"],
+            values["operator_name"],
+            values.get("role", ""),
+            values.get("agency", ""),
+            values.get("channel", HOTLINE),
+        )
+
+    def audit_entry(self, reference: str, at: dt.datetime) -> AuditEntry:
+        """The report taken, in the case's audit trail as the operator's act."""
+        return AuditEntry(
+            reference=reference,
+            actor=self.operator,
+            role=self.role,
+            agency=self.agency,
+            action="take-report",
+            at=at,
+            request_id=f"{self.channel}:{reference}",
+            detail=f"on the {self.channel}; the caller's consent {self.consent}",
+        )
 
 
 def conversation_id(operator: str, token: str) -> str:

@@ -179,6 +179,9 @@ def submit(
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
             stores.search.add(uow, case.reference, case.received_at, search_keys)
             stores.reporters.add(uow, case.reference, case.received_at, people)
+            if submission.taken_by is not None:
+                # A report a hotline operator took: their act, in the case's trail.
+                stores.audit.add(uow, submission.taken_by.audit_entry(case.reference, now))
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

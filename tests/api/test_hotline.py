@@ -120,6 +120,16 @@ def test_an_operator_takes_an_urgent_report_with_oral_consent_and_it_rings_at_on
     assert case["urgent"] is True
     assert case["consent"]["tracing"] and not case["consent"]["share_with_authorities"]
 
+    # The operator's act in the case's audit trail.
+    trail = boto3.client("dynamodb").query(
+        TableName=aws["AuditTableName"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"CASE#{reference}"}},
+    )["Items"]
+    taken = [from_item(i) for i in trail if i["action"]["S"] == "take-report"]
+    assert [(t["actor"], t["detail"]) for t in taken] == [
+        (OPERATOR, f"on the hotline; the caller's consent given orally to {name}")
+    ]
     # The case page says so, in the reader's words.
     page = operator.get(f"/staff/cases/{reference}").body.decode()
     assert "Taken on the hotline by" in page and name in html.unescape(page)

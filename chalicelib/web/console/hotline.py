@@ -44,7 +44,9 @@ def _call_id(ctx: Ctx, call: str) -> str:
 
 def _operator(ctx: Ctx):
     staff = ctx.caller.staff
-    return hotline.TakenByPhone(staff.subject, staff.name or staff.email or staff.subject)
+    return hotline.TakenByPhone(
+        staff.subject, staff.name or staff.email or staff.subject, staff.role, staff.agency
+    )
 
 
 def _page(ctx: Ctx, call: str, conversation, says, status: int = 200) -> Response:

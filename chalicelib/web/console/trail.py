@@ -46,6 +46,7 @@ ACTION_NAMES = {
     "remove-contact": N_("Removed a contact"),
     "put-rule": N_("Saved a routing rule"),
     "remove-rule": N_("Removed a routing rule"),
+    "take-report": N_("Took a report on the hotline"),
 }
 
 
@@ -134,6 +135,11 @@ def sentence(
             "ref": ref,
             "reason": detail,
         }
+    if action == "take-report":
+        return _(
+            "took the report %(ref)s for a caller on the hotline, with the caller's consent "
+            "given orally"
+        ) % {"ref": ref}
     if action == "read-audit":
         return _("read the audit trail of %(ref)s") % {"ref": ref}
     if action == "open-attachment":
