@@ -401,6 +401,13 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         preview = "/staff/directory/preview?oblast=UA-65&category=deported&urgent=yes"
         assert desk.get(preview).status_code == 200
         assert Console(client, "demo-nataliia-rudenko").get("/staff/audit").status_code == 200
+        # A hotline call begun and its first answer kept (the conversation, sealed).
+        operator = Console(client, "demo-olena-koval")
+        operator.get("/staff/hotline")
+        begun = operator.post("/staff/hotline", {"language": "uk"})
+        call = re.search(r'staff/hotline/([A-Za-z0-9_-]{12})"', begun.body.decode()).group(1)
+        operator.csrf = re.search(r'name="csrf" value="([^"]+)"', begun.body.decode()).group(1)
+        assert operator.post(f"/staff/hotline/{call}", {"choice": "no"}).status_code == 200
 
         # An alert's e-mail bounces (SES's event, through its topic).
         import app
