@@ -99,6 +99,9 @@ def test_an_operator_takes_an_urgent_report_with_oral_consent_and_it_rings_at_on
     )
     filed = operator.post(f"/staff/hotline/{call}", {"choice": talk.SEND})
     assert filed.status_code == 303
+    # Pressed twice: the same receipt, nothing filed twice.
+    again = operator.post(f"/staff/hotline/{call}", {"choice": talk.SEND})
+    assert again.status_code == 303
     receipt = operator.get(f"/staff/hotline/{call}").body.decode()
     reference = re.search(r'id="hotline-reference">(HW-[0-9A-Z-]+)<', receipt).group(1)
     code = re.search(r'id="hotline-status-code">([0-9A-Z-]+)<', receipt).group(1)

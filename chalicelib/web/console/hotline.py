@@ -109,6 +109,10 @@ def answer(ctx: Ctx, call: str) -> Response:
     current = store.get(_call_id(ctx, call), now)
     if current is None:
         return _gone(ctx)
+    if current.reference:
+        # Filed already (a second press of "send"): its receipt, not the engine's words
+        # for a reporter who writes again.
+        return ctx.redirect(CALL[1:].format(call=call))
     choice = ctx.form.get("choice") or None
     typed = ctx.form.get("answer", "").strip()
     reply = answers.Reply(choice=choice) if choice else answers.Reply(text=typed)
