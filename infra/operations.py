@@ -13,7 +13,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's twelve and the public routes' own.
+# The functions of the stage: Chalice's thirteen and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",

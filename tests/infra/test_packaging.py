@@ -353,8 +353,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's twelve, and the public routes' own (infra/package.py).
-        assert len(functions) == 13
+        # Chalice's thirteen, and the public routes' own (infra/package.py).
+        assert len(functions) == 14
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]
