@@ -32,6 +32,7 @@ DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
 WEBHOOK_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-webhooks-infra"
 DELIVERY_EVENTS = "arn:aws:sns:eu-central-1:000000000000:placeholder-infra"
 SMS_REPLIES = "arn:aws:sns:eu-central-1:000000000000:placeholder-sms-replies-infra"
+TELEGRAM_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-telegram-infra.fifo"
 
 
 @app.on_dynamodb_record(stream_arn=CASES_STREAM, batch_size=25, starting_position="TRIM_HORIZON")
@@ -94,3 +95,14 @@ def anonymise_expired(event):
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def alert_overdue_follow_ups(event):
     return handlers.alert_overdue_follow_ups(event)
+
+
+# The Telegram bot (README "Telegram"): updates its webhook queued, one chat's in order.
+@app.on_sqs_message(queue_arn=TELEGRAM_QUEUE, batch_size=10)
+def handle_telegram_updates(event):
+    return handlers.handle_telegram_updates(event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def tidy_telegram_chats(event):
+    return handlers.tidy_telegram_chats(event)

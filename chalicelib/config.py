@@ -255,3 +255,51 @@ def load(
         follow_up_first_days=_int("HOMEWARD_FOLLOW_UP_FIRST_DAYS", 14),
         follow_up_every_days=_int("HOMEWARD_FOLLOW_UP_EVERY_DAYS", 90),
     )
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram bot's settings (README "Telegram"), apart from `Settings`: only the
+    bot's functions read them. The token and the webhook's secret are one Secrets Manager
+    secret in a deployed stage (JSON: {"bot_token": ..., "webhook_secret": ...}), read on
+    first use; given directly in a local run."""
+
+    api_url: str
+    queue_url: str
+    credentials_source: Callable[[], dict] = field(repr=False, compare=False)
+    # How long after the receipt the bot deletes the conversation, unless told not to.
+    tidy_after_seconds: int = 600
+
+    @property
+    def bot_token(self) -> str:
+        return str(self.credentials_source().get("bot_token", ""))
+
+    @property
+    def webhook_secret(self) -> str:
+        return str(self.credentials_source().get("webhook_secret", ""))
+
+
+def load_telegram(
+    env: Mapping[str, str] | None = None, *, read_secret: Callable[[str], str] | None = None
+) -> TelegramSettings:
+    env = os.environ if env is None else env
+    secret_id = env.get("HOMEWARD_TELEGRAM_SECRET")
+    given = {
+        "bot_token": env.get("HOMEWARD_TELEGRAM_BOT_TOKEN", ""),
+        "webhook_secret": env.get("HOMEWARD_TELEGRAM_WEBHOOK_SECRET", ""),
+    }
+
+    read: list[dict] = []
+
+    def credentials() -> dict:
+        # Read once per container, as the signing key is.
+        if not read:
+            read.append(json.loads(read_secret(secret_id)) if secret_id and read_secret else given)
+        return read[0]
+
+    return TelegramSettings(
+        api_url=env.get("HOMEWARD_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+        queue_url=env.get("HOMEWARD_TELEGRAM_QUEUE_URL", ""),
+        credentials_source=credentials,
+        tidy_after_seconds=int(env.get("HOMEWARD_TELEGRAM_TIDY_SECONDS", "600")),
+    )

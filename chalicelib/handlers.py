@@ -298,3 +298,17 @@ def alert_overdue_follow_ups(event: Any) -> int:
     return aftercare.alert_overdue_follow_ups(
         stores=wiring.stores(), policy=settings.follow_ups, now=dt.datetime.now(dt.UTC)
     )
+
+
+def handle_telegram_updates(event: Any) -> dict[str, list]:
+    """The Telegram bot's queue: each update a step of its chat's conversation."""
+    from chalicelib.web import telegram_bot
+
+    return telegram_bot.handle_updates(event)
+
+
+def tidy_telegram_chats(event: Any) -> int:
+    """Every minute: conversations whose time came deleted from their chats."""
+    from chalicelib.web import telegram_bot
+
+    return telegram_bot.tidy_due()

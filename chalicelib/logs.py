@@ -20,9 +20,17 @@ def describe(exc: BaseException) -> str:
         code = (response.get("Error") or {}).get("Code")
         if code:
             kind = f"{kind}({code})"
-    where = ""
+    names = getattr(exc, "names", None)
+    if isinstance(names, frozenset):  # a Refused unit of work: which conditions failed
+        kind = f"{kind}({', '.join(sorted(names))})"
+    where, service = "", ""
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename)
         if path.is_relative_to(_ROOT) and ".venv" not in path.parts:
             where = f" at {path.relative_to(_ROOT)}:{frame.lineno}"
+            if path.parent.name == "services":
+                service = where
+    # The innermost line is often the adapter's commit; the service's line says which.
+    if service and service != where:
+        where += " from" + service.removeprefix(" at")
     return kind + where

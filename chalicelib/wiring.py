@@ -130,6 +130,29 @@ def conversations():
 
 
 @cache
+def telegram_settings() -> config.TelegramSettings:
+    def read_secret(secret_id: str) -> str:
+        return client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
+    return config.load_telegram(read_secret=read_secret)
+
+
+@cache
+def telegram_bot():
+    from chalicelib.adapters.telegram import TelegramBot
+
+    current = telegram_settings()
+    return TelegramBot(current.api_url, current.bot_token)
+
+
+@cache
+def telegram_queue():
+    from chalicelib.adapters.telegram import TelegramQueue
+
+    return TelegramQueue(client("sqs"), telegram_settings().queue_url)
+
+
+@cache
 def delivery_queue():
     from chalicelib.adapters.queue import DeliveryQueue
 
@@ -262,6 +285,9 @@ def reset() -> None:
         settings,
         stores,
         conversations,
+        telegram_settings,
+        telegram_bot,
+        telegram_queue,
         delivery_queue,
         webhook_queue,
         webhook_poster,

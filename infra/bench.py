@@ -29,6 +29,7 @@ from pathlib import Path
 
 from infra.bench_alerting import bench_alert_latency
 from infra.bench_imports import bench_bulk_import
+from infra.bench_telegram import bench_telegram
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -76,6 +77,12 @@ def _functions() -> list[tuple[str, str, str]]:
         # The public function's busiest route: POST /api/v1/reports (chalicelib/web/public.py)
         ("public intake (PublicHandler)", "public", "import chalicelib.services.intake"),
         ("staff API and console (APIHandler)", "staff", ""),
+        # The Telegram bot's webhook: checks the secret, queues the update (web/telegram.py).
+        (
+            "Telegram webhook (TelegramHandler)",
+            "telegram",
+            "import boto3; import chalicelib.adapters.telegram",
+        ),
     ]
     for source in app.app.event_sources:
         imports = "; ".join(_first_call_imports(source.name))
@@ -94,7 +101,9 @@ def bench_import(rounds: int = 15) -> None:
         f'HOMEWARD_SERVES=public {PY} -c "import app"  vs  {PY} -c "{reference_code}"',
     )
     functions = _functions()
-    inits = {"all routes (the local runner)": ""} | {s: s for s in ("public", "staff", "events")}
+    inits = {"all routes (the local runner)": ""} | {
+        s: s for s in ("public", "staff", "events", "telegram")
+    }
     codes: dict[str, tuple[str, dict[str, str]]] = {"reference": (reference_code, {})}
     for name, serves in inits.items():
         codes[f"init {name}"] = ("import app", {"HOMEWARD_SERVES": serves})
@@ -800,6 +809,7 @@ BENCHES = {
     "matching-scale": bench_matching_scale,
     "bulk-import": lambda rows=20_000: bench_bulk_import(rows),
     "alert-latency": lambda count=20: bench_alert_latency(count, runner=_local_runner),
+    "telegram": bench_telegram,
 }
 
 

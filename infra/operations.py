@@ -29,6 +29,9 @@ FUNCTIONS = (
     "RecordDeliveryEvents",
     "AlertOverdueFollowUps",
     "RecordSmsReplies",
+    "TelegramHandler",
+    "HandleTelegramUpdates",
+    "TidyTelegramChats",
 )
 # How many of each function may run at once, reserved out of the account's pool: a flood
 # on the public routes can never leave the alert path without room to run.
@@ -804,10 +807,15 @@ USE_DATA_KEY = {
 # for those resources (`make lint-infra` reports them as skipped, never hides them):
 # infra/checkov.yaml skips nothing globally. A function's reason depends on how it is
 # invoked, so CKV_AWS_116 is given per kind.
-API_FUNCTIONS = ("APIHandler", "PublicHandler")
+API_FUNCTIONS = ("APIHandler", "PublicHandler", "TelegramHandler")
 STREAM_FUNCTIONS = STREAM_READERS
-QUEUE_FUNCTIONS = ("SendDeliveries", "SendWebhooks")
-EVERY_MINUTE = ("RequeueStaleDeliveries", "EscalateUnacknowledged", "SendImportDigests")
+QUEUE_FUNCTIONS = ("SendDeliveries", "SendWebhooks", "HandleTelegramUpdates")
+EVERY_MINUTE = (
+    "RequeueStaleDeliveries",
+    "EscalateUnacknowledged",
+    "SendImportDigests",
+    "TidyTelegramChats",
+)
 NO_DLQ = {
     **dict.fromkeys(
         API_FUNCTIONS,

@@ -92,6 +92,7 @@ STATE_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_state"}
 RETENTION_INDEX = {"Fn::Sub": "${CasesTable.Arn}/index/by_retention"}
 QUEUE = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
 WEBHOOK_QUEUE = {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+TELEGRAM_QUEUE = {"Fn::GetAtt": ["TelegramQueue", "Arn"]}
 # The functions' log groups exist before they run (infra/operations.py): a function only
 # writes streams into them, and only into the stage's own.
 LOGS = _statement(
@@ -144,6 +145,10 @@ SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref
 SESSION_KEY = _statement(
     "SessionKey", ["secretsmanager:GetSecretValue"], [{"Ref": "ConsoleSessionKey"}]
 )
+# The Telegram bot's token and webhook secret: only the bot's three functions read it.
+TELEGRAM_SECRET = _statement(
+    "TelegramSecret", ["secretsmanager:GetSecretValue"], [{"Ref": "TelegramBotSecret"}]
+)
 FIELDS_KEY = {"Fn::GetAtt": ["FieldsKey", "Arn"]}
 # Sealing a report's sensitive fields needs a new data key; opening them needs Decrypt,
 # which only the functions that show them get (chalicelib/adapters/sealing.py).
@@ -162,6 +167,10 @@ PUBLIC_PARTITIONS = (
     "STATISTICS",
     "PARTNER#*",
 )
+
+# The Telegram bot's own items (chalicelib/adapters/dynamo/keys.py): its conversations, the
+# updates it handled, the deletions it planned.
+TELEGRAM_PARTITIONS = ("CONVERSATION#telegram:*", "UPDATE#telegram#*", "TIDY")
 
 # What each function may do, and nothing more.
 POLICIES: dict[str, list[dict[str, Any]]] = {
@@ -213,6 +222,75 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         # Listing versions finds what to remove. ListBucket also makes a missing key a
         # 404 rather than a 403, which is how a file that never arrived is told apart.
         _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
+    ],
+    # The Telegram bot's webhook: checks Telegram's secret and queues the update. Nothing
+    # else: no table, no key, no bucket.
+    "TelegramHandlerRole": [
+        LOGS,
+        TELEGRAM_SECRET,
+        _statement("Enqueue", ["sqs:SendMessage"], [TELEGRAM_QUEUE]),
+    ],
+    # The bot's worker: a conversation (sealed with the fields key; opened only when the
+    # encryption context is a Telegram conversation's, never a case's), and filing its
+    # report as the public function files a form's, its photos included.
+    "HandleTelegramUpdatesRole": [
+        LOGS,
+        SIGNING_KEY,
+        TELEGRAM_SECRET,
+        SEAL_FIELDS,
+        {
+            **_statement("OpenConversations", ["kms:Decrypt"], [FIELDS_KEY]),
+            "Condition": {"StringLike": {"kms:EncryptionContext:homeward:case": ["telegram:*"]}},
+        },
+        _statement(
+            "Consume",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            [TELEGRAM_QUEUE],
+        ),
+        _under(
+            _statement(
+                "Cases",
+                [
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:ConditionCheckItem",
+                ],
+                [TABLE],
+            ),
+            *PUBLIC_PARTITIONS,
+            *TELEGRAM_PARTITIONS,
+        ),
+        _under(_statement("Conversations", ["dynamodb:DeleteItem"], [TABLE]), *TELEGRAM_PARTITIONS),
+        _statement(
+            "FormUploads",
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            [UPLOADS],
+        ),
+        _statement(
+            "CaseFiles",
+            ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
+            [CASE_FILES],
+        ),
+        _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
+    ],
+    # Every minute: conversations due to be deleted from their chats, and forgotten.
+    "TidyTelegramChatsRole": [
+        LOGS,
+        TELEGRAM_SECRET,
+        {
+            **_statement("OpenConversations", ["kms:Decrypt"], [FIELDS_KEY]),
+            "Condition": {"StringLike": {"kms:EncryptionContext:homeward:case": ["telegram:*"]}},
+        },
+        _under(
+            _statement(
+                "Conversations",
+                ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:DeleteItem"],
+                [TABLE],
+            ),
+            *TELEGRAM_PARTITIONS,
+        ),
     ],
     # The staff API (Chalice's APIHandler: every route under /api/v1/staff/).
     "ApiHandlerRole": [
@@ -718,6 +796,11 @@ PUBLIC_OUTPUTS = {
     },
     "StaffUserPoolId": {"Value": {"Ref": "StaffUserPool"}},
     "StaffClientId": {"Value": {"Ref": "StaffUserPoolClient"}},
+    # `homeward telegram set-webhook` reads the bot's token and secret from it.
+    "TelegramBotSecretArn": {
+        "Description": "The Telegram bot's token and webhook secret",
+        "Value": {"Ref": "TelegramBotSecret"},
+    },
 }
 
 
@@ -741,6 +824,8 @@ ENVIRONMENT = {
     "HOMEWARD_TABLE": {"Ref": "CasesTable"},
     "HOMEWARD_DELIVERY_QUEUE_URL": {"Ref": "DeliveryQueue"},
     "HOMEWARD_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
+    "HOMEWARD_TELEGRAM_QUEUE_URL": {"Ref": "TelegramQueue"},
+    "HOMEWARD_TELEGRAM_SECRET": {"Ref": "TelegramBotSecret"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
     "HOMEWARD_SESSION_KEY_SECRET": {"Ref": "ConsoleSessionKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
@@ -827,9 +912,35 @@ STAFF_PREFIX = "/api/v1/staff"
 CONSOLE = "/staff"
 
 
+# The Telegram bot's webhook has its own function too (chalicelib/web/telegram.py).
+TELEGRAM_PREFIX = "/telegram/"
+
+
+def is_telegram(path: str) -> bool:
+    return path.startswith(TELEGRAM_PREFIX)
+
+
 def is_public(path: str) -> bool:
     console = path == CONSOLE or path.startswith(f"{CONSOLE}/")
-    return not (path.startswith(STAFF_PREFIX) or console)
+    return not (path.startswith(STAFF_PREFIX) or console or is_telegram(path))
+
+
+def route_role(path: str) -> str:
+    """The role of the function API Gateway sends a route to."""
+    if is_telegram(path):
+        return "TelegramHandlerRole"
+    return "PublicHandlerRole" if is_public(path) else "ApiHandlerRole"
+
+
+def telegram_routes() -> list[tuple[str, str]]:
+    import app
+
+    return sorted(
+        (path, method)
+        for path, methods in app.app.routes.items()
+        if is_telegram(path)
+        for method in methods
+    )
 
 
 def public_routes() -> list[tuple[str, str]]:
@@ -854,8 +965,19 @@ def _chalice_function_settings() -> dict[str, Any]:
 
 
 def add_public_function(template: dict[str, Any], stage: str) -> None:
+    _add_route_function(template, stage, "PublicHandler", "public", public_routes())
+
+
+def add_telegram_function(template: dict[str, Any], stage: str) -> None:
+    """The Telegram bot's webhook, alone in a function and a role of its own."""
+    _add_route_function(template, stage, "TelegramHandler", "telegram", telegram_routes())
+
+
+def _add_route_function(
+    template: dict[str, Any], stage: str, name: str, serves: str, routes: list[tuple[str, str]]
+) -> None:
     resources = template["Resources"]
-    resources["PublicHandler"] = {
+    resources[name] = {
         "Type": "AWS::Serverless::Function",
         "Properties": {
             "Runtime": RUNTIME,
@@ -864,13 +986,13 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             "Architectures": ["x86_64"],
             "Tracing": "PassThrough",
             **_chalice_function_settings(),
-            "Role": {"Fn::GetAtt": ["PublicHandlerRole", "Arn"]},
+            "Role": {"Fn::GetAtt": [f"{name}Role", "Arn"]},
             "Environment": {
-                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": "public"}
+                "Variables": {**ENVIRONMENT, "HOMEWARD_STAGE": stage, "HOMEWARD_SERVES": serves}
             },
         },
     }
-    resources["PublicHandlerRole"] = {
+    resources[f"{name}Role"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": {
@@ -885,10 +1007,10 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
             }
         },
     }
-    resources["PublicHandlerInvokePermission"] = {
+    resources[f"{name}InvokePermission"] = {
         "Type": "AWS::Lambda::Permission",
         "Properties": {
-            "FunctionName": {"Ref": "PublicHandler"},
+            "FunctionName": {"Ref": name},
             "Action": "lambda:InvokeFunction",
             "Principal": "apigateway.amazonaws.com",
             "SourceArn": {
@@ -900,7 +1022,7 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
     integration = {
         "uri": {
             "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/"
-            "2015-03-31/functions/${PublicHandler.Arn}/invocations"
+            f"2015-03-31/functions/${{{name}.Arn}}/invocations"
         }
     }
     paths = (
@@ -909,7 +1031,7 @@ def add_public_function(template: dict[str, Any], stage: str) -> None:
         .setdefault("DefinitionBody", {})
         .setdefault("paths", {})
     )
-    for path, method in public_routes():
+    for path, method in routes:
         paths.setdefault(path, {})[method.lower()] = {
             "x-amazon-apigateway-integration": dict(integration)
         }
@@ -921,6 +1043,7 @@ def merge_template(stage: str) -> dict[str, Any]:
     add_public_address(template)
     resources = template["Resources"]
     add_public_function(template, stage)
+    add_telegram_function(template, stage)
     for role, statements in POLICIES.items():
         policy = {
             "PolicyName": role.removesuffix("Role"),
@@ -947,6 +1070,8 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
         "RecordSmsReplies",
+        "HandleTelegramUpdates",
+        "TidyTelegramChats",
     )
     for function in functions:
         # What the function serves, so that app.py imports only that (chalicelib/web/
@@ -988,6 +1113,16 @@ def merge_template(stage: str) -> dict[str, Any]:
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 # Partners' endpoints are slow at worst (5 s each): a few senders suffice.
                 "ScalingConfig": {"MaximumConcurrency": 2},
+            },
+        }
+    }
+    resources["HandleTelegramUpdates"]["Properties"]["Events"] = {
+        "HandleTelegramUpdatesSqsEventSource": {
+            "Type": "SQS",
+            "Properties": {
+                "Queue": TELEGRAM_QUEUE,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "ScalingConfig": {"MaximumConcurrency": 5},
             },
         }
     }

@@ -1686,6 +1686,7 @@ class FakeConversations:
     def __init__(self) -> None:
         self.items: dict[str, tuple[dict, float]] = {}
         self.updates: dict[str, float] = {}
+        self.tidies: set[tuple[str, str]] = set()
 
     def get(self, conversation_id: str, now: dt.datetime):
         from chalicelib.domain.conversation import Conversation
@@ -1709,3 +1710,13 @@ class FakeConversations:
             return False
         self.updates[update] = (now + keep).timestamp()
         return True
+
+    def plan_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self.tidies.add((iso(due), conversation_id))
+
+    def tidies_due(self, now: dt.datetime, limit: int = 50) -> list[tuple[str, dt.datetime]]:
+        due = sorted(t for t in self.tidies if t[0] <= iso(now) + "~")[:limit]
+        return [(c, dt.datetime.fromisoformat(at)) for at, c in due]
+
+    def drop_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self.tidies.discard((iso(due), conversation_id))

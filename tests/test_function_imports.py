@@ -37,15 +37,19 @@ def served(serves: str) -> dict:
 
 @pytest.fixture(scope="module")
 def functions():
-    return {serves: served(serves) for serves in ("", "public", "staff", "events")}
+    return {serves: served(serves) for serves in ("", "public", "staff", "events", "telegram")}
 
 
 def test_each_function_registers_every_route_api_gateway_sends_it(functions):
     everything = set(functions[""]["routes"])
     public = {path for path in everything if package.is_public(path)}
-    assert public and everything - public
+    telegram = {path for path in everything if package.is_telegram(path)}
+    assert public and telegram and everything - public - telegram
     assert public <= set(functions["public"]["routes"])
-    assert everything - public <= set(functions["staff"]["routes"])
+    assert everything - public - telegram <= set(functions["staff"]["routes"])
+    # The Telegram bot's webhook alone in its function, and in no other.
+    assert set(functions["telegram"]["routes"]) == telegram
+    assert not telegram & set(functions["public"]["routes"] + functions["staff"]["routes"])
     # ...and not the other's pages: no console in the public function, no form in staff's
     assert not any(path.startswith("/staff") for path in functions["public"]["routes"])
     assert "/report" not in functions["staff"]["routes"]
@@ -65,6 +69,9 @@ def test_no_function_imports_another_functions_pages_or_models(functions):
     assert _loaded(functions["public"]["modules"], console + models) == []
     assert _loaded(functions["staff"]["modules"], form) == []
     assert _loaded(functions["events"]["modules"], console + form + models) == []
+    # The webhook only checks a secret and queues: no pages, no models, no conversation.
+    bot = ("chalicelib.web.telegram_bot", "chalicelib.domain.conversation", "chalicelib.services")
+    assert _loaded(functions["telegram"]["modules"], console + form + models + bot) == []
     # the app with every route (the local runner, the tests) still has them all
     assert _loaded(functions[""]["modules"], console + form + models)
 
@@ -79,6 +86,7 @@ def test_every_function_in_the_template_says_what_it_serves():
     }
     assert serves.pop("PublicHandler") == "public"
     assert serves.pop("APIHandler") == "staff"
+    assert serves.pop("TelegramHandler") == "telegram"
     assert len(serves) >= 8 and set(serves.values()) == {"events"}
 
 

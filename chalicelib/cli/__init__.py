@@ -10,6 +10,7 @@ homeward contacts import contacts.csv                   # add or update contacts
 homeward contacts list [--csv]                          # the contacts, or a CSV export
 homeward rules show                                     # the routing rules, in words
 homeward rules import rules.json                        # add or replace routing rules
+homeward telegram set-webhook --stack homeward-prod     # point the Telegram bot at a stage
 
 The directory commands go through the staff API as a coordinator (`--url`, `--token`,
 or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
@@ -29,7 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import bootstrap, reports, signin, smoke
+from chalicelib.cli import bootstrap, reports, signin, smoke, telegram
 from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES, Role
 
@@ -351,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     token.set_defaults(run=_dev_token)
     reports.register(commands)
+    telegram.register(commands)
 
     contacts = commands.add_parser("contacts", help="the coalition's contacts").add_subparsers(
         dest="action", required=True

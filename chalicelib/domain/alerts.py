@@ -9,6 +9,7 @@ contact over one channel; its state is kept so that nothing is sent twice or los
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -55,6 +56,15 @@ FOR_AUDITORS = frozenset({"break_glass", "data_request", "consent_override"})
 # Alerts told once, without an acknowledgement deadline of their own.
 UNLADDERED = FOR_AUDITORS | {"follow_up"}
 ESCALATION = "~"
+
+
+def _once_per_request(kind: str, now: dt.datetime, request_id: str) -> str:
+    """The purpose of an alert told once per request: its time and a mark of the request.
+    The time alone made two requests about one case in the same moment (a stopped clock,
+    or two coordinators) one alert, and the second was refused; the same request retried
+    is still the one alert."""
+    mark = hashlib.sha256(request_id.encode()).hexdigest()[:8]
+    return f"{kind}{now:%Y%m%dT%H%M%S%f}.{mark}"
 
 
 @dataclass(frozen=True)
@@ -178,25 +188,26 @@ class Alert:
         return replace(self.counterpart, purpose=f"{self.counterpart.root}{level}")
 
     @classmethod
-    def break_glass(cls, case: Case, note: str, reason: str, now: dt.datetime) -> Alert:
+    def break_glass(
+        cls, case: Case, note: str, reason: str, now: dt.datetime, *, request_id: str
+    ) -> Alert:
         """Tells the auditors that a coordinator opened what the policy withholds, and
         which of the reasons they chose."""
-        stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        about = cls.about(case, f"{BREAK_GLASS}{stamp}")
+        about = cls.about(case, _once_per_request(BREAK_GLASS, now, request_id))
         return replace(about, created_at=now, note=note, reason=reason)
 
     @classmethod
-    def data_request(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+    def data_request(cls, case: Case, note: str, now: dt.datetime, *, request_id: str) -> Alert:
         """Tells the auditors that a coordinator answered a person's data request that
         reached this case (the newest one it reached)."""
-        stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        return replace(cls.about(case, f"{DATA_REQUEST}{stamp}"), created_at=now, note=note)
+        purpose = _once_per_request(DATA_REQUEST, now, request_id)
+        return replace(cls.about(case, purpose), created_at=now, note=note)
 
     @classmethod
-    def consent_override(cls, case: Case, note: str, now: dt.datetime) -> Alert:
+    def consent_override(cls, case: Case, note: str, now: dt.datetime, *, request_id: str) -> Alert:
         """Tells the auditors that a coordinator referred a child without consent."""
-        stamp = now.strftime("%Y%m%dT%H%M%S%f")
-        return replace(cls.about(case, f"{CONSENT_OVERRIDE}{stamp}"), created_at=now, note=note)
+        purpose = _once_per_request(CONSENT_OVERRIDE, now, request_id)
+        return replace(cls.about(case, purpose), created_at=now, note=note)
 
     @classmethod
     def follow_up_overdue(

@@ -258,7 +258,13 @@ def break_glass(
     who = caller.staff.name or caller.staff.subject
     stores.alerts.add(
         uow,
-        Alert.break_glass(case.case, f"{who} ({caller.staff.agency})", str(reason), now),
+        Alert.break_glass(
+            case.case,
+            f"{who} ({caller.staff.agency})",
+            str(reason),
+            now,
+            request_id=caller.request_id,
+        ),
         name="break-glass-alert",
     )
     _commit(uow)

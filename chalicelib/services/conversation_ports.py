@@ -30,3 +30,13 @@ class ConversationStore(Protocol):
         """Record a channel's update (its id) as handled; False when it was already: a
         replay, to be ignored."""
         ...
+
+    def plan_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        """Remember to delete a conversation's messages from its chat at `due`."""
+        ...
+
+    def tidies_due(self, now: dt.datetime, limit: int = 50) -> list[tuple[str, dt.datetime]]:
+        """(conversation id, due) of the deletions whose time came, oldest first."""
+        ...
+
+    def drop_tidy(self, conversation_id: str, due: dt.datetime) -> None: ...

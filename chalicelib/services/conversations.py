@@ -53,6 +53,8 @@ class Heard:
     says: list[Say] = field(default_factory=list)
     conversation: Conversation | None = None
     receipt: Receipt | None = None
+    # Whether the report filed is urgent (its receipt says whom to call at once).
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,64 @@ def _file(
     conversation.reference = receipt.reference
     conversation.answers = {}
     store.save(conversation)
-    return Heard([], conversation, receipt)
+    return Heard([], conversation, receipt, urgent=report.urgent)
 
 
 def forget(store: ConversationStore, conversation_id: str) -> None:
     store.forget(conversation_id)
+
+
+# -- what a chat channel keeps to delete the conversation later ------------------------------
+
+MESSAGES = "messages"
+TIDY_AT = "tidy_at"
+
+
+def note_messages(
+    store: ConversationStore, conversation_id: str, message_ids: list[int], now: dt.datetime
+) -> None:
+    """Remember the chat's messages of a conversation (the person's and the channel's),
+    to delete them later; nothing when there is no conversation."""
+    conversation = store.get(conversation_id, now)
+    if conversation is None or not message_ids:
+        return
+    conversation.channel.setdefault(MESSAGES, []).extend(message_ids)
+    store.save(conversation)
+
+
+def plan_tidy(store: ConversationStore, conversation_id: str, due: dt.datetime) -> None:
+    """Delete the conversation from its chat at `due`, unless the person says no."""
+    conversation = store.get(conversation_id, due - dt.timedelta(seconds=1))
+    if conversation is None:
+        return
+    conversation.channel[TIDY_AT] = due.isoformat()
+    store.save(conversation)
+    store.plan_tidy(conversation_id, due)
+
+
+def cancel_tidy(store: ConversationStore, conversation_id: str, now: dt.datetime) -> None:
+    """The person keeps the conversation: nothing is deleted, and nothing more noted."""
+    conversation = store.get(conversation_id, now)
+    if conversation is None:
+        return
+    due = conversation.channel.pop(TIDY_AT, None)
+    if due:
+        store.drop_tidy(conversation_id, dt.datetime.fromisoformat(due))
+    conversation.channel[MESSAGES] = []
+    store.save(conversation)
+
+
+def take_tidy(
+    store: ConversationStore, conversation_id: str, now: dt.datetime, due: dt.datetime | None = None
+) -> list[int]:
+    """The messages to delete now (the plan dropped, the conversation forgotten)."""
+    conversation = store.get(conversation_id, now)
+    planned = conversation.channel.get(TIDY_AT) if conversation else None
+    for at in {due, dt.datetime.fromisoformat(planned) if planned else None} - {None}:
+        store.drop_tidy(conversation_id, at)
+    store.forget(conversation_id)
+    return list(conversation.channel.get(MESSAGES, [])) if conversation else []
+
+
+def tidies_due(store: ConversationStore, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    return store.tidies_due(now)

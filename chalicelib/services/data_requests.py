@@ -123,7 +123,9 @@ def _tell_auditors(
     note = f"{who} ({caller.staff.agency}): {action} by {person.by}, {', '.join(references)}"
     uow = stores.unit_of_work()
     stores.alerts.add(
-        uow, Alert.data_request(case, note, dt.datetime.now(dt.UTC)), name="data-request-alert"
+        uow,
+        Alert.data_request(case, note, dt.datetime.now(dt.UTC), request_id=caller.request_id),
+        name="data-request-alert",
     )
     uow.commit()
 

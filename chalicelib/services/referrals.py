@@ -128,7 +128,9 @@ def refer(
                 uow, caller.entry(reference, "consent-override", detail=override_reason, at=now)
             )
             stores.alerts.add(
-                uow, Alert.consent_override(case.case, words, now), name="override-alert"
+                uow,
+                Alert.consent_override(case.case, words, now, request_id=caller.request_id),
+                name="override-alert",
             )
 
     try:

@@ -8,7 +8,8 @@ function what it serves in HOMEWARD_SERVES:
 - "public": the public function (the form, the JSON intake, status, acknowledgement
   links, partners): what infra.package.is_public routes to it;
 - "staff": Chalice's APIHandler (the staff API and console);
-- "events": the stream, queue and schedule functions, which serve no route at all.
+- "events": the stream, queue and schedule functions, which serve no route at all;
+- "telegram": the Telegram bot's webhook (chalicelib/web/telegram.py), nothing else.
 
 Unset (the local runner, tests, `chalice package`), the app serves everything.
 tests/test_function_imports.py checks each set against API Gateway's split and what each
@@ -38,6 +39,7 @@ ALL = {
     "console_api": lazy_module("chalicelib.web.console_api"),
     "aftercare": lazy_module("chalicelib.web.aftercare"),
     "console": lazy_module("chalicelib.web.console.routes"),
+    "telegram": lazy_module("chalicelib.web.telegram"),
 }
 # partners has both kinds (its staff routes manage partners): both functions register it,
 # and API Gateway sends each its own.
@@ -45,6 +47,8 @@ SERVED = {
     "public": ("public", "dev", "pages", "form", "uploads", "status", "partners", "ack", "signin"),
     "staff": ("staff", "directory", "partners", "console_api", "aftercare", "console"),
     "events": (),
+    # The Telegram bot's webhook, alone in its function (infra/package.py).
+    "telegram": ("telegram",),
 }
 
 

@@ -8,7 +8,7 @@ import logging
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
-from chalicelib.web import i18n
+from chalicelib.web import i18n, reporter_words
 from chalicelib.web.http import ALL_TYPES, cross_site, request_id, source
 from chalicelib.web.pages import cross_site_page, page, page_language, posted_fields, query
 
@@ -47,12 +47,12 @@ def status() -> Response:
         )
     except intake.TooManyRequests as exc:
         return _too_many(language, exc.retry_after)
-    return page("status.html", language, 200, stage=stage, asked=True)
+    return page("status.html", language, 200, stage=stage, asked=True, stages=reporter_words.STAGES)
 
 
 @bp.route("/status/withdraw", methods=["GET"])
 def withdraw_form() -> Response:
-    return page("withdraw.html", page_language(), outcome=None)
+    return page("withdraw.html", page_language(), outcome=None, reporter=reporter_words)
 
 
 @bp.route("/status/withdraw", methods=["POST"], content_types=ALL_TYPES)
@@ -78,7 +78,14 @@ def withdraw() -> Response:
     if (values.get("confirm") or [""])[0] != "yes":
         # What was typed comes back (28 characters copied from paper), only to this page.
         typed = {"reference": reference, "token": token}
-        return page("withdraw.html", language, 422, outcome="unconfirmed", typed=typed)
+        return page(
+            "withdraw.html",
+            language,
+            422,
+            outcome="unconfirmed",
+            typed=typed,
+            reporter=reporter_words,
+        )
     try:
         outcome = reporter.withdraw(
             reference,
@@ -90,7 +97,7 @@ def withdraw() -> Response:
         )
     except intake.TooManyRequests as exc:
         return _too_many(language, exc.retry_after, "withdraw.html")
-    return page("withdraw.html", language, 200, outcome=str(outcome))
+    return page("withdraw.html", language, 200, outcome=str(outcome), reporter=reporter_words)
 
 
 def _asked(values: dict[str, list[str]]) -> tuple[str, str]:
@@ -107,6 +114,7 @@ def _too_many(language: str, retry_after: int, template: str = "status.html") ->
         asked=False,
         outcome=None,
         wait_minutes=max(1, -(-retry_after // 60)),
+        reporter=reporter_words,
     )
     response.headers["Retry-After"] = str(max(1, retry_after))
     return response

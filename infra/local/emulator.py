@@ -252,6 +252,7 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
             "HOMEWARD_AUDIT_TABLE": outputs["AuditTableName"],
             "HOMEWARD_DELIVERY_QUEUE_URL": outputs["DeliveryQueueUrl"],
             "HOMEWARD_WEBHOOK_QUEUE_URL": outputs["WebhookQueueUrl"],
+            "HOMEWARD_TELEGRAM_QUEUE_URL": outputs["TelegramQueueUrl"],
             "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
             # The private bucket for the report form's photos and documents.
             "HOMEWARD_UPLOADS_BUCKET": outputs["UploadsBucketName"],

@@ -164,6 +164,13 @@ class EventPump:
         """Hand one batch of visible webhook messages to their sender; return its size."""
         return self._pump("Webhook", "send_webhooks", wait_seconds)
 
+    def pump_telegram(self, wait_seconds: int = 0) -> int:
+        """Hand one batch of queued Telegram updates to the bot's worker."""
+        return self._pump("Telegram", "handle_telegram_updates", wait_seconds)
+
+    def tidy_telegram_chats(self) -> Any:
+        return self._schedule("tidy_telegram_chats")
+
     def _pump(self, queue: str, handler: str, wait_seconds: int) -> int:
         url = self._outputs[f"{queue}QueueUrl"]
         response = self._sqs.receive_message(
@@ -213,6 +220,7 @@ class EventPump:
         requeued = self._schedule("requeue_stale_deliveries")
         self.send_import_digests()
         self.alert_overdue_follow_ups()
+        self.tidy_telegram_chats()
         return requeued
 
     def alert_overdue_follow_ups(self) -> Any:
@@ -257,6 +265,8 @@ class EventPump:
             while self.pump_queue():
                 moved += 1
             while self.pump_webhooks():
+                moved += 1
+            while self.pump_telegram():
                 moved += 1
             if not moved and not self.pump_stream():
                 return

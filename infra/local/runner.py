@@ -105,6 +105,23 @@ def main(argv: list[str] | None = None) -> int:
         "local",
         HOMEWARD_SIGNING_KEY=os.environ.get("HOMEWARD_SIGNING_KEY") or secrets.token_hex(32),
     )
+    # The Telegram bot against the local stand-in of the Bot API (infra/local/telegram.py):
+    # a chat with the bot at its /chat/<id> page (README "Telegram").
+    from infra.local.telegram import TelegramStandIn
+
+    telegram = TelegramStandIn()
+    telegram_url = telegram.serve(
+        "127.0.0.1", int(os.environ.get("HOMEWARD_TELEGRAM_STANDIN_PORT", "0"))
+    )
+    telegram_secret = secrets.token_urlsafe(24)
+    os.environ.update(
+        {
+            "HOMEWARD_TELEGRAM_API_URL": telegram_url,
+            "HOMEWARD_TELEGRAM_BOT_TOKEN": telegram.token,
+            "HOMEWARD_TELEGRAM_WEBHOOK_SECRET": telegram_secret,
+        }
+    )
+    os.environ.setdefault("HOMEWARD_TELEGRAM_TIDY_SECONDS", "120")
     seeded = emulator.seed(args.contacts, args.rules)
     from chalicelib import wiring
     from chalicelib.adapters.tokens import ensure_dev_key
@@ -129,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.senders)
     ]
     workers.append(_loop(stop, "webhooks", lambda: pump.pump_webhooks(wait_seconds=1), 0.05))
+    workers.append(_loop(stop, "telegram", lambda: pump.pump_telegram(wait_seconds=1), 0.05))
     workers.append(_loop(stop, "schedule", lambda: pump.tick() and 0, args.schedule_seconds))
     workers.append(
         _loop(
@@ -154,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     http = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
     http.start()
     log.info("Homeward is serving on http://%s:%d (Ctrl-C stops it)", args.host, args.port)
+    wiring.telegram_bot().set_webhook(f"{public_url}/telegram/webhook", telegram_secret)
+    log.info("the Telegram stand-in: chat with the bot at %s/chat/1", telegram_url)
 
     def request_stop(signum, frame) -> None:
         stop.set()
@@ -165,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("stopping")
     server.server.shutdown()
     server.server.server_close()
+    telegram.stop()
     for worker in workers:
         worker.join(timeout=5)
     moto.stop()

@@ -63,3 +63,16 @@ def test_the_answers_are_sealed_in_the_table(aws):
     found = [i for i in items if "sealed" in i]
     assert found and "Ковальчук".encode() not in found[0]["sealed"]["B"]
     assert "Ковальчук" not in str(items)
+
+
+def test_a_planned_deletion_comes_due_at_its_time_and_is_dropped(conversations):
+    store = conversations
+    due = T0 + dt.timedelta(minutes=10)
+    store.plan_tidy("test:1", due)
+    store.plan_tidy("test:2", due + dt.timedelta(minutes=5))
+    assert store.tidies_due(T0) == []
+    assert store.tidies_due(due) == [("test:1", due)]
+    store.drop_tidy("test:1", due)
+    assert store.tidies_due(due + dt.timedelta(hours=1)) == [
+        ("test:2", due + dt.timedelta(minutes=5))
+    ]

@@ -2,7 +2,9 @@
 erase, auditors read who did; every case touched is audited."""
 
 import copy
+import datetime as dt
 
+import time_machine
 from helpers import post_report
 
 IRYNA = "iryna@example.org"
@@ -139,3 +141,24 @@ def test_the_auditors_hear_of_every_data_request_that_reached_a_case(
     assert "data-erase by reference" in erase_mail["body"]
     # The auditors learn who asked and which cases, never the address asked about.
     assert not any(IRYNA in m["body"] or "Ковальчук" in m["body"] for m in told)
+
+
+def test_two_requests_about_one_case_in_the_same_moment_are_both_answered_and_told(
+    client, pump, staff, report_body
+):
+    """The auditors' alert was named by the time alone: a second request about the same
+    case in the same microsecond was refused (a 500) after its erasure was done."""
+    mine, _ = two_reporters(client, report_body)
+    pump.run_until_idle()
+    coordinator = staff("coordinator")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
+        assert coordinator.post("/data-requests/export", {"reference": mine}).status_code == 200
+        erased = coordinator.post("/data-requests/erase", {"reference": mine})
+    assert erased.status_code == 200, erased.body
+    assert erased.json_body == {"erased": [mine], "nothing_left": []}
+    pump.run_until_idle()
+    from infra.local.outbox import sent_messages
+
+    told = [m["body"] for m in sent_messages() if m["to"] == AUDITOR]
+    assert sum("data-export by reference" in body for body in told) == 1
+    assert sum("data-erase by reference" in body for body in told) == 1

@@ -235,9 +235,14 @@ def test_the_defanging_convention(typed, shown):
 
 
 def test_defanging_takes_linear_time_on_hostile_text():
+    """Not a speed target: a guard against a pattern that backtracks. 40,000 hostile
+    characters take a few milliseconds when the patterns are linear and minutes when one
+    is quadratic; two seconds is far from both, so a loaded machine cannot fail it (a
+    50 ms limit on 5,000 characters did)."""
     import time
 
-    for text in ("a." * 2500, "1." * 2500, "a-" * 2500, ("a" * 63 + ".") * 78, "//" + "a" * 4998):
+    for unit in ("a.", "1.", "a-", "a" * 63 + ".", "a"):
+        text = ("//" if unit == "a" else "") + unit * (40_000 // len(unit))
         started = time.perf_counter()
         defanged(text)
-        assert time.perf_counter() - started < 0.05, text[:20]
+        assert time.perf_counter() - started < 2.0, unit[:4]

@@ -126,11 +126,12 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    # Chalice's thirteen (the staff API, two stream readers, since DispatchAlerts and
+    # Chalice's fifteen (the staff API, two stream readers, since DispatchAlerts and
     # FollowUpNewItems are all DynamoDB Streams allows, and the schedules, queue and topic
-    # readers, AlertOverdueFollowUps of the return pathway and RecordSmsReplies among them)
-    # and the public routes' own.
-    assert len(functions) == 14
+    # readers, AlertOverdueFollowUps of the return pathway and RecordSmsReplies among them,
+    # the Telegram bot's worker and schedule), the public routes' own and the Telegram
+    # webhook's.
+    assert len(functions) == 17
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
@@ -521,7 +522,7 @@ def test_a_first_deploy_that_fails_half_way_leaves_nothing_and_the_retry_succeed
     origin = "https://homeward.example.org"
     assert _upload_preflight(aws, origin) == (200, origin)
     assert _upload_preflight(aws, "https://elsewhere.example.org")[0] == 403
-    assert len(left["functions"]) == 14  # as above: Chalice's thirteen and the public one
+    assert len(left["functions"]) == 17  # as above
     # Once it exists, a second change set protects the tables and the staff pool (moto 5
     # applies no update to a table: test_packaging checks what the parameter turns on).
     assert "Turning on deletion protection" in out

@@ -24,9 +24,11 @@ from helpers import Console, fail_sends, photo_jpeg, post_report
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from chalicelib.domain import conversation as talk
 from chalicelib.domain.case import status_token
 from infra import package
 from infra.local.emulator import REGION
+from infra.local.telegram import TelegramStandIn
 
 RUNNING = contextvars.ContextVar("running", default="ApiHandlerRole")
 ROLES = {
@@ -115,6 +117,7 @@ def needs(service, operation, params, outputs):
         queue = {
             outputs["DeliveryQueueUrl"]: package.QUEUE,
             outputs["WebhookQueueUrl"]: package.WEBHOOK_QUEUE,
+            outputs["TelegramQueueUrl"]: package.TELEGRAM_QUEUE,
         }[params["QueueUrl"]]
         return [Needs(f"sqs:{ACTION.get(operation, operation)}", [queue])]
     if service == "ses":
@@ -224,7 +227,7 @@ def recorded(aws, monkeypatch):
     import app
 
     for path, methods in app.app.routes.items():
-        role = "PublicHandlerRole" if package.is_public(path) else "ApiHandlerRole"
+        role = package.route_role(path)
         for entry in methods.values():
 
             def as_route(*args, _view=entry.view_function, _role=role, **kwargs):
@@ -647,3 +650,85 @@ def test_only_the_staff_function_can_read_the_console_session_secret():
     resources = package.merge_template("dev")["Resources"]
     assert resources["ConsoleSessionKey"]["Type"] == "AWS::SecretsManager::Secret"
     assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret
+
+
+# -- the Telegram bot's three functions -------------------------------------------------
+# The webhook, the worker and the tidy schedule make only the calls their own policies
+# allow: a conversation through the local stand-in of the Bot API, filed with a photo,
+# looked up, withdrawn and deleted.
+
+TELEGRAM_CHAT = 5151
+TELEGRAM_TOKEN = "123456:privileges"
+TELEGRAM_SECRET = "privileges-webhook-secret"
+
+
+@pytest.fixture
+def telegram_calls(request, aws, client, monkeypatch):
+    from chalicelib import wiring
+
+    stand_in = TelegramStandIn(
+        TELEGRAM_TOKEN,
+        deliver=lambda body, headers: (
+            client.http.post("/telegram/webhook", headers=headers, body=body).status_code
+        ),
+    )
+    url = stand_in.serve(port=0)
+    for name, value in {
+        "HOMEWARD_TELEGRAM_API_URL": url,
+        "HOMEWARD_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "HOMEWARD_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "HOMEWARD_TELEGRAM_TIDY_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(ROLES, "handle_telegram_updates", "HandleTelegramUpdatesRole")
+    monkeypatch.setitem(ROLES, "tidy_telegram_chats", "TidyTelegramChatsRole")
+    wiring.reset()
+    assert wiring.telegram_bot().set_webhook("https://h.example/telegram/webhook", TELEGRAM_SECRET)
+    yield stand_in, request.getfixturevalue("recorded")
+    stand_in.stop()
+
+
+def test_the_bots_functions_are_allowed_every_call_they_make(aws, pump, telegram_calls):
+    from chalicelib import wiring
+
+    stand_in, calls = telegram_calls
+    stand_in.send_text(TELEGRAM_CHAT, "/start")
+    pump.run_until_idle()
+    for _ in range(40):
+        found = wiring.conversations().get(f"telegram:{TELEGRAM_CHAT}", dt.datetime.now(dt.UTC))
+        if found is None or found.asking is None:
+            break
+        if found.asking == talk.FILES:
+            stand_in.send_photo(TELEGRAM_CHAT, photo_jpeg())
+            pump.run_until_idle()
+            stand_in.press(TELEGRAM_CHAT, talk.NO_MORE_FILES)
+        elif found.asking == "reporter.may_contact":
+            stand_in.press(TELEGRAM_CHAT, "no")
+        elif stand_in.buttons(TELEGRAM_CHAT) and found.asking != "child.date_of_birth":
+            stand_in.press(TELEGRAM_CHAT, stand_in.buttons(TELEGRAM_CHAT)[0])
+        else:
+            typed = {"child.date_of_birth": "14.03.2012"}.get(found.asking, "Ковальчук")
+            stand_in.send_text(TELEGRAM_CHAT, typed)
+        pump.run_until_idle()
+    stand_in.press(TELEGRAM_CHAT, talk.SEND)
+    pump.run_until_idle()
+    receipt = next(t for t in stand_in.texts(TELEGRAM_CHAT) if "HW-" in t)
+    reference = next(w for w in receipt.replace(".", " ").split() if w.startswith("HW-"))
+    code = receipt.split(reference)[1].split(": ")[1].split(". ")[0]
+    stand_in.send_text(TELEGRAM_CHAT, f"/status {reference} {code}")
+    stand_in.send_text(TELEGRAM_CHAT, f"/withdraw {reference} {code}")
+    pump.run_until_idle()
+    stand_in.press(TELEGRAM_CHAT, stand_in.buttons(TELEGRAM_CHAT)[0])
+    pump.run_until_idle()
+    pump.tidy_telegram_chats()
+
+    roles = {role for role, *_ in calls}
+    assert {"TelegramHandlerRole", "HandleTelegramUpdatesRole", "TidyTelegramChatsRole"} <= roles
+    refused = {
+        f"{role}: {need}"
+        for role, service, operation, params in calls
+        if role.startswith(("Telegram", "HandleTelegram", "TidyTelegram"))
+        for need in needs(service, operation, params, aws)
+        if not allowed(role, need)
+    }
+    assert sorted(refused) == [], "\n".join(sorted(refused))

@@ -43,6 +43,8 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
         "RecordSmsReplies",
+        "HandleTelegramUpdates",
+        "TidyTelegramChats",
     }
     for function in functions:
         assert "HOMEWARD_TABLE" in merged[function]["Properties"]["Environment"]["Variables"]
@@ -353,8 +355,9 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's thirteen, and the public routes' own (infra/package.py).
-        assert len(functions) == 14
+        # Chalice's fifteen, the public routes' own and the Telegram webhook's
+        # (infra/package.py).
+        assert len(functions) == 17
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]

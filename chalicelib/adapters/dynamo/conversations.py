@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork, Refused
+from chalicelib.domain.case import iso
 from chalicelib.domain.conversation import Conversation
 
 GROUP = "conversation"
@@ -76,3 +77,31 @@ class ConversationStore:
         except Refused:
             return False
         return True
+
+    def plan_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                **keys.tidy(conversation_id, due),
+                "conversation": {"S": conversation_id},
+                "due": {"S": iso(due)},
+                # Gone by itself once no chat would let its messages be deleted.
+                "expires_at": {"N": str(int((due + dt.timedelta(days=3)).timestamp()))},
+            },
+        )
+
+    def tidies_due(self, now: dt.datetime, limit: int = 50) -> list[tuple[str, dt.datetime]]:
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk <= :now",
+            ExpressionAttributeValues={":pk": {"S": keys.TIDY}, ":now": {"S": iso(now) + "~"}},
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [
+            (item["conversation"]["S"], dt.datetime.fromisoformat(item["due"]["S"]))
+            for item in response.get("Items", [])
+        ]
+
+    def drop_tidy(self, conversation_id: str, due: dt.datetime) -> None:
+        self._client.delete_item(TableName=self._table, Key=keys.tidy(conversation_id, due))

@@ -35,6 +35,7 @@ Cases table (`pk`, `sk`):
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
 | a conversation taking a report (expires) | `CONVERSATION#<id>` | `CONVERSATION` |
 | a channel update handled (expires) | `UPDATE#<channel>#<id>` | `UPDATE` |
+| a chat's messages to delete at a time | `TIDY` | `<due>#<conversation id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -288,6 +289,13 @@ def conversation(conversation_id: str) -> Key:
 
 def channel_update(update: str) -> Key:
     return key(f"UPDATE#{update}", "UPDATE")
+
+
+TIDY = "TIDY"
+
+
+def tidy(conversation_id: str, due: dt.datetime) -> Key:
+    return key(TIDY, f"{iso(due)}#{conversation_id}")
 
 
 def rate(purpose: str, source: str) -> Key:
