@@ -35,7 +35,7 @@ test: $(ICU_STAMP) $(NODE_STAMP)
 	$(PY) -m infra.translations --check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 ## make test-fast: the domain, services and architecture checks, in seconds, on the fakes
 test-fast: $(STAMP)
@@ -44,7 +44,7 @@ test-fast: $(STAMP)
 ## make test-ahead: the in-process suite with the clock a year and a month ahead; a test
 ## that compares a fixed date with the real clock fails here today, not in CI next month
 test-ahead: $(ICU_STAMP)
-	HOMEWARD_CLOCK_AHEAD_DAYS=400 $(PY) -m pytest -n 2 --dist loadgroup \
+	HOMEWARD_CLOCK_AHEAD_DAYS=400 $(PY) -m pytest -n 2 --dist loadgroup --no-loadscope-reorder \
 	  tests/domain tests/services tests/adapters tests/handlers tests/api
 
 ## make bench: speed, size and call-count figures, each with the command behind it

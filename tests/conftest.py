@@ -134,7 +134,25 @@ def pytest_collection_modifyitems(config, items):
     name (3.8 does not run it last), and a mark added after it groups nothing; the
     modules were then dealt out test by test, each half starting its own runner.
     tests/test_suite_grouping.py holds this."""
+    groups: dict[str, int] = {}
     for item in items:
         module = item.path.relative_to(config.rootpath).as_posix()
         group = "infra" if module.startswith("tests/infra/") else module
         item.add_marker(pytest.mark.xdist_group(group))
+        item.stash[_GROUP] = group
+        groups[group] = groups.get(group, 0) + 1
+    # The longest groups first (`make test` runs xdist with --no-loadscope-reorder, which
+    # keeps this order): tests/infra is one serial group of minutes, and a browser or
+    # end-to-end module of a few tests takes longer than a folder of unit tests. Dealt
+    # out last, as xdist's own order (by the number of tests) put them, one worker ran
+    # them alone while the other had finished.
+    items.sort(key=lambda item: _heavy_first(item.stash[_GROUP], groups))
+
+
+_GROUP = pytest.StashKey[str]()
+_SLOW_FOLDERS = ("infra", "tests/browser/", "tests/e2e/")
+
+
+def _heavy_first(group: str, sizes: dict[str, int]) -> tuple[int, int, str]:
+    rank = next((i for i, f in enumerate(_SLOW_FOLDERS) if group.startswith(f)), 3)
+    return rank, -sizes[group], group
