@@ -108,12 +108,11 @@ def run(rounds: int = 3) -> dict:
 
 
 def bench_telegram(rounds: int = 3) -> None:
-    from infra.bench import heading
-
-    heading(
-        "seconds from the last answer in Telegram (the local stand-in) to the first alert, "
-        "vs the form's post to its first alert (in-process, pumped without pauses, median)",
-        f"{sys.executable} -m infra.bench telegram",
+    # (infra/bench.py's heading, written out: bench.py imports this module)
+    print(
+        "\n== seconds from the last answer in Telegram (the local stand-in) to the first "
+        "alert, vs the form's post to its first alert (in-process, pumped without pauses, "
+        f"median)\n   $ {sys.executable} -m infra.bench telegram"
     )
     figures = run(rounds)
     print(

@@ -267,6 +267,11 @@ ITEM_KINDS = {
     # The list stays, for the other children on it; the child's entry goes.
     "a mediation list": "kept",
     "health probe (never written)": "not of a case",
+    # The conversation engine's and the Telegram bot's (branch s28): outside any case's
+    # partition, each expiring on its own (classified here by s28b when merging).
+    "a conversation taking a report (expires)": "not of a case",
+    "a channel update handled (expires)": "not of a case",
+    "a chat's messages to delete at a time": "not of a case",
 }
 # Where the return's items of a case live (keys.py): none of them is left of it.
 RETURN_PARTITIONS = ("AFTERCARE", "REFERRALS#", "CLOSURES", "MEDIATION")

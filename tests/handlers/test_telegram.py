@@ -120,7 +120,10 @@ def report_through_the_bot(telegram, pump):
 def test_a_report_in_ukrainian_through_the_bot_is_alerted_deleted_looked_up_and_matched(
     aws, client, pump, telegram
 ):
+    import boto3
+
     from chalicelib import wiring
+    from chalicelib.web import telegram_bot
 
     report_through_the_bot(telegram, pump)
     readback = telegram.texts(CHAT)[-1]
@@ -130,8 +133,16 @@ def test_a_report_in_ukrainian_through_the_bot_is_alerted_deleted_looked_up_and_
     answer(telegram, pump, "text", "Олександр")
     assert "Олександр" in telegram.texts(CHAT)[-1]
 
-    answer(telegram, pump, "press", talk.SEND)
-    receipt = next(t for t in telegram.texts(CHAT) if RECEIVED in t)
+    send = telegram.press(CHAT, talk.SEND)
+    pump.run_until_idle()
+    # Telegram sends the update again (it saw no answer in time), and it reaches the worker
+    # even past the queue's own deduplication: nothing is filed or said twice.
+    telegram.deliver(send)
+    pump.run_until_idle()
+    telegram_bot.handle(send, now=dt.datetime.now(dt.UTC))
+    (receipt,) = [t for t in telegram.texts(CHAT) if RECEIVED in t]
+    items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
+    assert len([i for i in items if i["sk"]["S"] == "CASE"]) == 1
     reference = receipt.split(": ")[1].split(".")[0]
     code = receipt.split(": ")[2].split(". ")[0]
     case = wiring.stores().cases.get(reference)
@@ -177,20 +188,6 @@ def test_a_webhook_call_without_the_secret_or_with_a_wrong_one_is_refused_and_st
     assert attributes["ApproximateNumberOfMessages"] == "0"
     pump.run_until_idle()
     assert telegram.calls == [("setWebhook", telegram.calls[0][1])]  # nothing was answered
-
-
-def test_a_replayed_update_files_nothing_twice(aws, client, pump, telegram):
-    import boto3
-
-    report_through_the_bot(telegram, pump)
-    send = telegram.press(CHAT, talk.SEND)
-    pump.run_until_idle()
-    telegram.deliver(send)  # Telegram sends it again (it saw no answer in time)
-    pump.run_until_idle()
-    received = [t for t in telegram.texts(CHAT) if RECEIVED in t]
-    assert len(received) == 1
-    items = boto3.client("dynamodb").scan(TableName=aws["TableName"])["Items"]
-    assert len([i for i in items if i["sk"]["S"] == "CASE"]) == 1
 
 
 def test_an_abandoned_conversation_files_nothing_and_expires(aws, client, pump, telegram):
