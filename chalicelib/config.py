@@ -17,6 +17,17 @@ from functools import cached_property
 from pathlib import Path
 
 from chalicelib.domain import retention as retention_rules
+from chalicelib.domain.keyring import KEYRING_SECONDS, Keyring, Purpose, derived
+
+# The environment variable naming each purpose's secret (with _SECRET: its Secrets
+# Manager id, deployed; without: the ring itself, for runs on one machine).
+KEY_VARIABLES = {
+    Purpose.CONSOLE_SESSIONS: "HOMEWARD_SESSION_KEY",
+    Purpose.FORM_KEYS: "HOMEWARD_FORM_KEY",
+    Purpose.ACK_LINKS: "HOMEWARD_ACK_KEY",
+    Purpose.STATUS_CODES: "HOMEWARD_STATUS_KEY",
+    Purpose.WEBHOOKS: "HOMEWARD_WEBHOOK_KEY",
+}
 
 # Where `homeward dev-token` and the local runner keep the local signing key.
 DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".homeward" / "dev-signing-key.pem"
@@ -41,12 +52,13 @@ class Settings:
     delivery_queue_url: str
     alert_sender: str
     # Read on first use (Secrets Manager in a deployed stage): only the functions that
-    # sign or check something read it, and only they may (infra/package.py).
+    # sign or check something read it, and only they may (infra/package.py). The signing
+    # key keys the blind indexes (reporters' contact details, sources): stable, so what
+    # was indexed under it stays searchable. Everything else has a secret of its own.
     signing_key_source: Callable[[], str] = field(repr=False, compare=False)
-    # The console's session cookies' own secret, held only by the function that serves the
-    # console: the public function holds the signing key (issue 23), so a cookie key
-    # derived from it could be derived by whoever took the public function's credentials.
-    session_key_source: Callable[[], str] = field(repr=False, compare=False)
+    # One source per purpose (domain/keyring.py): a key that signed two kinds of thing
+    # would let whoever holds one function forge what another one checks (issue 23).
+    key_sources: Mapping[Purpose, Callable[[], str]] = field(repr=False, compare=False)
     # Reports accepted from one source (a hashed client address) per window.
     rate_limit: int
     rate_window_seconds: int
@@ -102,11 +114,38 @@ class Settings:
         return key.encode()
 
     @cached_property
+    def _keyrings(self) -> dict[Purpose, tuple[Keyring, float]]:
+        return {}
+
+    def keyring(self, purpose: Purpose) -> Keyring:
+        """The purpose's keys, newest first; read again after KEYRING_SECONDS, so that a
+        rotation's new key reaches every running function (domain/keyring.py)."""
+        import time
+
+        found = self._keyrings.get(purpose)
+        if found is not None and time.monotonic() - found[1] < KEYRING_SECONDS:
+            return found[0]
+        text = self.key_sources[purpose]()
+        if not text.strip():
+            raise RuntimeError(f"no {purpose.value} key: set {KEY_VARIABLES[purpose]}_SECRET")
+        ring = Keyring.parse(text)
+        if purpose is Purpose.STATUS_CODES:
+            # Codes handed out before the secrets were split were made with the signing
+            # key, and reporters keep theirs for as long as the case lasts: they still
+            # open their status pages (checked only; nothing new is signed with it).
+            ring = ring.also(self.signing_key)
+        self._keyrings[purpose] = (ring, time.monotonic())
+        return ring
+
+    @property
     def session_key(self) -> bytes:
-        key = self.session_key_source()
-        if not key:
-            raise RuntimeError("no console session key: set HOMEWARD_SESSION_KEY_SECRET")
-        return key.encode()
+        return self.keyring(Purpose.CONSOLE_SESSIONS).signer
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The staff lists' continuation tokens: only the staff function pages lists, so
+        under the console's secret (a label apart from the cookies')."""
+        return hmac.new(self.session_key, b"homeward list cursors", hashlib.sha256).digest()
 
     # Days after its last change when a case of each status is anonymised
     # (domain/retention.py), and how many cases one run of the schedule anonymises.
@@ -120,6 +159,11 @@ class Settings:
     # days of it, then at most so many days apart (the guidelines: three months).
     follow_up_first_days: int = 14
     follow_up_every_days: int = 90
+
+    @property
+    def escalate_after(self) -> tuple[int, int]:
+        """How long an alert may wait unacknowledged (urgent, otherwise), in seconds."""
+        return self.escalate_urgent_after, self.escalate_normal_after
 
     @property
     def follow_ups(self):
@@ -199,20 +243,22 @@ def load(
             return read_secret(secret_id)
         return "local-only-signing-key" if local else ""
 
-    session_secret_id = env.get("HOMEWARD_SESSION_KEY_SECRET")
-    session_given = env.get("HOMEWARD_SESSION_KEY")
+    def key_source(purpose: Purpose) -> Callable[[], str]:
+        variable = KEY_VARIABLES[purpose]
+        purpose_given, purpose_secret = env.get(variable), env.get(f"{variable}_SECRET")
 
-    def session_key_source() -> str:
-        if session_given:
-            return session_given
-        if session_secret_id and read_secret:
-            return read_secret(session_secret_id)
-        if local or given:
-            # A run on one machine (one key given): the session key derived from it, apart
-            # from everything the signing key signs. A deployed stage reads its own secret.
-            seed = signing_key_source().encode()
-            return hmac.new(seed, b"homeward console sessions", hashlib.sha256).hexdigest()
-        return ""
+        def source() -> str:
+            if purpose_given:
+                return purpose_given
+            if purpose_secret and read_secret:
+                return read_secret(purpose_secret)
+            if local or given:
+                # A run on one machine (one key given): each purpose's key derived from it,
+                # apart from each other. A deployed stage reads each purpose's own secret.
+                return derived(signing_key_source().encode(), purpose)
+            return ""
+
+        return source
 
     public_url = env.get("HOMEWARD_PUBLIC_URL", "").rstrip("/")
     if not local and not is_https_origin(public_url):
@@ -227,7 +273,7 @@ def load(
         webhook_queue_url=env.get("HOMEWARD_WEBHOOK_QUEUE_URL", ""),
         alert_sender=env.get("HOMEWARD_ALERT_SENDER", "alerts@homeward.example"),
         signing_key_source=signing_key_source,
-        session_key_source=session_key_source,
+        key_sources={purpose: key_source(purpose) for purpose in Purpose},
         rate_limit=_int("HOMEWARD_RATE_LIMIT", 20),
         rate_window_seconds=_int("HOMEWARD_RATE_WINDOW_SECONDS", 600),
         idempotency_ttl_seconds=_int("HOMEWARD_IDEMPOTENCY_TTL_SECONDS", 7 * 24 * 3600),

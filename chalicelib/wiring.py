@@ -61,7 +61,7 @@ def stores():
         client("dynamodb"),
         table=current.table_name,
         audit_table=current.audit_table_name,
-        cursor_key=lambda: current.signing_key,
+        cursor_key=lambda: current.cursor_key,
         sealer=FieldSealer(client("kms"), current.fields_key),
     )
 
@@ -271,9 +271,10 @@ def local_staff_token(person: dict[str, str]) -> str:
 def ack_link(reference: str, delivery_id: str, now) -> str:
     """The acknowledgement link a delivery carries (chalicelib/domain/acknowledgement.py)."""
     from chalicelib.domain.acknowledgement import ack_token
+    from chalicelib.domain.keyring import Purpose
 
     current = settings()
-    token = ack_token(current.signing_key, reference, delivery_id, now)
+    token = ack_token(current.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
     return f"{current.public_url}/ack/{token}"
 
 

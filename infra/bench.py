@@ -653,6 +653,80 @@ def bench_sender(reports: int = 200) -> None:
             print(f"     {op}: {value:.2f}")
 
 
+def bench_flood(reports: int = 60, flood_per_report: int = 10) -> None:
+    heading(
+        f"the public intake while one source floods it: {reports} reports from others, "
+        f"{flood_per_report} flood posts between each two (chalice's test client on moto)",
+        f"{PY} -m infra.bench flood",
+    )
+    import random
+
+    from chalice.local import LambdaEventConverter
+
+    from infra.local import emulator
+
+    with emulator.in_process("bench", seed_contacts=False, HOMEWARD_SIGNING_KEY="bench"):
+        from chalice.test import Client
+
+        import app
+        from chalicelib import wiring
+
+        limit = wiring.settings().rate_limit
+        body = (ROOT / "tests" / "data" / "contract_report.json").read_text()
+        rng = random.Random(23)
+        flooders = {
+            "one IPv4 address": lambda: "203.0.113.66",
+            # A new address of its /64 for every post: what walked past WAF's per-address
+            # count; the app counts the /64.
+            "an IPv6 /64, a new address each post": lambda: (
+                f"2001:db8:66:1:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}"
+                f":{rng.getrandbits(16):x}:{rng.getrandbits(16):x}"
+            ),
+        }
+
+        def post(client, source: str, text: str) -> int:
+            LambdaEventConverter.LOCAL_SOURCE_IP = source
+            answer = client.http.post(
+                "/api/v1/reports", headers={"Content-Type": "application/json"}, body=text
+            )
+            return answer.status_code
+
+        def others(client, run: int, flooder=None) -> tuple[int, int, int, float]:
+            accepted = flood_accepted = flood_refused = 0
+            start = time.perf_counter()
+            for i in range(reports):
+                # Each reporter its own address (a documentation range, never a real one).
+                source = f"198.51.{100 + run}.{i % 250 + 1}"
+                text = body.replace("Олександр", f"Олександр {run}-{i}")
+                accepted += post(client, source, text) == 201
+                for _ in range(flood_per_report if flooder else 0):
+                    status = post(client, flooder(), text)
+                    flood_accepted += status == 201
+                    flood_refused += status == 429
+            return accepted, flood_accepted, flood_refused, time.perf_counter() - start
+
+        try:
+            with Client(app.app, stage_name="local") as client:
+                accepted, _, _, seconds = others(client, 0)
+                baseline = accepted / seconds * 60
+                print(
+                    f"   baseline, no flood: {accepted}/{reports} accepted, "
+                    f"{baseline:.0f} reports/min from others"
+                )
+                for run, (name, flooder) in enumerate(flooders.items(), start=1):
+                    accepted, flooded, refused, seconds = others(client, run, flooder)
+                    rate = accepted / seconds * 60
+                    print(
+                        f"   flood from {name}: {accepted}/{reports} of others' reports "
+                        f"accepted, {rate:.0f}/min ({rate / baseline:.2f} of the baseline, "
+                        f"the machine shared with {reports * flood_per_report} flood posts); "
+                        f"the flood: {flooded} accepted (its allowance: {limit} per "
+                        f"{wiring.settings().rate_window_seconds // 60} min), {refused} refused"
+                    )
+        finally:
+            LambdaEventConverter.LOCAL_SOURCE_IP = "127.0.0.1"
+
+
 def bench_faults(reports: int = 500) -> None:
     test = (
         "tests/handlers/test_delivery_guarantees.py"
@@ -805,6 +879,7 @@ BENCHES = {
     "paging": bench_paging,
     "sender": bench_sender,
     "faults": bench_faults,
+    "flood": bench_flood,
     "cost": bench_cost,
     "matching-scale": bench_matching_scale,
     "bulk-import": lambda rows=20_000: bench_bulk_import(rows),

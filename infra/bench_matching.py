@@ -24,7 +24,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from chalicelib.domain.matching import ChildIdentity, blocking_keys, score  # noqa: E402
+from chalicelib.domain.matching import (  # noqa: E402
+    ChildIdentity,
+    blocking_keys,
+    conflicts,
+    score,
+)
 
 EVAL_PATH = REPO_ROOT / "tests" / "data" / "matching_eval.json"
 COMMAND = "python infra/bench_matching.py"
@@ -51,6 +56,26 @@ def identity(record: dict[str, Any]) -> ChildIdentity:
 def load(path: Path = EVAL_PATH) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     return doc["records"], doc["negative_pairs"]
+
+
+def reported_cases(records: list[dict[str, Any]], path: Path = EVAL_PATH) -> list[dict[str, Any]]:
+    """The pairs the set names for a report of their own (a case an issue was filed about),
+    each with the verdict, score and the fields that tell two children apart."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    people = {r["id"]: identity(r) for r in records}
+    out = []
+    for case in doc.get("reported", []):
+        assessed = score(people[case["a"]], people[case["b"]])
+        out.append(
+            {
+                **case,
+                "verdict": assessed.verdict or "no match",
+                "score": assessed.score,
+                "conflicts": conflicts(assessed.explanation),
+                "explanation": assessed.explanation,
+            }
+        )
+    return out
 
 
 def _ratio(num: int, den: int) -> float:
@@ -169,6 +194,12 @@ def main(argv: list[str]) -> int:
         print(f"  no shared blocking key: {a} ~ {b}")
     for pair in r["negative_likely_pairs"]:
         print(f"  negative judged likely: {pair}")
+    for case in reported_cases(records, path):
+        print(f"reported: {case['what']}")
+        print(
+            f"  {case['a']} ~ {case['b']}: {case['verdict']} ({case['score']:.2f}); "
+            f"conflicting: {', '.join(case['conflicts']) or 'nothing'}; {case['explanation']}"
+        )
     problems = failures(r)
     for p in problems:
         print(f"FAIL: {p}")

@@ -45,10 +45,25 @@ RESERVED_CONCURRENCY = {
 SENDER_MAX_CONCURRENCY = 5
 # API Gateway's own throttle, before any function runs: steady rate and burst, for the
 # whole stage and (lower) for the public intake.
+# These buckets are shared by every caller (API Gateway has no per-client throttle for
+# anonymous callers), so no one source may drain them: WAF limits each source well below
+# them (waf()), the app each IPv4 address or IPv6 /64 (domain/intake.py network_of). Each
+# route of the form has its own bucket: a flood of posts leaves the page itself loading.
 STAGE_THROTTLE = {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}
 REPORTS_THROTTLE = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
+FORM_PAGE_THROTTLE = {"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}
+UPLOADS_THROTTLE = {"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}
 # Requests one address may send in five minutes before WAF blocks it for a while.
 WAF_RATE_LIMIT = 300
+# Posts to the public intake (a report, a form, its files) one address may send in five
+# minutes: a reporter sends one report with a few photos; at most 1/3 request a second,
+# a thirtieth of the intake's bucket.
+WAF_INTAKE_LIMIT = 100
+# The same from all the IPv6 addresses of one network operator (ASN). WAF cannot count an
+# IPv6 /64 as one source (its keys are an address, a forwarded address, an ASN, or custom
+# request parts), so a flood walking the 2^64 addresses of its /64 is held by its
+# operator: at most a third of the intake's bucket, and only its IPv6 users wait.
+WAF_INTAKE_V6_LIMIT = 1000
 API_STAGE = "api"
 # The REST API's name, per stage: the 5xx alarm's ApiName dimension.
 API_NAME = {"Fn::Sub": "homeward-${Stage}"}
@@ -337,16 +352,23 @@ def api_stage() -> dict[str, Any]:
     metrics on the intake alone; a regional endpoint (the stage's custom domain is
     regional: an edge API behind it would add a CloudFront hop for nothing), and a name
     of the stage's own."""
-    throttled = {("/~1api~1v1~1reports", "POST"), ("/report", "POST")}
+    throttles = {
+        ("/~1api~1v1~1reports", "POST"): REPORTS_THROTTLE,
+        ("/report", "POST"): REPORTS_THROTTLE,
+        ("/report~1uploads", "POST"): UPLOADS_THROTTLE,
+    }
     intake = [
         {
             "ResourcePath": path,
             "HttpMethod": method,
             "MetricsEnabled": True,
-            **(REPORTS_THROTTLE if (path, method) in throttled else STAGE_THROTTLE),
+            **throttles.get((path, method), STAGE_THROTTLE),
         }
         for path, method in INTAKE_ROUTES
     ]
+    # The form's page (the root) has a bucket of its own, apart from its posts' and the
+    # stage's: flooding one leaves the others.
+    page = {"ResourcePath": "/", "HttpMethod": "GET", "MetricsEnabled": False}
     return {
         "Name": API_NAME,
         "EndpointConfiguration": {"Type": "REGIONAL"},
@@ -357,8 +379,35 @@ def api_stage() -> dict[str, Any]:
         "MethodSettings": [
             {"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": False, **STAGE_THROTTLE},
             *intake,
+            {**page, **FORM_PAGE_THROTTLE},
         ],
     }
+
+
+# API Gateway's own answers, given before any function runs: DEFAULT_4XX covers every 4xx
+# type without one of its own (an unknown route's 403 MISSING_AUTHENTICATION_TOKEN, 429
+# THROTTLED, WAF_FILTERED, an authorizer's 401...), DEFAULT_5XX every 5xx (a timeout, an
+# integration failure).
+GATEWAY_RESPONSE_TYPES = ("DEFAULT_4XX", "DEFAULT_5XX")
+
+
+def gateway_response_headers() -> dict[str, str]:
+    """The headers on every answer of the app (chalicelib/web/http.py EVERY_ANSWER) and
+    nothing kept by caches: the same for API Gateway's own answers (issue 23)."""
+    from chalicelib.web.http import EVERY_ANSWER
+
+    return {**EVERY_ANSWER, "Cache-Control": "no-store"}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """The OpenAPI extension for them: in the API's definition, so a change redeploys the
+    stage (a separate AWS::ApiGateway::GatewayResponse would wait for the next one)."""
+    # A static value is enclosed in single quotes; the CSP's own quotes stay as they are.
+    parameters = {
+        f"gatewayresponse.header.{name}": f"'{value}'"
+        for name, value in gateway_response_headers().items()
+    }
+    return {kind: {"responseParameters": parameters} for kind in GATEWAY_RESPONSE_TYPES}
 
 
 def api_gateway_logging() -> dict[str, dict[str, Any]]:
@@ -411,9 +460,53 @@ def _visibility(name: str) -> dict[str, Any]:
     return {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": True, "MetricName": name}
 
 
+# The intake's posts as WAF sees their path: the stage's own address has /api before
+# them, the stage's domain does not.
+INTAKE_PATHS = ("/report", "/api/v1/reports", "/report/uploads")
+
+
+def _intake_posts() -> dict[str, Any]:
+    """A scope-down statement: a POST to one of the intake's paths."""
+    paths = [
+        {
+            "ByteMatchStatement": {
+                "FieldToMatch": {"UriPath": {}},
+                "PositionalConstraint": "ENDS_WITH",
+                "SearchString": path,
+                "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+            }
+        }
+        for path in INTAKE_PATHS
+    ]
+    post = {
+        "ByteMatchStatement": {
+            "FieldToMatch": {"Method": {}},
+            "PositionalConstraint": "EXACTLY",
+            "SearchString": "POST",
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+    return {"AndStatement": {"Statements": [post, {"OrStatement": {"Statements": paths}}]}}
+
+
+def _from_ipv6() -> dict[str, Any]:
+    return {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["EveryIpv6Address", "Arn"]}}}
+
+
+def _rate_rule(name: str, priority: int, statement: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Action": {"Block": {}},
+        "Statement": {"RateBasedStatement": statement},
+        "VisibilityConfig": _visibility(name),
+    }
+
+
 def waf() -> dict[str, dict[str, Any]]:
-    """A regional web ACL on the API stage: one address sending too much is blocked, and
-    AWS's common and known-bad-input rules filter the rest.
+    """A regional web ACL on the API stage: one address sending too much is blocked, one
+    sending too many reports sooner (one IPv6 network operator too, as WAF cannot count a
+    /64), and AWS's common and known-bad-input rules filter the rest.
 
     The common rule set blocks bodies over 8 KB; a report may be 64 KB and a form post
     three times that, so that rule only counts (the app refuses what is too large).
@@ -428,23 +521,47 @@ def waf() -> dict[str, dict[str, Any]]:
                 "DefaultAction": {"Allow": {}},
                 "VisibilityConfig": _visibility("homeward"),
                 "Rules": [
-                    {
-                        "Name": "RatePerAddress",
-                        "Priority": 0,
-                        "Action": {"Block": {}},
-                        "Statement": {
-                            "RateBasedStatement": {
-                                "Limit": WAF_RATE_LIMIT,
-                                "AggregateKeyType": "IP",
-                            }
-                        },
-                        "VisibilityConfig": _visibility("RatePerAddress"),
-                    },
+                    _rate_rule(
+                        "RatePerAddress",
+                        0,
+                        {"Limit": WAF_RATE_LIMIT, "AggregateKeyType": "IP"},
+                    ),
                     _managed_rule(
                         "AWSManagedRulesCommonRuleSet", 1, counted=("SizeRestrictions_BODY",)
                     ),
                     _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                    _rate_rule(
+                        "IntakePerAddress",
+                        3,
+                        {
+                            "Limit": WAF_INTAKE_LIMIT,
+                            "AggregateKeyType": "IP",
+                            "ScopeDownStatement": _intake_posts(),
+                        },
+                    ),
+                    _rate_rule(
+                        "IntakePerIpv6Operator",
+                        4,
+                        {
+                            "Limit": WAF_INTAKE_V6_LIMIT,
+                            "AggregateKeyType": "CUSTOM_KEYS",
+                            "CustomKeys": [{"ASN": {}}],
+                            "ScopeDownStatement": {
+                                "AndStatement": {"Statements": [_from_ipv6(), _intake_posts()]}
+                            },
+                        },
+                    ),
                 ],
+            },
+        },
+        # Every IPv6 address (WAF takes no /0: two halves).
+        "EveryIpv6Address": {
+            "Type": "AWS::WAFv2::IPSet",
+            "Properties": {
+                "Name": {"Fn::Sub": "homeward-${Stage}-ipv6"},
+                "Scope": "REGIONAL",
+                "IPAddressVersion": "IPV6",
+                "Addresses": ["::/1", "8000::/1"],
             },
         },
         "EdgeWebAclAssociation": {
@@ -921,6 +1038,7 @@ def add_operations(template: dict[str, Any]) -> None:
     api.update(api_stage())
     # The OpenAPI title names the API too (an import takes it): the stage's own name.
     api.setdefault("DefinitionBody", {}).setdefault("info", {})["title"] = API_NAME
+    api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"] = gateway_responses()
     # The stage's access logging needs the account's API Gateway logging role first: on a
     # first deployment the stage (after the API, after this) would otherwise race it.
     resources["RestAPI"].setdefault("DependsOn", []).append("ApiGatewayAccount")

@@ -145,6 +145,14 @@ SIGNING_KEY = _statement("SigningKey", ["secretsmanager:GetSecretValue"], [{"Ref
 SESSION_KEY = _statement(
     "SessionKey", ["secretsmanager:GetSecretValue"], [{"Ref": "ConsoleSessionKey"}]
 )
+# One secret per purpose (chalicelib/domain/keyring.py), each read only by the functions
+# that sign or check what it is for.
+FORM_KEY = _statement("FormKey", ["secretsmanager:GetSecretValue"], [{"Ref": "FormKey"}])
+ACK_KEY = _statement("AckLinkKey", ["secretsmanager:GetSecretValue"], [{"Ref": "AckLinkKey"}])
+STATUS_KEY = _statement(
+    "StatusCodeKey", ["secretsmanager:GetSecretValue"], [{"Ref": "StatusCodeKey"}]
+)
+WEBHOOK_KEY = _statement("WebhookKey", ["secretsmanager:GetSecretValue"], [{"Ref": "WebhookKey"}])
 # The Telegram bot's token and webhook secret: only the bot's three functions read it.
 TELEGRAM_SECRET = _statement(
     "TelegramSecret", ["secretsmanager:GetSecretValue"], [{"Ref": "TelegramBotSecret"}]
@@ -179,7 +187,12 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     # never read the audit trail.
     "PublicHandlerRole": [
         LOGS,
+        # Blind indexes (sources, reporters' contact details); the form's keys, status
+        # codes, and acknowledgement links checked. Never the console's or webhooks' keys.
         SIGNING_KEY,
+        FORM_KEY,
+        STATUS_KEY,
+        ACK_KEY,
         SEAL_FIELDS,
         # One transaction per report: case, alert, idempotency key, rate charge, keys;
         # acknowledgements; a case's status for its reporter, and their withdrawal (a
@@ -236,6 +249,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     "HandleTelegramUpdatesRole": [
         LOGS,
         SIGNING_KEY,
+        # The receipt's status code, and "/status REF CODE" checked as the status page does.
+        STATUS_KEY,
         TELEGRAM_SECRET,
         SEAL_FIELDS,
         {
@@ -297,6 +312,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         LOGS,
         SIGNING_KEY,
         SESSION_KEY,
+        # Partners' webhook secrets, shown to the coordinator who registers or rotates one.
+        WEBHOOK_KEY,
         # Staff are shown cases' sealed fields, as the disclosure policy allows...
         OPEN_FIELDS,
         # ...and seal what they write in free text (notes, break-glass explanations).
@@ -379,8 +396,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "SendDeliveriesRole": [
         LOGS,
-        # Acknowledgement links are signed; no other background function signs anything.
-        SIGNING_KEY,
+        # Acknowledgement links are signed with their own key, and with nothing else.
+        ACK_KEY,
         # An e-mail may carry the child's medical needs and distinguishing marks.
         OPEN_FIELDS,
         _statement(
@@ -488,11 +505,11 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _statement("Enqueue", ["sqs:SendMessage"], [WEBHOOK_QUEUE]),
         STREAM_ON_FAILURE,
     ],
-    # Posting webhooks: the signing key (each partner's secret is derived from it), the
+    # Posting webhooks: the webhooks' key (each partner's secret is derived from it), the
     # webhook item and the partner's registration, the queue. No case, no sealed field.
     "SendWebhooksRole": [
         LOGS,
-        SIGNING_KEY,
+        WEBHOOK_KEY,
         _statement(
             "Consume",
             [
@@ -559,7 +576,6 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
     ],
     "AnonymiseExpiredRole": [
         LOGS,
-        SIGNING_KEY,
         # The due cases (the retention index), then each case's partition.
         _under(
             _statement("Due", ["dynamodb:Query"], [RETENTION_INDEX, TABLE]), "RETENTION#*", "CASE#*"
@@ -828,6 +844,10 @@ ENVIRONMENT = {
     "HOMEWARD_TELEGRAM_SECRET": {"Ref": "TelegramBotSecret"},
     "HOMEWARD_SIGNING_KEY_SECRET": {"Ref": "SigningKey"},
     "HOMEWARD_SESSION_KEY_SECRET": {"Ref": "ConsoleSessionKey"},
+    "HOMEWARD_FORM_KEY_SECRET": {"Ref": "FormKey"},
+    "HOMEWARD_ACK_KEY_SECRET": {"Ref": "AckLinkKey"},
+    "HOMEWARD_STATUS_KEY_SECRET": {"Ref": "StatusCodeKey"},
+    "HOMEWARD_WEBHOOK_KEY_SECRET": {"Ref": "WebhookKey"},
     "HOMEWARD_AUDIT_TABLE": {"Ref": "AuditTable"},
     "HOMEWARD_TOKEN_ISSUER": {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}"

@@ -51,9 +51,11 @@ from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.partners import ImportBatch, Partner
+from chalicelib.domain.progress import return_stage
 from chalicelib.domain.referrals import Referral
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.response_times import AckSample
@@ -127,6 +129,7 @@ class FakeDb:
     events: dict[str, list[CaseEvent]] = field(default_factory=dict)
     search: dict[str, dict[str, str]] = field(default_factory=dict)
     staff: dict[str, Colleague] = field(default_factory=dict)
+    signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
@@ -1018,6 +1021,13 @@ class FakeStaffDirectory:
     def get(self, subject: str) -> Colleague | None:
         return self.db.staff.get(subject)
 
+    def sign_out(self, session_id: str, until: int) -> None:
+        with self.db.lock:
+            self.db.signed_out[session_id] = until
+
+    def signed_out(self, session_id: str) -> bool:
+        return session_id in self.db.signed_out
+
 
 def event_id(event: CaseEvent) -> str:
     """A fake event's id (the table's is its sort key)."""
@@ -1484,7 +1494,7 @@ class FakePipeline:
             sms=self.sms,
             ack_link=lambda reference, delivery_id, now: (
                 "https://homeward.example/ack/"
-                + ack_token(settings.signing_key, reference, delivery_id, now)
+                + ack_token(settings.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
             sms_replies=settings.sms_replies,
@@ -1620,6 +1630,10 @@ class FakeAftercare:
                 self._part("due")[record.reference] = follow_up_due
 
         self._versioned(uow, "aftercare", "records", record.reference, record, record.version, due)
+
+    def reporter_word(self, reference: str) -> str | None:
+        record = self.get(reference)
+        return return_stage(record) if record is not None else None
 
     def all(self) -> list[Aftercare]:
         return list(self._part("records").values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 
 EXAMPLE_REPORT = json.loads((Path(__file__).parent / "data" / "contract_report.json").read_text())
@@ -110,6 +111,24 @@ def local_runner(log_path: Path, **env: str):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def runner_post(site: str, body: dict) -> str:
+    """A report sent to a local runner's API; its reference."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{site}/api/v1/reports",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())["reference"]
+
+
+def runner_outbox(site: str) -> list[dict]:
+    """What a local runner sent (its /dev/outbox)."""
+    return get_json(f"{site}/dev/outbox")["messages"]
 
 
 def wait_for(what, seconds: float = 20):
@@ -268,3 +287,32 @@ def photo_jpeg(padding: bytes = b"") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (16, 12), (90, 160, 60)).save(out, format="JPEG")
     return out.getvalue() + padding
+
+
+# What a person must never read on a console page.
+RAW = [
+    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),  # an ISO date
+    re.compile(r"\b\d{4}-W\d{2}\b"),  # an ISO week
+    re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),  # a UUID
+    re.compile(
+        r"\b(?:forcibly_transferred|held_in_facility|adopted_or_placed|return_in_progress)\b"
+    ),
+    re.compile(r"\bdemo-[a-z-]+\b"),  # a login id
+    re.compile(r"\b(?:read-matches|match-confirmed|read-audit|put-rule)\b"),  # an audit code
+    re.compile(r"\b(?:child_at_risk|child_located|data_request|legal_order)\b"),  # a reason
+]
+
+
+def visible(html: str) -> str:
+    """The text of a page as a person reads it: no tags, attributes, scripts or styles."""
+    import html as markup
+
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return markup.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def assert_words_only(html: str) -> None:
+    text = visible(html)
+    for pattern in RAW:
+        found = pattern.search(text)
+        assert found is None, (pattern.pattern, text[max(found.start() - 80, 0) : found.end() + 80])

@@ -44,6 +44,7 @@ MOTO_CANNOT_CREATE = {
     "AWS::ApiGateway::Account": "no CloudFormation model in moto 5",
     "AWS::WAFv2::WebACL": "no CloudFormation model in moto 5",
     "AWS::WAFv2::WebACLAssociation": "no CloudFormation model in moto 5",
+    "AWS::WAFv2::IPSet": "no CloudFormation model in moto 5",
     "AWS::Budgets::Budget": "no CloudFormation model in moto 5",
     "AWS::Backup::BackupVault": "no CloudFormation model in moto 5",
     "AWS::Backup::BackupPlan": "no CloudFormation model in moto 5",

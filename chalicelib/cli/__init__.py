@@ -2,6 +2,7 @@
 
 homeward bootstrap --stack homeward-prod ...             # a new stage's first coordinator
 homeward login                                          # sign in to a deployed stage
+homeward rotate-key --stack homeward-prod ack-links     # rotate a secret (run twice)
 homeward smoke --url https://…                          # is the stage up? (reads only)
 homeward dev-token --role coordinator --agency UA-NIB   # a staff token for local runs
 homeward dev-token --partner local-partner              # a partner's token, for local runs
@@ -30,7 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import bootstrap, reports, signin, smoke, telegram
+from chalicelib.cli import bootstrap, keys, reports, signin, smoke, telegram
 from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES, Role
 
@@ -336,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     url_option = {"default": argparse.SUPPRESS, "help": "the stage's address"}
     signin.register(commands, url_option)
     bootstrap.register(commands)
+    keys.register(commands)
     smoke.register(commands, url_option)
 
     token = commands.add_parser(

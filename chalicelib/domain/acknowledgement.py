@@ -15,6 +15,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from chalicelib.domain.keyring import Keyring
+
 # Long enough to answer an alert sent on a Friday night; short enough not to linger.
 VALIDITY = dt.timedelta(days=7)
 _TOKEN = re.compile(r"^([2-9A-HJ-NP-TV-Z]{8})([0-9a-f]{6})([0-9a-z]{1,7})([A-Za-z0-9_-]{16})$")
@@ -56,13 +58,15 @@ def ack_token(key: bytes, reference: str, delivery_id: str, now: dt.datetime) ->
     return body + _mac(key, body)
 
 
-def read_ack_token(key: bytes, token: str, now: dt.datetime) -> AckClaim:
+def read_ack_token(keys: Keyring | bytes, token: str, now: dt.datetime) -> AckClaim:
+    """The claim of a link signed with any key of the ring (one rotated out yesterday
+    still opens the links it signed, until they expire)."""
     match = _TOKEN.match(token or "")
     if not match:
         raise InvalidAcknowledgement()
     compact, hashed, expires, mac = match.groups()
     body = f"{compact}{hashed}{expires}"
-    if not hmac.compare_digest(_mac(key, body), mac):
+    if not Keyring.of(keys).first(lambda key: hmac.compare_digest(_mac(key, body), mac)):
         raise InvalidAcknowledgement()
     if int(expires, 36) * 60 < now.timestamp():
         raise InvalidAcknowledgement()

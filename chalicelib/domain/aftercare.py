@@ -34,11 +34,12 @@ from chalicelib.domain.referrals import (
     ReferralStatus,
     Service,
     ServicesConsent,
+    Why,
 )
 
 
 class AftercareError(ReferralError):
-    """A step the record does not allow; the message says why, in words."""
+    """A step the record does not allow; `why` says why (domain/referrals.py Why)."""
 
 
 class _Frozen(BaseModel):
@@ -78,6 +79,66 @@ RETURN_MOVES: dict[ReturnStage | None, frozenset[ReturnStage]] = {
 HOME = frozenset({ReturnStage.RETURNED, ReturnStage.REUNITED, ReturnStage.PLACED})
 # Stages that name the person or institution the child went to.
 WITH_WHOM = frozenset({ReturnStage.REUNITED, ReturnStage.PLACED})
+
+
+class StepOwner(StrEnum):
+    """Whose work the next step of the pathway is: the desks that own the case, or the
+    coordinators (who put verified children on a mediator's list)."""
+
+    CASE_DESK = "case_desk"
+    COORDINATORS = "coordinators"
+
+
+# After each step, who takes the next one: they are alerted (services/aftercare.py).
+NEXT_STEP_OWNER: dict[ReturnStage, StepOwner] = {
+    stage: StepOwner.COORDINATORS if stage == ReturnStage.VERIFIED else StepOwner.CASE_DESK
+    for stage in ReturnStage
+}
+
+# The stage, and what the desk alerted does next, in the words of an alert (uk, en). An
+# alert says no more: never the route, the mediator or the dates of the journey.
+STAGE_WORDS: dict[ReturnStage, dict[str, str]] = {
+    ReturnStage.LOCATED: {"en": "located", "uk": "місцеперебування встановлено"},
+    ReturnStage.VERIFIED: {"en": "verified", "uk": "перевірено"},
+    ReturnStage.ON_MEDIATION_LIST: {
+        "en": "on a mediation list",
+        "uk": "у списку для посередника",
+    },
+    ReturnStage.IN_TRANSIT: {"en": "on the way home", "uk": "на шляху додому"},
+    ReturnStage.RETURNED: {"en": "returned", "uk": "повернулася додому"},
+    ReturnStage.REUNITED: {"en": "reunited with the family", "uk": "возз’єднана з родиною"},
+    ReturnStage.PLACED: {"en": "placed in care", "uk": "влаштована під опіку"},
+}
+NEXT_STEP_WORDS: dict[ReturnStage, dict[str, str]] = {
+    ReturnStage.LOCATED: {
+        "en": "verify who the child is and where",
+        "uk": "перевірте особу дитини та де вона перебуває",
+    },
+    ReturnStage.VERIFIED: {
+        "en": "put the child on a mediator's list",
+        "uk": "внесіть дитину до списку для посередника",
+    },
+    ReturnStage.ON_MEDIATION_LIST: {
+        "en": "record the journey when it begins",
+        "uk": "запишіть, коли дитина вирушить у дорогу",
+    },
+    ReturnStage.IN_TRANSIT: {
+        "en": "meet the child and record the return",
+        "uk": "зустріньте дитину та запишіть повернення",
+    },
+    ReturnStage.RETURNED: {
+        "en": "record with whom the child lives, and assess the needs",
+        "uk": "запишіть, з ким живе дитина, та оцініть її потреби",
+    },
+    ReturnStage.REUNITED: {
+        "en": "assess the needs and plan the help",
+        "uk": "оцініть потреби та сплануйте допомогу",
+    },
+    ReturnStage.PLACED: {
+        "en": "assess the needs and plan the help",
+        "uk": "оцініть потреби та сплануйте допомогу",
+    },
+}
 
 
 class Step(_Frozen):
@@ -193,7 +254,7 @@ class Aftercare(_Frozen):
 
     def _open(self) -> None:
         if self.closed:
-            raise AftercareError("the case is closed")
+            raise AftercareError(Why.CASE_CLOSED)
 
     # -- the pathway --
 
@@ -212,15 +273,21 @@ class Aftercare(_Frozen):
         if stage not in RETURN_MOVES[self.stage]:
             was = self.stage or "not on the pathway"
             allowed = ", ".join(sorted(RETURN_MOVES[self.stage])) or "nothing"
-            raise AftercareError(f"a child who is {was} can move to {allowed}, not {stage}")
+            raise AftercareError(
+                Why.NOT_NEXT_STAGE,
+                was=was,
+                allowed=allowed,
+                stage=stage,
+                moves=sorted(RETURN_MOVES[self.stage], key=list(ReturnStage).index),
+            )
         if not how.strip():
-            raise AftercareError("every step needs a note saying how or why")
+            raise AftercareError(Why.NO_NOTE)
         if stage in WITH_WHOM and not (with_whom and with_whom.strip()):
-            raise AftercareError(f"{stage}: say with whom")
+            raise AftercareError(Why.WITH_WHOM, stage=stage)
         if on > now.date():
-            raise AftercareError("a step cannot be dated in the future")
+            raise AftercareError(Why.IN_FUTURE)
         if self.steps and on < self.steps[-1].on:
-            raise AftercareError("a step cannot be dated before the one it follows")
+            raise AftercareError(Why.BEFORE_LAST_STEP)
         taken = Step(
             stage=stage,
             on=on,
@@ -244,25 +311,25 @@ class Aftercare(_Frozen):
     def assessed(self, needs: tuple[Need, ...], *, on: dt.date, by: str) -> Aftercare:
         self._open()
         if not self.home:
-            raise AftercareError("needs are assessed once the child is home")
+            raise AftercareError(Why.NOT_HOME)
         if not needs:
-            raise AftercareError("an assessment names at least one need")
+            raise AftercareError(Why.NO_NEEDS)
         assessment = Assessment(needs=needs, assessed_on=on, by=by)
         return self.model_copy(update={"assessment": assessment})
 
     def planned(self, service: Service) -> Aftercare:
         self._open()
         if not self.home:
-            raise AftercareError("services are planned once the child is home")
+            raise AftercareError(Why.NOT_HOME)
         return self.model_copy(update={"services": (*self.services, service)})
 
     def service_done(self, service_id: str, *, on: dt.date, outcome: str) -> Aftercare:
         self._open()
         found = next((s for s in self.services if s.service_id == service_id), None)
         if found is None:
-            raise AftercareError("no such service on this case")
+            raise AftercareError(Why.NO_SUCH_SERVICE)
         if not outcome.strip():
-            raise AftercareError("say how the service went")
+            raise AftercareError(Why.NO_OUTCOME)
         done = found.model_copy(update={"implemented_on": on, "outcome": outcome.strip()})
         services = tuple(done if s.service_id == service_id else s for s in self.services)
         return self.model_copy(update={"services": services})
@@ -277,7 +344,7 @@ class Aftercare(_Frozen):
     def referred(self, referral: Referral) -> Aftercare:
         self._open()
         if not self.home:
-            raise AftercareError("referrals are made once the child is home")
+            raise AftercareError(Why.NOT_HOME)
         return self.model_copy(update={"referrals": (*self.referrals, referral)})
 
     def with_referral(self, referral: Referral) -> Aftercare:
@@ -318,13 +385,13 @@ class Aftercare(_Frozen):
         self._open()
         due = self.next_follow_up(policy)
         if due is None:
-            raise AftercareError("follow-ups begin once the child is home")
+            raise AftercareError(Why.NOT_HOME)
         if on > now.date():
-            raise AftercareError("a follow-up cannot be dated in the future")
+            raise AftercareError(Why.IN_FUTURE)
         if self.returned_on is not None and on < self.returned_on:
-            raise AftercareError("a follow-up cannot be dated before the return")
+            raise AftercareError(Why.BEFORE_RETURN)
         if not note.strip():
-            raise AftercareError("say what the follow-up found")
+            raise AftercareError(Why.NO_FINDING)
         done = FollowUp(due=due, done_on=on, recorded_at=now, by=by, note=note.strip())
         return self.model_copy(update={"follow_ups": (*self.follow_ups, done)})
 
@@ -335,16 +402,16 @@ class Aftercare(_Frozen):
     ) -> Aftercare:
         self._open()
         if self.closure is not None and self.closure.state == ClosureState.REQUESTED:
-            raise AftercareError("a closure is already waiting for approval")
+            raise AftercareError(Why.CLOSURE_WAITING)
         if not note.strip():
-            raise AftercareError("a closure needs a note")
+            raise AftercareError(Why.CLOSURE_NOTE)
         open_referrals = [
             r
             for r in self.referrals
             if r.status in (ReferralStatus.IN_PROGRESS, ReferralStatus.ACCEPTED)
         ]
         if open_referrals:
-            raise AftercareError("referrals still open: revoke them or have them done first")
+            raise AftercareError(Why.REFERRALS_OPEN)
         closure = Closure(reason=reason, note=note.strip(), requested_by=by, requested_at=now)
         return self.model_copy(update={"closure": closure})
 
@@ -352,11 +419,11 @@ class Aftercare(_Frozen):
         self, approve: bool, *, by: str, now: dt.datetime, note: str | None
     ) -> Aftercare:
         if self.closure is None or self.closure.state != ClosureState.REQUESTED:
-            raise AftercareError("no closure is waiting for approval")
+            raise AftercareError(Why.NO_CLOSURE_WAITING)
         if by == self.closure.requested_by:
-            raise AftercareError("a closure is approved by another person than who asked")
+            raise AftercareError(Why.SAME_PERSON)
         if not approve and not (note and note.strip()):
-            raise AftercareError("a refused closure needs a note saying why")
+            raise AftercareError(Why.REFUSAL_NOTE)
         decided = self.closure.model_copy(
             update={
                 "state": ClosureState.APPROVED if approve else ClosureState.REFUSED,

@@ -51,10 +51,18 @@ DATA_REQUEST = "data-request-"
 # follow-up visit gone overdue (for its desk): domain/aftercare.py.
 CONSENT_OVERRIDE = "consent-override-"
 FOLLOW_UP_OVERDUE = "follow-up-overdue-"
+# A step of a child's return pathway, for the desk that owns the next one.
+RETURN_STEP = "return-step-"
+# A new report that may be of a child already on the way home or home: for the desk of
+# the case on the return pathway (its purpose names the new report).
+REPORT_ON_RETURN = "report-on-return-"
+# A new referral, for the service provider it asks (its purpose names the service, the
+# referral and the provider: `referral-<service>-<id>-<provider>`).
+REFERRAL_MADE = "referral-"
 # Alerts that tell the auditors what a coordinator did, not a report: no mandate, no ladder.
 FOR_AUDITORS = frozenset({"break_glass", "data_request", "consent_override"})
 # Alerts told once, without an acknowledgement deadline of their own.
-UNLADDERED = FOR_AUDITORS | {"follow_up"}
+UNLADDERED = FOR_AUDITORS | {"follow_up", "return_step", "report_on_return"}
 ESCALATION = "~"
 
 
@@ -123,11 +131,35 @@ class Alert:
             return "consent_override"
         if self.root.startswith(FOLLOW_UP_OVERDUE):
             return "follow_up"
+        if self.root.startswith(RETURN_STEP):
+            return "return_step"
+        if self.root.startswith(REFERRAL_MADE):
+            return "referral"
+        if self.root.startswith(REPORT_ON_RETURN):
+            return "report_on_return"
         return "report"
 
     @property
+    def return_stage(self) -> str | None:
+        """For a step of the return pathway: the stage the child reached."""
+        if self.kind != "return_step":
+            return None
+        return self.root.removeprefix(RETURN_STEP).rsplit("-", 1)[0]
+
+    @property
+    def referred(self) -> tuple[str, str, str] | None:
+        """For a new referral: the service, the referral's id and the provider asked."""
+        if self.kind != "referral":
+            return None
+        service, referral_id, provider = self.root.removeprefix(REFERRAL_MADE).split("-", 2)
+        return service, referral_id, provider
+
+    @property
     def other_reference(self) -> str | None:
-        """For a confirmed match: the reference of the other case."""
+        """For a confirmed match: the reference of the other case; for a new report of a
+        child on the return pathway: the new report's."""
+        if self.kind == "report_on_return":
+            return self.root.removeprefix(REPORT_ON_RETURN)
         return self.root.removeprefix(MATCH_CONFIRMED) if self.kind == "match" else None
 
     def acknowledge_by(self, urgent_after: int, normal_after: int) -> dt.datetime:
@@ -208,6 +240,34 @@ class Alert:
         """Tells the auditors that a coordinator referred a child without consent."""
         purpose = _once_per_request(CONSENT_OVERRIDE, now, request_id)
         return replace(cls.about(case, purpose), created_at=now, note=note)
+
+    @classmethod
+    def return_step(cls, case: Case, stage: str, number: int, now: dt.datetime) -> Alert:
+        """Tells the desk that owns the next step of a child's return that this one (the
+        pathway's `number`-th, so a retried write alerts once) was taken
+        (domain/aftercare.py NEXT_STEP_OWNER): the stage, never the route."""
+        return replace(cls.about(case, f"{RETURN_STEP}{stage}-{number}"), created_at=now)
+
+    @classmethod
+    def referral_made(
+        cls, case: Case, service: str, referral_id: str, provider: str, now: dt.datetime
+    ) -> Alert:
+        """Tells a service provider that a child was referred to it: the service and the
+        reference, no more (its people read the rest in their inbox, as released)."""
+        purpose = f"{REFERRAL_MADE}{service}-{referral_id}-{provider}"
+        return replace(cls.about(case, purpose), created_at=now)
+
+    @classmethod
+    def report_on_return(
+        cls, summary: Any, country: str | None, new_reference: str, now: dt.datetime
+    ) -> Alert:
+        """Tells the desk of a case on the return pathway that a new report may be of the
+        same child (matching found the pair): from the case's summary, as
+        follow_up_overdue is."""
+        return replace(
+            cls.follow_up_overdue(summary, country, now.date(), now),
+            purpose=f"{REPORT_ON_RETURN}{new_reference}",
+        )
 
     @classmethod
     def follow_up_overdue(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.keyring import Keyring
 from chalicelib.domain.references import REFERENCE_PATTERN, new_reference, normalised_reference
 
 if TYPE_CHECKING:
@@ -88,12 +89,17 @@ def normalised_token(typed: str) -> str:
     return "".join(c for c in typed.upper().translate(_TYPED_AS) if c.isalnum())
 
 
-def status_token_valid(signing_key: bytes, reference: str, token: str) -> bool:
-    expected = status_token(signing_key, reference).replace("-", "")
+def status_token_valid(keys: Keyring | bytes, reference: str, token: str) -> bool:
+    """Whether the code was given for this reference under any key of the ring."""
     typed = normalised_token(token)
     # compare_digest refuses non-ASCII text: whatever is left of that is no code.
     if not typed.isascii():
         return False
+    return bool(Keyring.of(keys).first(lambda key: _valid_under(key, reference, token, typed)))
+
+
+def _valid_under(signing_key: bytes, reference: str, token: str, typed: str) -> bool:
+    expected = status_token(signing_key, reference).replace("-", "")
     current = hmac.compare_digest(expected, typed)
     legacy = token.isascii() and hmac.compare_digest(
         _legacy_status_token(signing_key, reference), token

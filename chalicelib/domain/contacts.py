@@ -15,7 +15,8 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from chalicelib.domain.alerts import Channel
 from chalicelib.domain.disclosure import OrganisationKind, Recipient
-from chalicelib.domain.report import ContractModel, Email, Language, Phone
+from chalicelib.domain.referrals import ServiceType
+from chalicelib.domain.report import ContractModel, Email, Language, Oblast, Phone
 from chalicelib.domain.staff import AGENCY_PATTERN
 
 __all__ = ["Channel", "Contact", "ContactId", "read_contact_list", "write_contact_list"]
@@ -44,10 +45,19 @@ class Contact(ContractModel):
     # Auditors hear of every break-glass access to a case (by e-mail).
     auditor: bool = False
     active: bool = True
+    # A service provider's services (domain/referrals.py) and the oblasts it covers, for
+    # choosing whom to refer a child to. An empty list matches anything, as a routing
+    # rule's does; only a service provider has them.
+    services: list[ServiceType] = Field(default_factory=list)
+    oblasts: list[Oblast] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
         self.channels = list(dict.fromkeys(self.channels))
+        self.services = list(dict.fromkeys(self.services))
+        self.oblasts = list(dict.fromkeys(self.oblasts))
+        if (self.services or self.oblasts) and self.kind != OrganisationKind.SERVICE_PROVIDER:
+            raise ValueError("only a service provider offers services and covers oblasts")
         if Channel.EMAIL in self.channels and not self.email:
             raise ValueError("the e-mail channel needs an e-mail address")
         if Channel.SMS in self.channels and not self.phone:
@@ -57,6 +67,15 @@ class Contact(ContractModel):
     @property
     def recipient(self) -> Recipient:
         return Recipient(kind=self.kind, intake_desk=self.intake_desk)
+
+    def serves(self, service: str, oblast: str) -> bool:
+        """Whether this provider's contact offers `service` where a child of `oblast` is."""
+        return (
+            self.kind == OrganisationKind.SERVICE_PROVIDER
+            and self.active
+            and (not self.services or service in self.services)
+            and (not self.oblasts or oblast in self.oblasts)
+        )
 
     def address(self, channel: str) -> str | None:
         return self.email if channel == Channel.EMAIL else self.phone
@@ -87,9 +106,11 @@ CSV_COLUMNS = (
     "coordinator",
     "auditor",
     "active",
+    "services",
+    "oblasts",
 )
 _REQUIRED_COLUMNS = {"contact_id", "organisation", "agency", "kind", "member_state", "name"}
-_LIST_COLUMNS = {"languages", "channels"}
+_LIST_COLUMNS = {"languages", "channels", "services", "oblasts"}
 _YES = {"yes", "y", "true", "1", "так", "да"}
 _NO = {"no", "n", "false", "0", "ні", "нет"}
 
@@ -228,6 +249,8 @@ def write_contact_list(contacts: list[Contact]) -> str:
         row.update(
             languages=" ".join(contact.languages),
             channels=" ".join(contact.channels),
+            services=" ".join(contact.services),
+            oblasts=" ".join(contact.oblasts),
             coordinator="yes" if contact.coordinator else "no",
             intake_desk="yes" if contact.intake_desk else "no",
             auditor="yes" if contact.auditor else "no",

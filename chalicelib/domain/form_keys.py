@@ -17,6 +17,7 @@ import re
 import secrets
 from enum import StrEnum
 
+from chalicelib.domain.keyring import Keyring
 from chalicelib.domain.references import REFERENCE_ALPHABET, REFERENCE_PREFIX
 
 # A frightened person may fill the form in pieces on a slow phone, put it away when
@@ -54,25 +55,38 @@ def issue(signing_key: bytes, now: dt.datetime, *, nonce: bytes | None = None) -
     return base64.urlsafe_b64encode(body + _mac(signing_key, body)).decode()
 
 
-def check(signing_key: bytes, key: str, now: dt.datetime) -> KeyState:
-    """Whether the server issued this key, and whether it still works."""
+def _issuer(keys: Keyring | bytes, key: str) -> bytes | None:
+    """The key of the ring that issued this form key (None: none did)."""
     if not _KEY.match(key or ""):
-        return KeyState.FORGED
+        return None
     raw = base64.urlsafe_b64decode(key)
     body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-    if body[:1] != _VERSION or not hmac.compare_digest(_mac(signing_key, body), mac):
+    if body[:1] != _VERSION:
+        return None
+    return Keyring.of(keys).first(lambda k: k if hmac.compare_digest(_mac(k, body), mac) else None)
+
+
+def check(keys: Keyring | bytes, key: str, now: dt.datetime) -> KeyState:
+    """Whether the server issued this key (with any key of the ring: a form opened before
+    a rotation still posts), and whether it still works."""
+    if _issuer(keys, key) is None:
         return KeyState.FORGED
+    raw = base64.urlsafe_b64decode(key)
+    body = raw[:-_MAC_BYTES]
     expires = int.from_bytes(body[1:5], "big")
     return KeyState.VALID if now.timestamp() < expires else KeyState.EXPIRED
 
 
-def reference_for(signing_key: bytes, key: str, attempt: int = 0) -> str:
+def reference_for(keys: Keyring | bytes, key: str, attempt: int = 0) -> str:
     """The reference a form's report is filed under: derived from its key, not drawn.
 
     Files are copied under the reference before the case is stored, so a retry of the same
     form must find the place an attempt that failed half-way left files in (and use them,
     or clear them away). `attempt` moves on only when another case holds the reference.
     """
+    # Under the key that issued the form's key, so a retry after a rotation finds the
+    # same reference.
+    signing_key = _issuer(keys, key) or Keyring.of(keys).signer
     digest = hmac.new(signing_key, f"reference:{attempt}:{key}".encode(), hashlib.sha256)
     number = int.from_bytes(digest.digest(), "big")
     chars = ""

@@ -84,8 +84,11 @@ def network_of(address: str) -> str:
     except ValueError:
         return "unknown"
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
+        # An IPv4 address carried in IPv6 is that IPv4 source: mapped, and 6to4 or Teredo,
+        # whose one IPv4 address would otherwise hold 2^16 /64s (or the whole Teredo relay).
+        carried = ip.ipv4_mapped or ip.sixtofour or (ip.teredo and ip.teredo[1])
+        if carried is not None:
+            return str(carried)
         return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
     return str(ip)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import get_args
 
 from chalicelib.domain.contacts import Channel
+from chalicelib.domain.disclosure import BreakGlassReason, OrganisationKind
 from chalicelib.domain.report import Category, Language, Relationship, Sex
 from chalicelib.domain.staff import Role
 from chalicelib.domain.workflow import Status
@@ -135,9 +136,58 @@ FIELD: dict[str, Words] = {
         "ru": "последнее известное учреждение",
     },
 }
+# What an organisation in the directory is (disclosure.OrganisationKind): the contact form.
+ORGANISATION_KIND: dict[str, Words] = {
+    OrganisationKind.COALITION_MEMBER: {
+        "uk": "член коаліції",
+        "en": "coalition member",
+        "ru": "член коалиции",
+    },
+    OrganisationKind.NATIONAL_AUTHORITY: {
+        "uk": "національний орган влади",
+        "en": "national authority",
+        "ru": "национальный орган власти",
+    },
+    OrganisationKind.LAW_ENFORCEMENT: {
+        "uk": "поліція чи прокуратура",
+        "en": "police or prosecutor",
+        "ru": "полиция или прокуратура",
+    },
+    OrganisationKind.NGO: {"uk": "громадська організація", "en": "NGO", "ru": "НКО"},
+    OrganisationKind.SERVICE_PROVIDER: {
+        "uk": "надавач послуг (лікарня, психолог, правнича допомога)",
+        "en": "service provider (clinic, psychologist, legal aid)",
+        "ru": "поставщик услуг (больница, психолог, юридическая помощь)",
+    },
+}
 CHANNEL: dict[str, Words] = {
     Channel.EMAIL: {"uk": "e-mail", "en": "e-mail", "ru": "e-mail"},
     Channel.SMS: {"uk": "SMS", "en": "SMS", "ru": "SMS"},
+}
+# Why a coordinator broke the glass (disclosure.BreakGlassReason): what the auditors,
+# the audit trail and the console's form say.
+BREAK_GLASS_REASON: dict[str, Words] = {
+    BreakGlassReason.CHILD_AT_RISK: {
+        "uk": "життю чи здоров'ю дитини загрожує небезпека",
+        "en": "the child's life or health is in danger",
+        "ru": "жизни или здоровью ребёнка угрожает опасность",
+    },
+    BreakGlassReason.CHILD_LOCATED: {
+        "uk": "дитину знайдено, треба перевірити, хто вона",
+        "en": "the child was found and must be identified",
+        "ru": "ребёнок найден, нужно установить, кто он",
+    },
+    BreakGlassReason.DATA_REQUEST: {
+        "uk": "заявник звернувся щодо своїх даних",
+        "en": "the reporter asked about their own data",
+        "ru": "заявитель обратился по поводу своих данных",
+    },
+    BreakGlassReason.LEGAL_ORDER: {
+        "uk": "рішення суду чи вимога прокурора",
+        "en": "a court's or a prosecutor's order",
+        "ru": "решение суда или требование прокурора",
+    },
+    BreakGlassReason.OTHER: {"uk": "інша причина", "en": "another reason", "ru": "другая причина"},
 }
 # Each enum and its catalog, for the completeness check.
 CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
@@ -148,6 +198,7 @@ CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
     "status": (tuple(Status), STATUS),
     "role": (tuple(Role), ROLE),
     "channel": (tuple(Channel), CHANNEL),
+    "break_glass_reason": (tuple(BreakGlassReason), BREAK_GLASS_REASON),
 }
 
 

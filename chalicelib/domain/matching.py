@@ -49,7 +49,9 @@ class Review(StrEnum):
 # What a reviewer may decide: a pair cannot be sent back to potential.
 DECISIONS = (Review.CONFIRMED, Review.REJECTED)
 
-FieldStatus = Literal["match", "close", "mismatch", "missing", "year_only", "day_month_swapped"]
+FieldStatus = Literal[
+    "match", "close", "mismatch", "missing", "year_only", "day_month_swapped", "other_settlement"
+]
 
 FIELDS = ("family_name", "given_name", "patronymic", "date_of_birth", "sex", "residence")
 
@@ -189,7 +191,9 @@ def _compare_residence(a: ChildIdentity, b: ChildIdentity) -> str:
     if a.settlement and b.settlement:
         if _same_settlement(a.settlement, b.settlement):
             return "match"
-        return "close" if oa and ob else "mismatch"
+        # Скадовськ and Олешки are two towns, not one spelt two ways: not "close", though
+        # a child moved within the oblast is less unlike than one from another oblast.
+        return "other_settlement" if oa and ob else "mismatch"
     if oa and ob:
         return "close"
     return "missing"
@@ -218,6 +222,7 @@ _VALUES = {
     "close": 0.7,
     "year_only": 0.6,
     "missing": 0.4,
+    "other_settlement": 0.3,
     "mismatch": 0.0,
 }
 # The verdict is decided by rules a caseworker can check against the explanation; the score
@@ -229,12 +234,29 @@ _BANDS: dict[str | None, tuple[float, float]] = {
 }
 
 
+def conflicts(ex: dict[str, str]) -> list[str]:
+    """The fields where two reports of a shared name tell of two children: another
+    father's name, another birth date (not the same day however written), another town."""
+    found = []
+    if ex["patronymic"] == "mismatch":
+        found.append("patronymic")
+    if ex["date_of_birth"] in ("close", "mismatch"):
+        found.append("date_of_birth")
+    if ex["residence"] in ("other_settlement", "mismatch"):
+        found.append("residence")
+    return found
+
+
 def _verdict(ex: dict[str, str], near_year: bool) -> Verdict | None:
     family, given, patronymic = ex["family_name"], ex["given_name"], ex["patronymic"]
     dob, sex, residence = ex["date_of_birth"], ex["sex"], ex["residence"]
     if sex == "mismatch" or given in ("mismatch", "missing"):
         # Siblings and twins differ in the given name; a renamed child is found through
         # other_names, which take part in the comparison.
+        return None
+    if len(conflicts(ex)) == 3:
+        # A namesake: the same names, but another father, another birthday and another
+        # town. Each alone is a slip or a move; all three together are another child.
         return None
     if family in ("match", "close"):
         if dob in ("match", "day_month_swapped"):

@@ -44,9 +44,11 @@ from typing import TYPE_CHECKING, get_args
 from pydantic import BaseModel
 
 from chalicelib.domain import labels
+from chalicelib.domain.aftercare import NEXT_STEP_WORDS, STAGE_WORDS, ReturnStage
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.domain.latin import in_latin
 from chalicelib.domain.places import country_name, oblast_name, oblast_short_name
+from chalicelib.domain.referrals import SERVICE_WORDS, ServiceType
 from chalicelib.domain.report import LongText
 from chalicelib.domain.sms import is_gsm7, segments
 from chalicelib.domain.words import moment_in_words
@@ -190,26 +192,8 @@ SEX_LABELS = labels.SEX
 kyiv_time = moment_in_words
 
 
-# Why a coordinator broke the glass, in the auditors' words (domain/disclosure.py).
-BREAK_GLASS_REASON_LABELS = {
-    "child_at_risk": {
-        "uk": "життю чи здоров'ю дитини загрожує небезпека",
-        "en": "the child's life or health is in danger",
-    },
-    "child_located": {
-        "uk": "дитину знайдено, треба перевірити, хто вона",
-        "en": "the child was found and must be identified",
-    },
-    "data_request": {
-        "uk": "заявник звернувся щодо своїх даних",
-        "en": "the reporter asked about their own data",
-    },
-    "legal_order": {
-        "uk": "рішення суду чи вимога прокурора",
-        "en": "a court's or a prosecutor's order",
-    },
-    "other": {"uk": "інша причина", "en": "another reason"},
-}
+# Why a coordinator broke the glass, in the auditors' words (domain/labels.py).
+BREAK_GLASS_REASON_LABELS = labels.BREAK_GLASS_REASON
 
 
 def _words(report, language: str) -> dict:
@@ -307,7 +291,19 @@ def _context(alert: Alert, language: str, ack: str, reply: str | None = None) ->
         # The code an SMS may be answered with (domain/acknowledgement.py), if any.
         "reply": reply,
         "why": BREAK_GLASS_REASON_LABELS[alert.reason][language] if alert.reason else "",
+        **_step_words(alert, language),
+        "service": SERVICE_WORDS[ServiceType(alert.referred[0])][language]
+        if alert.referred
+        else "",
     }
+
+
+def _step_words(alert: Alert, language: str) -> dict:
+    """A step of the return: the stage reached and what comes next, in words."""
+    if alert.return_stage is None:
+        return {}
+    stage = ReturnStage(alert.return_stage)
+    return {"stage": STAGE_WORDS[stage][language], "next_step": NEXT_STEP_WORDS[stage][language]}
 
 
 def _prefix(alert: Alert) -> str:

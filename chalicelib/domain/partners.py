@@ -21,7 +21,8 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.staff import InvalidToken
 
@@ -81,6 +82,21 @@ class Partner:
     quota_per_minute: int = DEFAULT_QUOTA_PER_MINUTE
     webhook_url: str | None = None
     active: bool = True
+    # Which of its webhook secrets is current (each rotation makes the next one), and
+    # until when the one before it still signs too (domain: rotated_secret).
+    webhook_generation: int = 0
+    previous_secret_until: dt.datetime | None = None
+
+    def secrets_kept_from(self, earlier: Partner | None) -> Partner:
+        """This registration with the webhook secrets `earlier` had: registering a partner
+        again (a new address, a new quota) does not change the secret it was handed."""
+        if earlier is None:
+            return self
+        return replace(
+            self,
+            webhook_generation=earlier.webhook_generation,
+            previous_secret_until=earlier.previous_secret_until,
+        )
 
 
 def idempotency_scope(client_id: str) -> str:
@@ -105,33 +121,66 @@ SIGNATURE_HEADER = "Homeward-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 
 
-def webhook_secret(signing_key: bytes, client_id: str) -> bytes:
+# While a partner's secret is being rotated, its webhooks are signed with both: long
+# enough for a partner to deploy the new secret on a working day after a weekend.
+ROTATION_OVERLAP = dt.timedelta(days=7)
+
+
+def webhook_secret(master: bytes, client_id: str, generation: int = 0) -> bytes:
     """A partner's webhook secret, derived rather than stored: a copy of the table alone
-    cannot forge a webhook, and a coordinator can hand it to the partner again."""
-    return hmac.new(signing_key, f"webhook:{client_id}".encode(), hashlib.sha256).digest()
+    cannot forge a webhook, and a coordinator can hand it to the partner again. Each
+    partner's is its own (one partner's secret tells nothing of another's), and each
+    rotation gives the next generation."""
+    label = f"webhook:{client_id}" + (f":{generation}" if generation else "")
+    return hmac.new(master, label.encode(), hashlib.sha256).digest()
 
 
-def webhook_secret_text(signing_key: bytes, client_id: str) -> str:
-    return webhook_secret(signing_key, client_id).hex()
+def webhook_secret_text(master: bytes, client_id: str, generation: int = 0) -> str:
+    return webhook_secret(master, client_id, generation).hex()
 
 
-def sign_webhook(secret: bytes, timestamp: int, body: bytes) -> str:
-    """`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`."""
-    mac = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+def webhook_secrets(master: bytes, partner: Partner, now: dt.datetime) -> list[bytes]:
+    """What a partner's webhooks are signed with now: its current secret, and while a
+    rotation's overlap lasts, the one before it."""
+    current = webhook_secret(master, partner.client_id, partner.webhook_generation)
+    overlap = partner.previous_secret_until is not None and now < partner.previous_secret_until
+    if not overlap or partner.webhook_generation == 0:
+        return [current]
+    previous = webhook_secret(master, partner.client_id, partner.webhook_generation - 1)
+    return [current, previous]
+
+
+def rotated_secret(partner: Partner, now: dt.datetime) -> Partner:
+    """The partner with its next webhook secret; the current one still signs for
+    ROTATION_OVERLAP, so the partner can switch without losing a webhook."""
+    return replace(
+        partner,
+        webhook_generation=partner.webhook_generation + 1,
+        previous_secret_until=now + ROTATION_OVERLAP,
+    )
+
+
+def sign_webhook(secrets: bytes | Sequence[bytes], timestamp: int, body: bytes) -> str:
+    """`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`, one `v1` per secret
+    (two while a rotation's overlap lasts: the new one first)."""
+    keys = [secrets] if isinstance(secrets, bytes) else list(secrets)
+    signed = f"{timestamp}.".encode() + body
+    macs = (hmac.new(key, signed, hashlib.sha256).hexdigest() for key in keys)
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
 
 
 def verify_webhook(secret: bytes, header: str, body: bytes, now: int) -> bool:
-    """What a partner's receiver does (documented in the README, tested here)."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    """What a partner's receiver does (documented in the README, tested here): any `v1`
+    made with its secret will do."""
+    pieces = [p.split("=", 1) for p in header.split(",") if "=" in p]
     try:
-        timestamp = int(parts.get("t", ""))
-    except ValueError:
+        timestamp = int(next(value for name, value in pieces if name == "t"))
+    except (StopIteration, ValueError):
         return False
     if abs(now - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
         return False
     expected = sign_webhook(secret, timestamp, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+    return any(hmac.compare_digest(expected, value) for name, value in pieces if name == "v1")
 
 
 @dataclass(frozen=True)

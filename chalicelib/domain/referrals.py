@@ -15,8 +15,92 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 
+class Why(StrEnum):
+    """Why a step of the return, a referral, a mediation list or a closure is refused:
+    declared once. The API says it in English (WHY_SAID); the console in its catalog's
+    words (web/console/aftercare_words.py), never this code or the English."""
+
+    CASE_CLOSED = "case_closed"
+    NOT_NEXT_STAGE = "not_next_stage"
+    NO_NOTE = "no_note"
+    WITH_WHOM = "with_whom"
+    IN_FUTURE = "in_future"
+    BEFORE_LAST_STEP = "before_last_step"
+    NOT_HOME = "not_home"
+    NO_NEEDS = "no_needs"
+    NO_SUCH_SERVICE = "no_such_service"
+    NO_OUTCOME = "no_outcome"
+    BEFORE_RETURN = "before_return"
+    NO_FINDING = "no_finding"
+    CLOSURE_WAITING = "closure_waiting"
+    CLOSURE_NOTE = "closure_note"
+    REFERRALS_OPEN = "referrals_open"
+    NO_CLOSURE_WAITING = "no_closure_waiting"
+    SAME_PERSON = "same_person"
+    REFUSAL_NOTE = "refusal_note"
+    REFERRAL_MOVE = "referral_move"
+    REFERRAL_REASON = "referral_reason"
+    PROVIDER_ANSWER = "provider_answer"
+    ONLY_COORDINATOR = "only_coordinator"
+    NO_FAMILY_CONSENT = "no_family_consent"
+    REPORTER_WITHDREW = "reporter_withdrew"
+    NO_TRACING = "no_tracing"
+    NOT_A_PROVIDER = "not_a_provider"
+    NOT_OFFERED_THERE = "not_offered_there"
+    NAME_MEDIATOR = "name_mediator"
+    NOT_VERIFIED = "not_verified"
+    ALREADY_LISTED = "already_listed"
+    EMPTY_LIST = "empty_list"
+    ANSWER_REFUSED = "answer_refused"
+
+
+# The English the API's problem details carry (`values` fill the braces).
+WHY_SAID: dict[Why, str] = {
+    Why.CASE_CLOSED: "the case is closed",
+    Why.NOT_NEXT_STAGE: "a child who is {was} can move to {allowed}, not {stage}",
+    Why.NO_NOTE: "every step needs a note saying how or why",
+    Why.WITH_WHOM: "{stage}: say with whom",
+    Why.IN_FUTURE: "a step or a follow-up cannot be dated in the future",
+    Why.BEFORE_LAST_STEP: "a step cannot be dated before the one it follows",
+    Why.NOT_HOME: "needs, services, referrals and follow-ups begin once the child is home",
+    Why.NO_NEEDS: "an assessment names at least one need",
+    Why.NO_SUCH_SERVICE: "no such service on this case",
+    Why.NO_OUTCOME: "say how the service went",
+    Why.BEFORE_RETURN: "a follow-up cannot be dated before the return",
+    Why.NO_FINDING: "say what the follow-up found",
+    Why.CLOSURE_WAITING: "a closure is already waiting for approval",
+    Why.CLOSURE_NOTE: "a closure needs a note",
+    Why.REFERRALS_OPEN: "referrals still open: revoke them or have them done first",
+    Why.NO_CLOSURE_WAITING: "no closure is waiting for approval",
+    Why.SAME_PERSON: "a closure is approved by another person than who asked",
+    Why.REFUSAL_NOTE: "a refused closure needs a note saying why",
+    Why.REFERRAL_MOVE: "a referral that is {status} cannot become {target}",
+    Why.REFERRAL_REASON: "a referral is {target} only with a reason",
+    Why.PROVIDER_ANSWER: "a provider accepts, rejects or records a referral done",
+    Why.ONLY_COORDINATOR: "only a coordinator may refer without the family's consent",
+    Why.NO_FAMILY_CONSENT: "the family has not consented to services and to disclosure to "
+    "other organisations: a coordinator may override with a reason",
+    Why.REPORTER_WITHDREW: "the reporter withdrew their consent to sharing",
+    Why.NO_TRACING: "the reporter did not allow tracing and sharing with the authorities: "
+    "a mediator may not receive this child",
+    Why.NOT_A_PROVIDER: "{provider} is not a service provider in the directory",
+    Why.NOT_OFFERED_THERE: "{provider} does not offer {service} where the child lives",
+    Why.NAME_MEDIATOR: "name the mediator",
+    Why.NOT_VERIFIED: "only a verified child is put on a mediation list",
+    Why.ALREADY_LISTED: "the child is on this list already",
+    Why.EMPTY_LIST: "an empty list is not exported",
+    Why.ANSWER_REFUSED: "{lines}",
+}
+
+
 class ReferralError(ValueError):
-    """A step the referral does not allow; the message says why, in words."""
+    """A step the return, a referral or a list does not allow: `why` says which (the
+    message is its English, for the API and the logs)."""
+
+    def __init__(self, why: Why, **values: object) -> None:
+        self.why = why
+        self.values = values
+        super().__init__(WHY_SAID[why].format(**values))
 
 
 class ConsentMissing(ReferralError):
@@ -79,6 +163,25 @@ class ServiceType(StrEnum):
     FAMILY_REUNIFICATION = "family_reunification"
     SAFE_HOUSE = "safe_house"
     LIVELIHOODS = "livelihoods"
+
+
+# A service in the words of an alert to its provider (uk, en).
+SERVICE_WORDS: dict[ServiceType, dict[str, str]] = {
+    ServiceType.HEALTH: {"en": "health care", "uk": "медична допомога"},
+    ServiceType.PSYCHOSOCIAL: {"en": "psychosocial support", "uk": "психосоціальна підтримка"},
+    ServiceType.LEGAL: {"en": "legal aid", "uk": "правова допомога"},
+    ServiceType.EDUCATION: {"en": "education", "uk": "освіта"},
+    ServiceType.REGISTRATION: {
+        "en": "documents and registration",
+        "uk": "документи та реєстрація",
+    },
+    ServiceType.FAMILY_REUNIFICATION: {
+        "en": "family reunification",
+        "uk": "возз’єднання з родиною",
+    },
+    ServiceType.SAFE_HOUSE: {"en": "a safe place to live", "uk": "безпечне житло"},
+    ServiceType.LIVELIHOODS: {"en": "livelihoods", "uk": "засоби до існування"},
+}
 
 
 class Service(_Frozen):
@@ -162,9 +265,9 @@ class Referral(_Frozen):
         self, target: ReferralStatus, *, by: str, agency: str, at: dt.datetime, reason: str | None
     ) -> Referral:
         if target not in REFERRAL_MOVES[self.status]:
-            raise ReferralError(f"a referral that is {self.status} cannot become {target}")
+            raise ReferralError(Why.REFERRAL_MOVE, status=self.status, target=target)
         if target in NEEDS_REASON and not (reason and reason.strip()):
-            raise ReferralError(f"a referral is {target} only with a reason")
+            raise ReferralError(Why.REFERRAL_REASON, target=target)
         step = ReferralStep(status=target, at=at, by=by, agency=agency, reason=reason)
         return self.model_copy(update={"steps": (*self.steps, step)})
 
@@ -177,9 +280,6 @@ def referral_basis(
         return Basis.CONSENT
     if override_reason and override_reason.strip():
         if not coordinator:
-            raise ConsentMissing("only a coordinator may refer without the family's consent")
+            raise ConsentMissing(Why.ONLY_COORDINATOR)
         return Basis.OVERRIDE
-    raise ConsentMissing(
-        "the family has not consented to services and to disclosure to other organisations: "
-        "a coordinator may override with a reason"
-    )
+    raise ConsentMissing(Why.NO_FAMILY_CONSENT)

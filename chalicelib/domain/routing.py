@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.domain.aftercare import NEXT_STEP_OWNER, ReturnStage, StepOwner
 from chalicelib.domain.alerts import FOR_AUDITORS, Alert, Delivery
 from chalicelib.domain.contacts import Channel, Contact, ContactId
 from chalicelib.domain.disclosure import Disclosure, OrganisationKind, Recipient, disclosure
@@ -254,6 +255,8 @@ class Directory:
 
     def ladder_length(self, alert: Alert) -> int:
         """The rungs of contacts above the first alert; the coordinators' rung comes after."""
+        if alert.kind == "referral":
+            return 0  # the provider, then the coordinators (who refer elsewhere)
         alerts = [alert] + ([alert.counterpart] if alert.counterpart else [])
         return max((len(r.escalation.levels) for a in alerts for r in self.matching(a)), default=0)
 
@@ -276,6 +279,8 @@ class Directory:
         of the escalation, has seen it: that is recorded, and the ladder goes on until
         an owning desk answers. For a confirmed match, the owners of either case.
         """
+        if alert.referred is not None:
+            return frozenset({alert.referred[2]})  # the provider asked answers it
         first = replace(alert, purpose=alert.root)
         about = [first] + ([first.counterpart_at_level()] if first.counterpart else [])
         found: set[str] = set()
@@ -299,6 +304,12 @@ class Directory:
             found = self._to_auditors(alert)
         elif alert.counterpart is not None:
             found = self._match(alert)
+        elif alert.kind == "return_step":
+            found = self._next_step(alert)
+        elif alert.kind == "report_on_return":
+            found = self._case_desks(alert) or self._to_coordinators(alert)
+        elif alert.referred is not None:
+            found = self._to_provider(alert)
         else:
             found = self._route(alert)
         # Recorded on each delivery, so the acknowledgement of its link needs no directory.
@@ -353,6 +364,35 @@ class Directory:
             deliveries += self._deliveries(alert, coordinators)
         return deliveries
 
+    def _next_step(self, alert: Alert) -> list[Delivery]:
+        """A step of the return: the desks that own the case (not every agency told of
+        the report: the journey is the child's danger), or the coordinators when the next
+        step is theirs (and when no desk owns it)."""
+        owner = NEXT_STEP_OWNER[ReturnStage(alert.return_stage)]
+        found = self._case_desks(alert) if owner == StepOwner.CASE_DESK else []
+        return found or self._to_coordinators(alert)
+
+    def _case_desks(self, alert: Alert) -> list[Delivery]:
+        """The desks that own the case an alert is about, as its report was routed."""
+        owning = self.owners(alert)
+        return [d for d in self._route(alert) if d.agency in owning]
+
+    def _to_coordinators(self, alert: Alert) -> list[Delivery]:
+        return self._deliveries(alert, {c.contact_id: c.channels for c in self.coordinators})
+
+    def _to_provider(self, alert: Alert) -> list[Delivery]:
+        """A new referral: the provider's active contacts on all their channels, told that
+        a referral exists and for what (a provider learns nothing of a report: its people
+        read what the referral releases in their inbox). Up the ladder, or when the
+        provider has nobody reachable, the coordinators, as the report's consent allows."""
+        provider = alert.referred[2] if alert.referred else None
+        chosen = {
+            c.contact_id: c.channels
+            for c in self.contacts
+            if alert.level == 0 and c.agency == provider and c.active
+        }
+        return self._deliveries(alert, chosen, Disclosure.EXISTENCE) or self._to_coordinators(alert)
+
     def _to_auditors(self, alert: Alert) -> list[Delivery]:
         """A break-glass access: the auditors by e-mail (it names no child), else the
         coordinators; neither gets the case into a mandate through it."""
@@ -371,11 +411,15 @@ class Directory:
             for c in sorted(chosen, key=lambda c: c.contact_id)
         ]
 
-    def _deliveries(self, alert: Alert, channels: dict[str, list[str]]) -> list[Delivery]:
+    def _deliveries(
+        self, alert: Alert, channels: dict[str, list[str]], told: Disclosure | None = None
+    ) -> list[Delivery]:
+        """`told`: what every contact learns, when it is not the consent's to say (a
+        provider told only that a referral exists)."""
         deliveries: list[Delivery] = []
         for contact_id in sorted(channels):
             contact = self._by_id[contact_id]
-            level = disclosure(contact.recipient, alert.consent)
+            level = disclosure(contact.recipient, alert.consent) if told is None else told
             if level == Disclosure.NOTHING:
                 continue
             for channel in channels[contact_id]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.matching import ChildIdentity
 from chalicelib.domain.names import coarse_code, given_name_groups, surname_similarity, tokens
-from chalicelib.domain.references import REFERENCE_PATTERN
+from chalicelib.domain.references import REFERENCE_PATTERN, normalised_reference
 
 MAX_LOOKUPS = 4
 MAX_WORDS = 4
@@ -37,6 +37,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _LOCAL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$", re.ASCII)
 _YEAR = re.compile(r"^(19|20)\d{2}$", re.ASCII)
 _SPLIT = re.compile(r"[\s,;]+")
+# A reference as typed: "HW" (perhaps in Cyrillic letters) or not, then four and four.
+_REFERENCE_SHAPE = re.compile(r"^([hн][\s-]*w[\s-]*)?\w{4}[\s-]*\w{4}$", re.IGNORECASE)
 
 
 def _key(kind: str, *parts: object) -> str:
@@ -85,7 +87,8 @@ def index_keys(child: ChildIdentity) -> list[str]:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What was typed, read: a reference, or name words with a birth date or year."""
+    """What was typed, read: a reference, or name words with a birth date or year (or,
+    for eight letters that could be either, a reference and a name)."""
 
     reference: str | None = None
     words: tuple[str, ...] = ()
@@ -98,7 +101,7 @@ class SearchQuery:
 
     @property
     def by_name_or_birth(self) -> bool:
-        return not self.reference and not self.empty
+        return bool(self.words or self.date or self.year)
 
 
 def _date(text: str) -> dt.date | None:
@@ -122,10 +125,14 @@ def _date(text: str) -> dt.date | None:
 
 def parse_query(text: str) -> SearchQuery:
     text = (text or "").strip()[:MAX_QUERY]
-    # Read aloud and typed back: any case, spaces or hyphens anywhere.
-    compact = re.sub(r"[\s-]+", "", text).upper()
-    reference = f"{compact[:2]}-{compact[2:6]}-{compact[6:]}"
-    if len(compact) == 10 and _REFERENCE.match(reference):
+    # Read aloud and typed back: any case, spaces or hyphens anywhere, with or without
+    # "HW-" (a reporter often quotes only the eight characters after it), Cyrillic
+    # look-alike letters as a Ukrainian keyboard types them.
+    typed = _REFERENCE_SHAPE.match(text)
+    reference = normalised_reference(text) if typed else None
+    if reference is None or not _REFERENCE.match(reference):
+        reference = None
+    elif typed[1] or any(c.isdigit() for c in text):
         return SearchQuery(reference=reference)
     words: list[str] = []
     date: dt.date | None = None
@@ -141,7 +148,9 @@ def parse_query(text: str) -> SearchQuery:
             words.append(part)
     if date is not None:
         year = date.year
-    return SearchQuery(words=tuple(words[:MAX_WORDS]), date=date, year=year)
+    # Eight letters and no digit ("Bezverkh", "Anna Mary") may be a name or a reference
+    # without its "HW-": both are looked for.
+    return SearchQuery(reference=reference, words=tuple(words[:MAX_WORDS]), date=date, year=year)
 
 
 def lookup_keys(query: SearchQuery) -> list[str]:

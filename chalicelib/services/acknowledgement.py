@@ -37,6 +37,7 @@ from chalicelib.domain.acknowledgement import (
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.keyring import Keyring
 from chalicelib.domain.response_times import AckSample
 from chalicelib.services.access import Caller
 from chalicelib.services.outside_ports import NO_METRICS, Metrics
@@ -61,10 +62,10 @@ class Acknowledged:
     owner: bool = True
 
 
-def _open(token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime):
+def _open(token: str, *, stores: Stores, keys: Keyring, now: dt.datetime):
     """The delivery a link names, if the link is genuine, in date, and not used yet."""
     try:
-        claim = read_ack_token(signing_key, token, now)
+        claim = read_ack_token(keys, token, now)
     except InvalidAcknowledgement:
         return None
     found = next(
@@ -81,17 +82,17 @@ def _open(token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime):
 
 
 def pending(
-    token: str, *, stores: Stores, signing_key: bytes, now: dt.datetime | None = None
+    token: str, *, stores: Stores, keys: Keyring, now: dt.datetime | None = None
 ) -> StoredDelivery | None:
     """What an opened link asks about; None for any link that would be refused."""
-    return _open(token, stores=stores, signing_key=signing_key, now=now or dt.datetime.now(dt.UTC))
+    return _open(token, stores=stores, keys=keys, now=now or dt.datetime.now(dt.UTC))
 
 
 def acknowledge(
     token: str,
     *,
     stores: Stores,
-    signing_key: bytes,
+    keys: Keyring,
     request_id: str,
     now: dt.datetime | None = None,
 ) -> Acknowledged | None:
@@ -100,7 +101,7 @@ def acknowledge(
     Whether its contact's desk owns the case was recorded on the delivery when it was
     routed: the public function that answers links may not read the directory."""
     now = now or dt.datetime.now(dt.UTC)
-    found = _open(token, stores=stores, signing_key=signing_key, now=now)
+    found = _open(token, stores=stores, keys=keys, now=now)
     if found is None:
         return None
     return _record(found, stores=stores, request_id=request_id, now=now, how="")

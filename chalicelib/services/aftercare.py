@@ -190,7 +190,15 @@ def record_step(
         policy=policy,
         now=now,
         detail=str(stage),
+        extra=lambda uow, case, record: alert_step(uow, case, record, stores=stores, now=now),
     )
+
+
+def alert_step(uow: Any, case: CaseFile, record: Aftercare, *, stores: Stores, now) -> None:
+    """Stage, with the step's write, the alert to the desk that owns the next step
+    (domain/routing.py): the stage in words, never the route or the journey's dates."""
+    alert = Alert.return_step(case.case, str(record.stage), len(record.steps), now)
+    stores.alerts.add(uow, alert, name="step-alert")
 
 
 def record_consent(

@@ -19,7 +19,12 @@ class AftercareStore(Protocol):
 
     def get(self, reference: str) -> Aftercare | None: ...
     def save(self, uow: UnitOfWork, record: Aftercare, *, follow_up_due: dt.date | None) -> None:
-        """Refused ("aftercare") unless the stored record is at `record.version`."""
+        """Refused ("aftercare") unless the stored record is at `record.version`; the
+        reporter's word of it (domain/progress.py return_stage) is kept beside the case."""
+        ...
+
+    def reporter_word(self, reference: str) -> str | None:
+        """The return's word for the reporter's status page, and nothing else of it."""
         ...
 
     def all(self) -> list[Aftercare]: ...

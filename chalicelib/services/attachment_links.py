@@ -7,12 +7,16 @@ case's audit trail, and only then signs a GET of the very version the case recor
 
 from __future__ import annotations
 
+from chalicelib.domain import images
+from chalicelib.domain.casefile import ShownCase
 from chalicelib.domain.disclosure import Disclosure
 from chalicelib.services.access import Caller, CaseNotFound, refuse, view_of, visible_case
 from chalicelib.services.outside_ports import FileStore
 from chalicelib.services.ports import Stores
 
 LINK_SECONDS = 60
+# At most this many photos of a case are shown small on a page (the form takes five).
+MAX_THUMBNAILS = 5
 
 
 def open_attachment(
@@ -33,3 +37,30 @@ def open_attachment(
         found.content_type,
         download=found.download_only,
     )
+
+
+def thumbnails(
+    caller: Caller, shown: ShownCase, *, stores: Stores, files: FileStore | None
+) -> list[bytes]:
+    """Small JPEGs of the case's photos, for a page that compares two reports: none unless
+    the person may see the report's details, as for opening a file; each one shown is
+    recorded in the case's audit trail like an opened file. PDFs (and HEIC photos, kept
+    as the phone wrote them) are not shown: they are only ever downloaded."""
+    if files is None or view_of(caller, shown.file).level < Disclosure.DETAILS:
+        return []
+    photos = [a for a in shown.file.attachments if images.reencodes(a.content_type)]
+    shown_photos: dict[str, bytes] = {}
+    for photo in photos[:MAX_THUMBNAILS]:
+        try:
+            data = files.read(photo.key, photo.version_id)
+            shown_photos[photo.sha256] = images.thumbnail(data, photo.content_type)
+        except images.NotAnImage:
+            continue
+    if shown_photos:
+        stores.audit.record(
+            [
+                caller.entry(shown.reference, "open-attachment", detail=sha[:16])
+                for sha in shown_photos
+            ]
+        )
+    return list(shown_photos.values())

@@ -37,6 +37,7 @@ from chalicelib.domain.attachments import (
 )
 from chalicelib.domain.images import NotAnImage, clean_image, reencodes
 from chalicelib.domain.intake import RateLimit
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Receipt
 from chalicelib.logs import describe
 from chalicelib.services import intake
@@ -88,7 +89,7 @@ def issue_upload(
         raise UploadRefused("wrong_type")
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused("too_large")
-    state = form_keys.check(settings.signing_key, submission_key, now)
+    state = form_keys.check(settings.keyring(Purpose.FORM_KEYS), submission_key, now)
     if state is form_keys.KeyState.FORGED:
         raise UploadRefused("invalid")
     try:
@@ -160,7 +161,7 @@ def file_report(
     if not uploads or store is None or not key or submission.decoy:
         return intake.submit(submission, stores=stores, settings=settings, now=now)
     for attempt in range(_REFERENCES):
-        reference = form_keys.reference_for(settings.signing_key, key, attempt)
+        reference = form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key, attempt)
         attachments = tuple(_copy(store, upload, reference) for upload in uploads)
         filing = replace(submission, reference=reference, attachments=attachments)
         try:

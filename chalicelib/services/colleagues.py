@@ -11,7 +11,15 @@ from chalicelib.domain.staff import StaffMember
 from chalicelib.services.access import Caller, refuse
 from chalicelib.services.ports import StaffDirectory, Stores
 
-__all__ = ["StaffCache", "UnknownAssignee", "assignable", "check_assignee", "record"]
+__all__ = [
+    "StaffCache",
+    "UnknownAssignee",
+    "assignable",
+    "check_assignee",
+    "record",
+    "sign_out",
+    "signed_out",
+]
 
 
 def record(staff: StaffMember, *, stores: Stores, now: dt.datetime | None = None) -> Colleague:
@@ -19,6 +27,15 @@ def record(staff: StaffMember, *, stores: Stores, now: dt.datetime | None = None
     person = Colleague.of(staff, now or dt.datetime.now(dt.UTC))
     stores.staff.record(person)
     return person
+
+
+def sign_out(session_id: str, until: int, *, stores: Stores) -> None:
+    """End a console session on the server: a kept copy of its cookie opens nothing."""
+    stores.staff.sign_out(session_id, until)
+
+
+def signed_out(session_id: str, *, stores: Stores) -> bool:
+    return stores.staff.signed_out(session_id)
 
 
 def assignable(caller: Caller, agencies: frozenset[str], people: StaffList) -> list[Colleague]:

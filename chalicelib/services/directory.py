@@ -206,6 +206,9 @@ class Rung:
 
     level: int
     deliveries: list[Delivery]
+    # How long after the first alert this rung is alerted, if nobody acknowledged by then
+    # (None where the caller gave no default waits).
+    after: dt.timedelta | None = None
 
 
 def preview(
@@ -216,9 +219,14 @@ def preview(
     urgent: bool,
     country: str | None = None,
     stores: Stores,
+    waits: tuple[int, int] | None = None,
 ) -> list[Rung]:
     """Who a report with this oblast, category and urgency would reach, rung by rung, if
-    its reporter let it be shared with everyone: the routing itself, not a copy of it."""
+    its reporter let it be shared with everyone: the routing itself, not a copy of it.
+
+    With `waits` (the stage's default seconds an urgent and any other alert may wait
+    unacknowledged), each rung says when it comes: the escalation schedule's own wait,
+    the strictest matching rule's, once per rung."""
     current = read(caller, stores=stores)
     now = dt.datetime.now(dt.UTC)
     alert = Alert(
@@ -232,8 +240,15 @@ def preview(
         consent=ConsentGiven.everything(),
     )
     last = current.ladder_length(alert) + 1
+    wait = None
+    if waits is not None:
+        wait = current.acknowledge_within(alert, urgent=waits[0], normal=waits[1])
     return [
-        Rung(level, current.route(alert.escalated(level, now) if level else alert))
+        Rung(
+            level,
+            current.route(alert.escalated(level, now) if level else alert),
+            None if wait is None else wait * level,
+        )
         for level in range(last + 1)
     ]
 

@@ -16,7 +16,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from chalicelib.domain.casefile import Filters
+from chalicelib.domain.casefile import CaseSummary, Filters
 from chalicelib.domain.disclosure import Disclosure, view_for
 from chalicelib.domain.exports import (
     CSV_TYPE,
@@ -71,25 +71,79 @@ def export_cases(
     cursor = None
     while len(rows) < MAX_ROWS:
         page = stores.case_index.list(filters, agency=agency, limit=PAGE, cursor=cursor)
-        visible = []
-        for summary in page.cases:
-            level = view_for(caller.recipient, summary.consent).level
-            if level > Disclosure.NOTHING:
-                visible.append((summary, level == Disclosure.DETAILS))
-        # The open part of each report only: sealed fields are never exported.
-        reports = stores.cases.reports([s.reference for s, shown in visible if shown])
-        for summary, shown in visible:
-            report = reports.get(summary.reference) if shown else None
-            withheld += report is None
-            rows.append(export_row(summary, report))
-            references.append(summary.reference)
+        more, shown, hidden = _redacted(caller, page.cases, stores)
+        rows += more
+        references += shown
+        withheld += hidden
         cursor = page.cursor
         if not cursor:
             break
+    detail = f"{fmt}, {len(rows)} cases ({withheld} withheld), {_described(filters)}"
+    return _hand_out(caller, fmt, rows, references, withheld, detail, stores, files, now)
+
+
+def export_chosen(
+    caller: Caller,
+    references: list[str],
+    fmt: str,
+    *,
+    stores: Stores,
+    files: FileStore | None,
+    now: dt.datetime | None = None,
+) -> ExportResult:
+    """The cases a person ticked on a list, exported as the list's export would export
+    them: only those in the caller's mandate, each row redacted by the disclosure policy,
+    each case and the export audited before anything is handed out. A case outside the
+    mandate, or one the consent hides entirely, is left out as if it did not exist."""
+    now = now or dt.datetime.now(dt.UTC)
+    works_cases(caller, EXPORTS_TRAIL, "export", stores)
+    wanted = list(dict.fromkeys(references))[:PAGE]
+    briefs = stores.case_index.briefs(wanted)
+    in_mandate = [
+        briefs[r].summary
+        for r in wanted
+        if r in briefs
+        and (caller.staff.is_coordinator or caller.staff.agency in briefs[r].agencies)
+    ]
+    rows, chosen, withheld = _redacted(caller, in_mandate, stores)
+    detail = f"{fmt}, {len(rows)} cases ({withheld} withheld), ticked on a list"
+    return _hand_out(caller, fmt, rows, chosen, withheld, detail, stores, files, now)
+
+
+def _redacted(
+    caller: Caller, summaries: list[CaseSummary], stores: Stores
+) -> tuple[list[list[str]], list[str], int]:
+    """The export's rows of some cases, by the disclosure policy: none for a case the
+    consent hides entirely, no report for one whose details it withholds (counted)."""
+    visible = []
+    for summary in summaries:
+        level = view_for(caller.recipient, summary.consent).level
+        if level > Disclosure.NOTHING:
+            visible.append((summary, level == Disclosure.DETAILS))
+    # The open part of each report only: sealed fields are never exported.
+    reports = stores.cases.reports([s.reference for s, shown in visible if shown])
+    rows, withheld = [], 0
+    for summary, shown in visible:
+        report = reports.get(summary.reference) if shown else None
+        withheld += report is None
+        rows.append(export_row(summary, report))
+    return rows, [s.reference for s, _ in visible], withheld
+
+
+def _hand_out(
+    caller: Caller,
+    fmt: str,
+    rows: list[list[str]],
+    references: list[str],
+    withheld: int,
+    detail: str,
+    stores: Stores,
+    files: FileStore | None,
+    now: dt.datetime,
+) -> ExportResult:
     inline = fmt == "csv" and len(rows) <= INLINE_ROWS
     if not inline and files is None:
         raise ExportUnavailable()
-    detail = f"{fmt}, {len(rows)} cases ({withheld} withheld), {_described(filters)}"
     # Recorded before anything is handed out.
     stores.audit.record(
         [caller.entry(r, "export", detail=fmt, at=now) for r in references]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.casefile import CaseBrief, Filters
 from chalicelib.domain.disclosure import Disclosure, view_for
+from chalicelib.domain.list_filters import ChildFilters
 from chalicelib.services import casework
 from chalicelib.services.access import Caller
 from chalicelib.services.ports import Stores
@@ -40,8 +41,12 @@ def inbox(
     limit: int = 25,
     cursor: str | None = None,
     now: dt.datetime | None = None,
+    child: ChildFilters | None = None,
 ) -> Inbox:
+    """`child` narrows both parts further by what only the report says (the child's sex
+    and age) and by flags: rows read and left out leave a page shorter, not wrong."""
     now = now or dt.datetime.now(dt.UTC)
+    child = child or ChildFilters()
     page = casework.list_cases(caller, filters, stores=stores, limit=limit, cursor=cursor)
     found = stores.case_index.briefs([c.reference for c in page.cases])
     waiting: list[CaseBrief] = []
@@ -53,7 +58,12 @@ def inbox(
         for c in page.cases
         if c.reference in found
     ]
-    return Inbox(waiting=waiting, rows=rows, cursor=page.cursor)
+    today = now.date()
+    return Inbox(
+        waiting=[b for b in waiting if child.admits(b, today)],
+        rows=[b for b in rows if child.admits(b, today)],
+        cursor=page.cursor,
+    )
 
 
 def still_waiting(brief: CaseBrief, alerted: set[str]) -> CaseBrief:

@@ -23,6 +23,7 @@ from chalicelib.domain.erasure import reporter_keys
 from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import blocking_keys
 from chalicelib.domain.partners import idempotency_scope
 from chalicelib.domain.report import Receipt, Report, identity_of
@@ -113,7 +114,7 @@ class Submission:
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
     return Receipt(
         reference=reference,
-        status_token=status_token(settings.signing_key, reference),
+        status_token=status_token(settings.keyring(Purpose.STATUS_CODES).signer, reference),
         received_at=received_at,
     )
 

@@ -85,10 +85,12 @@ def find_matches(
     me = identity_of(report)
     references, queries = candidates(blocking_keys(me), exclude=reference, stores=stores)
     pairs = 0
+    paired = []
     for other, other_report in stores.cases.reports(references).items():
         assessment = score(me, identity_of(other_report))
         if assessment.verdict is None:
             continue
+        paired.append((other, assessment))
         pairs += stores.pairs.record(
             CandidatePair(
                 reference=reference,
@@ -99,8 +101,33 @@ def find_matches(
                 found_at=now,
             )
         )
+    _tell_the_return(reference, [o for o, _ in paired], stores=stores, now=now)
     log.info("case %s: %d candidates, %d pairs to review", reference, len(references), pairs)
     return Findings(candidates=len(references), pairs=pairs, queries=queries)
+
+
+def _tell_the_return(
+    reference: str, others: list[str], *, stores: Stores, now: dt.datetime
+) -> None:
+    """A new report that may be of a child already on the way home or home: the desk of
+    that case hears of it, once (the alert is named after the new report), naming no
+    child. Read from the return's one word beside the case (no return record opened)."""
+    on_return = [o for o in others if stores.aftercare.reporter_word(o) is not None]
+    briefs = stores.case_index.briefs(on_return) if on_return else {}
+    for other in on_return:
+        brief = briefs.get(other)
+        if brief is None:
+            continue
+        location = brief.report.last_known_location if brief.report else None
+        country = location.country if location else None
+        uow = stores.unit_of_work()
+        alert = Alert.report_on_return(brief.summary, country, reference, now)
+        stores.alerts.add(uow, alert, name="return-match-alert")
+        try:
+            uow.commit()
+        except Refused as refused:
+            if refused.names != {"return-match-alert"}:
+                raise  # else: told already (a replayed stream record)
 
 
 def rematch(

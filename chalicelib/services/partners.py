@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from chalicelib.config import Settings
 from chalicelib.domain.intake import RateLimit
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.partners import (
     READ,
     WRITE,
@@ -26,6 +27,7 @@ from chalicelib.domain.partners import (
     UnknownPartner,
     external_key,
     idempotency_scope,
+    rotated_secret,
     webhook_secret_text,
 )
 from chalicelib.domain.progress import Stage, reporter_stage
@@ -38,6 +40,10 @@ log = logging.getLogger("homeward.partners")
 
 # The audit trail of partner registrations, beside the cases' and the directory's.
 PARTNERS_TRAIL = "partners"
+
+
+class PartnerNotRegistered(Exception):
+    """No partner registered under that client id (a coordinator's request)."""
 
 
 class ReportNotFound(Exception):
@@ -133,11 +139,39 @@ def register(caller: Caller, partner: Partner, *, stores: Stores, settings: Sett
     """Add or change a partner (coordinators); audited; answers the webhook secret."""
     if not caller.staff.is_coordinator:
         refuse(caller, PARTNERS_TRAIL, "register-partner", stores, NotPermitted())
+    partner = partner.secrets_kept_from(stores.partners.get(partner.client_id))
     stores.partners.register(partner)
     stores.audit.record(
         [caller.entry(PARTNERS_TRAIL, "register-partner", detail=partner.client_id)]
     )
-    return Registered(partner, webhook_secret_text(settings.signing_key, partner.client_id))
+    return Registered(partner, _secret_of(partner, settings))
+
+
+def _secret_of(partner: Partner, settings: Settings) -> str:
+    master = settings.keyring(Purpose.WEBHOOKS).signer
+    return webhook_secret_text(master, partner.client_id, partner.webhook_generation)
+
+
+def rotate_webhook_secret(
+    caller: Caller,
+    client_id: str,
+    *,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> Registered:
+    """A partner's next webhook secret (coordinators; audited). Its webhooks are signed
+    with both the new and the old one for ROTATION_OVERLAP, then with the new one alone."""
+    if not caller.staff.is_coordinator:
+        refuse(caller, PARTNERS_TRAIL, "rotate-webhook-secret", stores, NotPermitted())
+    found = stores.partners.get(client_id)
+    if found is None:
+        raise PartnerNotRegistered()
+    partner = rotated_secret(found, now or dt.datetime.now(dt.UTC))
+    stores.partners.register(partner)
+    stores.audit.record([caller.entry(PARTNERS_TRAIL, "rotate-webhook-secret", detail=client_id)])
+    log.info("webhook secret of a partner rotated")
+    return Registered(partner, _secret_of(partner, settings))
 
 
 def partners(caller: Caller, *, stores: Stores) -> list[Partner]:
@@ -147,4 +181,4 @@ def partners(caller: Caller, *, stores: Stores) -> list[Partner]:
     return stores.partners.all()
 
 
-__all__ = ["ReportNotFound", "UnknownPartner"]
+__all__ = ["PartnerNotRegistered", "ReportNotFound", "UnknownPartner"]

@@ -27,6 +27,7 @@ from chalicelib.domain.referrals import (
     ReferralStep,
     Service,
     ServiceType,
+    Why,
     referral_basis,
 )
 from chalicelib.services.access import Caller, require_role
@@ -67,19 +68,29 @@ def refer(
     note: str,
     due: dt.date,
     override_reason: str | None = None,
+    escalate_after: tuple[int, int],
     stores: Stores,
     policy: FollowUpPolicy,
     now: dt.datetime,
 ) -> ReturnFile:
     """Refer the child to a provider for a service: on the family's consent, or on a
-    coordinator's override with a reason (audited apart, and the auditors alerted)."""
-    if stores.directory.read().recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
-        raise NotAProvider(f"{provider} is not a service provider in the directory")
+    coordinator's override with a reason (audited apart, and the auditors alerted).
+
+    The provider is alerted with the reference and the service only, and an
+    acknowledgement link; unacknowledged, the alert goes up its ladder (the deployment's
+    times to acknowledge, `escalate_after`: seconds for an urgent case, and otherwise)."""
+    directory = stores.directory.read()
+    if directory.recipient(provider).kind != OrganisationKind.SERVICE_PROVIDER:
+        raise NotAProvider(Why.NOT_A_PROVIDER, provider=provider)
+    providers = [c for c in directory.contacts if c.agency == provider]
     referral_id = secrets.token_hex(4)
     coordinator = caller.staff.is_coordinator
     decided: dict[str, Basis] = {}
 
     def change(record: Aftercare) -> Aftercare:
+        # The directory says what each provider offers and where (domain/contacts.py).
+        if not any(c.serves(service, record.oblast) for c in providers):
+            raise NotAProvider(Why.NOT_OFFERED_THERE, provider=provider, service=service)
         case_consent = stores.cases.consent_of(reference)
         basis = referral_basis(record.consent, override_reason, coordinator=coordinator)
         if basis == Basis.CONSENT and not (
@@ -87,7 +98,7 @@ def refer(
         ):
             # The reporter withdrew: nothing leaves the case unless a coordinator says why.
             if not (override_reason and coordinator):
-                raise ConsentMissing("the reporter withdrew their consent to sharing")
+                raise ConsentMissing(Why.REPORTER_WITHDREW)
             basis = Basis.OVERRIDE
         decided["basis"] = basis
         step = ReferralStep(
@@ -121,6 +132,10 @@ def refer(
         referral = changed.referral(referral_id)
         assert referral is not None
         stores.aftercare.add_referral(uow, referral)
+        told = Alert.referral_made(case.case, str(service), referral_id, provider, now)
+        stores.alerts.add(
+            uow, told, acknowledge_by=told.acknowledge_by(*escalate_after), name="referral-alert"
+        )
         if referral.basis == Basis.OVERRIDE:
             who = caller.staff.name or caller.staff.subject
             words = f"{who} ({caller.staff.agency}) to {provider}: {override_reason}"
@@ -238,7 +253,7 @@ def answer_referral(
 ) -> ReferralView:
     """The provider accepts, rejects (with a reason) or records the service done."""
     if status not in PROVIDER_MOVES:
-        raise ReferralError("a provider accepts, rejects or records a referral done")
+        raise ReferralError(Why.PROVIDER_ANSWER)
     staff = caller.staff
 
     def step():

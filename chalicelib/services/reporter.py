@@ -10,7 +10,8 @@ from chalicelib.config import Settings
 from chalicelib.domain.case import normalised_reference, status_token_valid
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.intake import RateLimit
-from chalicelib.domain.progress import Stage, reporter_stage
+from chalicelib.domain.keyring import Purpose
+from chalicelib.domain.progress import PageStage, page_stage
 from chalicelib.services import intake
 from chalicelib.services.ports import Stores
 
@@ -22,14 +23,15 @@ STATUS_LOOKUPS = RateLimit(limit=20, per_seconds=600)
 
 def look_up(
     reference: str, token: str, *, source: str, stores: Stores, settings: Settings
-) -> Stage | None:
+) -> PageStage | None:
     """stage_of, charged to the asking source first (TooManyRequests past the limit)."""
     intake.admit("status", source, STATUS_LOOKUPS, stores=stores, settings=settings)
     return stage_of(reference, token, stores=stores, settings=settings)
 
 
-def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) -> Stage | None:
-    """The report's coarse stage; None for a wrong reference, a wrong code or no case.
+def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) -> PageStage | None:
+    """The report's coarse stage (the child's return, once it began); None for a wrong
+    reference, a wrong code or no case.
 
     The code is checked (in constant time) before the table is read, so a guess costs no
     read; all three failures look the same to the caller.
@@ -39,7 +41,10 @@ def stage_of(reference: str, token: str, *, stores: Stores, settings: Settings) 
     if not _holds(reference, token, settings):
         return None
     status = stores.cases.status_of(reference)
-    return reporter_stage(status) if status is not None else None
+    if status is None:
+        return None
+    # The one word stored beside the case for its reporter: never the pathway itself.
+    return page_stage(status, stores.aftercare.reporter_word(reference))
 
 
 def _holds(reference: str, token: str, settings: Settings) -> bool:
@@ -47,7 +52,7 @@ def _holds(reference: str, token: str, settings: Settings) -> bool:
     # status_token_valid reads the code as typed by hand and refuses non-ASCII text.
     if not (reference and token):
         return False
-    return status_token_valid(settings.signing_key, reference, token)
+    return status_token_valid(settings.keyring(Purpose.STATUS_CODES), reference, token)
 
 
 class Withdrawal(StrEnum):

@@ -35,14 +35,11 @@ class Found:
 def search(caller: Caller, text: str, *, stores: Stores) -> Found:
     works_cases(caller, "search", "search", stores)
     query = parse_query(text)
-    if query.reference:
-        candidates, queries = [query.reference], 0
-    else:
-        keys = lookup_keys(query)
-        candidates = []
-        for key in keys:
-            candidates += stores.search.references(key, PER_KEY)
-        candidates, queries = list(dict.fromkeys(candidates))[:MAX_CANDIDATES], len(keys)
+    keys = lookup_keys(query) if query.by_name_or_birth else []
+    candidates = [query.reference] if query.reference else []
+    for key in keys:
+        candidates += stores.search.references(key, PER_KEY)
+    candidates, queries = list(dict.fromkeys(candidates))[:MAX_CANDIDATES], len(keys)
     briefs: dict[str, CaseBrief] = {}
     for start in range(0, len(candidates), 50):
         briefs.update(stores.case_index.briefs(candidates[start : start + 50]))
@@ -56,7 +53,7 @@ def _may_find(caller: Caller, query: SearchQuery, brief: CaseBrief) -> bool:
     if not caller.staff.is_coordinator and caller.staff.agency not in brief.agencies:
         return False  # outside the mandate: as if it did not exist
     level = view_for(caller.recipient, brief.summary.consent).level
-    if query.reference:
+    if query.reference == brief.summary.reference:
         return level > Disclosure.NOTHING
     # A name or a birth date must not tell who a withheld report is about.
     return (

@@ -15,7 +15,8 @@ import logging
 from dataclasses import dataclass
 
 from chalicelib.config import Settings
-from chalicelib.domain.partners import SIGNATURE_HEADER, sign_webhook, webhook_secret
+from chalicelib.domain.keyring import Purpose
+from chalicelib.domain.partners import SIGNATURE_HEADER, sign_webhook, webhook_secrets
 from chalicelib.domain.webhooks import (
     EVENT,
     MAX_ATTEMPTS,
@@ -50,13 +51,13 @@ def queue_event(event: WebhookEvent, *, queue: WebhookQueue) -> None:
     queue.enqueue([(event.client_id, event.event_id)])
 
 
-def headers_for(secret: bytes, event: WebhookEvent, body: bytes, now: dt.datetime) -> dict:
+def headers_for(secrets: list[bytes], event: WebhookEvent, body: bytes, now: dt.datetime) -> dict:
     return {
         "Content-Type": "application/json",
         "User-Agent": "Homeward-Webhooks/1",
         "Homeward-Event": EVENT,
         "Homeward-Delivery": event.event_id,
-        SIGNATURE_HEADER: sign_webhook(secret, int(now.timestamp()), body),
+        SIGNATURE_HEADER: sign_webhook(secrets, int(now.timestamp()), body),
     }
 
 
@@ -82,9 +83,8 @@ def deliver(
         error, last = "no webhook address registered", True
     else:
         body = found.event.body()
-        headers = headers_for(
-            webhook_secret(settings.signing_key, client_id), found.event, body, now
-        )
+        master = settings.keyring(Purpose.WEBHOOKS).signer
+        headers = headers_for(webhook_secrets(master, partner, now), found.event, body, now)
         try:
             status = poster.post(partner.webhook_url, body, headers)
             error = None if 200 <= status < 300 else describe_failure(status)

@@ -16,6 +16,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.domain.intake import RateLimit
+from chalicelib.domain.keyring import Purpose
 from chalicelib.lazy import lazy_module
 from chalicelib.web import urls
 from chalicelib.web.http import API_HEADERS, request_id, source
@@ -86,7 +87,7 @@ def ask(token: str) -> Response:
     if limited:
         return limited
     found = acknowledgement.pending(
-        token, stores=wiring.stores(), signing_key=wiring.settings().signing_key
+        token, stores=wiring.stores(), keys=wiring.settings().keyring(Purpose.ACK_LINKS)
     )
     if found is None:
         return _refused()
@@ -102,7 +103,7 @@ def acknowledge(token: str) -> Response:
     done = acknowledgement.acknowledge(
         token,
         stores=wiring.stores(),
-        signing_key=wiring.settings().signing_key,
+        keys=wiring.settings().keyring(Purpose.ACK_LINKS),
         request_id=request_id(request),
     )
     if done is None:

@@ -151,6 +151,7 @@ def refer(caller, reference, body):
         note=body.note,
         due=body.due,
         override_reason=body.override_reason,
+        escalate_after=wiring.settings().escalate_after,
         **_context(),
     )
 
@@ -306,6 +307,22 @@ def add_child(caller, list_id, body):
 def export_list(caller, list_id):
     context = _context()
     return mediation.export_list(caller, list_id, stores=context["stores"], now=context["now"])
+
+
+@staff_operation(
+    bp,
+    "POST",
+    f"{LISTS}/{{list_id}}/answers",
+    operation_id="importMediatorAnswer",
+    summary="The mediator's answer to an export, child by child (all lines or none)",
+    answer="MediatorAnswerImported",
+    body="MediatorAnswers",
+    refusals=(*CHANGE, "ListNotFound", "AnswerRefused"),
+)
+def import_answer(caller, list_id, body):
+    return mediation.import_answer(
+        caller, list_id, version=body.version, lines=body.answers, on=body.on, **_context()
+    )
 
 
 # -- a service provider's own inbox (providers) --

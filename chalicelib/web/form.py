@@ -13,6 +13,7 @@ import logging
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.questions import (
     COMMON_COUNTRIES,
     FILE_REFUSED,
@@ -165,7 +166,7 @@ def _form(
         in_words=_dates_in_words(values, language),
         help_line=settings.help_line_in(language),
         submission_key=submission_key
-        or form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC)),
+        or form_keys.issue(settings.keyring(Purpose.FORM_KEYS).signer, dt.datetime.now(dt.UTC)),
         fresh=fresh,
         notice=notice,
         uploads_enabled=uploads,
@@ -240,7 +241,7 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     from chalicelib.domain import form_keys
     from chalicelib.services import attachments as files
 
-    state = form_keys.check(settings.signing_key, key, dt.datetime.now(dt.UTC))
+    state = form_keys.check(settings.keyring(Purpose.FORM_KEYS), key, dt.datetime.now(dt.UTC))
     filed = False
     if state is not form_keys.KeyState.VALID:
         # An expired key still brings back the receipt of the report it filed (a refresh

@@ -179,6 +179,22 @@ class RegisteredPartner(BaseModel):
         )
 
 
+class RotatedWebhookSecret(BaseModel):
+    client_id: str
+    # Hand it to the partner: webhooks are signed with it (and the old one) from now on.
+    webhook_secret: str
+    # Until then each webhook carries a second `v1`, made with the old secret.
+    previous_secret_until: dt.datetime
+
+    @classmethod
+    def of(cls, found: Any) -> RotatedWebhookSecret:
+        return cls(
+            client_id=found.partner.client_id,
+            webhook_secret=found.webhook_secret,
+            previous_secret_until=found.partner.previous_secret_until,
+        )
+
+
 class PartnerList(BaseModel):
     partners: list[RegisteredPartner]
 

@@ -136,6 +136,22 @@ def register_partner(caller, client_id, body):
 
 @staff_operation(
     bp,
+    "POST",
+    f"{PREFIX}/partners/{{client_id}}/webhook-secret",
+    operation_id="rotatePartnerWebhookSecret",
+    summary="A partner's next webhook secret (coordinators): for 7 days its webhooks are "
+    "signed with both the new and the old one, then with the new one alone",
+    answer="RotatedWebhookSecret",
+    refusals=("NotPermitted", "PartnerNotRegistered"),
+)
+def rotate_webhook_secret(caller, client_id):
+    return partners.rotate_webhook_secret(
+        caller, client_id, stores=wiring.stores(), settings=wiring.settings()
+    )
+
+
+@staff_operation(
+    bp,
     "GET",
     f"{PREFIX}/partners",
     operation_id="listPartners",

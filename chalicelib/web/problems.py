@@ -91,6 +91,7 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.corrections import NotCorrectable
     from chalicelib.domain.erasure import NotAnAddress
     from chalicelib.domain.imports import RowsRefused
+    from chalicelib.domain.mediation import AnswerRefused
     from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
     from chalicelib.domain.referrals import ConsentMissing, ReferralError
     from chalicelib.domain.staff import InvalidToken
@@ -165,6 +166,9 @@ def _table() -> dict[type, Refusal]:
         access.CaseNotFound: Refusal(
             404, "not-found", "No such case", "No such case, or not one the caller may see"
         ),
+        partners.PartnerNotRegistered: Refusal(
+            404, "not-found", "No partner registered under that id", "No such partner"
+        ),
         partners.ReportNotFound: Refusal(
             404, "not-found", "No report of yours under that id", "No report of yours by that id"
         ),
@@ -195,6 +199,15 @@ def _table() -> dict[type, Refusal]:
             "The family's (or the reporter's) consent does not allow this",
             "Consent is missing; a coordinator may override a referral with a reason",
             detail=str,
+        ),
+        AnswerRefused: Refusal(
+            422,
+            "answer-refused",
+            "Lines of the mediator's answer cannot be taken; none of it was taken",
+            "Lines cannot be taken: `errors` names each by its line; nothing was taken",
+            errors=lambda exc: [
+                {"loc": [line], "msg": why, "type": "answer_refused"} for line, why in exc.problems
+            ],
         ),
         ReferralError: Refusal(
             422,

@@ -24,6 +24,24 @@ STAGES: dict[str | None, tuple[str, str]] = {
             "combined. The search for the child goes on under that report."
         ),
     ),
+    # The child's return (domain/progress.py ReturnStage).
+    "located": (
+        N_("The child has been found"),
+        N_("The coalition knows where the child is and is working on the return."),
+    ),
+    "verified": (
+        N_("The child's identity has been confirmed"),
+        N_("The coalition has confirmed who the child is and is working on the return."),
+    ),
+    "on_the_way_home": (
+        N_("On the way home"),
+        N_("The child's return has begun. For the child's safety this page says no more."),
+    ),
+    "home": (N_("Home"), N_("The child has come back to Ukraine.")),
+    "receiving_help": (
+        N_("Home, receiving help"),
+        N_("The child has come back to Ukraine and is receiving the help they need."),
+    ),
     "closed": (
         N_("Closed"),
         N_("Work on this report has ended. If you know something new, send a new report."),

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.aftercare import Aftercare, ClosureReason, ReturnStage
-from chalicelib.domain.mediation import MediationList
+from chalicelib.domain.mediation import AnswerLine, MediationList, RecordedAnswer
 from chalicelib.domain.referrals import Need, ReferralStatus, ServiceType
 from chalicelib.domain.staff import AGENCY_PATTERN
 
@@ -100,6 +100,17 @@ class NewMediationList(Strict):
 class MediationChild(Strict):
     reference: Annotated[str, StringConstraints(max_length=20)]
     on: dt.date | None = Field(default=None, description="When put on the list; today if left out")
+
+
+class MediatorAnswers(Strict):
+    version: int = Field(ge=1, description="The export the mediator answers")
+    on: dt.date | None = Field(default=None, description="When the answer came; today if left out")
+    answers: list[AnswerLine] = Field(
+        min_length=1,
+        max_length=2000,
+        description="Each child by its line in that export (from 1): confirmed, "
+        "being_returned, not_found or refused",
+    )
 
 
 # -- answers --
@@ -194,6 +205,27 @@ class MediationExport(BaseModel):
             version=export.version,
             children=export.children,
             withheld=export.withheld,
+        )
+
+
+class Overtaken(BaseModel):
+    line: int
+    why: str
+
+
+class MediatorAnswerImported(BaseModel):
+    list: MediationList
+    taken: list[RecordedAnswer] = Field(description="The lines taken now")
+    overtaken: list[Overtaken] = Field(
+        description="Lines a change to the child's pathway overtook after they were checked"
+    )
+
+    @classmethod
+    def of(cls, imported: Any) -> MediatorAnswerImported:
+        return cls(
+            list=imported.listed,
+            taken=imported.taken,
+            overtaken=[Overtaken(line=line, why=why) for line, why in imported.overtaken],
         )
 
 

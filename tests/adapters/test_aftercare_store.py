@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from chalicelib.domain.aftercare import Aftercare
+from chalicelib.domain.aftercare import Aftercare, ReturnStage
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.mediation import MediationList
 from chalicelib.domain.referrals import Basis, Referral, ReferralStatus, ReferralStep, ServiceType
@@ -114,3 +114,19 @@ def test_an_erased_record_takes_its_referrals_and_closure_and_nothing_else(store
     assert stores.aftercare.referrals_of("UA-PSY") == [("HW-3333-3333", "R2")]
     assert stores.aftercare.closures_waiting() == []
     assert stores.aftercare.follow_ups_due_before(dt.date(2026, 4, 1)) == []
+
+
+def test_the_reporters_word_follows_the_record_and_is_all_it_tells(stores):
+    assert stores.aftercare.reporter_word("HW-6666-6666") is None
+    save(stores, record("HW-6666-6666"))
+    assert stores.aftercare.reporter_word("HW-6666-6666") is None  # not on the pathway
+    moved = stores.aftercare.get("HW-6666-6666").step(
+        ReturnStage.LOCATED, on=NOW.date(), by="s", agency="UA-OMBUDSMAN", how="x", now=NOW
+    )
+    save(stores, moved)
+    assert stores.aftercare.reporter_word("HW-6666-6666") == "located"
+    moved = stores.aftercare.get("HW-6666-6666")
+    for stage in (ReturnStage.VERIFIED, ReturnStage.ON_MEDIATION_LIST):
+        moved = moved.step(stage, on=NOW.date(), by="s", agency="UA-NIB", how="Qatar", now=NOW)
+    save(stores, moved)
+    assert stores.aftercare.reporter_word("HW-6666-6666") == "verified"

@@ -46,6 +46,13 @@ def test_staff_are_recorded_replaced_and_read_back(stores):
     assert stores.staff.get("nobody") is None
 
 
+def test_a_session_signed_out_of_stays_signed_out_and_no_other(stores):
+    assert not stores.staff.signed_out("session-a")
+    stores.staff.sign_out("session-a", int(T0.timestamp()) + 3600)
+    assert stores.staff.signed_out("session-a")
+    assert not stores.staff.signed_out("session-b")
+
+
 def test_events_are_read_with_the_case_and_a_correction_is_versioned(stores):
     case = opened(stores)
     event = CaseEvent(T0, "s-1", "UA-NIB", "assign", {"assignee": "s-2"})

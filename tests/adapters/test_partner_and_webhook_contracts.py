@@ -128,6 +128,10 @@ def test_partners_are_registered_replaced_and_listed_by_client_id(stores):
     stores.partners.register(changed)
     assert stores.partners.get("ngo-two") == changed
     assert stores.partners.all() == [one, changed]
+    # A rotated webhook secret: which one is current, until when the old one signs too.
+    rotated = dataclasses.replace(one, webhook_generation=2, previous_secret_until=T0)
+    stores.partners.register(rotated)
+    assert stores.partners.get("ngo-one") == rotated
 
 
 def test_a_batch_opens_once_closes_once_and_its_digest_is_claimed_once(stores):

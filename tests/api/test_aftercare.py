@@ -197,3 +197,71 @@ def test_kpis_count_the_return_and_are_not_for_caseworkers(people, reported):
     assert figures.json_body["overall"]["days_to_returned"] == 0.0
     assert figures.json_body["by_oblast"][0]["oblast"] == "UA-65"
     assert people["south"].get("/statistics/return").status_code == 403
+
+
+def test_a_mediators_answer_moves_each_child_and_is_taken_whole_or_not_at_all(
+    people, reported, pump
+):
+    coordinator = people["coordinator"]
+    children = [reported(), reported(), reported()]
+    list_id = coordinator.post("/mediation-lists", {"mediator": "Qatar"}).json_body["list_id"]
+    for reference in children:
+        walk(people["south"], reference, "verified", today())
+        coordinator.post(f"/mediation-lists/{list_id}/children", {"reference": reference})
+    assert coordinator.post(f"/mediation-lists/{list_id}/export", {}).status_code == 200
+    path = f"/mediation-lists/{list_id}/answers"
+
+    def stage(reference):
+        return people["south"].get(f"/cases/{reference}/return").json_body["steps"][-1]["stage"]
+
+    # A line past the export, a line twice, an unknown answer: refused, none of it taken.
+    bad = {
+        "version": 1,
+        "answers": [
+            {"line": 1, "answer": "being_returned"},
+            {"line": 4, "answer": "confirmed"},
+            {"line": 2, "answer": "not_found"},
+            {"line": 2, "answer": "refused"},
+        ],
+    }
+    refused = coordinator.post(path, bad)
+    assert refused.status_code == 422, refused.json_body
+    assert refused.json_body["type"] == "/problems/answer-refused"
+    assert [e["loc"] for e in refused.json_body["errors"]] == [[4], [2]]
+    assert [stage(r) for r in children] == ["on_mediation_list"] * 3
+    assert coordinator.post(path, {"version": 2, "answers": bad["answers"][:1]}).status_code == 422
+    wrong = coordinator.post(path, {"version": 1, "answers": [{"line": 1, "answer": "maybe"}]})
+    assert wrong.status_code == 422
+    assert (
+        people["south"].post(path, {"version": 1, "answers": bad["answers"][:1]}).status_code == 403
+    )
+
+    good = {
+        "version": 1,
+        "answers": [
+            {"line": 1, "answer": "being_returned", "note": "via Riga"},
+            {"line": 2, "answer": "not_found"},
+            {"line": 3, "answer": "confirmed"},
+        ],
+    }
+    taken = coordinator.post(path, good)
+    assert taken.status_code == 200, taken.json_body
+    assert [(a["line"], a["answer"]) for a in taken.json_body["taken"]] == [
+        (1, "being_returned"),
+        (2, "not_found"),
+        (3, "confirmed"),
+    ]
+    assert [stage(r) for r in children] == ["in_transit", "verified", "on_mediation_list"]
+    trail = people["auditor"].get(f"/cases/{children[0]}/audit").json_body["entries"]
+    assert "mediation-answer" in [e["action"] for e in trail]
+    # The same answer imported again is taken once; a line now overtaken is refused.
+    again = coordinator.post(path, good)
+    assert again.status_code == 200 and again.json_body["taken"] == []
+    late = {"version": 1, "answers": [{"line": 2, "answer": "being_returned"}]}
+    assert coordinator.post(path, late).json_body["errors"][0]["loc"] == [2]
+    # The desk of the next step heard of each move, naming no child.
+    pump.run_until_idle()
+    moved = [
+        m for m in sent_messages() if children[0] in m["body"] and "на шляху додому" in m["body"]
+    ]
+    assert moved and not any("Ковальчук" in m["body"] for m in moved)

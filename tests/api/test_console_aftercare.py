@@ -97,3 +97,45 @@ def test_a_coordinator_builds_and_exports_a_mediation_list_in_the_console(client
     for withheld in ("Олешки", "iryna@example.org", "inhaler", "recreation camp"):
         assert withheld not in export
     assert Console(client, "demo-taras-bondar").get("/staff/mediation-lists").status_code == 403
+
+
+def test_the_referral_form_offers_the_providers_covering_the_childs_oblast_with_their_services(
+    client, reference
+):
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = f"/staff/cases/{reference}/return"
+    for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
+        south.get(page)
+        done = south.post(f"{page}/step", {"stage": stage, "on": today, "how": "x"})
+        assert done.status_code == 303, done.body
+    text = south.get(page).body.decode()
+    select = text.split('id="refer-provider"', 1)[1].split("</select>", 1)[0]
+    # The psychologists, with what they offer; not the Kyiv clinic (the child is in Kherson).
+    assert "Психологічна підтримка" in select and "Правова допомога" in select
+    assert 'value="UA-HOPE"' in select and "UA-CLINIC" not in select
+
+
+def test_a_refused_step_is_said_in_the_pages_language_not_the_domains_english(
+    client, reference, pump
+):
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    south = Console(client, "demo-taras-bondar", lang="uk")
+    page = f"/staff/cases/{reference}/return"
+    south.get(page)
+    done = south.post(f"{page}/step", {"stage": "located", "on": today, "how": "x"})
+    assert done.status_code == 303, done.body
+    # The desk's alert of the step waits on the case page under its own name.
+    pump.run_until_idle()
+    assert "Крок повернення дитини" in south.get(f"/staff/cases/{reference}").body.decode()
+    south.get(page)
+    # "Returned" straight after "located": refused, in Ukrainian, naming what may follow.
+    refused = south.post(f"{page}/step", {"stage": "returned", "on": today, "how": "x"})
+    text = refused.body.decode()
+    assert refused.status_code == 422
+    assert "Цей крок не може йти за останнім кроком дитини." in text
+    assert "Далі можна перейти до: Перевірено." in text
+    assert "can move to" not in text and "a child who is" not in text
+    south.get(page)
+    empty = south.post(f"{page}/step", {"stage": "verified", "on": today, "how": " "})
+    assert "Кожен крок потребує примітки: як або чому." in empty.body.decode()

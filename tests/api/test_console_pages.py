@@ -57,6 +57,29 @@ def test_signing_out_ends_the_session_here_and_now(client, reference):
     assert again.status_code == 303 and "sign-in" in again.headers["Location"]
 
 
+def test_a_copy_of_the_cookie_kept_from_before_signing_out_opens_nothing(client, reference):
+    """Issue 23 (low): sign-out did not end the session on the server; a kept cookie
+    read cases after it. The attack: copy the cookie, sign out, use the copy."""
+    south = Console(client, "demo-taras-bondar")
+    assert south.get(f"/staff/cases/{reference}").status_code == 200
+    kept = dict(south.headers)
+    other = Console(client, "demo-taras-bondar")  # the same person, another browser
+    assert south.post("/staff/sign-out", {}).status_code in (200, 303)
+    for path in ("/staff", f"/staff/cases/{reference}", "/staff/directory"):
+        again = client.http.get(path, headers=kept)
+        assert again.status_code == 303 and "sign-in" in again.headers["Location"], path
+    # A form posted with the copy changes nothing either.
+    posted = client.http.post(
+        f"/staff/cases/{reference}/notes",
+        headers={**Console.FORM, **kept},
+        body=f"csrf={south.csrf}&text=written+after+signing+out",
+    )
+    assert posted.status_code in (303, 401, 403)
+    assert "written after signing out" not in other.get(f"/staff/cases/{reference}").body.decode()
+    # Only that session ended: the same person's other browser is still signed in.
+    assert other.get("/staff").status_code == 200
+
+
 def test_a_match_decisions_note_reads_in_words_on_both_cases(client, pump, report_body):
     first = post_report(client, report_body).json_body["reference"]
     second = post_report(client, report_body).json_body["reference"]

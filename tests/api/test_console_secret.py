@@ -52,7 +52,7 @@ def test_a_deployed_stage_reads_the_session_key_from_its_own_secret_only():
 
     def read_secret(secret_id):
         read.append(secret_id)
-        return f"value of {secret_id}"
+        return f"value-of-{secret_id}"
 
     env = {
         "HOMEWARD_STAGE": "prod",
@@ -61,7 +61,7 @@ def test_a_deployed_stage_reads_the_session_key_from_its_own_secret_only():
         "HOMEWARD_SESSION_KEY_SECRET": "arn:session",
     }
     settings = config.load(env, read_secret=read_secret)
-    assert settings.session_key == b"value of arn:session"
+    assert settings.session_key == b"value-of-arn:session"
     assert read == ["arn:session"]
     # A function not given the session's secret (the public one) has no session key at
     # all: it cannot derive one from the signing key.
@@ -71,4 +71,4 @@ def test_a_deployed_stage_reads_the_session_key_from_its_own_secret_only():
     )
     with pytest.raises(RuntimeError, match="HOMEWARD_SESSION_KEY_SECRET"):
         _ = without.session_key
-    assert without.signing_key == b"value of arn:signing"
+    assert without.signing_key == b"value-of-arn:signing"

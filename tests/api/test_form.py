@@ -13,6 +13,7 @@ from formdata import FORM, form_fields, form_key, post_form
 from helpers import EXAMPLE_REPORT, post_report
 
 from chalicelib.adapters.dynamo.items import from_item
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Report
 from chalicelib.web import pages
 
@@ -552,7 +553,7 @@ def test_the_form_page_issues_a_key_the_server_can_check(client, aws):
     first = submission_key_of(text(client.http.get("/")))
     second = submission_key_of(text(client.http.get("/")))
     assert first != second
-    signing_key = wiring.settings().signing_key
+    signing_key = wiring.settings().keyring(Purpose.FORM_KEYS)
     now = dt.datetime.now(dt.UTC)
     assert form_keys.check(signing_key, first, now) is form_keys.KeyState.VALID
     assert form_keys.check(signing_key, first, now + dt.timedelta(hours=25)) == "expired"

@@ -216,3 +216,18 @@ def test_an_answer_that_fails_its_own_model_is_our_500_not_the_callers_422(
     assert "PartnerReportStatus" in said and "stage" in said
     assert problem["request_id"] in said
     assert "misplaced-stage" not in said
+
+
+def test_a_coordinator_rotates_a_partners_webhook_secret_through_the_api(registered, staff):
+    first = registered("ngo-one")["webhook_secret"]
+    rotated = staff("coordinator").post("/partners/ngo-one/webhook-secret", {})
+    assert rotated.status_code == 200, rotated.body
+    answer = rotated.json_body
+    assert answer["client_id"] == "ngo-one"
+    assert answer["webhook_secret"] != first and len(answer["webhook_secret"]) == 64
+    assert answer["previous_secret_until"]
+    # Registered again (a new quota): the partner keeps the secret it was just handed.
+    assert registered("ngo-one", quota=30)["webhook_secret"] == answer["webhook_secret"]
+    assert staff("caseworker").post("/partners/ngo-one/webhook-secret", {}).status_code == 403
+    unknown = staff("coordinator").post("/partners/ngo-nobody/webhook-secret", {})
+    assert unknown.status_code == 404

@@ -301,6 +301,22 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
 PSYCHOLOGISTS = "UA-HOPE"  # the demo directory's psychologists (a service provider)
 
 
+def status_page(site: str, reference: str, token: str) -> str:
+    """The reporter's status page (uk) for a reference and its code: the outcome's text."""
+    from urllib.parse import urlencode
+
+    form = urlencode({"reference": reference, "token": token, "lang": "uk"}).encode()
+    request = urllib.request.Request(
+        f"{site}/status",
+        method="POST",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    return page.split('id="outcome"', 1)[1].split("</div>", 1)[0]
+
+
 def test_the_life_of_a_case_goes_on_past_the_return(life_site, dev_key):
     """After "returned": verified, on a mediation list and exported (only the mediator's
     fields), on the way home, returned, needs assessed, referred to the psychologists, who
@@ -360,8 +376,11 @@ def test_the_life_of_a_case_goes_on_past_the_return(life_site, dev_key):
     for withheld in ("Олешки", "iryna@example.org", "recreation camp", "inhaler", "Ірина"):
         assert withheld not in exported
 
-    # 3. On the way home, and home.
-    step("in_transit", ago(110), how="through the Qatari embassy in Moscow")
+    # 3. The mediator's answer, imported by line of the export: being returned (on the
+    # way home); then home.
+    answer = {"version": 1, "on": ago(110), "answers": [{"line": 1, "answer": "being_returned"}]}
+    status, answered = http.call("POST", f"{lists}/answers", answer, coordinator)
+    assert status == 200 and [a["line"] for a in answered["taken"]] == [1], answered
     record = step("returned", ago(100))
     assert record["steps"][-1]["stage"] == "returned"
 
@@ -379,6 +398,21 @@ def test_the_life_of_a_case_goes_on_past_the_return(life_site, dev_key):
     status, record = http.call("POST", f"{case}/referrals", referral, south)
     assert status == 200, record
     referral_id = record["referrals"][0]["referral_id"]
+
+    # The psychologists' desk was alerted (the service and the reference, no child), and
+    # each step alerted the desk owning the next one; the mother's status page says "home,
+    # receiving help" in her language, and no more.
+    def told(to: str, words: str):
+        found = [m for m in http.outbox() if m["to"] == to and reference in m["body"]]
+        return [m for m in found if words in m["body"]]
+
+    (offer,) = wait_for(lambda: told("desk@hope.example.org", "психосоціальна підтримка"))
+    assert "Богдан" not in offer["body"]
+    assert wait_for(lambda: told(SOUTH_DESK, "на шляху додому"))
+    assert wait_for(lambda: told(INTAKE_DESK, "внесіть дитину до списку для посередника"))
+    shown = status_page(site, reference, receipt["status_token"])
+    assert "Вдома, отримує допомогу" in shown
+    assert "Qatar" not in shown and "Moscow" not in shown
 
     # 5. The psychologists accept and complete it; they never see the case itself.
     _, inbox = http.call("GET", "/api/v1/staff/referrals", token=psychologist)
@@ -410,6 +444,11 @@ def test_the_life_of_a_case_goes_on_past_the_return(life_site, dev_key):
 
     (mail,) = wait_for(overdue_mail, seconds=30)
     assert "Богдан" not in mail["body"]  # the alert names no child
+
+    # A relative reports Богдан again: matching pairs it with the returning child's case,
+    # and the case's desk hears of it.
+    _, again = http.call("POST", "/api/v1/reports", body)
+    assert wait_for(lambda: told(SOUTH_DESK, again["reference"]), seconds=30)
 
     # 8. Closed with a reason, and approved by another coordinator.
     closure = {"reason": "goals_met", "note": "the plan's goals are met"}

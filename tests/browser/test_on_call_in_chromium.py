@@ -5,31 +5,21 @@ may use it (the owning desk's addressee); the filters narrow; axe finds nothing.
 from __future__ import annotations
 
 import copy
-import json
-import urllib.request
 
 import pytest
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+from helpers import (
+    EXAMPLE_REPORT,
+    local_runner,
+    logged_errors,
+    runner_outbox,
+    runner_post,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
 KHERSON, KYIV = 12, 2  # the southern desk owns the first; only the coordinators the others
 SOUTH_DESK = "south@ombudsman.example.org"
-
-
-def post(site: str, body: dict) -> str:
-    request = urllib.request.Request(
-        f"{site}/api/v1/reports",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())["reference"]
-
-
-def outbox(site: str) -> list[dict]:
-    with urllib.request.urlopen(f"{site}/dev/outbox", timeout=10) as answer:
-        return json.loads(answer.read())["messages"]
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +40,13 @@ def waiting(tmp_path_factory, dev_key):
             body["child"]["date_of_birth"] = f"201{n % 10}-0{1 + n % 9}-1{n % 9}"
             if n >= KHERSON:
                 body["residence"]["oblast"] = "UA-32"
-            (south if n < KHERSON else kyiv).append(post(site, body))
+            (south if n < KHERSON else kyiv).append(runner_post(site, body))
         wait_for(
             lambda: (
                 {
                     r
                     for r in south
-                    if any(r in m["body"] for m in outbox(site) if m["to"] == SOUTH_DESK)
+                    if any(r in m["body"] for m in runner_outbox(site) if m["to"] == SOUTH_DESK)
                 }
                 == set(south)
             ),

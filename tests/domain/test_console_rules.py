@@ -65,6 +65,22 @@ def test_a_reference_is_read_whatever_its_case_and_spaces():
     assert parse_query("HW-0000-1111").reference is None  # not a reference's alphabet
 
 
+@pytest.mark.parametrize(
+    "typed", ["PB8E-44EY", "pb8e-44ey", "PB8E 44EY", " pb8e44ey ", "hw pb8e 44ey", "НW-РВ8Е-44ЕУ"]
+)
+def test_a_reference_is_read_without_its_hw_and_in_cyrillic_look_alikes(typed):
+    assert parse_query(typed) == SearchQuery(reference="HW-PB8E-44EY")
+
+
+def test_eight_letters_that_could_be_a_name_are_looked_for_as_both():
+    both = parse_query("Bezverkh")
+    assert both.reference == "HW-BEZV-ERKH" and both.words == ("Bezverkh",)
+    assert lookup_keys(both)  # the name is asked too
+    # A name with a number is no reference, whatever its letters.
+    assert parse_query("Maksym 25").reference is None
+    assert parse_query("Kovalenko 2012").reference is None
+
+
 def test_nothing_typed_asks_nothing():
     for typed in ("", "   ", "!!!", "x" * 500):
         query = parse_query(typed)

@@ -75,3 +75,25 @@ def test_a_value_of_the_wrong_form_is_explained_in_words_not_as_a_pattern():
     assert "e.g. south-ua-ombudsman" in said["contact_id"]
     assert "e.g. UA-NIB" in said["agency"] and "e.g. UA" in said["member_state"]
     assert not any(c in "".join(said.values()) for c in "^$[]{}\\")
+
+
+def test_a_service_provider_lists_its_services_and_oblasts_and_nobody_else_may():
+    from chalicelib.domain.contacts import read_contact_list
+
+    header = "contact_id,organisation,agency,kind,member_state,name,email,languages,channels,"
+    header += "services,oblasts\n"
+    rows = (
+        "clinic,Clinic,UA-CLINIC,service_provider,UA,Reception,r@c.example.org,uk,email,"
+        "health;psychosocial,UA-30 UA-32\n"
+        "desk,Desk,UA-NIB,national_authority,UA,Desk,d@n.example.org,uk,email,health,\n"
+        "odd,Odd,UA-ODD,service_provider,UA,Odd,o@o.example.org,uk,email,astrology,UA-99\n"
+    )
+    (clinic,), errors = read_contact_list(header + rows)
+    assert clinic.services == ["health", "psychosocial"] and clinic.oblasts == ["UA-30", "UA-32"]
+    assert clinic.serves("health", "UA-30") and not clinic.serves("health", "UA-65")
+    assert not clinic.serves("legal", "UA-30")
+    assert (errors[0].line, errors[0].field) == (3, None)
+    assert "only a service provider" in str(errors[0])
+    # A service or an oblast the coalition does not know is an error in words, per column.
+    assert [(e.line, e.field) for e in errors[1:]] == [(4, "services"), (4, "oblasts")]
+    assert "psychosocial" in errors[1].message and "UA-65" in errors[2].message

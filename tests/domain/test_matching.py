@@ -8,6 +8,7 @@ from chalicelib.domain.matching import (
     MAX_BLOCKING_KEYS,
     ChildIdentity,
     blocking_keys,
+    conflicts,
     score,
 )
 
@@ -204,6 +205,37 @@ def test_namesake_with_same_birthday_elsewhere_is_not_likely():
     assert m.verdict != "likely"
 
 
+def test_a_namesake_with_another_father_birthday_and_town_is_no_match():
+    # Issue 25: scored 0.79 "possible", like the true pair, and Скадовськ/Oleshky "close".
+    child = variant(
+        DARYNA,
+        family_name="Ковальчук",
+        given_name="Олександр",
+        sex="male",
+        patronymic="Андрійович",
+        date_of_birth=date(2012, 3, 14),
+    )
+    namesake = variant(
+        child,
+        family_name="Kovalchuk",
+        given_name="Oleksandr",
+        patronymic="Serhiiovych",
+        date_of_birth=date(2012, 3, 16),
+        settlement="Skadovsk",
+    )
+    m = score(child, namesake)
+    assert m.explanation["residence"] == "other_settlement"
+    assert conflicts(m.explanation) == ["patronymic", "date_of_birth", "residence"]
+    assert m.verdict is None and m.score < 0.5
+    # Each alone is a slip or a move, and still worth a look.
+    for alone in (
+        {"patronymic": "Сергійович"},
+        {"date_of_birth": date(2012, 3, 16)},
+        {"settlement": "Скадовськ"},
+    ):
+        assert score(child, variant(child, **alone)).verdict is not None, alone
+
+
 def test_different_sex_is_a_strong_mismatch():
     other = variant(DARYNA, sex="male")
     m = score(DARYNA, other)
@@ -228,7 +260,10 @@ def test_explanation_has_every_field_with_readable_values():
     m = score(OLEKSANDR, ChildIdentity(family_name="", given_name=""))
     assert set(m.explanation) == set(FIELDS)
     for name, value in m.explanation.items():
-        extra = {"year_only", "day_month_swapped"} if name == "date_of_birth" else set()
+        extra = {
+            "date_of_birth": {"year_only", "day_month_swapped"},
+            "residence": {"other_settlement"},
+        }.get(name, set())
         assert value in ALLOWED | extra
     assert 0.0 <= m.score <= 1.0
     assert m.verdict is None

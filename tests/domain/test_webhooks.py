@@ -126,6 +126,12 @@ def test_the_readmes_verification_snippet_accepts_ours_and_refuses_a_forgery():
     assert scope["verify"](secret.hex(), header, body)
     assert not scope["verify"](secret.hex(), header, body.replace(b"in_review", b"closed"))
     assert not scope["verify"](secret.hex(), sign_webhook(secret, 1_000, body), body)
+    # While a secret is rotated, both the old and the new verify the one webhook.
+    new = webhook_secret(b"k" * 32, "ngo-one", 1)
+    both = sign_webhook([new, secret], int(time.time()), body)
+    assert scope["verify"](secret.hex(), both, body)
+    assert scope["verify"](new.hex(), both, body)
+    assert not scope["verify"](webhook_secret(b"k" * 32, "ngo-two").hex(), both, body)
 
 
 @pytest.mark.parametrize(

@@ -457,8 +457,11 @@ class StaffMachine(RuleBasedStateMachine):
     def _decode(self, token: str) -> AckLink:
         """The delivery a link names, found among all the deliveries the model imagines."""
         from chalicelib.domain.acknowledgement import delivery_hash, read_ack_token
+        from chalicelib.domain.keyring import Purpose
 
-        claim = read_ack_token(self.settings.signing_key, token, dt.datetime.now(dt.UTC))
+        claim = read_ack_token(
+            self.settings.keyring(Purpose.ACK_LINKS), token, dt.datetime.now(dt.UTC)
+        )
         for root in ["report-received", *[f"match-confirmed-{o}" for o in self.cases]]:
             for purpose in (root, f"{root}~1", f"{root}~2"):
                 for contact in CONTACTS:

@@ -652,6 +652,58 @@ def test_only_the_staff_function_can_read_the_console_session_secret():
     assert package.ENVIRONMENT["HOMEWARD_SESSION_KEY_SECRET"] == secret
 
 
+# Who may read each secret (issue 23: one secret per purpose, each held only by the
+# functions that sign or check what it is for). The report's figure comes from here.
+SECRET_READERS = {
+    # Blind indexes: sources charged at intake, reporters' contact details indexed there
+    # and looked up by data requests.
+    "SigningKey": {"PublicHandlerRole", "ApiHandlerRole", "HandleTelegramUpdatesRole"},
+    "ConsoleSessionKey": {"ApiHandlerRole"},
+    "FormKey": {"PublicHandlerRole"},
+    # The status page, and the bot's receipt and "/status".
+    "StatusCodeKey": {"PublicHandlerRole", "HandleTelegramUpdatesRole"},
+    # Signed when an alert is sent, checked when the link is opened.
+    "AckLinkKey": {"SendDeliveriesRole", "PublicHandlerRole"},
+    # Shown when a partner is registered or its secret rotated; signed with when posting.
+    "WebhookKey": {"ApiHandlerRole", "SendWebhooksRole"},
+    # The bot's token and Telegram's webhook secret: the bot's three functions.
+    "TelegramBotSecret": {
+        "TelegramHandlerRole",
+        "HandleTelegramUpdatesRole",
+        "TidyTelegramChatsRole",
+    },
+}
+
+
+def test_each_secret_is_read_only_by_the_functions_that_use_it():
+    template = package.merge_template("dev")
+    secrets = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::SecretsManager::Secret"
+    }
+    assert secrets == set(SECRET_READERS)
+    readers = {
+        name: {
+            role
+            for role, statements in merged_policies().items()
+            for statement in statements
+            if statement["Effect"] == "Allow"
+            and "secretsmanager:GetSecretValue" in statement["Action"]
+            and {"Ref": name} in statement["Resource"]
+        }
+        for name in secrets
+    }
+    assert readers == SECRET_READERS
+    # Every function is told every secret's id (one environment), so IAM alone keeps them.
+    told = {
+        v["Ref"]
+        for k, v in package.ENVIRONMENT.items()
+        if k.endswith("_SECRET") and isinstance(v, dict) and "Ref" in v
+    }
+    assert told == secrets
+
+
 # -- the Telegram bot's three functions -------------------------------------------------
 # The webhook, the worker and the tidy schedule make only the calls their own policies
 # allow: a conversation through the local stand-in of the Bot API, filed with a photo,

@@ -439,3 +439,56 @@ def test_checkov_skips_are_per_resource_each_with_its_reason(sam_template):
         "SendDeliveriesRole",
         "SendImportDigestsRole",
     }
+
+
+def test_api_gateways_own_answers_carry_the_apps_security_headers(transformed):
+    """Issue 23 (low): unknown routes (API Gateway's 403), throttled callers and its other
+    4xx/5xx answers lacked HSTS, CSP and nosniff: no function runs to add them."""
+    from chalicelib.web.http import EVERY_ANSWER
+
+    (api,) = _of_type(transformed, "AWS::ApiGateway::RestApi").values()
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for kind, response in responses.items():
+        headers = {
+            name.removeprefix("gatewayresponse.header."): value
+            for name, value in response["responseParameters"].items()
+        }
+        for name, value in {**EVERY_ANSWER, "Cache-Control": "no-store"}.items():
+            assert headers[name] == f"'{value}'", (kind, name)
+    # Specific types inherit the defaults only when none of them is customised apart.
+    assert not {"THROTTLED", "MISSING_AUTHENTICATION_TOKEN", "WAF_FILTERED"} & set(responses)
+
+
+def test_one_source_cannot_drain_the_intakes_shared_buckets(transformed):
+    """Issue 23 (medium 10): API Gateway's throttles are shared by all callers, and WAF
+    counted single addresses, so an IPv6 /64 walked past it and one source could block
+    the form for everyone. Each source is now held well below each shared bucket."""
+    (stage,) = _of_type(transformed, "AWS::ApiGateway::Stage").values()
+    settings = {
+        (m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]
+    }
+    # The form's page, its post, the JSON intake and the uploads: a bucket each.
+    page, post = settings[("/", "GET")], settings[("/report", "POST")]
+    assert page["ThrottlingRateLimit"] >= post["ThrottlingRateLimit"]
+    assert settings[("/report~1uploads", "POST")] is not settings[("/", "GET")]
+    acl = transformed["Resources"]["EdgeWebAcl"]["Properties"]
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    per_address = rules["IntakePerAddress"]["Statement"]["RateBasedStatement"]
+    assert per_address["AggregateKeyType"] == "IP"
+    per_operator = rules["IntakePerIpv6Operator"]["Statement"]["RateBasedStatement"]
+    assert per_operator["CustomKeys"] == [{"ASN": {}}]
+    for rule in (per_address, per_operator):
+        # Per second, one source (or one IPv6 operator) can take at most a third of the
+        # post's bucket, the rest stays for everyone else.
+        assert rule["Limit"] / 300 <= post["ThrottlingRateLimit"] / 3
+        scope = json.dumps(rule["ScopeDownStatement"])
+        for path in ("/report", "/api/v1/reports", "/report/uploads"):
+            assert f'"SearchString": "{path}"' in scope
+        assert '"SearchString": "POST"' in scope
+        assert rules["IntakePerAddress"]["Action"] == {"Block": {}}
+    ipv6 = per_operator["ScopeDownStatement"]["AndStatement"]["Statements"][0]
+    ipset = ipv6["IPSetReferenceStatement"]["Arn"]["Fn::GetAtt"][0]
+    addresses = transformed["Resources"][ipset]["Properties"]
+    assert addresses["IPAddressVersion"] == "IPV6"
+    assert sorted(addresses["Addresses"]) == ["8000::/1", "::/1"]

@@ -14,6 +14,7 @@ from helpers import EXAMPLE_REPORT
 
 from chalicelib.domain.colleagues import Colleague
 from chalicelib.domain.disclosure import OrganisationKind, Recipient
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Report
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services import acknowledgement, casework, intake
@@ -61,7 +62,7 @@ def use(pipeline, address: str, minutes: int = 2):
     return acknowledgement.acknowledge(
         link(pipeline, address),
         stores=pipeline.stores,
-        signing_key=pipeline.settings.signing_key,
+        keys=pipeline.settings.keyring(Purpose.ACK_LINKS),
         request_id="r",
         now=T0 + dt.timedelta(minutes=minutes),
     )

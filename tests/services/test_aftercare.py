@@ -119,6 +119,7 @@ def refer(caller, reference, stores, provider="UA-HOPE", override=None):
         note="trouble sleeping since the return",
         due=T0.date() + 30 * DAY,
         override_reason=override,
+        escalate_after=(15 * 60, 24 * 3600),
         stores=stores,
         policy=POLICY,
         now=T0,
@@ -367,3 +368,35 @@ def test_a_providers_answer_racing_a_colleagues_step_is_applied_again_and_both_s
     record = stores.aftercare.get(returned)
     assert record.referrals[0].status == ReferralStatus.ACCEPTED  # the answer stayed
     assert record.consent.disclosure is False  # and so did the colleague's step
+
+
+def test_a_child_is_referred_only_to_a_provider_offering_the_service_where_the_child_lives(
+    stores, returned
+):
+    aftercare.record_consent(
+        SOUTH, returned, services=True, disclosure=True, stores=stores, policy=POLICY, now=T0
+    )
+
+    def to_clinic(service):
+        return referrals.refer(
+            SOUTH,
+            returned,
+            service=service,
+            provider="UA-CLINIC",
+            note="a check-up",
+            due=T0.date() + 30 * DAY,
+            escalate_after=(15 * 60, 24 * 3600),
+            stores=stores,
+            policy=POLICY,
+            now=T0,
+        )
+
+    # The demo clinic offers health care, in Kyiv only; the child lives in Kherson oblast.
+    with pytest.raises(referrals.NotAProvider, match="does not offer"):
+        to_clinic(ServiceType.HEALTH)
+    with pytest.raises(referrals.NotAProvider, match="does not offer"):
+        to_clinic(ServiceType.PSYCHOSOCIAL)
+    assert stores.aftercare.referrals_of("UA-CLINIC") == []
+    # The psychologists offer legal aid too, everywhere.
+    made = refer(SOUTH, returned, stores)
+    assert made.record.referrals[0].provider == "UA-HOPE"

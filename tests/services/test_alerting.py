@@ -14,6 +14,7 @@ from fakes import FakePipeline
 from helpers import EXAMPLE_REPORT
 
 from chalicelib.domain.alerts import Channel, DeliveryState
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Report
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services import acknowledgement, delivery, intake
@@ -115,12 +116,12 @@ def _link_of(pipeline, address: str) -> str:
 def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pipeline, db):
     reference = submit(pipeline, urgent=True)
     pipeline.run_until_idle(T0)
-    key = pipeline.settings.signing_key
+    key = pipeline.settings.keyring(Purpose.ACK_LINKS)
 
     seen = acknowledgement.acknowledge(
         _link_of(pipeline, "+380501112233"),
         stores=pipeline.stores,
-        signing_key=key,
+        keys=key,
         request_id="r",
         now=T0 + dt.timedelta(minutes=2),
     )
@@ -131,7 +132,7 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
     handled = acknowledgement.acknowledge(
         _link_of(pipeline, "south@ombudsman.example.org"),
         stores=pipeline.stores,
-        signing_key=key,
+        keys=key,
         request_id="r",
         now=T0 + dt.timedelta(minutes=20),
     )
@@ -143,12 +144,12 @@ def test_an_email_link_stops_the_ladder_an_sms_link_only_records_it_was_seen(pip
     # A used link is refused like a forged one.
     used = _link_of(pipeline, "south@ombudsman.example.org")
     later = T0 + dt.timedelta(minutes=21)
-    assert acknowledgement.pending(used, stores=pipeline.stores, signing_key=key, now=later) is None
+    assert acknowledgement.pending(used, stores=pipeline.stores, keys=key, now=later) is None
     assert (
         acknowledgement.acknowledge(
             used,
             stores=pipeline.stores,
-            signing_key=key,
+            keys=key,
             request_id="r",
             now=later,
         )

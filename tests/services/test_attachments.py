@@ -16,6 +16,7 @@ from helpers import EXAMPLE_REPORT
 from chalicelib.domain import form_keys
 from chalicelib.domain.attachments import Attachment, FileRefused, Upload, case_file_key
 from chalicelib.domain.images import clean_image
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Report
 from chalicelib.services import attachments as files
 from chalicelib.services import intake
@@ -46,7 +47,7 @@ def store():
 
 @pytest.fixture
 def key(settings):
-    return form_keys.issue(settings.signing_key, dt.datetime.now(dt.UTC))
+    return form_keys.issue(settings.keyring(Purpose.FORM_KEYS).signer, dt.datetime.now(dt.UTC))
 
 
 def grant(store, key, *, stores, settings, slot=1, now=None, source=SOURCE):
@@ -142,7 +143,7 @@ def test_files_are_copied_under_the_case_and_the_slots_emptied(store, key, store
     store.put(f"uploads/{key}/4", b"left behind: removed in the page", "image/png")
     receipt, created = file_form(store, key, stores=stores, settings=settings)
     assert created
-    assert receipt.reference == form_keys.reference_for(settings.signing_key, key)
+    assert receipt.reference == form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key)
     (attachment,) = db.cases[receipt.reference].attachments
     assert attachment.key == case_file_key(receipt.reference, 1, hashlib.sha256(JPEG).hexdigest())
     assert store.read(attachment.key, attachment.version_id) == KEPT_JPEG
@@ -151,7 +152,7 @@ def test_files_are_copied_under_the_case_and_the_slots_emptied(store, key, store
 
 
 def test_a_reference_another_case_holds_is_passed_over(store, key, stores, settings, db):
-    taken = form_keys.reference_for(settings.signing_key, key)
+    taken = form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key)
     theirs_key = case_file_key(taken, 1, hashlib.sha256(PNG).hexdigest())
     theirs = Attachment(
         theirs_key, "x", len(PNG), "image/png", store.put(theirs_key, PNG, "image/png")
@@ -169,7 +170,7 @@ def test_a_reference_another_case_holds_is_passed_over(store, key, stores, setti
     store.put(f"uploads/{key}/1", JPEG, "image/jpeg")
     receipt, created = file_form(store, key, stores=stores, settings=settings)
     assert created
-    assert receipt.reference == form_keys.reference_for(settings.signing_key, key, 1)
+    assert receipt.reference == form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key, 1)
     # The other case keeps its file and gets none of ours.
     assert db.cases[taken].attachments == (theirs,)
     assert store.versions(f"cases/{taken}/") == [(theirs.key, theirs.version_id)]
@@ -180,7 +181,7 @@ def test_a_reference_another_case_holds_is_passed_over(store, key, stores, setti
 def test_a_copy_another_attempt_made_first_is_used_not_made_again(store, key, stores, settings, db):
     store.put(f"uploads/{key}/1", JPEG, "image/jpeg")
     (upload,) = files.verify(store, key, [1])
-    reference = form_keys.reference_for(settings.signing_key, key)
+    reference = form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key)
     earlier = files._copy(store, upload, reference)  # an attempt that failed after its copy
     store.copies = 0
     receipt, created = file_form(store, key, stores=stores, settings=settings)

@@ -141,3 +141,22 @@ def test_formulas_typed_into_a_report_stay_text_in_a_spreadsheet():
 
     assert safe_cell('=HYPERLINK("http://x")').startswith("'=")
     assert safe_cell("Ковальчук") == "Ковальчук"
+
+
+def test_ticked_cases_are_exported_by_the_same_policy_and_audited(cases, stores, db):
+    ticked = [cases["everyone"], cases["no authorities"], cases["intake only"], "HW-2222-3333"]
+    outside = exports.export_chosen(
+        reader("caseworker", "UA-OMBUDSMAN"), ticked, "csv", stores=stores, files=None
+    )
+    # Outside the mandate, or not a case at all: as if never ticked.
+    assert set(rows_of(outside)) == {cases["everyone"]}
+    member = exports.export_chosen(
+        reader("coordinator", "CA-GAC"), ticked[1:], "csv", stores=stores, files=None
+    )
+    rows = rows_of(member)
+    assert set(rows) == {cases["no authorities"], cases["intake only"]}
+    assert rows[cases["intake only"]]["details"] == "withheld" and "Іван" not in member.content
+    assert not any(secret in member.content for secret in SEALED)
+    assert [e.detail for e in db.audit["exports"]][-1].startswith("csv, 2 cases (1 withheld)")
+    assert "export" in [e.action for e in db.audit[cases["intake only"]]]
+    assert "export" not in [e.action for e in db.audit.get("HW-2222-3333", [])]

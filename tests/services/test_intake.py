@@ -100,6 +100,24 @@ def test_an_ipv6_subscriber_is_one_source(stores, db, settings):
     intake.submit(submission(source="2001:db8:1:3::1"), stores=stores, settings=settings, now=T0)
 
 
+def test_an_ipv4_address_carried_in_ipv6_is_that_one_source(stores, db, settings):
+    """6to4 gives each IPv4 address 2^16 /64s, Teredo a /128 per port: both count as the
+    IPv4 address they carry, like an IPv4-mapped one."""
+    settings = dataclasses.replace(settings, rate_limit=2)
+    # 192.0.2.1 as 6to4 (two of its /64s), then as itself.
+    for host in ("2002:c000:201:1::1", "2002:c000:201:2::1"):
+        intake.submit(submission(source=host), stores=stores, settings=settings, now=T0)
+    for host in ("192.0.2.1", "::ffff:192.0.2.1"):
+        with pytest.raises(intake.TooManyRequests):
+            intake.submit(submission(source=host), stores=stores, settings=settings, now=T0)
+    # Teredo: server 65.54.227.120, client 192.0.2.45 (obfuscated), two ports.
+    for port in ("f227", "f228"):
+        host = f"2001:0:4136:e378:8000:{port}:3fff:fdd2"
+        intake.submit(submission(source=host), stores=stores, settings=settings, now=T0)
+    with pytest.raises(intake.TooManyRequests):
+        intake.submit(submission(source="192.0.2.45"), stores=stores, settings=settings, now=T0)
+
+
 def test_admit_limits_other_public_routes(stores, settings):
     limit = RateLimit(limit=2, per_seconds=60)
     for _ in range(2):

@@ -10,7 +10,14 @@ import pytest
 from helpers import EXAMPLE_REPORT, demo_directory
 
 from chalicelib.domain.case import fingerprint
-from chalicelib.domain.partners import SCOPES, Partner, PartnerClient, verify_webhook
+from chalicelib.domain.partners import (
+    ROTATION_OVERLAP,
+    SCOPES,
+    Partner,
+    PartnerClient,
+    sign_webhook,
+    verify_webhook,
+)
 from chalicelib.domain.report import Report
 from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.webhooks import MAX_ATTEMPTS, UnsafeWebhookTarget, WebhookSendError
@@ -154,3 +161,67 @@ def test_an_address_that_turns_private_is_not_tried_again(secret, stores, settin
     assert [a.outcome for a in pipeline.pump_webhooks()] == ["failed"]
     (failed,) = stores.webhooks.failed()
     assert failed.last_error == "address refused (not public)"
+
+
+# -- each partner's own secret, rotated with an overlap (issue 23) ---------------------------
+
+
+def test_each_partner_has_its_own_secret_and_one_cannot_verify_anothers(stores, settings):
+    one = partners.register(
+        staff(), Partner("ngo-one", "NGO One", webhook_url=HOOK), stores=stores, settings=settings
+    )
+    two = partners.register(
+        staff(), Partner("ngo-two", "NGO Two", webhook_url=HOOK), stores=stores, settings=settings
+    )
+    assert one.webhook_secret != two.webhook_secret
+    body, now = b'{"event":"report.stage_changed"}', 1_800_000_000
+    header = sign_webhook(bytes.fromhex(one.webhook_secret), now, body)
+    assert not verify_webhook(bytes.fromhex(two.webhook_secret), header, body, now)
+
+
+def test_a_rotated_secret_signs_beside_the_old_one_for_the_overlap_then_alone(
+    secret, stores, settings, pipeline, db
+):
+    reference = filed(stores, settings, pipeline)
+    now = dt.datetime.now(dt.UTC)
+    rotated = partners.rotate_webhook_secret(
+        staff(), "ngo-one", stores=stores, settings=settings, now=now
+    )
+    new = bytes.fromhex(rotated.webhook_secret)
+    assert new != secret
+    assert rotated.partner.previous_secret_until == now + ROTATION_OVERLAP
+    assert db.audit["partners"][-1].action == "rotate-webhook-secret"
+
+    def posted(at: dt.datetime, target: Status) -> tuple[str, bytes]:
+        move(stores, reference, target)
+        pipeline.pump_stream()
+        (attempt,) = pipeline.pump_webhooks(now=at)
+        assert attempt.outcome == "delivered"
+        post = pipeline.poster.posts[-1]
+        return post["headers"]["Homeward-Signature"], post["body"]
+
+    # During the overlap, a receiver with either secret accepts the webhook.
+    header, body = posted(now + dt.timedelta(days=1), Status.TRIAGED)
+    sent = int((now + dt.timedelta(days=1)).timestamp())
+    assert verify_webhook(secret, header, body, sent) and verify_webhook(new, header, body, sent)
+    # Registering the partner again (a new address) keeps the secret it was handed.
+    again = partners.register(
+        staff(), Partner("ngo-one", "NGO One", webhook_url=HOOK), stores=stores, settings=settings
+    )
+    assert again.webhook_secret == rotated.webhook_secret
+    # After it, the old secret verifies nothing.
+    later = now + ROTATION_OVERLAP + dt.timedelta(minutes=1)
+    header, body = posted(later, Status.DUPLICATE)
+    sent = int(later.timestamp())
+    assert verify_webhook(new, header, body, sent)
+    assert not verify_webhook(secret, header, body, sent)
+
+
+def test_only_coordinators_rotate_a_secret_and_only_a_registered_partners(secret, stores, settings):
+    with pytest.raises(NotPermitted):
+        partners.rotate_webhook_secret(
+            staff("caseworker"), "ngo-one", stores=stores, settings=settings
+        )
+    with pytest.raises(partners.PartnerNotRegistered):
+        partners.rotate_webhook_secret(staff(), "ngo-nobody", stores=stores, settings=settings)
+    assert stores.partners.get("ngo-one").webhook_generation == 0

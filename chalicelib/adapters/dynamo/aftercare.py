@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamo.items import from_item, query_all
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.aftercare import Aftercare
 from chalicelib.domain.mediation import MediationList
+from chalicelib.domain.progress import return_stage
 from chalicelib.domain.referrals import Referral
 
 
@@ -61,6 +62,22 @@ class AftercareStore:
         uow.add(
             "aftercare", {"Put": {"TableName": self._table, "Item": item, **_guard(record.version)}}
         )
+        word = return_stage(record)
+        if word is not None:
+            shown = {
+                **keys.reporter_word(record.reference),
+                "kind": {"S": "return-word"},
+                "word": {"S": word},
+            }
+            uow.add("reporter-word", {"Put": {"TableName": self._table, "Item": shown}})
+
+    def reporter_word(self, reference: str) -> str | None:
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=keys.reporter_word(reference),
+            ProjectionExpression="word",
+        )
+        return found["Item"]["word"]["S"] if "Item" in found else None
 
     def all(self) -> list[Aftercare]:
         items = query_all(

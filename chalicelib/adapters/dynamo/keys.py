@@ -26,10 +26,12 @@ Cases table (`pk`, `sk`):
 | time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
+| a console session signed out of (expires) | `SIGNEDOUT#<hash of the session>` | `SIGNEDOUT` |
 | a registered partner (machine client) | `PARTNERS` | `PARTNER#<client id>` |
 | an import batch of a partner | `PARTNER#<client id>` | `BATCH#<batch id>` |
 | a webhook owed to a partner (the outbox) | `PARTNER#<client id>` | `WEBHOOK#<event id>` |
 | a case's return and the help after it (domain/aftercare.py) | `AFTERCARE` | `<reference>` |
+| the return's word for the reporter (domain/progress.py) | `CASE#<reference>` | `RETURN` |
 | a referral, in its provider's inbox | `REFERRALS#<provider>` | `<created>#<reference>#<id>` |
 | a closure waiting for a coordinator's approval | `CLOSURES` | `<reference>` |
 | a mediation list | `MEDIATION` | `LIST#<list id>` |
@@ -271,6 +273,13 @@ def staff_member(subject: str) -> Key:
     return key(STAFF, subject)
 
 
+SIGNED_OUT = "SIGNEDOUT"
+
+
+def signed_out(session_id: str) -> Key:
+    return key(f"{SIGNED_OUT}#{session_id}", SIGNED_OUT)
+
+
 def reporter_partition(reporter_key: str) -> str:
     return f"REPORTER#{reporter_key}"
 
@@ -371,6 +380,12 @@ MEDIATION = "MEDIATION"
 
 def aftercare(reference: str) -> Key:
     return key(AFTERCARE, reference)
+
+
+def reporter_word(reference: str) -> Key:
+    """Beside the case, where the public status page (which may read a case's partition
+    and nothing of AFTERCARE) finds the return's one word."""
+    return key(case_partition(reference), "RETURN")
 
 
 def follow_up_at(due: dt.date, reference: str) -> str:

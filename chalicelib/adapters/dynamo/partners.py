@@ -19,6 +19,8 @@ def _partner(values: dict[str, Any]) -> Partner:
         quota_per_minute=int(values["quota_per_minute"]),
         webhook_url=values.get("webhook_url"),
         active=bool(values.get("active", True)),
+        webhook_generation=int(values.get("webhook_generation") or 0),
+        previous_secret_until=time(values.get("previous_secret_until")),
     )
 
 
@@ -51,6 +53,9 @@ class PartnerStore:
                         "quota_per_minute": partner.quota_per_minute,
                         "webhook_url": partner.webhook_url,
                         "active": partner.active,
+                        "webhook_generation": partner.webhook_generation,
+                        "previous_secret_until": partner.previous_secret_until
+                        and iso(partner.previous_secret_until),
                     }
                 ),
             },

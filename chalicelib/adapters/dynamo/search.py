@@ -126,3 +126,18 @@ class StaffDirectory:
             TableName=self._table, Key=keys.staff_member(subject), ConsistentRead=True
         )
         return _colleague(from_item(response["Item"])) if "Item" in response else None
+
+    def sign_out(self, session_id: str, until: int) -> None:
+        # Removed by the table's TTL once the session would have ended anyway.
+        item = to_item({"kind": "signed-out", "expires_at": until})
+        self._client.put_item(TableName=self._table, Item={**keys.signed_out(session_id), **item})
+
+    def signed_out(self, session_id: str) -> bool:
+        # Consistent: the copy of a cookie used right after signing out is refused too.
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=keys.signed_out(session_id),
+            ConsistentRead=True,
+            ProjectionExpression="pk",
+        )
+        return "Item" in response

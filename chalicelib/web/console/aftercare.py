@@ -28,7 +28,7 @@ from chalicelib.domain.referrals import (
 from chalicelib.domain.staff import Role
 from chalicelib.domain.words import month_names
 from chalicelib.lazy import lazy_module
-from chalicelib.web.console.aftercare_words import words
+from chalicelib.web.console.aftercare_words import refused_in_words, words
 from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
 
 aftercare = lazy_module("chalicelib.services.aftercare")
@@ -111,7 +111,7 @@ def _act(ctx: Ctx, reference: str, action, done: str) -> Response:
     except Unchosen:
         return return_page(ctx, reference, status=422, problem=_("Choose one from the list."))
     except (AftercareError, ReferralError, ValueError) as refused:
-        return return_page(ctx, reference, status=422, problem=str(refused))
+        return return_page(ctx, reference, status=422, problem=refused_in_words(ctx, refused))
     except aftercare.RecordChanged:
         problem = _("Someone changed this record meanwhile: check it, then send again.")
         return return_page(ctx, reference, status=409, problem=problem)
@@ -183,6 +183,7 @@ def refer(ctx: Ctx, reference: str) -> Response:
             note=form.get("note", "")[:5000],
             due=due,
             override_reason=(form.get("reason") or "").strip()[:5000] or None,
+            escalate_after=wiring.settings().escalate_after,
             **_context(),
         )
 
@@ -248,7 +249,7 @@ def decide(ctx: Ctx) -> Response:
             **_context(),
         )
     except (AftercareError, ReferralError) as refused:
-        return closures_page(ctx, problem=str(refused), status=422)
+        return closures_page(ctx, problem=refused_in_words(ctx, refused), status=422)
     return ctx.redirect("staff/closures", done=ctx.form.get("decision"))
 
 
@@ -285,7 +286,7 @@ def new_list(ctx: Ctx) -> Response:
             now=context["now"],
         )
     except AftercareError as refused:
-        return lists_page(ctx, problem=str(refused), status=422)
+        return lists_page(ctx, problem=refused_in_words(ctx, refused), status=422)
     return ctx.redirect("staff/mediation-lists", done="created")
 
 
@@ -296,7 +297,7 @@ def add_child(ctx: Ctx, list_id: str) -> Response:
     try:
         mediation.add_child(ctx.caller, list_id, reference, **_context())
     except (AftercareError, ReferralError) as refused:
-        return lists_page(ctx, problem=str(refused), status=422)
+        return lists_page(ctx, problem=refused_in_words(ctx, refused), status=422)
     except mediation.ListNotFound:
         return lists_page(ctx, problem=_("There is no such list."), status=404)
     return ctx.redirect("staff/mediation-lists", done="added")
@@ -311,7 +312,7 @@ def export_list(ctx: Ctx, list_id: str) -> Response:
             ctx.caller, list_id, stores=context["stores"], now=context["now"]
         )
     except AftercareError as refused:
-        return lists_page(ctx, problem=str(refused), status=422)
+        return lists_page(ctx, problem=refused_in_words(ctx, refused), status=422)
     except mediation.ListNotFound:
         return lists_page(ctx, problem=_("There is no such list."), status=404)
     return lists_page(ctx, export=made)
@@ -353,7 +354,7 @@ def answer(ctx: Ctx, reference: str, referral_id: str) -> Response:
     except Unchosen:
         return inbox_page(ctx, problem=ctx._("Choose one from the list."), status=422)
     except ReferralError as refused:
-        return inbox_page(ctx, problem=str(refused), status=422)
+        return inbox_page(ctx, problem=refused_in_words(ctx, refused), status=422)
     except referrals.ReferralNotFound:
         return not_found(ctx)
     return ctx.redirect("staff/referrals", done=chosen)

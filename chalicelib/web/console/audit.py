@@ -15,6 +15,7 @@ from chalicelib.web.console.cases import REFERENCE
 
 casework = lazy_module("chalicelib.services.casework")
 directory = lazy_module("chalicelib.services.directory")
+data_requests = lazy_module("chalicelib.services.data_requests")
 
 AUDITORS = (Role.AUDITOR,)
 
@@ -79,3 +80,9 @@ def audit(ctx: Ctx) -> Response:
 def directory_audit(ctx: Ctx) -> Response:
     trail = directory.audit_trail(ctx.caller, stores=wiring.stores())
     return _page(ctx, trail, reference="", missing=False, subject="directory")
+
+
+@console_route("/staff/audit/data-requests", roles=AUDITORS)
+def data_requests_audit(ctx: Ctx) -> Response:
+    trail = data_requests.audit_trail(ctx.caller, stores=wiring.stores())
+    return _page(ctx, trail, reference="", missing=False, subject="data-requests")

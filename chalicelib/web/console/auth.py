@@ -191,6 +191,9 @@ def callback(ctx: Ctx) -> Response:
 @console_route("/staff/sign-out", ["POST"])
 def sign_out(ctx: Ctx) -> Response:
     assert ctx.session is not None
+    # Ended on the server first: a copy of the cookie (a shared computer, a stolen
+    # backup) no longer opens anything, whatever the browser does with the cookie.
+    colleagues.sign_out(ctx.session.session_id, ctx.session.ends, stores=wiring.stores())
     client = wiring.sign_in()
     if client is not None and ctx.session.refresh_token:
         # A copy of the cookie can no longer renew itself after this.

@@ -31,6 +31,7 @@ from chalicelib.web.http import ALL_TYPES, cross_site, request_id
 from chalicelib.web.pages import posted_fields
 
 access = lazy_module("chalicelib.services.access")
+colleagues = lazy_module("chalicelib.services.colleagues")
 
 log = logging.getLogger("homeward.console")
 bp = Blueprint(__name__)
@@ -185,7 +186,7 @@ def console_route(
                 if cross_site(request, wiring.settings().public_url):
                     return _refused_cross_site(ctx)
             if not signed_in:
-                ctx.session = current if current and not current.over(time.time()) else None
+                ctx.session = _live(current)
                 return view(ctx, **params)
             current = _still_signed_in(current)
             if current is None:
@@ -237,11 +238,20 @@ def _with_language(current: session.Session, lang: str) -> session.Session:
     return current if current.lang == lang else replace(current, lang=lang)
 
 
+def _live(current: session.Session | None) -> session.Session | None:
+    """The session, or None once it is over or was signed out of (on the server: a copy
+    of the cookie kept elsewhere opens nothing)."""
+    if current is None or current.over(time.time()):
+        return None
+    return None if colleagues.signed_out(current.session_id, stores=wiring.stores()) else current
+
+
 def _still_signed_in(current: session.Session | None) -> session.Session | None:
     """The session, its ID token renewed when due; None once it is over."""
-    now = time.time()
-    if current is None or current.over(now):
+    current = _live(current)
+    if current is None:
         return None
+    now = time.time()
     if now < current.token_expires - 60:
         return current
     client = wiring.sign_in()

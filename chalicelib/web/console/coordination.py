@@ -1,5 +1,5 @@
-"""Coordinators' pages: contacts and routing rules in forms, a routing preview, and the
-alerts that could not be delivered.
+"""Coordinators' pages: contacts and routing rules in forms, and the alerts that could
+not be delivered (the routing preview is preview.py).
 
 A form is read into the directory's own models (Contact, RoutingRule) and saved through
 the directory service, which refuses a change that would make an alert reach nobody;
@@ -16,13 +16,13 @@ from chalice import Response
 
 from chalicelib import wiring
 from chalicelib.domain import labels
+from chalicelib.domain.disclosure import OrganisationKind
 from chalicelib.domain.numbers import is_number
-from chalicelib.domain.places import OBLASTS
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
 from chalicelib.web.console.base import Ctx, console_route, message
 from chalicelib.web.console.refusals import problem_words
-from chalicelib.web.console.render import N_
+from chalicelib.web.console.render import N_, category_choices, oblast_choices
 
 if TYPE_CHECKING:
     from chalicelib.domain.alerts import StoredDelivery
@@ -51,6 +51,8 @@ NEW_CONTACT = {
     "coordinator": False,
     "auditor": False,
     "active": True,
+    "services": [],
+    "oblasts": [],
 }
 NEW_RULE = {
     "rule_id": "",
@@ -103,13 +105,25 @@ def _contact_form(ctx: Ctx) -> dict[str, Any]:
         "member_state": form.get("member_state", "").strip().upper(),
         "name": form.get("name", "").strip(),
         "email": form.get("email", "").strip() or None,
-        "phone": form.get("phone", "").strip() or None,
+        "phone": _phone(form.get("phone", "")),
         "languages": [lang for lang in ("uk", "en", "ru") if form.get(f"language_{lang}")],
         "channels": [ch for ch in ("email", "sms") if form.get(f"channel_{ch}")],
         "coordinator": form.get("coordinator") == "yes",
         "auditor": form.get("auditor") == "yes",
         "active": form.get("active") == "yes",
+        # A service provider's services and the oblasts it covers (the domain refuses
+        # them for any other kind); left out, an edit would drop what the CSV set.
+        "services": [v for v in ctx.fields.get("services", []) if v],
+        "oblasts": [v for v in ctx.fields.get("oblasts", []) if v],
     }
+
+
+def _phone(typed: str) -> str | None:
+    """A number as people write it ("050 123 45 67"), read as the public form reads it; what
+    does not read as one goes on as typed, for the contact's check to name."""
+    from chalicelib.domain.report import phone_in_e164
+
+    return phone_in_e164(typed) or typed.strip() or None
 
 
 def _contact_page(
@@ -130,8 +144,29 @@ def _contact_page(
         errors=errors or {},
         problems=problems or [],
         rules=rules or [],
-        kinds=["coalition_member", "national_authority", "law_enforcement", "ngo"],
+        phone_hint=_phone_hint(ctx),
+        kinds=[
+            (k.value, labels.heading(labels.word(labels.ORGANISATION_KIND, k, ctx.lang)))
+            for k in OrganisationKind
+        ],
+        service_options=_service_options(ctx),
+        oblast_options=oblast_choices(ctx.lang),
     )
+
+
+def _service_options(ctx: Ctx) -> list[tuple[str, str]]:
+    from chalicelib.domain.referrals import ServiceType
+    from chalicelib.web.console.aftercare_words import SERVICE_NAMES
+
+    return [(s.value, ctx._(SERVICE_NAMES[s])) for s in ServiceType]
+
+
+def _phone_hint(ctx: Ctx) -> str:
+    """How to write a number: the report form's own hint, in its catalog (web/form_fields.py).
+    The numbers are read alike, so they are explained alike."""
+    from chalicelib.web import form_fields, i18n
+
+    return i18n.gettext_for(ctx.lang)(form_fields.FIELDS["reporter.phone"].help or "")
 
 
 @console_route("/staff/directory/contacts/new", roles=COORDINATORS)
@@ -230,6 +265,7 @@ def _rule_page(
     status: int = 200,
     errors: dict[str, str] | None = None,
 ) -> Response:
+    _ = ctx._
     contacts = directory.contact_list(ctx.caller, stores=wiring.stores())["contacts"]
     return ctx.page(
         "rule.html",
@@ -237,8 +273,17 @@ def _rule_page(
         rule=rule or NEW_RULE,
         new=new,
         errors=errors or {},
-        contacts=contacts,
         rungs=RUNGS,
+        oblast_options=oblast_choices(ctx.lang),
+        category_options=category_choices(ctx.lang),
+        # Each contact as a coordinator knows it: name, organisation, whether it is active.
+        contact_options=[
+            (
+                c.contact_id,
+                f"{c.name} ({c.organisation})" + ("" if c.active else ", " + _("inactive")),
+            )
+            for c in contacts
+        ],
     )
 
 
@@ -293,30 +338,6 @@ def save_rule(ctx: Ctx) -> Response:
         return _rule_page(ctx, typed, new=new, status=409, errors=errors)
     _refresh()
     return ctx.redirect("staff/directory", done="rule")
-
-
-# -- who a report would reach --------------------------------------------------------------
-
-
-@console_route("/staff/directory/preview", roles=COORDINATORS)
-def preview(ctx: Ctx) -> Response:
-    oblast = ctx.query("oblast")
-    category = ctx.query("category")
-    urgent = ctx.query("urgent") == "yes"
-    rungs = None
-    if oblast in OBLASTS and category in labels.CATEGORY:
-        rungs = directory.preview(
-            ctx.caller, oblast=oblast, category=category, urgent=urgent, stores=wiring.stores()
-        )
-    current = wiring.directory().current()
-    return ctx.page(
-        "preview.html",
-        chosen_oblast=oblast or "",
-        chosen_category=category or "",
-        urgent=urgent,
-        rungs=rungs,
-        contact=current.contact,
-    )
 
 
 # -- alerts that could not be delivered ---------------------------------------------------

@@ -3,6 +3,8 @@ confirmed (both cases linked, both sides alerted) or rejected, with a note on bo
 
 from __future__ import annotations
 
+import base64
+
 from chalice import Response
 
 from chalicelib import wiring
@@ -10,21 +12,31 @@ from chalicelib.lazy import lazy_module
 from chalicelib.web import urls
 from chalicelib.web.console.base import WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.cases import REFERENCE
+from chalicelib.web.console.render import N_
 
+attachment_links = lazy_module("chalicelib.services.attachment_links")
 casework = lazy_module("chalicelib.services.casework")
 matching = lazy_module("chalicelib.services.matching")
 matching_domain = lazy_module("chalicelib.domain.matching")
+match_review = lazy_module("chalicelib.domain.match_review")
 
 PAIR = "/staff/cases/{reference}/matches/{other}"
-# The rows of the comparison: the report's field, and matching's name for what it says.
-ROWS = [
-    ("family_name", "family_name"),
-    ("given_name", "given_name"),
-    ("patronymic", "patronymic"),
-    ("date_of_birth", "date_of_birth"),
-    ("birth_year", "date_of_birth"),
-    ("sex", "sex"),
-]
+# The rows of the comparison (domain/match_review.py's ROWS), by name.
+ROW_NAMES = {
+    "family_name": N_("Family name"),
+    "given_name": N_("Given name"),
+    "patronymic": N_("Patronymic"),
+    "other_names": N_("Other names"),
+    "date_of_birth": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "residence": N_("Residence"),
+    "event_date": N_("Date of the event"),
+    "event_place": N_("Place of the event"),
+    "last_known_place": N_("Last known place"),
+    "institution": N_("Last known institution"),
+    "marks": N_("Distinguishing marks"),
+    "photos": N_("Photos"),
+}
 
 
 def _pair(ctx: Ctx, reference: str, other: str):
@@ -40,6 +52,15 @@ def _pair(ctx: Ctx, reference: str, other: str):
     return pair, mine, theirs
 
 
+def _thumbnails(ctx: Ctx, shown) -> list[str]:
+    """The case's photos, small, inside the page (the console's pages load images only
+    from themselves), where the disclosure policy lets the person see them."""
+    found = attachment_links.thumbnails(
+        ctx.caller, shown, stores=wiring.stores(), files=wiring.file_store()
+    )
+    return ["data:image/jpeg;base64," + base64.b64encode(data).decode() for data in found]
+
+
 def _page(ctx: Ctx, reference: str, other: str, status: int = 200, error: str = "") -> Response:
     if not (REFERENCE.match(reference) and REFERENCE.match(other)):
         return not_found(ctx)
@@ -47,13 +68,22 @@ def _page(ctx: Ctx, reference: str, other: str, status: int = 200, error: str = 
     if found is None:
         return not_found(ctx)
     pair, mine, theirs = found
+    photos = {shown.reference: _thumbnails(ctx, shown) for shown in (mine, theirs)}
+    lines = match_review.compare(
+        mine.report,
+        theirs.report,
+        pair.explanation,
+        (len(photos[mine.reference]), len(photos[theirs.reference])),
+    )
     return ctx.page(
         "match.html",
         status,
         pair=pair,
         mine=mine,
         theirs=theirs,
-        rows=ROWS,
+        lines=lines,
+        row_names=ROW_NAMES,
+        photos=photos,
         error=error,
         typed=ctx.draft,
     )

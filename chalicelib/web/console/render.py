@@ -67,14 +67,6 @@ MATCH_FIELD_NAMES = {
     "sex": N_("Sex"),
     "residence": N_("Residence"),
 }
-MATCH_STATUS_NAMES = {
-    "match": N_("same"),
-    "close": N_("close"),
-    "mismatch": N_("different"),
-    "missing": N_("not given"),
-    "year_only": N_("same year, one gives only the year"),
-    "day_month_swapped": N_("day and month swapped"),
-}
 
 
 def pick(requested: str | None, current: str | None = None) -> str:
@@ -166,6 +158,15 @@ def oblast_name(code: str | None, language: str) -> str:
     return places.oblast_name(code, language) if code else ""
 
 
+def oblast_choices(language: str) -> list[tuple[str, str]]:
+    """Every oblast as a list offers it: (code, name), in the language's order."""
+    return [(o, oblast_name(o, language)) for o in places.in_order("oblasts", language)]
+
+
+def category_choices(language: str) -> list[tuple[str, str]]:
+    return [(c, named(labels.CATEGORY, c, language)) for c in labels.CATEGORY]
+
+
 @cache
 def environment(language: str) -> jinja2.Environment:
     from chalicelib.web.i18n import jinja_environment
@@ -186,9 +187,9 @@ def environment(language: str) -> jinja2.Environment:
         field_name=lambda f: (
             _(MATCH_FIELD_NAMES[f]) if f in MATCH_FIELD_NAMES else named(labels.FIELD, f, language)
         ),
-        match_status=lambda s: _(MATCH_STATUS_NAMES.get(s, s)),
         role_name=lambda r: named(labels.ROLE, r, language),
         relationship_name=lambda r: named(labels.RELATIONSHIP, r, language),
+        language_words=lambda code: labels.word(labels.LANGUAGE, code, language),
         country=lambda code: country_name(code, language),
         statuses=list(Status),
         categories=list(labels.CATEGORY),

@@ -11,7 +11,9 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     hotline,
     matches,
     on_call,
+    preview,
     statistics,
+    tools,
 )
 from chalicelib.web.console.base import bp
 

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from chalicelib import wiring
+from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.staff import StaffMember
 
 SESSION = "homeward_staff"
@@ -60,6 +61,17 @@ class Session:
 
     def staff(self) -> StaffMember:
         return StaffMember(self.subject, self.role, self.agency, self.name, self.email)  # type: ignore[arg-type]
+
+    @property
+    def session_id(self) -> str:
+        """What the server knows this session by when it is signed out of: a hash of its
+        random CSRF token (the token itself is never stored)."""
+        return hashlib.sha256(f"session:{self.csrf}".encode()).hexdigest()[:32]
+
+    @property
+    def ends(self) -> int:
+        """When it ends at the latest, however active (epoch seconds)."""
+        return self.started + MAX_SECONDS
 
     def over(self, now: float) -> bool:
         return now >= self.idle_until or now >= self.started + MAX_SECONDS
@@ -127,11 +139,13 @@ def renew(current: Session, client: Any) -> Session | None:
 # -- sealing ---------------------------------------------------------------------------
 
 
-def _key(purpose: str) -> bytes:
-    # The console's own secret (config.Settings.session_key), never the signing key the
-    # public function holds: whoever has that must not be able to seal a session.
-    secret = wiring.settings().session_key
-    return hmac.new(secret, f"homeward console {purpose}".encode(), hashlib.sha256).digest()
+def _keys(purpose: str) -> list[bytes]:
+    # The console's own secret's ring (domain/keyring.py), never the signing key the
+    # public function holds: whoever has that must not be able to seal a session. The
+    # newest key seals; a cookie sealed before a rotation still opens.
+    ring = wiring.settings().keyring(Purpose.CONSOLE_SESSIONS)
+    label = f"homeward console {purpose}".encode()
+    return [hmac.new(secret, label, hashlib.sha256).digest() for secret in ring]
 
 
 def seal(purpose: str, payload: dict[str, Any]) -> str:
@@ -139,7 +153,7 @@ def seal(purpose: str, payload: dict[str, Any]) -> str:
 
     nonce = secrets.token_bytes(12)
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    sealed = AESGCM(_key(purpose)).encrypt(nonce, data, purpose.encode())
+    sealed = AESGCM(_keys(purpose)[0]).encrypt(nonce, data, purpose.encode())
     return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
 
 
@@ -152,11 +166,16 @@ def unseal(purpose: str, value: str | None) -> dict[str, Any] | None:
 
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        data = AESGCM(_key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode())
-        found = json.loads(data)
-    except (InvalidTag, ValueError, TypeError):
+    except (ValueError, TypeError):
         return None
-    return found if isinstance(found, dict) else None
+    for key in _keys(purpose):
+        try:
+            data = AESGCM(key).decrypt(raw[:12], raw[12:], purpose.encode())
+            found = json.loads(data)
+        except (InvalidTag, ValueError, TypeError):
+            continue
+        return found if isinstance(found, dict) else None
+    return None
 
 
 def read_session(value: str | None) -> Session | None:

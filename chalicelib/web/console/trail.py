@@ -17,7 +17,10 @@ from chalicelib.domain import labels
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.colleagues import StaffList
 from chalicelib.domain.words import KYIV
+from chalicelib.lazy import lazy_module
 from chalicelib.web.console.render import N_, named
+
+data_requests = lazy_module("chalicelib.services.data_requests")
 
 # Reads that a person does many times a day; one line per person, case, action and day.
 SUMMARISED = frozenset({"list", "search", "read-undelivered"})
@@ -37,6 +40,8 @@ ACTION_NAMES = {
     "match-rejected": N_("Rejected a match"),
     "acknowledge": N_("Acknowledged an alert"),
     "break-glass": N_("Opened a case by break-glass"),
+    "data-export": N_("Answered a request for a person's data"),
+    "data-erase": N_("Erased a reporter's contact details"),
     "read-audit": N_("Read an audit trail"),
     "open-attachment": N_("Opened a file"),
     "export": N_("Exported cases"),
@@ -133,13 +138,15 @@ def sentence(
     if action == "break-glass":
         return _("opened case %(ref)s by break-glass, saying: %(reason)s") % {
             "ref": ref,
-            "reason": detail,
+            "reason": labels.word(labels.BREAK_GLASS_REASON, detail, language),
         }
     if action == "take-report":
         return _(
             "took the report %(ref)s for a caller on the hotline, with the caller's consent "
             "given orally"
         ) % {"ref": ref}
+    if action in ("data-export", "data-erase"):
+        return _data_request(action, ref, detail, _)
     if action == "read-audit":
         return _("read the audit trail of %(ref)s") % {"ref": ref}
     if action == "open-attachment":
@@ -153,6 +160,40 @@ def sentence(
     return _("did something the console does not name (%(action)s) on %(ref)s") % {
         "action": action,
         "ref": ref,
+    }
+
+
+# How a person asking about their data was found (data_requests.Person.by).
+FOUND_BY = {
+    "email": N_("found by their e-mail address"),
+    "phone": N_("found by their phone number"),
+    "reference": N_("found by a case's reference"),
+}
+
+
+def _data_request(action: str, ref: str, detail: str, _: Callable[[str], str]) -> str:
+    """A data request's entry: on a case ("by email"), or in the requests' own trail
+    ("by email: HW-…, HW-…" or "…: nothing held"); never the address asked about."""
+    by, _sep, cases = detail.removeprefix("by ").partition(": ")
+    how = _(FOUND_BY[by]) if by in FOUND_BY else ""
+    if ref == data_requests.DATA_REQUESTS:
+        done = (
+            _("gave a person everything held about them (%(how)s): %(cases)s")
+            if action == "data-export"
+            else _("erased a person's contact details (%(how)s) from %(cases)s")
+        )
+        held = _("nothing was held") if cases in ("", "nothing held") else cases
+        return done % {"how": how, "cases": held}
+    if detail == "nothing left":
+        return _("found nothing left to erase of the reporter of case %(ref)s") % {"ref": ref}
+    if action == "data-export":
+        return _("gave the reporter of case %(ref)s everything held about them (%(how)s)") % {
+            "ref": ref,
+            "how": how,
+        }
+    return _("erased the contact details of the reporter of case %(ref)s (%(how)s)") % {
+        "ref": ref,
+        "how": how,
     }
 
 
