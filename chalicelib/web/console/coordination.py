@@ -20,6 +20,7 @@ from chalicelib.domain.disclosure import OrganisationKind
 from chalicelib.domain.numbers import is_number
 from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
+from chalicelib.web.console import contact_form
 from chalicelib.web.console.base import Ctx, console_route, message
 from chalicelib.web.console.refusals import problem_words
 from chalicelib.web.console.render import N_, category_choices, oblast_choices
@@ -94,38 +95,6 @@ def overview(ctx: Ctx) -> Response:
 # -- contacts ----------------------------------------------------------------------------
 
 
-def _contact_form(ctx: Ctx) -> dict[str, Any]:
-    form = ctx.form
-    return {
-        "contact_id": form.get("contact_id", "").strip(),
-        "organisation": form.get("organisation", "").strip(),
-        "agency": form.get("agency", "").strip().upper(),
-        "kind": form.get("kind", ""),
-        "intake_desk": form.get("intake_desk") == "yes",
-        "member_state": form.get("member_state", "").strip().upper(),
-        "name": form.get("name", "").strip(),
-        "email": form.get("email", "").strip() or None,
-        "phone": _phone(form.get("phone", "")),
-        "languages": [lang for lang in ("uk", "en", "ru") if form.get(f"language_{lang}")],
-        "channels": [ch for ch in ("email", "sms") if form.get(f"channel_{ch}")],
-        "coordinator": form.get("coordinator") == "yes",
-        "auditor": form.get("auditor") == "yes",
-        "active": form.get("active") == "yes",
-        # A service provider's services and the oblasts it covers (the domain refuses
-        # them for any other kind); left out, an edit would drop what the CSV set.
-        "services": [v for v in ctx.fields.get("services", []) if v],
-        "oblasts": [v for v in ctx.fields.get("oblasts", []) if v],
-    }
-
-
-def _phone(typed: str) -> str | None:
-    """A number as people write it ("050 123 45 67"), read as the public form reads it; what
-    does not read as one goes on as typed, for the contact's check to name."""
-    from chalicelib.domain.report import phone_in_e164
-
-    return phone_in_e164(typed) or typed.strip() or None
-
-
 def _contact_page(
     ctx: Ctx,
     contact: dict[str, Any] | None,
@@ -144,29 +113,14 @@ def _contact_page(
         errors=errors or {},
         problems=problems or [],
         rules=rules or [],
-        phone_hint=_phone_hint(ctx),
+        phone_hint=contact_form.phone_hint(ctx),
         kinds=[
             (k.value, labels.heading(labels.word(labels.ORGANISATION_KIND, k, ctx.lang)))
             for k in OrganisationKind
         ],
-        service_options=_service_options(ctx),
+        service_options=contact_form.service_options(ctx),
         oblast_options=oblast_choices(ctx.lang),
     )
-
-
-def _service_options(ctx: Ctx) -> list[tuple[str, str]]:
-    from chalicelib.domain.referrals import ServiceType
-    from chalicelib.web.console.aftercare_words import SERVICE_NAMES
-
-    return [(s.value, ctx._(SERVICE_NAMES[s])) for s in ServiceType]
-
-
-def _phone_hint(ctx: Ctx) -> str:
-    """How to write a number: the report form's own hint, in its catalog (web/form_fields.py).
-    The numbers are read alike, so they are explained alike."""
-    from chalicelib.web import form_fields, i18n
-
-    return i18n.gettext_for(ctx.lang)(form_fields.FIELDS["reporter.phone"].help or "")
 
 
 @console_route("/staff/directory/contacts/new", roles=COORDINATORS)
@@ -200,7 +154,7 @@ def save_contact(ctx: Ctx) -> Response:
     from pydantic import ValidationError
 
     _ = ctx._
-    typed = _contact_form(ctx)
+    typed = contact_form.typed(ctx)
     new = ctx.form.get("new") == "yes"
     try:
         contact = contacts_domain.Contact.model_validate(typed)
