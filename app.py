@@ -82,6 +82,11 @@ def send_daily_digest(event):
     return handlers.send_daily_digest(event)
 
 
+@app.schedule(Cron(30, 0, "*", "*", "?", "*"))
+def anchor_custody(event):
+    return handlers.anchor_custody(event)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def send_import_digests(event):
     return handlers.send_import_digests(event)

@@ -82,6 +82,13 @@ class Settings:
     fields_key: str = ""
     # The private bucket of the report form's photos and documents; None: uploads are off.
     uploads_bucket: str | None = None
+    # The evidence bucket (S3 Object Lock) where originals are kept when the reporter
+    # agreed to their use as evidence; None: no originals are kept.
+    evidence_bucket: str | None = None
+    # The Time-Stamp Authority that anchors the custody chains daily (RFC 3161 over
+    # HTTP), and its certificate (PEM) that every token is verified against.
+    tsa_url: str | None = None
+    tsa_certificate: str | None = None
     # The stage's managed login (Cognito's hosted UI), where staff sign in; None locally.
     sign_in_url: str | None = None
     # The SES configuration set whose event destination reports bounces and complaints
@@ -286,6 +293,9 @@ def load(
         escalate_normal_after=_int("HOMEWARD_ESCALATE_NORMAL_SECONDS", 24 * 3600),
         retry_base_seconds=_int("HOMEWARD_RETRY_BASE_SECONDS", 10),
         uploads_bucket=env.get("HOMEWARD_UPLOADS_BUCKET") or None,
+        evidence_bucket=env.get("HOMEWARD_EVIDENCE_BUCKET") or None,
+        tsa_url=env.get("HOMEWARD_TSA_URL") or None,
+        tsa_certificate=env.get("HOMEWARD_TSA_CERTIFICATE") or None,
         fields_key=env.get("HOMEWARD_FIELDS_KEY", ""),
         sign_in_url=env.get("HOMEWARD_SIGN_IN_URL", "").rstrip("/") or None,
         console_idle_seconds=_int("HOMEWARD_CONSOLE_IDLE_SECONDS", 30 * 60),

@@ -266,6 +266,20 @@ def send_daily_digest(event: Any) -> int:
     )
 
 
+def anchor_custody(event: Any) -> int:
+    """Every day: one RFC 3161 time stamp over every evidence chain's head."""
+    import datetime as dt
+
+    from chalicelib.services import evidence
+
+    stamp = wiring.time_stamper()
+    if stamp is None:
+        log.warning("no Time-Stamp Authority is configured: custody chains not anchored")
+        return 0
+    made = evidence.anchor(wiring.stores(), stamp, dt.datetime.now(dt.UTC).date().isoformat())
+    return len(made.heads) if made else 0
+
+
 def send_import_digests(event: Any) -> int:
     """Every minute: each closed import batch's recipients get their one digest."""
     from chalicelib.services import imports

@@ -80,6 +80,7 @@ def dynamo_stores(
     from chalicelib.adapters.dynamo.cases import CaseFiles
     from chalicelib.adapters.dynamo.deliveries import Deliveries
     from chalicelib.adapters.dynamo.directory import DirectoryStore
+    from chalicelib.adapters.dynamo.evidence import CustodyStore
     from chalicelib.adapters.dynamo.guards import IntakeGuards
     from chalicelib.adapters.dynamo.history import CaseHistory
     from chalicelib.adapters.dynamo.lifecycle import CaseLifecycle
@@ -114,6 +115,7 @@ def dynamo_stores(
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
         aftercare=AftercareStore(client, table),
+        evidence=CustodyStore(client, table),
     )
 
 
@@ -230,6 +232,37 @@ def file_store():
 
 
 @cache
+def evidence_files():
+    """The evidence bucket (Object Lock), or None where none is configured."""
+    from chalicelib.adapters.evidence_files import EvidenceFiles
+
+    bucket = settings().evidence_bucket
+    return EvidenceFiles(client("s3"), bucket) if bucket else None
+
+
+# The local Time-Stamp Authority (infra/local/tsa.py), set by infra/local; never in AWS.
+local_tsa: Any = None
+
+
+@cache
+def time_stamper():
+    """Stamps a message with the stage's TSA (verified before it is kept), or None where
+    no TSA is configured (the daily anchor then says so in the log)."""
+    from chalicelib.adapters import timestamps
+
+    current = settings()
+    if current.tsa_url and current.tsa_certificate:
+        authority = timestamps.HttpTimeStampAuthority(
+            current.tsa_url, current.tsa_certificate.encode()
+        )
+    elif local_tsa is not None:
+        authority = local_tsa
+    else:
+        return None
+    return lambda message: timestamps.stamp(authority, message)
+
+
+@cache
 def staff_names():
     """Everyone's names, as the console shows them: cached like the directory."""
     from chalicelib.services.colleagues import StaffCache
@@ -296,6 +329,8 @@ def reset() -> None:
         directory,
         token_verifier,
         file_store,
+        evidence_files,
+        time_stamper,
         metrics,
         staff_names,
         sign_in,

@@ -13,7 +13,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = {"Ref": "OperatorsTopic"}
 DATA_KEY = {"Fn::GetAtt": ["DataKey", "Arn"]}
-# The functions of the stage: Chalice's thirteen and the public routes' own.
+# The functions of the stage: Chalice's and the public routes' own.
 FUNCTIONS = (
     "APIHandler",
     "PublicHandler",
@@ -23,6 +23,7 @@ FUNCTIONS = (
     "RequeueStaleDeliveries",
     "EscalateUnacknowledged",
     "SendDailyDigest",
+    "AnchorCustody",
     "SendImportDigests",
     "SendWebhooks",
     "AnonymiseExpired",
@@ -104,6 +105,19 @@ PARAMETERS = {
         "Default": "",
         "Description": "A backup vault in a second region (or account) that every backup is "
         "copied to; empty: no copy",
+    },
+    "TimeStampAuthorityUrl": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^(https?://\S+)?$",
+        "Description": "The RFC 3161 Time-Stamp Authority that anchors the custody chains "
+        "daily (e.g. a qualified TSA's URL); empty: not anchored, and the log says so",
+    },
+    "TimeStampAuthorityCertificate": {
+        "Type": "String",
+        "Default": "",
+        "Description": "That TSA's certificate (PEM): every token is verified against it "
+        "before it is kept, and prosecutors' packages carry it",
     },
     "SmsFor": {
         "Type": "String",
@@ -964,6 +978,9 @@ NO_DLQ = {
     "still due (the by_state index's FOLLOWUPS#due) and not yet alerted for that due date, "
     "so a failed run's alerts go at the next; the schedule's event carries no data to keep, "
     "and the errors alarm pages",
+    "AnchorCustody": "A daily schedule whose event carries no data: a DLQ would keep an "
+    "empty event. A failed run pages (its errors alarm); the next day's anchor covers every "
+    "head as it then stands, so nothing is left unanchored",
     "SendDailyDigest": "A daily schedule whose event carries no data: a DLQ would keep an "
     "empty event, not the digest. A failed run pages (its errors alarm) and is re-run by "
     "invoking the function",

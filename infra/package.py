@@ -123,6 +123,7 @@ UPLOADS_BUCKET = {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
 UPLOADS = {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
 CASE_FILES = {"Fn::Sub": "${UploadsBucket.Arn}/cases/*"}
 EXPORTS = {"Fn::Sub": "${UploadsBucket.Arn}/exports/*"}
+EVIDENCE_ORIGINALS = {"Fn::Sub": "${EvidenceBucket.Arn}/originals/*"}
 SES_IDENTITIES = {
     "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 }
@@ -174,6 +175,10 @@ PUBLIC_PARTITIONS = (
     "SEARCH#*",
     "STATISTICS",
     "PARTNER#*",
+    # Evidence: a new original's item and custody, the reporter's withdrawal of the
+    # evidence consent (recorded in each chain, the case taken out of unsent packages).
+    "EVIDENCE#*",
+    "EVIDENCE",
 )
 
 # The Telegram bot's own items (chalicelib/adapters/dynamo/keys.py): its conversations, the
@@ -232,6 +237,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             ["s3:PutObject", "s3:GetObject", "s3:DeleteObjectVersion"],
             [CASE_FILES],
         ),
+        # Originals kept as evidence: written once (If-None-Match), never read back; the
+        # bucket's policy keeps reads to the evidence role whatever is granted here.
+        _statement("EvidenceOriginals", ["s3:PutObject"], [EVIDENCE_ORIGINALS]),
         # Listing versions finds what to remove. ListBucket also makes a missing key a
         # 404 rather than a 403, which is how a file that never arrived is told apart.
         _statement("ListFiles", ["s3:ListBucket", "s3:ListBucketVersions"], [UPLOADS_BUCKET]),
@@ -472,6 +480,13 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _under(_statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]), "DIGEST"),
         EMAIL,
     ],
+    # The daily anchor of the custody chains: every chain's head read (the evidence
+    # partitions only), one time stamp asked of the stage's TSA, the day's anchor put.
+    "AnchorCustodyRole": [
+        LOGS,
+        _under(_statement("Heads", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]), "EVIDENCE"),
+        _under(_statement("Chains", ["dynamodb:Query"], [TABLE]), "EVIDENCE#*"),
+    ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
         _statement("Stale", ["dynamodb:Query"], [STATE_INDEX]),
@@ -547,6 +562,9 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             "MANDATE#*",
             "STATISTICS",
             "STATISTICS#*",
+            # The evidence consent goes too: recorded in each file's chain of custody.
+            "EVIDENCE#*",
+            "EVIDENCE",
         ),
         {
             **_statement("Derived", ["dynamodb:DeleteItem"], [TABLE]),
@@ -854,6 +872,7 @@ ENVIRONMENT = {
     },
     "HOMEWARD_TOKEN_AUDIENCE": {"Ref": "StaffUserPoolClient"},
     "HOMEWARD_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
+    "HOMEWARD_EVIDENCE_BUCKET": {"Ref": "EvidenceBucket"},
     "HOMEWARD_FIELDS_KEY": {"Fn::GetAtt": ["FieldsKey", "Arn"]},
     # Acknowledgement links point here; a deployed function refuses to start without it.
     "HOMEWARD_PUBLIC_URL": PUBLIC_URL,
@@ -1084,6 +1103,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "AnchorCustody",
         "SendImportDigests",
         "SendWebhooks",
         "AnonymiseExpired",
@@ -1099,6 +1119,11 @@ def merge_template(stage: str) -> dict[str, Any]:
         serves = "staff" if function == "APIHandler" else "events"
         variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
         resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
+    # Only the anchor talks to the Time-Stamp Authority (infra/operations.py parameters).
+    resources["AnchorCustody"]["Properties"]["Environment"]["Variables"].update(
+        HOMEWARD_TSA_URL={"Ref": "TimeStampAuthorityUrl"},
+        HOMEWARD_TSA_CERTIFICATE={"Ref": "TimeStampAuthorityCertificate"},
+    )
     resources["DispatchAlerts"]["Properties"]["Events"] = {
         "DispatchAlertsDynamodbEventSource": _stream_source("alert")
     }

@@ -50,6 +50,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
@@ -131,6 +132,11 @@ class FakeDb:
     staff: dict[str, Colleague] = field(default_factory=dict)
     signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
+    # Evidence (domain/evidence.py): items by (reference, slot), their entries, and the
+    # rest of the evidence partition ("withdrawn", "cases", "anchors", "packages").
+    evidence: dict[tuple[str, int], EvidenceItem] = field(default_factory=dict)
+    custody: dict[tuple[str, int], list[CustodyEntry]] = field(default_factory=dict)
+    evidence_rest: dict[str, dict] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # Commits to answer with a Conflict before one goes through (to test retries).
     conflicts: int = 0
@@ -1221,6 +1227,7 @@ def fake_stores(db: FakeDb | None = None) -> Stores:
         reporters=FakeReporterIndex(db),
         lifecycle=FakeCaseLifecycle(db),
         aftercare=FakeAftercare(db),
+        evidence=FakeCustodyStore(db),
     )
 
 
@@ -1734,3 +1741,128 @@ class FakeConversations:
 
     def drop_tidy(self, conversation_id: str, due: dt.datetime) -> None:
         self.tidies.discard((iso(due), conversation_id))
+
+
+class FakeCustodyStore:
+    """Evidence items and their chains in `db.evidence` and `db.custody`, under the same
+    conditions as DynamoDB's: an item only once, a chain only from the head read."""
+
+    def __init__(self, db: FakeDb) -> None:
+        self.db = db
+        for part in ("withdrawn", "cases", "anchors", "packages"):
+            db.evidence_rest.setdefault(part, {})
+
+    def _rest(self, part: str) -> dict:
+        return self.db.evidence_rest[part]
+
+    def keep(self, uow, item: EvidenceItem, entries: list[CustodyEntry]) -> None:
+        where = (item.reference, item.slot)
+        last = entries[-1]
+
+        def apply() -> None:
+            self.db.evidence[where] = replace(item, head_seq=last.seq, head_hash=last.hash)
+            self.db.custody[where] = list(entries)
+
+        uow.add("evidence", apply, lambda: where not in self.db.evidence)
+
+    def register(self, uow, reference: str) -> None:
+        uow.add("evidence-case", lambda: self._rest("cases").__setitem__(reference, True))
+
+    def append(self, uow, item: EvidenceItem, entries: list[CustodyEntry]) -> None:
+        where = (item.reference, item.slot)
+        last = entries[-1]
+
+        def check() -> bool:
+            held = self.db.evidence.get(where)
+            return held is not None and held.head == item.head
+
+        def apply() -> None:
+            held = self.db.evidence[where]
+            self.db.evidence[where] = replace(held, head_seq=last.seq, head_hash=last.hash)
+            self.db.custody[where] += entries
+
+        uow.add("custody-head", apply, check)
+
+    def items_of(self, reference: str) -> list[EvidenceItem]:
+        return sorted(
+            (i for (r, _), i in self.db.evidence.items() if r == reference), key=lambda i: i.slot
+        )
+
+    def chain(self, item: EvidenceItem) -> list[CustodyEntry]:
+        return list(self.db.custody.get((item.reference, item.slot), []))
+
+    def references(self) -> list[str]:
+        return sorted(self._rest("cases"))
+
+    def withdraw(self, uow, reference: str, at: dt.datetime) -> None:
+        withdrawn = self._rest("withdrawn")
+        uow.add(
+            "withdrawal",
+            lambda: withdrawn.__setitem__(reference, at),
+            lambda: reference not in withdrawn,
+        )
+
+    def withdrawn_at(self, reference: str) -> dt.datetime | None:
+        return self._rest("withdrawn").get(reference)
+
+    def add_anchor(self, anchor: Anchor) -> bool:
+        anchors = self._rest("anchors")
+        if anchor.day in anchors:
+            return False
+        anchors[anchor.day] = anchor
+        return True
+
+    def anchors(self) -> list[Anchor]:
+        return [a for _, a in sorted(self._rest("anchors").items())]
+
+    def save_package(self, uow, package: Package, *, was: Package | None = None) -> None:
+        packages = self._rest("packages")
+
+        def check() -> bool:
+            held = packages.get(package.package_id)
+            if was is None:
+                return held is None
+            return held is not None and (held.state, held.sha256) == (was.state, was.sha256)
+
+        uow.add("package", lambda: packages.__setitem__(package.package_id, package), check)
+
+    def package(self, package_id: str) -> Package | None:
+        return self._rest("packages").get(package_id)
+
+    def packages(self) -> list[Package]:
+        return [p for _, p in sorted(self._rest("packages").items())]
+
+
+@dataclass
+class FakeEvidenceFiles:
+    """The evidence bucket under Object Lock: an original, once kept, is never replaced."""
+
+    objects: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+    holds: set[str] = field(default_factory=set)
+    packages: dict[str, bytes] = field(default_factory=dict)
+
+    def keep(self, key: str, data: bytes, content_type: str) -> str | None:
+        if not key.startswith("originals/"):
+            raise ValueError("originals live under originals/")
+        if key in self.objects:
+            return None  # written before: the writer may not read which version
+        self.objects[key] = (f"e{len(self.objects) + 1}", data, content_type)
+        return self.objects[key][0]
+
+    def read(self, key: str, version_id: str | None) -> bytes:
+        held_version, data, _ = self.objects[key]
+        if version_id and version_id != held_version:
+            raise KeyError(version_id)
+        return data
+
+    def hold(self, key: str, version_id: str | None) -> None:
+        self.holds.add(key)
+
+    def held(self, key: str, version_id: str | None) -> bool:
+        return key in self.holds
+
+    def put_package(self, key: str, data: bytes) -> None:
+        self.packages[key] = data
+
+    def read_package(self, key: str) -> bytes:
+        return self.packages[key]

@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 
 from chalicelib.domain.partners import CLIENT_ID, SCOPES, PartnerClient
-from chalicelib.domain.staff import AGENCY, ROLES, InvalidToken, Role, StaffMember
+from chalicelib.domain.staff import AGENCY, EVIDENCE_GROUP, ROLES, InvalidToken, Role, StaffMember
 
 ALGORITHMS = ["RS256"]
 DEV_KEY_ID = "homeward-local-dev"
@@ -129,6 +129,7 @@ class TokenVerifier:
             agency=agency,
             name=name if isinstance(name, str) and name.strip() else None,
             email=email.strip().lower() if isinstance(email, str) and verified else None,
+            evidence=EVIDENCE_GROUP in groups and roles[0] == Role.COORDINATOR,
         )
 
 
@@ -170,6 +171,7 @@ def mint_dev_token(
     now: dt.datetime | None = None,
     name: str | None = None,
     email: str | None = None,
+    evidence: bool = False,
 ) -> str:
     """A token shaped like a Cognito ID token, signed with the local development key."""
     now = now or dt.datetime.now(dt.UTC)
@@ -180,7 +182,7 @@ def mint_dev_token(
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
         "token_use": "id",
-        "cognito:groups": [role],
+        "cognito:groups": [role, EVIDENCE_GROUP] if evidence else [role],
         "custom:agency": agency,
     }
     if name:

@@ -12,6 +12,7 @@ homeward contacts list [--csv]                          # the contacts, or a CSV
 homeward rules show                                     # the routing rules, in words
 homeward rules import rules.json                        # add or replace routing rules
 homeward telegram set-webhook --stack homeward-prod     # point the Telegram bot at a stage
+homeward evidence verify package.zip                    # check a prosecutor's package offline
 
 The directory commands go through the staff API as a coordinator (`--url`, `--token`,
 or HOMEWARD_URL and HOMEWARD_TOKEN), so they are checked and audited like any change.
@@ -31,7 +32,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from chalicelib.cli import bootstrap, keys, reports, signin, smoke, telegram
+from chalicelib.cli import bootstrap, evidence, keys, reports, signin, smoke, telegram
 from chalicelib.cli.files import read_rules
 from chalicelib.domain.staff import ROLES, Role
 
@@ -339,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.register(commands)
     keys.register(commands)
     smoke.register(commands, url_option)
+    evidence.register(commands)
 
     token = commands.add_parser(
         "dev-token",

@@ -157,4 +157,5 @@ class Case:
             share_with_authorities=given.share_with_authorities,
             may_contact=self.report.reporter.may_contact,
             withdrawn=self.withdrawn_at is not None,
+            evidence=given.evidence and self.withdrawn_at is None,
         )

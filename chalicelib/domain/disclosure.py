@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Literal
 
+from chalicelib.domain.staff import StaffMember
+
 
 class OrganisationKind(StrEnum):
     """What an organisation in the directory is, for the disclosure policy."""
@@ -96,6 +98,9 @@ class ConsentGiven:
     may_contact: bool
     # The reporter took their consent back: the four answers above are then all False.
     withdrawn: bool = False
+    # "May be used as evidence by prosecutors": asked apart, never implied by the others
+    # (so `everything()` leaves it out), and withdrawable on its own (domain/evidence.py).
+    evidence: bool = False
 
     @classmethod
     def everything(cls) -> ConsentGiven:
@@ -133,6 +138,18 @@ def disclosure(recipient: Recipient, consent: ConsentGiven) -> Disclosure:
 def shows_reporter_contact(recipient: Recipient, consent: ConsentGiven) -> bool:
     """Whether the reporter's name, e-mail and phone may be shown to this recipient."""
     return consent.may_contact and disclosure(recipient, consent) == Disclosure.DETAILS
+
+
+def may_use_as_evidence(consent: ConsentGiven) -> bool:
+    """Whether a report's files may go into a prosecutor's package: only on the evidence
+    consent itself, never on the sharing consents, and never after any withdrawal."""
+    return consent.evidence and not consent.withdrawn
+
+
+def may_see_evidence(reader: StaffMember, consent: ConsentGiven) -> bool:
+    """Who may see a case's evidence (its originals, their custody, packages) at all: a
+    coordinator who also holds the evidence role, and only where the reporter agreed."""
+    return reader.is_coordinator and reader.evidence and may_use_as_evidence(consent)
 
 
 def may_be_matched(consent: ConsentGiven) -> bool:

@@ -61,6 +61,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tracing": ("consent", "tracing"),
     "share_with_coalition": ("consent", "share_with_coalition"),
     "share_with_authorities": ("consent", "share_with_authorities"),
+    # Optional, and empty is No: the evidence consent is never implied (domain/evidence.py).
+    "evidence": ("consent", "evidence"),
     "urgent": ("urgent",),
 }
 REQUIRED_COLUMNS = (
@@ -75,7 +77,14 @@ REQUIRED_COLUMNS = (
     "share_with_coalition",
     "share_with_authorities",
 )
-_FLAGS = {"may_contact", "tracing", "share_with_coalition", "share_with_authorities", "urgent"}
+_FLAGS = {
+    "may_contact",
+    "tracing",
+    "share_with_coalition",
+    "share_with_authorities",
+    "evidence",
+    "urgent",
+}
 _YES = {"yes", "y", "true", "1", "так", "да"}
 _NO = {"no", "n", "false", "0", "ні", "нет"}
 _FIELD_OF = {path: column for column, path in COLUMNS.items() if path}

@@ -301,6 +301,9 @@ class Consent(ContractModel):
     tracing: StrictBool
     share_with_coalition: StrictBool
     share_with_authorities: StrictBool
+    # "May be used as evidence by prosecutors" (national and international): a consent
+    # of its own, false unless given (domain/evidence.py).
+    evidence: StrictBool = False
 
 
 class Report(ContractModel):

@@ -24,6 +24,8 @@ class Role(StrEnum):
 
 
 ROLES: tuple[Role, ...] = tuple(Role)
+# A group held beside a role, never instead of one: coordinators who handle evidence.
+EVIDENCE_GROUP = "evidence"
 # Those who work cases (acknowledge, note, move, assign); an auditor only reads.
 WORKERS: tuple[Role, ...] = (Role.CASEWORKER, Role.COORDINATOR)
 
@@ -44,6 +46,9 @@ class StaffMember:
     # A verified e-mail address: the alerts sent to a contact at this address are the
     # person's own to acknowledge in the console.
     email: str | None = None
+    # The evidence role (the user pool's `evidence` group, beside the role): a coordinator
+    # who may see originals and custody and build prosecutors' packages (domain/evidence.py).
+    evidence: bool = False
 
     def may_read_case(self, case_agencies: Iterable[str]) -> bool:
         """Coordinators see every case; caseworkers only those routed to their agency."""

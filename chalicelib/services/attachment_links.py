@@ -7,9 +7,12 @@ case's audit trail, and only then signs a GET of the very version the case recor
 
 from __future__ import annotations
 
+import datetime as dt
+
 from chalicelib.domain import images
 from chalicelib.domain.casefile import ShownCase
 from chalicelib.domain.disclosure import Disclosure
+from chalicelib.services import evidence
 from chalicelib.services.access import Caller, CaseNotFound, refuse, view_of, visible_case
 from chalicelib.services.outside_ports import FileStore
 from chalicelib.services.ports import Stores
@@ -29,7 +32,21 @@ def open_attachment(
     if files is None or found is None or view_of(caller, case).level < Disclosure.DETAILS:
         refuse(caller, reference, "open-attachment", stores, CaseNotFound())
     assert found is not None and files is not None
-    stores.audit.record([caller.entry(reference, "open-attachment", detail=sha256[:16])])
+    now = dt.datetime.now(dt.UTC)
+    entry = caller.entry(reference, "open-attachment", detail=sha256[:16], at=now)
+    # An original kept as evidence: the opening of its working copy is in its chain of
+    # custody, written with the audit entry (services/evidence.py).
+    kept = evidence.viewed(
+        stores,
+        reference,
+        sha256,
+        caller.staff.subject,
+        "opened in the console",
+        now,
+        also=lambda uow: stores.audit.add(uow, entry),
+    )
+    if not kept:
+        stores.audit.record([entry])
     return files.download_link(
         found.key,
         found.version_id,

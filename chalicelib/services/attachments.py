@@ -41,6 +41,7 @@ from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.report import Receipt
 from chalicelib.logs import describe
 from chalicelib.services import intake
+from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.outside_ports import FileStore
 from chalicelib.services.ports import Stores
 
@@ -154,8 +155,13 @@ def file_report(
     stores: Stores,
     settings: Settings,
     now: dt.datetime | None = None,
+    evidence_files: EvidenceFiles | None = None,
 ) -> tuple[Receipt, bool]:
-    """Store a form's report with its checked files; its receipt, and whether it is new."""
+    """Store a form's report with its checked files; its receipt, and whether it is new.
+
+    With the reporter's consent to their use as evidence (and an evidence bucket), each
+    file is also kept as it was received, in the evidence bucket, with its chain of
+    custody begun in the case's own transaction (services/evidence.py)."""
     key = submission.idempotency_key
     # A decoy (a bot's report) keeps nothing, its files included.
     if not uploads or store is None or not key or submission.decoy:
@@ -163,7 +169,16 @@ def file_report(
     for attempt in range(_REFERENCES):
         reference = form_keys.reference_for(settings.keyring(Purpose.FORM_KEYS), key, attempt)
         attachments = tuple(_copy(store, upload, reference) for upload in uploads)
-        filing = replace(submission, reference=reference, attachments=attachments)
+        originals = ()
+        if evidence_files is not None and submission.report.consent.evidence:
+            from chalicelib.services import evidence
+
+            originals = evidence.keep_originals(
+                evidence_files, reference, uploads, lambda u: store.read(u.key, u.version_id)
+            )
+        filing = replace(
+            submission, reference=reference, attachments=attachments, originals=originals
+        )
         try:
             receipt, created = intake.submit(filing, stores=stores, settings=settings, now=now)
         except intake.ReferenceTaken:

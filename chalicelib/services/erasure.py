@@ -214,6 +214,12 @@ def withdraw_consent(
         stores.statistics.count_new(uow, traces.counted, sorted(desks))
         uow.commit()
     _cancel_pending(reference, directory, stores=stores, now=now)
+    # The evidence consent goes with all the rest: recorded in each file's custody.
+    from chalicelib.services import evidence
+
+    evidence.withdraw(
+        reference, stores=stores, now=now, why="the reporter withdrew all consent", with_all=True
+    )
     log.info("consent withdrawn for %s", reference)
     return done
 

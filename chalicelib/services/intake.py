@@ -109,6 +109,9 @@ class Submission:
     external_id: str | None = None
     # A report a hotline operator took for a caller (domain/hotline.py).
     taken_by: TakenByPhone | None = None
+    # The files' originals kept as evidence (services/evidence.py `keep_originals`): their
+    # evidence items and first custody entries are written with the case.
+    originals: tuple = ()
 
 
 def _receipt(settings: Settings, reference: str, received_at: str) -> Receipt:
@@ -183,6 +186,10 @@ def submit(
             if submission.taken_by is not None:
                 # A report a hotline operator took: their act, in the case's trail.
                 stores.audit.add(uow, submission.taken_by.audit_entry(case.reference, now))
+            if submission.originals:
+                from chalicelib.services import evidence
+
+                evidence.receive(uow, case.reference, submission.originals, now, stores)
         if submission.idempotency_key:
             record = IdempotencyRecord(
                 scope=scope,

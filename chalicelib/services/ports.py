@@ -43,6 +43,7 @@ from chalicelib.domain.routing import Directory, RoutingRule
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
 from chalicelib.services.aftercare_ports import AftercareStore
+from chalicelib.services.evidence_ports import CustodyStore
 
 
 class UnitOfWork(Protocol):
@@ -367,3 +368,4 @@ class Stores:
     reporters: ReporterIndex
     lifecycle: CaseLifecycle
     aftercare: AftercareStore
+    evidence: CustodyStore

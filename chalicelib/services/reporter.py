@@ -94,3 +94,27 @@ def withdraw(
     except Refused as refused:
         return Withdrawal.NOT_FOUND if "case" in refused.names else Withdrawal.NOTHING_LEFT
     return Withdrawal.WITHDRAWN
+
+
+def withdraw_evidence(
+    reference: str,
+    token: str,
+    *,
+    source: str,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> Withdrawal:
+    """The reporter takes back only their consent to use the report as evidence: each
+    file's chain of custody records it, and the case leaves every package not yet handed
+    over (services/evidence.py). The same checks and answers as `withdraw`."""
+    from chalicelib.services import evidence
+
+    intake.admit("status", source, STATUS_LOOKUPS, stores=stores, settings=settings)
+    reference = normalised_reference(reference)
+    if not _holds(reference, token, settings):
+        return Withdrawal.NOT_FOUND
+    done = evidence.withdraw(
+        reference, stores=stores, now=now or dt.datetime.now(dt.UTC), why="asked by the reporter"
+    )
+    return Withdrawal.WITHDRAWN if done else Withdrawal.NOTHING_LEFT

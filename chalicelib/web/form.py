@@ -353,7 +353,12 @@ def _accept_form(
     )
     try:
         receipt, created = files.file_report(
-            submission, uploads, store=store, stores=stores, settings=wiring.settings()
+            submission,
+            uploads,
+            store=store,
+            stores=stores,
+            settings=wiring.settings(),
+            evidence_files=wiring.evidence_files(),
         )
     except intake.IdempotencyKeyReused:
         return message_page(

@@ -1,10 +1,8 @@
 """How the report form's fields (the report's questions: domain/questions.py) become a report.
 
-Field names are the report's own paths (`child.family_name`), so a form post turns into
-the JSON API's nested dict and is validated by the same pydantic models, and a pydantic
-error location leads straight back to the field that caused it. Two things the form
-reads on the way: a date from its day, month and year (form_dates.py), and a phone
-number as people write it, into E.164.
+Field names are the report's own paths (`child.family_name`): a form post turns into the
+JSON API's nested dict, validated by the same pydantic models, and a pydantic error leads
+back to its field. Read on the way: a date from its parts (form_dates.py), a phone, E.164.
 """
 
 from __future__ import annotations

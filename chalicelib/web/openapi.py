@@ -303,6 +303,29 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/status/withdraw-evidence": {
+                "get": {
+                    "summary": "The reporter's withdrawal of the evidence consent alone",
+                    "operationId": "withdrawEvidenceForm",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "responses": {"200": _html("The withdrawal form")},
+                },
+                "post": {
+                    "summary": "Withdraw the evidence consent: recorded in each file's chain "
+                    "of custody; the case leaves every package not yet handed over",
+                    "operationId": "withdrawEvidence",
+                    "tags": ["form"],
+                    "parameters": [LANGUAGE],
+                    "requestBody": _form_body("reference", "token", "confirm", "lang"),
+                    "responses": {
+                        "200": _html("Withdrawn, or the same page for any wrong reference or code"),
+                        "403": _html("Asked from another site's page"),
+                        "422": _html("Not confirmed (`confirm=yes`): nothing changed"),
+                        "429": _html("Too many lookups from this connection; see Retry-After"),
+                    },
+                },
+            },
             "/static/{name}": {
                 "get": {
                     "summary": "The form's own CSS and JavaScript (nothing from elsewhere)",

@@ -100,6 +100,37 @@ def withdraw() -> Response:
     return page("withdraw.html", language, 200, outcome=str(outcome), reporter=reporter_words)
 
 
+@bp.route("/status/withdraw-evidence", methods=["GET"])
+def withdraw_evidence_form() -> Response:
+    return page("withdraw_evidence.html", page_language(), outcome=None)
+
+
+@bp.route("/status/withdraw-evidence", methods=["POST"], content_types=ALL_TYPES)
+def withdraw_evidence() -> Response:
+    """The reporter withdraws only their consent to the report's use as evidence: the
+    same checks and answers as the whole withdrawal above (services/evidence.py)."""
+    from chalicelib.services import intake, reporter
+
+    request = bp.current_request
+    values = posted_fields((request.raw_body or b"")[:4096])
+    language = i18n.pick((values.get("lang") or [query("lang") or ""])[0])
+    settings = wiring.settings()
+    if cross_site(request, settings.public_url):
+        log.info("a cross-site withdrawal was refused")
+        return cross_site_page(language, "/status")
+    reference, token = _asked(values)
+    if (values.get("confirm") or [""])[0] != "yes":
+        typed = {"reference": reference, "token": token}
+        return page("withdraw_evidence.html", language, 422, outcome="unconfirmed", typed=typed)
+    try:
+        outcome = reporter.withdraw_evidence(
+            reference, token, source=source(request), stores=wiring.stores(), settings=settings
+        )
+    except intake.TooManyRequests as exc:
+        return _too_many(language, exc.retry_after, "withdraw_evidence.html")
+    return page("withdraw_evidence.html", language, 200, outcome=str(outcome))
+
+
 def _asked(values: dict[str, list[str]]) -> tuple[str, str]:
     reference = (values.get("reference") or [""])[0].strip().upper()[:32]
     return reference, (values.get("token") or [""])[0].strip()[:64]

@@ -192,7 +192,24 @@ def deploy(stage: str = "local", public_origin: str = LOCAL_ORIGIN) -> dict[str,
         raise RuntimeError(f"stack {name} is {stack['StackStatus']}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     configure_uploads_bucket(outputs["UploadsBucketName"], public_origin)
+    configure_evidence_bucket(outputs["EvidenceBucketName"])
     return outputs
+
+
+def configure_evidence_bucket(bucket: str, retention_days: int = 1) -> None:
+    """Give the emulated evidence bucket the template's versioning and Object Lock
+    (compliance mode), which moto's CloudFormation does not set; locally for a day."""
+    lock = template()[0]["Resources"]["EvidenceBucket"]["Properties"]["ObjectLockConfiguration"]
+    s3 = _client("s3")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    mode = lock["Rule"]["DefaultRetention"]["Mode"]
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": lock["ObjectLockEnabled"],
+            "Rule": {"DefaultRetention": {"Mode": mode, "Days": retention_days}},
+        },
+    )
 
 
 def configure_uploads_bucket(bucket: str, public_origin: str) -> None:
@@ -256,6 +273,7 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
             "HOMEWARD_ALERT_SENDER": ALERT_SENDER,
             # The private bucket for the report form's photos and documents.
             "HOMEWARD_UPLOADS_BUCKET": outputs["UploadsBucketName"],
+            "HOMEWARD_EVIDENCE_BUCKET": outputs["EvidenceBucketName"],
             "HOMEWARD_FIELDS_KEY": outputs["FieldsKeyArn"],
             **overrides,
         }
@@ -263,6 +281,10 @@ def configure_app(outputs: dict[str, str], stage: str = "local", **overrides: st
     wiring.reset()
     outbox.install()
     wiring.local_staff = demo_staff() if stage == "local" else None
+    # No TSA is reachable from here: a stand-in signs real RFC 3161 tokens.
+    from infra.local import tsa
+
+    wiring.local_tsa = tsa.authority()
 
 
 def demo_staff(path: Path = DEMO_STAFF) -> list[dict[str, str]]:

@@ -25,6 +25,7 @@ FIXED = {
     "UnitOfWork": ("stores", "uow"),
     "FileStore": ("bucket", "store"),
     "ConversationStore": ("conversations", "store"),
+    "EvidenceFiles": ("evidence_bucket", "files"),
     "DeliveryQueue": ("queues", "queue"),
     "WebhookQueue": ("queues", "queue"),
 }

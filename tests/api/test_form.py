@@ -362,7 +362,8 @@ def test_consent_unanswered_is_asked_for_and_no_is_an_answer(client, aws):
     from chalicelib import wiring
 
     stored = wiring.stores().cases.get(reference_of(text(refused))).report.consent
-    assert stored.model_dump() == dict.fromkeys(consent, False)
+    # The evidence consent, asked apart and left unanswered, is No too.
+    assert stored.model_dump() == dict.fromkeys((*consent, "evidence"), False)
 
 
 def summary_of(page: str) -> list[tuple[str, str]]:

@@ -131,3 +131,35 @@ def test_withdrawals_count_against_the_status_pages_limit(client, aws, monkeypat
     limited = withdraw(client, reference, status_token(SIGNING_KEY, reference))
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert "withdrawn_at" not in item(aws, reference)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("uk", "Відкликання згоди на використання повідомлення як доказу"),
+        ("en", "Withdraw your consent to use the report as evidence"),
+        ("ru", "Отзыв согласия на использование сообщения как доказательства"),
+    ],
+)
+def test_the_evidence_consent_is_withdrawn_alone_on_its_own_page(client, lang, title):
+    page = text(client.http.get(f"/status/withdraw-evidence?lang={lang}"))
+    assert f"<h1>{title}</h1>" in page and 'name="confirm"' in page
+    status = text(client.http.get(f"/status?lang={lang}"))
+    assert f'href="./status/withdraw-evidence?lang={lang}"' in status
+
+
+def test_withdrawing_the_evidence_consent_needs_the_tick_and_the_right_code(client, aws):
+    reference = filed(client)  # the form's report: no evidence consent was given
+
+    def asked(token, confirm="yes"):
+        fields = {"reference": reference, "token": token, "lang": "en", "confirm": confirm}
+        return client.http.post(
+            "/status/withdraw-evidence", headers={"Content-Type": FORM}, body=urlencode(fields)
+        )
+
+    token = status_token(SIGNING_KEY, reference)
+    assert asked(token, confirm="").status_code == 422
+    assert outcome(text(asked("WRONG-CODE"))) == "Not found"
+    assert outcome(text(asked(token))) == "Nothing left to withdraw"
+    # The case's other consents are untouched.
+    assert item(aws, reference)["consent"]["M"]["share_with_authorities"] == {"BOOL": True}

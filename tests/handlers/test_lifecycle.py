@@ -275,6 +275,14 @@ ITEM_KINDS = {
     "a conversation taking a report (expires)": "not of a case",
     "a channel update handled (expires)": "not of a case",
     "a chat's messages to delete at a time": "not of a case",
+    # Evidence (issue 27): ids, hashes and custody, never a name; the originals they
+    # describe stay locked for the evidence retention, as the reporter was told.
+    "an evidence item (an original) and its chain's head": "kept",
+    "one entry of an item's chain of custody": "kept",
+    "a case's evidence consent withdrawn": "kept",
+    "a case that has evidence (for the daily anchor)": "kept",
+    "a day's timestamp of every chain's head": "not of a case",
+    "a prosecutor's package": "kept",
 }
 # Where the return's items of a case live (keys.py): none of them is left of it.
 RETURN_PARTITIONS = ("AFTERCARE", "REFERRALS#", "CLOSURES", "MEDIATION")

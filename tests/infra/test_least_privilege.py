@@ -38,6 +38,7 @@ ROLES = {
     "requeue_stale_deliveries": "RequeueStaleDeliveriesRole",
     "escalate_unacknowledged": "EscalateUnacknowledgedRole",
     "send_daily_digest": "SendDailyDigestRole",
+    "anchor_custody": "AnchorCustodyRole",
     "send_import_digests": "SendImportDigestsRole",
     "send_webhooks": "SendWebhooksRole",
     "anonymise_expired": "AnonymiseExpiredRole",
@@ -131,9 +132,9 @@ def needs(service, operation, params, outputs):
     raise AssertionError(f"no IAM mapping for {service}.{operation}")
 
 
-def _object(key):
+def _object(key, bucket="UploadsBucket"):
     """The policy resource an object falls under: its top-level prefix in the bucket."""
-    return [{"Fn::Sub": f"${{UploadsBucket.Arn}}/{key.split('/', 1)[0]}/*"}]
+    return [{"Fn::Sub": f"${{{bucket}.Arn}}/{key.split('/', 1)[0]}/*"}]
 
 
 def s3_needs(operation, params):
@@ -141,7 +142,8 @@ def s3_needs(operation, params):
     versioned = "Version" if params.get("VersionId") else ""
     if operation in ("HeadObject", "GetObject", "DeleteObject", "PutObject"):
         action = {"HeadObject": "GetObject"}.get(operation, operation)
-        return [Needs(f"s3:{action}{versioned}", _object(params["Key"]))]
+        bucket = "EvidenceBucket" if "-evidence-" in params["Bucket"] else "UploadsBucket"
+        return [Needs(f"s3:{action}{versioned}", _object(params["Key"], bucket))]
     if operation == "CopyObject":
         # botocore has made CopySource "bucket/key?versionId=..." by now.
         source = urlsplit(params["CopySource"])
@@ -341,10 +343,12 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         # The form, with a photo, and with a file that is not what it claims; the receipt
         # refreshed; a status lookup.
         photo = photo_jpeg(b"\x00" * 200)
-        filed = post_form(client, form_fields_with_file(client, "day-photo", photo))
+        # With the evidence consent: its original goes to the evidence bucket too.
+        evidence = {"consent.evidence": "yes"}
+        filed = post_form(client, form_fields_with_file(client, "day-photo", photo) | evidence)
         assert filed.status_code == 201
         with_photo = re.search(r'id="reference">(HW-[0-9A-Z-]+)<', filed.body.decode()).group(1)
-        refreshed = post_form(client, form_fields_with_file(client, "day-photo", None))
+        refreshed = post_form(client, form_fields_with_file(client, "day-photo", None) | evidence)
         assert refreshed.status_code == 200
         fake = form_fields_with_file(client, "day-fake", b"MZ" + b"\x00" * 200)
         assert post_form(client, fake).status_code == 422
@@ -472,6 +476,8 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         clock.shift(dt.timedelta(minutes=10))
         pump.tick()
         pump.send_digest()
+        # The custody chains' daily anchor (the local TSA signs the day's time stamp).
+        assert pump._schedule("anchor_custody") == 1
 
         # A year on, the retention schedule anonymises the unfounded report and its photo.
         clock.shift(dt.timedelta(days=366))
@@ -630,6 +636,37 @@ def test_the_public_function_can_rewrite_no_routing_rule_webhook_or_staff_record
     assert allowed("PublicHandlerRole", Needs("dynamodb:GetItem", [package.TABLE], ["PARTNERS"]))
     # A query whose partition the check cannot tell is refused, never waved through.
     assert not allowed("PublicHandlerRole", Needs("dynamodb:Query", [package.TABLE], []))
+
+
+def test_only_the_evidence_role_reads_the_evidence_bucket_locked_in_compliance_mode():
+    """Issue 27: originals kept as evidence are read by the evidence role alone (the
+    public function writes new ones, the staff function works on the stripped copies),
+    and the bucket keeps them unchangeable for the retention the stage's parameter sets."""
+    resources = package.merge_template("dev")["Resources"]
+    bucket = resources["EvidenceBucket"]["Properties"]
+    rule = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert bucket["ObjectLockEnabled"] is True
+    assert rule == {"Mode": "COMPLIANCE", "Days": {"Ref": "EvidenceRetentionDays"}}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ]["KMSMasterKeyID"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    originals = {"Fn::Sub": "${EvidenceBucket.Arn}/originals/*"}
+    for role in ("PublicHandlerRole", "ApiHandlerRole", *ROLES.values()):
+        for read in ("s3:GetObject", "s3:GetObjectVersion"):
+            assert not allowed(role, Needs(read, [originals])), role
+    assert allowed("PublicHandlerRole", Needs("s3:PutObject", [originals]))
+    # Whatever any identity policy says, the bucket refuses reads to all but that role.
+    policy = resources["EvidenceBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (deny,) = [s for s in policy if s["Sid"] == "OnlyTheEvidenceRoleReads"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert {"s3:GetObject", "s3:GetObjectVersion"} <= set(deny["Action"])
+    assert deny["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["EvidenceRole", "Arn"]}}
+    }
+    role = resources["EvidenceRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 
 
 def test_only_the_staff_function_can_read_the_console_session_secret():

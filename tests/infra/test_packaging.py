@@ -37,6 +37,7 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "RequeueStaleDeliveries",
         "EscalateUnacknowledged",
         "SendDailyDigest",
+        "AnchorCustody",
         "SendImportDigests",
         "SendWebhooks",
         "AnonymiseExpired",
@@ -204,8 +205,10 @@ def test_the_deployed_template_has_no_emulation_switch():
 # (pillow.libs 5.2 MB, PIL 1.7 MB, for re-encoding uploads without their metadata),
 # cryptography 4.9, rapidfuzz 3.2, pydantic-core 2.2, the rest under 0.6 each; no tests,
 # caches or second copies of a library in it. A new dependency that grows it past this
-# is a decision to make here, not a surprise in a deploy.
-MAX_ZIPPED = 21_000_000
+# is a decision to make here, not a surprise in a deploy. Issue 27 made it: rfc3161-client
+# (2.4 MB, with its own Rust build of the ASN.1 and PKCS#7 code) for the custody chains'
+# daily RFC 3161 anchor, measured at 22.8 MB in all.
+MAX_ZIPPED = 23_000_000
 
 
 def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_template):
@@ -355,9 +358,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's fifteen, the public routes' own and the Telegram webhook's
-        # (infra/package.py).
-        assert len(functions) == 17
+        # Chalice's sixteen, the public routes' own and the Telegram webhook's.
+        assert len(functions) == 18
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]

@@ -31,6 +31,7 @@ def consent_values(consent: ConsentGiven) -> dict[str, bool]:
         "share_with_authorities": consent.share_with_authorities,
         "may_contact": consent.may_contact,
         "withdrawn": consent.withdrawn,
+        "evidence": consent.evidence,
     }
 
 

@@ -38,6 +38,12 @@ Cases table (`pk`, `sk`):
 | a conversation taking a report (expires) | `CONVERSATION#<id>` | `CONVERSATION` |
 | a channel update handled (expires) | `UPDATE#<channel>#<id>` | `UPDATE` |
 | a chat's messages to delete at a time | `TIDY` | `<due>#<conversation id>` |
+| an evidence item (an original) and its chain's head | `EVIDENCE#<reference>` | `ITEM#<slot>` |
+| one entry of an item's chain of custody | `EVIDENCE#<reference>` | `CUSTODY#<slot>#<seq>` |
+| a case's evidence consent withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN` |
+| a case that has evidence (for the daily anchor) | `EVIDENCE` | `CASE#<reference>` |
+| a day's timestamp of every chain's head | `EVIDENCE` | `ANCHOR#<day>` |
+| a prosecutor's package | `EVIDENCE` | `PACKAGE#<package id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
 Index keys some items carry:
@@ -421,3 +427,36 @@ def audit_partition(reference: str) -> str:
 
 def audit_entry(reference: str, at: dt.datetime, request_id: str) -> Key:
     return key(audit_partition(reference), f"{iso(at)}#{request_id}#{secrets.token_hex(4)}")
+
+
+# -- evidence (domain/evidence.py) --------------------------------------------------------
+
+EVIDENCE = "EVIDENCE"
+
+
+def evidence_partition(reference: str) -> str:
+    return f"{EVIDENCE}#{reference}"
+
+
+def evidence_item(reference: str, slot: int) -> Key:
+    return key(evidence_partition(reference), f"ITEM#{slot}")
+
+
+def custody(reference: str, slot: int, seq: int) -> Key:
+    return key(evidence_partition(reference), f"CUSTODY#{slot}#{seq:06d}")
+
+
+def evidence_withdrawn(reference: str) -> Key:
+    return key(evidence_partition(reference), "WITHDRAWN")
+
+
+def evidence_case(reference: str) -> Key:
+    return key(EVIDENCE, f"{CASE}{reference}")
+
+
+def anchor(day: str) -> Key:
+    return key(EVIDENCE, f"ANCHOR#{day}")
+
+
+def package(package_id: str) -> Key:
+    return key(EVIDENCE, f"PACKAGE#{package_id}")

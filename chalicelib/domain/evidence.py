@@ -1,0 +1,264 @@
+"""Evidence for justice: originals, their chain of custody, and what a court can check.
+
+A reporter may agree, apart from every other consent, that what they sent "may be used as
+evidence by prosecutors" (`Consent.evidence`, never implied by tracing or sharing). Then
+every file of the report is kept twice: the working copy staff open (a photo re-encoded,
+its metadata gone: domain/images.py), and the original, byte for byte as received, in
+the evidence bucket under S3 Object Lock (adapters/evidence_files.py).
+
+Each original is an evidence item with a chain of custody: an append-only list of
+entries (received, hashed, copied, viewed, exported, handed over, withdrawn; who, when,
+why), each entry's hash covering the entry before it, written in the same transaction as
+what it records. Changing or removing one entry breaks every hash after it; a daily RFC
+3161 timestamp of every chain's head (services/evidence.py) fixes when the chain was so.
+
+Everything here is pure: the hashes a prosecutor's verifier recomputes offline are
+these functions, and `chalicelib/evidence_check.py` uses them without AWS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+# The hash before a chain's first entry.
+GENESIS = "0" * 64
+
+
+class CustodyAction(StrEnum):
+    """What happened to an evidence item, in the Berkeley Protocol's sense of custody."""
+
+    RECEIVED = "received"  # the file arrived from the reporter, as it is kept
+    HASHED = "hashed"  # its SHA-256 was computed and recorded
+    COPIED = "copied"  # a working copy was made for staff (a photo without metadata)
+    VIEWED = "viewed"  # a staff member opened the working copy
+    EXPORTED = "exported"  # the original was put in a prosecutor's package
+    HANDED_OVER = "handed_over"  # that package was given to its recipient
+    WITHDRAWN = "withdrawn"  # the reporter withdrew the evidence consent
+
+
+# Who acts when no staff member does: the reporter's own upload, Homeward's intake.
+REPORTER = "reporter"
+HOMEWARD = "homeward"
+
+
+@dataclass(frozen=True)
+class CustodyEntry:
+    """One step of an item's custody. `why` and `detail` carry no personal data."""
+
+    item: str
+    seq: int
+    action: CustodyAction
+    actor: str
+    at: dt.datetime
+    why: str
+    detail: str = ""
+    previous: str = GENESIS
+    hash: str = ""
+
+    def body(self) -> dict[str, object]:
+        """What the hash covers: every field but the hash itself, the previous hash too."""
+        return {
+            "item": self.item,
+            "seq": self.seq,
+            "action": str(self.action),
+            "actor": self.actor,
+            "at": self.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "why": self.why,
+            "detail": self.detail,
+            "previous": self.previous,
+        }
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(canonical(self.body())).hexdigest()
+
+    def as_record(self) -> dict[str, object]:
+        return self.body() | {"hash": self.hash}
+
+    @classmethod
+    def from_record(cls, record: dict) -> CustodyEntry:
+        return cls(
+            item=str(record["item"]),
+            seq=int(record["seq"]),
+            action=CustodyAction(record["action"]),
+            actor=str(record["actor"]),
+            at=dt.datetime.fromisoformat(str(record["at"])),
+            why=str(record["why"]),
+            detail=str(record.get("detail") or ""),
+            previous=str(record["previous"]),
+            hash=str(record.get("hash") or ""),
+        )
+
+
+def canonical(value: object) -> bytes:
+    """The one byte form of a record that is hashed or signed: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class Step:
+    """What is about to be recorded, before it takes its place in a chain."""
+
+    action: CustodyAction
+    actor: str
+    why: str
+    detail: str = ""
+
+
+def extend(
+    item: str, head: tuple[int, str] | None, steps: list[Step], at: dt.datetime
+) -> list[CustodyEntry]:
+    """The entries that follow `head` (the last entry's seq and hash; None: a new chain)."""
+    seq, previous = (-1, GENESIS) if head is None else head
+    entries = []
+    for step in steps:
+        seq += 1
+        entry = CustodyEntry(
+            item, seq, step.action, step.actor, at, step.why, step.detail, previous
+        )
+        entry = CustodyEntry(**{**entry.__dict__, "hash": entry.computed_hash()})
+        entries.append(entry)
+        previous = entry.hash
+    return entries
+
+
+def chain_problems(item: str, entries: list[CustodyEntry]) -> list[str]:
+    """What does not hold in one item's chain, each named (empty: the chain holds)."""
+    problems = []
+    previous = GENESIS
+    for expected, entry in enumerate(entries):
+        name = f"custody entry {expected} of {item}"
+        if entry.item != item or entry.seq != expected:
+            problems.append(f"{name} is out of place (missing or reordered entries)")
+        if entry.previous != previous:
+            problems.append(f"{name} does not follow the entry before it")
+        if entry.computed_hash() != entry.hash:
+            problems.append(f"{name} was changed after it was written (its hash differs)")
+        previous = entry.hash
+    return problems
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One original kept as evidence: where it lies, what it is, and its chain's head."""
+
+    item: str
+    reference: str
+    slot: int
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    content_type: str
+    received_at: dt.datetime
+    head_seq: int
+    head_hash: str
+    # The working copy staff open (a re-encoded photo's own hash; else the original's).
+    working_sha256: str
+
+    @property
+    def head(self) -> tuple[int, str]:
+        return self.head_seq, self.head_hash
+
+
+def item_id(reference: str, slot: int) -> str:
+    """An evidence item's name: the case's reference and the file's slot on it."""
+    return f"{reference}-{slot}"
+
+
+def intake_steps(sha256: str, size: int, working_sha256: str) -> list[Step]:
+    """The first three entries of every original: as it arrived, its hash, its copy."""
+    copied = (
+        "working copy re-encoded without metadata, sha256 " + working_sha256
+        if working_sha256 != sha256
+        else "working copy identical to the original"
+    )
+    return [
+        Step(CustodyAction.RECEIVED, REPORTER, "filed with the report", f"{size} bytes"),
+        Step(CustodyAction.HASHED, HOMEWARD, "on receipt", f"sha256 {sha256}"),
+        Step(CustodyAction.COPIED, HOMEWARD, "for staff to view", copied),
+    ]
+
+
+# -- the daily anchor: every chain's head under one RFC 3161 timestamp -----------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One day's timestamp of every chain's head: the token covers `digest()` of heads."""
+
+    day: str
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    token: bytes = b""
+
+    def message(self) -> bytes:
+        return anchor_message(self.day, self.heads)
+
+
+def anchor_message(day: str, heads: dict[str, tuple[int, str]]) -> bytes:
+    """What the Time-Stamp Authority's token is over (its SHA-256 is the imprint)."""
+    return canonical({"day": day, "heads": {k: [s, h] for k, (s, h) in sorted(heads.items())}})
+
+
+# -- the prosecutor's package -----------------------------------------------------------
+
+
+class PackageState(StrEnum):
+    BUILT = "built"  # made, not yet given: a withdrawal still takes items out
+    HANDED_OVER = "handed_over"  # given to its recipient: recorded, final
+
+
+PACKAGE_README = """\
+Homeward evidence package
+=========================
+
+Prepared by the International Coalition for the Return of Ukrainian Children for:
+    {recipient}
+Built {built}.
+
+What is inside
+- originals/      each file exactly as the reporter sent it (before any metadata
+                  was removed for staff viewing)
+- custody/        each file's chain of custody, one JSON entry per line; every entry's
+                  "hash" is the SHA-256 of its other fields (sorted keys, no spaces),
+                  "previous" included, so no entry can change or go missing unnoticed
+- timestamps/     RFC 3161 time-stamp responses over every chain's head, one a day, and
+                  the heads they cover
+- tsa.pem         the Time-Stamp Authority's certificate
+- manifest.json   per file: its SHA-256, size and type, when it was received, the
+                  reporter's consent to its use as evidence and the legal basis
+- manifest.sig    Homeward's signature over manifest.json (Ed25519), with the public key
+                  in signer.pem
+
+How to check it, offline
+    pip install homeward   (or a clone of the repository)
+    homeward evidence verify THIS-PACKAGE.zip
+
+The command recomputes every hash, walks every chain, checks every timestamp against
+tsa.pem and the signature against signer.pem, and names anything that does not hold.
+
+Homeward never asks a child to give a statement. Files here were sent by adults.
+"""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A prosecutor's package, as Homeward remembers it (the zip lies in the bucket)."""
+
+    package_id: str
+    recipient: str
+    built_at: dt.datetime
+    built_by: str
+    # The evidence items inside, by case: a withdrawal takes a case's out before hand-over.
+    items: dict[str, tuple[str, ...]]
+    key: str
+    sha256: str
+    state: PackageState = PackageState.BUILT
+    handed_over_at: dt.datetime | None = None
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return tuple(sorted(self.items))

@@ -1,0 +1,243 @@
+"""Evidence for justice: keeping originals, recording their custody, withdrawing them.
+
+What a use case does to an evidence item and the custody entry that records it are
+staged in one unit of work: the entry exists exactly when the action happened. The
+chain is extended only from the head that was read, so two writers racing on one item
+both succeed, one after the other (the loser reads the new head and tries again).
+
+Who may see evidence at all is the disclosure policy's (domain/disclosure.py
+`may_see_evidence`, `may_use_as_evidence`); building and handing over packages is in
+services/evidence_packages.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from chalicelib.domain.attachments import Upload
+from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.evidence import (
+    REPORTER,
+    Anchor,
+    CustodyAction,
+    EvidenceItem,
+    PackageState,
+    Step,
+    anchor_message,
+    extend,
+    intake_steps,
+    item_id,
+)
+from chalicelib.services.evidence_ports import EvidenceFiles
+from chalicelib.services.ports import Stores, UnitOfWork
+
+log = logging.getLogger("homeward.evidence")
+
+_ATTEMPTS = 5
+
+
+def original_key(reference: str, slot: int, sha256: str) -> str:
+    """Where an original lies in the evidence bucket: named by its content."""
+    return f"originals/{reference}/{slot}-{sha256}"
+
+
+@dataclass(frozen=True)
+class Original:
+    """A file as the reporter sent it, kept in the evidence bucket before its case."""
+
+    slot: int
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    content_type: str
+    # What staff open instead: a photo re-encoded without its metadata, or the same file.
+    working_sha256: str
+
+
+def keep_originals(
+    files: EvidenceFiles, reference: str, uploads: list[Upload], read: Callable[[Upload], bytes]
+) -> tuple[Original, ...]:
+    """Copy each upload, byte for byte, into the evidence bucket (before the case is
+    stored, as the working copies are). A file whose bytes are not those checked on
+    submit is not kept as evidence: it is not what was received."""
+    import hashlib
+
+    kept = []
+    for upload in uploads:
+        data = read(upload)
+        if hashlib.sha256(data).hexdigest() != upload.sha256:
+            log.warning("an upload changed after it was checked; not kept as evidence")
+            continue
+        key = original_key(reference, upload.slot, upload.sha256)
+        version = files.keep(key, data, upload.content_type)
+        working = hashlib.sha256(upload.cleaned).hexdigest() if upload.cleaned else upload.sha256
+        kept.append(
+            Original(
+                upload.slot, key, version, upload.sha256, upload.size, upload.content_type, working
+            )
+        )
+    return tuple(kept)
+
+
+def receive(uow: UnitOfWork, reference: str, originals, now: dt.datetime, stores: Stores):
+    """Stage each original's evidence item and its first custody entries (received,
+    hashed, copied) into the unit of work that stores the case."""
+    for original in originals:
+        name = item_id(reference, original.slot)
+        entries = extend(
+            name,
+            None,
+            intake_steps(original.sha256, original.size, original.working_sha256),
+            now,
+        )
+        item = EvidenceItem(
+            item=name,
+            reference=reference,
+            slot=original.slot,
+            key=original.key,
+            version_id=original.version_id,
+            sha256=original.sha256,
+            size=original.size,
+            content_type=original.content_type,
+            received_at=now,
+            head_seq=entries[-1].seq,
+            head_hash=entries[-1].hash,
+            working_sha256=original.working_sha256,
+        )
+        stores.evidence.keep(uow, item, entries)
+    if originals:
+        stores.evidence.register(uow, reference)
+
+
+def consent_of(reference: str, stores: Stores) -> ConsentGiven | None:
+    """The case's consent as the evidence rules read it: the evidence consent is gone once
+    the reporter withdrew it (alone, or with all their consent)."""
+    consent = stores.cases.consent_of(reference)
+    if consent is None:
+        return None
+    if consent.evidence and stores.evidence.withdrawn_at(reference) is not None:
+        return replace(consent, evidence=False)
+    return consent
+
+
+def record(
+    stores: Stores,
+    items: list[EvidenceItem],
+    step: Step,
+    now: dt.datetime,
+    also: Callable[[UnitOfWork], None] = lambda uow: None,
+) -> None:
+    """Append one step to each item's chain with whatever `also` stages, in one unit of
+    work; read the heads again and retry if another writer moved one meanwhile."""
+    for _ in range(_ATTEMPTS):
+        uow = stores.unit_of_work()
+        also(uow)
+        for item in items:
+            stores.evidence.append(uow, item, extend(item.item, item.head, [step], now))
+        try:
+            uow.commit()
+            return
+        except (Refused, Conflict) as failed:
+            if isinstance(failed, Refused) and "custody-head" not in failed.names:
+                raise
+        fresh = {
+            i.item: i for r in {i.reference for i in items} for i in stores.evidence.items_of(r)
+        }
+        items = [fresh[i.item] for i in items]
+    raise Conflict()
+
+
+def viewed(
+    stores: Stores,
+    reference: str,
+    sha256: str,
+    who: str,
+    why: str,
+    now: dt.datetime,
+    also: Callable[[UnitOfWork], None],
+) -> bool:
+    """A staff member opened the working copy of one of the case's files: the entry is
+    written with `also` (the audit entry of the opening); False if the file is no
+    evidence item (then nothing is written here)."""
+    items = [
+        i for i in stores.evidence.items_of(reference) if sha256 in (i.sha256, i.working_sha256)
+    ]
+    if not items:
+        return False
+    record(stores, items, Step(CustodyAction.VIEWED, who, why, "working copy"), now, also)
+    return True
+
+
+def withdraw(
+    reference: str, *, stores: Stores, now: dt.datetime, why: str, with_all: bool = False
+) -> bool:
+    """The reporter withdrew the evidence consent (alone, or `with_all` their consent,
+    after which the case no longer says it was ever given): recorded once, a "withdrawn" entry in
+    each item's chain, and the case taken out of every package not yet handed over, in
+    one unit of work. False if it was withdrawn before (or there is no evidence)."""
+    for _ in range(_ATTEMPTS):
+        given = stores.cases.consent_of(reference)
+        if given is None or not (given.evidence or with_all):
+            return False  # never given (or withdrawn with all the rest before)
+        if stores.evidence.withdrawn_at(reference) is not None:
+            return False
+        items = stores.evidence.items_of(reference)
+        if with_all and not items:
+            return False  # no evidence was ever kept
+        packages = [
+            p
+            for p in stores.evidence.packages()
+            if p.state == PackageState.BUILT and reference in p.items
+        ]
+
+        def also(uow: UnitOfWork, packages=packages) -> None:
+            stores.evidence.withdraw(uow, reference, now)
+            for package in packages:
+                left = {r: i for r, i in package.items.items() if r != reference}
+                stores.evidence.save_package(uow, replace(package, items=left), was=package)
+
+        detail = f"taken out of {len(packages)} package(s) not handed over" if packages else ""
+        step = Step(CustodyAction.WITHDRAWN, REPORTER, why, detail)
+        try:
+            if items:
+                record(stores, items, step, now, also)
+            else:  # a report without files: only the consent's withdrawal to record
+                uow = stores.unit_of_work()
+                also(uow)
+                uow.commit()
+        except Refused as refused:
+            if "withdrawal" in refused.names:
+                return False
+            if "package" in refused.names:
+                continue  # a package was built or handed over meanwhile: look again
+            raise
+        log.info("evidence consent withdrawn for %s", reference)
+        return True
+    raise Conflict()
+
+
+def anchor(
+    stores: Stores, stamp: Callable[[bytes], bytes], day: str, now: dt.datetime | None = None
+) -> Anchor | None:
+    """The day's anchor: one RFC 3161 time stamp over every chain's head as it stands, so
+    that no entry before it can be changed later without the stamp showing it. Once a
+    day (a second run that day keeps the first); None when nothing is kept as evidence."""
+    if any(a.day == day for a in stores.evidence.anchors()):
+        return None
+    heads = {
+        item.item: item.head
+        for reference in stores.evidence.references()
+        for item in stores.evidence.items_of(reference)
+    }
+    if not heads:
+        return None
+    made = Anchor(day, heads, stamp(anchor_message(day, heads)))
+    if not stores.evidence.add_anchor(made):
+        return None
+    log.info("anchored %d custody chains for %s", len(heads), day)
+    return made

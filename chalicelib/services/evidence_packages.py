@@ -1,0 +1,259 @@
+"""A prosecutor's package: built by a coordinator with the evidence role, for a named
+recipient, from the cases whose reporters agreed to their use as evidence.
+
+A package holds each original as received, a manifest of their hashes with the capture
+metadata and the consent and legal basis, each original's chain of custody, every daily
+RFC 3161 anchor that covers those chains with the TSA's certificate, a README, and
+Homeward's signature over the manifest. Building it records "exported" in each chain
+and puts a legal hold on each original (kept past its retention); handing it over
+renders it again from what is still allowed (a reporter may have withdrawn meanwhile:
+services/evidence.py took their case out) and records "handed over" in each chain.
+`homeward evidence verify` checks it offline (chalicelib/cli/evidence.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import secrets
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from chalicelib.domain.attachments import ACCEPTED_TYPES
+from chalicelib.domain.case import iso
+from chalicelib.domain.disclosure import may_use_as_evidence
+from chalicelib.domain.errors import Refused
+from chalicelib.domain.evidence import (
+    PACKAGE_README,
+    CustodyAction,
+    EvidenceItem,
+    Package,
+    PackageState,
+    Step,
+    anchor_message,
+    canonical,
+)
+from chalicelib.domain.staff import StaffMember
+from chalicelib.services import evidence
+from chalicelib.services.evidence_ports import EvidenceFiles
+from chalicelib.services.ports import Stores
+
+# One package is one transaction of its custody entries: two writes per original.
+MAX_ITEMS = 45
+LEGAL_BASIS = (
+    "The reporter's explicit consent, given on Homeward's report form apart from every "
+    "other consent, that what they sent may be used as evidence by national and "
+    "international prosecutors; withdrawable until the package is handed over."
+)
+
+
+class NotPermitted(Exception):
+    """Only a coordinator who holds the evidence role builds or hands over packages."""
+
+
+class PackageRefused(ValueError):
+    """Said to the coordinator: nothing was recorded."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Homeward's package signature (adapters/signatures.py): sign bytes, and the public
+    key (PEM) a recipient checks it with."""
+
+    sign: Callable[[bytes], bytes]
+    public_pem: bytes
+
+
+def _require(coordinator: StaffMember) -> None:
+    if not (coordinator.is_coordinator and coordinator.evidence):
+        raise NotPermitted()
+
+
+def build(
+    coordinator: StaffMember,
+    recipient: str,
+    references: list[str],
+    *,
+    stores: Stores,
+    files: EvidenceFiles,
+    now: dt.datetime,
+) -> tuple[Package, list[str]]:
+    """A new package (not yet rendered: `render`), and the references left out because
+    their reporters did not agree (or no longer agree) to their use as evidence."""
+    _require(coordinator)
+    recipient = " ".join(recipient.split())
+    if not recipient:
+        raise PackageRefused("name the recipient (e.g. the Prosecutor General's Office)")
+    chosen: dict[str, list[EvidenceItem]] = {}
+    left_out = []
+    for reference in dict.fromkeys(references):
+        consent = evidence.consent_of(reference, stores)
+        items = stores.evidence.items_of(reference)
+        if consent is None or not may_use_as_evidence(consent) or not items:
+            left_out.append(reference)
+            continue
+        chosen[reference] = items
+    everything = [i for items in chosen.values() for i in items]
+    if not everything:
+        raise PackageRefused("no case named may go into a package")
+    if len(everything) > MAX_ITEMS:
+        raise PackageRefused(f"at most {MAX_ITEMS} files in one package: make two")
+    package = Package(
+        package_id=f"P-{secrets.token_hex(6).upper()}",
+        recipient=recipient,
+        built_at=now,
+        built_by=coordinator.subject,
+        items={r: tuple(i.item for i in items) for r, items in chosen.items()},
+        key="",
+        sha256="",
+    )
+    for item in everything:
+        files.hold(item.key, item.version_id)  # kept past retention: a case is in court
+    step = Step(CustodyAction.EXPORTED, coordinator.subject, f"package {package.package_id}")
+    evidence.record(
+        stores,
+        everything,
+        replace(step, detail=f"for {recipient}; legal hold placed"),
+        now,
+        also=lambda uow: stores.evidence.save_package(uow, package),
+    )
+    return package, left_out
+
+
+def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: bytes, signer):
+    """The package's zip, as it stands (its cases may have shrunk by a withdrawal)."""
+    items = [
+        item
+        for reference, names in package.items.items()
+        for item in stores.evidence.items_of(reference)
+        if item.item in names
+    ]
+    out = io.BytesIO()
+    manifest: dict = {
+        "package": package.package_id,
+        "recipient": package.recipient,
+        "built_at": iso(package.built_at),
+        "hash": "sha256",
+        "items": [],
+        "timestamps": [],
+    }
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
+        names = {i.item for i in items}
+        for item in items:
+            name = f"originals/{item.item}{ACCEPTED_TYPES.get(item.content_type, '')}"
+            zipped.writestr(name, files.read(item.key, item.version_id))
+            chain = stores.evidence.chain(item)
+            custody = f"custody/{item.item}.jsonl"
+            zipped.writestr(custody, "".join(json.dumps(e.as_record()) + "\n" for e in chain))
+            manifest["items"].append(_entry(item, name, custody, stores))
+        for anchor in stores.evidence.anchors():
+            covered = {k: v for k, v in anchor.heads.items() if k in names}
+            if not covered:
+                continue
+            heads = f"timestamps/{anchor.day}.json"
+            token = f"timestamps/{anchor.day}.tsr"
+            # The whole day's heads: the token is over all of them; other cases' items
+            # are named only by their ids and hashes.
+            zipped.writestr(heads, anchor_message(anchor.day, anchor.heads).decode())
+            zipped.writestr(token, anchor.token)
+            manifest["timestamps"].append({"day": anchor.day, "heads": heads, "token": token})
+        zipped.writestr("tsa.pem", tsa_pem)
+        body = canonical(manifest)
+        zipped.writestr("manifest.json", body)
+        zipped.writestr("manifest.sig", signer.sign(body))
+        zipped.writestr("signer.pem", signer.public_pem)
+        built = package.built_at.astimezone(dt.UTC).strftime("%d %B %Y, %H:%M UTC")
+        zipped.writestr(
+            "README.txt", PACKAGE_README.format(recipient=package.recipient, built=built)
+        )
+    return out.getvalue()
+
+
+def _entry(item: EvidenceItem, name: str, custody: str, stores: Stores) -> dict:
+    withdrawn = stores.evidence.withdrawn_at(item.reference)
+    return {
+        "item": item.item,
+        "case": item.reference,
+        "file": name,
+        "sha256": item.sha256,
+        "size": item.size,
+        "content_type": item.content_type,
+        "custody": custody,
+        # What Homeward knows of how the file came: never who sent it.
+        "capture": {
+            "received_at": iso(item.received_at),
+            "channel": "Homeward's public report form, uploaded by the reporter",
+            "working_copy_sha256": item.working_sha256,
+            "working_copy": "re-encoded without metadata for staff"
+            if item.working_sha256 != item.sha256
+            else "identical to the original",
+        },
+        "consent": {
+            "evidence": withdrawn is None,
+            "given_at": iso(item.received_at),
+            "withdrawn_at": iso(withdrawn) if withdrawn else None,
+        },
+        "legal_basis": LEGAL_BASIS,
+    }
+
+
+def hand_over(
+    coordinator: StaffMember,
+    package_id: str,
+    *,
+    stores: Stores,
+    files: EvidenceFiles,
+    tsa_pem: bytes,
+    signer: Signer,
+    now: dt.datetime,
+) -> tuple[Package, bytes]:
+    """Render the package as it now stands, keep it, and record its hand-over in each of
+    its originals' chains; the package is then final."""
+    _require(coordinator)
+    for _ in range(4):
+        package = stores.evidence.package(package_id)
+        if package is None or package.state != PackageState.BUILT:
+            raise PackageRefused("no package waiting to be handed over has this id")
+        if not package.items:
+            raise PackageRefused("every case of this package was withdrawn: nothing to give")
+        data = render(package, stores=stores, files=files, tsa_pem=tsa_pem, signer=signer)
+        key = f"packages/{package.package_id}.zip"
+        files.put_package(key, data)
+        given = replace(
+            package,
+            key=key,
+            sha256=hashlib.sha256(data).hexdigest(),
+            state=PackageState.HANDED_OVER,
+            handed_over_at=now,
+        )
+        items = [
+            i
+            for reference, names in package.items.items()
+            for i in stores.evidence.items_of(reference)
+            if i.item in names
+        ]
+        step = Step(
+            CustodyAction.HANDED_OVER,
+            coordinator.subject,
+            f"package {package.package_id}",
+            f"to {package.recipient}; package sha256 {given.sha256}",
+        )
+        try:
+            evidence.record(
+                stores,
+                items,
+                step,
+                now,
+                also=lambda uow, given=given, package=package: stores.evidence.save_package(
+                    uow, given, was=package
+                ),
+            )
+        except Refused as refused:
+            if "package" in refused.names:
+                continue  # withdrawn meanwhile: render what is left
+            raise
+        return given, data
+    raise PackageRefused("the package kept changing; try again")

@@ -1,0 +1,69 @@
+"""What evidence for justice needs from storage (services/evidence.py): the custody
+store on the cases table, and the evidence bucket under S3 Object Lock.
+
+Their fakes are in tests/fakes.py; tests/adapters/test_evidence_store.py runs the same
+contract tests on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
+
+
+class CustodyStore(Protocol):
+    def keep(self, uow: Any, item: EvidenceItem, entries: list[CustodyEntry]) -> None:
+        """A new evidence item with its first entries (refused "evidence" if it exists)."""
+        ...
+
+    def register(self, uow: Any, reference: str) -> None:
+        """Count a case among those whose chains are anchored daily (once per case)."""
+        ...
+
+    def append(self, uow: Any, item: EvidenceItem, entries: list[CustodyEntry]) -> None:
+        """Entries after the item's head as read; refused ("custody") if another was
+        appended meanwhile: a chain never forks."""
+        ...
+
+    def items_of(self, reference: str) -> list[EvidenceItem]: ...
+    def chain(self, item: EvidenceItem) -> list[CustodyEntry]: ...
+    def references(self) -> list[str]:
+        """Every case with evidence items, for the daily anchor."""
+        ...
+
+    def withdraw(self, uow: Any, reference: str, at: dt.datetime) -> None:
+        """Record the evidence consent's withdrawal (refused "withdrawal" if recorded)."""
+        ...
+
+    def withdrawn_at(self, reference: str) -> dt.datetime | None: ...
+    def add_anchor(self, anchor: Anchor) -> bool:
+        """Keep a day's anchor; False if that day has one already."""
+        ...
+
+    def anchors(self) -> list[Anchor]: ...
+    def save_package(self, uow: Any, package: Package, *, was: Package | None = None) -> None:
+        """A new package (was None), or a change of one still as `was` (refused
+        "package" otherwise): a handed-over package never changes again."""
+        ...
+
+    def package(self, package_id: str) -> Package | None: ...
+    def packages(self) -> list[Package]: ...
+
+
+class EvidenceFiles(Protocol):
+    """The evidence bucket (adapters/evidence_files.py): write-once originals."""
+
+    def keep(self, key: str, data: bytes, content_type: str) -> str | None:
+        """Store an original (retained by the bucket's Object Lock); its version."""
+        ...
+
+    def read(self, key: str, version_id: str | None) -> bytes: ...
+    def hold(self, key: str, version_id: str | None) -> None:
+        """Put a legal hold on one original: kept past its retention until released."""
+        ...
+
+    def held(self, key: str, version_id: str | None) -> bool: ...
+    def put_package(self, key: str, data: bytes) -> None: ...
+    def read_package(self, key: str) -> bytes: ...

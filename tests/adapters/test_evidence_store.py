@@ -1,0 +1,135 @@
+"""The custody store and the evidence bucket keep the same promises on the fakes and on
+DynamoDB and S3 (moto): an item once, a chain only from its head, an original never
+replaced and held on request, the evidence bucket under Object Lock in compliance mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from fakes import FakeEvidenceFiles
+
+from chalicelib.domain.errors import Refused
+from chalicelib.domain.evidence import (
+    Anchor,
+    CustodyAction,
+    EvidenceItem,
+    Package,
+    PackageState,
+    Step,
+    chain_problems,
+    extend,
+    intake_steps,
+)
+
+NOW = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+
+
+def kept(stores, reference="HW-EVID-1", slot=1):
+    name = f"{reference}-{slot}"
+    entries = extend(name, None, intake_steps("a" * 64, 10, "b" * 64), NOW)
+    item = EvidenceItem(
+        name, reference, slot, f"originals/{reference}/{slot}", "v1", "a" * 64, 10,
+        "image/jpeg", NOW, entries[-1].seq, entries[-1].hash, "b" * 64,
+    )  # fmt: skip
+    uow = stores.unit_of_work()
+    stores.evidence.keep(uow, item, entries)
+    stores.evidence.register(uow, reference)
+    uow.commit()
+    return item
+
+
+def test_an_item_is_kept_once_and_its_chain_grows_only_from_its_head(stores):
+    item = kept(stores)
+    with pytest.raises(Refused) as refused:
+        kept(stores)
+    assert "evidence" in refused.value.names
+    (found,) = stores.evidence.items_of("HW-EVID-1")
+    assert found == item and stores.evidence.references() == ["HW-EVID-1"]
+
+    step = Step(CustodyAction.VIEWED, "c-1", "opened in the console")
+    uow = stores.unit_of_work()
+    stores.evidence.append(uow, item, extend(item.item, item.head, [step], NOW))
+    uow.commit()
+    # From the old head again: another writer got there first.
+    uow = stores.unit_of_work()
+    stores.evidence.append(uow, item, extend(item.item, item.head, [step], NOW))
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert "custody-head" in refused.value.names
+    (found,) = stores.evidence.items_of("HW-EVID-1")
+    chain = stores.evidence.chain(found)
+    assert [e.action for e in chain] == ["received", "hashed", "copied", "viewed"]
+    assert found.head == (3, chain[-1].hash) and not chain_problems(item.item, chain)
+
+
+def test_a_withdrawal_is_recorded_once(stores):
+    kept(stores)
+    assert stores.evidence.withdrawn_at("HW-EVID-1") is None
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw(uow, "HW-EVID-1", NOW)
+    uow.commit()
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw(uow, "HW-EVID-1", NOW)
+    with pytest.raises(Refused):
+        uow.commit()
+    assert stores.evidence.withdrawn_at("HW-EVID-1") == NOW
+
+
+def test_one_anchor_a_day_and_a_handed_over_package_never_changes(stores):
+    anchor = Anchor("2026-03-01", {"HW-EVID-1-1": (2, "c" * 64)}, b"\x30\x03token")
+    assert stores.evidence.add_anchor(anchor) and not stores.evidence.add_anchor(anchor)
+    assert stores.evidence.anchors() == [anchor]
+
+    package = Package("p1", "ICC OTP", NOW, "c-2", {"HW-EVID-1": ("HW-EVID-1-1",)}, "k", "d")
+    uow = stores.unit_of_work()
+    stores.evidence.save_package(uow, package)
+    uow.commit()
+    given = dataclasses.replace(package, state=PackageState.HANDED_OVER, handed_over_at=NOW)
+    uow = stores.unit_of_work()
+    stores.evidence.save_package(uow, given, was=package)
+    uow.commit()
+    uow = stores.unit_of_work()
+    stores.evidence.save_package(uow, dataclasses.replace(package, items={}), was=package)
+    with pytest.raises(Refused):
+        uow.commit()
+    assert stores.evidence.package("p1") == given and stores.evidence.packages() == [given]
+    assert stores.evidence.package("p2") is None
+
+
+@pytest.fixture(params=["fake", "s3"])
+def evidence_bucket(request):
+    if request.param == "fake":
+        return FakeEvidenceFiles()
+    request.getfixturevalue("aws")
+    from chalicelib import wiring
+
+    return wiring.evidence_files()
+
+
+def test_an_original_is_written_once_held_on_request_and_read_back(evidence_bucket):
+    files = evidence_bucket
+    version = files.keep("originals/HW-1/1-aa", b"\xff\xd8\xffsent", "image/jpeg")
+    assert files.keep("originals/HW-1/1-aa", b"\xff\xd8\xffother", "image/jpeg") is None
+    assert files.read("originals/HW-1/1-aa", version) == b"\xff\xd8\xffsent"
+    assert not files.held("originals/HW-1/1-aa", version)
+    files.hold("originals/HW-1/1-aa", version)
+    assert files.held("originals/HW-1/1-aa", version)
+    files.put_package("packages/p1.zip", b"PK zip")
+    assert files.read_package("packages/p1.zip") == b"PK zip"
+    with pytest.raises(ValueError):
+        files.keep("cases/HW-1/1", b"x", "image/jpeg")
+
+
+def test_the_emulated_evidence_bucket_locks_originals_in_compliance_mode(aws):
+    import boto3
+
+    from chalicelib import wiring
+
+    s3, bucket = boto3.client("s3"), aws["EvidenceBucketName"]
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    version = wiring.evidence_files().keep("originals/HW-1/1-bb", b"%PDF-1.7", "application/pdf")
+    with pytest.raises(Exception, match="AccessDenied"):
+        s3.delete_object(Bucket=bucket, Key="originals/HW-1/1-bb", VersionId=version)

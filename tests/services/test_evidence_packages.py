@@ -1,0 +1,162 @@
+"""Prosecutors' packages on the fakes: only cases whose reporters agreed, a withdrawal
+before hand-over takes a case out (and its chain says so), and `homeward evidence verify`
+names each thing changed in a package: a file's byte, a custody entry, a time stamp."""
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from evidence_fixtures import KEEPER, OLENA, SENT, filed
+
+from chalicelib.adapters.signatures import package_signer
+from chalicelib.adapters.timestamps import stamp
+from chalicelib.cli import evidence as verifier
+from chalicelib.services import evidence, evidence_packages, reporter
+from infra.local.tsa import authority
+
+NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+SIGNER = package_signer(b"service-tests")
+
+
+@pytest.fixture
+def kept(stores, settings):
+    """Two reports with a photo each, one with the evidence consent, one without."""
+    consented, _, bucket = filed(stores, settings, evidence_consent=True)
+    refused, _, _ = filed(stores, settings, evidence_consent=False, bucket=bucket)
+    tsa = authority()
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-12-01")
+    return consented, refused, bucket
+
+
+def handed_over(stores, bucket, package, tmp_path):
+    given, data = evidence_packages.hand_over(
+        KEEPER,
+        package.package_id,
+        stores=stores,
+        files=bucket,
+        tsa_pem=authority().certificate_pem,
+        signer=SIGNER,
+        now=NOW,
+    )
+    path = tmp_path / "package.zip"
+    path.write_bytes(data)
+    return given, path
+
+
+def rewritten(path, name, change):
+    """The package with one member changed, as someone on the way might."""
+    source = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for member in source.namelist():
+            data = source.read(member)
+            target.writestr(member, change(data) if member == name else data)
+    changed = path.with_name(f"changed-{name.replace('/', '-')}.zip")
+    changed.write_bytes(out.getvalue())
+    return changed
+
+
+def flip(data: bytes, at: int | None = None) -> bytes:
+    at = len(data) // 2 if at is None else at
+    return data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :]
+
+
+def test_only_cases_with_the_evidence_consent_go_in_and_the_package_verifies(
+    kept, stores, tmp_path
+):
+    consented, refused, bucket = kept
+    with pytest.raises(evidence_packages.NotPermitted):
+        evidence_packages.build(
+            OLENA, "ICC OTP", [consented.reference], stores=stores, files=bucket, now=NOW
+        )
+    package, left_out = evidence_packages.build(
+        KEEPER,
+        "Office of the Prosecutor General of Ukraine",
+        [consented.reference, refused.reference],
+        stores=stores,
+        files=bucket,
+        now=NOW,
+    )
+    assert left_out == [refused.reference] and list(package.items) == [consented.reference]
+    (item,) = stores.evidence.items_of(consented.reference)
+    assert bucket.held(item.key, item.version_id)
+    given, path = handed_over(stores, bucket, package, tmp_path)
+    assert given.state == "handed_over"
+    chain = stores.evidence.chain(item)
+    assert [e.action for e in chain[-2:]] == ["exported", "handed_over"]
+
+    found = verifier.verify(path)
+    assert found.failed == [] and len(found.held) == 6
+    with zipfile.ZipFile(path) as zipped:
+        originals = [n for n in zipped.namelist() if n.startswith("originals/")]
+        assert [zipped.read(n) for n in originals] == [SENT]  # as received, metadata and all
+        assert "never asks a child" in zipped.read("README.txt").decode()
+    # Handed over once: final.
+    with pytest.raises(evidence_packages.PackageRefused):
+        handed_over(stores, bucket, package, tmp_path)
+
+
+def test_verify_names_a_changed_byte_a_changed_entry_and_a_changed_time_stamp(
+    kept, stores, tmp_path
+):
+    consented, _, bucket = kept
+    package, _ = evidence_packages.build(
+        KEEPER, "ICC OTP", [consented.reference], stores=stores, files=bucket, now=NOW
+    )
+    _, path = handed_over(stores, bucket, package, tmp_path)
+    with zipfile.ZipFile(path) as zipped:
+        (original,) = [n for n in zipped.namelist() if n.startswith("originals/")]
+        (custody,) = [n for n in zipped.namelist() if n.startswith("custody/")]
+    item = custody.removeprefix("custody/").removesuffix(".jsonl")
+
+    def staff_not_there(data: bytes) -> bytes:
+        return data.replace(b'"actor": "homeward"', b'"actor": "c-1"', 1)
+
+    cases = {
+        original: (flip, f"{original}: its SHA-256 is not the manifest's (the file was changed)"),
+        custody: (
+            staff_not_there,
+            f"custody entry 1 of {item} was changed after it was written (its hash differs)",
+        ),
+        "timestamps/2026-12-01.tsr": (
+            lambda data: flip(data, len(data) - 40),
+            "timestamps/2026-12-01.tsr: does not verify",
+        ),
+    }
+    for name, (change, named) in cases.items():
+        found = verifier.verify(rewritten(path, name, change))
+        assert any(f.startswith(named) for f in found.failed), (name, found.failed)
+        out = io.StringIO()
+        assert verifier.run(rewritten(path, name, change), None, None, out) == 1
+        assert "FAILS" in out.getvalue()
+
+
+def test_a_withdrawal_before_hand_over_takes_the_case_out_and_is_logged(
+    kept, stores, settings, tmp_path
+):
+    consented, _, bucket = kept
+    other, _, _ = filed(stores, settings, evidence_consent=True, bucket=bucket)
+    package, _ = evidence_packages.build(
+        KEEPER,
+        "ICC OTP",
+        [consented.reference, other.reference],
+        stores=stores,
+        files=bucket,
+        now=NOW,
+    )
+    asked = dict(source="198.51.100.7", stores=stores, settings=settings)
+    assert reporter.withdraw_evidence(other.reference, other.status_token, **asked) == "withdrawn"
+    (item,) = stores.evidence.items_of(other.reference)
+    last = stores.evidence.chain(item)[-1]
+    assert last.action == "withdrawn" and "taken out of 1 package" in last.detail
+    given, path = handed_over(stores, bucket, package, tmp_path)
+    assert list(given.items) == [consented.reference]
+    with zipfile.ZipFile(path) as zipped:
+        assert not [n for n in zipped.namelist() if other.reference in n]
+    assert verifier.verify(path).failed == []
+    # Nor can a new package take it.
+    with pytest.raises(evidence_packages.PackageRefused):
+        evidence_packages.build(
+            KEEPER, "ICC OTP", [other.reference], stores=stores, files=bucket, now=NOW
+        )
