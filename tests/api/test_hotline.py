@@ -47,6 +47,7 @@ CALLER = {
     "consent.tracing": ("choice", "yes"),
     "consent.share_with_coalition": ("choice", "yes"),
     "consent.share_with_authorities": ("choice", "no"),
+    "consent.evidence": ("choice", "no"),
 }
 
 

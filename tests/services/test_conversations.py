@@ -100,6 +100,7 @@ ANSWERS = {
     "consent.tracing": ("choice", "yes"),
     "consent.share_with_coalition": ("choice", "yes"),
     "consent.share_with_authorities": ("choice", "yes"),
+    "consent.evidence": ("choice", "yes"),
 }
 
 

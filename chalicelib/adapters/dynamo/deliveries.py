@@ -334,7 +334,7 @@ class Deliveries:
         """Keep `code` for a reply from the contact to this delivery until `until`; False
         if the contact has that code for another delivery still (pick another)."""
         item = {
-            **keys.sms_reply(contact_id, code),
+            **keys.key(f"{keys.SMS_REPLY}{contact_id}", code),
             **to_item(
                 {
                     "kind": "sms-reply",
@@ -371,7 +371,9 @@ class Deliveries:
         """(reference, delivery id) of the delivery a reply with `code` from the contact
         answers; None if there is none, or its time to be answered is over."""
         found = self._client.get_item(
-            TableName=self._table, Key=keys.sms_reply(contact_id, code), ConsistentRead=True
+            TableName=self._table,
+            Key=keys.key(f"{keys.SMS_REPLY}{contact_id}", code),
+            ConsistentRead=True,
         ).get("Item")
         if not found or int(found["expires_at"]["N"]) < now.timestamp():
             return None

@@ -96,6 +96,7 @@ MATCH = "MATCH#"
 CONTACT = "CONTACT#"
 RULE = "RULE#"
 DIRECTORY = "DIRECTORY"
+SMS_REPLY = "SMSREPLY#"  # + contact id; the sort key is the code
 STATISTICS = "STATISTICS"
 STATISTICS_SHARDS = 8
 
@@ -315,11 +316,6 @@ def tidy(conversation_id: str, due: dt.datetime) -> Key:
 
 def rate(purpose: str, source: str) -> Key:
     return key(f"RATE#{purpose}#{source}", "RATE")
-
-
-def sms_reply(contact_id: str, code: str) -> Key:
-    """The delivery an SMS reply with `code` from the contact's number acknowledges."""
-    return key(f"SMSREPLY#{contact_id}", code)
 
 
 def ack_sample(week: str, agency: str, at: dt.datetime) -> Key:
