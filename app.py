@@ -10,6 +10,9 @@ from chalicelib.web import blueprints, http, problems
 
 app = Chalice(app_name="homeward")
 app.log.setLevel(logging.INFO)
+# The report form sent without JavaScript carries its photos: API Gateway must pass such
+# a body to the function base64-encoded, byte for byte, not as text (chalicelib/web/form.py).
+app.api.binary_types.append("multipart/form-data")
 # Each function registers only the routes it serves, and imports only their pages and
 # models (chalicelib/web/blueprints.py); unset, as locally, everything.
 for blueprint in blueprints.serving(os.environ.get("HOMEWARD_SERVES")):

@@ -731,6 +731,13 @@ class FakeIntakeGuards:
     def recall(self, scope: str, key: str) -> IdempotencyRecord | None:
         return self.db.idempotency.get((scope, key))
 
+    def mark_shown(self, scope: str, key: str) -> None:
+        import dataclasses
+
+        if (scope, key) in self.db.idempotency:
+            record = self.db.idempotency[(scope, key)]
+            self.db.idempotency[(scope, key)] = dataclasses.replace(record, shown=True)
+
     def charge(self, uow: FakeUnitOfWork, charge: Charge) -> None:
         key = (charge.purpose, charge.source)
         interval = charge.limit.interval_ms

@@ -147,6 +147,14 @@ class FileStore:
         finally:
             body.close()
 
+    def put(self, key: str, data: bytes, content_type: str) -> str | None:
+        """Write a file the server received itself (a form sent without JavaScript) where
+        a browser's presigned POST would have put it; the version written."""
+        made = self._client.put_object(
+            Bucket=self._bucket, Key=key, Body=data, ContentType=content_type
+        )
+        return made.get("VersionId")
+
     def put_once(self, target: str, data: bytes, content_type: str) -> str | None:
         """Write `target` unless it exists (callers name targets by content, so what is
         found holds the same bytes); the version at `target`."""

@@ -24,10 +24,15 @@ SNIFF_BYTES = 16
 ACCEPTED_TYPES: dict[str, str] = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
-    "image/heic": ".heic",
     "application/pdf": ".pdf",
 }
 
+# HEIC (HEIF) photos are refused, with words of their own: kept as sent they would keep
+# their EXIF (GPS), and re-encoding them needs a native HEVC decoder (libheif and
+# libde265, bundled by pillow-heif's wheels) parsing untrusted files in the public
+# function, for little gain: iPhones hand a web page JPEG whatever it accepts, and
+# Safari on a Mac converts to JPEG when the page does not list HEIC.
+HEIC = "image/heic"
 # ISO base media (HEIC/HEIF) files start with a box `....ftyp<brand>`; these brands are
 # what phones write for still images.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
@@ -44,9 +49,15 @@ def looks_like(content_type: str, head: bytes) -> bool:
         return head.startswith(b"\x89PNG\r\n\x1a\n")
     if content_type == "application/pdf":
         return head.startswith(b"%PDF-")
-    if content_type == "image/heic":
+    if content_type == HEIC:
         return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
     return False
+
+
+def refusal(content_type: str, head: bytes) -> str:
+    """Why a file of another type is refused: "heic" for a HEIC photo (said in words of
+    its own, since it is a photo), else "wrong_type"."""
+    return "heic" if content_type == HEIC or looks_like(HEIC, head) else "wrong_type"
 
 
 def slot_key(submission_key: str, slot: int) -> str:
@@ -113,7 +124,8 @@ class Attachment:
     @property
     def download_only(self) -> bool:
         """Whether a browser must only ever save it, never show it: a PDF may carry
-        scripts, a HEIC its metadata; only a re-encoded photo is shown."""
+        scripts (and a HEIC photo filed before they were refused, its metadata); only a
+        re-encoded photo is shown."""
         return self.original_sha256 is None
 
 
@@ -156,5 +168,5 @@ class FileRefused(Exception):
     def __init__(self, slot: int, reason: str) -> None:
         super().__init__(slot, reason)
         self.slot = slot
-        # "missing" | "too_large" | "wrong_type"
+        # "missing" | "too_large" | "wrong_type" | "heic"
         self.reason = reason

@@ -9,10 +9,16 @@ one stored time with bounds computed here.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
 from dataclasses import dataclass
+
+# A form sent twice before any receipt of it was shown (a double tap without JavaScript:
+# the browser drops the first answer and shows the second) shows the status code on the
+# second answer too; once a receipt showed it, or after this long, the reference only.
+CODE_AGAIN_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,15 @@ class IdempotencyRecord:
     fingerprint: str
     reference: str
     received_at: str
+    # Whether a browser showed a receipt of it with its status code (the receipt's mark
+    # was fetched): then a resent form shows the reference only.
+    shown: bool = False
+
+    def shows_code_again(self, now: dt.datetime) -> bool:
+        """Whether a replay of this form may show the status code: only while no receipt
+        of it was shown, and soon after it was filed (CODE_AGAIN_SECONDS)."""
+        received = dt.datetime.fromisoformat(self.received_at.replace("Z", "+00:00"))
+        return not self.shown and now - received < dt.timedelta(seconds=CODE_AGAIN_SECONDS)
 
 
 @dataclass(frozen=True)

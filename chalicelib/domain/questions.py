@@ -358,7 +358,12 @@ MISSING = {
 FILE_REFUSED = {
     "missing": N_("A file did not finish uploading. Please add it again."),
     "too_large": N_("A file is larger than 10 MB and was removed."),
-    "wrong_type": N_("A file is not a photo (JPEG, PNG, HEIC) or a PDF document and was removed."),
+    "wrong_type": N_("A file is not a photo (JPEG, PNG) or a PDF document and was removed."),
+    # HEIC photos are refused (domain/attachments.py says why), in words of their own.
+    "heic": N_(
+        "A photo in the HEIC format cannot be accepted and was removed. Please send it as a "
+        "JPEG or PNG photo."
+    ),
 }
 FIELDS: dict[str, Field] = {f.name: f for step in STEPS for f in step.fields}
 # Fields of the form that are no part of the report: read on the way, never sent on.

@@ -23,6 +23,7 @@ from chalicelib.config import Settings
 from chalicelib.domain import form_keys
 from chalicelib.domain.attachments import (
     ACCEPTED_TYPES,
+    HEIC,
     MAX_BYTES,
     MAX_FILES,
     SNIFF_BYTES,
@@ -32,6 +33,7 @@ from chalicelib.domain.attachments import (
     case_file_key,
     case_prefix,
     looks_like,
+    refusal,
     slot_key,
     upload_prefix,
 )
@@ -57,8 +59,9 @@ _REFERENCES = 4
 class UploadRefused(ValueError):
     """A request for an upload slot that no accepted file could fill.
 
-    The reason is one of "wrong_type", "too_large", "invalid" (a slot or a key the server
-    did not issue), "expired" (the form's key), "sent" (its report was filed already).
+    The reason is one of "wrong_type", "heic" (a HEIC photo), "too_large", "invalid" (a
+    slot or a key the server did not issue), "expired" (the form's key), "sent" (its
+    report was filed already).
     """
 
 
@@ -79,15 +82,71 @@ def issue_upload(
     settings: Settings,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """A presigned POST for one file of a submission, refused early when it cannot pass.
-
-    Every request is charged to its source first (TooManyRequests past the limit), so
-    trying keys costs as much as asking for grants.
-    """
+    """A presigned POST for one file of a submission, refused early when it cannot pass."""
     now = now or dt.datetime.now(dt.UTC)
+    key = _admitted(
+        submission_key,
+        slot,
+        content_type,
+        size,
+        source=source,
+        stores=stores,
+        settings=settings,
+        now=now,
+    )
+    post = store.presigned_upload(key, content_type, MAX_BYTES)
+    return {"slot": slot, "url": post["url"], "fields": post["fields"]}
+
+
+def store_upload(
+    store: FileStore,
+    submission_key: str,
+    slot: int,
+    data: bytes,
+    *,
+    source: str,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> None:
+    """Put a file the form sent without JavaScript into its upload slot, where a browser's
+    presigned POST would have put it: the same refusals as `issue_upload`, and on submit
+    the same checks by `verify`. Its type is what its first bytes are, whatever the
+    browser called it (UploadRefused("wrong_type") if none of ours)."""
+    now = now or dt.datetime.now(dt.UTC)
+    head = data[:SNIFF_BYTES]
+    content_type = next((t for t in ACCEPTED_TYPES if looks_like(t, head)), None)
+    content_type = content_type or (HEIC if looks_like(HEIC, head) else "")
+    key = _admitted(
+        submission_key,
+        slot,
+        content_type,
+        len(data),
+        source=source,
+        stores=stores,
+        settings=settings,
+        now=now,
+    )
+    store.put(key, data, content_type)
+
+
+def _admitted(
+    submission_key: str,
+    slot: int,
+    content_type: str,
+    size: int,
+    *,
+    source: str,
+    stores: Stores,
+    settings: Settings,
+    now: dt.datetime,
+) -> str:
+    """The slot's key for a file that may be uploaded; else UploadRefused (or
+    TooManyRequests: every request is charged to its source first, so trying keys costs
+    as much as uploading)."""
     intake.admit("upload", source, UPLOAD_GRANTS, stores=stores, settings=settings, now=now)
     if content_type not in ACCEPTED_TYPES:
-        raise UploadRefused("wrong_type")
+        raise UploadRefused(refusal(content_type, b""))
     if not 0 < size <= MAX_BYTES:
         raise UploadRefused("too_large")
     state = form_keys.check(settings.keyring(Purpose.FORM_KEYS), submission_key, now)
@@ -101,8 +160,7 @@ def issue_upload(
         raise UploadRefused("expired")
     if report_exists(stores, submission_key):
         raise UploadRefused("sent")
-    post = store.presigned_upload(key, content_type, MAX_BYTES)
-    return {"slot": slot, "url": post["url"], "fields": post["fields"]}
+    return key
 
 
 def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Upload]:
@@ -123,7 +181,7 @@ def verify(store: FileStore, submission_key: str, slots: list[int]) -> list[Uplo
         elif stored.content_type not in ACCEPTED_TYPES or not looks_like(
             stored.content_type, stored.head
         ):
-            reason = "wrong_type"
+            reason = refusal(stored.content_type, stored.head)
         cleaned = None
         if not reason and reencodes(stored.content_type):
             try:

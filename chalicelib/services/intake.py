@@ -273,6 +273,18 @@ def admit_source(
     raise TooManyRequests(1)
 
 
+def shows_code_again(stores: Stores, key: str, now: dt.datetime | None = None) -> bool:
+    """Whether a form sent again (its report filed already) may show the status code:
+    a double tap whose first receipt was never shown (domain/intake.py)."""
+    record = stores.guards.recall(FORM_SCOPE, key) if key else None
+    return record is not None and record.shows_code_again(now or dt.datetime.now(dt.UTC))
+
+
+def receipt_shown(stores: Stores, key: str) -> None:
+    """A browser showed the receipt of the form with this key, with its status code."""
+    stores.guards.mark_shown(FORM_SCOPE, key)
+
+
 def _replay(submission: Submission, scope: str, *, stores: Stores, settings: Settings) -> Receipt:
     assert submission.idempotency_key
     existing = stores.guards.recall(scope, submission.idempotency_key)

@@ -16,7 +16,6 @@ from chalicelib import wiring
 from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.questions import (
     COMMON_COUNTRIES,
-    FILE_REFUSED,
     MISSING,
     PHONE_COUNTRIES,
     STEPS,
@@ -30,6 +29,15 @@ from chalicelib.web.form_fields import (
     first_control,
     read_form,
 )
+from chalicelib.web.form_files import (
+    MAX_MULTIPART_BYTES,
+    MAX_MULTIPART_READ,
+    Unreadable,
+    keep_files,
+    media_type_of,
+    posted,
+    upload_refusal,
+)
 from chalicelib.web.http import (
     ALL_TYPES,
     MAX_BODY_BYTES,
@@ -38,11 +46,11 @@ from chalicelib.web.http import (
     source,
 )
 from chalicelib.web.pages import (
+    MULTIPART,
     cross_site_page,
     message_page,
     page,
     page_language,
-    posted_fields,
     query,
     stage_root_redirect,
 )
@@ -55,8 +63,6 @@ log = logging.getLogger("homeward.web")
 MAX_FORM_BYTES = 3 * MAX_BODY_BYTES
 FORM_TYPE = "application/x-www-form-urlencoded"
 HONEYPOT = "website"
-
-
 # -- the form -------------------------------------------------------------------------
 
 
@@ -173,6 +179,7 @@ def _form(
         upload_slots=[int(s) for s in values.get("upload", []) if s in {"1", "2", "3", "4", "5"}],
         max_files=MAX_FILES,
         max_megabytes=MAX_BYTES // (1024 * 1024),
+        nojs_megabytes=MAX_MULTIPART_BYTES // (1024 * 1024),
         accepted_types=",".join(ACCEPTED_TYPES),
     )
 
@@ -190,8 +197,11 @@ def submit_form() -> Response:
     language = i18n.pick(query("lang"))
     values: dict[str, list[str]] | None = None
     try:
-        values = posted_fields(request.raw_body or b"")
-        return _submit_form(request, language, values)
+        try:
+            values, sent = posted(request)
+        except Unreadable:
+            return _unreadable(language)
+        return _submit_form(request, language, values, sent)
     except Exception as exc:
         log.error("the form failed: %s (request %s)", describe(exc), request_id(request))
         _ = i18n.gettext_for(language)
@@ -208,35 +218,35 @@ def submit_form() -> Response:
         )
 
 
-def _submit_form(request, language: str, values: dict[str, list[str]]) -> Response:
+def _submit_form(
+    request, language: str, values: dict[str, list[str]], sent: list[bytes] | None
+) -> Response:
     raw = request.raw_body or b""
+    media_type = media_type_of(request)
     settings = wiring.settings()
     if cross_site(request, settings.public_url):
         # Another site's page posting its visitors' reports: nothing is read or stored.
         log.info("a cross-site report was refused (request %s)", request_id(request))
         return cross_site_page(i18n.pick((values.get("lang") or [language])[0]), "/report")
     _ = i18n.gettext_for(language)
-    if len(raw) > MAX_FORM_BYTES:
+    if len(raw) > (MAX_MULTIPART_READ if media_type == MULTIPART else MAX_FORM_BYTES):
         return message_page(
             language,
             413,
             _("The report is too long"),
             _("Please shorten the longest answers and send the report again."),
         )
-    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media_type != FORM_TYPE:
-        return message_page(
-            language,
-            415,
-            _("The report could not be read"),
-            _("Please open the form again and send it from there."),
-        )
+    if media_type not in (FORM_TYPE, MULTIPART):
+        return _unreadable(language)
     language = i18n.pick((values.get("lang") or [language])[0])
+    key = (values.get("submission_key") or [""])[0]
+    # Files sent without JavaScript go to their upload slots first, as a script would have
+    # put them, so that a language switch or a refused answer keeps them too.
+    refused = keep_files(values, key, sent, source(request)) if sent != [] else None
     switch = (values.pop("switch_lang", None) or [""])[0]
     if switch:
-        return _switched(language, i18n.pick(switch), values)
+        return _switched(language, i18n.pick(switch), values, refused)
     _ = i18n.gettext_for(language)
-    key = (values.get("submission_key") or [""])[0]
 
     from chalicelib.domain import form_keys
     from chalicelib.services import attachments as files
@@ -252,10 +262,24 @@ def _submit_form(request, language: str, values: dict[str, list[str]]) -> Respon
     # A filled hidden field is a bot: it goes the same way as a person's report (checked,
     # charged, replayed per key), so nothing in the answer tells it apart, but is not kept.
     decoy = bool((values.get(HONEYPOT) or [""])[0])
-    return _accept_form(language, values, key, source(request), filed=filed, decoy=decoy)
+    return _accept_form(
+        language, values, key, source(request), filed=filed, decoy=decoy, files_refused=refused
+    )
 
 
-def _switched(language: str, switch_to: str, values: dict[str, list[str]]) -> Response:
+def _unreadable(language: str) -> Response:
+    _ = i18n.gettext_for(language)
+    return message_page(
+        language,
+        415,
+        _("The report could not be read"),
+        _("Please open the form again and send it from there."),
+    )
+
+
+def _switched(
+    language: str, switch_to: str, values: dict[str, list[str]], refused: str | None = None
+) -> Response:
     """The form in another language with every answer (and its key and files) kept; the
     language to use with the reporter follows the page's, unless they chose another."""
     if (values.get("reporter.preferred_language") or [language])[0] == language:
@@ -265,6 +289,8 @@ def _switched(language: str, switch_to: str, values: dict[str, list[str]]) -> Re
         switch_to,
         values=values,
         submission_key=(values.get("submission_key") or [None])[0],
+        # A file the switch brought along and could not keep is said in the new language.
+        errors={"uploads": upload_refusal(refused, switch_to)} if refused else None,
     )
 
 
@@ -294,6 +320,7 @@ def _accept_form(
     *,
     filed: bool,
     decoy: bool = False,
+    files_refused: str | None = None,
 ) -> Response:
     from pydantic import ValidationError
 
@@ -327,6 +354,8 @@ def _accept_form(
             errors.setdefault(field_id(loc) or "form", message)
         report = None
 
+    if files_refused:
+        errors["uploads"] = upload_refusal(files_refused, language)
     uploads: list = []
     slots = sorted({int(s) for s in values.get("upload", []) if s in {"1", "2", "3", "4", "5"}})
     store = wiring.file_store() if slots else None
@@ -337,7 +366,7 @@ def _accept_form(
             uploads = files.verify(store, key, slots)
         except FileRefused as refused:
             values["upload"] = [s for s in values.get("upload", []) if s != str(refused.slot)]
-            errors["uploads"] = _(FILE_REFUSED[refused.reason])
+            errors["uploads"] = upload_refusal(refused.reason, language)
     if errors or report is None:
         return _form(language, status=422, values=values, errors=errors, submission_key=key)
 
@@ -386,25 +415,30 @@ def _accept_form(
     if created and not decoy:
         log.info("report accepted from the form as %s (%d files)", receipt.reference, len(uploads))
         wiring.metrics().add("ReportsAccepted")
-    return received_page(language, receipt, report, created=created)
+    return received_page(language, receipt, report, created=created, key=key)
 
 
-def received_page(language: str, receipt, report, *, created: bool) -> Response:
+def received_page(language: str, receipt, report, *, created: bool, key: str = "") -> Response:
     """The receipt: the reference and code, the date of birth read back in words, and whom
     to call, first of all when the report is urgent. Nothing typed is shown on it.
 
     The status code is shown once, on the answer that filed the report: a reload, Back
     and Forward, or a resent form (the same report replayed) show the reference only, so
-    that a phone picked up later cannot show the code the receipt says to keep off it."""
+    that a phone picked up later cannot show the code the receipt says to keep off it.
+    Only a double tap without JavaScript, whose first answer the browser never showed,
+    shows it again (the receipt's mark, `receipt_shown`, tells them apart)."""
     from chalicelib.domain.words import date_in_words
+    from chalicelib.services import intake
 
+    code = created or intake.shows_code_again(wiring.stores(), key)
     child = report.child
     return page(
         "received.html",
         language,
         201 if created else 200,
         reference=receipt.reference,
-        status_token=receipt.status_token if created else None,
+        status_token=receipt.status_token if code else None,
+        shown_mark=key if code else None,
         received_at=receipt.received_at,
         urgent=report.urgent,
         born=date_in_words(child.date_of_birth or child.birth_year, language),

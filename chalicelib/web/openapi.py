@@ -205,7 +205,21 @@ def document() -> dict[str, Any]:
                                     "type": "object",
                                     "additionalProperties": {"type": "string"},
                                 }
-                            }
+                            },
+                            # Without JavaScript: the same fields, and the photos and
+                            # documents chosen in its `file` input (at most 4 MiB in all).
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "file": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                        }
+                                    },
+                                    "additionalProperties": {"type": "string"},
+                                }
+                            },
                         },
                     },
                     "responses": {
@@ -218,10 +232,32 @@ def document() -> dict[str, Any]:
                         "403": _html("Sent from another site's page: nothing was stored"),
                         "409": _html("This form was already sent with other answers"),
                         "413": _html("The report is too long"),
-                        "415": _html("Not a form post"),
+                        "415": _html("Not a form post, or one that cannot be read"),
                         "422": _html("The form again, every answer kept, errors by their fields"),
                         "429": _html("Too many reports from this connection; see Retry-After"),
                     },
+                }
+            },
+            "/report/shown": {
+                "get": {
+                    "summary": "The receipt's mark: its status code was shown (an image it loads)",
+                    "description": (
+                        "Fetched by the receipt as a browser shows it. A form sent again "
+                        "afterwards (reload, Back) shows the reference only; a double tap, "
+                        "whose first receipt was never shown, shows the code on the second."
+                    ),
+                    "operationId": "receiptShown",
+                    "tags": ["form"],
+                    "parameters": [
+                        {
+                            "name": "key",
+                            "in": "query",
+                            "required": False,
+                            "description": "The form's key (submission_key)",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {"204": {"description": "Noted (or nothing to note)"}},
                 }
             },
             "/report/uploads": {
@@ -252,8 +288,9 @@ def document() -> dict[str, Any]:
                         "404": _problem("Uploads are not available"),
                         "413": _problem("Request too large"),
                         "422": _problem(
-                            "This file cannot be uploaded (detail: wrong_type, too_large, "
-                            "invalid, expired, or sent: the form's report was filed)"
+                            "This file cannot be uploaded (detail: wrong_type, heic: a HEIC "
+                            "photo, refused; too_large, invalid, expired, or sent: the "
+                            "form's report was filed)"
                         ),
                         "429": _problem("Too many requests from this connection; see Retry-After"),
                     },

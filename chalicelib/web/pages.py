@@ -174,6 +174,10 @@ def posted_fields(raw: bytes) -> dict[str, list[str]]:
     )
 
 
+# A form post with files (the form without JavaScript) is multipart/form-data.
+MULTIPART = "multipart/form-data"
+
+
 def message_page(language: str, status: int, title: str, text: str, **headers: str) -> Response:
     response = page("message.html", language, status, title=title, text=text)
     response.headers.update(headers)

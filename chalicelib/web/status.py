@@ -149,3 +149,17 @@ def _too_many(language: str, retry_after: int, template: str = "status.html") ->
     )
     response.headers["Retry-After"] = str(max(1, retry_after))
     return response
+
+
+@bp.route("/report/shown", methods=["GET"])
+def receipt_shown() -> Response:
+    """The receipt's mark, fetched as the browser shows it: from now on a resent form
+    shows the reference only. A double tap's first answer is never shown, so the second
+    still shows the code."""
+    from chalicelib.domain.attachments import SUBMISSION_KEY
+    from chalicelib.services import intake
+
+    key = query("key") or ""
+    if SUBMISSION_KEY.match(key):
+        intake.receipt_shown(wiring.stores(), key)
+    return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})

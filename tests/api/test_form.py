@@ -182,8 +182,17 @@ def test_how_to_clear_this_from_your_phone_in_each_language(client, lang, title)
         assert f'href="{pages.EXIT_URL}"' in page
 
 
+def shown_mark(page: str) -> str:
+    """The receipt's mark, as the browser fetches it on showing the receipt."""
+    found = re.search(r'<img src="\./(report/shown\?key=[^"]+)"', page)
+    assert found, "the receipt has no mark"
+    return "/" + html.unescape(found.group(1))
+
+
 def test_a_second_post_of_the_same_form_is_the_same_case(client, aws):
     first = post_form(client, form_fields())
+    # The browser showed the first receipt, with its code (and fetched its mark).
+    assert client.http.get(shown_mark(text(first))).status_code == 204
     again = post_form(client, form_fields())
     assert first.status_code == 201
     assert again.status_code == 200
@@ -193,6 +202,33 @@ def test_a_second_post_of_the_same_form_is_the_same_case(client, aws):
     assert token_of(text(first)) not in text(again)
     assert 'id="status-token"' not in text(again)
     assert 'name="token"' not in text(again)
+    assert 'id="code-shown-once"' in text(again)
+
+
+def test_a_double_tap_without_javascript_still_shows_the_code(client, aws):
+    fields = form_fields(submission_key=form_key("double-tap-form-01"))
+    # The browser drops the first answer for the second: its receipt is never shown.
+    first = post_form(client, fields)
+    second = post_form(client, fields)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert len(cases(aws)) == 1
+    assert reference_of(text(second)) == reference_of(text(first))
+    assert token_of(text(second)) == token_of(text(first))
+    # Once a receipt with the code was shown, a resent form shows the reference only.
+    client.http.get(shown_mark(text(second)))
+    assert 'id="status-token"' not in text(post_form(client, fields))
+
+
+def test_a_receipt_never_shown_keeps_its_code_off_a_resend_later(client, aws, time_machine):
+    import datetime as dt
+
+    start = dt.datetime.now(dt.UTC)
+    time_machine.move_to(start, tick=False)
+    fields = form_fields(submission_key=form_key("late-resend-form-1"))
+    assert post_form(client, fields).status_code == 201
+    time_machine.move_to(start + dt.timedelta(minutes=11), tick=False)
+    later = post_form(client, fields)
+    assert later.status_code == 200 and 'id="status-token"' not in text(later)
 
 
 def test_other_answers_under_a_used_key_are_refused(client, aws):

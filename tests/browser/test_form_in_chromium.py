@@ -113,8 +113,8 @@ def test_a_family_reports_in_ukrainian_with_javascript(page, site):
 def test_a_family_reports_without_javascript(page_without_js, site):
     page = page_without_js
     page.goto(f"{site}/")
-    # Uploads say plainly that files cannot be added here.
-    assert page.is_visible("text=У цьому браузері не можна додати файли")
+    # The browser's own file control takes the place of the script's button.
+    assert page.is_visible("#files-nojs") and not page.is_visible(".upload label.button")
     fill(page)
     submit_and_check(page, site)
 
@@ -266,23 +266,14 @@ def test_a_photo_goes_straight_to_the_bucket_and_onto_the_case(page, site):
     # The control is a 48 px button; the file shows by its name and state only.
     assert page.locator(".upload label.button").bounding_box()["height"] >= 48
     assert page.locator("#files").bounding_box()["height"] <= 1
+    assert not page.is_visible("#files-nojs")
     assert page.text_content("#file-list li span") == "фото.jpg · Завантажено"
     page.click("button.send")
     page.wait_for_selector("#reference")
     reference = page.text_content("#reference").strip()
 
-    emulated = {
-        "endpoint_url": bucket_origin,
-        "region_name": "eu-central-1",
-        "aws_access_key_id": "emulated",
-        "aws_secret_access_key": "emulated",
-    }
-    item = boto3.client("dynamodb", **emulated).get_item(
-        TableName="homeward-local-cases",
-        Key={"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}},
-    )["Item"]
-    (attachment,) = item["attachments"]["L"]
-    recorded = {k: next(iter(v.values())) for k, v in attachment["M"].items()}
+    emulated = _emulated(bucket_origin)
+    (recorded,) = case_files(emulated, reference)
     # Kept re-encoded, without what followed the image; what was sent, by its hash.
     assert recorded["original_sha256"] == hashlib.sha256(photo).hexdigest()
     assert recorded["content_type"] == "image/jpeg"
@@ -296,6 +287,51 @@ def test_a_photo_goes_straight_to_the_bucket_and_onto_the_case(page, site):
     copy = s3.get_object(Bucket=bucket, Key=recorded["key"], VersionId=recorded["version_id"])
     assert hashlib.sha256(copy["Body"].read()).hexdigest() == recorded["sha256"]
     assert s3.list_object_versions(Bucket=bucket, Prefix="uploads/").get("Versions", []) == []
+
+
+def _emulated(origin: str) -> dict:
+    """boto3's arguments for the runner's emulated AWS (the bucket's origin on the page)."""
+    return {
+        "endpoint_url": origin,
+        "region_name": "eu-central-1",
+        "aws_access_key_id": "emulated",
+        "aws_secret_access_key": "emulated",
+    }
+
+
+def case_files(emulated: dict, reference: str) -> list[dict]:
+    """The files a case records, each as its attribute name -> value."""
+    import boto3
+
+    item = boto3.client("dynamodb", **emulated).get_item(
+        TableName="homeward-local-cases",
+        Key={"pk": {"S": f"CASE#{reference}"}, "sk": {"S": "CASE"}},
+    )["Item"]
+    return [
+        {k: next(iter(v.values())) for k, v in a["M"].items()} for a in item["attachments"]["L"]
+    ]
+
+
+def test_a_report_without_javascript_reaches_the_case_with_its_jpeg(page_without_js, site):
+    import hashlib
+
+    page = page_without_js
+    photo = photo_jpeg(bytes(range(256)) * 40)
+    response = page.goto(f"{site}/")
+    bucket_origin = re.search(
+        r"connect-src 'self' (\S+);", response.headers["content-security-policy"]
+    )
+    fill(page)
+    page.set_input_files(
+        "#files-nojs", files=[{"name": "фото.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.click("button.send")
+    # The receipt with the status code: the file went with the report.
+    page.wait_for_selector("#status-token")
+    reference = page.text_content("#reference").strip()
+    (recorded,) = case_files(_emulated(bucket_origin.group(1)), reference)
+    assert recorded["original_sha256"] == hashlib.sha256(photo).hexdigest()
+    assert recorded["content_type"] == "image/jpeg" and int(recorded["size"]) < len(photo)
 
 
 # -- issue 15: as a frightened parent fills it in ------------------------------------------
@@ -488,6 +524,8 @@ def test_a_reloaded_receipt_shows_the_reference_but_not_the_code(page, site):
     fill(page, **{"#child-given_name": "Перезавантаження"})
     page.click("button.send")
     page.wait_for_selector("#status-token")
+    # Shown whole (its mark fetched), as a receipt is before anyone reloads it.
+    page.wait_for_load_state("load")
     reference = page.text_content("#reference")
     # Chromium asks to send the form again; the answer is the same report's receipt.
     page.once("dialog", lambda dialog: dialog.accept())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.items import from_item, to_item
-from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
+from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork, Refused
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 
 
@@ -55,7 +56,26 @@ class IntakeGuards:
             fingerprint=values["fingerprint"],
             reference=values["reference"],
             received_at=values["received_at"],
+            shown=bool(values.get("shown")),
         )
+
+    def mark_shown(self, scope: str, key: str) -> None:
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "shown",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.idempotency(f"{scope}#{key}"),
+                    "UpdateExpression": "SET shown = :yes",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+                }
+            },
+        )
+        # A key never used (or expired) has nothing to mark, and gets no item.
+        with contextlib.suppress(Refused):
+            uow.commit()
 
     def charge(self, uow: DynamoUnitOfWork, charge: Charge) -> None:
         """One request against the source's allowance; refused ("rate") when the allowance

@@ -61,7 +61,14 @@
   var form = document.getElementById("report");
   if (!form) return;
   var msg = form.dataset;
-  var SKIP = { website: 1, lang: 1, upload: 1 };
+  var SKIP = { website: 1, lang: 1, upload: 1, file: 1 };
+  // Files go straight to the bucket from here: the answers are sent alone, as before, and
+  // the control for a browser without JavaScript sends nothing.
+  var nojsFiles = document.getElementById("files-nojs");
+  if (nojsFiles) {
+    nojsFiles.disabled = true;
+    form.enctype = "application/x-www-form-urlencoded";
+  }
 
   /* -- draft ------------------------------------------------------------------- */
   function snapshot() {
@@ -395,11 +402,16 @@
     var li = document.createElement("li");
     li.textContent = file.name + " · " + msg.msgUploading;
     list.appendChild(li);
-    function failed() {
-      li.textContent = file.name + " · " + msg.msgUploadFailed;
+    function failed(why) {
+      li.textContent = file.name + " · " + (why === "heic" ? msg.msgHeic : msg.msgUploadFailed);
       pending = pending.filter(function (s) { return s !== slot; });
     }
-    var accepted = /^(image\/(jpeg|png|heic)|application\/pdf)$/.test(type);
+    // HEIC is refused on the server too (domain/attachments.py), in the same words.
+    if (type === "image/heic") {
+      failed("heic");
+      return;
+    }
+    var accepted = /^(image\/(jpeg|png)|application\/pdf)$/.test(type);
     if (!slot || !accepted || file.size > Number(picker.dataset.maxBytes)) {
       failed();
       return;
