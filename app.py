@@ -34,6 +34,7 @@ CASES_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/placeholder/str
 DELIVERY_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-infra"
 WEBHOOK_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-webhooks-infra"
 DELIVERY_EVENTS = "arn:aws:sns:eu-central-1:000000000000:placeholder-infra"
+SMS_REPLIES = "arn:aws:sns:eu-central-1:000000000000:placeholder-sms-replies-infra"
 TELEGRAM_QUEUE = "arn:aws:sqs:eu-central-1:000000000000:placeholder-telegram-infra.fifo"
 
 
@@ -62,6 +63,11 @@ def send_webhooks(event):
 @app.on_sns_message(topic=DELIVERY_EVENTS)
 def record_delivery_events(event):
     return handlers.record_delivery_events(event)
+
+
+@app.on_sns_message(topic=SMS_REPLIES)
+def record_sms_replies(event):
+    return handlers.record_sms_replies(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -102,6 +102,11 @@ class Settings:
     sms_one_part: bool = False
     # The most one SMS may cost (USD), or None: no ceiling.
     sms_max_price: str | None = None
+    # The stage's two-way number (AWS End User Messaging SMS, E.164): alerts' SMS are sent
+    # from it and carry a code the contact may reply with (`sms_replies`). None: neither,
+    # except locally, where a reply is played into its handler (there is no number).
+    sms_reply_number: str | None = None
+    sms_replies: bool = False
     # The console's session ends after this long without a request (and at the latest
     # when the sign-in's refresh token does).
     console_idle_seconds: int = 30 * 60
@@ -300,6 +305,8 @@ def load(
         sms_for=env.get("HOMEWARD_SMS_FOR", "all"),
         sms_one_part=env.get("HOMEWARD_SMS_ONE_PART", "false") == "true",
         sms_max_price=env.get("HOMEWARD_SMS_MAX_PRICE") or None,
+        sms_reply_number=env.get("HOMEWARD_SMS_REPLY_NUMBER") or None,
+        sms_replies=bool(env.get("HOMEWARD_SMS_REPLY_NUMBER")) or local,
         help_line=json.loads(env.get("HOMEWARD_HELP_LINE") or "{}"),
         follow_up_first_days=_int("HOMEWARD_FOLLOW_UP_FIRST_DAYS", 14),
         follow_up_every_days=_int("HOMEWARD_FOLLOW_UP_EVERY_DAYS", 90),

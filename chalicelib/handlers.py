@@ -221,6 +221,30 @@ def record_delivery_events(event: Any) -> bool:
     )
 
 
+def record_sms_replies(event: Any) -> bool:
+    """The two-way number's topic (one message an invocation): a contact's reply to an
+    alert's SMS with its code marks that delivery seen, as its link would. False for
+    anything else, which is ignored and counted (services/acknowledgement.py)."""
+    from chalicelib.adapters.channels import inbound_sms
+    from chalicelib.services import acknowledgement
+
+    found = inbound_sms(event.message)
+    if found is None:
+        wiring.metrics().add("SmsRepliesIgnored", channel="sms")
+        return False
+    sender, text, message_id = found
+    return (
+        acknowledgement.by_sms_reply(
+            sender,
+            text,
+            stores=wiring.stores(),
+            request_id=f"sms-{message_id}",
+            metrics=wiring.metrics(),
+        )
+        is not None
+    )
+
+
 def flush_metrics(event: Any, get_response: Any) -> Any:
     """Chalice middleware around every function: what the invocation counted is written
     once, as it ends (adapters/metrics.py)."""

@@ -183,9 +183,10 @@ def channels():
     current = settings()
     return Channels(
         email=EmailChannel(client("ses"), current.alert_sender, current.ses_configuration_set),
-        sms=SmsChannel(client("sns"), current.sms_max_price),
+        sms=SmsChannel(client("sns"), current.sms_max_price, current.sms_reply_number),
         ack_link=ack_link,
         sms_one_part=current.sms_one_part,
+        sms_replies=current.sms_replies,
     )
 
 

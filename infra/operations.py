@@ -29,6 +29,7 @@ FUNCTIONS = (
     "AnonymiseExpired",
     "RecordDeliveryEvents",
     "AlertOverdueFollowUps",
+    "RecordSmsReplies",
     "TelegramHandler",
     "HandleTelegramUpdates",
     "TidyTelegramChats",
@@ -138,6 +139,14 @@ PARAMETERS = {
         "AllowedPattern": r"^([0-9]+(\.[0-9]{1,5})?)?$",
         "Description": "The most one SMS may cost (USD), empty for no ceiling. SNS drops a "
         "dearer message instead of sending it: set it above every destination's price",
+    },
+    "SmsReplyNumber": {
+        "Type": "String",
+        "Default": "",
+        "AllowedPattern": r"^(\+[1-9][0-9]{6,14})?$",
+        "Description": "The stage's two-way number (AWS End User Messaging SMS, E.164): "
+        "alerts' SMS are sent from it and may be answered with their code; empty for none. "
+        "Its two-way destination is the SmsRepliesTopicArn output",
     },
     "SmsMonthlySpendLimitUsd": {
         "Type": "Number",
@@ -702,6 +711,11 @@ OUTPUTS = {
         "Description": "The role SNS logs SMS delivery status with (make deploy sets it)",
         "Value": {"Fn::GetAtt": ["SmsDeliveryStatusRole", "Arn"]},
     },
+    "SmsRepliesTopicArn": {
+        "Description": "The two-way destination of the SmsReplyNumber (End User Messaging "
+        "SMS): replies to alerts' SMS reach RecordSmsReplies through it",
+        "Value": {"Ref": "SmsRepliesTopic"},
+    },
     "SmsMonthlySpendLimitUsd": {
         "Description": "The account's SMS spend limit a month (make deploy sets it)",
         "Value": {"Ref": "SmsMonthlySpendLimitUsd"},
@@ -723,6 +737,42 @@ OUTPUTS = {
         for n in (1, 2, 3)
     },
 }
+
+
+def sms_replies() -> dict[str, dict[str, Any]]:
+    """The topic AWS End User Messaging SMS publishes replies to the stage's two-way number
+    to (the number's two-way destination, set where the number is), which RecordSmsReplies
+    reads. Encrypted with the stage's key, which the service may use for it."""
+    return {
+        "SmsRepliesTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": {"Fn::Sub": "homeward-${Stage}-sms-replies"},
+                "KmsMasterKeyId": {"Ref": "DataKey"},
+            },
+        },
+        "SmsRepliesTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "SmsRepliesTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TwoWaySmsPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sms-voice.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "SmsRepliesTopic"},
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
 
 
 def budget() -> dict[str, dict[str, Any]]:
@@ -998,6 +1048,7 @@ def add_operations(template: dict[str, Any]) -> None:
     resources.update(budget())
     resources.update(backups())
     resources.update(email_feedback())
+    resources.update(sms_replies())
     template.setdefault("Outputs", {}).update(OUTPUTS)
     add_checkov_skips(resources)
     api = resources.setdefault("RestAPI", {}).setdefault("Properties", {})

@@ -425,6 +425,8 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         # The delivery's contact as the directory has it at send time (issue 22: a
         # corrected address is used), one item read; never the directory changed.
         _under(_statement("Contact", ["dynamodb:GetItem"], [TABLE]), "DIRECTORY"),
+        # An SMS's reply code, kept for the contact before the SMS leaves.
+        _under(_statement("ReplyCodes", ["dynamodb:PutItem"], [TABLE]), "SMSREPLY#*"),
         EMAIL,
         # SMS goes to phone numbers, which have no ARN: Publish cannot be scoped by the
         # resource. So publishing to any topic is denied: only phone numbers are left.
@@ -455,6 +457,20 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         ),
         # SNS invokes it asynchronously: an event that failed Lambda's retries is parked
         # with the failed stream batches (whose alarm pages the operators).
+        STREAM_ON_FAILURE,
+    ],
+    # Replies to alerts' SMS (infra/operations.py's topic): the contact found by number
+    # in the directory, the delivery by the contact and code, the delivery marked seen
+    # and audited. Nothing else of a case, and no sending.
+    "RecordSmsRepliesRole": [
+        LOGS,
+        _under(_statement("Directory", ["dynamodb:Query"], [TABLE]), "DIRECTORY"),
+        _under(_statement("ReplyCodes", ["dynamodb:GetItem"], [TABLE]), "SMSREPLY#*"),
+        _under(
+            _statement("Deliveries", ["dynamodb:UpdateItem", "dynamodb:Query"], [TABLE]), "CASE#*"
+        ),
+        _statement("Audit", ["dynamodb:PutItem"], [AUDIT]),
+        # Invoked by SNS asynchronously, as RecordDeliveryEvents: failures are parked.
         STREAM_ON_FAILURE,
     ],
     "SendDailyDigestRole": [
@@ -870,6 +886,7 @@ ENVIRONMENT = {
     "HOMEWARD_SMS_FOR": {"Ref": "SmsFor"},
     "HOMEWARD_SMS_ONE_PART": {"Ref": "SmsOnePart"},
     "HOMEWARD_SMS_MAX_PRICE": {"Ref": "SmsMaxPriceUsd"},
+    "HOMEWARD_SMS_REPLY_NUMBER": {"Ref": "SmsReplyNumber"},
     # Whom the receipt and the status page tell a reporter to call (config.py, HelpLine).
     "HOMEWARD_HELP_LINE": {"Ref": "HelpLine"},
 }
@@ -1092,6 +1109,7 @@ def merge_template(stage: str) -> dict[str, Any]:
         "AnonymiseExpired",
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
+        "RecordSmsReplies",
         "HandleTelegramUpdates",
         "TidyTelegramChats",
     )
@@ -1160,6 +1178,16 @@ def merge_template(stage: str) -> dict[str, Any]:
         }
     }
     resources["RecordDeliveryEvents"]["Properties"]["DeadLetterQueue"] = {
+        "Type": "SQS",
+        "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
+    }
+    resources["RecordSmsReplies"]["Properties"]["Events"] = {
+        "RecordSmsRepliesSnsSubscription": {
+            "Type": "SNS",
+            "Properties": {"Topic": {"Ref": "SmsRepliesTopic"}},
+        }
+    }
+    resources["RecordSmsReplies"]["Properties"]["DeadLetterQueue"] = {
         "Type": "SQS",
         "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]},
     }

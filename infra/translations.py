@@ -36,6 +36,8 @@ SOURCES = [
     ("chalicelib/domain/form_dates.py", "python"),
     ("chalicelib/domain/answers.py", "python"),
     ("chalicelib/domain/conversation.py", "python"),
+    # What a hotline operator reads to a caller (the console shows it in their language).
+    ("chalicelib/domain/hotline.py", "python"),
 ]
 # The staff console's, in a gettext domain of its own (chalicelib/web/console/render.py).
 CONSOLE_LOCALE = WEB / "console" / "locale"

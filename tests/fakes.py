@@ -107,6 +107,8 @@ class FakeDb:
     alerts: dict[tuple[str, str], _AlertRow] = field(default_factory=dict)
     ack_samples: list[AckSample] = field(default_factory=list)
     deliveries: dict[tuple[str, str], tuple[StoredDelivery, int]] = field(default_factory=dict)
+    # (contact, code) -> (reference, delivery id, until): SMS alerts' reply codes.
+    sms_replies: dict[tuple[str, str], tuple[str, str, dt.datetime]] = field(default_factory=dict)
     mandates: dict[str, dict[str, str]] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     rates: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -683,6 +685,30 @@ class FakeDeliveries:
 
     def of_case(self, reference: str) -> list[StoredDelivery]:
         return [d for (ref, _), (d, _) in sorted(self.db.deliveries.items()) if ref == reference]
+
+    def expect_reply(
+        self,
+        contact_id: str,
+        code: str,
+        reference: str,
+        delivery_id: str,
+        *,
+        until: dt.datetime,
+        now: dt.datetime,
+    ) -> bool:
+        replies = self.db.sms_replies
+        with self.db.lock:
+            held = replies.get((contact_id, code))
+            if held is not None and held[2] >= now and held[1] != delivery_id:
+                return False
+            replies[(contact_id, code)] = (reference, delivery_id, until)
+            return True
+
+    def replied(self, contact_id: str, code: str, now: dt.datetime) -> tuple[str, str] | None:
+        held = self.db.sms_replies.get((contact_id, code))
+        if held is None or held[2] < now:
+            return None
+        return held[0], held[1]
 
 
 # -- intake's guards and statistics ---------------------------------------------------
@@ -1485,6 +1511,7 @@ class FakePipeline:
                 + ack_token(settings.keyring(Purpose.ACK_LINKS).signer, reference, delivery_id, now)
             ),
             sms_one_part=settings.sms_one_part,
+            sms_replies=settings.sms_replies,
         )
         self._read = 0
 

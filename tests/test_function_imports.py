@@ -94,3 +94,26 @@ def test_an_unknown_function_kind_is_refused_not_served_empty():
     with pytest.raises(ValueError, match="HOMEWARD_SERVES='stafff'"):
         blueprints.serving("stafff")
     assert len(blueprints.serving(None)) == len(blueprints.ALL)
+
+
+def test_the_sms_replies_function_loads_no_page_template_or_sender():
+    """RecordSmsReplies, an events function, run on a message that is no reply: what its
+    handler loads is the acknowledgement service and the directory's models, never a
+    page, the alerts' templates (jinja2) or the sending path."""
+    probe = (
+        "import json, sys, types, app; from chalicelib import handlers; "
+        "assert handlers.record_sms_replies(types.SimpleNamespace(message='[]')) is False; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    import os
+
+    env = {**os.environ, "HOMEWARD_SERVES": "events", "HOMEWARD_STAGE": "local"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    modules = json.loads(result.stdout.splitlines()[-1])
+    assert "chalicelib.services.acknowledgement" in modules
+    pages = ("chalicelib.web.console", "chalicelib.web.form", "chalicelib.web.public")
+    sending = ("chalicelib.services.delivery", "chalicelib.domain.messages", "jinja2")
+    assert _loaded(modules, pages + sending) == []

@@ -112,7 +112,9 @@ class EmailChannel:
 
 
 class SmsChannel:
-    def __init__(self, client: Any, max_price: str | None = None) -> None:
+    def __init__(
+        self, client: Any, max_price: str | None = None, reply_number: str | None = None
+    ) -> None:
         self._client = client
         self._attributes = {
             # Transactional: routed for reliability ahead of promotional traffic. It does
@@ -126,6 +128,14 @@ class SmsChannel:
             self._attributes["AWS.SNS.SMS.MaxPrice"] = {
                 "DataType": "Number",
                 "StringValue": max_price,
+            }
+
+        if reply_number:
+            # Sent from the stage's two-way number, so that a reply comes back to it (and
+            # through its SNS topic to RecordSmsReplies).
+            self._attributes["AWS.MM.SMS.OriginationNumber"] = {
+                "DataType": "String",
+                "StringValue": reply_number,
             }
 
     def send(self, to: str, text: str) -> str:
@@ -163,3 +173,21 @@ def ses_event(message: str) -> tuple[str, str, str] | None:
         return None
     found = delivery_of_tags((event.get("mail") or {}).get("tags") or {})
     return (*found, reason) if found else None
+
+
+def inbound_sms(message: str) -> tuple[str, str, str] | None:
+    """(sender's number, text, inbound message id) of an SMS sent to the stage's two-way
+    number, as AWS End User Messaging SMS publishes it to its topic; None for anything
+    else on the topic."""
+    import json
+
+    try:
+        payload = json.loads(message)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    sender, text = payload.get("originationNumber"), payload.get("messageBody")
+    if not isinstance(sender, str) or not isinstance(text, str):
+        return None
+    return sender, text, str(payload.get("inboundMessageId") or "")

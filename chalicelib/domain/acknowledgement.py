@@ -71,3 +71,29 @@ def read_ack_token(keys: Keyring | bytes, token: str, now: dt.datetime) -> AckCl
     if int(expires, 36) * 60 < now.timestamp():
         raise InvalidAcknowledgement()
     return AckClaim(reference=f"HW-{compact[:4]}-{compact[4:]}", delivery_hash=hashed)
+
+
+# -- a reply to an alert's SMS ---------------------------------------------------------
+#
+# Where the deployment has a two-way number, an alert's SMS also carries a short code:
+# the contact may reply with it instead of opening the link, and it means what the SMS
+# link means ("seen"). A reply counts only from the number the directory has for the
+# contact the SMS went to, with that delivery's code, while the link would still work.
+
+# Digits only: typed the same on a Ukrainian, Russian or Latin keyboard (a letter could
+# come back in Cyrillic), and five of them: one guess in 100,000 for a forged sender.
+REPLY_CODE_DIGITS = 5
+# The code alone, as a phone sends it: spaces around it and a full stop are forgiven.
+_REPLY = re.compile(rf"\s*([0-9]{{{REPLY_CODE_DIGITS}}})\s*\.?\s*")
+
+
+def new_reply_code() -> str:
+    import secrets
+
+    return f"{secrets.randbelow(10**REPLY_CODE_DIGITS):0{REPLY_CODE_DIGITS}d}"
+
+
+def reply_code_in(text: str) -> str | None:
+    """The code a reply consists of; None for any other text."""
+    match = _REPLY.fullmatch(text or "")
+    return match.group(1) if match else None

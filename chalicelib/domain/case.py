@@ -8,11 +8,14 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.keyring import Keyring
 from chalicelib.domain.references import REFERENCE_PATTERN, new_reference, normalised_reference
+
+if TYPE_CHECKING:
+    from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.report import Report
 from chalicelib.domain.workflow import Status
 
@@ -129,6 +132,9 @@ class Case:
     # and when the case was anonymised (the child's identity erased, for good).
     withdrawn_at: dt.datetime | None = None
     anonymised_at: dt.datetime | None = None
+    # A report a hotline operator took for a caller (domain/hotline.py): who took it, and
+    # the caller's consent as given orally to them.
+    taken_by: TakenByPhone | None = None
 
     @property
     def oblast(self) -> str:

@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alerts"
 LANGUAGES = ("uk", "en")
 MAX_SMS_SEGMENTS = 2
+# How much an SMS says, tried in this order until it fits (the templates decide each):
+# "bare" keeps only the reference, the urgency, the link and the reply code.
+SMS_DETAIL = ("full", "short", "minimal", "bare")
 
 # -- what a reporter typed, made inert -----------------------------------------------------
 
@@ -274,7 +277,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _context(alert: Alert, language: str, ack: str) -> dict:
+def _context(alert: Alert, language: str, ack: str, reply: str | None = None) -> dict:
     return {
         "reference": alert.reference,
         "other": alert.other_reference,
@@ -285,6 +288,8 @@ def _context(alert: Alert, language: str, ack: str) -> dict:
         "urgent": alert.urgent,
         "level": alert.level,
         "ack": ack,
+        # The code an SMS may be answered with (domain/acknowledgement.py), if any.
+        "reply": reply,
         "why": BREAK_GLASS_REASON_LABELS[alert.reason][language] if alert.reason else "",
         **_step_words(alert, language),
         "service": SERVICE_WORDS[ServiceType(alert.referred[0])][language]
@@ -310,24 +315,35 @@ def _language(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def render_sms(alert: Alert, language: str, ack: str, *, one_part: bool = False) -> str:
+def render_sms(
+    alert: Alert, language: str, ack: str, *, one_part: bool = False, reply: str | None = None
+) -> str:
     """The SMS, in at most two parts: less detail rather than a third part.
 
     `one_part` (the deployment's SMS policy): one GSM-7 part of Latin letters, about a
     seventh of the price of two UCS-2 parts in Cyrillic. Ukrainian is transliterated as
     passports spell it (KMU 2010, domain/latin.py); English is used where that still
-    leaves a character GSM-7 lacks. It never names the child either way.
+    leaves a character GSM-7 lacks. It never names the child either way. `reply`: the
+    code the contact may answer with instead of opening the link (two-way SMS).
     """
     if one_part:
-        text = _sms(alert, _language(language), ack, most=1, latin=True)
-        return text if is_gsm7(text) and segments(text) == 1 else _sms(alert, "en", ack, most=1)
-    return _sms(alert, _language(language), ack, most=MAX_SMS_SEGMENTS)
+        text = _sms(alert, _language(language), ack, reply, most=1, latin=True)
+        if is_gsm7(text) and segments(text) == 1:
+            return text
+        return _sms(alert, "en", ack, reply, most=1)
+    return _sms(alert, _language(language), ack, reply, most=MAX_SMS_SEGMENTS)
 
 
-def _sms(alert: Alert, language: str, ack: str, *, most: int, latin: bool = False) -> str:
+def _sms(
+    alert: Alert, language: str, ack: str, reply: str | None, *, most: int, latin: bool = False
+) -> str:
     template = _environment().get_template(f"{language}/{_prefix(alert)}sms.txt")
-    context = _context(alert, language, ack)
-    for detail in ("full", "short", "minimal"):
+    tries = [(reply, detail) for detail in SMS_DETAIL]
+    if reply:
+        # The link rather than the reply code, where both do not fit.
+        tries.append((None, SMS_DETAIL[-1]))
+    for code, detail in tries:
+        context = _context(alert, language, ack, code)
         text = " ".join(template.render(context, detail=detail).split())
         if latin:
             text = in_latin(text)

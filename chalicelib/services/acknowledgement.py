@@ -11,6 +11,8 @@ What it does for the alert as a whole depends on who it was and the channel it c
 - an SMS link means "seen": it is recorded and shown to staff, but an SMS can be read by
   whoever holds the phone (or intercepted), so it does not stop the escalation on its
   own. The contact stops it with the e-mail's link, or by signing in;
+- a reply to an alert's SMS with its code (two-way SMS) means what its link means:
+  "seen" (`by_sms_reply`), from the contact's own number only;
 - a person of the owning desk who works the case (triage, assignment, a note, a status
   change) acknowledges its waiting alerts by doing so (`by_working`).
 
@@ -30,6 +32,7 @@ from chalicelib.domain.acknowledgement import (
     InvalidAcknowledgement,
     delivery_hash,
     read_ack_token,
+    reply_code_in,
 )
 from chalicelib.domain.alerts import Channel, DeliveryState, StoredDelivery
 from chalicelib.domain.audit import AuditEntry
@@ -37,6 +40,7 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.keyring import Keyring
 from chalicelib.domain.response_times import AckSample
 from chalicelib.services.access import Caller
+from chalicelib.services.outside_ports import NO_METRICS, Metrics
 from chalicelib.services.ports import Stores, UnitOfWork
 
 if TYPE_CHECKING:
@@ -100,6 +104,14 @@ def acknowledge(
     found = _open(token, stores=stores, keys=keys, now=now)
     if found is None:
         return None
+    return _record(found, stores=stores, request_id=request_id, now=now, how="")
+
+
+def _record(
+    found: StoredDelivery, *, stores: Stores, request_id: str, now: dt.datetime, how: str
+) -> Acknowledged | None:
+    """A delivery's acknowledgement by its contact, from outside (a link, an SMS reply):
+    "handled" for an owning desk's e-mail, "seen" otherwise; None if it was used already."""
     delivery = found.delivery
     owner = delivery.owner
     handled = owner and delivery.channel == Channel.EMAIL
@@ -120,7 +132,7 @@ def acknowledge(
             action="acknowledge" if handled else "acknowledge-seen",
             at=now,
             request_id=request_id,
-            detail=f"{delivery.alert.purpose} by {delivery.channel}",
+            detail=f"{delivery.alert.purpose} by {delivery.channel}{how}",
         ),
     )
     try:
@@ -141,6 +153,73 @@ def acknowledge(
         channel=str(delivery.channel),
         owner=owner,
     )
+
+
+# -- a reply to an alert's SMS ----------------------------------------------------------
+
+
+def by_sms_reply(
+    sender: str,
+    text: str,
+    *,
+    stores: Stores,
+    request_id: str,
+    now: dt.datetime | None = None,
+    metrics: Metrics = NO_METRICS,
+) -> Acknowledged | None:
+    """A contact answers an alert's SMS with its code: the same "seen" as its link.
+
+    It counts only from the number the directory has now for an active contact reached
+    by SMS, with the code of an SMS sent to that contact, while its link would still
+    work. Anything else (another number, another code, other words, an SMS answered
+    already) is ignored: counted (SmsRepliesIgnored) and logged by reason, never with
+    the number or the words."""
+    now = now or dt.datetime.now(dt.UTC)
+    found, reason = _replied_to(sender, text, stores=stores, now=now)
+    acknowledged = None
+    if found is not None:
+        acknowledged = _record(found, stores=stores, request_id=request_id, now=now, how=" reply")
+        reason = "answered already"
+    if acknowledged is None:
+        log.info("SMS reply ignored: %s", reason)
+        metrics.add("SmsRepliesIgnored", channel=str(Channel.SMS))
+        return None
+    metrics.add("SmsRepliesAcknowledged", channel=str(Channel.SMS))
+    return acknowledged
+
+
+def _replied_to(
+    sender: str, text: str, *, stores: Stores, now: dt.datetime
+) -> tuple[StoredDelivery | None, str]:
+    """The SMS delivery a reply answers, or None and why not (words for the log)."""
+    code = reply_code_in(text)
+    if code is None:
+        return None, "not a code"
+    contacts = [
+        c
+        for c in stores.directory.read().contacts
+        if c.active and Channel.SMS in c.channels and c.phone == sender.strip()
+    ]
+    if not contacts:
+        return None, "not a contact's number"
+    for contact in contacts:
+        answered = stores.deliveries.replied(contact.contact_id, code, now)
+        if answered is None:
+            continue
+        reference, delivery_id = answered
+        found = next(
+            (d for d in stores.deliveries.of_case(reference) if d.delivery_id == delivery_id),
+            None,
+        )
+        if (
+            found is not None
+            and found.delivery.channel == Channel.SMS
+            and found.delivery.contact_id == contact.contact_id
+        ):
+            if found.state != DeliveryState.SENT:
+                return None, "answered already"
+            return found, ""
+    return None, "no alert of that contact has that code"
 
 
 def _sample(

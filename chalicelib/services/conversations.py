@@ -33,6 +33,7 @@ from chalicelib.domain.conversation import (
     Say,
     Words,
 )
+from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.questions import FILE_REFUSED
 from chalicelib.domain.report import Receipt
 from chalicelib.logs import describe
@@ -65,6 +66,8 @@ class Intake:
     settings: Settings
     files: FileStore | None
     source: str
+    # A hotline operator's call: who took the report (the case records it).
+    taken_by: TakenByPhone | None = None
 
 
 def begin(
@@ -153,6 +156,7 @@ def _file(
         source=how.source,
         # The key is one the server issued (domain/form_keys.py), as a form's is.
         scope=intake.FORM_SCOPE,
+        taken_by=how.taken_by,
     )
     reviewing = conversation.model_copy(update={"phase": Phase.REVIEW})
     try:

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from chalicelib.domain.acknowledgement import VALIDITY as ACK_VALIDITY
+from chalicelib.domain.acknowledgement import new_reply_code
 from chalicelib.domain.alerts import (
     UNSETTLED,
     Alert,
@@ -69,6 +71,8 @@ class Channels:
     ack_link: Callable[[str, str, dt.datetime], str]
     # One GSM-7 part in Latin letters per SMS (the deployment's SMS policy).
     sms_one_part: bool = False
+    # Whether a contact can answer an SMS with its code (the stage has a two-way number).
+    sms_replies: bool = False
 
 
 def deliver(
@@ -108,8 +112,17 @@ def deliver(
     ack = channels.ack_link(reference, delivery_id, now)
     try:
         if delivery.channel == Channel.SMS:
+            reply = (
+                _reply_code(delivery, delivery_id, stores=stores, now=now)
+                if channels.sms_replies
+                else None
+            )
             text = render_sms(
-                delivery.alert, delivery.language, ack, one_part=channels.sms_one_part
+                delivery.alert,
+                delivery.language,
+                ack,
+                one_part=channels.sms_one_part,
+                reply=reply,
             )
             message_id = channels.sms.send(delivery.address, text)
         else:
@@ -157,6 +170,26 @@ def deliver(
     log.info("delivery %s/%s sent", reference, delivery_id)
     metrics.add("DeliveriesSent", channel=delivery.channel)
     return "sent"
+
+
+def _reply_code(
+    delivery: Delivery, delivery_id: str, *, stores: Stores, now: dt.datetime
+) -> str | None:
+    """A code the contact may answer this SMS with, kept (before the SMS leaves) for as
+    long as its link works; None in the unheard-of case that none is free for them."""
+    for _ in range(10):
+        code = new_reply_code()
+        if stores.deliveries.expect_reply(
+            delivery.contact_id,
+            code,
+            delivery.alert.reference,
+            delivery_id,
+            until=now + ACK_VALIDITY,
+            now=now,
+        ):
+            return code
+    log.warning("delivery %s: no free reply code, sent without one", delivery_id)
+    return None
 
 
 def next_rung_now(alert: Alert, *, stores: Stores, now: dt.datetime) -> bool:

@@ -21,6 +21,7 @@ from chalicelib.domain.case import Case, iso, new_reference, status_token
 from chalicelib.domain.casefile import Counted
 from chalicelib.domain.erasure import reporter_keys
 from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.intake import Charge, IdempotencyRecord, RateLimit, source_key
 from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import blocking_keys
@@ -106,6 +107,8 @@ class Submission:
     batch: str | None = None
     # The partner's own id for the report, told back in its webhooks.
     external_id: str | None = None
+    # A report a hotline operator took for a caller (domain/hotline.py).
+    taken_by: TakenByPhone | None = None
     # The files' originals kept as evidence (services/evidence.py `keep_originals`): their
     # evidence items and first custody entries are written with the case.
     originals: tuple = ()
@@ -151,6 +154,7 @@ def submit(
             report=submission.report,
             partner=submission.partner,
             external_id=submission.external_id if submission.partner else None,
+            taken_by=submission.taken_by,
         )
         alert = Alert.on_arrival(case, batch=submission.batch)
         uow = stores.unit_of_work()
@@ -179,6 +183,9 @@ def submit(
             stores.match_index.add(uow, case.reference, case.received_at, match_keys)
             stores.search.add(uow, case.reference, case.received_at, search_keys)
             stores.reporters.add(uow, case.reference, case.received_at, people)
+            if submission.taken_by is not None:
+                # A report a hotline operator took: their act, in the case's trail.
+                stores.audit.add(uow, submission.taken_by.audit_entry(case.reference, now))
             if submission.originals:
                 from chalicelib.services import evidence
 

@@ -168,6 +168,18 @@ class Deliveries(Protocol):
         self, state: DeliveryState, *, before: dt.datetime | None = None, limit: int = 100
     ) -> list[StoredDelivery]: ...
     def of_case(self, reference: str) -> list[StoredDelivery]: ...
+    # An SMS alert's reply code (domain/acknowledgement.py), kept per contact.
+    def expect_reply(
+        self,
+        contact_id: str,
+        code: str,
+        reference: str,
+        delivery_id: str,
+        *,
+        until: dt.datetime,
+        now: dt.datetime,
+    ) -> bool: ...
+    def replied(self, contact_id: str, code: str, now: dt.datetime) -> tuple[str, str] | None: ...
 
 
 class IntakeGuards(Protocol):

@@ -244,6 +244,26 @@ def test_a_delivery_recorded_before_ownership_was_kept_is_not_an_owners(stores):
     assert found.delivery.owner is False
 
 
+def test_an_sms_reply_code_is_one_contacts_for_one_delivery_until_it_expires(stores):
+    until = T0 + dt.timedelta(days=7)
+    assert stores.deliveries.expect_reply("south", "04821", "HW-A", "d-1", until=until, now=T0)
+    # Kept again for the same delivery (a resend); refused for another while it holds;
+    # the same code is free for another contact.
+    assert stores.deliveries.expect_reply("south", "04821", "HW-A", "d-1", until=until, now=T0)
+    assert not stores.deliveries.expect_reply("south", "04821", "HW-B", "d-2", until=until, now=T0)
+    assert stores.deliveries.expect_reply("north", "04821", "HW-B", "d-2", until=until, now=T0)
+    assert stores.deliveries.replied("south", "04821", T0) == ("HW-A", "d-1")
+    assert stores.deliveries.replied("north", "04821", T0) == ("HW-B", "d-2")
+    assert stores.deliveries.replied("south", "12345", T0) is None
+    later = until + dt.timedelta(seconds=1)
+    assert stores.deliveries.replied("south", "04821", later) is None
+    # Expired, the code may serve another delivery of the contact.
+    assert stores.deliveries.expect_reply(
+        "south", "04821", "HW-C", "d-3", until=later + dt.timedelta(days=7), now=later
+    )
+    assert stores.deliveries.replied("south", "04821", later) == ("HW-C", "d-3")
+
+
 def test_deliveries_by_state_newest_first_and_a_failed_one_retried(stores):
     case = opened(stores)
     email, sms = a_delivery(case, Channel.EMAIL), a_delivery(case, Channel.SMS)

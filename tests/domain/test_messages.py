@@ -45,6 +45,41 @@ def test_every_sms_fits_two_parts_giving_up_detail_rather_than_the_link():
     assert "Kherson Oblast" in short  # when it fits, the whole story
 
 
+def test_an_sms_tells_its_code_to_reply_with_in_two_parts_or_one_latin_part():
+    """With a two-way number, every report's SMS offers its reply code next to the link,
+    whatever the category, oblast and rung; giving up detail (the place) rather than
+    either, and naming no child."""
+    from chalicelib.domain.messages import CATEGORY_LABELS
+    from chalicelib.domain.places import OBLASTS
+    from chalicelib.domain.sms import is_gsm7, segments
+
+    # A deployed stage's link is longer than the local one.
+    link = "https://homeward.example.org/ack/7K3MQ9TXa1b2c32pmq4x" + "x" * 16
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    for category in CATEGORY_LABELS:
+        for oblast in OBLASTS:
+            case = case_for(event={"category": category}, residence={"oblast": oblast}, urgent=True)
+            for alert in (Alert.for_new_case(case), Alert.for_new_case(case).escalated(2, now)):
+                for language in ("uk", "en"):
+                    sms = render_sms(alert, language, link, reply="04821")
+                    assert segments(sms) <= 2 and link in sms and "HW-7K3M-Q9TX" in sms, sms
+                    latin = render_sms(alert, language, link, reply="04821", one_part=True)
+                    assert is_gsm7(latin) and segments(latin) == 1, latin
+                    assert link in latin
+                    for text in (sms, latin):
+                        assert text.endswith(" 04821")
+                        assert "Ковальчук" not in text and "Kovalchuk" not in text
+    case = case_for()
+    assert render_sms(Alert.for_new_case(case), "en", ACK, reply="04821").endswith(
+        f"Acknowledge: {ACK} or reply 04821"
+    )
+    assert render_sms(Alert.for_new_case(case), "uk", ACK, reply="04821").endswith(
+        f"Підтвердіть: {ACK} або SMS 04821"
+    )
+    # Without a two-way number, no code is offered.
+    assert render_sms(Alert.for_new_case(case), "en", ACK).endswith(ACK)
+
+
 def test_an_email_carries_the_child_only_to_whom_the_consent_lets_learn_it():
     shared = case_for()
     email = render_email(

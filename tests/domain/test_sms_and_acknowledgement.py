@@ -51,3 +51,14 @@ def test_expired_or_foreign_tokens_are_refused():
         read_ack_token(b"key", token, NOW + dt.timedelta(days=8))
     with pytest.raises(InvalidAcknowledgement):
         read_ack_token(b"another key", token, NOW)
+
+
+def test_a_reply_is_its_code_alone():
+    from chalicelib.domain.acknowledgement import new_reply_code, reply_code_in
+
+    for text in ("04821", " 04821 ", "04821.", "\n04821\n"):
+        assert reply_code_in(text) == "04821"
+    for text in ("", "ok", "0482", "048211", "ok 04821", "04821 ok", "٠٤٨٢١", "STOP"):
+        assert reply_code_in(text) is None
+    codes = {new_reply_code() for _ in range(200)}
+    assert all(len(c) == 5 and c.isascii() and c.isdigit() for c in codes) and len(codes) > 150

@@ -126,12 +126,12 @@ def test_make_deploy_creates_and_executes_its_change_set_then_smoke_tests(
     assert given["DomainName"] == PARAMETERS["DomainName"]
     assert given["Release"] == deploy.release() != ""
     functions = aws.client("lambda").list_functions()["Functions"]
-    # Chalice's fourteen (the staff API, two stream readers, since DispatchAlerts and
-    # FollowUpNewItems are all DynamoDB Streams allows, and the schedules and queue
-    # readers, AlertOverdueFollowUps of the return pathway among them, the Telegram bot's
-    # worker and schedule, the custody chains' daily anchor), the public routes' own and
-    # the Telegram webhook's.
-    assert len(functions) == 17
+    # Chalice's sixteen (the staff API, two stream readers, since DispatchAlerts and
+    # FollowUpNewItems are all DynamoDB Streams allows, and the schedules, queue and topic
+    # readers, AlertOverdueFollowUps of the return pathway and RecordSmsReplies among them,
+    # the Telegram bot's worker and schedule, the custody chains' daily anchor), the public
+    # routes' own and the Telegram webhook's.
+    assert len(functions) == 18
     for function in functions:
         code = aws.client("lambda").get_function(FunctionName=function["FunctionName"])
         variables = code["Configuration"]["Environment"]["Variables"]
@@ -522,7 +522,7 @@ def test_a_first_deploy_that_fails_half_way_leaves_nothing_and_the_retry_succeed
     origin = "https://homeward.example.org"
     assert _upload_preflight(aws, origin) == (200, origin)
     assert _upload_preflight(aws, "https://elsewhere.example.org")[0] == 403
-    assert len(left["functions"]) == 17  # as above
+    assert len(left["functions"]) == 18  # as above (RecordSmsReplies too)
     # Once it exists, a second change set protects the tables and the staff pool (moto 5
     # applies no update to a table: test_packaging checks what the parameter turns on).
     assert "Turning on deletion protection" in out

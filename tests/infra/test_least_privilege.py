@@ -44,6 +44,7 @@ ROLES = {
     "anonymise_expired": "AnonymiseExpiredRole",
     "record_delivery_events": "RecordDeliveryEventsRole",
     "alert_overdue_follow_ups": "AlertOverdueFollowUpsRole",
+    "record_sms_replies": "RecordSmsRepliesRole",
 }
 LINK = re.compile(r"http://127\.0\.0\.1:8000(/ack/[A-Za-z0-9_-]+)")
 # Operations whose IAM action has another name.
@@ -363,8 +364,15 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         pump.run_until_idle()
 
         # An acknowledgement, casework, a match confirmed (a new alert, dispatched).
-        (text, *_) = [t for n, t in sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values()]
+        sent_sms = list(sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages.values())
+        (text, *_) = [t for n, t in sent_sms]
         assert client.http.post(LINK.search(text).group(1), body=b"").status_code == 200
+        # Another SMS answered with its code (two-way SMS, through the replies topic).
+        import app
+
+        number, text = sent_sms[1]
+        code = re.search(r" ([0-9]{5})$", text).group(1)
+        assert app.record_sms_replies(_sms_reply(number, code), None)
         assert coordinator.get("/cases").status_code == 200
         case = coordinator.get(f"/cases/{second}").json_body
         moved = {"status": "triaged", "note": "called", "version": case["version"]}
@@ -400,6 +408,13 @@ def test_every_call_of_every_function_is_allowed_by_its_own_policy(
         preview = "/staff/directory/preview?oblast=UA-65&category=deported&urgent=yes"
         assert desk.get(preview).status_code == 200
         assert Console(client, "demo-nataliia-rudenko").get("/staff/audit").status_code == 200
+        # A hotline call begun and its first answer kept (the conversation, sealed).
+        operator = Console(client, "demo-olena-koval")
+        operator.get("/staff/hotline")
+        begun = operator.post("/staff/hotline", {"language": "uk"})
+        call = re.search(r'staff/hotline/([A-Za-z0-9_-]{12})"', begun.body.decode()).group(1)
+        operator.csrf = re.search(r'name="csrf" value="([^"]+)"', begun.body.decode()).group(1)
+        assert operator.post(f"/staff/hotline/{call}", {"choice": "no"}).status_code == 200
 
         # An alert's e-mail bounces (SES's event, through its topic).
         import app
@@ -493,6 +508,24 @@ def _deliveries(outputs, reference):
         ExpressionAttributeValues={":pk": {"S": f"CASE#{reference}"}, ":d": {"S": "DELIVERY#"}},
     )["Items"]
     return [from_item(i) for i in items]
+
+
+def _sms_reply(number, text):
+    message = {
+        "originationNumber": number,
+        "destinationNumber": "+380445550100",
+        "messageKeyword": "KEYWORD_ACCOUNT",
+        "messageBody": text,
+        "inboundMessageId": "in-1",
+    }
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "Sns": {"Message": json.dumps(message), "Subject": None, "MessageAttributes": {}},
+            }
+        ]
+    }
 
 
 def _ses_bounce(reference, delivery_id):

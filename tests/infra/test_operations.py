@@ -344,6 +344,40 @@ def test_bounces_complaints_and_rejects_reach_the_function_that_records_them(tra
         assert variables["HOMEWARD_SMS_MAX_PRICE"] == {"Ref": "SmsMaxPriceUsd"}
 
 
+def test_replies_to_alerts_sms_reach_the_function_that_records_them(transformed):
+    """End User Messaging SMS publishes what the two-way number receives to the stage's
+    replies topic; only that function is subscribed, and what fails it is parked."""
+    resources = transformed["Resources"]
+    topic = {"Ref": "SmsRepliesTopic"}
+    assert resources["SmsRepliesTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    (subscription,) = [
+        s["Properties"]
+        for s in _of_type(transformed, "AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == topic
+    ]
+    assert subscription["Endpoint"] == {"Fn::GetAtt": ["RecordSmsReplies", "Arn"]}
+    recorder = resources["RecordSmsReplies"]["Properties"]
+    assert recorder["DeadLetterConfig"] == {
+        "TargetArn": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}
+    }
+    (statement,) = resources["SmsRepliesTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "sms-voice.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    key_policy = resources["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(
+        "sms-voice.amazonaws.com" in s["Principal"].get("Service", [])
+        and "kms:GenerateDataKey*" in s["Action"]
+        for s in key_policy
+    )
+    # The number SMS are sent from is the stack's, and replies are on only with one.
+    assert transformed["Parameters"]["SmsReplyNumber"]["Default"] == ""
+    for function in _functions(transformed).values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["HOMEWARD_SMS_REPLY_NUMBER"] == {"Ref": "SmsReplyNumber"}
+
+
 def test_sms_policy_spend_limit_and_delivery_status_logging_are_stack_settings(sam_template):
     parameters = sam_template["Parameters"]
     assert parameters["SmsFor"]["Default"] == "urgent"
@@ -398,7 +432,7 @@ def test_checkov_skips_are_per_resource_each_with_its_reason(sam_template):
     with_dlq = {
         n for n in functions if "DeadLetterQueue" in sam_template["Resources"][n]["Properties"]
     }
-    assert with_dlq == {"RecordDeliveryEvents"}
+    assert with_dlq == {"RecordDeliveryEvents", "RecordSmsReplies"}
     assert {n for n in functions if "CKV_AWS_116" in skipped[n]} == functions - with_dlq
     # The write-anywhere finding, on both roles that publish SMS (each denies topics).
     assert {n for n, s in skipped.items() if "CKV_AWS_111" in s} == {

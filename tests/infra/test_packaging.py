@@ -43,6 +43,7 @@ def test_every_function_chalice_builds_gets_its_environment_policy_and_sources()
         "AnonymiseExpired",
         "RecordDeliveryEvents",
         "AlertOverdueFollowUps",
+        "RecordSmsReplies",
         "HandleTelegramUpdates",
         "TidyTelegramChats",
     }
@@ -357,8 +358,8 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
         # Every function runs the package on the runtime, with the template's resources.
         lambda_ = boto3.client("lambda", region_name=REGION)
         functions = lambda_.list_functions()["Functions"]
-        # Chalice's fifteen, the public routes' own and the Telegram webhook's.
-        assert len(functions) == 17
+        # Chalice's sixteen, the public routes' own and the Telegram webhook's.
+        assert len(functions) == 18
         for function in functions:
             assert function["Runtime"] == package.RUNTIME
             variables = function["Environment"]["Variables"]

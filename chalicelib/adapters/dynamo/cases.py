@@ -26,6 +26,7 @@ from chalicelib.domain.attachments import Attachment
 from chalicelib.domain.case import Case, iso
 from chalicelib.domain.casefile import CaseFile, Note
 from chalicelib.domain.disclosure import ConsentGiven
+from chalicelib.domain.hotline import TakenByPhone
 from chalicelib.domain.report import (
     SEALED_GROUPS,
     STORED,
@@ -76,6 +77,7 @@ def case_of(values: dict[str, Any], sealer: FieldSealer | None = None) -> Case:
         external_id=values.get("external_id"),
         withdrawn_at=time(values.get("withdrawn_at")),
         anonymised_at=time(values.get("anonymised_at")),
+        taken_by=TakenByPhone.of_record(values["taken_by"]) if values.get("taken_by") else None,
     )
 
 
@@ -172,6 +174,9 @@ class CaseFiles:
                                 # Whose report it is, for its webhooks (domain/webhooks.py).
                                 "partner": case.partner,
                                 "external_id": case.external_id,
+                                # A hotline operator's report: who took it, and the
+                                # caller's consent as given orally to them.
+                                "taken_by": case.taken_by.as_record() if case.taken_by else None,
                             }
                         ),
                     },

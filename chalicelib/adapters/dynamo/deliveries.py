@@ -320,3 +320,61 @@ class Deliveries:
             ConsistentRead=True,
         )
         return [delivery_of(from_item(i)) for i in response.get("Items", [])]
+
+    def expect_reply(
+        self,
+        contact_id: str,
+        code: str,
+        reference: str,
+        delivery_id: str,
+        *,
+        until: dt.datetime,
+        now: dt.datetime,
+    ) -> bool:
+        """Keep `code` for a reply from the contact to this delivery until `until`; False
+        if the contact has that code for another delivery still (pick another)."""
+        item = {
+            **keys.key(f"{keys.SMS_REPLY}{contact_id}", code),
+            **to_item(
+                {
+                    "kind": "sms-reply",
+                    "reference": reference,
+                    "delivery_id": delivery_id,
+                    # DynamoDB's TTL removes it some time after; `replied` reads the time.
+                    "expires_at": int(until.timestamp()),
+                }
+            ),
+        }
+        uow = DynamoUnitOfWork(self._client)
+        uow.add(
+            "sms-reply",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now "
+                    "OR delivery_id = :mine",
+                    "ExpressionAttributeValues": {
+                        ":now": {"N": str(int(now.timestamp()))},
+                        ":mine": {"S": delivery_id},
+                    },
+                }
+            },
+        )
+        try:
+            uow.commit()
+        except Refused:
+            return False
+        return True
+
+    def replied(self, contact_id: str, code: str, now: dt.datetime) -> tuple[str, str] | None:
+        """(reference, delivery id) of the delivery a reply with `code` from the contact
+        answers; None if there is none, or its time to be answered is over."""
+        found = self._client.get_item(
+            TableName=self._table,
+            Key=keys.key(f"{keys.SMS_REPLY}{contact_id}", code),
+            ConsistentRead=True,
+        ).get("Item")
+        if not found or int(found["expires_at"]["N"]) < now.timestamp():
+            return None
+        return found["reference"]["S"], found["delivery_id"]["S"]

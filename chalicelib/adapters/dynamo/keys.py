@@ -22,6 +22,7 @@ Cases table (`pk`, `sk`):
 | statistics shard | `STATISTICS` (all cases) or `STATISTICS#<agency>` (a mandate) | `SHARD#<n>` |
 | contact, routing rule, version | `DIRECTORY` | `CONTACT#<id>`, `RULE#<id>`, `VERSION` |
 | daily digest sent | `DIGEST` | `<day>` |
+| an SMS alert's reply code, while it may be answered (expires) | `SMSREPLY#<contact>` | `<code>` |
 | time to acknowledge, one sample (no case named) | `ACKTIMES#<week>` | `<agency>#<at>#<random>` |
 | search key (staff search) | `SEARCH#<key>` | `<received key>` |
 | staff member (as colleagues see them) | `STAFF` | `<staff subject>` |
@@ -95,6 +96,7 @@ MATCH = "MATCH#"
 CONTACT = "CONTACT#"
 RULE = "RULE#"
 DIRECTORY = "DIRECTORY"
+SMS_REPLY = "SMSREPLY#"  # + contact id; the sort key is the code
 STATISTICS = "STATISTICS"
 STATISTICS_SHARDS = 8
 

@@ -51,6 +51,7 @@ ACTION_NAMES = {
     "remove-contact": N_("Removed a contact"),
     "put-rule": N_("Saved a routing rule"),
     "remove-rule": N_("Removed a routing rule"),
+    "take-report": N_("Took a report on the hotline"),
 }
 
 
@@ -139,6 +140,11 @@ def sentence(
             "ref": ref,
             "reason": labels.word(labels.BREAK_GLASS_REASON, detail, language),
         }
+    if action == "take-report":
+        return _(
+            "took the report %(ref)s for a caller on the hotline, with the caller's consent "
+            "given orally"
+        ) % {"ref": ref}
     if action in ("data-export", "data-erase"):
         return _data_request(action, ref, detail, _)
     if action == "read-audit":
