@@ -65,17 +65,17 @@ Index keys some items carry:
 - a case's return record while a follow-up is due: `state_key` = `FOLLOWUPS#due`,
   `state_at` = `<due date>#<reference>`.
 
-Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by
-state and alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`,
-`by_category`, `by_urgency` (their `*_pk`, `received_key`) are the staff case lists;
-`by_retention` (`retention_pk`, `retention_at`) finds, per status, the cases that last
-changed before a day, oldest first (the retention schedule).
+Indexes (infra/template.yaml): `by_state` (`state_key`, `state_at`) finds deliveries by state and
+alerts waiting to be acknowledged; `by_received`, `by_status`, `by_oblast`, `by_category`,
+`by_urgency` (their `*_pk`, `received_key`) are the staff case lists; `by_retention`
+(`retention_pk`, `retention_at`) finds, per status, the cases that last changed before a day,
+oldest first (the retention schedule).
 
-Audit table (`pk`, `sk`): `CASE#<reference>` (or `CASE#directory` for the directory's
-trail), `<at>#<request id>#<random>`.
+Audit table (`pk`, `sk`): `CASE#<reference>` (or `CASE#directory` for the directory's trail),
+`<at>#<request id>#<random>`.
 
-The received key (`<UTC time with microseconds>#<reference>`) sorts cases newest first
-when read backwards and is unique per case.
+The received key (`<UTC time with microseconds>#<reference>`) sorts cases newest first when read
+backwards and is unique per case.
 """
 
 from __future__ import annotations
@@ -412,9 +412,6 @@ def mediation_list(list_id: str) -> Key:
 
 def health() -> Key:
     return key("HEALTH", "HEALTH")
-
-
-# -- the audit table ----------------------------------------------------------------------
 
 
 def audit_partition(reference: str) -> str:
