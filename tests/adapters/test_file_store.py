@@ -72,6 +72,15 @@ def test_a_version_is_read_whole_and_a_cleaned_file_is_written_once(bucket):
     assert store.read(target, None) == JPEG
 
 
+def test_a_file_the_server_received_is_put_where_an_upload_would_be_and_read_back(bucket):
+    store, _, read = bucket
+    first = store.put("uploads/no-js/1", JPEG, "image/jpeg")
+    second = store.put("uploads/no-js/1", PNG, "image/png")
+    assert read("uploads/no-js/1", first) == JPEG
+    assert store.read("uploads/no-js/1", second) == PNG
+    assert store.inspect("uploads/no-js/1", 10_000, 4).content_type == "image/png"
+
+
 def test_a_deleted_version_is_gone_for_good(bucket):
     store, put, _ = bucket
     first = put("uploads/k/1", JPEG, "image/jpeg")

@@ -304,6 +304,17 @@ def test_an_idempotency_key_is_kept_once_per_scope(stores):
     commit(stores, lambda u: stores.guards.remember(u, dataclasses.replace(record, scope="b"), 1))
 
 
+def test_a_receipt_shown_is_marked_on_its_key_and_an_unknown_key_gets_nothing(stores):
+    record = IdempotencyRecord("form", "key-00000002", "f" * 64, "HW-2222-4444", "t")
+    commit(stores, lambda u: stores.guards.remember(u, record, 10**10))
+    assert stores.guards.recall("form", "key-00000002").shown is False
+    stores.guards.mark_shown("form", "key-00000002")
+    assert stores.guards.recall("form", "key-00000002").shown is True
+    # A key never remembered stays unknown: no record is made of it.
+    stores.guards.mark_shown("form", "key-00000003")
+    assert stores.guards.recall("form", "key-00000003") is None
+
+
 def test_a_rate_charge_is_a_token_bucket(stores):
     limit = RateLimit(limit=3, per_seconds=600)
     now = int(T0.timestamp() * 1000)
