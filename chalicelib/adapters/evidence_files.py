@@ -16,6 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.files import read_version
+
 # If-None-Match lost to an earlier write of the same name (a concurrent one: 409).
 _TAKEN = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 
@@ -48,13 +50,7 @@ class EvidenceFiles:
         return made.get("VersionId")
 
     def read(self, key: str, version_id: str | None) -> bytes:
-        body = self._client.get_object(
-            Bucket=self._bucket, Key=key, **({"VersionId": version_id} if version_id else {})
-        )["Body"]
-        try:
-            return body.read()
-        finally:
-            body.close()
+        return read_version(self._client, self._bucket, key, version_id)
 
     def hold(self, key: str, version_id: str | None) -> None:
         self._client.put_object_legal_hold(

@@ -34,6 +34,17 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def read_version(client: Any, bucket: str, key: str, version_id: str | None) -> bytes:
+    """One version of an object (the newest if None), whole; the stream always closed."""
+    body = client.get_object(
+        Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {})
+    )["Body"]
+    try:
+        return body.read()
+    finally:
+        body.close()
+
+
 @dataclass(frozen=True)
 class StoredFile:
     size: int
@@ -139,13 +150,7 @@ class FileStore:
 
     def read(self, key: str, version_id: str | None) -> bytes:
         """One version of a file, whole (a checked upload: at most its size limit)."""
-        body = self._client.get_object(
-            Bucket=self._bucket, Key=key, **({"VersionId": version_id} if version_id else {})
-        )["Body"]
-        try:
-            return body.read()
-        finally:
-            body.close()
+        return read_version(self._client, self._bucket, key, version_id)
 
     def put(self, key: str, data: bytes, content_type: str) -> str | None:
         """Write a file the server received itself (a form sent without JavaScript) where
