@@ -60,6 +60,38 @@ def read_json_templates_as_json() -> None:
     Stack.parse_template = staticmethod(parse_template)
 
 
+def answer_stream_reads_as_json() -> None:
+    """moto keeps each DynamoDB stream record already in the wire's shape, then walks it
+    through its generic response serializer, attribute by attribute: the dearest call in
+    the tests (every pump reads the stream once per reader). Its JSON is what that walk
+    produces, so it is written out directly, as moto did before that serializer."""
+    import calendar
+
+    from moto.dynamodb.models.utilities import dynamo_json_dump
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    if getattr(DynamoDBStreamsHandler.get_records, "_homeward", False):
+        return
+
+    def get_records(self) -> str:
+        limit = self._get_param("Limit")
+        found = self.backend.get_records(self._get_param("ShardIterator"), limit or 1000)
+        records = [
+            record
+            | {"dynamodb": record["dynamodb"] | {"ApproximateCreationDateTime": seconds(record)}}
+            for record in found["Records"]
+        ]
+        return dynamo_json_dump(found | {"Records": records})
+
+    def seconds(record: dict) -> float:
+        # Truncated to the millisecond, as moto's serializer writes it.
+        created = record["dynamodb"]["ApproximateCreationDateTime"]
+        return calendar.timegm(created.timetuple()) + created.microsecond // 1000 / 1000
+
+    get_records._homeward = True  # type: ignore[attr-defined]
+    DynamoDBStreamsHandler.get_records = get_records
+
+
 def make_transactions_atomic() -> None:
     """Give moto's TransactWriteItems the two properties DynamoDB's has and moto's lacks.
 
@@ -303,6 +335,7 @@ def in_process(stage: str = "local", *, seed_contacts: bool = True, **settings: 
     os.environ.pop("AWS_ENDPOINT_URL", None)
     make_transactions_atomic()
     read_json_templates_as_json()
+    answer_stream_reads_as_json()
     with mock_aws():
         outputs = deploy(stage)
         configure_app(outputs, "local", **settings)

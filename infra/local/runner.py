@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator.set_aws_environment()
     emulator.make_transactions_atomic()
     emulator.read_json_templates_as_json()
+    emulator.answer_stream_reads_as_json()
     from moto.server import ThreadedMotoServer
 
     moto_port = _free_port()
