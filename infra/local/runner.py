@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator.make_transactions_atomic()
     emulator.read_json_templates_as_json()
     emulator.answer_stream_reads_as_json()
+    emulator.share_one_key_pair_among_symmetric_keys()
     from moto.server import ThreadedMotoServer
 
     moto_port = _free_port()
