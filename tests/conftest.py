@@ -72,6 +72,32 @@ def aws(monkeypatch, dev_key):
     wiring.reset()
 
 
+@pytest.fixture(scope="module")
+def module_aws(dev_key):
+    """One emulated account for a whole module: for modules whose tests only read what was
+    filed once, or assert refusals that change nothing. A module opts in by answering its
+    `aws` from `shared_aws`; a module that writes keeps a fresh account per test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOMEWARD_SIGNING_KEY", "test-signing-key")
+        patch.setenv("HOMEWARD_DEV_KEY_FILE", str(dev_key))
+        with emulator.in_process("local") as outputs:
+            yield outputs
+    from chalicelib import wiring
+
+    wiring.reset()
+
+
+@pytest.fixture
+def shared_aws(module_aws):
+    """The module's account, with the app's clients and settings forgotten after each test:
+    a hook a test put on a client, or settings read under an environment it changed, leave
+    with it."""
+    yield module_aws
+    from chalicelib import wiring
+
+    wiring.reset()
+
+
 @pytest.fixture
 def app_module(aws):
     import app

@@ -19,6 +19,13 @@ ROUTES = [
 ]
 
 
+@pytest.fixture
+def aws(shared_aws):
+    """Refusals change nothing, and the one good request only reads: one account serves
+    the module."""
+    return shared_aws
+
+
 def call(client, method, path, token=None):
     headers = {"Content-Type": "application/json"}
     if token is not None:
@@ -55,8 +62,10 @@ def test_every_staff_route_needs_a_token(client, method, path):
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
-def bad_tokens(dev_key, tmp_path):
-    other_key = ensure_dev_key(tmp_path / "attacker.pem")
+@pytest.fixture(scope="module")
+def bad_tokens(dev_key, tmp_path_factory):
+    """Every kind of bad token, made once: the attacker's key pair takes half a second."""
+    other_key = ensure_dev_key(tmp_path_factory.mktemp("attacker") / "attacker.pem")
     good = signed(dev_key, claims())
     header, _payload, signature = good.split(".")
     elevated = jwt.utils.base64url_encode(
@@ -116,8 +125,8 @@ def bad_tokens(dev_key, tmp_path):
     ],
 )
 @pytest.mark.parametrize(("method", "path"), [ROUTES[0], ROUTES[1], ROUTES[2]])
-def test_bad_tokens_are_401(client, dev_key, tmp_path, kind, method, path):
-    response = call(client, method, path, bad_tokens(dev_key, tmp_path)[kind])
+def test_bad_tokens_are_401(client, bad_tokens, kind, method, path):
+    response = call(client, method, path, bad_tokens[kind])
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="homeward", error="invalid_token"'
 
