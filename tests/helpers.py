@@ -51,6 +51,25 @@ def post_report(client, body, *, key: str | None = None, headers: dict | None = 
     return client.http.post("/api/v1/reports", headers=all_headers, body=payload)
 
 
+def file_three_cases(client, pump, body) -> dict[str, str]:
+    """Three reports, dispatched so that their mandates exist: oblast -> reference. By the
+    demo routing rules: UA-65 (deported) reaches UA-OMBUDSMAN, UA-NIB and CA-GAC; UA-14
+    (missing) reaches UA-JUVPOL and UA-NIB, not CA-GAC, whose rule is for deportations;
+    UA-46 reaches the coordinators (UA-NIB) only."""
+    references = {}
+    for oblast, category, urgent in [
+        ("UA-65", "deported", False),
+        ("UA-14", "missing", True),
+        ("UA-46", "deported", False),
+    ]:
+        body["residence"]["oblast"] = oblast
+        body["event"]["category"] = category
+        body["urgent"] = urgent
+        references[oblast] = post_report(client, body).json_body["reference"]
+    pump.run_until_idle()
+    return references
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
