@@ -755,11 +755,6 @@ def bench_faults(reports: int = 500) -> None:
 # The suite runs these small (make test stays under 6 minutes); here at full size.
 FULL_SIZE = [
     (
-        "schemathesis over the whole API, 8 fuzzed examples an operation",
-        {"HOMEWARD_OPENAPI_EXAMPLES": "8"},
-        "tests/e2e/test_openapi_fuzz.py",
-    ),
-    (
         "the staff API's state machine, 5 examples of 30 steps",
         {"HOMEWARD_FUZZ_EXAMPLES": "5", "HOMEWARD_FUZZ_STEPS": "30"},
         "tests/e2e/test_staff_state_machine.py",

@@ -1,15 +1,12 @@
 """Schemathesis over the whole OpenAPI document, against the local runner.
 
-Bounded in examples (3 an operation in the suite; `make bench` (fuzz) runs 8:
-HOMEWARD_OPENAPI_EXAMPLES=8 pytest tests/e2e/test_openapi_fuzz.py); every response must
-be no 5xx, have a documented status code and content type, and match its schema. Staff
-operations run with a coordinator's token; the partner API's with a registered partner's
-token (both scopes, a quota no example meets), so its routes are fuzzed past the token
-check rather than answering 401 to every case.
+Bounded in examples; every response must be no 5xx, have a documented status code and
+content type, and match its schema. Staff operations run with a coordinator's token; the
+partner API's with a registered partner's token (both scopes, a quota no example meets),
+so its routes are fuzzed past the token check rather than answering 401 to every case.
 """
 
 import json
-import os
 import urllib.error
 import urllib.request
 
@@ -22,9 +19,6 @@ from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
 from chalicelib.web.partners import PARTNER
 
 pytestmark = pytest.mark.e2e
-
-# Fuzzed examples an operation (schemathesis's coverage phase adds its own, unbounded by it).
-EXAMPLES = int(os.environ.get("HOMEWARD_OPENAPI_EXAMPLES", "3"))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +74,7 @@ CHECKS = [
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms(case, coordinator, partner):
     case.call_and_validate(headers=caller(case, coordinator, partner), checks=CHECKS)
 
