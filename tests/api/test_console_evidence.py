@@ -1,0 +1,92 @@
+"""Issue 27 in the console: a case's evidence on its page, in words, for a coordinator
+with the evidence role; one sentence of why not for everyone else (tests in process)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from formdata import form_fields, form_key, post_form
+from helpers import Console, photo_jpeg
+
+# infra/demo/staff.csv: Галина Мороз holds the evidence role; Олена Коваль does not.
+KEEPER = "demo-halyna-moroz"
+COORDINATOR = "demo-olena-koval"
+PHOTO = photo_jpeg(b"camera GPS 46.63 32.61")
+
+
+def file_report(client, pump, name: str, *, evidence: bool) -> str:
+    """A form's report with one photo, as the page sends it; its reference."""
+    import json
+
+    import requests
+
+    key = form_key(name)
+    asked = {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(PHOTO)}
+    grant = client.http.post(
+        "/report/uploads", headers={"Content-Type": "application/json"}, body=json.dumps(asked)
+    ).json_body
+    sent = requests.post(grant["url"], data=grant["fields"], files={"file": PHOTO}, timeout=30)
+    assert sent.status_code in (200, 201, 204)
+    fields = form_fields(submission_key=key, upload="1")
+    if evidence:
+        fields["consent.evidence"] = "yes"
+    filed = post_form(client, fields)
+    assert filed.status_code == 201
+    pump.run_until_idle()
+    return re.search(r'id="reference">(HW-[0-9A-Z-]+)<', filed.body.decode()).group(1)
+
+
+def evidence_of(page) -> str:
+    """The page's evidence section, its characters as a person reads them."""
+    from html import unescape
+
+    html = unescape(page.body.decode())
+    start = html.index('id="evidence"')
+    return html[start : html.index("</section>", html.find("Its custody", start) + 1)]
+
+
+@pytest.fixture
+def given(client, pump):
+    return file_report(client, pump, "evidence-page", evidence=True)
+
+
+def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(client, pump, given):
+    keeper = Console(client, KEEPER)
+    digest = hashlib.sha256(PHOTO).hexdigest()
+    section = evidence_of(keeper.get(f"/staff/cases/{given}"))
+    assert "File 1: photo (JPEG)" in section
+    assert f'title="{digest}"' in section and f"{digest[:8]}…{digest[-8:]}" in section
+    assert "holds: every entry's hash and link is as written" in section
+    assert "Consent to the use as evidence: given with the report" in section
+    assert "Received from the reporter with the report" in section
+    assert "A working copy without the file's metadata was made for staff" in section
+    assert "not yet: the chains are stamped once a day" in section
+    assert not re.search(r"\d{4}-\d\d-\d\d", section.replace(digest, ""))
+
+    # Opening the working copy is a step of its custody, named with the person's name;
+    # the day's anchor then fixes the chain.
+    (working,) = re.findall(rf'/staff/cases/{given}/files/([0-9a-f]{{64}})" rel', section)
+    assert keeper.get(f"/staff/cases/{given}/files/{working}").status_code == 303
+    assert pump._schedule("anchor_custody") == 1
+    section = evidence_of(keeper.get(f"/staff/cases/{given}"))
+    assert "Opened by Галина Мороз in the console" in section
+    assert "last on " in section and "not yet" not in section
+
+    ukrainian = Console(client, KEEPER, lang="uk")
+    assert "Ланцюг" in evidence_of(ukrainian.get(f"/staff/cases/{given}"))
+
+
+def test_without_the_role_or_the_consent_one_sentence_says_why_and_nothing_of_the_item(
+    client, pump, given
+):
+    digest = hashlib.sha256(PHOTO).hexdigest()
+    page = Console(client, COORDINATOR).get(f"/staff/cases/{given}").body.decode()
+    assert "Evidence is shown only to coordinators who hold the evidence role." in page
+    assert digest not in page and "Its custody" not in page
+
+    without = file_report(client, pump, "no-evidence-page", evidence=False)
+    page = Console(client, KEEPER).get(f"/staff/cases/{without}").body.decode()
+    assert "The reporter did not agree to the use of what they sent as evidence" in page
+    assert digest not in page and "Its custody" not in page
