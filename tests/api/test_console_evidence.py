@@ -44,7 +44,7 @@ def evidence_of(page) -> str:
 
     html = unescape(page.body.decode())
     start = html.index('id="evidence"')
-    return html[start : html.index("</section>", html.find("Its custody", start) + 1)]
+    return html[start : html.index("\n</section>", start)]  # its own, not indented
 
 
 @pytest.fixture
@@ -89,4 +89,16 @@ def test_without_the_role_or_the_consent_one_sentence_says_why_and_nothing_of_th
     without = file_report(client, pump, "no-evidence-page", evidence=False)
     page = Console(client, KEEPER).get(f"/staff/cases/{without}").body.decode()
     assert "The reporter did not agree to the use of what they sent as evidence" in page
+    assert digest not in page and "Its custody" not in page
+
+    # The reporter withdraws the evidence consent: the keeper reads when, and nothing else.
+    import datetime as dt
+
+    from chalicelib import wiring
+    from chalicelib.services import evidence
+
+    now = dt.datetime.now(dt.UTC)
+    assert evidence.withdraw(given, stores=wiring.stores(), now=now, why="asked by the reporter")
+    page = Console(client, KEEPER).get(f"/staff/cases/{given}").body.decode()
+    assert "The reporter withdrew the consent to the use of what they sent as evidence on " in page
     assert digest not in page and "Its custody" not in page
