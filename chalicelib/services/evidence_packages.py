@@ -72,6 +72,33 @@ def _require(coordinator: StaffMember) -> None:
         raise NotPermitted()
 
 
+def _allowed(reference: str, stores: Stores) -> list[EvidenceItem]:
+    """The case's originals that may go into a package (none: not allowed): the one rule
+    building and the console's list of cases both follow."""
+    consent = evidence.consent_of(reference, stores)
+    if consent is None or not may_use_as_evidence(consent):
+        return []
+    return stores.evidence.items_of(reference)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A case kept as evidence, as a coordinator choosing cases for a package sees it:
+    how many files it would add, or only that it is not allowed (nothing else of it)."""
+
+    reference: str
+    files: int  # 0: not allowed (no evidence consent, or it was withdrawn)
+
+
+def overview(coordinator: StaffMember, *, stores: Stores) -> tuple[list[Package], list[Choice]]:
+    """Every package, the newest first, and every case with originals kept as evidence,
+    each offered or not by the rule that `build` applies."""
+    _require(coordinator)
+    packages = sorted(stores.evidence.packages(), key=lambda p: p.built_at, reverse=True)
+    choices = [Choice(r, len(_allowed(r, stores))) for r in sorted(stores.evidence.references())]
+    return packages, choices
+
+
 def build(
     coordinator: StaffMember,
     recipient: str,
@@ -90,9 +117,8 @@ def build(
     chosen: dict[str, list[EvidenceItem]] = {}
     left_out = []
     for reference in dict.fromkeys(references):
-        consent = evidence.consent_of(reference, stores)
-        items = stores.evidence.items_of(reference)
-        if consent is None or not may_use_as_evidence(consent) or not items:
+        items = _allowed(reference, stores)
+        if not items:
             left_out.append(reference)
             continue
         chosen[reference] = items

@@ -78,27 +78,66 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(client
     assert "Ланцюг" in evidence_of(ukrainian.get(f"/staff/cases/{given}"))
 
 
-def test_without_the_role_or_the_consent_one_sentence_says_why_and_nothing_of_the_item(
+def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_with_consent(
     client, pump, given
 ):
+    """One sentence of why, on the case page; the packages page offers only cases whose
+    reporter agreed, and lists what was built in words."""
+    from html import unescape
+
+    from chalicelib import wiring
+    from chalicelib.domain.staff import StaffMember
+    from chalicelib.services import evidence, evidence_packages
+
     digest = hashlib.sha256(PHOTO).hexdigest()
     page = Console(client, COORDINATOR).get(f"/staff/cases/{given}").body.decode()
     assert "Evidence is shown only to coordinators who hold the evidence role." in page
     assert digest not in page and "Its custody" not in page
-
     without = file_report(client, pump, "no-evidence-page", evidence=False)
-    page = Console(client, KEEPER).get(f"/staff/cases/{without}").body.decode()
+    keeper = Console(client, KEEPER)
+    page = keeper.get(f"/staff/cases/{without}").body.decode()
     assert "The reporter did not agree to the use of what they sent as evidence" in page
     assert digest not in page and "Its custody" not in page
 
-    # The reporter withdraws the evidence consent: the keeper reads when, and nothing else.
-    import datetime as dt
+    page = unescape(keeper.get("/staff").body.decode())
+    assert 'staff/evidence"' in page  # in the keeper's menu only
+    assert 'staff/evidence"' not in Console(client, COORDINATOR).get("/staff").body.decode()
+    page = unescape(keeper.get("/staff/evidence").body.decode())
+    assert f"{given}</a>: 1 file kept as evidence" in page
+    assert without not in page  # never kept as evidence: not even named
+    assert "No package was built yet." in page
 
-    from chalicelib import wiring
-    from chalicelib.services import evidence
+    # Built with the evidence role's credentials (the CLI's service): listed in words.
+    person = StaffMember("demo-halyna-moroz", "coordinator", "UA-NIB", evidence=True)
+    stores, files = wiring.stores(), wiring.evidence_files()
+    evidence_packages.build(
+        person,
+        "Office of the Prosecutor General",
+        [given],
+        stores=stores,
+        files=files,
+        now=dt_now(),
+    )
+    page = unescape(keeper.get("/staff/evidence").body.decode())
+    assert "Office of the Prosecutor General" in page and " by Галина Мороз" in page
+    assert "1 case, 1 file" in page and "not yet: a withdrawal still takes a case out" in page
+    assert not re.search(r"\d{4}-\d\d-\d\d", page)
 
-    now = dt.datetime.now(dt.UTC)
-    assert evidence.withdraw(given, stores=wiring.stores(), now=now, why="asked by the reporter")
-    page = Console(client, KEEPER).get(f"/staff/cases/{given}").body.decode()
+    # Withdrawn: no longer offered, and its page says when, and nothing else of it.
+    assert evidence.withdraw(given, stores=stores, now=dt_now(), why="by the reporter")
+    page = re.sub(r"<[^>]+>", "", keeper.get("/staff/evidence").body.decode())
+    assert f"{given}: not allowed: no evidence consent" in page
+    page = keeper.get(f"/staff/cases/{given}").body.decode()
     assert "The reporter withdrew the consent to the use of what they sent as evidence on " in page
     assert digest not in page and "Its custody" not in page
+
+    refused = Console(client, COORDINATOR).get("/staff/evidence")
+    assert refused.status_code == 403
+    assert "Office of the Prosecutor General" not in refused.body.decode()
+    assert Console(client, "demo-taras-bondar").get("/staff/evidence").status_code in (403, 404)
+
+
+def dt_now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)

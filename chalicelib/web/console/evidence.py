@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice import Response
+
 from chalicelib import wiring
 from chalicelib.domain.evidence import (
     HOMEWARD,
@@ -18,10 +20,12 @@ from chalicelib.domain.evidence import (
     CustodyAction,
     CustodyEntry,
 )
+from chalicelib.domain.staff import Role
 from chalicelib.lazy import lazy_module
-from chalicelib.web.console.base import Ctx
+from chalicelib.web.console.base import Ctx, console_route, message
 from chalicelib.web.console.render import N_
 
+evidence_packages = lazy_module("chalicelib.services.evidence_packages")
 evidence_view = lazy_module("chalicelib.services.evidence_view")
 
 KIND_NAMES = {
@@ -115,3 +119,38 @@ def section(ctx: Ctx, reference: str) -> dict[str, Any]:
         "withdrawn_at": found.withdrawn_at,
         "items": items,
     }
+
+
+@console_route("/staff/evidence", roles=(Role.COORDINATOR,))
+def packages_page(ctx: Ctx) -> Response:
+    """Every prosecutor's package and the cases that may go into one (same rule as the
+    CLI's `homeward evidence package`); building, downloading and handing over need the
+    evidence role's own credentials (README, "Evidence")."""
+    _ = ctx._
+    try:
+        packages, choices = evidence_packages.overview(ctx.caller.staff, stores=wiring.stores())
+    except evidence_packages.NotPermitted:
+        return message(
+            ctx,
+            403,
+            _("Evidence for prosecutors"),
+            _("Evidence is shown only to coordinators who hold the evidence role."),
+        )
+    names = wiring.staff_names().current()
+    return ctx.page(
+        "evidence_packages.html",
+        packages=[
+            {
+                "recipient": p.recipient,
+                "built_at": p.built_at,
+                "built_by": names.name_of(p.built_by) or p.built_by,
+                "cases": len(p.items),
+                "files": sum(len(i) for i in p.items.values()),
+                "handed_over_at": p.handed_over_at,
+                "id": p.package_id,
+            }
+            for p in packages
+        ],
+        allowed=[c for c in choices if c.files],
+        not_allowed=[c.reference for c in choices if not c.files],
+    )
