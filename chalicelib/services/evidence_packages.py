@@ -37,7 +37,7 @@ from chalicelib.domain.evidence import (
     canonical,
 )
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services import evidence
+from chalicelib.services import access, evidence
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores
 
@@ -50,7 +50,7 @@ LEGAL_BASIS = (
 )
 
 
-class NotPermitted(Exception):
+class NotPermitted(access.NotPermitted):
     """Only a coordinator who holds the evidence role builds or hands over packages."""
 
 

@@ -52,7 +52,9 @@ def given(client, pump):
     return file_report(client, pump, "evidence-page", evidence=True)
 
 
-def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(client, pump, given):
+def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(
+    client, pump, given, token
+):
     keeper = Console(client, KEEPER)
     digest = hashlib.sha256(PHOTO).hexdigest()
     section = evidence_of(keeper.get(f"/staff/cases/{given}"))
@@ -76,6 +78,28 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(client
 
     ukrainian = Console(client, KEEPER, lang="uk")
     assert "Ланцюг" in evidence_of(ukrainian.get(f"/staff/cases/{given}"))
+
+    # The staff API answers from the same services (one rule, two faces).
+    def api(path, **claims):
+        bearer = {"Authorization": f"Bearer {token('coordinator', **claims)}"}
+        return client.http.get(f"/api/v1/staff{path}", headers=bearer)
+
+    found = api(f"/cases/{given}/evidence", evidence=True).json_body
+    (original,) = found["files"]
+    assert found["standing"] == "shown" and original["sha256"] == digest
+    assert original["chain_holds"] and original["stamped_seq"] == 3
+    assert [s["action"] for s in original["custody"]][-1] == "viewed"
+    assert api(f"/cases/{given}/evidence").json_body == {
+        "standing": "not_your_role",
+        "consent_given_at": None,
+        "withdrawn_at": None,
+        "files": [],
+    }
+    assert api("/evidence/packages", evidence=True).json_body == {
+        "packages": [],
+        "cases": [{"reference": given, "allowed": True, "files": 1}],
+    }
+    assert api("/evidence/packages").status_code == 403
 
 
 def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_with_consent(
