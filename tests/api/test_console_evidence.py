@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from formdata import form_fields, form_key, post_form
+from formdata import post_form, with_photo
 from helpers import Console, photo_jpeg
 
 # infra/demo/staff.csv: Галина Мороз holds the evidence role; Олена Коваль does not.
@@ -18,18 +18,7 @@ PHOTO = photo_jpeg(b"camera GPS 46.63 32.61")
 
 def file_report(client, pump, name: str, *, evidence: bool) -> str:
     """A form's report with one photo, as the page sends it; its reference."""
-    import json
-
-    import requests
-
-    key = form_key(name)
-    asked = {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(PHOTO)}
-    grant = client.http.post(
-        "/report/uploads", headers={"Content-Type": "application/json"}, body=json.dumps(asked)
-    ).json_body
-    sent = requests.post(grant["url"], data=grant["fields"], files={"file": PHOTO}, timeout=30)
-    assert sent.status_code in (200, 201, 204)
-    fields = form_fields(submission_key=key, upload="1")
+    fields = with_photo(client, name, PHOTO)
     if evidence:
         fields["consent.evidence"] = "yes"
     filed = post_form(client, fields)
