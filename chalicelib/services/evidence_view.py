@@ -63,6 +63,8 @@ def case_evidence(caller: Caller, reference: str, *, stores: Stores) -> CaseEvid
     given = case.case.received_at
     if not items:
         return CaseEvidence(Standing.NO_FILES, given_at=given)
+    # Recorded before anything is returned, as a case's read is (services/casework.py).
+    stores.audit.record([caller.entry(reference, "read-evidence")])
     anchors = sorted(stores.evidence.anchors(), key=lambda a: a.day)
     shown = []
     for item in items:

@@ -78,6 +78,10 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(
     assert found["standing"] == "shown" and original["sha256"] == digest
     assert original["chain_holds"] and original["stamped_seq"] == 3
     assert [s["action"] for s in original["custody"]][-1] == "viewed"
+    from chalicelib import wiring
+
+    read = [e for e in wiring.stores().audit.trail(given) if e.action == "read-evidence"]
+    assert len(read) == 4  # three pages and this answer: each read left its trace
     assert api(f"/cases/{given}/evidence").json_body == {
         "standing": "not_your_role",
         "consent_given_at": None,
