@@ -94,6 +94,9 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(
         "cases": [{"reference": given, "allowed": True, "files": 1}],
     }
     assert api("/evidence/packages").status_code == 403
+    paths = client.http.get("/openapi.json").json_body["paths"]
+    assert "get" in paths["/api/v1/staff/cases/{reference}/evidence"]
+    assert "403" in paths["/api/v1/staff/evidence/packages"]["get"]["responses"]
 
 
 def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_with_consent(
