@@ -33,6 +33,7 @@ KIND_NAMES = {
     "image/png": N_("image (PNG)"),
     "application/pdf": N_("PDF document"),
 }
+OTHER_KIND = N_("file")
 
 
 def short(sha256: str) -> str:
@@ -92,7 +93,7 @@ def section(ctx: Ctx, reference: str) -> dict[str, Any]:
     items = [
         {
             "slot": shown.item.slot,
-            "kind": _(KIND_NAMES.get(shown.item.content_type, N_("file"))),
+            "kind": _(KIND_NAMES.get(shown.item.content_type, OTHER_KIND)),
             "size_kb": max(1, round(shown.item.size / 1024)),
             "received_at": shown.item.received_at,
             "sha256": shown.item.sha256,
