@@ -67,18 +67,24 @@ class TakenHow(StrEnum):
     IN_WRITING = "in_writing"
 
 
-class ChildWitness(ValueError):
+class StatementRefused(ValueError):
+    """What is missing or wrong in a statement, said to the taker against the field it
+    concerns; nothing was kept."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ChildWitness(StatementRefused):
     """A statement from a child (or one whose witness is not confirmed an adult)."""
 
     def __init__(self) -> None:
         super().__init__(
+            "adult_confirmed",
             "Homeward never asks a child to testify: a statement is taken only from an "
-            "adult (18 or over), and the taker confirms it"
+            "adult (18 or over), and the taker confirms it",
         )
-
-
-class StatementRefused(ValueError):
-    """What is missing or wrong in a statement, said to the taker; nothing was kept."""
 
 
 def statement_id(reference: str, number: int) -> str:
@@ -215,16 +221,18 @@ def seal(
         raise ChildWitness()
     saw, heard = _text(saw), _text(heard)
     if not saw and not heard:
-        raise StatementRefused("write down what the witness saw, or what they heard, or both")
+        raise StatementRefused(
+            "saw", "write down what the witness saw, or what they heard, or both"
+        )
     if max(len(saw), len(heard)) > MAX_WORDS:
-        raise StatementRefused(f"each part of the account is at most {MAX_WORDS} characters")
+        raise StatementRefused("saw", f"each part of the account is at most {MAX_WORDS} characters")
     other = _text(other_language) or None
     if language == StatementLanguage.OTHER and not other:
-        raise StatementRefused("name the language the statement was given in")
+        raise StatementRefused("other_language", "name the language the statement was given in")
     if given_at.tzinfo is None:
-        raise StatementRefused("when the statement was given needs its time zone")
+        raise StatementRefused("given_at", "when the statement was given needs its time zone")
     if given_at > now + dt.timedelta(minutes=5):
-        raise StatementRefused("a statement cannot be given in the future")
+        raise StatementRefused("given_at", "a statement cannot be given in the future")
     statement = Statement(
         statement_id=statement_id(reference, number),
         reference=reference,
