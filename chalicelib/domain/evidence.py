@@ -222,7 +222,13 @@ Built {built}.
 What is inside
 - originals/      each file exactly as the reporter sent it (before any metadata
                   was removed for staff viewing)
-- custody/        each file's chain of custody, one JSON entry per line; every entry's
+- statements/     each witness statement the witness agreed prosecutors may use, as
+                  it was sealed when taken: canonical JSON (sorted keys, no spaces)
+                  whose SHA-256 is in the manifest; what the witness saw themselves
+                  ("account.saw") kept apart from what they heard from others
+                  ("account.heard"); a correction is a further statement whose
+                  "adds_to" names the one it adds to
+- custody/        each file's and statement's chain of custody, one JSON entry per line; every entry's
                   "hash" is the SHA-256 of its other fields (sorted keys, no spaces),
                   "previous" included, so no entry can change or go missing unnoticed
 - timestamps/     RFC 3161 time-stamp responses over every chain's head, one a day, and
@@ -240,7 +246,8 @@ How to check it, offline
 The command recomputes every hash, walks every chain, checks every timestamp against
 tsa.pem and the signature against signer.pem, and names anything that does not hold.
 
-Homeward never asks a child to give a statement. Files here were sent by adults.
+Homeward never asks a child to give a statement: every statement here was given by
+an adult, as its taker confirmed ("witness.adult_confirmed").
 """
 
 
