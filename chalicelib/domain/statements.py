@@ -231,6 +231,10 @@ def seal(
         raise StatementRefused("other_language", "name the language the statement was given in")
     if given_at.tzinfo is None:
         raise StatementRefused("given_at", "when the statement was given needs its time zone")
+    try:
+        given_at = given_at.astimezone(dt.UTC).replace(microsecond=0)
+    except OverflowError:  # the year 1 a minute east of Greenwich: no moment anyone gave it
+        raise StatementRefused("given_at", "write when the statement was given") from None
     if given_at > now + dt.timedelta(minutes=5):
         raise StatementRefused("given_at", "a statement cannot be given in the future")
     statement = Statement(
@@ -238,7 +242,7 @@ def seal(
         reference=reference,
         number=number,
         relation=WitnessRelation(relation),
-        given_at=given_at.astimezone(dt.UTC).replace(microsecond=0),
+        given_at=given_at,
         language=StatementLanguage(language),
         saw=saw,
         heard=heard,

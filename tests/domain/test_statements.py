@@ -114,3 +114,8 @@ def test_every_witness_and_way_of_taking_has_words_in_every_language():
         for code in codes:
             assert all(catalog[code][language] for language in ("uk", "ru", "en"))
     assert labels.word(labels.WITNESS, WitnessRelation.NEIGHBOUR, "en") == "a neighbour"
+
+
+def test_a_moment_before_the_calendar_begins_is_refused_not_an_error():
+    with pytest.raises(StatementRefused, match="when the statement was given"):
+        taken(given_at=dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))))
