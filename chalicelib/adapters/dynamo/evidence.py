@@ -145,18 +145,8 @@ class CustodyStore:
     def statements_of(self, reference: str) -> list[Statement]:
         if self._sealer is None:
             raise RuntimeError("these stores were built without the fields key")
-        found = query_all(
-            self._client,
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :item)",
-            ExpressionAttributeValues={
-                ":pk": value(keys.evidence_partition(reference)),
-                ":item": value("ITEM#"),
-            },
-            ConsistentRead=True,
-        )
         kept = []
-        for values in found:
+        for values in self._items(reference):
             if "statement" not in values:
                 continue
             group = _statement_group(int(values["statement"]))
@@ -201,8 +191,8 @@ class CustodyStore:
         )
         self._entries(uow, item, entries)
 
-    def items_of(self, reference: str) -> list[EvidenceItem]:
-        found = query_all(
+    def _items(self, reference: str) -> list[dict[str, Any]]:
+        return query_all(
             self._client,
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :item)",
@@ -212,7 +202,9 @@ class CustodyStore:
             },
             ConsistentRead=True,
         )
-        return sorted((_item_of(v) for v in found), key=lambda i: i.slot)
+
+    def items_of(self, reference: str) -> list[EvidenceItem]:
+        return sorted((_item_of(v) for v in self._items(reference)), key=lambda i: i.slot)
 
     def chain(self, item: EvidenceItem) -> list[CustodyEntry]:
         found = query_all(
