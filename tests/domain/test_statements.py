@@ -71,31 +71,42 @@ def test_a_statement_cannot_be_given_in_the_future():
         taken(given_at=NOW + dt.timedelta(days=1))
 
 
-@pytest.mark.parametrize(
-    "field, other",
-    [
-        ("witness_name", "Інша Особа"),
-        ("saw", "something else"),
-        ("heard", "something else"),
-        ("relation", WitnessRelation.TEACHER),
-        ("given_at", NOW - dt.timedelta(days=2)),
-        ("language", StatementLanguage.RU),
-        ("taken_by", "c-other"),
-        ("taker_name", "Iryna"),
-        ("taker_role", TakerRole.STAFF),
-        ("taken_how", TakenHow.IN_PERSON),
-        ("evidence_consent", False),
-        ("adds_to", "HW-ABCD-EFGH-S9"),
-        ("recorded_at", NOW - dt.timedelta(minutes=1)),
-        ("reference", "HW-ABCD-EFGJ"),
-        ("number", 2),
-    ],
-)
+CHANGES = [
+    ("witness_name", "Інша Особа"),
+    ("saw", "something else"),
+    ("heard", "something else"),
+    ("relation", WitnessRelation.TEACHER),
+    ("given_at", NOW - dt.timedelta(days=2)),
+    ("language", StatementLanguage.RU),
+    ("taken_by", "c-other"),
+    ("taker_name", "Iryna"),
+    ("taker_role", TakerRole.STAFF),
+    ("taken_how", TakenHow.IN_PERSON),
+    ("evidence_consent", False),
+    ("adds_to", "HW-ABCD-EFGH-S9"),
+    ("recorded_at", NOW - dt.timedelta(minutes=1)),
+    ("reference", "HW-ABCD-EFGJ"),
+    ("number", 2),
+    ("statement_id", "HW-ABCD-EFGH-S2"),
+    ("other_language", "Crimean Tatar"),
+    ("adult_confirmed", False),
+]
+
+
+def test_every_field_is_tried():
+    fields = {f.name for f in dataclasses.fields(Statement)} - {"sha256"}
+    assert {name for name, _ in CHANGES} == fields
+
+
+@pytest.mark.parametrize("field, other", CHANGES)
 def test_the_seal_covers_every_field(field, other):
     statement = taken()
     assert sealed_problem(statement) is None
     changed = dataclasses.replace(statement, **{field: other})
-    assert sealed_problem(changed) == "statement HW-ABCD-EFGH-S1 was changed after it was sealed"
+    assert (
+        sealed_problem(changed)
+        == f"statement {changed.statement_id} was changed after it was sealed"
+    )
 
 
 def test_the_sealed_record_reads_back_as_it_was():
