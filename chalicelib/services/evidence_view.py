@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from chalicelib.domain.disclosure import holds_evidence_role, may_see_evidence
 from chalicelib.domain.evidence import CustodyEntry, EvidenceItem, chain_problems
+from chalicelib.domain.statements import is_statement_slot
 from chalicelib.services import evidence
 from chalicelib.services.access import Caller, visible_case
 from chalicelib.services.ports import Stores
@@ -59,7 +60,8 @@ def case_evidence(caller: Caller, reference: str, *, stores: Stores) -> CaseEvid
     consent = evidence.consent_of(reference, stores)
     if consent is None or not may_see_evidence(caller.staff, consent):
         return CaseEvidence(Standing.NO_CONSENT)
-    items = stores.evidence.items_of(reference)
+    # The reporter's originals; witness statements have their own section (statements.py).
+    items = [i for i in stores.evidence.items_of(reference) if not is_statement_slot(i.slot)]
     given = case.case.received_at
     if not items:
         return CaseEvidence(Standing.NO_FILES, given_at=given)

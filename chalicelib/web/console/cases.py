@@ -40,6 +40,7 @@ colleagues = lazy_module("chalicelib.services.colleagues")
 inbox_service = lazy_module("chalicelib.services.inbox")
 matching = lazy_module("chalicelib.services.matching")
 search_service = lazy_module("chalicelib.services.search")
+witness_statements = lazy_module("chalicelib.web.console.statement_words")
 
 REFERENCE = re.compile(REFERENCE_PATTERN)
 PAGE = 25
@@ -249,6 +250,8 @@ def case_page(
         kept=bool(ctx.draft),
         notice=notice or ctx.query("done") or ctx.query("notice"),
         evidence=evidence_section(ctx, reference),
+        statements=witness_statements.lines(ctx, reference) if report else [],
+        statement_choices=witness_statements.choices(ctx.lang),
     )
 
 
