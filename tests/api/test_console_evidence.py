@@ -124,7 +124,7 @@ def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_wi
     assert 'staff/evidence"' in page  # in the keeper's menu only
     assert 'staff/evidence"' not in Console(client, COORDINATOR).get("/staff").body.decode()
     page = unescape(keeper.get("/staff/evidence").body.decode())
-    assert f"{given}</a>: 1 file kept as evidence" in page
+    assert f"{given}</a>: 1 file or statement kept as evidence" in page
     assert without not in page  # never kept as evidence: not even named
     assert "No package was built yet." in page
 
@@ -141,7 +141,10 @@ def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_wi
     )
     page = unescape(keeper.get("/staff/evidence").body.decode())
     assert "Office of the Prosecutor General" in page and " by Галина Мороз" in page
-    assert "1 case, 1 file" in page and "not yet: a withdrawal still takes a case out" in page
+    assert (
+        "1 case, 1 file or statement" in page
+        and "not yet: a withdrawal still takes a case out" in page
+    )
     assert_words_only(page)
 
     # Withdrawn: no longer offered, and its page says when, and nothing else of it.
