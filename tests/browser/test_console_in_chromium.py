@@ -24,7 +24,6 @@ import pytest
 from helpers import (
     EXAMPLE_REPORT,
     RAW,
-    local_runner,
     logged_errors,
     runner_outbox,
     runner_post,
@@ -131,16 +130,16 @@ def record(artifacts, job: str, figures: dict[str, int]) -> None:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory, dev_key):
+def console(tmp_path_factory, dev_key, start_runner):
     """The runner, and the cases of the morning: an urgent one about Коваленко Максим, an
     earlier calm one, and a later report of the same boy in Latin letters from an NGO."""
     log_path = tmp_path_factory.mktemp("console") / "runner.log"
-    with local_runner(
+    with start_runner(
         log_path,
         HOMEWARD_DEV_KEY_FILE=str(dev_key),
         HOMEWARD_RATE_LIMIT="200",
         HOMEWARD_LOCAL_REFUSE_EMAIL=PARKED,
-    ) as (site, process, log):
+    ) as (site, stop):
         calm = runner_post(site, report(family_name="Шевчук", given_name="Ганна", sex="female"))
         urgent_body = report(family_name="Коваленко", given_name="Максим", other_names=[])
         urgent_body["urgent"] = True
@@ -156,10 +155,7 @@ def console(tmp_path_factory, dev_key):
             )
         )
         yield {"site": site, "urgent": urgent, "calm": calm, "second": second}
-        process.terminate()
-        process.wait(timeout=20)
-        log.seek(0)
-        output = log.read()
+        output = stop()
     # Whatever staff typed and read, the runner's log names no child and no one typed.
     for personal in ("Коваленко", "Kovalenko", "Мати подзвонила", "iryna@example.org"):
         assert personal not in output

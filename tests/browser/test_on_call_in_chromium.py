@@ -9,7 +9,6 @@ import copy
 import pytest
 from helpers import (
     EXAMPLE_REPORT,
-    local_runner,
     logged_errors,
     runner_outbox,
     runner_post,
@@ -18,20 +17,23 @@ from helpers import (
 
 pytestmark = pytest.mark.browser
 
-KHERSON, KYIV = 12, 2  # the southern desk owns the first; only the coordinators the others
+# The southern desk owns the Kherson cases; only the coordinators the Kyiv one. More than
+# ten wait in each view that lists them all (issue 22: no cap), and no more than that: each
+# report's five deliveries are most of this module's time.
+KHERSON, KYIV = 11, 1
 SOUTH_DESK = "south@ombudsman.example.org"
 
 
 @pytest.fixture(scope="module")
-def waiting(tmp_path_factory, dev_key):
+def waiting(tmp_path_factory, dev_key, start_runner):
     log_path = tmp_path_factory.mktemp("on-call") / "runner.log"
-    with local_runner(
+    with start_runner(
         log_path,
         HOMEWARD_DEV_KEY_FILE=str(dev_key),
         HOMEWARD_RATE_LIMIT="200",
         # Nothing escalates while the test reads the page.
         HOMEWARD_ESCALATE_URGENT_SECONDS="3600",
-    ) as (site, process, log):
+    ) as (site, stop):
         south, kyiv = [], []
         for n in range(KHERSON + KYIV):
             body = copy.deepcopy(EXAMPLE_REPORT)
@@ -41,22 +43,16 @@ def waiting(tmp_path_factory, dev_key):
             if n >= KHERSON:
                 body["residence"]["oblast"] = "UA-32"
             (south if n < KHERSON else kyiv).append(runner_post(site, body))
-        wait_for(
-            lambda: (
-                {
-                    r
-                    for r in south
-                    if any(r in m["body"] for m in runner_outbox(site) if m["to"] == SOUTH_DESK)
-                }
-                == set(south)
-            ),
-            seconds=60,
-        )
+
+        def alerted() -> bool:
+            messages = runner_outbox(site)
+            return all(
+                any(r in m["body"] for m in messages if m["to"] == SOUTH_DESK) for r in south
+            ) and all(any(r in m["body"] for m in messages) for r in kyiv)
+
+        wait_for(alerted, seconds=60)
         yield {"site": site, "south": south, "kyiv": kyiv}
-        process.terminate()
-        process.wait(timeout=20)
-        log.seek(0)
-        output = log.read()
+        output = stop()
     assert not logged_errors(output), "\n\n".join(logged_errors(output))
 
 

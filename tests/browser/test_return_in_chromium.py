@@ -9,7 +9,7 @@ import json
 import urllib.request
 
 import pytest
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+from helpers import EXAMPLE_REPORT, logged_errors, wait_for
 from playwright.sync_api import expect
 
 from chalicelib.adapters.tokens import mint_dev_token
@@ -34,21 +34,24 @@ def call(site: str, method: str, path: str, body=None, token: str | None = None)
 
 
 @pytest.fixture(scope="module")
-def returns(tmp_path_factory, dev_key):
+def returns(tmp_path_factory, dev_key, start_runner):
     """The runner, a child verified for each language's list, and one returned and referred
     to the psychologists with the family's consent (for the inbox)."""
     log_path = tmp_path_factory.mktemp("returns") / "runner.log"
-    with local_runner(log_path, HOMEWARD_DEV_KEY_FILE=str(dev_key), HOMEWARD_RATE_LIMIT="100") as (
+    with start_runner(log_path, HOMEWARD_DEV_KEY_FILE=str(dev_key), HOMEWARD_RATE_LIMIT="100") as (
         site,
-        process,
-        log,
+        stop,
     ):
         south = mint_dev_token(dev_key, role="caseworker", agency="UA-OMBUDSMAN")
         today = dt.datetime.now(dt.UTC).date().isoformat()
-        found = {}
-        for name, last in (("uk", "verified"), ("en", "verified"), ("returned", "returned")):
-            reference = call(site, "POST", "/api/v1/reports", EXAMPLE_REPORT)["reference"]
-            base = f"/api/v1/staff/cases/{reference}"
+        lists = {"uk": "verified", "en": "verified", "returned": "returned"}
+        # All three sent first: the desk's routing of each runs while the next is sent.
+        found = {
+            name: call(site, "POST", "/api/v1/reports", EXAMPLE_REPORT)["reference"]
+            for name in lists
+        }
+        for name, last in lists.items():
+            base = f"/api/v1/staff/cases/{found[name]}"
             # The desk may work it once the report was routed to it.
             wait_for(lambda base=base: _readable(site, base, south))
             for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
@@ -56,7 +59,6 @@ def returns(tmp_path_factory, dev_key):
                 call(site, "POST", f"{base}/return/steps", step, south)
                 if stage == last:
                     break
-            found[name] = reference
         base = f"/api/v1/staff/cases/{found['returned']}"
         call(site, "POST", f"{base}/return/consent", {"services": True, "disclosure": True}, south)
         referral = {
@@ -67,10 +69,7 @@ def returns(tmp_path_factory, dev_key):
         }
         call(site, "POST", f"{base}/referrals", referral, south)
         yield {"site": site, **found}
-        process.terminate()
-        process.wait(timeout=20)
-        log.seek(0)
-        output = log.read()
+        output = stop()
     for personal in ("Ковальчук", "iryna@example.org", "nightmares"):
         assert personal not in output
     assert not logged_errors(output), "\n\n".join(logged_errors(output))
