@@ -48,6 +48,29 @@ def axe_script() -> Path:
     return AXE
 
 
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']}))
+    .violations.map(v => ({id: v.id, impact: v.impact,
+                           nodes: v.nodes.map(n => n.target.join(' '))}))"""
+
+
+@pytest.fixture(scope="session")
+def axe(axe_script):
+    """`axe(page, what)`: axe-core finds nothing on the page as it is now.
+
+    Put on a page once (a page read again, at another width or after a click that did not
+    load a new one, keeps it): its 500 kB cost more than a run. The page's context needs
+    bypass_csp=True, as the pages' CSP forbids the injected script, rightly."""
+    source = axe_script.read_text(encoding="utf-8")
+
+    def check(page, what: str) -> None:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(content=source)
+        violations = page.evaluate(AXE_RUN)
+        assert violations == [], f"{what}: {violations}"
+
+    return check
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium()

@@ -228,19 +228,13 @@ def test_360_px_wide(browser, site, artifacts):
 
 
 @pytest.mark.parametrize("lang", ["uk", "en", "ru"])
-def test_no_accessibility_violations_on_any_page_state(browser, site, axe_script, lang):
+def test_no_accessibility_violations_on_any_page_state(browser, site, axe, lang):
     # axe is injected as an inline script, which the page's CSP forbids, rightly.
     context = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 740})
     page = context.new_page()
 
     def audit(what: str) -> None:
-        page.add_script_tag(path=str(axe_script))
-        violations = page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ['violations']}))
-                .violations.map(v => ({id: v.id, impact: v.impact,
-                                       nodes: v.nodes.map(n => n.target.join(' '))}))"""
-        )
-        assert violations == [], f"{what} ({lang}): {violations}"
+        axe(page, f"{what} ({lang})")
 
     page.goto(f"{site}/?lang={lang}")
     audit("the form")
@@ -429,25 +423,45 @@ def summary_links(page) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("javascript", [True, False])
-def test_every_error_at_once_in_a_summary_first(browser, site, javascript):
-    context = browser.new_context(locale="uk-UA", java_script_enabled=javascript)
-    page = context.new_page()
-    page.goto(f"{site}/")
-    page.fill("#child-family_name", "Ковальчук")
-    page.click("button.send")
-    page.wait_for_selector("#error-summary:not([hidden])")
-    assert summary_links(page) == REQUIRED
-    # The summary is the first thing in the page's main part, above its heading.
-    first = page.evaluate("document.querySelector('main').firstElementChild.id")
-    assert first == "error-summary"
-    assert page.get_attribute("#child-sex", "class").count("invalid") == 1
-    assert page.input_value("#child-family_name") == "Ковальчук"
-    if javascript:
-        assert page.evaluate("document.activeElement.id") == "error-summary"
-        page.click('#error-summary a[href="#child-date_of_birth-day"]')
-        assert page.evaluate("document.activeElement.id") == "child-date_of_birth-day"
-    context.close()
+def test_every_error_at_once_in_a_summary_first_read_the_same_with_and_without_javascript(
+    browser, site
+):
+    seen = {}
+    for javascript in (True, False):
+        context = browser.new_context(locale="uk-UA", java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(f"{site}/")
+        page.fill("#child-family_name", "Ковальчук")
+        page.click("button.send")
+        page.wait_for_selector("#error-summary:not([hidden])")
+        assert summary_links(page) == REQUIRED, javascript
+        # The summary is the first thing in the page's main part, above its heading.
+        first = page.evaluate("document.querySelector('main').firstElementChild.id")
+        assert first == "error-summary", javascript
+        assert page.get_attribute("#child-sex", "class").count("invalid") == 1, javascript
+        assert page.input_value("#child-family_name") == "Ковальчук", javascript
+        seen[javascript] = {
+            "title": page.title(),
+            "summary": page.eval_on_selector_all(
+                "#error-summary li a", "els => els.map(a => a.textContent.trim())"
+            ),
+            "described": {
+                field: page.get_attribute(f"#{field}", "aria-describedby")
+                for field in (
+                    "child-sex",
+                    "child-family_name",
+                    "consent-tracing",
+                    "child-date_of_birth",
+                )
+            },
+        }
+        if javascript:
+            assert page.evaluate("document.activeElement.id") == "error-summary"
+            page.click('#error-summary a[href="#child-date_of_birth-day"]')
+            assert page.evaluate("document.activeElement.id") == "child-date_of_birth-day"
+        context.close()
+    assert seen[True] == seen[False]
+    assert seen[True]["title"].startswith("Помилка: ")
 
 
 def test_sending_shows_and_a_second_tap_sends_nothing(browser, site):
@@ -556,31 +570,3 @@ def test_withdrawal_needs_the_tick_and_keeps_what_was_typed(page, site):
     assert posts == []
     assert page.input_value("#reference") == "HW-2222-2222"
     assert page.input_value("#token") == "ABCD EFGH JKMN PQRS"
-
-
-def test_errors_read_the_same_with_and_without_javascript(browser, site):
-    seen = {}
-    for javascript in (True, False):
-        context = browser.new_context(locale="uk-UA", java_script_enabled=javascript)
-        page = context.new_page()
-        page.goto(f"{site}/")
-        page.click("button.send")
-        page.wait_for_selector("#error-summary:not([hidden])")
-        seen[javascript] = {
-            "title": page.title(),
-            "summary": page.eval_on_selector_all(
-                "#error-summary li a", "els => els.map(a => a.textContent.trim())"
-            ),
-            "described": {
-                field: page.get_attribute(f"#{field}", "aria-describedby")
-                for field in (
-                    "child-sex",
-                    "child-family_name",
-                    "consent-tracing",
-                    "child-date_of_birth",
-                )
-            },
-        }
-        context.close()
-    assert seen[True] == seen[False]
-    assert seen[True]["title"].startswith("Помилка: ")

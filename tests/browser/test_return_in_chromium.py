@@ -89,19 +89,9 @@ def sign_in(page, site: str, subject: str, lang: str, then: str) -> None:
     page.wait_for_load_state()
 
 
-def axe(page, script, what: str) -> None:
-    page.add_script_tag(path=str(script))
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']}))
-            .violations.map(v => ({id: v.id, impact: v.impact,
-                                   nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    assert violations == [], f"{what}: {violations}"
-
-
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_a_coordinator_builds_a_mediation_list_and_exports_it(
-    browser, returns, axe_script, artifacts, lang
+    browser, returns, axe, artifacts, lang
 ):
     site = returns["site"]
     # axe is injected as a script, which the console's CSP forbids, rightly.
@@ -119,7 +109,7 @@ def test_a_coordinator_builds_a_mediation_list_and_exports_it(
     expect(page.locator(".notices")).to_contain_text(
         {"uk": "Дитину додано до списку", "en": "The child was put on the list"}[lang]
     )
-    axe(page, axe_script, f"mediation lists ({lang})")
+    axe(page, f"mediation lists ({lang})")
     section = page.locator("section", has=page.get_by_role("heading", name=mediator))
     section.get_by_role(
         "button", name={"uk": "Експортувати для посередника", "en": "Export for the mediator"}[lang]
@@ -129,12 +119,12 @@ def test_a_coordinator_builds_a_mediation_list_and_exports_it(
     text = page.locator("main").inner_text()
     for withheld in ("Олешки", "iryna@example.org", "inhaler", "recreation camp"):
         assert withheld not in text
-    axe(page, axe_script, f"mediation export ({lang})")
+    axe(page, f"mediation export ({lang})")
     page.screenshot(path=str(artifacts / f"console-mediation-1280-{lang}.png"), full_page=True)
     context.close()
 
 
-def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe_script, artifacts):
+def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe, artifacts):
     site = returns["site"]
     context = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 800})
     page = context.new_page()
@@ -147,14 +137,14 @@ def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe_sc
     expect(referral).to_contain_text("Психологічна підтримка: Олександр Ковальчук")
     expect(referral).to_contain_text("Чекає на відповідь надавача")
     assert "Олешки" not in page.locator("main").inner_text()
-    axe(page, axe_script, "provider inbox")
+    axe(page, "provider inbox")
     referral.get_by_role("button", name="Прийняти").click()
     expect(page.locator(".notices")).to_contain_text("Вашу відповідь записано")
     page.locator("li.referral").first.get_by_role(
         "button", name="Позначити послугу наданою"
     ).click()
     expect(page.locator("li.referral").first).to_contain_text("Виконано")
-    axe(page, axe_script, "provider inbox, answered")
+    axe(page, "provider inbox, answered")
     page.screenshot(path=str(artifacts / "console-referrals-360-uk.png"), full_page=True)
     # The case itself stays closed to the provider.
     page.goto(f"{site}/staff/cases/{returns['returned']}")
