@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 from helpers import (
@@ -442,12 +443,17 @@ def test_every_other_console_page_passes_axe_and_reads_in_words(
     page.goto(f"{site}/staff/sign-in?lang={lang}")
     axe(page, f"sign-in ({lang})")
     for person, pages in PAGES.items():
+        unread = [(n, p.format(**console)) for n, p in pages if n not in READ_IN_JOBS[lang]]
+        if not unread:
+            continue
         context.clear_cookies()
-        sign_in(page, site, person, lang)
-        for name, path in pages:
-            if name in READ_IN_JOBS[lang]:
-                continue
-            page.goto(f"{site}/{path.format(**console)}")
+        # Signed in straight to the first page to read: the sign-in's own step loads it.
+        sign_in(page, site, person, lang, then=quote(unread[0][1], safe="/"))
+        for n, (name, path) in enumerate(unread):
+            if n:
+                page.goto(f"{site}/{path}")
+            else:
+                page.wait_for_url(lambda url, path=path: url.endswith(f"/{path}"))
             words_only(page, f"{name} ({lang})")
             axe(page, f"{name} ({lang})")
             if lang == "uk":
