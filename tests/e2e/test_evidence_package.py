@@ -10,26 +10,10 @@ import re
 import zipfile
 from contextlib import redirect_stdout
 
-from formdata import form_fields, form_key, post_form
+from formdata import post_form, with_photo
 from helpers import Console, photo_jpeg
 
 from chalicelib.domain.evidence import CustodyAction
-
-
-def with_photo(client, photo: bytes) -> dict:
-    """The form's fields with the photo uploaded to slot 1, as the page does it."""
-    import json
-
-    import requests
-
-    key = form_key("evidence-life")
-    asked = {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(photo)}
-    grant = client.http.post(
-        "/report/uploads", headers={"Content-Type": "application/json"}, body=json.dumps(asked)
-    ).json_body
-    sent = requests.post(grant["url"], data=grant["fields"], files={"file": photo}, timeout=30)
-    assert sent.status_code in (200, 201, 204)
-    return form_fields(submission_key=key, upload="1")
 
 
 def homeward(argv: list[str]) -> tuple[int, str]:
@@ -63,7 +47,7 @@ def test_a_photo_given_as_evidence_reaches_a_prosecutor_in_a_package_anyone_can_
 
     # 1. A parent files a report with a photo, and agrees to its use as evidence.
     photo = photo_jpeg(b"camera GPS 46.63 32.61")
-    fields = with_photo(client, photo) | {"consent.evidence": "yes"}
+    fields = with_photo(client, "evidence-life", photo) | {"consent.evidence": "yes"}
     filed = post_form(client, fields)
     assert filed.status_code == 201
     reference = re.search(r'id="reference">(HW-[0-9A-Z-]+)<', filed.body.decode()).group(1)

@@ -44,6 +44,7 @@ ACTION_NAMES = {
     "data-erase": N_("Erased a reporter's contact details"),
     "read-audit": N_("Read an audit trail"),
     "open-attachment": N_("Opened a file"),
+    "read-evidence": N_("Read a case's evidence and its custody"),
     "export": N_("Exported cases"),
     "refused": N_("Was refused"),
     "read-directory": N_("Read the contacts and rules"),
@@ -52,6 +53,8 @@ ACTION_NAMES = {
     "put-rule": N_("Saved a routing rule"),
     "remove-rule": N_("Removed a routing rule"),
     "take-report": N_("Took a report on the hotline"),
+    "take-statement": N_("Took a witness statement"),
+    "read-statement": N_("Read a witness statement"),
 }
 
 
@@ -151,6 +154,8 @@ def sentence(
         return _("read the audit trail of %(ref)s") % {"ref": ref}
     if action == "open-attachment":
         return _("opened a file of case %(ref)s") % {"ref": ref}
+    if action == "read-evidence":
+        return _("read the evidence of case %(ref)s and its custody") % {"ref": ref}
     if action == "export":
         return _("exported case %(ref)s") % {"ref": ref}
     if action == "refused":
