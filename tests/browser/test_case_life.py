@@ -12,16 +12,20 @@ holds every step. Nothing anywhere may answer 5xx.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import hashlib
+import io
 import json
 import re
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from browser.test_form_in_chromium import fill
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+from helpers import EXAMPLE_REPORT, local_runner, logged_errors, photo_jpeg, wait_for
 
 from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
 
@@ -34,6 +38,7 @@ CANADA_DESK = "liaison@coalition-ca.example.org"
 INTAKE_DESK = "coordinator@nib.example.org"
 NGO_MAILBOX = "desk@helping-hands.example.org"
 WORKFLOW = ["triaged", "verified", "located", "return_in_progress", "returned", "closed"]
+SIGNING_KEY = "life-signing-key"  # the runner's, which `homeward evidence` shares
 
 
 class Http:
@@ -65,6 +70,153 @@ class Http:
         return self.call("GET", "/dev/outbox")[1]["messages"]
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+class ConsoleHttp:
+    """The staff console over HTTP, as one demo person's browser: its session cookie and
+    the form token of the page it last read. Redirects are answered, not followed."""
+
+    def __init__(self, base: str, subject: str) -> None:
+        self.base = base
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.opener = urllib.request.build_opener(NoRedirect)
+        assert self.send("/staff/sign-in", {"subject": subject})[0] == 303
+
+    def send(self, path: str, fields: dict | None = None) -> tuple[int, str, str]:
+        """GET `path`, or POST `fields` to it: (status, page, where it redirects)."""
+        from urllib.parse import urlencode
+
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if fields is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            data = urlencode({"csrf": self.csrf, **fields}).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers=headers)
+        try:
+            response = self.opener.open(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            page = response.read().decode()
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = cookie.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        self.csrf = found.group(1) if found else self.csrf
+        return response.status, page, response.headers.get("Location") or ""
+
+
+@contextlib.contextmanager
+def on_the_stage(endpoint: str):
+    """This process as a coordinator's machine with the evidence role on the runner's
+    stage: its (emulated) AWS, the stack's outputs in the environment as `homeward
+    evidence` wants them, and the local Time-Stamp Authority for the daily anchor."""
+    import os
+    from unittest import mock
+
+    import boto3
+
+    from chalicelib import wiring
+    from infra.local import emulator
+
+    cloudformation = boto3.client("cloudformation", endpoint_url=endpoint)
+    (stack,) = cloudformation.describe_stacks(StackName="homeward-local")["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    kept = (wiring.local_tsa, wiring.local_staff, wiring.local_outbox)
+    with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": endpoint}):
+        emulator.configure_app(outputs, "local", HOMEWARD_SIGNING_KEY=SIGNING_KEY)
+        try:
+            yield wiring
+        finally:
+            wiring.local_tsa, wiring.local_staff, wiring.local_outbox = kept
+            wiring.reset()
+
+
+def homeward(argv: list[str]) -> tuple[int, str]:
+    from contextlib import redirect_stdout
+
+    from chalicelib.cli import main
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(argv)
+    return code, out.getvalue()
+
+
+def verify(path) -> tuple[int, str]:
+    return homeward(["evidence", "verify", str(path)])
+
+
+def changed(path, name, change):
+    """A copy of the package at `path` with its member `name` changed by `change`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.namelist():
+            data = source.read(member)
+            target.writestr(member, change(data) if member == name else data)
+    other = path.with_name(f"changed-{len(name)}-{name.rsplit('/', 1)[-1]}.zip")
+    other.write_bytes(out.getvalue())
+    return other
+
+
+def prosecutors_package(endpoint: str, reference: str, photo: bytes, folder) -> None:
+    """Issue 27 on the runner's stage: the photo kept as received, its viewing by staff in
+    its custody, the day's anchor; a coordinator with the evidence role builds a package
+    for the Prosecutor General's Office and hands it over (`homeward evidence`); offline,
+    everything holds; then one byte of the photo, one custody entry and one time stamp
+    changed, and the verifier names each."""
+    from chalicelib.domain.evidence import CustodyAction
+
+    with on_the_stage(endpoint) as wiring:
+        from chalicelib import handlers
+
+        stores = wiring.stores()
+        (item,) = stores.evidence.items_of(reference)
+        assert wiring.evidence_files().read(item.key, item.version_id) == photo
+        assert stores.evidence.chain(item)[-1].action == CustodyAction.VIEWED
+        assert handlers.anchor_custody({}) == 1
+        me = ["--by", "demo-olena-koval", "--agency", "UA-NIB"]
+        recipient = ["--recipient", "Office of the Prosecutor General"]
+        code, said = homeward(["evidence", "package", *recipient, *me, reference])
+        assert code == 0 and "1 file(s) of 1 case(s)" in said, said
+        package_id = said.split(":")[0]
+        path = folder / "package.zip"
+        code, said = homeward(["evidence", "hand-over", package_id, "--out", str(path), *me])
+        assert code == 0, said
+        (item,) = stores.evidence.items_of(reference)
+        assert [e.action for e in stores.evidence.chain(item)[-2:]] == [
+            "exported",
+            "handed_over",
+        ]
+        assert wiring.evidence_files().held(item.key, item.version_id)
+
+    # Offline, everything holds.
+    code, said = verify(path)
+    assert code == 0 and "every check holds" in said, said
+    assert "RFC 3161 time stamp" in said and "FAILS" not in said
+
+    # One byte of the photo, one custody entry, one time stamp: each is named.
+    original = f"originals/{item.item}.jpg"
+    custody = f"custody/{item.item}.jsonl"
+    (token,) = [n for n in zipfile.ZipFile(path).namelist() if n.endswith(".tsr")]
+    tampered = {
+        original: (lambda d: d[:100] + bytes([d[100] ^ 1]) + d[101:], f"FAILS   {original}:"),
+        custody: (
+            lambda d: d.replace(b'"why": "on receipt"', b'"why": "on request"', 1),
+            f"FAILS   custody entry 1 of {item.item} was changed",
+        ),
+        token: (lambda d: d[:-40] + bytes([d[-40] ^ 1]) + d[-39:], f"FAILS   {token}:"),
+    }
+    for name, (change, named) in tampered.items():
+        code, said = verify(changed(path, name, change))
+        assert code == 1 and named in said, said
+        assert said.count("FAILS") == 1, said
+
+
 @pytest.fixture(scope="module")
 def life_site(tmp_path_factory, dev_key):
     log_path = tmp_path_factory.mktemp("life") / "runner.log"
@@ -74,6 +226,7 @@ def life_site(tmp_path_factory, dev_key):
         HOMEWARD_ESCALATE_URGENT_SECONDS=str(ESCALATE_AFTER),
         HOMEWARD_SCHEDULE_SECONDS="1",
         HOMEWARD_RATE_LIMIT="100",
+        HOMEWARD_SIGNING_KEY=SIGNING_KEY,
     ) as (base, _process, log):
         yield base, log
 
@@ -135,10 +288,19 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     canada = mint_dev_token(dev_key, role="caseworker", agency="CA-GAC", name="Claire")
     auditor = mint_dev_token(dev_key, role="auditor", agency="UA-NIB")
 
-    # 1. A mother reports her son, urgently, through the form with JavaScript.
-    page.goto(f"{site}/")
+    # 1. A mother reports her son, urgently, through the form with JavaScript, with a
+    # photo she also gives as evidence for prosecutors.
+    opened = page.goto(f"{site}/")
+    # The page posts files to one other origin: the runner's emulated AWS.
+    emulated = re.search(r"connect-src 'self' (\S+);", opened.headers["content-security-policy"])
     fill(page)
     page.check('input[name="urgent"][value="yes"]')
+    photo = photo_jpeg(b"camera GPS 46.63 32.61")
+    page.set_input_files(
+        "#files", files=[{"name": "фото.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.wait_for_selector("#file-list >> text=Завантажено")
+    page.check('input[name="consent.evidence"][value="yes"]')
     page.click("button.send")
     page.wait_for_selector("#reference")
     reference = page.text_content("#reference").strip()
@@ -175,6 +337,14 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     # Meanwhile, within the minute of the control case, an urgent report in a partner's
     # file, imported with `homeward reports import`: it rings as the API report does.
     imported = import_urgent_row(site, dev_key, tmp_path)
+
+    # 3b. The photo as evidence (issue 27), while the control case waits to escalate: the
+    # intake desk opens it in the console, which its chain of custody records; then it is
+    # packaged for a prosecutor and checked offline (prosecutors_package).
+    desk = ConsoleHttp(site, "demo-olena-koval")
+    digest = hashlib.sha256(photo).hexdigest()
+    assert desk.send(f"/staff/cases/{reference}/files/{digest}")[0] == 303
+    prosecutors_package(emulated.group(1), reference, photo, tmp_path)
 
     # 4. Its escalation stops; the control case, unacknowledged, escalates.
     wait_for(
