@@ -25,9 +25,13 @@ import zipfile
 
 import pytest
 from browser.test_form_in_chromium import fill
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, photo_jpeg, wait_for
+from handlers.test_telegram import ANSWERS as BOT_ANSWERS
+from helpers import EXAMPLE_REPORT, free_port, local_runner, logged_errors, photo_jpeg, wait_for
 
 from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
+from chalicelib.domain import conversation as talk
+from chalicelib.web.i18n import gettext_for
+from chalicelib.web.telegram_bot import RECEIPT
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +43,7 @@ INTAKE_DESK = "coordinator@nib.example.org"
 NGO_MAILBOX = "desk@helping-hands.example.org"
 WORKFLOW = ["triaged", "verified", "located", "return_in_progress", "returned", "closed"]
 SIGNING_KEY = "life-signing-key"  # the runner's, which `homeward evidence` shares
+UK = gettext_for("uk")
 
 
 class Http:
@@ -218,7 +223,13 @@ def prosecutors_package(endpoint: str, reference: str, photo: bytes, folder) -> 
 
 
 @pytest.fixture(scope="module")
-def life_site(tmp_path_factory, dev_key):
+def telegram_port() -> int:
+    """Where the runner serves its stand-in of the Telegram Bot API (and its chat page)."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def life_site(tmp_path_factory, dev_key, telegram_port):
     log_path = tmp_path_factory.mktemp("life") / "runner.log"
     with local_runner(
         log_path,
@@ -227,8 +238,98 @@ def life_site(tmp_path_factory, dev_key):
         HOMEWARD_SCHEDULE_SECONDS="1",
         HOMEWARD_RATE_LIMIT="100",
         HOMEWARD_SIGNING_KEY=SIGNING_KEY,
+        HOMEWARD_TELEGRAM_STANDIN_PORT=str(telegram_port),
+        HOMEWARD_TELEGRAM_TIDY_SECONDS="1",  # the conversation deleted a second after
     ) as (base, _process, log):
         yield base, log
+
+
+def question_in(words: str) -> str | None:
+    """The report's question these (Ukrainian) words ask: the longest label they hold
+    (one label may be inside another's help)."""
+    from chalicelib.domain.answers import QUESTIONS
+
+    found = [name for name, q in QUESTIONS.items() if UK(q.label) in words]
+    return max(found, key=lambda name: len(UK(QUESTIONS[name].label)), default=None)
+
+
+class TelegramChat:
+    """A reporter's private chat with the bot, played on the runner's Telegram stand-in
+    (infra/local/telegram.py) through its chat page, as a person does on `make run`: what
+    the chat shows now, a message typed, a button pressed."""
+
+    def __init__(self, base: str, chat_id: int) -> None:
+        self.url = f"{base}/chat/{chat_id}"
+
+    def shown(self) -> list[tuple[str, str, list[str]]]:
+        """Each message the chat shows, oldest first: (whose, its text, its buttons)."""
+        import html
+
+        with urllib.request.urlopen(self.url, timeout=10) as response:
+            page = response.read().decode()
+        rows = re.findall(
+            r'<p class="(bot|you)"><b>\w+:</b> (.*?)</p><form[^>]*>(.*?)</form>', page
+        )
+        return [
+            (
+                who,
+                html.unescape(text.replace("<br>", "\n")),
+                [html.unescape(v) for v in re.findall(r'name="press" value="([^"]*)"', buttons)],
+            )
+            for who, text, buttons in rows
+        ]
+
+    def bot_says(self) -> tuple[str, list[str]]:
+        said = [(text, buttons) for who, text, buttons in self.shown() if who == "bot"]
+        return said[-1] if said else ("", [])
+
+    def send(self, how: str, value: str) -> None:
+        """Type `value` ("text"), or press the button of that value ("press")."""
+        from urllib.parse import urlencode
+
+        form = urlencode({how: value}).encode()
+        with urllib.request.urlopen(self.url, data=form, timeout=10):
+            pass
+
+    def answer(self, what) -> tuple[str, list[str]]:
+        """What the bot says once `what(text, buttons)` holds of its newest message."""
+
+        def said():
+            text, buttons = self.bot_says()
+            return (text, buttons) if what(text, buttons) else None
+
+        return wait_for(said, seconds=30, pause=0.05)
+
+
+def now_asking(text: str, buttons: list[str]) -> str | None:
+    """What the bot's message asks: a question of the report, photos, or to send it."""
+    if talk.SEND in buttons:
+        return talk.SEND
+    return talk.FILES if talk.NO_MORE_FILES in buttons else question_in(text)
+
+
+def report_through_the_bot(chat: TelegramChat, answers: dict) -> tuple[str, str]:
+    """A report in Ukrainian, question by question (no photo: "no more photos"), read
+    back and sent; the receipt's reference and status code."""
+    chat.send("text", "/start")
+    asked = None
+    while asked != talk.SEND:
+        text, buttons = chat.answer(
+            lambda text, buttons, before=asked: now_asking(text, buttons) not in (None, before)
+        )
+        asked = now_asking(text, buttons)
+        if asked == talk.FILES:
+            chat.send("press", talk.NO_MORE_FILES)
+        elif asked != talk.SEND:
+            chat.send(*answers[asked])
+    assert "Ковальчук" in text and "2012" in text  # the answers read back
+    chat.send("press", talk.SEND)
+    received = UK(RECEIPT).split("%")[0]
+    chat.answer(lambda text, buttons: any(received in t for _, t, _ in chat.shown()))
+    (receipt,) = [t for _, t, _ in chat.shown() if received in t]
+    reference = receipt.split(": ")[1].split(".")[0]
+    code = receipt.split(": ")[2].split(". ")[0]
+    return reference, code
 
 
 def import_urgent_row(site: str, dev_key, folder) -> str:
@@ -278,7 +379,7 @@ def seconds_between(one: str, other: str) -> float:
     return (dt.datetime.fromisoformat(one) - dt.datetime.fromisoformat(other)).total_seconds()
 
 
-def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
+def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_port):
     site, log = life_site
     http = Http(site)
     page_statuses: list[int] = []
@@ -424,6 +525,50 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     for one, other in ((reference, second_ref), (second_ref, reference)):
         _, linked = http.call("GET", f"/api/v1/staff/cases/{one}", token=coordinator)
         assert other in linked["links"]
+
+    # 7b. Her grandmother reports him too, in Ukrainian, through the Telegram bot (issue 28).
+    chat = TelegramChat(f"http://127.0.0.1:{telegram_port}", 4242)
+    answers = {
+        **BOT_ANSWERS,
+        "urgent": ("press", "yes"),
+        "child.given_name": ("text", "Олександр"),
+        "child.date_of_birth": ("text", "14.03.2012"),
+        "reporter.relationship": ("press", "relative"),
+    }
+    by_bot, bot_code = report_through_the_bot(chat, answers)
+
+    # Its alerts go out as the form report's did: the same people, by e-mail and SMS, and
+    # no SMS names the child.
+    def first_alerts(ref):
+        """Whom a new report alerted, by which channel (no escalation, no news of a match)."""
+        return {
+            (m["to"], m["channel"])
+            for m in alerts_of(ref)
+            if "ЕСКАЛАЦІЯ" not in m["body"] + (m["subject"] or "")
+            and "ESCALATION" not in m["body"] + (m["subject"] or "")
+            and set(re.findall(r"HW-\w{4}-\w{4}", m["body"] + (m["subject"] or ""))) == {ref}
+        }
+
+    wait_for(lambda: first_alerts(by_bot) >= first_alerts(reference))
+    assert first_alerts(by_bot) == first_alerts(reference)
+    assert {channel for _, channel in first_alerts(by_bot)} == {"email", "sms"}
+    bot_sms = [m["body"] for m in alerts_of(by_bot) if m["channel"] == "sms"]
+    assert not [t for t in bot_sms if "Ковальчук" in t or "Олександр" in t]
+    # Nobody said to keep it: the bot deletes the conversation from the chat, all but
+    # the receipt, which names no child.
+    received = UK(RECEIPT).split("%")[0]
+    (kept,) = wait_for(lambda: len(chat.shown()) == 1 and chat.shown())
+    assert received in kept[1] and "Ковальчук" not in kept[1] and "Олександр" not in kept[1]
+    # "/status" with the receipt's number and code answers the coarse stage.
+    chat.send("text", f"/status {by_bot} {bot_code}")
+    chat.answer(lambda text, buttons: text.startswith(UK("Received")))
+
+    # Matching pairs the bot's report with the form's.
+    def candidates(of):
+        _, found = http.call("GET", f"/api/v1/staff/cases/{of}/matches", token=coordinator)
+        return [m["reference"] for m in (found or {}).get("matches", [])]
+
+    wait_for(lambda: reference in candidates(by_bot))
 
     # 8. The mother's status page, with the code typed by hand (lower case, spaces).
     page.goto(f"{site}/status")
