@@ -24,6 +24,7 @@ import urllib.request
 import zipfile
 
 import pytest
+from api.test_hotline import CALLER
 from browser.test_form_in_chromium import fill
 from handlers.test_telegram import ANSWERS as BOT_ANSWERS
 from helpers import EXAMPLE_REPORT, free_port, local_runner, logged_errors, photo_jpeg, wait_for
@@ -242,6 +243,13 @@ def life_site(tmp_path_factory, dev_key, telegram_port):
         HOMEWARD_TELEGRAM_TIDY_SECONDS="1",  # the conversation deleted a second after
     ) as (base, _process, log):
         yield base, log
+
+
+def aloud(page: str) -> str:
+    """What the hotline page asks the operator to read to the caller now."""
+    import html
+
+    return html.unescape(re.search(r'id="hotline-aloud">(.*?)</div>', page, re.S).group(1))
 
 
 def question_in(words: str) -> str | None:
@@ -569,6 +577,38 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
         return [m["reference"] for m in (found or {}).get("matches", [])]
 
     wait_for(lambda: reference in candidates(by_bot))
+
+    # 7c. A caller reports another child on the hotline (issue 28): the operator reads each
+    # question aloud in the caller's language and records the answer; the caller's consent
+    # is recorded as given orally to her; urgent, it rings at once.
+    assert desk.send("/staff/hotline?lang=en")[0] == 200
+    status, text, _ = desk.send("/staff/hotline", {"language": "uk"})
+    assert status == 200
+    call = re.search(r'staff/hotline/([A-Za-z0-9_-]{12})"', text).group(1)
+    caller = {
+        **CALLER,
+        "child.family_name": ("answer", "Мельник"),
+        "child.given_name": ("answer", "Назар"),
+    }
+    while UK("Here is what you told us. Please check it.") not in aloud(text):
+        field, value = caller[question_in(aloud(text))]
+        status, text, _ = desk.send(f"/staff/hotline/{call}", {field: value})
+        assert status == 200, text
+    assert "Мельник" in aloud(text)  # the answers read back to the caller
+    assert desk.send(f"/staff/hotline/{call}", {"choice": talk.SEND})[0] == 303
+    receipt = desk.send(f"/staff/hotline/{call}")[1]
+    by_phone = re.search(r'id="hotline-reference">(HW-[0-9A-Z-]+)<', receipt).group(1)
+    phone_code = re.search(r'id="hotline-status-code">([0-9A-Z-]+)<', receipt).group(1)
+    assert by_phone in aloud(receipt) and phone_code in aloud(receipt)
+    assert "given orally to" in receipt
+    rang = wait_for(
+        lambda: (
+            {m["channel"] for m in alerts_of(by_phone)} == {"email", "sms"} and alerts_of(by_phone)
+        )
+    )
+    assert all(m["body"].startswith("ТЕРМІНОВО") for m in rang if m["channel"] == "sms")
+    shown = desk.send(f"/staff/cases/{by_phone}")[1]
+    assert "Taken on the hotline by" in shown and "consent was given orally" in shown
 
     # 8. The mother's status page, with the code typed by hand (lower case, spaces).
     page.goto(f"{site}/status")
