@@ -641,7 +641,13 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     assert "acknowledge" in actions and "list" in actions and "read" in actions
     assert actions.count("status") == len(WORKFLOW)
     assert "match-confirmed" in actions
+    # The photo opened, its evidence packaged and handed over to the prosecutor.
+    assert {"open-attachment", "evidence-package", "evidence-hand-over"} <= set(actions)
     assert "Ковальчук" not in json.dumps(trail, ensure_ascii=False)
+    # The hotline's report: taken by the operator, with the caller's consent given orally.
+    _, phoned = http.call("GET", f"/api/v1/staff/cases/{by_phone}/audit", token=auditor)
+    assert "take-report" in [e["action"] for e in phoned["entries"]]
+    assert "Мельник" not in json.dumps(phoned, ensure_ascii=False)
 
     # Nothing anywhere answered 5xx, and the runner logged no unhandled error.
     assert [s for s in http.statuses if s[0] >= 500] == []
