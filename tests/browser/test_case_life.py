@@ -8,6 +8,14 @@ finds the pair; a caseworker confirms it and both cases are linked; the mother's
 page shows the right stage; the NGO that filed the second report, which said "not to the
 authorities", sees that honoured and then withdraws its consent; the auditor's trail
 holds every step. Nothing anywhere may answer 5xx.
+
+The mother's photo is also given as evidence for prosecutors: staff open it (a custody
+entry), a coordinator with the evidence role packages it for a prosecutor and anyone can
+check the package offline (`homeward evidence verify` names each thing changed in it).
+The grandmother reports the boy through the Telegram bot, in Ukrainian: alerted as the
+form's report was, the conversation deleted, its status asked through the bot, matched
+with the form's report. A caller reports another child on the hotline, through the
+console's page, with oral consent; urgent, it rings at once. The auditor sees all of it.
 """
 
 from __future__ import annotations
