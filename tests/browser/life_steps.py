@@ -12,6 +12,7 @@ import urllib.request
 import zipfile
 
 from helpers import wait_for
+from services.test_evidence_packages import rewritten
 
 from chalicelib.domain import conversation as talk
 from chalicelib.web.i18n import gettext_for
@@ -102,18 +103,6 @@ def verify(path) -> tuple[int, str]:
     return homeward(["evidence", "verify", str(path)])
 
 
-def changed(path, name, change):
-    """A copy of the package at `path` with its member `name` changed by `change`."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
-        for member in source.namelist():
-            data = source.read(member)
-            target.writestr(member, change(data) if member == name else data)
-    other = path.with_name(f"changed-{len(name)}-{name.rsplit('/', 1)[-1]}.zip")
-    other.write_bytes(out.getvalue())
-    return other
-
-
 def prosecutors_package(endpoint: str, reference: str, photo: bytes, folder) -> None:
     """Issue 27 on the runner's stage: the photo kept as received, its viewing by staff in
     its custody, the day's anchor; a coordinator with the evidence role builds a package
@@ -163,7 +152,7 @@ def prosecutors_package(endpoint: str, reference: str, photo: bytes, folder) -> 
         token: (lambda d: d[:-40] + bytes([d[-40] ^ 1]) + d[-39:], f"FAILS   {token}:"),
     }
     for name, (change, named) in tampered.items():
-        code, said = verify(changed(path, name, change))
+        code, said = verify(rewritten(path, name, change))
         assert code == 1 and named in said, said
         assert said.count("FAILS") == 1, said
 
