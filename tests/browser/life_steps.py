@@ -35,6 +35,7 @@ class ConsoleHttp:
         self.base = base
         self.cookies: dict[str, str] = {}
         self.csrf = ""
+        self.statuses: list[tuple[int, str]] = []
         self.opener = urllib.request.build_opener(NoRedirect)
         assert self.send("/staff/sign-in", {"subject": subject})[0] == 303
 
@@ -59,6 +60,7 @@ class ConsoleHttp:
                 self.cookies[name] = rest.split(";", 1)[0]
         found = re.search(r'name="csrf" value="([^"]+)"', page)
         self.csrf = found.group(1) if found else self.csrf
+        self.statuses.append((response.status, f"{request.get_method()} {path}"))
         return response.status, page, response.headers.get("Location") or ""
 
 
@@ -250,3 +252,20 @@ def report_through_the_bot(chat: TelegramChat, answers: dict) -> tuple[str, str]
     reference = receipt.split(": ")[1].split(".")[0]
     code = receipt.split(": ")[2].split(". ")[0]
     return reference, code
+
+
+def take_a_call(operator: ConsoleHttp, language: str, caller: dict) -> tuple[str, str]:
+    """The hotline page as an operator uses it: a call in the caller's language, each
+    question read aloud and the caller's answer recorded (`caller`: the question's name ->
+    (field, value) as test_hotline.CALLER), the answers read back, then sent. What was
+    read back, and the receipt's page."""
+    assert operator.send("/staff/hotline?lang=en")[0] == 200
+    status, text, _ = operator.send("/staff/hotline", {"language": language})
+    assert status == 200
+    call = re.search(r'staff/hotline/([A-Za-z0-9_-]{12})"', text).group(1)
+    while UK("Here is what you told us. Please check it.") not in aloud(text):
+        field, value = caller[question_in(aloud(text))]
+        status, text, _ = operator.send(f"/staff/hotline/{call}", {field: value})
+        assert status == 200, text
+    assert operator.send(f"/staff/hotline/{call}", {"choice": talk.SEND})[0] == 303
+    return aloud(text), operator.send(f"/staff/hotline/{call}")[1]
