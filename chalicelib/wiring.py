@@ -115,7 +115,7 @@ def dynamo_stores(
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
         aftercare=AftercareStore(client, table),
-        evidence=CustodyStore(client, table),
+        evidence=CustodyStore(client, table, sealer),
     )
 
 

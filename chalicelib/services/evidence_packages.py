@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from chalicelib.domain.attachments import ACCEPTED_TYPES
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import iso
-from chalicelib.domain.disclosure import may_use_as_evidence
+from chalicelib.domain.disclosure import may_package_statement, may_use_as_evidence
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.evidence import (
     PACKAGE_README,
@@ -40,6 +40,7 @@ from chalicelib.domain.evidence import (
     canonical,
 )
 from chalicelib.domain.staff import StaffMember
+from chalicelib.domain.statements import Statement, is_statement_slot
 from chalicelib.services import evidence
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores
@@ -51,6 +52,11 @@ LEGAL_BASIS = (
     "The reporter's explicit consent, given on Homeward's report form apart from every "
     "other consent, that what they sent may be used as evidence by national and "
     "international prosecutors; withdrawable until the package is handed over."
+)
+
+STATEMENT_LEGAL_BASIS = (
+    "The witness's explicit consent, given when the statement was taken and sealed with "
+    "it, that it may be used as evidence by national and international prosecutors."
 )
 
 
@@ -111,9 +117,8 @@ def build(
     chosen: dict[str, list[EvidenceItem]] = {}
     left_out = []
     for reference in dict.fromkeys(references):
-        consent = evidence.consent_of(reference, stores)
-        items = stores.evidence.items_of(reference)
-        if consent is None or not may_use_as_evidence(consent) or not items:
+        items = allowed_items(reference, stores)
+        if not items:
             left_out.append(reference)
             continue
         chosen[reference] = items
@@ -145,6 +150,23 @@ def build(
     return package, left_out
 
 
+def allowed_items(reference: str, stores: Stores) -> list[EvidenceItem]:
+    """What of a case may go into a package: the reporter's originals on the reporter's
+    evidence consent, each witness statement on its witness's own."""
+    consent = evidence.consent_of(reference, stores)
+    files = consent is not None and may_use_as_evidence(consent)
+    consented = {
+        s.statement_id
+        for s in stores.evidence.statements_of(reference)
+        if may_package_statement(s.evidence_consent)
+    }
+    return [
+        i
+        for i in stores.evidence.items_of(reference)
+        if (i.item in consented if is_statement_slot(i.slot) else files)
+    ]
+
+
 def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: bytes, signer):
     """The package's zip, as it stands (its cases may have shrunk by a withdrawal)."""
     items = [
@@ -164,13 +186,22 @@ def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: b
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
         names = {i.item for i in items}
+        statements = {
+            s.statement_id: s for r in package.items for s in stores.evidence.statements_of(r)
+        }
         for item in items:
-            name = f"originals/{item.item}{ACCEPTED_TYPES.get(item.content_type, '')}"
-            zipped.writestr(name, files.read(item.key, item.version_id))
-            chain = stores.evidence.chain(item)
             custody = f"custody/{item.item}.jsonl"
+            if item.item in statements:  # the sealed record itself, checked as a file is
+                name = f"statements/{item.item}.json"
+                zipped.writestr(name, statements[item.item].sealed())
+                entry = _statement_entry(item, name, custody, statements[item.item])
+            else:
+                name = f"originals/{item.item}{ACCEPTED_TYPES.get(item.content_type, '')}"
+                zipped.writestr(name, files.read(item.key, item.version_id))
+                entry = _entry(item, name, custody, stores)
+            chain = stores.evidence.chain(item)
             zipped.writestr(custody, "".join(json.dumps(e.as_record()) + "\n" for e in chain))
-            manifest["items"].append(_entry(item, name, custody, stores))
+            manifest["items"].append(entry)
         for anchor in stores.evidence.anchors():
             covered = {k: v for k, v in anchor.heads.items() if k in names}
             if not covered:
@@ -198,6 +229,7 @@ def _entry(item: EvidenceItem, name: str, custody: str, stores: Stores) -> dict:
     withdrawn = stores.evidence.withdrawn_at(item.reference)
     return {
         "item": item.item,
+        "kind": "original",
         "case": item.reference,
         "file": name,
         "sha256": item.sha256,
@@ -219,6 +251,27 @@ def _entry(item: EvidenceItem, name: str, custody: str, stores: Stores) -> dict:
             "withdrawn_at": iso(withdrawn) if withdrawn else None,
         },
         "legal_basis": LEGAL_BASIS,
+    }
+
+
+def _statement_entry(item: EvidenceItem, name: str, custody: str, statement: Statement):
+    return {
+        "item": item.item,
+        "kind": "statement",
+        "case": item.reference,
+        "file": name,
+        "sha256": statement.sha256,
+        "size": item.size,
+        "content_type": item.content_type,
+        "custody": custody,
+        # How it was taken; who gave it and their words are in the sealed record.
+        "capture": {
+            "received_at": iso(item.received_at),
+            "channel": "a witness statement taken by Homeward's staff or hotline from an "
+            "adult witness, sealed on receipt (canonical JSON, SHA-256)",
+        },
+        "consent": {"evidence": statement.evidence_consent, "given_by": "the witness"},
+        "legal_basis": STATEMENT_LEGAL_BASIS,
     }
 
 

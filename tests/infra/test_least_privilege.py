@@ -667,6 +667,15 @@ def test_only_the_evidence_role_reads_the_evidence_bucket_locked_in_compliance_m
     role = resources["EvidenceRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    # Witness statements are sealed with the fields key: the role opens them, never seals.
+    kms = [
+        s
+        for s in role["Policies"][0]["PolicyDocument"]["Statement"]
+        if any(a.startswith("kms:") for a in s["Action"])
+    ]
+    assert [(s["Action"], s["Resource"]) for s in kms] == [
+        (["kms:Decrypt"], {"Fn::GetAtt": ["FieldsKey", "Arn"]})
+    ]
 
 
 def test_only_the_staff_function_can_read_the_console_session_secret():

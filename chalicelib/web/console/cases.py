@@ -39,6 +39,7 @@ colleagues = lazy_module("chalicelib.services.colleagues")
 inbox_service = lazy_module("chalicelib.services.inbox")
 matching = lazy_module("chalicelib.services.matching")
 search_service = lazy_module("chalicelib.services.search")
+witness_statements = lazy_module("chalicelib.web.console.statement_words")
 
 REFERENCE = re.compile(REFERENCE_PATTERN)
 PAGE = 25
@@ -247,6 +248,8 @@ def case_page(
         typed={**ctx.draft, **(typed or {})},
         kept=bool(ctx.draft),
         notice=notice or ctx.query("done") or ctx.query("notice"),
+        statements=witness_statements.lines(ctx, reference) if report else [],
+        statement_choices=witness_statements.choices(ctx.lang),
     )
 
 

@@ -12,6 +12,7 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     matches,
     on_call,
     preview,
+    statements,
     statistics,
     tools,
 )

@@ -52,6 +52,8 @@ ACTION_NAMES = {
     "put-rule": N_("Saved a routing rule"),
     "remove-rule": N_("Removed a routing rule"),
     "take-report": N_("Took a report on the hotline"),
+    "take-statement": N_("Took a witness statement"),
+    "read-statement": N_("Read a witness statement"),
     "evidence-package": N_("Packaged evidence for a prosecutor"),
     "evidence-hand-over": N_("Handed evidence over to a prosecutor"),
 }
