@@ -285,6 +285,11 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     status, case = http.call("GET", f"/api/v1/staff/cases/{reference}", token=south)
     assert status == 200 and case["report"]["child"]["family_name"] == "Ковальчук"
     assert "acknowledged" in {d["state"] for d in case["deliveries"]}
+    # A neighbour's account, taken by phone as a witness statement (an adult's, sealed).
+    said = {"witness": "neighbour", "adult_confirmed": True, "language": "uk", "saw": "Автобус"}
+    said |= {"taker_role": "staff", "taken_how": "by_phone", "evidence_consent": True}
+    said["given_at"] = dt.datetime.now(dt.UTC).isoformat()
+    assert http.call("POST", f"/api/v1/staff/cases/{reference}/statements", said, south)[0] == 201
     for target in WORKFLOW:
         status, case = http.call(
             "POST",
@@ -404,6 +409,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     assert "match-confirmed" in actions
     # The photo opened, its evidence packaged and handed over to the prosecutor.
     assert {"open-attachment", "evidence-package", "evidence-hand-over"} <= set(actions)
+    assert "take-statement" in actions and "Автобус" not in json.dumps(trail, ensure_ascii=False)
     assert "Ковальчук" not in json.dumps(trail, ensure_ascii=False)
     # The hotline's report: taken by the operator, with the caller's consent given orally.
     _, phoned = http.call("GET", f"/api/v1/staff/cases/{by_phone}/audit", token=auditor)
