@@ -296,6 +296,7 @@ def local_staff_token(person: dict[str, str]) -> str:
         subject=person["subject"],
         name=person.get("name") or None,
         email=person.get("email") or None,
+        evidence=person.get("evidence") == "yes",
         issuer=current.token_issuer,
         audience=current.token_audience,
     )

@@ -146,10 +146,15 @@ def may_use_as_evidence(consent: ConsentGiven) -> bool:
     return consent.evidence and not consent.withdrawn
 
 
+def holds_evidence_role(reader: StaffMember) -> bool:
+    """A coordinator who also holds the evidence role: who handles evidence at all."""
+    return reader.is_coordinator and reader.evidence
+
+
 def may_see_evidence(reader: StaffMember, consent: ConsentGiven) -> bool:
     """Who may see a case's evidence (its originals, their custody, packages) at all: a
     coordinator who also holds the evidence role, and only where the reporter agreed."""
-    return reader.is_coordinator and reader.evidence and may_use_as_evidence(consent)
+    return holds_evidence_role(reader) and may_use_as_evidence(consent)
 
 
 def may_read_statement(reader: StaffMember) -> bool:

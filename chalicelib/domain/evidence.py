@@ -44,6 +44,11 @@ class CustodyAction(StrEnum):
 REPORTER = "reporter"
 HOMEWARD = "homeward"
 
+# Why staff saw a working copy ("viewed"): kept in the chain as written, worded by the
+# console (web/console/evidence.py).
+OPENED = "opened in the console"
+SHOWN_SMALL = "shown small beside another report"
+
 
 @dataclass(frozen=True)
 class CustodyEntry:

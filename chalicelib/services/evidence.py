@@ -156,17 +156,17 @@ def record(
 def viewed(
     stores: Stores,
     reference: str,
-    sha256: str,
+    hashes: list[str],
     who: str,
     why: str,
     now: dt.datetime,
     also: Callable[[UnitOfWork], None],
 ) -> bool:
-    """A staff member opened the working copy of one of the case's files: the entry is
-    written with `also` (the audit entry of the opening); False if the file is no
-    evidence item (then nothing is written here)."""
+    """A staff member saw the working copy of some of the case's files (opened, or shown
+    small): one "viewed" entry in each one's chain, written with `also` (the audit
+    entries of the showing); False if none is an evidence item (nothing written here)."""
     items = [
-        i for i in stores.evidence.items_of(reference) if sha256 in (i.sha256, i.working_sha256)
+        i for i in stores.evidence.items_of(reference) if {i.sha256, i.working_sha256} & set(hashes)
     ]
     if not items:
         return False

@@ -41,7 +41,7 @@ from chalicelib.domain.evidence import (
 )
 from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.statements import Statement, is_statement_slot
-from chalicelib.services import evidence
+from chalicelib.services import access, evidence
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores
 
@@ -60,7 +60,7 @@ STATEMENT_LEGAL_BASIS = (
 )
 
 
-class NotPermitted(Exception):
+class NotPermitted(access.NotPermitted):
     """Only a coordinator who holds the evidence role builds or hands over packages."""
 
 
@@ -97,6 +97,26 @@ def _audited(coordinator: StaffMember, package: Package, action: str, now: dt.da
             stores.audit.add(uow, entry)
 
     return stage
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A case kept as evidence, as a coordinator choosing cases for a package sees it:
+    how many files it would add, or only that it is not allowed (nothing else of it)."""
+
+    reference: str
+    files: int  # 0: not allowed (no evidence consent, or it was withdrawn)
+
+
+def overview(coordinator: StaffMember, *, stores: Stores) -> tuple[list[Package], list[Choice]]:
+    """Every package, the newest first, and every case with originals kept as evidence,
+    each offered or not by the rule that `build` applies."""
+    _require(coordinator)
+    packages = sorted(stores.evidence.packages(), key=lambda p: p.built_at, reverse=True)
+    choices = [
+        Choice(r, len(allowed_items(r, stores))) for r in sorted(stores.evidence.references())
+    ]
+    return packages, choices
 
 
 def build(

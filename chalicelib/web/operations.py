@@ -29,6 +29,7 @@ schemas = lazy_module("chalicelib.web.schemas")
 schemas_console = lazy_module("chalicelib.web.schemas_console")
 partner_schemas = lazy_module("chalicelib.web.partner_schemas")
 schemas_aftercare = lazy_module("chalicelib.web.schemas_aftercare")
+schemas_evidence = lazy_module("chalicelib.web.schemas_evidence")
 schemas_statements = lazy_module("chalicelib.web.schemas_statements")
 access = lazy_module("chalicelib.services.access")
 
@@ -94,6 +95,7 @@ def model(name: str) -> Any:
         partner_schemas,
         schemas_aftercare,
         schemas_statements,
+        schemas_evidence,
     ):
         found = getattr(module, name, None)
         if found is not None:

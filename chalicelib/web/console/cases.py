@@ -29,6 +29,7 @@ from chalicelib.web import urls
 from chalicelib.web.console import render
 from chalicelib.web.console.base import EVERYONE, WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.base import headers as base_headers
+from chalicelib.web.console.evidence import section as evidence_section
 from chalicelib.web.console.timeline import timeline
 
 acknowledgement = lazy_module("chalicelib.services.acknowledgement")
@@ -248,6 +249,7 @@ def case_page(
         typed={**ctx.draft, **(typed or {})},
         kept=bool(ctx.draft),
         notice=notice or ctx.query("done") or ctx.query("notice"),
+        evidence=evidence_section(ctx, reference),
         statements=witness_statements.lines(ctx, reference) if report else [],
         statement_choices=witness_statements.choices(ctx.lang),
     )

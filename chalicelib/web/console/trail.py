@@ -44,6 +44,7 @@ ACTION_NAMES = {
     "data-erase": N_("Erased a reporter's contact details"),
     "read-audit": N_("Read an audit trail"),
     "open-attachment": N_("Opened a file"),
+    "read-evidence": N_("Read a case's evidence and its custody"),
     "export": N_("Exported cases"),
     "refused": N_("Was refused"),
     "read-directory": N_("Read the contacts and rules"),
@@ -165,6 +166,8 @@ def sentence(
         return _("read the audit trail of %(ref)s") % {"ref": ref}
     if action == "open-attachment":
         return _("opened a file of case %(ref)s") % {"ref": ref}
+    if action == "read-evidence":
+        return _("read the evidence of case %(ref)s and its custody") % {"ref": ref}
     if action == "export":
         return _("exported case %(ref)s") % {"ref": ref}
     if action == "refused":
