@@ -7,7 +7,9 @@ RFC 3161 anchor that covers those chains with the TSA's certificate, a README, a
 Homeward's signature over the manifest. Building it records "exported" in each chain
 and puts a legal hold on each original (kept past its retention); handing it over
 renders it again from what is still allowed (a reporter may have withdrawn meanwhile:
-services/evidence.py took their case out) and records "handed over" in each chain.
+services/evidence.py took their case out) and records "handed over" in each chain. Each
+case's audit trail says so too, in the same unit of work (an auditor sees that its
+evidence left Homeward, and for whom; never what it holds).
 `homeward evidence verify` checks it offline (chalicelib/cli/evidence.py).
 """
 
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chalicelib.domain.attachments import ACCEPTED_TYPES
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import iso
 from chalicelib.domain.disclosure import may_package_statement, may_use_as_evidence
 from chalicelib.domain.errors import Refused
@@ -42,8 +45,9 @@ from chalicelib.services import access, evidence
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores
 
-# One package is one transaction of its custody entries: two writes per original.
-MAX_ITEMS = 45
+# One package is one transaction (at most 100 writes): two custody writes per original,
+# an audit entry per case (at most one per original) and the package itself.
+MAX_ITEMS = 33
 LEGAL_BASIS = (
     "The reporter's explicit consent, given on Homeward's report form apart from every "
     "other consent, that what they sent may be used as evidence by national and "
@@ -76,6 +80,23 @@ class Signer:
 def _require(coordinator: StaffMember) -> None:
     if not (coordinator.is_coordinator and coordinator.evidence):
         raise NotPermitted()
+
+
+def _audited(coordinator: StaffMember, package: Package, action: str, now: dt.datetime):
+    """The package's act in each of its cases' audit trails (the recipient, no content),
+    to stage with the package; the package's id ties the entries together."""
+    entries = [
+        AuditEntry.of(
+            coordinator, reference, action, package.package_id, detail=package.recipient, at=now
+        )
+        for reference in package.items
+    ]
+
+    def stage(uow, stores: Stores) -> None:
+        for entry in entries:
+            stores.audit.add(uow, entry)
+
+    return stage
 
 
 @dataclass(frozen=True)
@@ -138,12 +159,13 @@ def build(
     for item in everything:
         files.hold(item.key, item.version_id)  # kept past retention: a case is in court
     step = Step(CustodyAction.EXPORTED, coordinator.subject, f"package {package.package_id}")
+    audited = _audited(coordinator, package, "evidence-package", now)
     evidence.record(
         stores,
         everything,
         replace(step, detail=f"for {recipient}; legal hold placed"),
         now,
-        also=lambda uow: stores.evidence.save_package(uow, package),
+        also=lambda uow: (stores.evidence.save_package(uow, package), audited(uow, stores)),
     )
     return package, left_out
 
@@ -314,14 +336,16 @@ def hand_over(
             f"package {package.package_id}",
             f"to {package.recipient}; package sha256 {given.sha256}",
         )
+        audited = _audited(coordinator, package, "evidence-hand-over", now)
         try:
             evidence.record(
                 stores,
                 items,
                 step,
                 now,
-                also=lambda uow, given=given, package=package: stores.evidence.save_package(
-                    uow, given, was=package
+                also=lambda uow, given=given, package=package, audited=audited: (
+                    stores.evidence.save_package(uow, given, was=package),
+                    audited(uow, stores),
                 ),
             )
         except Refused as refused:

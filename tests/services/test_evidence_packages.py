@@ -243,3 +243,31 @@ def test_a_reporters_withdrawal_leaves_a_witness_statement_the_witness_agreed_to
     )
     assert "withdrawn" not in [e.action for e in stores.evidence.chain(statement_item)]
     assert verifier.verify(path).failed == []
+
+
+def test_each_case_audit_trail_says_its_evidence_was_packaged_and_handed_over_and_for_whom(
+    kept, stores, tmp_path
+):
+    from chalicelib.web.console.trail import sentence
+
+    consented, refused, bucket = kept
+    recipient = "Office of the Prosecutor General of Ukraine"
+    package, _ = evidence_packages.build(
+        KEEPER,
+        recipient,
+        [consented.reference, refused.reference],
+        stores=stores,
+        files=bucket,
+        now=NOW,
+    )
+    handed_over(stores, bucket, package, tmp_path)
+    acts = [e for e in stores.audit.trail(consented.reference) if e.action.startswith("evidence")]
+    assert [(e.action, e.actor, e.detail, e.at) for e in acts] == [
+        ("evidence-package", KEEPER.subject, recipient, NOW),
+        ("evidence-hand-over", KEEPER.subject, recipient, NOW),
+    ]
+    assert {e.request_id for e in acts} == {package.package_id}
+    # A case left out has no such entry; the auditor reads the act in words.
+    assert not [e for e in stores.audit.trail(refused.reference) if "evidence" in e.action]
+    words = sentence(acts[1], str, "en", None)
+    assert words == f"handed the evidence of case {consented.reference} over to {recipient}"

@@ -55,6 +55,8 @@ ACTION_NAMES = {
     "take-report": N_("Took a report on the hotline"),
     "take-statement": N_("Took a witness statement"),
     "read-statement": N_("Read a witness statement"),
+    "evidence-package": N_("Packaged evidence for a prosecutor"),
+    "evidence-hand-over": N_("Handed evidence over to a prosecutor"),
 }
 
 
@@ -148,6 +150,16 @@ def sentence(
             "took the report %(ref)s for a caller on the hotline, with the caller's consent "
             "given orally"
         ) % {"ref": ref}
+    if action == "evidence-package":
+        return _("put the evidence of case %(ref)s into a package for %(recipient)s") % {
+            "ref": ref,
+            "recipient": detail,
+        }
+    if action == "evidence-hand-over":
+        return _("handed the evidence of case %(ref)s over to %(recipient)s") % {
+            "ref": ref,
+            "recipient": detail,
+        }
     if action in ("data-export", "data-erase"):
         return _data_request(action, ref, detail, _)
     if action == "read-audit":
