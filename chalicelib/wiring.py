@@ -115,7 +115,7 @@ def dynamo_stores(
         reporters=ReporterIndex(client, table),
         lifecycle=CaseLifecycle(client, table),
         aftercare=AftercareStore(client, table),
-        evidence=CustodyStore(client, table),
+        evidence=CustodyStore(client, table, sealer),
     )
 
 
@@ -296,6 +296,7 @@ def local_staff_token(person: dict[str, str]) -> str:
         subject=person["subject"],
         name=person.get("name") or None,
         email=person.get("email") or None,
+        evidence=person.get("evidence") == "yes",
         issuer=current.token_issuer,
         audience=current.token_audience,
     )

@@ -752,6 +752,39 @@ def bench_faults(reports: int = 500) -> None:
         print(result.stdout[-3000:])
 
 
+# The suite runs these small (make test stays under 6 minutes); here at full size.
+FULL_SIZE = [
+    (
+        "the staff API's state machine, 5 examples of 30 steps",
+        {"HOMEWARD_FUZZ_EXAMPLES": "5", "HOMEWARD_FUZZ_STEPS": "30"},
+        "tests/e2e/test_staff_state_machine.py",
+    ),
+    (
+        "500 reports on the fakes with 30% of sends failing: every delivery sent once or parked",
+        {"ALERTING_REPORTS": "500"},
+        "tests/services/test_alerting.py::test_reports_with_30_percent_transient_failures",
+    ),
+]
+
+
+def bench_fuzz() -> None:
+    for title, env, test in FULL_SIZE:
+        settings = " ".join(f"{name}={value}" for name, value in env.items())
+        heading(title, f"{settings} {PY} -m pytest -q -n 0 {test}")
+        start = time.perf_counter()
+        result = subprocess.run(
+            [PY, "-m", "pytest", "-q", "-n", "0", test],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - start
+        print(f"   {'passed' if result.returncode == 0 else 'FAILED'} in {seconds:.0f} s")
+        if result.returncode:
+            print(result.stdout[-3000:])
+
+
 def bench_matching_scale(sizes: tuple[int, ...] = (1_000, 10_000, 50_000, 100_000)) -> None:
     heading(
         "matching at registry scale: candidate recall of a second report of the same child, "
@@ -879,6 +912,7 @@ BENCHES = {
     "paging": bench_paging,
     "sender": bench_sender,
     "faults": bench_faults,
+    "fuzz": bench_fuzz,
     "flood": bench_flood,
     "cost": bench_cost,
     "matching-scale": bench_matching_scale,

@@ -61,6 +61,7 @@ from chalicelib.domain.referrals import Referral
 from chalicelib.domain.report import STORED, Report, join_sealed, split_sealed
 from chalicelib.domain.response_times import AckSample
 from chalicelib.domain.routing import Directory, RoutingRule
+from chalicelib.domain.statements import Statement
 from chalicelib.domain.webhooks import WebhookEvent, WebhookState
 from chalicelib.domain.workflow import Status
 from chalicelib.services.delivery import Channels
@@ -1756,7 +1757,7 @@ class FakeCustodyStore:
 
     def __init__(self, db: FakeDb) -> None:
         self.db = db
-        for part in ("withdrawn", "cases", "anchors", "packages"):
+        for part in ("withdrawn", "cases", "anchors", "packages", "statements"):
             db.evidence_rest.setdefault(part, {})
 
     def _rest(self, part: str) -> dict:
@@ -1771,6 +1772,23 @@ class FakeCustodyStore:
             self.db.custody[where] = list(entries)
 
         uow.add("evidence", apply, lambda: where not in self.db.evidence)
+
+    def keep_statement(self, uow, item: EvidenceItem, entries, statement: Statement) -> None:
+        # As sealed: the record's bytes, read back through the same parser as DynamoDB's.
+        record = (statement.sealed(), statement.sha256)
+        self.keep(uow, item, entries)
+        uow.add(
+            "statement",
+            lambda: self._rest("statements").__setitem__((item.reference, item.slot), record),
+        )
+
+    def statements_of(self, reference: str) -> list[Statement]:
+        kept = [
+            Statement.from_sealed(*record)
+            for (r, _), record in self._rest("statements").items()
+            if r == reference
+        ]
+        return sorted(kept, key=lambda s: s.number)
 
     def register(self, uow, reference: str) -> None:
         uow.add("evidence-case", lambda: self._rest("cases").__setitem__(reference, True))

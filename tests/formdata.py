@@ -73,3 +73,20 @@ def post_form(client, fields: dict, *, lang: str = "uk", body: str | None = None
         headers={"Content-Type": FORM, **(headers or {})},
         body=body if body is not None else urlencode(fields, doseq=True),
     )
+
+
+def with_photo(client, name: str, photo: bytes) -> dict[str, str]:
+    """The form's fields with `photo` uploaded to slot 1, as the page does it (the upload
+    grant, then the POST to the bucket that moto answers in process)."""
+    import json
+
+    import requests
+
+    key = form_key(name)
+    asked = {"submission_key": key, "slot": 1, "content_type": "image/jpeg", "size": len(photo)}
+    grant = client.http.post(
+        "/report/uploads", headers={"Content-Type": "application/json"}, body=json.dumps(asked)
+    ).json_body
+    sent = requests.post(grant["url"], data=grant["fields"], files={"file": photo}, timeout=30)
+    assert sent.status_code in (200, 201, 204)
+    return form_fields(submission_key=key, upload="1")

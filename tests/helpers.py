@@ -150,9 +150,9 @@ def runner_outbox(site: str) -> list[dict]:
     return get_json(f"{site}/dev/outbox")["messages"]
 
 
-def wait_for(what, seconds: float = 20):
+def wait_for(what, seconds: float = 20, pause: float = 0.3):
     """What `what()` answers once it is truthy: a runner's queues, senders and streams work
-    on their own time. Fails if that takes over `seconds`."""
+    on their own time. Fails if that takes over `seconds`; asks again every `pause`."""
     import time
 
     deadline = time.monotonic() + seconds
@@ -160,7 +160,7 @@ def wait_for(what, seconds: float = 20):
         found = what()
         if found:
             return found
-        time.sleep(0.3)
+        time.sleep(pause)
     raise AssertionError("waited in vain")
 
 

@@ -11,7 +11,8 @@ HOMEWARD_EVIDENCE_BUCKET, …); they write the custody entries in the coordinato
 
 `verify` needs nothing but the package:
 Everything is recomputed from the package itself, with no network and no access to
-Homeward: each original's SHA-256 and size against the manifest, each chain of custody
+Homeward: each original's (and each sealed witness statement's) SHA-256 and size
+against the manifest, each chain of custody
 entry by entry (every hash, every link to the entry before, nothing missing), that each
 chain begins with the hash of its own original, every RFC 3161 time stamp against the
 TSA's certificate (the package's, or one the recipient trusts: --tsa-cert), that each
@@ -78,10 +79,15 @@ def verify(path: Path, tsa_pem: bytes | None = None, signer_pem: bytes | None = 
             original = read(item["file"])
             if original is not None:
                 digest = hashlib.sha256(original).hexdigest()
+                changed = (
+                    "the statement was changed after it was sealed"
+                    if item.get("kind") == "statement"
+                    else "the file was changed"
+                )
                 found.check(
                     digest == item["sha256"] and len(original) == item["size"],
                     f"{item['file']}: SHA-256 {digest} as in the manifest",
-                    f"{item['file']}: its SHA-256 is not the manifest's (the file was changed)",
+                    f"{item['file']}: its SHA-256 is not the manifest's ({changed})",
                 )
             lines = read(item["custody"])
             if lines is None:

@@ -146,10 +146,28 @@ def may_use_as_evidence(consent: ConsentGiven) -> bool:
     return consent.evidence and not consent.withdrawn
 
 
+def holds_evidence_role(reader: StaffMember) -> bool:
+    """A coordinator who also holds the evidence role: who handles evidence at all."""
+    return reader.is_coordinator and reader.evidence
+
+
 def may_see_evidence(reader: StaffMember, consent: ConsentGiven) -> bool:
     """Who may see a case's evidence (its originals, their custody, packages) at all: a
     coordinator who also holds the evidence role, and only where the reporter agreed."""
-    return reader.is_coordinator and reader.evidence and may_use_as_evidence(consent)
+    return holds_evidence_role(reader) and may_use_as_evidence(consent)
+
+
+def may_read_statement(reader: StaffMember) -> bool:
+    """Who may read a witness statement's words (the witness, their account): as for
+    originals, a coordinator who holds the evidence role. That a statement was given (by
+    whom to the child, when, how) is part of the case for whoever works it."""
+    return reader.is_coordinator and reader.evidence
+
+
+def may_package_statement(witness_consent: bool) -> bool:
+    """A witness statement goes into a prosecutor's package only on its witness's own
+    consent, given when it was taken (the reporter's consent covers the reporter's files)."""
+    return witness_consent
 
 
 def may_be_matched(consent: ConsentGiven) -> bool:

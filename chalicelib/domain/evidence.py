@@ -44,6 +44,11 @@ class CustodyAction(StrEnum):
 REPORTER = "reporter"
 HOMEWARD = "homeward"
 
+# Why staff saw a working copy ("viewed"): kept in the chain as written, worded by the
+# console (web/console/evidence.py).
+OPENED = "opened in the console"
+SHOWN_SMALL = "shown small beside another report"
+
 
 @dataclass(frozen=True)
 class CustodyEntry:
@@ -222,14 +227,22 @@ Built {built}.
 What is inside
 - originals/      each file exactly as the reporter sent it (before any metadata
                   was removed for staff viewing)
-- custody/        each file's chain of custody, one JSON entry per line; every entry's
-                  "hash" is the SHA-256 of its other fields (sorted keys, no spaces),
-                  "previous" included, so no entry can change or go missing unnoticed
+- statements/     each witness statement the witness agreed prosecutors may use, as
+                  it was sealed when taken: canonical JSON (sorted keys, no spaces)
+                  whose SHA-256 is in the manifest; what the witness saw themselves
+                  ("account.saw") kept apart from what they heard from others
+                  ("account.heard"); a correction is a further statement whose
+                  "adds_to" names the one it adds to
+- custody/        each file's and statement's chain of custody, one JSON entry per
+                  line; every entry's "hash" is the SHA-256 of its other fields
+                  (sorted keys, no spaces), "previous" included, so no entry can
+                  change or go missing unnoticed
 - timestamps/     RFC 3161 time-stamp responses over every chain's head, one a day, and
                   the heads they cover
 - tsa.pem         the Time-Stamp Authority's certificate
-- manifest.json   per file: its SHA-256, size and type, when it was received, the
-                  reporter's consent to its use as evidence and the legal basis
+- manifest.json   per file and statement: its SHA-256, size and type, when it was
+                  received, the consent to its use as evidence (the reporter's for
+                  a file, the witness's for a statement) and the legal basis
 - manifest.sig    Homeward's signature over manifest.json (Ed25519), with the public key
                   in signer.pem
 
@@ -240,7 +253,8 @@ How to check it, offline
 The command recomputes every hash, walks every chain, checks every timestamp against
 tsa.pem and the signature against signer.pem, and names anything that does not hold.
 
-Homeward never asks a child to give a statement. Files here were sent by adults.
+Homeward never asks a child to give a statement: every statement here was given by
+an adult, as its taker confirmed ("witness.adult_confirmed").
 """
 
 

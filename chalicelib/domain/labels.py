@@ -17,6 +17,12 @@ from chalicelib.domain.contacts import Channel
 from chalicelib.domain.disclosure import BreakGlassReason, OrganisationKind
 from chalicelib.domain.report import Category, Language, Relationship, Sex
 from chalicelib.domain.staff import Role
+from chalicelib.domain.statements import (
+    StatementLanguage,
+    TakenHow,
+    TakerRole,
+    WitnessRelation,
+)
 from chalicelib.domain.workflow import Status
 
 LANGUAGES: tuple[str, ...] = get_args(Language)
@@ -189,6 +195,43 @@ BREAK_GLASS_REASON: dict[str, Words] = {
     },
     BreakGlassReason.OTHER: {"uk": "інша причина", "en": "another reason", "ru": "другая причина"},
 }
+# Who gave a witness statement (statements.WitnessRelation): "given by a neighbour".
+WITNESS: dict[str, Words] = {
+    WitnessRelation.PARENT: {"uk": "батько чи мати", "en": "a parent", "ru": "родитель"},
+    WitnessRelation.RELATIVE: {"uk": "родич", "en": "a relative", "ru": "родственник"},
+    WitnessRelation.NEIGHBOUR: {"uk": "сусід", "en": "a neighbour", "ru": "сосед"},
+    WitnessRelation.TEACHER: {"uk": "вчитель", "en": "a teacher", "ru": "учитель"},
+    WitnessRelation.CAREGIVER: {
+        "uk": "вихователь закладу",
+        "en": "a carer of an institution",
+        "ru": "воспитатель учреждения",
+    },
+    WitnessRelation.OTHER_ADULT: {
+        "uk": "інша доросла особа",
+        "en": "another adult",
+        "ru": "другой взрослый",
+    },
+}
+# How a statement was taken (statements.TakenHow): "taken by phone".
+TAKEN_HOW: dict[str, Words] = {
+    TakenHow.IN_PERSON: {"uk": "особисто", "en": "in person", "ru": "лично"},
+    TakenHow.BY_PHONE: {"uk": "телефоном", "en": "by phone", "ru": "по телефону"},
+    TakenHow.IN_WRITING: {"uk": "письмово", "en": "in writing", "ru": "письменно"},
+}
+# Who took it (statements.TakerRole).
+TAKER: dict[str, Words] = {
+    TakerRole.STAFF: {"uk": "працівник коаліції", "en": "a staff member", "ru": "сотрудник"},
+    TakerRole.HOTLINE: {
+        "uk": "оператор гарячої лінії",
+        "en": "a hotline operator",
+        "ru": "оператор горячей линии",
+    },
+}
+# A statement's language: the report's three, or another one the taker names.
+STATEMENT_LANGUAGE: dict[str, Words] = {
+    **LANGUAGE,
+    "other": {"uk": "іншою мовою", "en": "in another language", "ru": "на другом языке"},
+}
 # Each enum and its catalog, for the completeness check.
 CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
     "category": (get_args(Category), CATEGORY),
@@ -199,6 +242,10 @@ CATALOGS: dict[str, tuple[tuple[str, ...], dict[str, Words]]] = {
     "role": (tuple(Role), ROLE),
     "channel": (tuple(Channel), CHANNEL),
     "break_glass_reason": (tuple(BreakGlassReason), BREAK_GLASS_REASON),
+    "witness": (tuple(WitnessRelation), WITNESS),
+    "taken_how": (tuple(TakenHow), TAKEN_HOW),
+    "taker": (tuple(TakerRole), TAKER),
+    "statement_language": (tuple(StatementLanguage), STATEMENT_LANGUAGE),
 }
 
 

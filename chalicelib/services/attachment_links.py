@@ -2,7 +2,8 @@
 
 The bucket stays private: the staff function checks that the person may see the report
 (the mandate and the consent: files are part of the report), records the opening in the
-case's audit trail, and only then signs a GET of the very version the case recorded.
+case's audit trail (and, for an original kept as evidence, in its chain of custody), and
+only then signs a GET of the very version the case recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 from chalicelib.domain import images
 from chalicelib.domain.casefile import ShownCase
 from chalicelib.domain.disclosure import Disclosure
+from chalicelib.domain.evidence import OPENED, SHOWN_SMALL
 from chalicelib.services import evidence
 from chalicelib.services.access import Caller, CaseNotFound, refuse, view_of, visible_case
 from chalicelib.services.outside_ports import FileStore
@@ -32,21 +34,7 @@ def open_attachment(
     if files is None or found is None or view_of(caller, case).level < Disclosure.DETAILS:
         refuse(caller, reference, "open-attachment", stores, CaseNotFound())
     assert found is not None and files is not None
-    now = dt.datetime.now(dt.UTC)
-    entry = caller.entry(reference, "open-attachment", detail=sha256[:16], at=now)
-    # An original kept as evidence: the opening of its working copy is in its chain of
-    # custody, written with the audit entry (services/evidence.py).
-    kept = evidence.viewed(
-        stores,
-        reference,
-        sha256,
-        caller.staff.subject,
-        "opened in the console",
-        now,
-        also=lambda uow: stores.audit.add(uow, entry),
-    )
-    if not kept:
-        stores.audit.record([entry])
+    _shown(caller, reference, [sha256], OPENED, stores)
     return files.download_link(
         found.key,
         found.version_id,
@@ -56,13 +44,30 @@ def open_attachment(
     )
 
 
+def _shown(caller: Caller, reference: str, hashes: list[str], why: str, stores: Stores) -> None:
+    """The one record of staff seeing a case's files (opened, or shown small): an audit
+    entry each, and for a file kept as evidence a "viewed" entry in its chain of custody,
+    both in one unit of work (services/evidence.py)."""
+    if not hashes:
+        return
+    now = dt.datetime.now(dt.UTC)
+    entries = [caller.entry(reference, "open-attachment", detail=h[:16], at=now) for h in hashes]
+
+    def audited(uow) -> None:
+        for entry in entries:
+            stores.audit.add(uow, entry)
+
+    if not evidence.viewed(stores, reference, hashes, caller.staff.subject, why, now, audited):
+        stores.audit.record(entries)
+
+
 def thumbnails(
     caller: Caller, shown: ShownCase, *, stores: Stores, files: FileStore | None
 ) -> list[bytes]:
     """Small JPEGs of the case's photos, for a page that compares two reports: none unless
     the person may see the report's details, as for opening a file; each one shown is
-    recorded in the case's audit trail like an opened file. PDFs (and HEIC photos, kept
-    as the phone wrote them) are not shown: they are only ever downloaded."""
+    recorded as an opened file is (its audit entry, and its custody if kept as evidence).
+    PDFs (and HEIC photos, kept as the phone wrote them) are only ever downloaded."""
     if files is None or view_of(caller, shown.file).level < Disclosure.DETAILS:
         return []
     photos = [a for a in shown.file.attachments if images.reencodes(a.content_type)]
@@ -73,11 +78,5 @@ def thumbnails(
             shown_photos[photo.sha256] = images.thumbnail(data, photo.content_type)
         except images.NotAnImage:
             continue
-    if shown_photos:
-        stores.audit.record(
-            [
-                caller.entry(shown.reference, "open-attachment", detail=sha[:16])
-                for sha in shown_photos
-            ]
-        )
+    _shown(caller, shown.reference, list(shown_photos), SHOWN_SMALL, stores)
     return list(shown_photos.values())

@@ -32,6 +32,7 @@ from chalicelib.domain.evidence import (
     intake_steps,
     item_id,
 )
+from chalicelib.domain.statements import is_statement_slot
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores, UnitOfWork
 
@@ -155,17 +156,17 @@ def record(
 def viewed(
     stores: Stores,
     reference: str,
-    sha256: str,
+    hashes: list[str],
     who: str,
     why: str,
     now: dt.datetime,
     also: Callable[[UnitOfWork], None],
 ) -> bool:
-    """A staff member opened the working copy of one of the case's files: the entry is
-    written with `also` (the audit entry of the opening); False if the file is no
-    evidence item (then nothing is written here)."""
+    """A staff member saw the working copy of some of the case's files (opened, or shown
+    small): one "viewed" entry in each one's chain, written with `also` (the audit
+    entries of the showing); False if none is an evidence item (nothing written here)."""
     items = [
-        i for i in stores.evidence.items_of(reference) if sha256 in (i.sha256, i.working_sha256)
+        i for i in stores.evidence.items_of(reference) if {i.sha256, i.working_sha256} & set(hashes)
     ]
     if not items:
         return False
@@ -186,19 +187,26 @@ def withdraw(
             return False  # never given (or withdrawn with all the rest before)
         if stores.evidence.withdrawn_at(reference) is not None:
             return False
-        items = stores.evidence.items_of(reference)
+        # The reporter's own originals: a witness statement on the case is the witness's,
+        # kept or packaged on the witness's consent (domain/statements.py).
+        items = [i for i in stores.evidence.items_of(reference) if not is_statement_slot(i.slot)]
         if with_all and not items:
             return False  # no evidence was ever kept
+        theirs = {i.item for i in items}
         packages = [
             p
             for p in stores.evidence.packages()
-            if p.state == PackageState.BUILT and reference in p.items
+            if p.state == PackageState.BUILT and theirs & set(p.items.get(reference, ()))
         ]
 
-        def also(uow: UnitOfWork, packages=packages) -> None:
+        def also(uow: UnitOfWork, packages=packages, theirs=theirs) -> None:
             stores.evidence.withdraw(uow, reference, now)
             for package in packages:
-                left = {r: i for r, i in package.items.items() if r != reference}
+                left = {
+                    r: kept
+                    for r, names in package.items.items()
+                    if (kept := tuple(n for n in names if r != reference or n not in theirs))
+                }
                 stores.evidence.save_package(uow, replace(package, items=left), was=package)
 
         detail = f"taken out of {len(packages)} package(s) not handed over" if packages else ""

@@ -7,7 +7,9 @@ RFC 3161 anchor that covers those chains with the TSA's certificate, a README, a
 Homeward's signature over the manifest. Building it records "exported" in each chain
 and puts a legal hold on each original (kept past its retention); handing it over
 renders it again from what is still allowed (a reporter may have withdrawn meanwhile:
-services/evidence.py took their case out) and records "handed over" in each chain.
+services/evidence.py took their case out) and records "handed over" in each chain. Each
+case's audit trail says so too, in the same unit of work (an auditor sees that its
+evidence left Homeward, and for whom; never what it holds).
 `homeward evidence verify` checks it offline (chalicelib/cli/evidence.py).
 """
 
@@ -23,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chalicelib.domain.attachments import ACCEPTED_TYPES
+from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.case import iso
-from chalicelib.domain.disclosure import may_use_as_evidence
+from chalicelib.domain.disclosure import may_package_statement, may_use_as_evidence
 from chalicelib.domain.errors import Refused
 from chalicelib.domain.evidence import (
     PACKAGE_README,
@@ -37,20 +40,27 @@ from chalicelib.domain.evidence import (
     canonical,
 )
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services import evidence
+from chalicelib.domain.statements import Statement, is_statement_slot
+from chalicelib.services import access, evidence
 from chalicelib.services.evidence_ports import EvidenceFiles
 from chalicelib.services.ports import Stores
 
-# One package is one transaction of its custody entries: two writes per original.
-MAX_ITEMS = 45
+# One package is one transaction (at most 100 writes): two custody writes per original,
+# an audit entry per case (at most one per original) and the package itself.
+MAX_ITEMS = 33
 LEGAL_BASIS = (
     "The reporter's explicit consent, given on Homeward's report form apart from every "
     "other consent, that what they sent may be used as evidence by national and "
     "international prosecutors; withdrawable until the package is handed over."
 )
 
+STATEMENT_LEGAL_BASIS = (
+    "The witness's explicit consent, given when the statement was taken and sealed with "
+    "it, that it may be used as evidence by national and international prosecutors."
+)
 
-class NotPermitted(Exception):
+
+class NotPermitted(access.NotPermitted):
     """Only a coordinator who holds the evidence role builds or hands over packages."""
 
 
@@ -72,6 +82,43 @@ def _require(coordinator: StaffMember) -> None:
         raise NotPermitted()
 
 
+def _audited(coordinator: StaffMember, package: Package, action: str, now: dt.datetime):
+    """The package's act in each of its cases' audit trails (the recipient, no content),
+    to stage with the package; the package's id ties the entries together."""
+    entries = [
+        AuditEntry.of(
+            coordinator, reference, action, package.package_id, detail=package.recipient, at=now
+        )
+        for reference in package.items
+    ]
+
+    def stage(uow, stores: Stores) -> None:
+        for entry in entries:
+            stores.audit.add(uow, entry)
+
+    return stage
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A case kept as evidence, as a coordinator choosing cases for a package sees it:
+    how many files it would add, or only that it is not allowed (nothing else of it)."""
+
+    reference: str
+    files: int  # 0: not allowed (no evidence consent, or it was withdrawn)
+
+
+def overview(coordinator: StaffMember, *, stores: Stores) -> tuple[list[Package], list[Choice]]:
+    """Every package, the newest first, and every case with originals kept as evidence,
+    each offered or not by the rule that `build` applies."""
+    _require(coordinator)
+    packages = sorted(stores.evidence.packages(), key=lambda p: p.built_at, reverse=True)
+    choices = [
+        Choice(r, len(allowed_items(r, stores))) for r in sorted(stores.evidence.references())
+    ]
+    return packages, choices
+
+
 def build(
     coordinator: StaffMember,
     recipient: str,
@@ -90,9 +137,8 @@ def build(
     chosen: dict[str, list[EvidenceItem]] = {}
     left_out = []
     for reference in dict.fromkeys(references):
-        consent = evidence.consent_of(reference, stores)
-        items = stores.evidence.items_of(reference)
-        if consent is None or not may_use_as_evidence(consent) or not items:
+        items = allowed_items(reference, stores)
+        if not items:
             left_out.append(reference)
             continue
         chosen[reference] = items
@@ -113,14 +159,32 @@ def build(
     for item in everything:
         files.hold(item.key, item.version_id)  # kept past retention: a case is in court
     step = Step(CustodyAction.EXPORTED, coordinator.subject, f"package {package.package_id}")
+    audited = _audited(coordinator, package, "evidence-package", now)
     evidence.record(
         stores,
         everything,
         replace(step, detail=f"for {recipient}; legal hold placed"),
         now,
-        also=lambda uow: stores.evidence.save_package(uow, package),
+        also=lambda uow: (stores.evidence.save_package(uow, package), audited(uow, stores)),
     )
     return package, left_out
+
+
+def allowed_items(reference: str, stores: Stores) -> list[EvidenceItem]:
+    """What of a case may go into a package: the reporter's originals on the reporter's
+    evidence consent, each witness statement on its witness's own."""
+    consent = evidence.consent_of(reference, stores)
+    files = consent is not None and may_use_as_evidence(consent)
+    consented = {
+        s.statement_id
+        for s in stores.evidence.statements_of(reference)
+        if may_package_statement(s.evidence_consent)
+    }
+    return [
+        i
+        for i in stores.evidence.items_of(reference)
+        if (i.item in consented if is_statement_slot(i.slot) else files)
+    ]
 
 
 def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: bytes, signer):
@@ -142,13 +206,22 @@ def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: b
     }
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
         names = {i.item for i in items}
+        statements = {
+            s.statement_id: s for r in package.items for s in stores.evidence.statements_of(r)
+        }
         for item in items:
-            name = f"originals/{item.item}{ACCEPTED_TYPES.get(item.content_type, '')}"
-            zipped.writestr(name, files.read(item.key, item.version_id))
-            chain = stores.evidence.chain(item)
             custody = f"custody/{item.item}.jsonl"
+            if item.item in statements:  # the sealed record itself, checked as a file is
+                name = f"statements/{item.item}.json"
+                zipped.writestr(name, statements[item.item].sealed())
+                entry = _statement_entry(item, name, custody, statements[item.item])
+            else:
+                name = f"originals/{item.item}{ACCEPTED_TYPES.get(item.content_type, '')}"
+                zipped.writestr(name, files.read(item.key, item.version_id))
+                entry = _entry(item, name, custody, stores)
+            chain = stores.evidence.chain(item)
             zipped.writestr(custody, "".join(json.dumps(e.as_record()) + "\n" for e in chain))
-            manifest["items"].append(_entry(item, name, custody, stores))
+            manifest["items"].append(entry)
         for anchor in stores.evidence.anchors():
             covered = {k: v for k, v in anchor.heads.items() if k in names}
             if not covered:
@@ -176,6 +249,7 @@ def _entry(item: EvidenceItem, name: str, custody: str, stores: Stores) -> dict:
     withdrawn = stores.evidence.withdrawn_at(item.reference)
     return {
         "item": item.item,
+        "kind": "original",
         "case": item.reference,
         "file": name,
         "sha256": item.sha256,
@@ -197,6 +271,27 @@ def _entry(item: EvidenceItem, name: str, custody: str, stores: Stores) -> dict:
             "withdrawn_at": iso(withdrawn) if withdrawn else None,
         },
         "legal_basis": LEGAL_BASIS,
+    }
+
+
+def _statement_entry(item: EvidenceItem, name: str, custody: str, statement: Statement):
+    return {
+        "item": item.item,
+        "kind": "statement",
+        "case": item.reference,
+        "file": name,
+        "sha256": statement.sha256,
+        "size": item.size,
+        "content_type": item.content_type,
+        "custody": custody,
+        # How it was taken; who gave it and their words are in the sealed record.
+        "capture": {
+            "received_at": iso(item.received_at),
+            "channel": "a witness statement taken by Homeward's staff or hotline from an "
+            "adult witness, sealed on receipt (canonical JSON, SHA-256)",
+        },
+        "consent": {"evidence": statement.evidence_consent, "given_by": "the witness"},
+        "legal_basis": STATEMENT_LEGAL_BASIS,
     }
 
 
@@ -241,14 +336,16 @@ def hand_over(
             f"package {package.package_id}",
             f"to {package.recipient}; package sha256 {given.sha256}",
         )
+        audited = _audited(coordinator, package, "evidence-hand-over", now)
         try:
             evidence.record(
                 stores,
                 items,
                 step,
                 now,
-                also=lambda uow, given=given, package=package: stores.evidence.save_package(
-                    uow, given, was=package
+                also=lambda uow, given=given, package=package, audited=audited: (
+                    stores.evidence.save_package(uow, given, was=package),
+                    audited(uow, stores),
                 ),
             )
         except Refused as refused:

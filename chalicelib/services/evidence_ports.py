@@ -11,11 +11,24 @@ import datetime as dt
 from typing import Any, Protocol
 
 from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
+from chalicelib.domain.statements import Statement
 
 
 class CustodyStore(Protocol):
     def keep(self, uow: Any, item: EvidenceItem, entries: list[CustodyEntry]) -> None:
         """A new evidence item with its first entries (refused "evidence" if it exists)."""
+        ...
+
+    def keep_statement(
+        self, uow: Any, item: EvidenceItem, entries: list[CustodyEntry], statement: Statement
+    ) -> None:
+        """A witness statement, sealed (its words as the case's personal fields are), as
+        the evidence item `item` with its first entries; refused "evidence" if that item
+        exists: a statement is written once and never changed."""
+        ...
+
+    def statements_of(self, reference: str) -> list[Statement]:
+        """The case's statements as they were kept, oldest first."""
         ...
 
     def register(self, uow: Any, reference: str) -> None:

@@ -17,6 +17,8 @@ acknowledgement = lazy_module("chalicelib.services.acknowledgement")
 attachment_links = lazy_module("chalicelib.services.attachment_links")
 colleagues = lazy_module("chalicelib.services.colleagues")
 corrections = lazy_module("chalicelib.services.corrections")
+evidence_packages = lazy_module("chalicelib.services.evidence_packages")
+evidence_view = lazy_module("chalicelib.services.evidence_view")
 directory = lazy_module("chalicelib.services.directory")
 on_call = lazy_module("chalicelib.services.on_call")
 search = lazy_module("chalicelib.services.search")
@@ -166,3 +168,31 @@ def waiting_alerts(caller, query):
         narrowed=on_call.Narrowed(query.show),
         page=query.page,
     )
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{CASE}/evidence",
+    operation_id="caseEvidence",
+    summary="The case's originals kept as evidence, each chain of custody and its last time "
+    "stamp (coordinators with the evidence role, where the reporter agreed; else why not)",
+    answer="CaseEvidence",
+    refusals=("CaseNotFound", "NotPermitted"),
+)
+def case_evidence(caller, reference):
+    return evidence_view.case_evidence(caller, reference, stores=wiring.stores())
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{PREFIX}/evidence/packages",
+    operation_id="evidencePackages",
+    summary="Prosecutors' packages, and the cases that may go into one (coordinators with "
+    "the evidence role; built and handed over with `homeward evidence`)",
+    answer="EvidencePackages",
+    refusals=("NotPermitted",),
+)
+def packages(caller):
+    return evidence_packages.overview(caller.staff, stores=wiring.stores())

@@ -45,6 +45,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
         "external_id": "Your own id of the report (1 to 100 of A-Z a-z 0-9 . _ : / -)",
         "batch_id": "Your id of the import batch (4 to 64 of A-Z a-z 0-9 _ -)",
         "client_id": "The partner's app client id",
+        "statement_id": "The statement's id on its case, e.g. HW-XXXX-XXXX-S1",
     }
     return [
         {

@@ -29,6 +29,8 @@ schemas = lazy_module("chalicelib.web.schemas")
 schemas_console = lazy_module("chalicelib.web.schemas_console")
 partner_schemas = lazy_module("chalicelib.web.partner_schemas")
 schemas_aftercare = lazy_module("chalicelib.web.schemas_aftercare")
+schemas_evidence = lazy_module("chalicelib.web.schemas_evidence")
+schemas_statements = lazy_module("chalicelib.web.schemas_statements")
 access = lazy_module("chalicelib.services.access")
 
 log = logging.getLogger("homeward.web")
@@ -87,7 +89,14 @@ def authenticate(request: Any):
 def model(name: str) -> Any:
     """A schema model by name, from web/schemas.py, web/schemas_console.py or
     web/partner_schemas.py (the partner API's, partner registrations' and exports')."""
-    for module in (schemas, schemas_console, partner_schemas, schemas_aftercare):
+    for module in (
+        schemas,
+        schemas_console,
+        partner_schemas,
+        schemas_aftercare,
+        schemas_statements,
+        schemas_evidence,
+    ):
         found = getattr(module, name, None)
         if found is not None:
             return found

@@ -15,6 +15,7 @@ matching = lazy_module("chalicelib.services.matching")
 delivery = lazy_module("chalicelib.services.delivery")
 response_times = lazy_module("chalicelib.services.response_times")
 data_requests = lazy_module("chalicelib.services.data_requests")
+statements = lazy_module("chalicelib.services.statements")
 
 bp = Blueprint(__name__)
 CASE = f"{PREFIX}/cases/{{reference}}"
@@ -305,3 +306,63 @@ def erase_person_data(caller, body):
 )
 def data_requests_audit(caller):
     return data_requests.audit_trail(caller, stores=wiring.stores())
+
+
+STATEMENTS = f"{CASE}/statements"
+
+
+@staff_operation(
+    bp,
+    "POST",
+    STATEMENTS,
+    operation_id="takeStatement",
+    summary="Keep a witness statement, sealed, as it was given (from an adult only: Homeward "
+    "never asks a child to testify); a correction is a new statement naming the one it adds to",
+    answer="StatementRecord",
+    body="NewStatement",
+    status=201,
+    refusals=CHANGE,
+)
+def take_statement(caller, reference, body):
+    from chalicelib.domain.statements import StatementRefused
+    from chalicelib.web.schemas_statements import refused_as_invalid
+
+    try:
+        taken = statements.take(caller, reference, body.taken(), stores=wiring.stores(), now=_now())
+    except StatementRefused as refused:
+        raise refused_as_invalid(refused) from None
+    return statements.ShownStatement(taken, words_shown=False)
+
+
+@staff_operation(
+    bp,
+    "GET",
+    STATEMENTS,
+    operation_id="listStatements",
+    summary="The case's witness statements: who gave each, when, in which language and how it "
+    "was taken (their words: readStatement)",
+    answer="StatementList",
+    refusals=("CaseNotFound", "NotPermitted"),
+)
+def list_statements(caller, reference):
+    return statements.list_statements(caller, reference, stores=wiring.stores(), now=_now())
+
+
+@staff_operation(
+    bp,
+    "GET",
+    f"{STATEMENTS}/{{statement_id}}",
+    operation_id="readStatement",
+    summary="One statement with the witness's words (coordinators with the evidence role; each "
+    "reading is recorded in its chain of custody)",
+    answer="StatementRecord",
+    refusals=("CaseNotFound", "NotPermitted"),
+)
+def read_statement(caller, reference, statement_id):
+    return statements.read(caller, reference, statement_id, stores=wiring.stores(), now=_now())
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)

@@ -42,9 +42,11 @@ def set_aws_environment() -> None:
 
 def read_json_templates_as_json() -> None:
     """moto parses every template as YAML first (JSON is YAML too), in pure Python: a
-    second for ours, paid by every test that deploys it. `deploy` hands moto JSON, so
-    JSON is tried first; a YAML template still parses as before."""
-    from moto.cloudformation.models import Stack
+    second for ours, paid by every test that deploys it, and several seconds for the
+    packaged template (its API's OpenAPI body) at each change set `make deploy`'s
+    rehearsals make. `deploy` and infra.deploy hand moto JSON, so JSON is tried first; a
+    YAML template still parses as before."""
+    from moto.cloudformation.models import ChangeSet, Stack
 
     if getattr(Stack.parse_template, "_homeward", False):
         return
@@ -56,8 +58,12 @@ def read_json_templates_as_json() -> None:
         except ValueError:
             return parse_as_yaml(template)
 
+    def parse_change_set_template(change_set: ChangeSet) -> None:
+        change_set.template_dict = parse_template(change_set.template)
+
     parse_template._homeward = True  # type: ignore[attr-defined]
     Stack.parse_template = staticmethod(parse_template)
+    ChangeSet._parse_template = parse_change_set_template
 
 
 def answer_stream_reads_as_json() -> None:

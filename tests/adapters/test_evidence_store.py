@@ -133,3 +133,49 @@ def test_the_emulated_evidence_bucket_locks_originals_in_compliance_mode(aws):
     version = wiring.evidence_files().keep("originals/HW-1/1-bb", b"%PDF-1.7", "application/pdf")
     with pytest.raises(Exception, match="AccessDenied"):
         s3.delete_object(Bucket=bucket, Key="originals/HW-1/1-bb", VersionId=version)
+
+
+def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
+    from chalicelib.domain.statements import (
+        StatementLanguage,
+        TakenHow,
+        TakerRole,
+        WitnessRelation,
+        intake_steps,
+        seal,
+        slot_of,
+    )
+
+    def statement(saw: str):
+        return seal(
+            reference="HW-EVID-2", number=1, relation=WitnessRelation.TEACHER,
+            given_at=NOW, language=StatementLanguage.RU, saw=saw, heard="",
+            taken_by="c-1", taker_name="Olena", taker_role=TakerRole.STAFF,
+            taken_how=TakenHow.IN_PERSON, adult_confirmed=True, evidence_consent=False,
+            now=NOW, witness_name="Марія Коваль",
+        )  # fmt: skip
+
+    def keep(kept):
+        entries = extend(kept.statement_id, None, intake_steps(kept), NOW)
+        item = EvidenceItem(
+            kept.statement_id, "HW-EVID-2", slot_of(1), "statements/x.json", None,
+            kept.sha256, len(kept.sealed()), "application/json", NOW,
+            entries[-1].seq, entries[-1].hash, kept.sha256,
+        )  # fmt: skip
+        uow = stores.unit_of_work()
+        stores.evidence.keep_statement(uow, item, entries, kept)
+        uow.commit()
+
+    first = statement("Бачила автобус")
+    keep(first)
+    with pytest.raises(Refused) as refused:
+        keep(statement("another account under the same id"))
+    assert "evidence" in refused.value.names
+    assert stores.evidence.statements_of("HW-EVID-2") == [first]
+    assert stores.evidence.statements_of("HW-EVID-1") == []
+    (item,) = stores.evidence.items_of("HW-EVID-2")
+    assert [e.action for e in stores.evidence.chain(item)] == ["received", "hashed"]
+    client = getattr(stores.evidence, "_client", None)
+    if client is not None:  # on DynamoDB the table holds the seal, never the words or name
+        raw = str(client.scan(TableName=stores.evidence._table)["Items"])
+        assert first.sha256 in raw and "Марія" not in raw and "автобус" not in raw

@@ -8,22 +8,44 @@ finds the pair; a caseworker confirms it and both cases are linked; the mother's
 page shows the right stage; the NGO that filed the second report, which said "not to the
 authorities", sees that honoured and then withdraws its consent; the auditor's trail
 holds every step. Nothing anywhere may answer 5xx.
+
+The mother's photo is also given as evidence for prosecutors: staff open it (a custody
+entry), a coordinator with the evidence role packages it for a prosecutor and anyone can
+check the package offline (`homeward evidence verify` names each thing changed in it).
+The grandmother reports the boy through the Telegram bot, in Ukrainian: alerted as the
+form's report was, the conversation deleted, its status asked through the bot, matched
+with the form's report. A caller reports another child on the hotline, through the
+console's page, with oral consent; urgent, it rings at once. The auditor sees all of it.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 import re
 import urllib.error
 import urllib.request
 
 import pytest
+from api.test_hotline import CALLER
+from browser.life_steps import (
+    SIGNING_KEY,
+    UK,
+    ConsoleHttp,
+    TelegramChat,
+    aloud,
+    prosecutors_package,
+    report_through_the_bot,
+    take_a_call,
+)
 from browser.test_form_in_chromium import fill
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+from handlers.test_telegram import ANSWERS as BOT_ANSWERS
+from helpers import EXAMPLE_REPORT, free_port, local_runner, logged_errors, photo_jpeg, wait_for
 
 from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
+from chalicelib.web.telegram_bot import RECEIPT
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +88,13 @@ class Http:
 
 
 @pytest.fixture(scope="module")
-def life_site(tmp_path_factory, dev_key):
+def telegram_port() -> int:
+    """Where the runner serves its stand-in of the Telegram Bot API (and its chat page)."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def life_site(tmp_path_factory, dev_key, telegram_port):
     log_path = tmp_path_factory.mktemp("life") / "runner.log"
     with local_runner(
         log_path,
@@ -74,6 +102,9 @@ def life_site(tmp_path_factory, dev_key):
         HOMEWARD_ESCALATE_URGENT_SECONDS=str(ESCALATE_AFTER),
         HOMEWARD_SCHEDULE_SECONDS="1",
         HOMEWARD_RATE_LIMIT="100",
+        HOMEWARD_SIGNING_KEY=SIGNING_KEY,
+        HOMEWARD_TELEGRAM_STANDIN_PORT=str(telegram_port),
+        HOMEWARD_TELEGRAM_TIDY_SECONDS="1",  # the conversation deleted a second after
     ) as (base, _process, log):
         yield base, log
 
@@ -125,7 +156,7 @@ def seconds_between(one: str, other: str) -> float:
     return (dt.datetime.fromisoformat(one) - dt.datetime.fromisoformat(other)).total_seconds()
 
 
-def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
+def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_port):
     site, log = life_site
     http = Http(site)
     page_statuses: list[int] = []
@@ -135,10 +166,19 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     canada = mint_dev_token(dev_key, role="caseworker", agency="CA-GAC", name="Claire")
     auditor = mint_dev_token(dev_key, role="auditor", agency="UA-NIB")
 
-    # 1. A mother reports her son, urgently, through the form with JavaScript.
-    page.goto(f"{site}/")
+    # 1. A mother reports her son, urgently, through the form with JavaScript, with a
+    # photo she also gives as evidence for prosecutors.
+    opened = page.goto(f"{site}/")
+    # The page posts files to one other origin: the runner's emulated AWS.
+    emulated = re.search(r"connect-src 'self' (\S+);", opened.headers["content-security-policy"])
     fill(page)
     page.check('input[name="urgent"][value="yes"]')
+    photo = photo_jpeg(b"camera GPS 46.63 32.61")
+    page.set_input_files(
+        "#files", files=[{"name": "фото.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    page.wait_for_selector("#file-list >> text=Завантажено")
+    page.check('input[name="consent.evidence"][value="yes"]')
     page.click("button.send")
     page.wait_for_selector("#reference")
     reference = page.text_content("#reference").strip()
@@ -176,6 +216,49 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     # file, imported with `homeward reports import`: it rings as the API report does.
     imported = import_urgent_row(site, dev_key, tmp_path)
 
+    # 3b. The photo as evidence (issue 27), while the control case waits to escalate: the
+    # intake desk opens it in the console, which its chain of custody records; then it is
+    # packaged for a prosecutor and checked offline (prosecutors_package).
+    desk = ConsoleHttp(site, "demo-olena-koval")
+    digest = hashlib.sha256(photo).hexdigest()
+    assert desk.send(f"/staff/cases/{reference}/files/{digest}")[0] == 303
+    prosecutors_package(emulated.group(1), reference, photo, tmp_path)
+
+    # 3c. Meanwhile, his grandmother reports him too, in Ukrainian, through the Telegram
+    # bot (issue 28); what became of it is checked at 7b.
+    chat = TelegramChat(f"http://127.0.0.1:{telegram_port}", 4242)
+    answers = {
+        **BOT_ANSWERS,
+        "urgent": ("press", "yes"),
+        "child.given_name": ("text", "Олександр"),
+        "child.date_of_birth": ("text", "14.03.2012"),
+        "reporter.relationship": ("press", "relative"),
+    }
+    by_bot, bot_code = report_through_the_bot(chat, answers)
+
+    # 3d. A caller reports another child on the hotline (issue 28): the operator reads each
+    # question aloud in the caller's language and records the answer; the caller's consent
+    # is recorded as given orally to her; urgent, it rings at once.
+    caller = {
+        **CALLER,
+        "child.family_name": ("answer", "Мельник"),
+        "child.given_name": ("answer", "Назар"),
+    }
+    read_back, receipt = take_a_call(desk, "uk", caller)
+    assert "Мельник" in read_back  # the answers read back to the caller
+    by_phone = re.search(r'id="hotline-reference">(HW-[0-9A-Z-]+)<', receipt).group(1)
+    phone_code = re.search(r'id="hotline-status-code">([0-9A-Z-]+)<', receipt).group(1)
+    assert by_phone in aloud(receipt) and phone_code in aloud(receipt)
+    assert "given orally to" in receipt
+    rang = wait_for(
+        lambda: (
+            {m["channel"] for m in alerts_of(by_phone)} == {"email", "sms"} and alerts_of(by_phone)
+        )
+    )
+    assert all(m["body"].startswith("ТЕРМІНОВО") for m in rang if m["channel"] == "sms")
+    shown = desk.send(f"/staff/cases/{by_phone}")[1]
+    assert "Taken on the hotline by" in shown and "consent was given orally" in shown
+
     # 4. Its escalation stops; the control case, unacknowledged, escalates.
     wait_for(
         lambda: any("ЕСКАЛАЦІЯ" in m["body"] for m in alerts_of(control["reference"])),
@@ -202,6 +285,11 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     status, case = http.call("GET", f"/api/v1/staff/cases/{reference}", token=south)
     assert status == 200 and case["report"]["child"]["family_name"] == "Ковальчук"
     assert "acknowledged" in {d["state"] for d in case["deliveries"]}
+    # A neighbour's account, taken by phone as a witness statement (an adult's, sealed).
+    said = {"witness": "neighbour", "adult_confirmed": True, "language": "uk", "saw": "Автобус"}
+    said |= {"taker_role": "staff", "taken_how": "by_phone", "evidence_consent": True}
+    said["given_at"] = dt.datetime.now(dt.UTC).isoformat()
+    assert http.call("POST", f"/api/v1/staff/cases/{reference}/statements", said, south)[0] == 201
     for target in WORKFLOW:
         status, case = http.call(
             "POST",
@@ -255,6 +343,39 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
         _, linked = http.call("GET", f"/api/v1/staff/cases/{one}", token=coordinator)
         assert other in linked["links"]
 
+    # 7b. The grandmother's report through the bot: its alerts went out as the form
+    # report's did: the same people, by e-mail and SMS, and no SMS names the child.
+    def first_alerts(ref):
+        """Whom a new report alerted, by which channel (no escalation, no news of a match)."""
+        return {
+            (m["to"], m["channel"])
+            for m in alerts_of(ref)
+            if "ЕСКАЛАЦІЯ" not in m["body"] + (m["subject"] or "")
+            and "ESCALATION" not in m["body"] + (m["subject"] or "")
+            and set(re.findall(r"HW-\w{4}-\w{4}", m["body"] + (m["subject"] or ""))) == {ref}
+        }
+
+    wait_for(lambda: first_alerts(by_bot) >= first_alerts(reference))
+    assert first_alerts(by_bot) == first_alerts(reference)
+    assert {channel for _, channel in first_alerts(by_bot)} == {"email", "sms"}
+    bot_sms = [m["body"] for m in alerts_of(by_bot) if m["channel"] == "sms"]
+    assert not [t for t in bot_sms if "Ковальчук" in t or "Олександр" in t]
+    # Nobody said to keep it: the bot deletes the conversation from the chat, all but
+    # the receipt, which names no child.
+    received = UK(RECEIPT).split("%")[0]
+    (kept,) = wait_for(lambda: len(chat.shown()) == 1 and chat.shown())
+    assert received in kept[1] and "Ковальчук" not in kept[1] and "Олександр" not in kept[1]
+    # "/status" with the receipt's number and code answers the coarse stage.
+    chat.send("text", f"/status {by_bot} {bot_code}")
+    chat.answer(lambda text, buttons: text.startswith(UK("Received")))
+
+    # Matching pairs the bot's report with the form's.
+    def candidates(of):
+        _, found = http.call("GET", f"/api/v1/staff/cases/{of}/matches", token=coordinator)
+        return [m["reference"] for m in (found or {}).get("matches", [])]
+
+    wait_for(lambda: reference in candidates(by_bot))
+
     # 8. The mother's status page, with the code typed by hand (lower case, spaces).
     page.goto(f"{site}/status")
     page.fill("#reference", f" {reference.lower()} ")
@@ -286,10 +407,17 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path):
     assert "acknowledge" in actions and "list" in actions and "read" in actions
     assert actions.count("status") == len(WORKFLOW)
     assert "match-confirmed" in actions
+    # The photo opened, its evidence packaged and handed over to the prosecutor.
+    assert {"open-attachment", "evidence-package", "evidence-hand-over"} <= set(actions)
+    assert "take-statement" in actions and "Автобус" not in json.dumps(trail, ensure_ascii=False)
     assert "Ковальчук" not in json.dumps(trail, ensure_ascii=False)
+    # The hotline's report: taken by the operator, with the caller's consent given orally.
+    _, phoned = http.call("GET", f"/api/v1/staff/cases/{by_phone}/audit", token=auditor)
+    assert "take-report" in [e["action"] for e in phoned["entries"]]
+    assert "Мельник" not in json.dumps(phoned, ensure_ascii=False)
 
     # Nothing anywhere answered 5xx, and the runner logged no unhandled error.
-    assert [s for s in http.statuses if s[0] >= 500] == []
+    assert [s for s in http.statuses + desk.statuses if s[0] >= 500] == []
     assert [s for s in page_statuses if s >= 500] == []
     log.seek(0)
     output = log.read()

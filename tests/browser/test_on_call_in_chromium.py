@@ -9,7 +9,6 @@ import copy
 import pytest
 from helpers import (
     EXAMPLE_REPORT,
-    local_runner,
     logged_errors,
     runner_outbox,
     runner_post,
@@ -18,20 +17,23 @@ from helpers import (
 
 pytestmark = pytest.mark.browser
 
-KHERSON, KYIV = 12, 2  # the southern desk owns the first; only the coordinators the others
+# The southern desk owns the Kherson cases; only the coordinators the Kyiv one. More than
+# ten wait in each view that lists them all (issue 22: no cap), and no more than that: each
+# report's five deliveries are most of this module's time.
+KHERSON, KYIV = 11, 1
 SOUTH_DESK = "south@ombudsman.example.org"
 
 
 @pytest.fixture(scope="module")
-def waiting(tmp_path_factory, dev_key):
+def waiting(tmp_path_factory, dev_key, start_runner):
     log_path = tmp_path_factory.mktemp("on-call") / "runner.log"
-    with local_runner(
+    with start_runner(
         log_path,
         HOMEWARD_DEV_KEY_FILE=str(dev_key),
         HOMEWARD_RATE_LIMIT="200",
         # Nothing escalates while the test reads the page.
         HOMEWARD_ESCALATE_URGENT_SECONDS="3600",
-    ) as (site, process, log):
+    ) as (site, stop):
         south, kyiv = [], []
         for n in range(KHERSON + KYIV):
             body = copy.deepcopy(EXAMPLE_REPORT)
@@ -41,22 +43,16 @@ def waiting(tmp_path_factory, dev_key):
             if n >= KHERSON:
                 body["residence"]["oblast"] = "UA-32"
             (south if n < KHERSON else kyiv).append(runner_post(site, body))
-        wait_for(
-            lambda: (
-                {
-                    r
-                    for r in south
-                    if any(r in m["body"] for m in runner_outbox(site) if m["to"] == SOUTH_DESK)
-                }
-                == set(south)
-            ),
-            seconds=60,
-        )
+
+        def alerted() -> bool:
+            messages = runner_outbox(site)
+            return all(
+                any(r in m["body"] for m in messages if m["to"] == SOUTH_DESK) for r in south
+            ) and all(any(r in m["body"] for m in messages) for r in kyiv)
+
+        wait_for(alerted, seconds=60)
         yield {"site": site, "south": south, "kyiv": kyiv}
-        process.terminate()
-        process.wait(timeout=20)
-        log.seek(0)
-        output = log.read()
+        output = stop()
     assert not logged_errors(output), "\n\n".join(logged_errors(output))
 
 
@@ -75,9 +71,14 @@ def rows(page) -> dict[str, bool]:
     return found
 
 
-def test_every_waiting_alert_is_counted_and_the_button_is_only_for_whoever_may(browser, waiting):
+def test_every_waiting_alert_is_counted_and_the_button_is_only_for_whoever_may(
+    browser, waiting, axe
+):
     site, south, kyiv = waiting["site"], waiting["south"], waiting["kyiv"]
-    context = browser.new_context(locale="uk-UA", viewport={"width": 1280, "height": 900})
+    # axe is injected as a script, which the console's CSP forbids, rightly.
+    context = browser.new_context(
+        locale="uk-UA", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
 
     # The coordinator on duty: all of them, each hers to acknowledge (her desk owns all).
@@ -87,6 +88,7 @@ def test_every_waiting_alert_is_counted_and_the_button_is_only_for_whoever_may(b
     row = page.locator("tr.waiting-alert", has_text=south[0])
     assert "Нове повідомлення" in row.inner_text() and "перше сповіщення" in row.inner_text()
     assert "Southern desk" in row.inner_text() and "через" in row.inner_text()
+    axe(page, "the on-call view (uk)")
 
     # The southern desk's caseworker who reads its mailbox: the Kherson cases, hers to ack.
     context.clear_cookies()
@@ -108,16 +110,11 @@ def test_every_waiting_alert_is_counted_and_the_button_is_only_for_whoever_may(b
     context.close()
 
 
-@pytest.mark.parametrize("lang", ["uk", "en"])
-def test_the_on_call_view_passes_axe(browser, waiting, axe_script, lang):
+def test_the_on_call_view_passes_axe_in_english_too(browser, waiting, axe):
+    """(In Ukrainian: in the test above, as the coordinator first reads it.)"""
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    sign_in(page, waiting["site"], "demo-olena-koval", lang)
+    sign_in(page, waiting["site"], "demo-olena-koval", "en")
     assert page.locator("tr.waiting-alert").count() > 10
-    page.add_script_tag(path=str(axe_script))
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']}))
-            .violations.map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    assert violations == []
+    axe(page, "the on-call view (en)")
     context.close()

@@ -9,7 +9,7 @@ import json
 import urllib.request
 
 import pytest
-from helpers import EXAMPLE_REPORT, local_runner, logged_errors, wait_for
+from helpers import EXAMPLE_REPORT, logged_errors, wait_for
 from playwright.sync_api import expect
 
 from chalicelib.adapters.tokens import mint_dev_token
@@ -34,21 +34,24 @@ def call(site: str, method: str, path: str, body=None, token: str | None = None)
 
 
 @pytest.fixture(scope="module")
-def returns(tmp_path_factory, dev_key):
+def returns(tmp_path_factory, dev_key, start_runner):
     """The runner, a child verified for each language's list, and one returned and referred
     to the psychologists with the family's consent (for the inbox)."""
     log_path = tmp_path_factory.mktemp("returns") / "runner.log"
-    with local_runner(log_path, HOMEWARD_DEV_KEY_FILE=str(dev_key), HOMEWARD_RATE_LIMIT="100") as (
+    with start_runner(log_path, HOMEWARD_DEV_KEY_FILE=str(dev_key), HOMEWARD_RATE_LIMIT="100") as (
         site,
-        process,
-        log,
+        stop,
     ):
         south = mint_dev_token(dev_key, role="caseworker", agency="UA-OMBUDSMAN")
         today = dt.datetime.now(dt.UTC).date().isoformat()
-        found = {}
-        for name, last in (("uk", "verified"), ("en", "verified"), ("returned", "returned")):
-            reference = call(site, "POST", "/api/v1/reports", EXAMPLE_REPORT)["reference"]
-            base = f"/api/v1/staff/cases/{reference}"
+        lists = {"uk": "verified", "en": "verified", "returned": "returned"}
+        # All three sent first: the desk's routing of each runs while the next is sent.
+        found = {
+            name: call(site, "POST", "/api/v1/reports", EXAMPLE_REPORT)["reference"]
+            for name in lists
+        }
+        for name, last in lists.items():
+            base = f"/api/v1/staff/cases/{found[name]}"
             # The desk may work it once the report was routed to it.
             wait_for(lambda base=base: _readable(site, base, south))
             for stage in ("located", "verified", "on_mediation_list", "in_transit", "returned"):
@@ -56,7 +59,6 @@ def returns(tmp_path_factory, dev_key):
                 call(site, "POST", f"{base}/return/steps", step, south)
                 if stage == last:
                     break
-            found[name] = reference
         base = f"/api/v1/staff/cases/{found['returned']}"
         call(site, "POST", f"{base}/return/consent", {"services": True, "disclosure": True}, south)
         referral = {
@@ -67,10 +69,7 @@ def returns(tmp_path_factory, dev_key):
         }
         call(site, "POST", f"{base}/referrals", referral, south)
         yield {"site": site, **found}
-        process.terminate()
-        process.wait(timeout=20)
-        log.seek(0)
-        output = log.read()
+        output = stop()
     for personal in ("Ковальчук", "iryna@example.org", "nightmares"):
         assert personal not in output
     assert not logged_errors(output), "\n\n".join(logged_errors(output))
@@ -90,19 +89,9 @@ def sign_in(page, site: str, subject: str, lang: str, then: str) -> None:
     page.wait_for_load_state()
 
 
-def axe(page, script, what: str) -> None:
-    page.add_script_tag(path=str(script))
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']}))
-            .violations.map(v => ({id: v.id, impact: v.impact,
-                                   nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    assert violations == [], f"{what}: {violations}"
-
-
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_a_coordinator_builds_a_mediation_list_and_exports_it(
-    browser, returns, axe_script, artifacts, lang
+    browser, returns, axe, artifacts, lang
 ):
     site = returns["site"]
     # axe is injected as a script, which the console's CSP forbids, rightly.
@@ -120,7 +109,7 @@ def test_a_coordinator_builds_a_mediation_list_and_exports_it(
     expect(page.locator(".notices")).to_contain_text(
         {"uk": "Дитину додано до списку", "en": "The child was put on the list"}[lang]
     )
-    axe(page, axe_script, f"mediation lists ({lang})")
+    axe(page, f"mediation lists ({lang})")
     section = page.locator("section", has=page.get_by_role("heading", name=mediator))
     section.get_by_role(
         "button", name={"uk": "Експортувати для посередника", "en": "Export for the mediator"}[lang]
@@ -130,12 +119,12 @@ def test_a_coordinator_builds_a_mediation_list_and_exports_it(
     text = page.locator("main").inner_text()
     for withheld in ("Олешки", "iryna@example.org", "inhaler", "recreation camp"):
         assert withheld not in text
-    axe(page, axe_script, f"mediation export ({lang})")
+    axe(page, f"mediation export ({lang})")
     page.screenshot(path=str(artifacts / f"console-mediation-1280-{lang}.png"), full_page=True)
     context.close()
 
 
-def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe_script, artifacts):
+def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe, artifacts):
     site = returns["site"]
     context = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 800})
     page = context.new_page()
@@ -148,14 +137,14 @@ def test_a_provider_answers_a_referral_in_its_own_inbox(browser, returns, axe_sc
     expect(referral).to_contain_text("Психологічна підтримка: Олександр Ковальчук")
     expect(referral).to_contain_text("Чекає на відповідь надавача")
     assert "Олешки" not in page.locator("main").inner_text()
-    axe(page, axe_script, "provider inbox")
+    axe(page, "provider inbox")
     referral.get_by_role("button", name="Прийняти").click()
     expect(page.locator(".notices")).to_contain_text("Вашу відповідь записано")
     page.locator("li.referral").first.get_by_role(
         "button", name="Позначити послугу наданою"
     ).click()
     expect(page.locator("li.referral").first).to_contain_text("Виконано")
-    axe(page, axe_script, "provider inbox, answered")
+    axe(page, "provider inbox, answered")
     page.screenshot(path=str(artifacts / "console-referrals-360-uk.png"), full_page=True)
     # The case itself stays closed to the provider.
     page.goto(f"{site}/staff/cases/{returns['returned']}")

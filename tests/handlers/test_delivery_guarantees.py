@@ -1,7 +1,9 @@
 """Fault injection against moto: deliveries end sent exactly once or parked and listed.
 
-The suite runs a small batch here (the full 500 reports run on the fakes in
-tests/services/test_alerting.py); `make bench` (faults) runs this one at full size.
+The suite runs a small batch here (8 reports, 40 deliveries: every path a delivery can
+take, retried, sent, parked and listed, is taken; the first report's messages always
+fail, so something is parked whatever the order of sends); `make bench` (faults) runs
+this one at full size, 500 reports: `FAULT_REPORTS=500 pytest tests/handlers/...`.
 """
 
 import datetime as dt
@@ -20,7 +22,7 @@ from chalicelib import wiring
 from chalicelib.adapters.dynamo.items import from_item
 from infra.local.emulator import REGION
 
-REPORTS = int(__import__("os").environ.get("FAULT_REPORTS", "25"))
+REPORTS = int(__import__("os").environ.get("FAULT_REPORTS", "8"))
 SURNAMES = ["Ковальчук", "Шевченко", "Бондар", "Ткаченко", "Мельник", "Кравець", "Олійник"]
 GIVEN = ["Олександр", "Іван", "Дмитро", "Максим", "Артем", "Назар", "Богдан", "Тарас"]
 
@@ -95,10 +97,11 @@ def test_reports_with_30_percent_transient_failures(
     # Exactly once: every sent delivery has its own message, and nothing else was sent.
     provider_ids = [d["provider_message_id"] for d in sent]
     assert sorted(provider_ids) == sorted(sent_message_ids())
-    # The case whose messages never go out, and 0.3^5 of 2,500 by chance: a handful
-    # parked after their last attempt, each listed for a human.
+    # The case whose messages never go out (its five), and 0.3^5 of the rest by chance
+    # (about 6 of 2,500 at full size): a handful parked after their last attempt, each
+    # listed for a human.
     assert {d["reference"] for d in parked} >= down
-    assert 0 < len(parked) < 40
+    assert 5 <= len(parked) < 5 + max(10, REPORTS // 15)
     assert all(int(d["attempts"]) == 5 for d in parked)
     headers = {"Authorization": f"Bearer {token('coordinator')}"}
     response = client.http.get("/api/v1/staff/deliveries/undelivered", headers=headers)

@@ -9,6 +9,7 @@ rehearsal of tests/infra/test_packaging.py does (tests/rehearsal.py).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
@@ -18,16 +19,25 @@ from helpers import local_runner
 from rehearsal import PARAMETERS, REGION, for_moto, sam_transform
 
 from infra import deploy, operations, package
+from infra.local import emulator
 
 pytestmark = pytest.mark.e2e  # starts the local runner, for the smoke test
 
 
+_rehearsed: dict[str, dict] = {}
+
+
 def rehearse(template: dict) -> dict:
-    template = for_moto(sam_transform(template))[0]
-    # moto 5 updates a resource its condition left out as though it existed (and fails):
-    # the DNS record, only made with a hosted zone, which these tests never give.
-    del template["Resources"]["ApiDomainRecord"]
-    return template
+    """The template as moto can create it. Every deploy here hands over the same package
+    (the session's build, uploaded under the same key), so the SAM transform runs once."""
+    key = json.dumps(template, sort_keys=True)
+    if key not in _rehearsed:
+        made = for_moto(sam_transform(template))[0]
+        # moto 5 updates a resource its condition left out as though it existed (and
+        # fails): the DNS record, only made with a hosted zone, which these tests never give.
+        del made["Resources"]["ApiDomainRecord"]
+        _rehearsed[key] = made
+    return copy.deepcopy(_rehearsed[key])
 
 
 def arguments(*extra: str):
@@ -50,6 +60,9 @@ def aws(monkeypatch):
     monkeypatch.delenv("HOMEWARD_ARTIFACT_BUCKET", raising=False)
     # moto issues a requested certificate after a minute; ACM after its DNS validation.
     monkeypatch.setattr(moto_settings, "ACM_VALIDATION_WAIT", 0)
+    # moto reads a template as YAML first, in pure Python: seconds for the packaged one
+    # at every change set.
+    emulator.read_json_templates_as_json()
     from moto.cloudformation.models import Stack
 
     execute = CloudFormationBackend.execute_change_set

@@ -323,6 +323,9 @@ def test_the_transformed_template_deploys_into_moto(built, transformed):
     import boto3
     from moto import mock_aws
 
+    from infra.local import emulator
+
+    emulator.read_json_templates_as_json()  # moto would read the JSON as YAML: seconds
     template, skipped = for_moto(transformed)
     resources = template["Resources"]
     warnings.warn(f"deploy rehearsal leaves out what moto cannot create: {skipped}", stacklevel=1)

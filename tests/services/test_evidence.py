@@ -12,7 +12,7 @@ from chalicelib.domain.disclosure import (
     may_see_evidence,
     may_use_as_evidence,
 )
-from chalicelib.domain.evidence import CustodyAction, chain_problems
+from chalicelib.domain.evidence import SHOWN_SMALL, CustodyAction, chain_problems
 from chalicelib.domain.imports import read_csv
 from chalicelib.domain.report import Report
 from chalicelib.domain.staff import StaffMember
@@ -95,6 +95,36 @@ def test_the_chain_begins_with_the_case_and_a_staff_view_is_in_it(stores, settin
     assert chain[-1].action == CustodyAction.VIEWED and chain[-1].actor == "c-1"
     assert not chain_problems(item.item, chain) and item.head == (3, chain[-1].hash)
     assert any(e.action == "open-attachment" for e in db.audit[reference])
+
+
+def test_a_photo_shown_small_beside_another_report_is_a_view_in_its_custody(stores, settings, db):
+    """The match review shows a case's photos small: each is a viewing of the working
+    copy, recorded in its chain with the audit entry of the showing, as an opening is."""
+    from chalicelib.services import casework
+
+    receipt, store, _ = filed(stores, settings, evidence_consent=True)
+    reference = receipt.reference
+    caller = Caller(OLENA, "r-9", INTAKE)
+    shown = casework.read_case(caller, reference, stores=stores)
+    assert len(attachment_links.thumbnails(caller, shown, stores=stores, files=store)) == 1
+    (item,) = stores.evidence.items_of(reference)
+    chain = stores.evidence.chain(item)
+    viewed = chain[-1]
+    assert (viewed.action, viewed.actor, viewed.why) == ("viewed", "c-1", SHOWN_SMALL)
+    assert not chain_problems(item.item, chain)
+    (audited,) = [e for e in db.audit[reference] if e.action == "open-attachment"]
+    assert audited.at == viewed.at and item.working_sha256.startswith(audited.detail)
+
+
+def test_a_photo_without_the_evidence_consent_shown_small_is_audited_only(stores, settings, db):
+    from chalicelib.services import casework
+
+    receipt, store, _ = filed(stores, settings, evidence_consent=False)
+    caller = Caller(OLENA, "r-9", INTAKE)
+    shown = casework.read_case(caller, receipt.reference, stores=stores)
+    assert len(attachment_links.thumbnails(caller, shown, stores=stores, files=store)) == 1
+    assert [e.action for e in db.audit[receipt.reference]].count("open-attachment") == 1
+    assert stores.evidence.items_of(receipt.reference) == []
 
 
 def test_a_changed_entry_breaks_the_chain_and_is_named(stores, settings):

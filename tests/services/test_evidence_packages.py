@@ -4,6 +4,7 @@ names each thing changed in a package: a file's byte, a custody entry, a time st
 
 import datetime as dt
 import io
+import json
 import zipfile
 
 import pytest
@@ -160,3 +161,113 @@ def test_a_withdrawal_before_hand_over_takes_the_case_out_and_is_logged(
         evidence_packages.build(
             KEEPER, "ICC OTP", [other.reference], stores=stores, files=bucket, now=NOW
         )
+
+
+def _statement(stores, reference, *, consent: bool, saw: str):
+    from evidence_fixtures import INTAKE
+
+    from chalicelib.domain.statements import StatementLanguage, TakenHow, TakerRole
+    from chalicelib.services import statements
+    from chalicelib.services.access import Caller
+
+    given = statements.NewStatement(
+        relation="neighbour", given_at=NOW - dt.timedelta(days=1),
+        language=StatementLanguage.UK, saw=saw, heard="", taker_role=TakerRole.HOTLINE,
+        taken_how=TakenHow.BY_PHONE, adult_confirmed=True, evidence_consent=consent,
+    )  # fmt: skip
+    return statements.take(Caller(OLENA, "req", INTAKE), reference, given, stores=stores, now=NOW)
+
+
+def test_only_statements_the_witness_agreed_to_go_in_and_verify_names_a_changed_one(
+    kept, stores, tmp_path
+):
+    consented, refused, bucket = kept
+    agreed = _statement(stores, consented.reference, consent=True, saw="Бачила автобус")
+    _statement(stores, consented.reference, consent=False, saw="Не для прокурорів")
+    # The reporter did not agree; the witness did: only the statement goes.
+    witness_only = _statement(stores, refused.reference, consent=True, saw="Бачив колону")
+    package, left_out = evidence_packages.build(
+        KEEPER,
+        "ICC OTP",
+        [consented.reference, refused.reference],
+        stores=stores,
+        files=bucket,
+        now=NOW,
+    )
+    assert left_out == []
+    assert package.items[refused.reference] == (witness_only.statement_id,)
+    _, path = handed_over(stores, bucket, package, tmp_path)
+    with zipfile.ZipFile(path) as zipped:
+        kept_statements = sorted(n for n in zipped.namelist() if n.startswith("statements/"))
+        assert kept_statements == sorted(
+            f"statements/{s.statement_id}.json" for s in (agreed, witness_only)
+        )
+        assert "Не для прокурорів".encode() not in b"".join(
+            zipped.read(n) for n in zipped.namelist()
+        )
+        assert not [n for n in zipped.namelist() if n.startswith(f"originals/{refused.reference}")]
+        manifest = json.loads(zipped.read("manifest.json"))
+    (entry,) = [i for i in manifest["items"] if i["item"] == agreed.statement_id]
+    assert entry["sha256"] == agreed.sha256 and entry["consent"]["evidence"] is True
+    assert verifier.verify(path).failed == []
+    statement_item = next(
+        i for i in stores.evidence.items_of(consented.reference) if i.item == agreed.statement_id
+    )
+    chain = [e.action for e in stores.evidence.chain(statement_item)]
+    assert chain == ["received", "hashed", "exported", "handed_over"]
+
+    name = f"statements/{agreed.statement_id}.json"
+    changed = rewritten(
+        path, name, lambda data: data.replace("автобус".encode(), "трактор".encode())
+    )
+    assert verifier.verify(changed).failed == [
+        f"{name}: its SHA-256 is not the manifest's (the statement was changed after it was sealed)"
+    ]
+
+
+def test_a_reporters_withdrawal_leaves_a_witness_statement_the_witness_agreed_to(
+    kept, stores, settings, tmp_path
+):
+    consented, _, bucket = kept
+    agreed = _statement(stores, consented.reference, consent=True, saw="Бачила автобус")
+    package, _ = evidence_packages.build(
+        KEEPER, "ICC OTP", [consented.reference], stores=stores, files=bucket, now=NOW
+    )
+    asked = dict(source="198.51.100.7", stores=stores, settings=settings)
+    token = consented.status_token
+    assert reporter.withdraw_evidence(consented.reference, token, **asked) == "withdrawn"
+    given, path = handed_over(stores, bucket, package, tmp_path)
+    assert given.items == {consented.reference: (agreed.statement_id,)}
+    statement_item = next(
+        i for i in stores.evidence.items_of(consented.reference) if i.item == agreed.statement_id
+    )
+    assert "withdrawn" not in [e.action for e in stores.evidence.chain(statement_item)]
+    assert verifier.verify(path).failed == []
+
+
+def test_each_case_audit_trail_says_its_evidence_was_packaged_and_handed_over_and_for_whom(
+    kept, stores, tmp_path
+):
+    from chalicelib.web.console.trail import sentence
+
+    consented, refused, bucket = kept
+    recipient = "Office of the Prosecutor General of Ukraine"
+    package, _ = evidence_packages.build(
+        KEEPER,
+        recipient,
+        [consented.reference, refused.reference],
+        stores=stores,
+        files=bucket,
+        now=NOW,
+    )
+    handed_over(stores, bucket, package, tmp_path)
+    acts = [e for e in stores.audit.trail(consented.reference) if e.action.startswith("evidence")]
+    assert [(e.action, e.actor, e.detail, e.at) for e in acts] == [
+        ("evidence-package", KEEPER.subject, recipient, NOW),
+        ("evidence-hand-over", KEEPER.subject, recipient, NOW),
+    ]
+    assert {e.request_id for e in acts} == {package.package_id}
+    # A case left out has no such entry; the auditor reads the act in words.
+    assert not [e for e in stores.audit.trail(refused.reference) if "evidence" in e.action]
+    words = sentence(acts[1], str, "en", None)
+    assert words == f"handed the evidence of case {consented.reference} over to {recipient}"

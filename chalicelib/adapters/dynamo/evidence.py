@@ -26,6 +26,7 @@ from chalicelib.domain.evidence import (
     Package,
     PackageState,
 )
+from chalicelib.domain.statements import Statement
 
 
 def _item_of(values: dict[str, Any]) -> EvidenceItem:
@@ -59,10 +60,19 @@ def _package_of(values: dict[str, Any]) -> Package:
     )
 
 
+def _statement_group(number: int) -> str:
+    # The sealed group's name is bound into its ciphertext: moved to another statement's
+    # item, it does not open.
+    return f"statement-{number}"
+
+
 class CustodyStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, sealer: Any = None) -> None:
         self._client = client
         self._table = table
+        # A witness statement's record is sealed as a case's personal fields are
+        # (adapters/sealing.py): the table holds its hash, never its words or the name.
+        self._sealer = sealer
 
     def _entries(self, uow: DynamoUnitOfWork, item: EvidenceItem, entries: list[CustodyEntry]):
         for entry in entries:
@@ -80,7 +90,13 @@ class CustodyStore:
                 },
             )
 
-    def keep(self, uow: DynamoUnitOfWork, item: EvidenceItem, entries: list[CustodyEntry]):
+    def keep(
+        self,
+        uow: DynamoUnitOfWork,
+        item: EvidenceItem,
+        entries: list[CustodyEntry],
+        sealed: dict[str, Any] | None = None,
+    ):
         last = entries[-1]
         values = {
             "kind": "evidence",
@@ -96,6 +112,7 @@ class CustodyStore:
             "working_sha256": item.working_sha256,
             "head_seq": last.seq,
             "head_hash": last.hash,
+            **(sealed or {}),
         }
         uow.add(
             "evidence",
@@ -108,6 +125,36 @@ class CustodyStore:
             },
         )
         self._entries(uow, item, entries)
+
+    def keep_statement(
+        self,
+        uow: DynamoUnitOfWork,
+        item: EvidenceItem,
+        entries: list[CustodyEntry],
+        statement: Statement,
+    ):
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        group = _statement_group(statement.number)
+        blobs, key_blob = self._sealer.seal(
+            statement.reference, {group: {"record": statement.sealed().decode()}}
+        )
+        sealed = {"statement": statement.number, "sealed": blobs[group], "sealed_key": key_blob}
+        self.keep(uow, item, entries, sealed)
+
+    def statements_of(self, reference: str) -> list[Statement]:
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        kept = []
+        for values in self._items(reference):
+            if "statement" not in values:
+                continue
+            group = _statement_group(int(values["statement"]))
+            opened = self._sealer.open(
+                reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
+            )
+            kept.append(Statement.from_sealed(opened["record"], values["sha256"]))
+        return sorted(kept, key=lambda s: s.number)
 
     def register(self, uow: DynamoUnitOfWork, reference: str) -> None:
         uow.add(
@@ -144,8 +191,8 @@ class CustodyStore:
         )
         self._entries(uow, item, entries)
 
-    def items_of(self, reference: str) -> list[EvidenceItem]:
-        found = query_all(
+    def _items(self, reference: str) -> list[dict[str, Any]]:
+        return query_all(
             self._client,
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :item)",
@@ -155,7 +202,9 @@ class CustodyStore:
             },
             ConsistentRead=True,
         )
-        return sorted((_item_of(v) for v in found), key=lambda i: i.slot)
+
+    def items_of(self, reference: str) -> list[EvidenceItem]:
+        return sorted((_item_of(v) for v in self._items(reference)), key=lambda i: i.slot)
 
     def chain(self, item: EvidenceItem) -> list[CustodyEntry]:
         found = query_all(

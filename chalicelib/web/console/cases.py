@@ -29,6 +29,7 @@ from chalicelib.web import urls
 from chalicelib.web.console import render
 from chalicelib.web.console.base import EVERYONE, WORKERS, Ctx, console_route, not_found
 from chalicelib.web.console.base import headers as base_headers
+from chalicelib.web.console.evidence import section as evidence_section
 from chalicelib.web.console.timeline import timeline
 
 acknowledgement = lazy_module("chalicelib.services.acknowledgement")
@@ -39,6 +40,7 @@ colleagues = lazy_module("chalicelib.services.colleagues")
 inbox_service = lazy_module("chalicelib.services.inbox")
 matching = lazy_module("chalicelib.services.matching")
 search_service = lazy_module("chalicelib.services.search")
+witness_statements = lazy_module("chalicelib.web.console.statement_words")
 
 REFERENCE = re.compile(REFERENCE_PATTERN)
 PAGE = 25
@@ -247,6 +249,9 @@ def case_page(
         typed={**ctx.draft, **(typed or {})},
         kept=bool(ctx.draft),
         notice=notice or ctx.query("done") or ctx.query("notice"),
+        evidence=evidence_section(ctx, reference),
+        statements=witness_statements.lines(ctx, reference) if report else [],
+        statement_choices=witness_statements.choices(ctx.lang),
     )
 
 

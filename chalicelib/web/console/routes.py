@@ -8,10 +8,12 @@ from chalicelib.web.console import (  # noqa: F401 - each registers its routes o
     auth,
     cases,
     coordination,
+    evidence,
     hotline,
     matches,
     on_call,
     preview,
+    statements,
     statistics,
     tools,
 )

@@ -58,9 +58,19 @@ class Session:
     csrf: str
     lang: str = "uk"
     refresh_token: str | None = None
+    # The evidence role (the user pool's group beside the role): a token's claim, renewed
+    # with the others.
+    evidence: bool = False
 
     def staff(self) -> StaffMember:
-        return StaffMember(self.subject, self.role, self.agency, self.name, self.email)  # type: ignore[arg-type]
+        return StaffMember(
+            self.subject,
+            self.role,  # type: ignore[arg-type]
+            self.agency,
+            self.name,
+            self.email,
+            evidence=self.evidence,
+        )
 
     @property
     def session_id(self) -> str:
@@ -96,6 +106,7 @@ class Session:
             csrf=secrets.token_urlsafe(24),
             lang=lang,
             refresh_token=refresh,
+            evidence=staff.evidence,
         )
 
     def renewed(self, staff: StaffMember, token_expires: int, refresh: str | None) -> Session:
@@ -109,6 +120,7 @@ class Session:
             email=staff.email,
             token_expires=token_expires,
             refresh_token=refresh or self.refresh_token,
+            evidence=staff.evidence,
         )
 
 

@@ -44,6 +44,7 @@ ACTION_NAMES = {
     "data-erase": N_("Erased a reporter's contact details"),
     "read-audit": N_("Read an audit trail"),
     "open-attachment": N_("Opened a file"),
+    "read-evidence": N_("Read a case's evidence and its custody"),
     "export": N_("Exported cases"),
     "refused": N_("Was refused"),
     "read-directory": N_("Read the contacts and rules"),
@@ -52,6 +53,10 @@ ACTION_NAMES = {
     "put-rule": N_("Saved a routing rule"),
     "remove-rule": N_("Removed a routing rule"),
     "take-report": N_("Took a report on the hotline"),
+    "take-statement": N_("Took a witness statement"),
+    "read-statement": N_("Read a witness statement"),
+    "evidence-package": N_("Packaged evidence for a prosecutor"),
+    "evidence-hand-over": N_("Handed evidence over to a prosecutor"),
 }
 
 
@@ -145,12 +150,24 @@ def sentence(
             "took the report %(ref)s for a caller on the hotline, with the caller's consent "
             "given orally"
         ) % {"ref": ref}
+    if action == "evidence-package":
+        return _("put the evidence of case %(ref)s into a package for %(recipient)s") % {
+            "ref": ref,
+            "recipient": detail,
+        }
+    if action == "evidence-hand-over":
+        return _("handed the evidence of case %(ref)s over to %(recipient)s") % {
+            "ref": ref,
+            "recipient": detail,
+        }
     if action in ("data-export", "data-erase"):
         return _data_request(action, ref, detail, _)
     if action == "read-audit":
         return _("read the audit trail of %(ref)s") % {"ref": ref}
     if action == "open-attachment":
         return _("opened a file of case %(ref)s") % {"ref": ref}
+    if action == "read-evidence":
+        return _("read the evidence of case %(ref)s and its custody") % {"ref": ref}
     if action == "export":
         return _("exported case %(ref)s") % {"ref": ref}
     if action == "refused":

@@ -1,0 +1,65 @@
+"""Witness statements on the console's case page: the form says Homeward never asks a
+child to testify before anything is typed; a refused statement keeps every word typed;
+a kept one is listed in words, never with its account."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from helpers import Console, post_report
+
+
+@pytest.fixture
+def reference(client, pump, report_body):
+    found = post_report(client, report_body).json_body["reference"]
+    pump.run_until_idle()
+    return found
+
+
+def text(answer) -> str:
+    return html.unescape(answer.body.decode())
+
+
+FIELDS = {
+    "st_witness": "neighbour",
+    "st_name": "Марія Коваль",
+    "st_day": "03.12.2026",
+    "st_time": "14:30",
+    "st_language": "uk",
+    "st_saw": "Бачила автобус біля школи",
+    "st_heard": "",
+    "st_taker": "hotline_operator",
+    "st_how": "by_phone",
+    "st_consent": "no",
+}
+
+
+def test_a_statement_is_taken_from_an_adult_and_listed_in_words(client, reference):
+    taras = Console(client, "demo-taras-bondar")
+    page = text(taras.get(f"/staff/cases/{reference}"))
+    warning = page.index("Homeward never asks a child to testify")
+    assert warning < page.index('name="st_saw"')
+    assert "No witness has given a statement on this case." in page
+
+    refused = taras.post(f"/staff/cases/{reference}/statements", FIELDS)
+    assert refused.status_code == 422
+    page = text(refused)
+    assert 'id="error-st_adult"' in page and "18 or over" in page
+    assert "Бачила автобус біля школи" in page  # what was typed is still there
+
+    kept = taras.post(f"/staff/cases/{reference}/statements", {**FIELDS, "st_adult": "yes"})
+    assert kept.status_code == 303
+    page = text(taras.get(f"/staff/cases/{reference}?done=statement"))
+    assert "The statement was kept, sealed." in page
+    assert (
+        "Statement 1. Given by a neighbour on 3 December 2026, in Ukrainian, "
+        "taken by phone by Тарас Бондар." in page
+    )
+    assert "it is kept, never given to them" in page
+    assert "Бачила автобус" not in page and "Марія Коваль" not in page
+    ukrainian = text(
+        Console(client, "demo-taras-bondar", lang="uk").get(f"/staff/cases/{reference}")
+    )
+    assert "Homeward ніколи не просить дитину свідчити" in ukrainian
+    assert "Від: сусід, 3 грудня 2026" in ukrainian and "записано телефоном" in ukrainian

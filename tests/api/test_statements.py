@@ -1,0 +1,65 @@
+"""The staff API's witness statements: taken from adults only, in the domain's words when
+refused; listed without their words; read whole only by the evidence role."""
+
+import datetime as dt
+
+import pytest
+
+
+@pytest.fixture
+def case(client, report_body):
+    response = client.http.post(
+        "/api/v1/reports",
+        headers={"Content-Type": "application/json"},
+        body=__import__("json").dumps(report_body),
+    )
+    assert response.status_code == 201
+    return response.json_body["reference"]
+
+
+def statement(**changes):
+    given = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    return {
+        "witness": "neighbour",
+        "witness_name": "Марія Коваль",
+        "adult_confirmed": True,
+        "given_at": given.isoformat(),
+        "language": "uk",
+        "saw": "Бачила автобус біля школи",
+        "heard": "",
+        "taker_role": "hotline_operator",
+        "taken_how": "by_phone",
+        "evidence_consent": True,
+    } | changes
+
+
+def test_a_statement_from_a_child_is_refused_with_the_words(staff, case):
+    answer = staff("coordinator").post(
+        f"/cases/{case}/statements", statement(adult_confirmed=False)
+    )
+    assert answer.status_code == 422
+    (error,) = answer.json_body["errors"]
+    assert error["loc"] == ["adult_confirmed"]
+    assert "never asks a child to testify" in error["msg"]
+    assert staff("coordinator").get(f"/cases/{case}/statements").json_body["statements"] == []
+
+
+def test_the_words_are_only_for_the_evidence_role(staff, token, client, case):
+    taken = staff("coordinator").post(f"/cases/{case}/statements", statement())
+    assert taken.status_code == 201, taken.json_body
+    record = taken.json_body
+    assert record["statement_id"] == f"{case}-S1" and not record["words_shown"]
+    assert record["saw"] is None and record["witness_name"] is None  # no words echoed
+    (listed,) = staff("coordinator").get(f"/cases/{case}/statements").json_body["statements"]
+    assert listed["saw"] is None and listed["witness_name"] is None
+    one = f"/cases/{case}/statements/{record['statement_id']}"
+    assert staff("coordinator").get(one).status_code == 403
+    keeper = {"Authorization": f"Bearer {token('coordinator', 'UA-NIB', evidence=True)}"}
+    read = client.http.get(f"/api/v1/staff{one}", headers=keeper)
+    assert read.status_code == 200
+    assert (read.json_body["saw"], read.json_body["witness_name"]) == (
+        "Бачила автобус біля школи",
+        "Марія Коваль",
+    )
+    # There is no way to change a statement: a correction is a new one.
+    assert staff("coordinator").put(one, statement()).status_code in (403, 404, 405)

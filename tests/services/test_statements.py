@@ -1,0 +1,129 @@
+"""Witness statements on the fakes: kept with their custody and audit entries in one
+unit of work, never written twice under one id, their words only for the evidence role
+(each reading in the statement's chain), a child's refused before anything is kept."""
+
+import datetime as dt
+
+import pytest
+from evidence_fixtures import INTAKE, KEEPER, OLENA, filed
+
+from chalicelib.domain.errors import Refused
+from chalicelib.domain.evidence import CustodyAction, chain_problems
+from chalicelib.domain.statements import (
+    ChildWitness,
+    StatementLanguage,
+    StatementRefused,
+    TakenHow,
+    TakerRole,
+    WitnessRelation,
+    sealed_problem,
+)
+from chalicelib.services import statements
+from chalicelib.services.access import Caller, NotPermitted
+
+NOW = dt.datetime(2026, 12, 3, 15, 0, tzinfo=dt.UTC)
+
+
+def given(**changes) -> statements.NewStatement:
+    fields = {
+        "relation": WitnessRelation.NEIGHBOUR,
+        "given_at": NOW - dt.timedelta(hours=2),
+        "language": StatementLanguage.UK,
+        "saw": "Бачила, як дітей садили в автобус біля школи",
+        "heard": "Сусідка казала, що їх везуть до Криму",
+        "taker_role": TakerRole.HOTLINE,
+        "taken_how": TakenHow.BY_PHONE,
+        "adult_confirmed": True,
+        "evidence_consent": True,
+        "witness_name": "Марія Коваль",
+    }
+    return statements.NewStatement(**(fields | changes))
+
+
+@pytest.fixture
+def case(stores, settings):
+    receipt, _, _ = filed(stores, settings, evidence_consent=False)
+    return receipt.reference
+
+
+def caller(staff=KEEPER):
+    return Caller(staff, "req-1", INTAKE)
+
+
+def test_a_statement_is_kept_with_its_custody_and_audit_entries(stores, case, db):
+    commits = db.commits
+    statement = statements.take(caller(OLENA), case, given(), stores=stores, now=NOW)
+    assert db.commits == commits + 1  # statement, item, custody, audit: one unit of work
+    assert statement.statement_id == f"{case}-S1" and statement.taker_name == "Олена Коваль"
+    (kept,) = stores.evidence.statements_of(case)
+    assert kept == statement and sealed_problem(kept) is None
+    (item,) = [i for i in stores.evidence.items_of(case) if i.item == statement.statement_id]
+    chain = stores.evidence.chain(item)
+    assert [e.action for e in chain] == [CustodyAction.RECEIVED, CustodyAction.HASHED]
+    assert chain[1].detail == f"sha256 {statement.sha256}" and chain[0].actor == "c-1"
+    assert not chain_problems(item.item, chain)
+    assert [(e.action, e.detail) for e in stores.audit.trail(case)][-1] == (
+        "take-statement",
+        statement.statement_id,
+    )
+    assert case in stores.evidence.references()  # its chain is anchored daily
+
+
+def test_a_statement_from_a_child_is_refused_and_nothing_is_kept(stores, case):
+    with pytest.raises(ChildWitness, match="never asks a child to testify"):
+        statements.take(caller(), case, given(adult_confirmed=False), stores=stores, now=NOW)
+    assert stores.evidence.statements_of(case) == [] and stores.evidence.items_of(case) == []
+
+
+def test_a_correction_is_a_new_statement_naming_the_one_it_adds_to(stores, case):
+    first = statements.take(caller(), case, given(), stores=stores, now=NOW)
+    second = statements.take(
+        caller(), case, given(saw="", adds_to=first.statement_id), stores=stores, now=NOW
+    )
+    assert (second.number, second.adds_to) == (2, first.statement_id)
+    assert stores.evidence.statements_of(case) == [first, second]  # the first unchanged
+    with pytest.raises(StatementRefused) as refused:
+        statements.take(caller(), case, given(adds_to=f"{case}-S9"), stores=stores, now=NOW)
+    assert refused.value.field == "adds_to"
+
+
+def test_a_second_write_under_the_same_id_is_refused(stores, case):
+    statement = statements.take(caller(), case, given(), stores=stores, now=NOW)
+    (item,) = stores.evidence.items_of(case)
+    changed = statements.seal(
+        **{
+            **{k: getattr(statement, k) for k in ("reference", "number", "relation")},
+            "given_at": statement.given_at,
+            "language": statement.language,
+            "saw": "another account",
+            "heard": "",
+            "taken_by": "c-9",
+            "taker_name": None,
+            "taker_role": TakerRole.STAFF,
+            "taken_how": TakenHow.IN_PERSON,
+            "adult_confirmed": True,
+            "evidence_consent": True,
+            "now": NOW,
+        }
+    )
+    uow = stores.unit_of_work()
+    stores.evidence.keep_statement(uow, item, stores.evidence.chain(item), changed)
+    with pytest.raises(Refused):
+        uow.commit()
+    assert stores.evidence.statements_of(case) == [statement]
+
+
+def test_only_the_evidence_role_reads_the_words_and_each_reading_is_in_the_chain(stores, case):
+    statement = statements.take(caller(OLENA), case, given(), stores=stores, now=NOW)
+    (listed,) = statements.list_statements(caller(OLENA), case, stores=stores, now=NOW)
+    assert not listed.words_shown
+    with pytest.raises(NotPermitted):
+        statements.read(caller(OLENA), case, statement.statement_id, stores=stores, now=NOW)
+    assert "refused" in [e.action for e in stores.audit.trail(case)]
+    shown = statements.read(caller(), case, statement.statement_id, stores=stores, now=NOW)
+    assert shown.words_shown and shown.statement.saw.startswith("Бачила")
+    (item,) = stores.evidence.items_of(case)
+    viewed = stores.evidence.chain(item)[-1]
+    assert (viewed.action, viewed.actor) == (CustodyAction.VIEWED, "c-2")
+    read = [e for e in stores.audit.trail(case) if e.action == "read-statement"]
+    assert [(e.actor, e.detail) for e in read] == [("c-2", statement.statement_id)]
