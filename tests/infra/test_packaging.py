@@ -207,8 +207,10 @@ def test_the_deployed_template_has_no_emulation_switch():
 # caches or second copies of a library in it. A new dependency that grows it past this
 # is a decision to make here, not a surprise in a deploy. Issue 27 made it: rfc3161-client
 # (2.4 MB, with its own Rust build of the ASN.1 and PKCS#7 code) for the custody chains'
-# daily RFC 3161 anchor, measured at 22.8 MB in all.
-MAX_ZIPPED = 23_000_000
+# daily RFC 3161 anchor, measured at 22.8 MB in all. Homeward's own code is 0.7 MB of it
+# and grows with every feature (issue 27's statements and evidence pages took it past 23.0):
+# half a megabyte of headroom for that, still far less than any new library.
+MAX_ZIPPED = 23_500_000
 
 
 def test_the_package_lints_clean_and_has_no_placeholder_or_emulation_left(sam_template):
