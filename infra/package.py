@@ -924,6 +924,18 @@ EMULATION_PARAMETER = "Emulated"
 EMULATION_CONDITION = "InAws"
 
 
+def _in_aws(node: Any) -> Any:
+    """A property chosen by the switch (`Fn::If: [InAws, deployed, emulated]`) as deployed."""
+    if isinstance(node, dict):
+        chosen = node.get("Fn::If")
+        if len(node) == 1 and isinstance(chosen, list) and chosen[0] == EMULATION_CONDITION:
+            return _in_aws(chosen[1])
+        return {key: _in_aws(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_in_aws(item) for item in node]
+    return node
+
+
 def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
     """Drop the emulation switch: every resource it guarded is simply deployed."""
     template["Parameters"].pop(EMULATION_PARAMETER)
@@ -934,6 +946,7 @@ def strip_emulation(template: dict[str, Any]) -> dict[str, Any]:
     for resource in template["Resources"].values():
         if resource.get("Condition") == EMULATION_CONDITION:
             del resource["Condition"]
+    template["Resources"] = _in_aws(template["Resources"])
     # Anything else still naming the switch (an Fn::If, a condition built on it) would
     # be a dangling reference: refuse rather than deploy a template CloudFormation rejects.
     leftover = json.dumps(template)

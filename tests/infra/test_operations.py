@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from infra import costs, operations
+from infra import costs, operations, package
 
 TOPIC = {"Ref": "OperatorsTopic"}
 STREAM_READERS = ("DispatchAlerts", "FollowUpNewItems")
@@ -290,6 +290,10 @@ STAGE_KEY = ({"Ref": "DataKey"}, {"Fn::GetAtt": ["DataKey", "Arn"]})
 
 def test_every_data_store_is_encrypted_with_the_stages_own_key(transformed):
     stores = {n: r for n, r in transformed["Resources"].items() if r["Type"] in DATA_STORES}
+    # The one exception, by S3's rule: a server access log destination takes SSE-S3 only.
+    log = stores.pop("EvidenceAccessLogBucket")["Properties"]["BucketEncryption"]
+    (rule,) = log["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert len(stores) >= 20
     for name, resource in stores.items():
         assert _key_of(resource["Type"], resource["Properties"]) in STAGE_KEY, name
@@ -492,3 +496,27 @@ def test_one_source_cannot_drain_the_intakes_shared_buckets(transformed):
     addresses = transformed["Resources"][ipset]["Properties"]
     assert addresses["IPAddressVersion"] == "IPV6"
     assert sorted(addresses["Addresses"]) == ["8000::/1", "::/1"]
+
+
+def test_every_request_on_an_original_is_logged_by_s3_beside_the_custody_chains(transformed):
+    """The deployed evidence bucket keeps S3's own access log (a read by the evidence role
+    outside Homeward shows there too), into a bucket only S3's log delivery writes, for
+    this bucket alone; the emulated one (moto) has neither."""
+    resources = transformed["Resources"]
+    evidence = resources["EvidenceBucket"]["Properties"]
+    assert evidence["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": "EvidenceAccessLogBucket"},
+        "LogFilePrefix": "evidence/",
+    }
+    log = resources["EvidenceAccessLogBucket"]["Properties"]
+    assert all(log["PublicAccessBlockConfiguration"].values())
+    statements = resources["EvidenceAccessLogBucketPolicy"]["Properties"]["PolicyDocument"]
+    (allowed,) = [s for s in statements["Statement"] if s["Effect"] == "Allow"]
+    assert allowed["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allowed["Action"] == "s3:PutObject"
+    assert allowed["Condition"]["ArnLike"] == {
+        "aws:SourceArn": {"Fn::GetAtt": ["EvidenceBucket", "Arn"]}
+    }
+    emulated = package.load_template()["Resources"]  # before strip_emulation
+    assert emulated["EvidenceAccessLogBucket"]["Condition"] == "InAws"
+    assert emulated["EvidenceBucket"]["Properties"]["LoggingConfiguration"]["Fn::If"][0] == "InAws"
