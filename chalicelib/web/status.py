@@ -65,7 +65,46 @@ def withdraw() -> Response:
     an unknown case get one and the same "not found". Like the status page, no answer
     carries the reference or the code back.
     """
-    from chalicelib.services import intake, reporter
+    from chalicelib.services import reporter
+
+    return _withdrawal(
+        "withdraw.html",
+        lambda reference, token, request, settings: reporter.withdraw(
+            reference,
+            token,
+            source=source(request),
+            request_id=request_id(request),
+            stores=wiring.stores(),
+            settings=settings,
+        ),
+        reporter=reporter_words,
+    )
+
+
+@bp.route("/status/withdraw-evidence", methods=["GET"])
+def withdraw_evidence_form() -> Response:
+    return page("withdraw_evidence.html", page_language(), outcome=None)
+
+
+@bp.route("/status/withdraw-evidence", methods=["POST"], content_types=ALL_TYPES)
+def withdraw_evidence() -> Response:
+    """The reporter withdraws only their consent to the report's use as evidence: the
+    same checks and answers as the whole withdrawal above (services/evidence.py)."""
+    from chalicelib.services import reporter
+
+    return _withdrawal(
+        "withdraw_evidence.html",
+        lambda reference, token, request, settings: reporter.withdraw_evidence(
+            reference, token, source=source(request), stores=wiring.stores(), settings=settings
+        ),
+    )
+
+
+def _withdrawal(template: str, withdraw_with, **words) -> Response:
+    """A withdrawal posted from its page (`template`): refused cross-site, asked again
+    until the box is ticked, limited per source; `withdraw_with(reference, token,
+    request, settings)` does it and names the outcome."""
+    from chalicelib.services import intake
 
     request = bp.current_request
     values = posted_fields((request.raw_body or b"")[:4096])
@@ -78,57 +117,12 @@ def withdraw() -> Response:
     if (values.get("confirm") or [""])[0] != "yes":
         # What was typed comes back (28 characters copied from paper), only to this page.
         typed = {"reference": reference, "token": token}
-        return page(
-            "withdraw.html",
-            language,
-            422,
-            outcome="unconfirmed",
-            typed=typed,
-            reporter=reporter_words,
-        )
+        return page(template, language, 422, outcome="unconfirmed", typed=typed, **words)
     try:
-        outcome = reporter.withdraw(
-            reference,
-            token,
-            source=source(request),
-            request_id=request_id(request),
-            stores=wiring.stores(),
-            settings=settings,
-        )
+        outcome = withdraw_with(reference, token, request, settings)
     except intake.TooManyRequests as exc:
-        return _too_many(language, exc.retry_after, "withdraw.html")
-    return page("withdraw.html", language, 200, outcome=str(outcome), reporter=reporter_words)
-
-
-@bp.route("/status/withdraw-evidence", methods=["GET"])
-def withdraw_evidence_form() -> Response:
-    return page("withdraw_evidence.html", page_language(), outcome=None)
-
-
-@bp.route("/status/withdraw-evidence", methods=["POST"], content_types=ALL_TYPES)
-def withdraw_evidence() -> Response:
-    """The reporter withdraws only their consent to the report's use as evidence: the
-    same checks and answers as the whole withdrawal above (services/evidence.py)."""
-    from chalicelib.services import intake, reporter
-
-    request = bp.current_request
-    values = posted_fields((request.raw_body or b"")[:4096])
-    language = i18n.pick((values.get("lang") or [query("lang") or ""])[0])
-    settings = wiring.settings()
-    if cross_site(request, settings.public_url):
-        log.info("a cross-site withdrawal was refused")
-        return cross_site_page(language, "/status")
-    reference, token = _asked(values)
-    if (values.get("confirm") or [""])[0] != "yes":
-        typed = {"reference": reference, "token": token}
-        return page("withdraw_evidence.html", language, 422, outcome="unconfirmed", typed=typed)
-    try:
-        outcome = reporter.withdraw_evidence(
-            reference, token, source=source(request), stores=wiring.stores(), settings=settings
-        )
-    except intake.TooManyRequests as exc:
-        return _too_many(language, exc.retry_after, "withdraw_evidence.html")
-    return page("withdraw_evidence.html", language, 200, outcome=str(outcome))
+        return _too_many(language, exc.retry_after, template)
+    return page(template, language, 200, outcome=str(outcome), **words)
 
 
 def _asked(values: dict[str, list[str]]) -> tuple[str, str]:
