@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 import urllib.error
@@ -223,6 +224,17 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     digest = hashlib.sha256(photo).hexdigest()
     assert desk.send(f"/staff/cases/{reference}/files/{digest}")[0] == 303
     prosecutors_package(emulated.group(1), reference, photo, tmp_path)
+    # The keeper of the evidence (a coordinator with the evidence role) reads the photo's
+    # custody on the case page in words (in Ukrainian, the console's first language); the
+    # desk, without the role, is told why not.
+    keeper = ConsoleHttp(site, "demo-halyna-moroz")
+    custody = html.unescape(keeper.send(f"/staff/cases/{reference}")[1])
+    assert "цілісний: геш і зв'язок кожного запису такі, як їх записано" in custody
+    assert "Олена Коваль відкриває в консолі" in custody
+    assert "Передано: Office of the Prosecutor General" in custody
+    unseen = html.unescape(desk.send(f"/staff/cases/{reference}")[1])
+    assert "Докази бачать лише координатори з роллю доказів." in unseen
+    assert digest not in unseen
 
     # 3c. Meanwhile, his grandmother reports him too, in Ukrainian, through the Telegram
     # bot (issue 28); what became of it is checked at 7b.
