@@ -287,8 +287,9 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     assert {SOUTH_DESK, INTAKE_DESK, CANADA_DESK} <= {m["to"] for m in first}
     links = [re.search(r"/ack/([A-Za-z0-9_-]+)", m["body"]).group(1) for m in first]
     assert len(set(links)) == len(first)
-    control_sent = min(m["sent_at"] for m in alerts_of(control["reference"]))
-    imported_sent = min(m["sent_at"] for m in first)
+    # (A message SES holds but whose sender has not yet recorded its time has none yet.)
+    control_sent = min(m["sent_at"] for m in alerts_of(control["reference"]) if m["sent_at"])
+    imported_sent = min(m["sent_at"] for m in first if m["sent_at"])
     assert abs(seconds_between(imported_sent, control_sent)) < 60
 
     # 5. Staff list, read and work the case through the workflow to closed.
