@@ -102,7 +102,7 @@ def verify(path: Path, tsa_pem: bytes | None = None, signer_pem: bytes | None = 
             found.check(
                 not problems,
                 f"{item['custody']}: {len(chain)} custody entries, each hash and link holds",
-                "; ".join(problems),
+                "; ".join(map(str, problems)),
             )
             hashed = [e for e in chain if e.action == CustodyAction.HASHED]
             found.check(

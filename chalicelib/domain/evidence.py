@@ -130,18 +130,43 @@ def extend(
     return entries
 
 
-def chain_problems(item: str, entries: list[CustodyEntry]) -> list[str]:
+class ChainFault(StrEnum):
+    """How one custody entry fails its chain."""
+
+    OUT_OF_PLACE = "out_of_place"  # missing or reordered entries
+    BROKEN_LINK = "broken_link"  # it does not follow the entry before it
+    CHANGED = "changed"  # its hash is not that of its contents
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One fault of one entry: the verifier prints it (`str`), the console words it in
+    the reader's language from `fault` and `seq` (an entry's position, from 0)."""
+
+    item: str
+    seq: int
+    fault: ChainFault
+
+    def __str__(self) -> str:
+        name = f"custody entry {self.seq} of {self.item}"
+        return {
+            ChainFault.OUT_OF_PLACE: f"{name} is out of place (missing or reordered entries)",
+            ChainFault.BROKEN_LINK: f"{name} does not follow the entry before it",
+            ChainFault.CHANGED: f"{name} was changed after it was written (its hash differs)",
+        }[self.fault]
+
+
+def chain_problems(item: str, entries: list[CustodyEntry]) -> list[ChainProblem]:
     """What does not hold in one item's chain, each named (empty: the chain holds)."""
     problems = []
     previous = GENESIS
     for expected, entry in enumerate(entries):
-        name = f"custody entry {expected} of {item}"
         if entry.item != item or entry.seq != expected:
-            problems.append(f"{name} is out of place (missing or reordered entries)")
+            problems.append(ChainProblem(item, expected, ChainFault.OUT_OF_PLACE))
         if entry.previous != previous:
-            problems.append(f"{name} does not follow the entry before it")
+            problems.append(ChainProblem(item, expected, ChainFault.BROKEN_LINK))
         if entry.computed_hash() != entry.hash:
-            problems.append(f"{name} was changed after it was written (its hash differs)")
+            problems.append(ChainProblem(item, expected, ChainFault.CHANGED))
         previous = entry.hash
     return problems
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chalicelib.domain.disclosure import holds_evidence_role, may_see_evidence
-from chalicelib.domain.evidence import CustodyEntry, EvidenceItem, chain_problems
+from chalicelib.domain.evidence import ChainProblem, CustodyEntry, EvidenceItem, chain_problems
 from chalicelib.domain.statements import is_statement_slot
 from chalicelib.services import evidence
 from chalicelib.services.access import Caller, visible_case
@@ -33,7 +33,7 @@ class ShownItem:
     item: EvidenceItem
     chain: list[CustodyEntry]
     # What does not hold in the chain (domain/evidence.chain_problems); empty: it holds.
-    problems: list[str]
+    problems: list[ChainProblem]
     # The last daily anchor over this chain: its day (ISO) and the entry it fixed.
     stamped_day: str | None = None
     stamped_seq: int | None = None

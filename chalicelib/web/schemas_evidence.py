@@ -66,7 +66,7 @@ class CaseEvidence(BaseModel):
                     sha256=s.item.sha256,
                     working_sha256=s.item.working_sha256,
                     chain_holds=not s.problems,
-                    problems=s.problems,
+                    problems=[str(p) for p in s.problems],
                     stamped_day=s.stamped_day,
                     stamped_seq=s.stamped_seq,
                     custody=[CustodyStep(**e.as_record()) for e in s.chain],

@@ -99,6 +99,38 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(
     assert "403" in paths["/api/v1/staff/evidence/packages"]["get"]["responses"]
 
 
+def test_a_changed_custody_entry_is_named_on_the_page_by_its_place_in_the_list(
+    client, pump, given, aws
+):
+    """A forged entry (here, another actor written into the second) breaks the chain: the
+    page says so in the reader's language and names the entry as the custody list numbers
+    it, never by the verifier's English and the item's identifier."""
+    import boto3
+
+    from chalicelib.adapters.dynamo import keys
+
+    table = boto3.client("dynamodb")
+    pk = {"S": keys.evidence_partition(given)}
+    custody = table.query(
+        TableName=aws["TableName"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
+        ExpressionAttributeValues={":pk": pk, ":c": {"S": "CUSTODY#1#"}},
+    )["Items"]
+    table.update_item(
+        TableName=aws["TableName"],
+        Key={"pk": pk, "sk": custody[1]["sk"]},
+        UpdateExpression="SET actor = :a",
+        ExpressionAttributeValues={":a": {"S": "someone else"}},
+    )
+    section = evidence_of(Console(client, KEEPER).get(f"/staff/cases/{given}"))
+    assert "does not hold: an entry was changed" in section
+    assert "(entry 2 was changed after it was written)" in section
+    assert "custody entry" not in section and f"{given}-1" not in section
+    assert_words_only(section)
+    section = evidence_of(Console(client, KEEPER, lang="uk").get(f"/staff/cases/{given}"))
+    assert "(запис 2 змінено після того, як його було зроблено)" in section
+
+
 def test_without_the_role_or_the_consent_nothing_of_an_item_and_packages_only_with_consent(
     client, pump, given
 ):

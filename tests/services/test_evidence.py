@@ -132,10 +132,10 @@ def test_a_changed_entry_breaks_the_chain_and_is_named(stores, settings):
     (item,) = stores.evidence.items_of(receipt.reference)
     chain = stores.evidence.chain(item)
     forged = [chain[0], type(chain[1])(**{**chain[1].__dict__, "actor": "someone"}), chain[2]]
-    assert chain_problems(item.item, forged) == [
+    assert [str(p) for p in chain_problems(item.item, forged)] == [
         f"custody entry 1 of {item.item} was changed after it was written (its hash differs)"
     ]
-    assert chain_problems(item.item, [chain[0], chain[2]]) == [
+    assert [str(p) for p in chain_problems(item.item, [chain[0], chain[2]])] == [
         f"custody entry 1 of {item.item} is out of place (missing or reordered entries)",
         f"custody entry 1 of {item.item} does not follow the entry before it",
     ]

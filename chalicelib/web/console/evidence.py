@@ -17,6 +17,8 @@ from chalicelib.domain.evidence import (
     OPENED,
     REPORTER,
     SHOWN_SMALL,
+    ChainFault,
+    ChainProblem,
     CustodyAction,
     CustodyEntry,
 )
@@ -39,6 +41,18 @@ OTHER_KIND = N_("file")
 def short(sha256: str) -> str:
     """A hash as an eye compares it: its first and last characters."""
     return f"{sha256[:8]}…{sha256[-8:]}"
+
+
+FAULT_WORDS = {
+    ChainFault.OUT_OF_PLACE: N_("entry %(n)s is missing or out of order"),
+    ChainFault.BROKEN_LINK: N_("entry %(n)s does not follow the entry before it"),
+    ChainFault.CHANGED: N_("entry %(n)s was changed after it was written"),
+}
+
+
+def fault_words(ctx: Ctx, problem: ChainProblem) -> str:
+    """A fault of the chain as the custody list below numbers its entries (from 1)."""
+    return ctx._(FAULT_WORDS[problem.fault]) % {"n": problem.seq + 1}
 
 
 def step_words(ctx: Ctx, entry: CustodyEntry, recipients: dict[str, str], names: Any) -> str:
@@ -100,7 +114,7 @@ def section(ctx: Ctx, reference: str) -> dict[str, Any]:
             "short": short(shown.item.sha256),
             "working_sha256": shown.item.working_sha256,
             "holds": not shown.problems,
-            "problems": shown.problems,
+            "problems": [fault_words(ctx, p) for p in shown.problems],
             "stamped_day": shown.stamped_day,
             "unstamped": (
                 len(shown.chain) - 1 - shown.stamped_seq
