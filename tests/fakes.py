@@ -50,7 +50,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
-from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
+from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package, Stamp
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
@@ -1757,7 +1757,7 @@ class FakeCustodyStore:
 
     def __init__(self, db: FakeDb) -> None:
         self.db = db
-        for part in ("withdrawn", "cases", "anchors", "packages", "statements"):
+        for part in ("withdrawn", "cases", "anchors", "stamps", "packages", "statements"):
             db.evidence_rest.setdefault(part, {})
 
     def _rest(self, part: str) -> dict:
@@ -1837,8 +1837,19 @@ class FakeCustodyStore:
         anchors[anchor.day] = anchor
         return True
 
-    def anchors(self) -> list[Anchor]:
-        return [a for _, a in sorted(self._rest("anchors").items())]
+    def anchor(self, day: str) -> Anchor | None:
+        return self._rest("anchors").get(day)
+
+    def last_anchor_day(self) -> str | None:
+        return max(self._rest("anchors"), default=None)
+
+    def add_stamps(self, stamps: list[tuple[str, Stamp]]) -> None:
+        for reference, stamp in stamps:
+            self._rest("stamps")[(reference, stamp.day, stamp.item)] = stamp
+
+    def items_and_stamps(self, reference: str) -> tuple[list[EvidenceItem], list[Stamp]]:
+        stamps = [s for (r, _, _), s in sorted(self._rest("stamps").items()) if r == reference]
+        return self.items_of(reference), stamps
 
     def save_package(self, uow, package: Package, *, was: Package | None = None) -> None:
         packages = self._rest("packages")
