@@ -342,9 +342,9 @@ What is inside
                   time-stamp response, and DAY.json, what it covers: the root of that
                   day's Merkle tree over every chain's head Homeward keeps (RFC 6962:
                   SHA-256, leaf 0x00, node 0x01), its number of leaves, and for each
-                  chain in this package only, its leaf ({"item", "seq", "head"}, sorted
+                  chain in this package only, its leaf ({{"item", "seq", "head"}}, sorted
                   keys, no spaces), its place in the tree and its audit path. The
-                  token's imprint is the SHA-256 of {"day", "root", "leaves"} (sorted
+                  token's imprint is the SHA-256 of {{"day", "root", "leaves"}} (sorted
                   keys, no spaces); no other case is named
 - tsa.pem         the Time-Stamp Authority's certificate
 - manifest.json   per file and statement: its SHA-256, size and type, when it was
