@@ -480,12 +480,21 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _under(_statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]), "DIGEST"),
         EMAIL,
     ],
-    # The daily anchor of the custody chains: every chain's head read (the evidence
-    # partitions only), one time stamp asked of the stage's TSA, the day's anchor put.
+    # The daily anchor of the custody chains: every chain's head and last stamp read (the
+    # evidence partitions only), one time stamp asked of the stage's TSA over their Merkle
+    # root, the day's anchor put, and each new head's stamp written with its case.
     "AnchorCustodyRole": [
         LOGS,
-        _under(_statement("Heads", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]), "EVIDENCE"),
-        _under(_statement("Chains", ["dynamodb:Query"], [TABLE]), "EVIDENCE#*"),
+        _under(
+            _statement(
+                "Heads", ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"], [TABLE]
+            ),
+            "EVIDENCE",
+        ),
+        _under(
+            _statement("Chains", ["dynamodb:Query", "dynamodb:BatchWriteItem"], [TABLE]),
+            "EVIDENCE#*",
+        ),
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,

@@ -10,8 +10,10 @@ from chalicelib.domain.evidence import Anchor, Stamp, anchor_heads, anchor_messa
 # Certificate Transparency's test leaves and the roots of their first 1..8 (hex).
 CT_LEAVES = [
     bytes.fromhex(h)
-    for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657")
-    + ("606162636465666768696a6b6c6d6e6f",)
+    for h in (
+        *("", "00", "10", "2021", "3031", "40414243", "5051525354555657"),
+        "606162636465666768696a6b6c6d6e6f",
+    )
 ]
 CT_ROOTS = [
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
