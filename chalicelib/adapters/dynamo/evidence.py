@@ -247,7 +247,7 @@ class CustodyStore:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        **keys.evidence_withdrawn(reference),
+                        **keys.evidence_of(reference, "WITHDRAWN"),
                         **to_item({"kind": "evidence-withdrawn", "at": iso(at)}),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -257,7 +257,7 @@ class CustodyStore:
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None:
         found = self._client.get_item(
-            TableName=self._table, Key=keys.evidence_withdrawn(reference), ConsistentRead=True
+            TableName=self._table, Key=keys.evidence_of(reference, "WITHDRAWN"), ConsistentRead=True
         ).get("Item")
         return time(from_item(found)["at"]) if found else None
 
@@ -315,7 +315,7 @@ class CustodyStore:
             {
                 "PutRequest": {
                     "Item": {
-                        **keys.evidence_stamp(reference, day),
+                        **keys.evidence_of(reference, f"STAMP#{day}"),
                         **to_item({"kind": "stamp", "day": day, "stamps": json.dumps(items)}),
                     }
                 }

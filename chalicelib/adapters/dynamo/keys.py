@@ -440,15 +440,11 @@ def custody(reference: str, slot: int, seq: int) -> Key:
     return key(evidence_partition(reference), f"CUSTODY#{slot}#{seq:06d}")
 
 
-def evidence_withdrawn(reference: str) -> Key:
-    return key(evidence_partition(reference), "WITHDRAWN")
-
-
-def evidence_stamp(reference: str, day: str) -> Key:
-    return key(evidence_partition(reference), f"STAMP#{day}")
+def evidence_of(reference: str, sort: str) -> Key:
+    """A case's evidence record: `WITHDRAWN`, or a day's stamp of its chains `STAMP#<day>`."""
+    return key(evidence_partition(reference), sort)
 
 
 def evidence_index(kind: str, name: str) -> Key:
-    """The evidence partition's own items: a case that has evidence (kind `CASE`, named by
-    its reference), a day's anchor (`ANCHOR`, the day), a package (`PACKAGE`, its id)."""
+    """The `EVIDENCE` partition's own: `CASE#<reference>`, `ANCHOR#<day>`, `PACKAGE#<id>`."""
     return key(EVIDENCE, f"{kind}#{name}")
