@@ -1141,6 +1141,9 @@ def merge_template(stage: str) -> dict[str, Any]:
         serves = "staff" if function == "APIHandler" else "events"
         variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
         resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
+    # The anchor reads every case that has evidence, one query each: tens of thousands
+    # at a registry's scale, past the 30 s the other functions have (make bench anchor).
+    resources["AnchorCustody"]["Properties"]["Timeout"] = 900
     # Only the anchor talks to the Time-Stamp Authority (infra/operations.py parameters).
     resources["AnchorCustody"]["Properties"]["Environment"]["Variables"].update(
         HOMEWARD_TSA_URL={"Ref": "TimeStampAuthorityUrl"},
