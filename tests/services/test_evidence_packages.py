@@ -196,6 +196,17 @@ def test_a_package_names_no_other_case_and_verify_names_a_changed_proof(
     (failed,) = changed(root="0" * 64)
     assert failed.startswith("timestamps/2026-12-03.tsr: does not verify")
 
+    def former(data: bytes) -> bytes:  # a package of before: its days named every head
+        manifest = json.loads(data)
+        for day in manifest["timestamps"]:
+            day["heads"] = day.pop("proofs")
+        return json.dumps(manifest).encode()
+
+    failed = verifier.verify(rewritten(path, "manifest.json", former)).failed
+    assert "timestamps/2026-12-03.tsr: in the form of packages made before December 2026" in (
+        " ".join(failed)
+    )
+
 
 def test_a_withdrawal_before_hand_over_takes_the_case_out_and_is_logged(
     kept, stores, settings, tmp_path
