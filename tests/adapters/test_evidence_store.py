@@ -211,3 +211,28 @@ def test_stamps_are_kept_with_their_case_and_read_with_its_items_oldest_day_firs
         [],
         [stamp("2026-03-01", "HW-MANY-29-1", 2)],
     )
+
+
+def test_a_day_anchored_in_the_former_form_counts_as_anchored(aws):
+    """A stage anchored that day before its update (one item naming every head): the day
+    keeps it, and the next day's tree stamps every head."""
+    import boto3
+
+    from chalicelib import wiring
+    from chalicelib.adapters.dynamo import keys
+    from chalicelib.adapters.timestamps import stamp
+    from chalicelib.services import evidence
+    from infra.local.tsa import authority
+
+    stores = wiring.stores()
+    item = kept(stores)
+    former = {"kind": {"S": "anchor"}, "day": {"S": "2026-03-01"}, "token": {"S": "MAN0b2tlbg=="}}
+    former["heads"] = {"S": '{"HW-EVID-1-1": [2, "' + item.head_hash + '"]}'}
+    boto3.client("dynamodb").put_item(
+        TableName=aws["TableName"], Item={**keys.evidence_index("ANCHOR", "2026-03-01"), **former}
+    )
+    tsa = authority()
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-03-01") is None
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-03-02").leaves == 1
+    _, (stamped,) = stores.evidence.items_and_stamps("HW-EVID-1")
+    assert stamped.under(stores.evidence.anchor("2026-03-02"))
