@@ -281,7 +281,8 @@ ITEM_KINDS = {
     "one entry of an item's chain of custody": "kept",
     "a case's evidence consent withdrawn": "kept",
     "a case that has evidence (for the daily anchor)": "kept",
-    "a day's timestamp of every chain's head": "not of a case",
+    "a day's stamp of a case's chains (leaf, proof)": "kept",
+    "a day's timestamp of every chain's head (root, count, token)": "not of a case",
     "a prosecutor's package": "kept",
 }
 # Where the return's items of a case live (keys.py): none of them is left of it.

@@ -5,6 +5,13 @@ per entry, written only if absent, and the item's head (the last entry's number 
 hash) on the item itself, moved only from the head the writer read. Both go in the one
 transaction of the action they record, so an entry exists exactly when its action
 happened, and two writers can never both extend the same head (the chain never forks).
+
+The daily anchor (services/evidence.py) keeps one small item a day in the `EVIDENCE`
+partition (the Merkle root, the number of leaves, the token), and in each case's
+partition one `STAMP#<day>` record for a day that stamped a new head of one of its
+chains: {item: leaf and audit path}. Read with the case's items in one query (`ITEM#` to
+`STAMP#` are neighbours in the sort order), nothing grows with the number of cases but
+the number of records, each a few kilobytes at most.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time as clock
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
@@ -25,6 +33,7 @@ from chalicelib.domain.evidence import (
     EvidenceItem,
     Package,
     PackageState,
+    Stamp,
 )
 from chalicelib.domain.statements import Statement
 
@@ -238,7 +247,7 @@ class CustodyStore:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        **keys.evidence_withdrawn(reference),
+                        **keys.evidence_of(reference, "WITHDRAWN"),
                         **to_item({"kind": "evidence-withdrawn", "at": iso(at)}),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -248,7 +257,7 @@ class CustodyStore:
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None:
         found = self._client.get_item(
-            TableName=self._table, Key=keys.evidence_withdrawn(reference), ConsistentRead=True
+            TableName=self._table, Key=keys.evidence_of(reference, "WITHDRAWN"), ConsistentRead=True
         ).get("Item")
         return time(from_item(found)["at"]) if found else None
 
@@ -256,7 +265,8 @@ class CustodyStore:
         values = {
             "kind": "anchor",
             "day": anchor.day,
-            "heads": json.dumps({k: list(v) for k, v in anchor.heads.items()}),
+            "root": anchor.root,
+            "leaves": anchor.leaves,
             "token": base64.b64encode(anchor.token).decode(),
         }
         uow = DynamoUnitOfWork(self._client)
@@ -276,15 +286,80 @@ class CustodyStore:
             return False
         return True
 
-    def anchors(self) -> list[Anchor]:
-        return [
-            Anchor(
-                day=v["day"],
-                heads={k: (int(s), h) for k, (s, h) in json.loads(v["heads"]).items()},
-                token=base64.b64decode(v["token"]),
-            )
-            for v in self._evidence("ANCHOR#")
+    def anchor(self, day: str) -> Anchor | None:
+        found = self._client.get_item(
+            TableName=self._table, Key=keys.evidence_index("ANCHOR", day), ConsistentRead=True
+        ).get("Item")
+        if not found:
+            return None
+        v = from_item(found)
+        # A day anchored before the tree (its item named every head) still counts as
+        # anchored; no stamp points to it, so nothing reads its root.
+        root, leaves = v.get("root", ""), int(v.get("leaves", 0))
+        return Anchor(v["day"], root, leaves, base64.b64decode(v["token"]))
+
+    def last_anchor_day(self) -> str | None:
+        found = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": value(keys.EVIDENCE), ":prefix": value("ANCHOR#")},
+            ProjectionExpression="sk",
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        ).get("Items", [])
+        return from_item(found[0])["sk"].removeprefix("ANCHOR#") if found else None
+
+    def add_stamps(self, stamps: list[tuple[str, Stamp]]) -> None:
+        records: dict[tuple[str, str], dict[str, Any]] = {}
+        for reference, stamp in stamps:
+            records.setdefault((reference, stamp.day), {})[stamp.item] = stamp.as_record()
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **keys.evidence_of(reference, f"STAMP#{day}"),
+                        **to_item({"kind": "stamp", "day": day, "stamps": json.dumps(items)}),
+                    }
+                }
+            }
+            for (reference, day), items in records.items()
         ]
+        for start in range(0, len(puts), 25):  # BatchWriteItem's most
+            self._batch(puts[start : start + 25])
+
+    def _batch(self, puts: list[dict[str, Any]]) -> None:
+        """Write one batch, again for what DynamoDB left unprocessed (throttled)."""
+        for attempt in range(8):
+            left = self._client.batch_write_item(RequestItems={self._table: puts}).get(
+                "UnprocessedItems", {}
+            )
+            puts = left.get(self._table, [])
+            if not puts:
+                return
+            clock.sleep(min(0.05 * 2**attempt, 2))
+        raise RuntimeError(f"{len(puts)} stamp record(s) left unwritten after retries")
+
+    def items_and_stamps(self, reference: str) -> tuple[list[EvidenceItem], list[Stamp]]:
+        found = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :item AND :stamp",
+            ExpressionAttributeValues={
+                ":pk": value(keys.evidence_partition(reference)),
+                ":item": value("ITEM#"),
+                ":stamp": value("STAMP#~"),
+            },
+            ConsistentRead=True,
+        )
+        items = [_item_of(v) for v in found if v["sk"].startswith("ITEM#")]
+        stamps = [
+            Stamp.from_record(v["day"], item, record)
+            for v in found
+            if v["sk"].startswith("STAMP#")
+            for item, record in sorted(json.loads(v["stamps"]).items())
+        ]
+        return sorted(items, key=lambda i: i.slot), stamps
 
     def save_package(self, uow: DynamoUnitOfWork, package: Package, *, was: Package | None = None):
         values = {
