@@ -113,6 +113,9 @@ class Chat:
         self.language = language
         self.now = now
         self.sent: list[int] = []
+        # When the conversation is to be deleted, planned once this exchange's messages
+        # are noted: a deletion that ran before would leave them in the chat.
+        self.tidy_at: dt.datetime | None = None
         self.bot = wiring.telegram_bot()
 
     def words(self, msgid: str, **params: Any) -> str:
@@ -157,6 +160,10 @@ def handle(update: dict, *, now: dt.datetime) -> None:
     else:
         _text(chat, (message.get("text") or "").strip(), person)
     _remember(chat, theirs)
+    if chat.tidy_at is not None:
+        from chalicelib.services import conversations
+
+        conversations.plan_tidy(store, chat.id, chat.tidy_at)
 
 
 def _remember(chat: Chat, theirs: list[int]) -> None:
@@ -251,8 +258,6 @@ def _file(chat: Chat, message: dict) -> None:
 
 
 def _receipt(chat: Chat, receipt, *, urgent: bool) -> None:
-    from chalicelib.services import conversations
-
     text = chat.words(RECEIPT, reference=receipt.reference, code=receipt.status_token)
     help_line = wiring.settings().help_line_in(chat.language) if urgent else None
     if help_line is not None:
@@ -264,8 +269,7 @@ def _receipt(chat: Chat, receipt, *, urgent: bool) -> None:
         chat.words(TIDY_OFFER, minutes=minutes),
         ((TIDY_NOW, chat.words(TIDY_NOW_LABEL)), (TIDY_KEEP, chat.words(TIDY_KEEP_LABEL))),
     )
-    due = chat.now + dt.timedelta(seconds=wiring.telegram_settings().tidy_after_seconds)
-    conversations.plan_tidy(wiring.conversations(), chat.id, due)
+    chat.tidy_at = chat.now + dt.timedelta(seconds=wiring.telegram_settings().tidy_after_seconds)
 
 
 def _tidy_choice(chat: Chat, value: str) -> None:
