@@ -1757,7 +1757,7 @@ class FakeCustodyStore:
 
     def __init__(self, db: FakeDb) -> None:
         self.db = db
-        for part in ("withdrawn", "cases", "anchors", "packages", "statements"):
+        for part in ("withdrawn", "cases", "anchors", "packages", "statements", "witnesses"):
             db.evidence_rest.setdefault(part, {})
 
     def _rest(self, part: str) -> dict:
@@ -1829,6 +1829,20 @@ class FakeCustodyStore:
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None:
         return self._rest("withdrawn").get(reference)
+
+    def withdraw_statement(self, uow, statement: Statement, withdrawal) -> None:
+        # "witnesses": each statement's consent withdrawn by its witness, by statement id.
+        withdrawn = self._rest("witnesses")
+        uow.add(
+            "statement-withdrawal",
+            lambda: withdrawn.__setitem__(
+                (statement.reference, statement.statement_id), withdrawal
+            ),
+            lambda: (statement.reference, statement.statement_id) not in withdrawn,
+        )
+
+    def statement_withdrawals(self, reference: str) -> dict:
+        return {s: w for (r, s), w in self._rest("witnesses").items() if r == reference}
 
     def add_anchor(self, anchor: Anchor) -> bool:
         anchors = self._rest("anchors")

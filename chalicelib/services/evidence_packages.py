@@ -175,10 +175,11 @@ def allowed_items(reference: str, stores: Stores) -> list[EvidenceItem]:
     evidence consent, each witness statement on its witness's own."""
     consent = evidence.consent_of(reference, stores)
     files = consent is not None and may_use_as_evidence(consent)
+    withdrawn = stores.evidence.statement_withdrawals(reference)
     consented = {
         s.statement_id
         for s in stores.evidence.statements_of(reference)
-        if may_package_statement(s.evidence_consent)
+        if may_package_statement(s.evidence_consent, withdrawn=s.statement_id in withdrawn)
     }
     return [
         i

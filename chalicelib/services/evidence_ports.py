@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
-from chalicelib.domain.statements import Statement
+from chalicelib.domain.statements import ConsentWithdrawal, Statement
 
 
 class CustodyStore(Protocol):
@@ -51,6 +51,17 @@ class CustodyStore(Protocol):
         ...
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None: ...
+    def withdraw_statement(
+        self, uow: Any, statement: Statement, withdrawal: ConsentWithdrawal
+    ) -> None:
+        """Record a witness's withdrawal of the consent to a statement's use, its reason
+        sealed as the statement's words are (refused "statement-withdrawal" if recorded)."""
+        ...
+
+    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
+        """The case's statements whose witnesses withdrew the consent, by statement id."""
+        ...
+
     def add_anchor(self, anchor: Anchor) -> bool:
         """Keep a day's anchor; False if that day has one already."""
         ...

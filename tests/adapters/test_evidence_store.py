@@ -179,3 +179,24 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
     if client is not None:  # on DynamoDB the table holds the seal, never the words or name
         raw = str(client.scan(TableName=stores.evidence._table)["Items"])
         assert first.sha256 in raw and "Марія" not in raw and "автобус" not in raw
+
+    # The witness withdraws the consent: recorded once, apart from the sealed record,
+    # its reason sealed too.
+    from chalicelib.domain.statements import ConsentWithdrawal
+
+    withdrawal = ConsentWithdrawal(first.statement_id, NOW, "c-1", "Марія зателефонувала")
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw_statement(uow, first, withdrawal)
+    uow.commit()
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw_statement(uow, first, withdrawal)
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert "statement-withdrawal" in refused.value.names
+    assert stores.evidence.statement_withdrawals("HW-EVID-2") == {first.statement_id: withdrawal}
+    assert stores.evidence.statement_withdrawals("HW-EVID-1") == {}
+    assert stores.evidence.statements_of("HW-EVID-2") == [first]
+    assert stores.evidence.withdrawn_at("HW-EVID-2") is None  # the reporter's is another
+    if client is not None:
+        raw = str(client.scan(TableName=stores.evidence._table)["Items"])
+        assert "Марія" not in raw and "зателефонувала" not in raw

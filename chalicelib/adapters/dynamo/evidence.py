@@ -26,7 +26,7 @@ from chalicelib.domain.evidence import (
     Package,
     PackageState,
 )
-from chalicelib.domain.statements import Statement
+from chalicelib.domain.statements import ConsentWithdrawal, Statement, slot_of
 
 
 def _item_of(values: dict[str, Any]) -> EvidenceItem:
@@ -251,6 +251,59 @@ class CustodyStore:
             TableName=self._table, Key=keys.evidence_withdrawn(reference), ConsistentRead=True
         ).get("Item")
         return time(from_item(found)["at"]) if found else None
+
+    def withdraw_statement(
+        self, uow: DynamoUnitOfWork, statement: Statement, withdrawal: ConsentWithdrawal
+    ) -> None:
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        # The staff member's words may name the witness: sealed, never in the table.
+        group = f"{_statement_group(statement.number)}-withdrawal"
+        blobs, key_blob = self._sealer.seal(statement.reference, {group: {"why": withdrawal.why}})
+        values = {
+            "kind": "statement-withdrawn",
+            "statement": statement.number,
+            "statement_id": withdrawal.statement_id,
+            "at": iso(withdrawal.at),
+            "taken_by": withdrawal.taken_by,
+            "sealed": blobs[group],
+            "sealed_key": key_blob,
+        }
+        where = keys.statement_withdrawn(statement.reference, slot_of(statement.number))
+        uow.add(
+            "statement-withdrawal",
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**where, **to_item(values)},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        )
+
+    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        found = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :withdrawn)",
+            ExpressionAttributeValues={
+                ":pk": value(keys.evidence_partition(reference)),
+                ":withdrawn": value(keys.STATEMENT_WITHDRAWN),
+            },
+            ConsistentRead=True,
+        )
+        withdrawals = {}
+        for values in found:
+            group = f"{_statement_group(int(values['statement']))}-withdrawal"
+            opened = self._sealer.open(
+                reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
+            )
+            withdrawals[values["statement_id"]] = ConsentWithdrawal(
+                values["statement_id"], time(values["at"]), values["taken_by"], opened["why"]
+            )
+        return withdrawals
 
     def add_anchor(self, anchor: Anchor) -> bool:
         values = {
