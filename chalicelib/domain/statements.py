@@ -308,13 +308,13 @@ def withdraw(
         raise StatementRefused("why", f"the reason is at most {MAX_WHY} characters")
     if withdrawn is not None:
         raise NothingToWithdraw(
-            "the witness withdrew this consent before: it is recorded once",
+            "The witness withdrew this consent before: it is recorded once.",
             withdrawn_at=withdrawn.at,
         )
     if not statement.evidence_consent:
         raise NothingToWithdraw(
-            "the witness never agreed to this statement's use by prosecutors: there is "
-            "nothing to withdraw"
+            "The witness never agreed to this statement's use by prosecutors: there is "
+            "nothing to withdraw."
         )
     return ConsentWithdrawal(
         statement.statement_id, now.astimezone(dt.UTC).replace(microsecond=0), taken_by, why

@@ -269,7 +269,7 @@ class CustodyStore:
             "sealed": blobs[group],
             "sealed_key": key_blob,
         }
-        where = keys.statement_withdrawn(statement.reference, slot_of(statement.number))
+        where = keys.evidence_withdrawn(statement.reference, slot_of(statement.number))
         uow.add(
             "statement-withdrawal",
             {
@@ -290,7 +290,7 @@ class CustodyStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :withdrawn)",
             ExpressionAttributeValues={
                 ":pk": value(keys.evidence_partition(reference)),
-                ":withdrawn": value(keys.STATEMENT_WITHDRAWN),
+                ":withdrawn": keys.evidence_withdrawn(reference, "")["sk"],
             },
             ConsistentRead=True,
         )

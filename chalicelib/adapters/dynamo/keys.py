@@ -41,7 +41,7 @@ Cases table (`pk`, `sk`):
 | an evidence item (an original) and its chain's head | `EVIDENCE#<reference>` | `ITEM#<slot>` |
 | one entry of an item's chain of custody | `EVIDENCE#<reference>` | `CUSTODY#<slot>#<seq>` |
 | a case's evidence consent withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN` |
-| a witness's consent to a statement's use withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN#<slot>` |
+| a witness's consent to one statement withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN#<slot>` |
 | a case that has evidence (for the daily anchor) | `EVIDENCE` | `CASE#<reference>` |
 | a day's timestamp of every chain's head | `EVIDENCE` | `ANCHOR#<day>` |
 | a prosecutor's package | `EVIDENCE` | `PACKAGE#<package id>` |
@@ -440,15 +440,8 @@ def custody(reference: str, slot: int, seq: int) -> Key:
     return key(evidence_partition(reference), f"CUSTODY#{slot}#{seq:06d}")
 
 
-def evidence_withdrawn(reference: str) -> Key:
-    return key(evidence_partition(reference), "WITHDRAWN")
-
-
-STATEMENT_WITHDRAWN = "WITHDRAWN#"
-
-
-def statement_withdrawn(reference: str, slot: int) -> Key:
-    return key(evidence_partition(reference), f"{STATEMENT_WITHDRAWN}{slot}")
+def evidence_withdrawn(reference: str, slot: int | str | None = None) -> Key:
+    return key(evidence_partition(reference), "WITHDRAWN" + ("" if slot is None else f"#{slot}"))
 
 
 def evidence_index(kind: str, name: str) -> Key:
