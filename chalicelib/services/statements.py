@@ -80,6 +80,8 @@ class ShownStatement:
     words_shown: bool
     # The witness withdrew the consent to its use by prosecutors (None: they did not).
     withdrawal: ConsentWithdrawal | None = None
+    # Withdrawn, yet handed over before in a package: these recipients must be told.
+    handed_over_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,18 @@ def list_statements(
     in which language and how it was taken (reading the words is `read`)."""
     _readable_case(caller, reference, "list-statements", stores, now)
     withdrawn = stores.evidence.statement_withdrawals(reference)
+    given = evidence.holding(stores, reference, set(withdrawn), PackageState.HANDED_OVER)
     return [
-        ShownStatement(s, False, withdrawn.get(s.statement_id))
+        ShownStatement(
+            s,
+            False,
+            withdrawn.get(s.statement_id),
+            tuple(
+                dict.fromkeys(
+                    p.recipient for p in given if s.statement_id in p.items.get(reference, ())
+                )
+            ),
+        )
         for s in stores.evidence.statements_of(reference)
     ]
 

@@ -63,3 +63,47 @@ def test_a_statement_is_taken_from_an_adult_and_listed_in_words(client, referenc
     )
     assert "Homeward ніколи не просить дитину свідчити" in ukrainian
     assert "Від: сусід, 3 грудня 2026" in ukrainian and "записано телефоном" in ukrainian
+
+
+def test_a_witness_withdraws_the_consent_and_the_statement_says_so(client, reference):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from helpers import assert_words_only
+
+    from chalicelib.web.console import render
+
+    taras = Console(client, "demo-taras-bondar")
+    taras.get(f"/staff/cases/{reference}")
+    fields = {**FIELDS, "st_adult": "yes", "st_consent": "yes"}
+    assert taras.post(f"/staff/cases/{reference}/statements", fields).status_code == 303
+    page = text(taras.get(f"/staff/cases/{reference}"))
+    assert "The witness agreed to its use by prosecutors." in page
+    form = f"/staff/cases/{reference}/statements/{reference}-S1/consent-withdrawal"
+    assert f'{form[1:]}#statement-1"' in page
+
+    refused = taras.post(form, {"sw_why": "   "})
+    assert refused.status_code == 422
+    assert 'id="error-sw_why-1"' in text(refused) and "by phone, in person" in text(refused)
+
+    days = {render.day(dt.datetime.now(ZoneInfo("Europe/Kyiv")).date(), "en")}
+    assert taras.post(form, {"sw_why": "Мати зателефонувала"}).status_code == 303
+    days.add(render.day(dt.datetime.now(ZoneInfo("Europe/Kyiv")).date(), "en"))
+    answer = taras.get(f"/staff/cases/{reference}?done=statement-withdrawn")
+    page = text(answer)
+    assert "The withdrawal is recorded: the statement left every package" in page
+    assert any(
+        f"The witness withdrew the consent to its use by prosecutors on {day}." in page
+        for day in days
+    )
+    assert "The witness agreed to its use" not in page and 'name="sw_why"' not in page
+    assert "Мати зателефонувала" not in page  # the reason is sealed, not shown about
+    assert_words_only(answer.body.decode())
+
+    again = taras.post(form, {"sw_why": "again"})
+    assert again.status_code == 409
+    assert "The witness withdrew this consent before: it is recorded once." in text(again)
+    ukrainian = text(
+        Console(client, "demo-taras-bondar", lang="uk").get(f"/staff/cases/{reference}")
+    )
+    assert "Свідок відкликав згоду, щоб прокурори використали їх як доказ" in ukrainian

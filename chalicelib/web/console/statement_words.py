@@ -52,9 +52,28 @@ def lines(ctx: Ctx, reference: str) -> list[dict]:
             "sentence": sentence(s.statement, ctx.lang),
             "adds_to": numbers.get(s.statement.adds_to or ""),
             "consent": s.statement.evidence_consent,
+            "withdrawn": withdrawn(s, ctx.lang),
         }
         for s in shown
     ]
+
+
+def withdrawn(shown, language: str) -> str | None:
+    """ "The witness withdrew the consent to its use by prosecutors on 7 December 2026.",
+    with whom to tell when it had been handed over before; None while it stands."""
+    if shown.withdrawal is None:
+        return None
+    _ = render.gettext_for(language)
+    day = render.day(shown.withdrawal.at.astimezone(ZoneInfo(KYIV)).date(), language)
+    said = _("The witness withdrew the consent to its use by prosecutors on %(day)s.") % {
+        "day": day
+    }
+    if shown.handed_over_to:
+        said += " " + _(
+            "It had already been handed over to %(recipients)s: it is with them, the "
+            "withdrawal is recorded in its chain of custody, and they must be told."
+        ) % {"recipients": ", ".join(shown.handed_over_to)}
+    return said
 
 
 def choices(language: str, now: dt.datetime | None = None) -> dict[str, object]:
