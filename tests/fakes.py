@@ -1844,6 +1844,17 @@ class FakeCustodyStore:
     def statement_withdrawals(self, reference: str) -> dict:
         return {s: w for (r, s), w in self._rest("witnesses").items() if r == reference}
 
+    def erase_statement(self, uow, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool):
+        words, where = self._rest("statements"), (item.reference, item.slot)
+        uow.add("statement-erasure", lambda: words.pop(where), lambda: where in words)
+        if withdrawn:
+            reasons, named = self._rest("witnesses"), (item.reference, item.item)
+            uow.add(
+                "statement-withdrawal",
+                lambda: reasons.__setitem__(named, replace(reasons[named], why="")),
+                lambda: named in reasons,
+            )
+
     def add_anchor(self, anchor: Anchor) -> bool:
         anchors = self._rest("anchors")
         if anchor.day in anchors:

@@ -269,6 +269,10 @@ def anonymise_case(
     """Nobody left in the case, if it is still due (the index a run read may be a moment
     behind the case); whether it was anonymised."""
     now = now or dt.datetime.now(dt.UTC)
+    traces = stores.lifecycle.traces(reference)
+    if traces is not None and not traces.anonymised_at and still_due(traces):
+        # Before the case item: a run cut short finds the case due again, and finishes.
+        erase_statements(reference, stores=stores, request_id=request_id, now=now)
 
     def plan(traces: Traces) -> Erasure | None:
         if traces.anonymised_at or not still_due(traces):
@@ -280,3 +284,55 @@ def anonymise_case(
 
     done = carry_out(reference, plan, audit, stores=stores, files=files)
     return done is not None and done[1] is not None
+
+
+def erase_statements(
+    reference: str, *, stores: Stores, request_id: str, now: dt.datetime
+) -> tuple[list[str], list[str]]:
+    """At the case's retention, the witnesses' words go (their names, their accounts, why
+    a withdrawal was recorded): each statement keeps its hash and its chain, with an
+    "erased" entry, written with the audit entry. A statement in a package built or handed
+    over is held for a prosecutor (its original under legal hold): it is kept, and its
+    audit entry says why. The statements erased and kept."""
+    from chalicelib.domain.evidence import HOMEWARD, CustodyAction, Step
+    from chalicelib.services import evidence
+
+    statements = stores.evidence.statements_of(reference)
+    if not statements:
+        return [], []
+    withdrawn = stores.evidence.statement_withdrawals(reference)
+    packaged: dict[str, list[str]] = {}
+    for package in stores.evidence.packages():
+        for name in package.items.get(reference, ()):
+            packaged.setdefault(name, []).append(package.package_id)
+    items = {i.item: i for i in stores.evidence.items_of(reference)}
+    erased, kept = [], []
+    for statement in statements:
+        name = statement.statement_id
+        if name in packaged:
+            why = f"{name} kept: held for a prosecutor in package {', '.join(packaged[name])}"
+            stores.audit.record(
+                [system_entry(reference, "retention", "keep-statement", now, request_id, why)]
+            )
+            kept.append(name)
+            continue
+        entry = system_entry(reference, "retention", "erase-statement", now, request_id, name)
+        step = Step(
+            CustodyAction.ERASED,
+            HOMEWARD,
+            "its words erased at the case's retention",
+            f"sha256 {statement.sha256} kept",
+        )
+
+        def also(uow, item=items[name], entry=entry, withdrawn=name in withdrawn) -> None:
+            stores.evidence.erase_statement(uow, item, now, withdrawn=withdrawn)
+            stores.audit.add(uow, entry)
+
+        try:
+            evidence.record(stores, [items[name]], step, now, also)
+        except Refused as refused:
+            if "statement-erasure" not in refused.names:
+                raise
+            continue  # erased meanwhile, by a run at the same moment
+        erased.append(name)
+    return erased, kept

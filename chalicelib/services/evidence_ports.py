@@ -62,6 +62,14 @@ class CustodyStore(Protocol):
         """The case's statements whose witnesses withdrew the consent, by statement id."""
         ...
 
+    def erase_statement(
+        self, uow: Any, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool
+    ) -> None:
+        """A statement's sealed words (and its withdrawal's reason, if `withdrawn`) gone;
+        its item, hash and chain stay. Refused "statement-erasure" if they were gone already.
+        `statements_of` no longer returns it."""
+        ...
+
     def add_anchor(self, anchor: Anchor) -> bool:
         """Keep a day's anchor; False if that day has one already."""
         ...

@@ -26,6 +26,7 @@ from chalicelib.domain.errors import Conflict, Refused
 from chalicelib.domain.evidence import CustodyAction, EvidenceItem, PackageState, Step, extend
 from chalicelib.domain.statements import (
     CONTENT_TYPE,
+    FIRST_SLOT,
     WITHDRAWN_WHY,
     ConsentWithdrawal,
     Statement,
@@ -35,6 +36,7 @@ from chalicelib.domain.statements import (
     TakerRole,
     WitnessRelation,
     intake_steps,
+    is_statement_slot,
     seal,
     slot_of,
     withdraw,
@@ -105,7 +107,9 @@ def take(
         kept = stores.evidence.statements_of(reference)
         if new.adds_to and new.adds_to not in {s.statement_id for s in kept}:
             raise StatementRefused("adds_to", "the statement this one adds to is not on this case")
-        number = max((s.number for s in kept), default=0) + 1
+        # From the items: a statement whose words were erased keeps its number.
+        slots = [i.slot for i in stores.evidence.items_of(reference) if is_statement_slot(i.slot)]
+        number = max((slot - FIRST_SLOT for slot in slots), default=0) + 1
         statement = seal(
             reference=reference,
             number=number,

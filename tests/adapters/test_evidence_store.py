@@ -200,3 +200,16 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
     if client is not None:
         raw = str(client.scan(TableName=stores.evidence._table)["Items"])
         assert "Марія" not in raw and "зателефонувала" not in raw
+
+    # At the case's retention its words go, the withdrawal's reason too; hash and chain stay.
+    uow = stores.unit_of_work()
+    stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)
+    uow.commit()
+    assert stores.evidence.statements_of("HW-EVID-2") == []
+    assert stores.evidence.statement_withdrawals("HW-EVID-2")[first.statement_id].why == ""
+    assert stores.evidence.items_of("HW-EVID-2") == [item]
+    uow = stores.unit_of_work()
+    stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert "statement-erasure" in refused.value.names

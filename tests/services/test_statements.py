@@ -251,3 +251,48 @@ def test_a_withdrawal_needs_a_reason_a_consent_and_a_worker(stores, case):
             caller(auditor), case, agreed.statement_id, "by phone", stores=stores, now=NOW
         )
     assert stores.evidence.statement_withdrawals(case) == {}
+
+
+def test_retention_erases_the_words_of_statements_no_package_holds(stores, settings):
+    from chalicelib.services import erasure
+
+    receipt, files, _ = filed(stores, settings, evidence_consent=False)
+    case = receipt.reference
+    loose = statements.take(caller(OLENA), case, given(), stores=stores, now=NOW)
+    packaged = statements.take(caller(OLENA), case, given(saw="Інше"), stores=stores, now=NOW)
+    statements.withdraw_consent(
+        caller(OLENA), case, loose.statement_id, "Марія зателефонувала", stores=stores, now=NOW
+    )
+    package = _package(stores, case)
+    later = NOW + dt.timedelta(days=400)
+    assert erasure.anonymise_case(
+        case,
+        still_due=lambda traces: True,
+        stores=stores,
+        files=files,
+        request_id="run-1",
+        now=later,
+    )
+    # Nothing of the witness is left of the loose one: its hash and chain are.
+    assert stores.evidence.statements_of(case) == [packaged]
+    assert stores.evidence.statement_withdrawals(case)[loose.statement_id].why == ""
+    item = next(i for i in stores.evidence.items_of(case) if i.item == loose.statement_id)
+    assert item.sha256 == loose.sha256
+    chain = stores.evidence.chain(item)
+    assert not chain_problems(item.item, chain)
+    assert (chain[-1].action, chain[-1].at) == (CustodyAction.ERASED, later)
+    assert "erased at the case's retention" in chain[-1].why
+    trail = [(e.actor, e.action, e.detail) for e in stores.audit.trail(case)]
+    assert ("retention", "erase-statement", loose.statement_id) in trail
+    assert (
+        "retention",
+        "keep-statement",
+        f"{packaged.statement_id} kept: held for a prosecutor in package {package.package_id}",
+    ) in trail
+    # A package held one: it stays whole, its words too, and still renders.
+    assert stores.evidence.package(package.package_id).items == {case: (packaged.statement_id,)}
+    # Run again (a run cut short): nothing is erased twice; the kept one is named again.
+    assert erasure.erase_statements(case, stores=stores, request_id="run-2", now=later) == (
+        [],
+        [packaged.statement_id],
+    )

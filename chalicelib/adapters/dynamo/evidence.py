@@ -147,8 +147,8 @@ class CustodyStore:
             raise RuntimeError("these stores were built without the fields key")
         kept = []
         for values in self._items(reference):
-            if "statement" not in values:
-                continue
+            if "statement" not in values or "sealed" not in values:
+                continue  # an original, or a statement whose words were erased
             group = _statement_group(int(values["statement"]))
             opened = self._sealer.open(
                 reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
@@ -297,13 +297,43 @@ class CustodyStore:
         withdrawals = {}
         for values in found:
             group = f"{_statement_group(int(values['statement']))}-withdrawal"
-            opened = self._sealer.open(
-                reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
-            )
+            why = ""  # erased with the statement's words at the case's retention
+            if "sealed" in values:
+                why = self._sealer.open(
+                    reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
+                )["why"]
             withdrawals[values["statement_id"]] = ConsentWithdrawal(
-                values["statement_id"], time(values["at"]), values["taken_by"], opened["why"]
+                values["statement_id"], time(values["at"]), values["taken_by"], why
             )
         return withdrawals
+
+    def erase_statement(
+        self, uow: DynamoUnitOfWork, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool
+    ) -> None:
+        uow.add(
+            "statement-erasure",
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.evidence_item(item.reference, item.slot),
+                    "UpdateExpression": "REMOVE sealed, sealed_key SET words_erased_at = :at",
+                    "ConditionExpression": "attribute_exists(sealed)",
+                    "ExpressionAttributeValues": {":at": value(iso(at))},
+                }
+            },
+        )
+        if withdrawn:
+            uow.add(
+                "statement-withdrawal",
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": keys.evidence_withdrawn(item.reference, item.slot),
+                        "UpdateExpression": "REMOVE sealed, sealed_key",
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            )
 
     def add_anchor(self, anchor: Anchor) -> bool:
         values = {
