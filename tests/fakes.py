@@ -1842,7 +1842,12 @@ class FakeCustodyStore:
         )
 
     def statement_withdrawals(self, reference: str) -> dict:
-        return {s: w for (r, s), w in self._rest("witnesses").items() if r == reference}
+        withdrawn = self._rest("witnesses").items()
+        return {s: replace(w, why=None) for (r, s), w in withdrawn if r == reference}
+
+    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
+        found = self._rest("witnesses").get((reference, statement_id))
+        return found.why if found else None
 
     def erase_statement(self, uow, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool):
         words, where = self._rest("statements"), (item.reference, item.slot)
@@ -1851,7 +1856,7 @@ class FakeCustodyStore:
             reasons, named = self._rest("witnesses"), (item.reference, item.item)
             uow.add(
                 "statement-withdrawal",
-                lambda: reasons.__setitem__(named, replace(reasons[named], why="")),
+                lambda: reasons.__setitem__(named, replace(reasons[named], why=None)),
                 lambda: named in reasons,
             )
 

@@ -278,7 +278,9 @@ class ConsentWithdrawal:
     statement_id: str
     at: dt.datetime
     taken_by: str  # the staff member who recorded it (the witness asked them)
-    why: str  # in that staff member's words: how the witness asked (sealed, like the words)
+    # In that staff member's words, how the witness asked: sealed like the statement's
+    # words, opened only to be read (None: not opened, or erased at the case's retention).
+    why: str | None = None
 
 
 class NothingToWithdraw(Exception):

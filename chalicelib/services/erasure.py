@@ -293,46 +293,47 @@ def erase_statements(
     a withdrawal was recorded): each statement keeps its hash and its chain, with an
     "erased" entry, written with the audit entry. A statement in a package built or handed
     over is held for a prosecutor (its original under legal hold): it is kept, and its
-    audit entry says why. The statements erased and kept."""
+    audit entry says why. Nothing sealed is opened (the schedule holds no key to open it).
+    The statements erased now, and those kept."""
     from chalicelib.domain.evidence import HOMEWARD, CustodyAction, Step
+    from chalicelib.domain.statements import is_statement_slot
     from chalicelib.services import evidence
 
-    statements = stores.evidence.statements_of(reference)
-    if not statements:
+    items = [i for i in stores.evidence.items_of(reference) if is_statement_slot(i.slot)]
+    if not items:
         return [], []
     withdrawn = stores.evidence.statement_withdrawals(reference)
     packaged: dict[str, list[str]] = {}
     for package in stores.evidence.packages():
         for name in package.items.get(reference, ()):
             packaged.setdefault(name, []).append(package.package_id)
-    items = {i.item: i for i in stores.evidence.items_of(reference)}
     erased, kept = [], []
-    for statement in statements:
-        name = statement.statement_id
-        if name in packaged:
-            why = f"{name} kept: held for a prosecutor in package {', '.join(packaged[name])}"
+    for item in items:
+        if item.item in packaged:
+            held = ", ".join(packaged[item.item])
+            why = f"{item.item} kept: held for a prosecutor in package {held}"
             stores.audit.record(
                 [system_entry(reference, "retention", "keep-statement", now, request_id, why)]
             )
-            kept.append(name)
+            kept.append(item.item)
             continue
-        entry = system_entry(reference, "retention", "erase-statement", now, request_id, name)
+        entry = system_entry(reference, "retention", "erase-statement", now, request_id, item.item)
         step = Step(
             CustodyAction.ERASED,
             HOMEWARD,
             "its words erased at the case's retention",
-            f"sha256 {statement.sha256} kept",
+            f"sha256 {item.sha256} kept",
         )
 
-        def also(uow, item=items[name], entry=entry, withdrawn=name in withdrawn) -> None:
+        def also(uow, item=item, entry=entry, withdrawn=item.item in withdrawn) -> None:
             stores.evidence.erase_statement(uow, item, now, withdrawn=withdrawn)
             stores.audit.add(uow, entry)
 
         try:
-            evidence.record(stores, [items[name]], step, now, also)
+            evidence.record(stores, [item], step, now, also)
         except Refused as refused:
             if "statement-erasure" not in refused.names:
                 raise
-            continue  # erased meanwhile, by a run at the same moment
-        erased.append(name)
+            continue  # its words were gone already (a run cut short, done again)
+        erased.append(item.item)
     return erased, kept

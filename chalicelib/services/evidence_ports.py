@@ -59,7 +59,12 @@ class CustodyStore(Protocol):
         ...
 
     def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
-        """The case's statements whose witnesses withdrew the consent, by statement id."""
+        """The case's statements whose witnesses withdrew the consent, by statement id,
+        their reasons left sealed (`why` None): reading them opens nothing."""
+        ...
+
+    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
+        """Why a withdrawal was recorded, opened (None: no withdrawal, or it was erased)."""
         ...
 
     def erase_statement(

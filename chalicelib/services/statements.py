@@ -19,7 +19,7 @@ the audit entry, in one unit of work, as a reporter's withdrawal is (services/ev
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.disclosure import Disclosure, may_read_statement
 from chalicelib.domain.errors import Conflict, Refused
@@ -203,6 +203,10 @@ def read(
     step = Step(CustodyAction.VIEWED, caller.staff.subject, "read in the console", "its words")
     evidence.record(stores, [item], step, now, also=lambda uow: stores.audit.add(uow, entry))
     withdrawn = stores.evidence.statement_withdrawals(reference).get(statement_id)
+    if withdrawn is not None:  # why it was recorded: words, shown with the statement's
+        withdrawn = replace(
+            withdrawn, why=stores.evidence.withdrawal_reason(reference, statement_id)
+        )
     return ShownStatement(found, True, withdrawn)
 
 

@@ -85,6 +85,9 @@ class StatementRecord(BaseModel):
     consent_withdrawn_at: str | None = Field(
         None, description="When the witness withdrew the consent to its use by prosecutors"
     )
+    consent_withdrawn_why: str | None = Field(
+        None, description="How the witness asked to withdraw it (with the words only)"
+    )
 
     @classmethod
     def of(cls, shown: ShownStatement) -> StatementRecord:
@@ -94,6 +97,8 @@ class StatementRecord(BaseModel):
             if shown.words_shown
             else {}
         )
+        if shown.words_shown and shown.withdrawal is not None:
+            words["consent_withdrawn_why"] = shown.withdrawal.why
         return cls(
             statement_id=s.statement_id,
             reference=s.reference,

@@ -193,7 +193,10 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
     with pytest.raises(Refused) as refused:
         uow.commit()
     assert "statement-withdrawal" in refused.value.names
-    assert stores.evidence.statement_withdrawals("HW-EVID-2") == {first.statement_id: withdrawal}
+    # Listed without opening the reason; opened only when asked for.
+    listed = dataclasses.replace(withdrawal, why=None)
+    assert stores.evidence.statement_withdrawals("HW-EVID-2") == {first.statement_id: listed}
+    assert stores.evidence.withdrawal_reason("HW-EVID-2", first.statement_id) == withdrawal.why
     assert stores.evidence.statement_withdrawals("HW-EVID-1") == {}
     assert stores.evidence.statements_of("HW-EVID-2") == [first]
     assert stores.evidence.withdrawn_at("HW-EVID-2") is None  # the reporter's is another
@@ -206,7 +209,8 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
     stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)
     uow.commit()
     assert stores.evidence.statements_of("HW-EVID-2") == []
-    assert stores.evidence.statement_withdrawals("HW-EVID-2")[first.statement_id].why == ""
+    assert stores.evidence.withdrawal_reason("HW-EVID-2", first.statement_id) is None
+    assert first.statement_id in stores.evidence.statement_withdrawals("HW-EVID-2")
     assert stores.evidence.items_of("HW-EVID-2") == [item]
     uow = stores.unit_of_work()
     stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)

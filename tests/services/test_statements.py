@@ -200,12 +200,16 @@ def test_a_withdrawal_is_recorded_in_the_chain_and_takes_it_out_of_a_built_packa
         statement.statement_id,
     )
     (listed, _) = statements.list_statements(caller(OLENA), case, stores=stores, now=later)
-    assert listed.withdrawal == done.withdrawal
+    assert listed.withdrawal.at == later and listed.withdrawal.why is None  # left sealed
+    # The evidence role reads why with the statement's words.
+    read = statements.read(caller(), case, statement.statement_id, stores=stores, now=later)
+    assert read.withdrawal == done.withdrawal
     # A package built afterwards does not take it; the other statement still goes.
     assert _package(stores, case).items == {case: (other.statement_id,)}
     assert [i.item for i in evidence_packages.allowed_items(case, stores)] == [other.statement_id]
 
     # Once only: the second is refused with words, and nothing more is written.
+    chain = stores.evidence.chain(item)
     with pytest.raises(NothingToWithdraw, match="withdrew this consent before") as again:
         statements.withdraw_consent(
             caller(), case, statement.statement_id, "again", stores=stores, now=later
@@ -275,7 +279,8 @@ def test_retention_erases_the_words_of_statements_no_package_holds(stores, setti
     )
     # Nothing of the witness is left of the loose one: its hash and chain are.
     assert stores.evidence.statements_of(case) == [packaged]
-    assert stores.evidence.statement_withdrawals(case)[loose.statement_id].why == ""
+    assert stores.evidence.withdrawal_reason(case, loose.statement_id) is None
+    assert loose.statement_id in stores.evidence.statement_withdrawals(case)  # when, who
     item = next(i for i in stores.evidence.items_of(case) if i.item == loose.statement_id)
     assert item.sha256 == loose.sha256
     chain = stores.evidence.chain(item)
@@ -292,7 +297,9 @@ def test_retention_erases_the_words_of_statements_no_package_holds(stores, setti
     # A package held one: it stays whole, its words too, and still renders.
     assert stores.evidence.package(package.package_id).items == {case: (packaged.statement_id,)}
     # Run again (a run cut short): nothing is erased twice; the kept one is named again.
+    chain_before = stores.evidence.chain(item)
     assert erasure.erase_statements(case, stores=stores, request_id="run-2", now=later) == (
         [],
         [packaged.statement_id],
     )
+    assert stores.evidence.chain(item) == chain_before

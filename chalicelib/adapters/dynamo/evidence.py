@@ -281,10 +281,8 @@ class CustodyStore:
             },
         )
 
-    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
-        if self._sealer is None:
-            raise RuntimeError("these stores were built without the fields key")
-        found = query_all(
+    def _withdrawals(self, reference: str) -> list[dict[str, Any]]:
+        return query_all(
             self._client,
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :withdrawn)",
@@ -294,18 +292,23 @@ class CustodyStore:
             },
             ConsistentRead=True,
         )
-        withdrawals = {}
-        for values in found:
-            group = f"{_statement_group(int(values['statement']))}-withdrawal"
-            why = ""  # erased with the statement's words at the case's retention
-            if "sealed" in values:
-                why = self._sealer.open(
+
+    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
+        return {
+            v["statement_id"]: ConsentWithdrawal(v["statement_id"], time(v["at"]), v["taken_by"])
+            for v in self._withdrawals(reference)
+        }
+
+    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
+        if self._sealer is None:
+            raise RuntimeError("these stores were built without the fields key")
+        for values in self._withdrawals(reference):
+            if values["statement_id"] == statement_id and "sealed" in values:
+                group = f"{_statement_group(int(values['statement']))}-withdrawal"
+                return self._sealer.open(
                     reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
                 )["why"]
-            withdrawals[values["statement_id"]] = ConsentWithdrawal(
-                values["statement_id"], time(values["at"]), values["taken_by"], why
-            )
-        return withdrawals
+        return None  # none, or erased with the statement's words at the case's retention
 
     def erase_statement(
         self, uow: DynamoUnitOfWork, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool
