@@ -1849,9 +1849,21 @@ class FakeCustodyStore:
         found = self._rest("witnesses").get((reference, statement_id))
         return found.why if found else None
 
-    def erase_statement(self, uow, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool):
+    def erase_statement(self, uow, item: EvidenceItem, entries, at: dt.datetime, *, withdrawn):
         words, where = self._rest("statements"), (item.reference, item.slot)
-        uow.add("statement-erasure", lambda: words.pop(where), lambda: where in words)
+        last = entries[-1]
+
+        def check() -> bool:
+            held = self.db.evidence.get(where)
+            return where in words and held is not None and held.head == item.head
+
+        def apply() -> None:
+            words.pop(where)
+            held = self.db.evidence[where]
+            self.db.evidence[where] = replace(held, head_seq=last.seq, head_hash=last.hash)
+            self.db.custody[where] += entries
+
+        uow.add("statement-erasure", apply, check)
         if withdrawn:
             reasons, named = self._rest("witnesses"), (item.reference, item.item)
             uow.add(

@@ -295,9 +295,8 @@ def erase_statements(
     over is held for a prosecutor (its original under legal hold): it is kept, and its
     audit entry says why. Nothing sealed is opened (the schedule holds no key to open it).
     The statements erased now, and those kept."""
-    from chalicelib.domain.evidence import HOMEWARD, CustodyAction, Step
+    from chalicelib.domain.evidence import HOMEWARD, CustodyAction, Step, extend
     from chalicelib.domain.statements import is_statement_slot
-    from chalicelib.services import evidence
 
     items = [i for i in stores.evidence.items_of(reference) if is_statement_slot(i.slot)]
     if not items:
@@ -324,16 +323,23 @@ def erase_statements(
             "its words erased at the case's retention",
             f"sha256 {item.sha256} kept",
         )
-
-        def also(uow, item=item, entry=entry, withdrawn=item.item in withdrawn) -> None:
-            stores.evidence.erase_statement(uow, item, now, withdrawn=withdrawn)
+        for _ in range(_ATTEMPTS):
+            uow = stores.unit_of_work()
+            entries = extend(item.item, item.head, [step], now)
+            stores.evidence.erase_statement(
+                uow, item, entries, now, withdrawn=item.item in withdrawn
+            )
             stores.audit.add(uow, entry)
-
-        try:
-            evidence.record(stores, [item], step, now, also)
-        except Refused as refused:
-            if "statement-erasure" not in refused.names:
-                raise
-            continue  # its words were gone already (a run cut short, done again)
-        erased.append(item.item)
+            try:
+                uow.commit()
+            except Refused as refused:
+                if "statement-erasure" not in refused.names:
+                    raise
+                fresh = next(i for i in stores.evidence.items_of(reference) if i.item == item.item)
+                if fresh.head == item.head:
+                    break  # its words were gone already (a run cut short, done again)
+                item = fresh  # its chain grew meanwhile (a reading): from the new head
+                continue
+            erased.append(item.item)
+            break
     return erased, kept

@@ -68,10 +68,17 @@ class CustodyStore(Protocol):
         ...
 
     def erase_statement(
-        self, uow: Any, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool
+        self,
+        uow: Any,
+        item: EvidenceItem,
+        entries: list[CustodyEntry],
+        at: dt.datetime,
+        *,
+        withdrawn: bool,
     ) -> None:
-        """A statement's sealed words (and its withdrawal's reason, if `withdrawn`) gone;
-        its item, hash and chain stay. Refused "statement-erasure" if they were gone already.
+        """A statement's sealed words (and its withdrawal's reason, if `withdrawn`) gone,
+        with `entries` after the item's head as read; its item, hash and chain stay.
+        Refused "statement-erasure" if the head moved or the words were gone already.
         `statements_of` no longer returns it."""
         ...
 

@@ -205,15 +205,19 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
         assert "Марія" not in raw and "зателефонувала" not in raw
 
     # At the case's retention its words go, the withdrawal's reason too; hash and chain stay.
+    erased = extend(item.item, item.head, [Step(CustodyAction.ERASED, "homeward", "")], NOW)
     uow = stores.unit_of_work()
-    stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)
+    stores.evidence.erase_statement(uow, item, erased, NOW, withdrawn=True)
     uow.commit()
     assert stores.evidence.statements_of("HW-EVID-2") == []
     assert stores.evidence.withdrawal_reason("HW-EVID-2", first.statement_id) is None
     assert first.statement_id in stores.evidence.statement_withdrawals("HW-EVID-2")
-    assert stores.evidence.items_of("HW-EVID-2") == [item]
+    (after,) = stores.evidence.items_of("HW-EVID-2")
+    assert after.sha256 == item.sha256 and after.head == (erased[-1].seq, erased[-1].hash)
+    assert [e.action for e in stores.evidence.chain(after)][-1] == "erased"
+    again = extend(item.item, after.head, [Step(CustodyAction.ERASED, "homeward", "")], NOW)
     uow = stores.unit_of_work()
-    stores.evidence.erase_statement(uow, item, NOW, withdrawn=True)
+    stores.evidence.erase_statement(uow, after, again, NOW, withdrawn=True)
     with pytest.raises(Refused) as refused:
         uow.commit()
     assert "statement-erasure" in refused.value.names

@@ -311,20 +311,38 @@ class CustodyStore:
         return None  # none, or erased with the statement's words at the case's retention
 
     def erase_statement(
-        self, uow: DynamoUnitOfWork, item: EvidenceItem, at: dt.datetime, *, withdrawn: bool
+        self,
+        uow: DynamoUnitOfWork,
+        item: EvidenceItem,
+        entries: list[CustodyEntry],
+        at: dt.datetime,
+        *,
+        withdrawn: bool,
     ) -> None:
+        # One update of the item: its words go and its head moves (a transaction touches
+        # an item once), from the head read and only while the words are there.
+        last = entries[-1]
         uow.add(
             "statement-erasure",
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": keys.evidence_item(item.reference, item.slot),
-                    "UpdateExpression": "REMOVE sealed, sealed_key SET words_erased_at = :at",
-                    "ConditionExpression": "attribute_exists(sealed)",
-                    "ExpressionAttributeValues": {":at": value(iso(at))},
+                    "UpdateExpression": "SET head_seq = :seq, head_hash = :hash, "
+                    "words_erased_at = :at REMOVE sealed, sealed_key",
+                    "ConditionExpression": "head_seq = :was AND head_hash = :was_hash "
+                    "AND attribute_exists(sealed)",
+                    "ExpressionAttributeValues": {
+                        ":seq": value(last.seq),
+                        ":hash": value(last.hash),
+                        ":was": value(item.head_seq),
+                        ":was_hash": value(item.head_hash),
+                        ":at": value(iso(at)),
+                    },
                 }
             },
         )
+        self._entries(uow, item, entries)
         if withdrawn:
             uow.add(
                 "statement-withdrawal",
