@@ -174,7 +174,11 @@ def list_statements(
     in which language and how it was taken (reading the words is `read`)."""
     _readable_case(caller, reference, "list-statements", stores, now)
     withdrawn = stores.evidence.statement_withdrawals(reference)
-    given = evidence.holding(stores, reference, set(withdrawn), PackageState.HANDED_OVER)
+    given = (
+        evidence.holding(stores, reference, set(withdrawn), PackageState.HANDED_OVER)
+        if withdrawn
+        else []
+    )
     return [
         ShownStatement(
             s,

@@ -107,3 +107,22 @@ def test_a_witness_withdraws_the_consent_and_the_statement_says_so(client, refer
         Console(client, "demo-taras-bondar", lang="uk").get(f"/staff/cases/{reference}")
     )
     assert "Свідок відкликав згоду, щоб прокурори використали їх як доказ" in ukrainian
+
+
+def test_a_withdrawal_after_a_hand_over_names_whom_to_tell():
+    import datetime as dt
+
+    from chalicelib.domain.statements import ConsentWithdrawal
+    from chalicelib.services.statements import ShownStatement
+    from chalicelib.web.console.statement_words import withdrawn
+
+    at = dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.UTC)  # 7 December in Kyiv
+    shown = ShownStatement(None, False, ConsentWithdrawal("HW-1-S1", at, "c-1"), ("ICC OTP",))
+    said = withdrawn(shown, "en")
+    assert said == (
+        "The witness withdrew the consent to its use by prosecutors on 7 December 2026. "
+        "It had already been handed over to ICC OTP: it is with them, the withdrawal is "
+        "recorded in its chain of custody, and they must be told."
+    )
+    assert "ICC OTP" in withdrawn(shown, "uk") and "треба повідомити" in withdrawn(shown, "uk")
+    assert withdrawn(ShownStatement(None, False), "en") is None
