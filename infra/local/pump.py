@@ -235,6 +235,10 @@ class EventPump:
     def tick_escalation(self) -> Any:
         return self._schedule("escalate_unacknowledged")
 
+    def anchor_custody(self) -> Any:
+        """The daily time stamp of every custody chain's head."""
+        return self._schedule("anchor_custody")
+
     def anonymise_expired(self) -> Any:
         """The hourly retention schedule."""
         return self._schedule("anonymise_expired")

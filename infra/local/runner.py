@@ -74,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("HOMEWARD_DIGEST_SECONDS", "86400")),
         help="how often the coordinators' digest goes out",
     )
+    parser.add_argument(
+        "--anchor-seconds",
+        type=float,
+        default=float(os.environ.get("HOMEWARD_ANCHOR_SECONDS", "3600")),
+        help="how often the daily time stamp of the custody chains is tried (once a day)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -156,6 +162,17 @@ def main(argv: list[str] | None = None) -> int:
             "retention",
             lambda: pump.anonymise_expired() and 0,
             args.retention_seconds,
+            wait_first=True,
+        )
+    )
+    # Deployed, the chains are stamped at 00:30 UTC; here, the first try each day that
+    # finds evidence stamps it (the handler keeps one anchor a day).
+    workers.append(
+        _loop(
+            stop,
+            "anchor",
+            lambda: pump.anchor_custody() and 0,
+            args.anchor_seconds,
             wait_first=True,
         )
     )

@@ -60,7 +60,7 @@ def test_the_keeper_reads_each_original_its_hash_and_its_custody_in_words(
     # the day's anchor then fixes the chain.
     (working,) = re.findall(rf'/staff/cases/{given}/files/([0-9a-f]{{64}})" rel', section)
     assert keeper.get(f"/staff/cases/{given}/files/{working}").status_code == 303
-    assert pump._schedule("anchor_custody") == 1
+    assert pump.anchor_custody() == 1
     section = evidence_of(keeper.get(f"/staff/cases/{given}"))
     assert "Opened by Галина Мороз in the console" in section
     assert_words_only(section)

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from helpers import EXAMPLE_REPORT, get_json, local_runner
+from helpers import EXAMPLE_REPORT, get_json, local_runner, logged_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +40,7 @@ def test_a_report_alerts_within_five_seconds_an_urgent_one_escalates_and_the_lin
         tmp_path / "runner.log",
         HOMEWARD_ESCALATE_URGENT_SECONDS="2",
         HOMEWARD_SCHEDULE_SECONDS="1",
+        HOMEWARD_ANCHOR_SECONDS="1",  # the daily stamp's loop runs (and fails nothing)
     ) as (base, process, log):
         reference = _post(base, EXAMPLE_REPORT)
         posted = time.monotonic()
@@ -105,6 +106,9 @@ def test_a_report_alerts_within_five_seconds_an_urgent_one_escalates_and_the_lin
         log.seek(0)
         output = log.read()
     assert "stopped" in output
+    assert not logged_errors(output), "\n\n".join(logged_errors(output))
+    # Every loop (the daily stamp's too) ran without an error.
+    assert not [line for line in output.splitlines() if " ERROR " in line]
     # Logs carry references, never the people in the report.
     for personal in ("Ковальчук", "Олександр", "iryna@example.org", "+380501234567"):
         assert personal not in output
