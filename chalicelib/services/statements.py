@@ -179,17 +179,12 @@ def list_statements(
         if withdrawn
         else []
     )
+
+    def holders(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.recipient for p in given if name in p.items[reference]))
+
     return [
-        ShownStatement(
-            s,
-            False,
-            withdrawn.get(s.statement_id),
-            tuple(
-                dict.fromkeys(
-                    p.recipient for p in given if s.statement_id in p.items.get(reference, ())
-                )
-            ),
-        )
+        ShownStatement(s, False, withdrawn.get(s.statement_id), holders(s.statement_id))
         for s in stores.evidence.statements_of(reference)
     ]
 
