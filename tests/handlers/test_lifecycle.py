@@ -280,6 +280,8 @@ ITEM_KINDS = {
     "an evidence item (an original) and its chain's head": "kept",
     "one entry of an item's chain of custody": "kept",
     "a case's evidence consent withdrawn": "kept",
+    # When and by whom; its sealed reason goes with the statement's words (erasure.py).
+    "a witness's consent to one statement withdrawn": "kept",
     "a case that has evidence (for the daily anchor)": "kept",
     "a day's timestamp of every chain's head": "not of a case",
     "a prosecutor's package": "kept",
