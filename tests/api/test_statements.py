@@ -83,3 +83,20 @@ def test_staff_record_a_witness_withdrawing_the_consent_once(staff, case):
     (listed,) = staff("coordinator").get(f"/cases/{case}/statements").json_body["statements"]
     assert listed["consent_withdrawn_at"] == done.json_body["withdrawn_at"]
     assert listed["evidence_consent"] is True  # the sealed record, as it was given
+
+
+def test_the_answer_says_in_words_whom_to_tell_when_it_was_handed_over():
+    from chalicelib.domain.statements import ConsentWithdrawal
+    from chalicelib.services.statements import StatementWithdrawn
+    from chalicelib.web.schemas_statements import StatementWithdrawal
+
+    at = dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
+    withdrawal = ConsentWithdrawal("HW-1-S1", at, "c-1", "by phone")
+    done = StatementWithdrawal.of(StatementWithdrawn(withdrawal, ("P-1",), ("ICC OTP",)))
+    assert done.taken_out_of == ["P-1"] and done.handed_over_to == ["ICC OTP"]
+    assert done.notice == (
+        "The statement was already handed over to ICC OTP. It is with the recipient: the "
+        "withdrawal is recorded in its chain of custody, and the recipient must be told that "
+        "the witness withdrew the consent."
+    )
+    assert "by phone" not in done.model_dump_json()  # the reason is not echoed
