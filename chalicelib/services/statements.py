@@ -172,6 +172,14 @@ def list_statements(
 ) -> list[ShownStatement]:
     """The case's statements, oldest first, without their words: who gave each, when,
     in which language and how it was taken (reading the words is `read`)."""
+    return listing(caller, reference, stores=stores, now=now)[0]
+
+
+def listing(
+    caller: Caller, reference: str, *, stores: Stores, now: dt.datetime
+) -> tuple[list[ShownStatement], list[int]]:
+    """The case's statements as `list_statements` gives them, and the numbers of those
+    whose words were erased at its retention (their hashes and chains stay)."""
     _readable_case(caller, reference, "list-statements", stores, now)
     withdrawn = stores.evidence.statement_withdrawals(reference)
     given = (
@@ -183,10 +191,18 @@ def list_statements(
     def holders(name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.recipient for p in given if name in p.items[reference]))
 
-    return [
+    kept = stores.evidence.statements_of(reference)
+    shown = [
         ShownStatement(s, False, withdrawn.get(s.statement_id), holders(s.statement_id))
-        for s in stores.evidence.statements_of(reference)
+        for s in kept
     ]
+    names = {s.statement_id for s in kept}
+    erased = [
+        i.slot - FIRST_SLOT
+        for i in stores.evidence.items_of(reference)
+        if is_statement_slot(i.slot) and i.item not in names
+    ]
+    return shown, erased
 
 
 def read(

@@ -124,3 +124,32 @@ def test_a_withdrawal_after_a_hand_over_names_whom_to_tell():
     assert ukrainian.startswith("Свідок відкликав згоду, щоб прокурори використали їх як доказ")
     assert "ICC OTP" in ukrainian and "треба повідомити" in ukrainian
     assert withdrawn(ShownStatement(None, False), "en") is None
+
+
+def test_a_statement_whose_words_were_erased_at_retention_is_still_listed():
+    from types import SimpleNamespace
+
+    from helpers import assert_words_only
+
+    from chalicelib.web.console import render
+    from chalicelib.web.console.statement_words import choices
+
+    page = render.render(
+        "_statements.html",
+        "en",
+        statements=[{"number": 1, "erased": True}],
+        statement_choices=choices("en"),
+        file=SimpleNamespace(reference="HW-2222-2222"),
+        errors={},
+        typed={},
+        notice=None,
+        up="",
+        csrf="x",
+        error=lambda name: "",
+        described=lambda name: "",
+    )
+    assert "Statement 1. The witness's words were erased when the case's retention ran out" in (
+        html.unescape(page)
+    )
+    assert "No witness has given a statement" not in page and 'name="sw_why"' not in page
+    assert_words_only(page)

@@ -279,6 +279,8 @@ def test_retention_erases_the_words_of_statements_no_package_holds(stores, setti
     )
     # Nothing of the witness is left of the loose one: its hash and chain are.
     assert stores.evidence.statements_of(case) == [packaged]
+    shown, erased = statements.listing(caller(), case, stores=stores, now=later)
+    assert [s.statement for s in shown] == [packaged] and erased == [loose.number]
     assert stores.evidence.withdrawal_reason(case, loose.statement_id) is None
     assert loose.statement_id in stores.evidence.statement_withdrawals(case)  # when, who
     item = next(i for i in stores.evidence.items_of(case) if i.item == loose.statement_id)

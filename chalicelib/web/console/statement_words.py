@@ -41,10 +41,15 @@ def sentence(statement, language: str) -> str:
 
 def lines(ctx: Ctx, reference: str) -> list[dict]:
     """The case's statements as its page lists them (never their words)."""
-    shown = statements.list_statements(
+    shown, erased = statements.listing(
         ctx.caller, reference, stores=wiring.stores(), now=dt.datetime.now(dt.UTC)
     )
     numbers = {s.statement.statement_id: s.statement.number for s in shown}
+    gone = [{"number": n, "erased": True} for n in erased]
+    return sorted([*_kept(shown, numbers, ctx), *gone], key=lambda line: line["number"])
+
+
+def _kept(shown, numbers: dict[str, int], ctx: Ctx) -> list[dict]:
     return [
         {
             "id": s.statement.statement_id,
