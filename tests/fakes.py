@@ -1923,6 +1923,8 @@ class FakeEvidenceFiles:
         return data
 
     def hold(self, key: str, version_id: str | None) -> None:
+        if key not in self.objects:  # S3 answers NoSuchKey: there is nothing to hold
+            raise KeyError(key)
         self.holds.add(key)
 
     def held(self, key: str, version_id: str | None) -> bool:

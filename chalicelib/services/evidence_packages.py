@@ -157,7 +157,8 @@ def build(
         sha256="",
     )
     for item in everything:
-        files.hold(item.key, item.version_id)  # kept past retention: a case is in court
+        if not is_statement_slot(item.slot):  # a statement lies in the table, not the bucket
+            files.hold(item.key, item.version_id)  # kept past retention: a case is in court
     step = Step(CustodyAction.EXPORTED, coordinator.subject, f"package {package.package_id}")
     audited = _audited(coordinator, package, "evidence-package", now)
     evidence.record(
