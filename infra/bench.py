@@ -28,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from infra.bench_alerting import bench_alert_latency
+from infra.bench_evidence import bench_anchor
 from infra.bench_imports import bench_bulk_import
 from infra.bench_telegram import bench_telegram
 
@@ -919,6 +920,7 @@ BENCHES = {
     "bulk-import": lambda rows=20_000: bench_bulk_import(rows),
     "alert-latency": lambda count=20: bench_alert_latency(count, runner=_local_runner),
     "telegram": bench_telegram,
+    "anchor": lambda items=20_000: bench_anchor(items),
 }
 
 
@@ -926,7 +928,7 @@ def main(argv: list[str]) -> int:
     """Run the named benches (all by default); `throughput=200` sets the number of reports."""
     for name in argv or list(BENCHES):
         name, _, count = name.partition("=")
-        counted = ("throughput", "faults", "bulk-import", "alert-latency")
+        counted = ("throughput", "faults", "bulk-import", "alert-latency", "anchor")
         BENCHES[name](*([int(count)] if count and name in counted else []))
     return 0
 

@@ -480,12 +480,21 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
         _under(_statement("OncePerDay", ["dynamodb:PutItem"], [TABLE]), "DIGEST"),
         EMAIL,
     ],
-    # The daily anchor of the custody chains: every chain's head read (the evidence
-    # partitions only), one time stamp asked of the stage's TSA, the day's anchor put.
+    # The daily anchor of the custody chains: every chain's head and last stamp read (the
+    # evidence partitions only), one time stamp asked of the stage's TSA over their Merkle
+    # root, the day's anchor put, and each new head's stamp written with its case.
     "AnchorCustodyRole": [
         LOGS,
-        _under(_statement("Heads", ["dynamodb:Query", "dynamodb:PutItem"], [TABLE]), "EVIDENCE"),
-        _under(_statement("Chains", ["dynamodb:Query"], [TABLE]), "EVIDENCE#*"),
+        _under(
+            _statement(
+                "Heads", ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"], [TABLE]
+            ),
+            "EVIDENCE",
+        ),
+        _under(
+            _statement("Chains", ["dynamodb:Query", "dynamodb:BatchWriteItem"], [TABLE]),
+            "EVIDENCE#*",
+        ),
     ],
     "RequeueStaleDeliveriesRole": [
         LOGS,
@@ -1140,6 +1149,9 @@ def merge_template(stage: str) -> dict[str, Any]:
         serves = "staff" if function == "APIHandler" else "events"
         variables = {**ENVIRONMENT, "HOMEWARD_SERVES": serves}
         resources[function] = {"Properties": {"Environment": {"Variables": variables}}}
+    # The anchor reads every case that has evidence, one query each: tens of thousands
+    # at a registry's scale, past the 30 s the other functions have (make bench anchor).
+    resources["AnchorCustody"]["Properties"]["Timeout"] = 900
     # Only the anchor talks to the Time-Stamp Authority (infra/operations.py parameters).
     resources["AnchorCustody"]["Properties"]["Environment"]["Variables"].update(
         HOMEWARD_TSA_URL={"Ref": "TimeStampAuthorityUrl"},

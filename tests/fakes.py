@@ -50,7 +50,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.disclosure import ConsentGiven
 from chalicelib.domain.erasure import Erasure, Traces
 from chalicelib.domain.errors import Conflict, Refused
-from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
+from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package, Stamp
 from chalicelib.domain.intake import Charge, IdempotencyRecord
 from chalicelib.domain.keyring import Purpose
 from chalicelib.domain.matching import CandidatePair, Review
@@ -133,9 +133,10 @@ class FakeDb:
     staff: dict[str, Colleague] = field(default_factory=dict)
     signed_out: dict[str, int] = field(default_factory=dict)
     aftercare: dict[str, Any] = field(default_factory=dict)
-    # Evidence (domain/evidence.py): items by (reference, slot), their entries, and the
-    # rest of the evidence partition ("withdrawn", "cases", "anchors", "packages").
-    evidence: dict[tuple[str, int], EvidenceItem] = field(default_factory=dict)
+    # Evidence (domain/evidence.py): items by reference then slot (a case's partition, read
+    # by key as DynamoDB does), their entries by (reference, slot), and the rest of the
+    # evidence partition ("withdrawn", "cases", "anchors", "stamps", "packages").
+    evidence: dict[str, dict[int, EvidenceItem]] = field(default_factory=dict)
     custody: dict[tuple[str, int], list[CustodyEntry]] = field(default_factory=dict)
     evidence_rest: dict[str, dict] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -1757,7 +1758,8 @@ class FakeCustodyStore:
 
     def __init__(self, db: FakeDb) -> None:
         self.db = db
-        for part in ("withdrawn", "cases", "anchors", "packages", "statements", "witnesses"):
+        parts = ("withdrawn", "cases", "anchors", "stamps", "packages", "statements", "witnesses")
+        for part in parts:
             db.evidence_rest.setdefault(part, {})
 
     def _rest(self, part: str) -> dict:
@@ -1768,10 +1770,13 @@ class FakeCustodyStore:
         last = entries[-1]
 
         def apply() -> None:
-            self.db.evidence[where] = replace(item, head_seq=last.seq, head_hash=last.hash)
+            held = self.db.evidence.setdefault(item.reference, {})
+            held[item.slot] = replace(item, head_seq=last.seq, head_hash=last.hash)
             self.db.custody[where] = list(entries)
 
-        uow.add("evidence", apply, lambda: where not in self.db.evidence)
+        uow.add(
+            "evidence", apply, lambda: item.slot not in self.db.evidence.get(item.reference, {})
+        )
 
     def keep_statement(self, uow, item: EvidenceItem, entries, statement: Statement) -> None:
         # As sealed: the record's bytes, read back through the same parser as DynamoDB's.
@@ -1798,20 +1803,18 @@ class FakeCustodyStore:
         last = entries[-1]
 
         def check() -> bool:
-            held = self.db.evidence.get(where)
+            held = self.db.evidence.get(item.reference, {}).get(item.slot)
             return held is not None and held.head == item.head
 
         def apply() -> None:
-            held = self.db.evidence[where]
-            self.db.evidence[where] = replace(held, head_seq=last.seq, head_hash=last.hash)
+            case = self.db.evidence[item.reference]
+            case[item.slot] = replace(case[item.slot], head_seq=last.seq, head_hash=last.hash)
             self.db.custody[where] += entries
 
         uow.add("custody-head", apply, check)
 
     def items_of(self, reference: str) -> list[EvidenceItem]:
-        return sorted(
-            (i for (r, _), i in self.db.evidence.items() if r == reference), key=lambda i: i.slot
-        )
+        return [i for _, i in sorted(self.db.evidence.get(reference, {}).items())]
 
     def chain(self, item: EvidenceItem) -> list[CustodyEntry]:
         return list(self.db.custody.get((item.reference, item.slot), []))
@@ -1854,13 +1857,13 @@ class FakeCustodyStore:
         last = entries[-1]
 
         def check() -> bool:
-            held = self.db.evidence.get(where)
+            held = self.db.evidence.get(item.reference, {}).get(item.slot)
             return where in words and held is not None and held.head == item.head
 
         def apply() -> None:
             words.pop(where)
-            held = self.db.evidence[where]
-            self.db.evidence[where] = replace(held, head_seq=last.seq, head_hash=last.hash)
+            case = self.db.evidence[item.reference]
+            case[item.slot] = replace(case[item.slot], head_seq=last.seq, head_hash=last.hash)
             self.db.custody[where] += entries
 
         uow.add("statement-erasure", apply, check)
@@ -1879,8 +1882,19 @@ class FakeCustodyStore:
         anchors[anchor.day] = anchor
         return True
 
-    def anchors(self) -> list[Anchor]:
-        return [a for _, a in sorted(self._rest("anchors").items())]
+    def anchor(self, day: str) -> Anchor | None:
+        return self._rest("anchors").get(day)
+
+    def last_anchor_day(self) -> str | None:
+        return max(self._rest("anchors"), default=None)
+
+    def add_stamps(self, stamps: list[tuple[str, Stamp]]) -> None:
+        for reference, stamp in stamps:
+            self._rest("stamps").setdefault(reference, {})[(stamp.day, stamp.item)] = stamp
+
+    def items_and_stamps(self, reference: str) -> tuple[list[EvidenceItem], list[Stamp]]:
+        stamps = [s for _, s in sorted(self._rest("stamps").get(reference, {}).items())]
+        return self.items_of(reference), stamps
 
     def save_package(self, uow, package: Package, *, was: Package | None = None) -> None:
         packages = self._rest("packages")

@@ -15,8 +15,9 @@ Homeward: each original's (and each sealed witness statement's) SHA-256 and size
 against the manifest, each chain of custody
 entry by entry (every hash, every link to the entry before, nothing missing), that each
 chain begins with the hash of its own original, every RFC 3161 time stamp against the
-TSA's certificate (the package's, or one the recipient trusts: --tsa-cert), that each
-stamped head is an entry of its chain, and Homeward's signature over the manifest. It
+TSA's certificate (the package's, or one the recipient trusts: --tsa-cert) and over its
+day's Merkle root and count, that each chain's leaf climbs its audit path to that root
+(RFC 6962) and names an entry of its chain, and Homeward's signature over the manifest. It
 prints what holds, names each failure, and exits 1 if anything fails.
 """
 
@@ -29,7 +30,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.domain.evidence import CustodyAction, CustodyEntry, anchor_message, chain_problems
+from chalicelib.domain.evidence import (
+    Anchor,
+    CustodyAction,
+    CustodyEntry,
+    Stamp,
+    chain_problems,
+)
 
 
 @dataclass
@@ -45,7 +52,6 @@ class Findings:
 def verify(path: Path, tsa_pem: bytes | None = None, signer_pem: bytes | None = None):
     """What holds and what fails in the package at `path`."""
     from chalicelib.adapters.signatures import signature_holds
-    from chalicelib.adapters.timestamps import problem, time_of
 
     found = Findings()
     try:
@@ -112,34 +118,54 @@ def verify(path: Path, tsa_pem: bytes | None = None, signer_pem: bytes | None = 
             )
         tsa = tsa_pem or read("tsa.pem")
         for stamp in manifest["timestamps"]:
-            message, token = read(stamp["heads"]), read(stamp["token"])
-            if message is None or token is None or tsa is None:
+            if "proofs" not in stamp:  # a package made before the anchor was a tree
+                found.failed.append(
+                    f"{stamp.get('token')}: in the form of packages made before December "
+                    "2026 (every chain's head named): check it with the verifier of then"
+                )
                 continue
-            why = problem(token, message, tsa)
-            if not found.check(
-                why is None,
-                f"{stamp['token']}: RFC 3161 time stamp of {stamp['day']} holds "
-                f"(stamped {_when(time_of, token)})",
-                f"{stamp['token']}: {why}",
-            ):
-                continue
-            stamped = json.loads(message)
-            if (
-                anchor_message(stamped["day"], {k: tuple(v) for k, v in stamped["heads"].items()})
-                != message
-            ):
-                found.failed.append(f"{stamp['heads']}: not in the form the time stamp covers")
-                continue
-            for name, (seq, digest) in stamped["heads"].items():
-                if name in heads:
-                    chain = heads[name]
-                    found.check(
-                        seq < len(chain) and chain[seq].hash == digest,
-                        f"custody of {name}: entry {seq} is the one stamped on {stamped['day']}",
-                        f"custody of {name}: entry {seq} is not the one stamped on "
-                        f"{stamped['day']} (the chain was rewritten)",
-                    )
+            _stamped(found, read(stamp["proofs"]), read(stamp["token"]), tsa, stamp, heads)
     return found
+
+
+def _stamped(found: Findings, proofs, token, tsa, stamp: dict, heads) -> None:
+    """One day's time stamp: the token over that day's root and count, and each chain's
+    leaf climbing its audit path to that root, the entry it names one of the chain's."""
+    from chalicelib.adapters.timestamps import problem, time_of
+
+    if proofs is None or token is None or tsa is None:
+        return
+    try:
+        day = json.loads(proofs)
+        anchor = Anchor(str(day["day"]), str(day["root"]), int(day["leaves"]), token)
+        stamps = [Stamp.from_record(anchor.day, n, r) for n, r in day["stamps"].items()]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        found.failed.append(f"{stamp['proofs']}: cannot be read ({exc})")
+        return
+    why = problem(token, anchor.message(), tsa)
+    if not found.check(
+        why is None,
+        f"{stamp['token']}: RFC 3161 time stamp of {anchor.day} holds "
+        f"(stamped {_when(time_of, token)}, over {anchor.leaves} chains' heads)",
+        f"{stamp['token']}: {why}",
+    ):
+        return
+    for proven in stamps:
+        chain = heads.get(proven.item)
+        name, seq = proven.item, proven.seq
+        if not proven.under(anchor):
+            found.failed.append(
+                f"custody of {name}: its proof in {stamp['proofs']} does not lead to the root "
+                f"stamped on {anchor.day} (the leaf or its path was changed)"
+            )
+        elif chain is not None:
+            found.check(
+                seq < len(chain) and chain[seq].hash == proven.head,
+                f"custody of {name}: entry {seq} is the one stamped on {anchor.day} "
+                "(its proof leads to the stamped root)",
+                f"custody of {name}: entry {seq} is not the one stamped on {anchor.day} "
+                "(the chain was rewritten)",
+            )
 
 
 def _when(time_of, token: bytes) -> str:

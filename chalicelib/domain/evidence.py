@@ -10,7 +10,8 @@ Each original is an evidence item with a chain of custody: an append-only list o
 entries (received, hashed, copied, viewed, exported, handed over, withdrawn; who, when,
 why), each entry's hash covering the entry before it, written in the same transaction as
 what it records. Changing or removing one entry breaks every hash after it; a daily RFC
-3161 timestamp of every chain's head (services/evidence.py) fixes when the chain was so.
+3161 timestamp over a Merkle tree of every chain's head (services/evidence.py, below)
+fixes when the chain was so.
 
 Everything here is pure: the hashes a prosecutor's verifier recomputes offline are
 these functions, and `chalicelib/evidence_check.py` uses them without AWS.
@@ -21,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+
+from chalicelib.domain import merkle
 
 # The hash before a chain's first entry.
 GENESIS = "0" * 64
@@ -214,24 +217,97 @@ def intake_steps(sha256: str, size: int, working_sha256: str) -> list[Step]:
     ]
 
 
-# -- the daily anchor: every chain's head under one RFC 3161 timestamp -----------------
+# -- the daily anchor: every chain's head under one RFC 3161 time stamp -----------------
+#
+# Once a day every chain's head (its last entry's number and hash) becomes a leaf,
+# canonical {"item", "seq", "head"}, of a Merkle tree built as Certificate Transparency
+# builds one (domain/merkle.py, RFC 6962), its leaves in the order of the items' names.
+# The Time-Stamp Authority's token is over `anchor_message`: canonical {"day", "root",
+# "leaves"}, the tree's root (hex) and how many leaves it has. So the day's anchor is a few
+# hundred bytes whatever the number of items, and what shows that one item's chain was so
+# that day is its leaf and audit path (a `Stamp`): a package carries those of its own
+# items only, and names no other case (a sibling on the path is a hash, nothing more).
 
 
 @dataclass(frozen=True)
 class Anchor:
-    """One day's timestamp of every chain's head: the token covers `digest()` of heads."""
+    """One day's time stamp: the root over every chain's head, their count, the token."""
 
     day: str
-    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    root: str
+    leaves: int
     token: bytes = b""
 
     def message(self) -> bytes:
-        return anchor_message(self.day, self.heads)
+        return anchor_message(self.day, self.root, self.leaves)
 
 
-def anchor_message(day: str, heads: dict[str, tuple[int, str]]) -> bytes:
+def anchor_message(day: str, root: str, leaves: int) -> bytes:
     """What the Time-Stamp Authority's token is over (its SHA-256 is the imprint)."""
-    return canonical({"day": day, "heads": {k: [s, h] for k, (s, h) in sorted(heads.items())}})
+    return canonical({"day": day, "root": root, "leaves": leaves})
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One chain's head under one day's anchor: the leaf (item, seq, head), its place
+    among the day's leaves and its audit path (sibling hashes, hex, leaf to root)."""
+
+    day: str
+    item: str
+    seq: int
+    head: str
+    index: int
+    path: tuple[str, ...]
+
+    def leaf(self) -> bytes:
+        return leaf_of(self.item, self.seq, self.head)
+
+    def root(self, leaves: int) -> str | None:
+        """The root this leaf and path lead to in a tree of `leaves` (None: they cannot)."""
+        try:
+            path = [bytes.fromhex(step) for step in self.path]
+        except ValueError:
+            return None
+        found = merkle.root_from_path(self.leaf(), self.index, leaves, path)
+        return found.hex() if found else None
+
+    def under(self, anchor: Anchor) -> bool:
+        return self.day == anchor.day and self.root(anchor.leaves) == anchor.root
+
+    def as_record(self) -> dict[str, object]:
+        return {"seq": self.seq, "head": self.head, "index": self.index, "path": list(self.path)}
+
+    @classmethod
+    def from_record(cls, day: str, item: str, record: dict) -> Stamp:
+        return cls(
+            day,
+            item,
+            int(record["seq"]),
+            str(record["head"]),
+            int(record["index"]),
+            tuple(str(s) for s in record["path"]),
+        )
+
+
+def leaf_of(item: str, seq: int, head: str) -> bytes:
+    return canonical({"item": item, "seq": seq, "head": head})
+
+
+def anchor_heads(
+    day: str, heads: dict[str, tuple[int, str]], proving: set[str]
+) -> tuple[str, int, list[Stamp]]:
+    """The day's tree over `heads` (item -> (seq, hash)): its root (hex), its number of
+    leaves, and the stamps (leaf and audit path) of the items in `proving`."""
+    names = sorted(heads)
+    built = merkle.levels([leaf_of(n, *heads[n]) for n in names])
+    stamps = [
+        Stamp(
+            day, name, *heads[name], index, tuple(s.hex() for s in merkle.audit_path(built, index))
+        )
+        for index, name in enumerate(names)
+        if name in proving
+    ]
+    return built[-1][0].hex(), len(names), stamps
 
 
 # -- the prosecutor's package -----------------------------------------------------------
@@ -263,8 +339,14 @@ What is inside
                   line; every entry's "hash" is the SHA-256 of its other fields
                   (sorted keys, no spaces), "previous" included, so no entry can
                   change or go missing unnoticed
-- timestamps/     RFC 3161 time-stamp responses over every chain's head, one a day, and
-                  the heads they cover
+- timestamps/     per day that time-stamped these files' chains: DAY.tsr, the RFC 3161
+                  time-stamp response, and DAY.json, what it covers: the root of that
+                  day's Merkle tree over every chain's head Homeward keeps (RFC 6962:
+                  SHA-256, leaf 0x00, node 0x01), its number of leaves, and for each
+                  chain in this package only, its leaf ({{"item", "seq", "head"}}, sorted
+                  keys, no spaces), its place in the tree and its audit path. The
+                  token's imprint is the SHA-256 of {{"day", "root", "leaves"}} (sorted
+                  keys, no spaces); no other case is named
 - tsa.pem         the Time-Stamp Authority's certificate
 - manifest.json   per file and statement: its SHA-256, size and type, when it was
                   received, the consent to its use as evidence (the reporter's for
@@ -276,8 +358,9 @@ How to check it, offline
     pip install homeward   (or a clone of the repository)
     homeward evidence verify THIS-PACKAGE.zip
 
-The command recomputes every hash, walks every chain, checks every timestamp against
-tsa.pem and the signature against signer.pem, and names anything that does not hold.
+The command recomputes every hash, walks every chain, climbs each audit path to its
+day's root, checks every time stamp is over that root and against tsa.pem, and the
+signature against signer.pem, and names anything that does not hold.
 
 Homeward never asks a child to give a statement: every statement here was given by
 an adult, as its taker confirmed ("witness.adult_confirmed").

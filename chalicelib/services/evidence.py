@@ -28,6 +28,7 @@ from chalicelib.domain.evidence import (
     Package,
     PackageState,
     Step,
+    anchor_heads,
     anchor_message,
     extend,
     intake_steps,
@@ -246,20 +247,33 @@ def take_out(
 def anchor(
     stores: Stores, stamp: Callable[[bytes], bytes], day: str, now: dt.datetime | None = None
 ) -> Anchor | None:
-    """The day's anchor: one RFC 3161 time stamp over every chain's head as it stands, so
-    that no entry before it can be changed later without the stamp showing it. Once a
-    day (a second run that day keeps the first); None when nothing is kept as evidence."""
-    if any(a.day == day for a in stores.evidence.anchors()):
+    """The day's anchor: one RFC 3161 time stamp over the root of a Merkle tree of every
+    chain's head as it stands (domain/evidence.py), so that no entry before it can be
+    changed later without the stamp showing it. Once a day (a second run that day keeps
+    the first); None when nothing is kept as evidence.
+
+    The anchor itself is small (root, count, token). What shows one chain was so is kept
+    with its case: a stamp (leaf and audit path) for each chain whose head is new since
+    its last stamp; an unchanged head was proven on the day it first was. The anchor is
+    claimed before the stamps are written: a run that dies between leaves those chains
+    to the next day's anchor, which stamps every head not yet stamped."""
+    if stores.evidence.anchor(day) is not None:
         return None
-    heads = {
-        item.item: item.head
-        for reference in stores.evidence.references()
-        for item in stores.evidence.items_of(reference)
-    }
+    heads: dict[str, tuple[int, str]] = {}
+    new: dict[str, str] = {}  # item -> its case, for the heads not stamped as they stand
+    for reference in stores.evidence.references():
+        items, stamps = stores.evidence.items_and_stamps(reference)
+        stamped = {s.item: (s.seq, s.head) for s in stamps}  # oldest first: the last wins
+        for item in items:
+            heads[item.item] = item.head
+            if stamped.get(item.item) != item.head:
+                new[item.item] = reference
     if not heads:
         return None
-    made = Anchor(day, heads, stamp(anchor_message(day, heads)))
+    root, leaves, proofs = anchor_heads(day, heads, set(new))
+    made = Anchor(day, root, leaves, stamp(anchor_message(day, root, leaves)))
     if not stores.evidence.add_anchor(made):
         return None
-    log.info("anchored %d custody chains for %s", len(heads), day)
+    stores.evidence.add_stamps([(new[s.item], s) for s in proofs])
+    log.info("anchored %d custody chains for %s (%d new heads)", leaves, day, len(proofs))
     return made

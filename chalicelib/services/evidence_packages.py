@@ -3,7 +3,9 @@ recipient, from the cases whose reporters agreed to their use as evidence.
 
 A package holds each original as received, a manifest of their hashes with the capture
 metadata and the consent and legal basis, each original's chain of custody, every daily
-RFC 3161 anchor that covers those chains with the TSA's certificate, a README, and
+RFC 3161 anchor that stamped those chains (its Merkle root and token, with only these
+chains' leaves and audit paths: nothing of another case) with the TSA's certificate, a
+README, and
 Homeward's signature over the manifest. Building it records "exported" in each chain
 and puts a legal hold on each original (kept past its retention); handing it over
 renders it again from what is still allowed (a reporter may have withdrawn meanwhile:
@@ -35,8 +37,8 @@ from chalicelib.domain.evidence import (
     EvidenceItem,
     Package,
     PackageState,
+    Stamp,
     Step,
-    anchor_message,
     canonical,
 )
 from chalicelib.domain.staff import StaffMember
@@ -191,10 +193,11 @@ def allowed_items(reference: str, stores: Stores) -> list[EvidenceItem]:
 
 def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: bytes, signer):
     """The package's zip, as it stands (its cases may have shrunk by a withdrawal)."""
+    kept = {r: stores.evidence.items_and_stamps(r) for r in package.items}
     items = [
         item
         for reference, names in package.items.items()
-        for item in stores.evidence.items_of(reference)
+        for item in kept[reference][0]
         if item.item in names
     ]
     out = io.BytesIO()
@@ -224,17 +227,24 @@ def render(package: Package, *, stores: Stores, files: EvidenceFiles, tsa_pem: b
             chain = stores.evidence.chain(item)
             zipped.writestr(custody, "".join(json.dumps(e.as_record()) + "\n" for e in chain))
             manifest["items"].append(entry)
-        for anchor in stores.evidence.anchors():
-            covered = {k: v for k, v in anchor.heads.items() if k in names}
-            if not covered:
+        # Each day that stamped one of these chains: the day's root, count and token, and
+        # only these chains' leaves and audit paths (no other case's name is in a path).
+        by_day: dict[str, list[Stamp]] = {}
+        for _, stamps in kept.values():
+            for stamp in stamps:
+                if stamp.item in names:
+                    by_day.setdefault(stamp.day, []).append(stamp)
+        for day, stamps in sorted(by_day.items()):
+            anchor = stores.evidence.anchor(day)
+            if anchor is None:
                 continue
-            heads = f"timestamps/{anchor.day}.json"
-            token = f"timestamps/{anchor.day}.tsr"
-            # The whole day's heads: the token is over all of them; other cases' items
-            # are named only by their ids and hashes.
-            zipped.writestr(heads, anchor_message(anchor.day, anchor.heads).decode())
+            proofs = f"timestamps/{day}.json"
+            token = f"timestamps/{day}.tsr"
+            stamped = {"day": day, "root": anchor.root, "leaves": anchor.leaves}
+            stamped["stamps"] = {s.item: s.as_record() for s in stamps}
+            zipped.writestr(proofs, canonical(stamped))
             zipped.writestr(token, anchor.token)
-            manifest["timestamps"].append({"day": anchor.day, "heads": heads, "token": token})
+            manifest["timestamps"].append({"day": day, "proofs": proofs, "token": token})
         zipped.writestr("tsa.pem", tsa_pem)
         body = canonical(manifest)
         zipped.writestr("manifest.json", body)

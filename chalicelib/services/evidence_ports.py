@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package
+from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package, Stamp
 from chalicelib.domain.statements import ConsentWithdrawal, Statement
 
 
@@ -41,6 +41,11 @@ class CustodyStore(Protocol):
         ...
 
     def items_of(self, reference: str) -> list[EvidenceItem]: ...
+    def items_and_stamps(self, reference: str) -> tuple[list[EvidenceItem], list[Stamp]]:
+        """The case's items and every stamp of their chains, oldest day first, in one
+        read (the daily anchor reads every case so)."""
+        ...
+
     def chain(self, item: EvidenceItem) -> list[CustodyEntry]: ...
     def references(self) -> list[str]:
         """Every case with evidence items, for the daily anchor."""
@@ -83,10 +88,16 @@ class CustodyStore(Protocol):
         ...
 
     def add_anchor(self, anchor: Anchor) -> bool:
-        """Keep a day's anchor; False if that day has one already."""
+        """Keep a day's anchor (root, count, token: small); False if that day has one."""
         ...
 
-    def anchors(self) -> list[Anchor]: ...
+    def add_stamps(self, stamps: list[tuple[str, Stamp]]) -> None:
+        """Keep each (reference, stamp) in its case's evidence partition, one record per
+        case and day, written in batches."""
+        ...
+
+    def anchor(self, day: str) -> Anchor | None: ...
+    def last_anchor_day(self) -> str | None: ...
     def save_package(self, uow: Any, package: Package, *, was: Package | None = None) -> None:
         """A new package (was None), or a change of one still as `was` (refused
         "package" otherwise): a handed-over package never changes again."""

@@ -61,24 +61,29 @@ def case_evidence(caller: Caller, reference: str, *, stores: Stores) -> CaseEvid
     if consent is None or not may_see_evidence(caller.staff, consent):
         return CaseEvidence(Standing.NO_CONSENT)
     # The reporter's originals; witness statements have their own section (statements.py).
-    items = [i for i in stores.evidence.items_of(reference) if not is_statement_slot(i.slot)]
+    kept, stamps = stores.evidence.items_and_stamps(reference)
+    items = [i for i in kept if not is_statement_slot(i.slot)]
     given = case.case.received_at
     if not items:
         return CaseEvidence(Standing.NO_FILES, given_at=given)
     # Recorded before anything is returned, as a case's read is (services/casework.py).
     stores.audit.record([caller.entry(reference, "read-evidence")])
-    anchors = sorted(stores.evidence.anchors(), key=lambda a: a.day)
+    # An item's last stamp fixed the entry its chain then ended with; every anchor since
+    # covered that entry too (a later head would have had a stamp of its own), so it was
+    # last time-stamped on the last anchor's day.
+    last_day = stores.evidence.last_anchor_day()
+    stamped = {s.item: s.seq for s in stamps}  # oldest first: the last wins
     shown = []
     for item in items:
         chain = stores.evidence.chain(item)
-        last = next((a for a in reversed(anchors) if item.item in a.heads), None)
+        seq = stamped.get(item.item)
         shown.append(
             ShownItem(
                 item,
                 chain,
                 chain_problems(item.item, chain),
-                last.day if last else None,
-                last.heads[item.item][0] if last else None,
+                last_day if seq is not None else None,
+                seq,
             )
         )
     # Every package's: one the case left (a withdrawal) still names a step of its custody.

@@ -17,6 +17,7 @@ from chalicelib.domain.evidence import (
     EvidenceItem,
     Package,
     PackageState,
+    Stamp,
     Step,
     chain_problems,
     extend,
@@ -78,9 +79,13 @@ def test_a_withdrawal_is_recorded_once(stores):
 
 
 def test_one_anchor_a_day_and_a_handed_over_package_never_changes(stores):
-    anchor = Anchor("2026-03-01", {"HW-EVID-1-1": (2, "c" * 64)}, b"\x30\x03token")
+    anchor = Anchor("2026-03-01", "c" * 64, 40_000, b"\x30\x03token")
+    assert stores.evidence.last_anchor_day() is None
     assert stores.evidence.add_anchor(anchor) and not stores.evidence.add_anchor(anchor)
-    assert stores.evidence.anchors() == [anchor]
+    assert stores.evidence.anchor("2026-03-01") == anchor
+    assert stores.evidence.add_anchor(dataclasses.replace(anchor, day="2026-03-02"))
+    assert stores.evidence.last_anchor_day() == "2026-03-02"
+    assert stores.evidence.anchor("2026-03-03") is None
 
     package = Package("p1", "ICC OTP", NOW, "c-2", {"HW-EVID-1": ("HW-EVID-1-1",)}, "k", "d")
     uow = stores.unit_of_work()
@@ -221,3 +226,55 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
     with pytest.raises(Refused) as refused:
         uow.commit()
     assert "statement-erasure" in refused.value.names
+
+
+def test_stamps_are_kept_with_their_case_and_read_with_its_items_oldest_day_first(stores):
+    """Each case's stamps lie in its own partition, written in batches (more than one
+    BatchWriteItem's 25 records here), and come back with its items in one read."""
+    item = kept(stores)
+    other = kept(stores, "HW-EVID-2")
+
+    def stamp(day, name, seq):
+        return Stamp(day, name, seq, f"{seq:064x}", 7, ("d" * 64, "e" * 64))
+
+    many = [(f"HW-MANY-{n}", stamp("2026-03-01", f"HW-MANY-{n}-1", 2)) for n in range(30)]
+    stores.evidence.add_stamps(
+        [
+            ("HW-EVID-1", stamp("2026-03-02", item.item, 3)),
+            ("HW-EVID-1", stamp("2026-03-01", item.item, 2)),
+            ("HW-EVID-2", stamp("2026-03-01", other.item, 2)),
+            *many,
+        ]
+    )
+    items, stamps = stores.evidence.items_and_stamps("HW-EVID-1")
+    assert items == [item]
+    assert stamps == [stamp("2026-03-01", item.item, 2), stamp("2026-03-02", item.item, 3)]
+    assert stores.evidence.items_and_stamps("HW-MANY-29") == (
+        [],
+        [stamp("2026-03-01", "HW-MANY-29-1", 2)],
+    )
+
+
+def test_a_day_anchored_in_the_former_form_counts_as_anchored(aws):
+    """A stage anchored that day before its update (one item naming every head): the day
+    keeps it, and the next day's tree stamps every head."""
+    import boto3
+
+    from chalicelib import wiring
+    from chalicelib.adapters.dynamo import keys
+    from chalicelib.adapters.timestamps import stamp
+    from chalicelib.services import evidence
+    from infra.local.tsa import authority
+
+    stores = wiring.stores()
+    item = kept(stores)
+    former = {"kind": {"S": "anchor"}, "day": {"S": "2026-03-01"}, "token": {"S": "MAN0b2tlbg=="}}
+    former["heads"] = {"S": '{"HW-EVID-1-1": [2, "' + item.head_hash + '"]}'}
+    boto3.client("dynamodb").put_item(
+        TableName=aws["TableName"], Item={**keys.evidence_index("ANCHOR", "2026-03-01"), **former}
+    )
+    tsa = authority()
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-03-01") is None
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-03-02").leaves == 1
+    _, (stamped,) = stores.evidence.items_and_stamps("HW-EVID-1")
+    assert stamped.under(stores.evidence.anchor("2026-03-02"))

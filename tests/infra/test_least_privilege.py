@@ -109,6 +109,15 @@ def needs(service, operation, params, outputs):
                 )
                 for table, request in params["RequestItems"].items()
             ]
+        if operation == "BatchWriteItem":
+            return [
+                Needs(
+                    "dynamodb:BatchWriteItem",
+                    _table(table, outputs),
+                    [k for write in writes for k in _pk(write["PutRequest"]["Item"])],
+                )
+                for table, writes in params["RequestItems"].items()
+            ]
         keys = _pk(params.get("Key") or params.get("Item") or {})
         if operation == "Query":
             keys = _queried(params)

@@ -220,6 +220,14 @@ def test_the_delivery_queue_outlasts_six_sender_timeouts(transformed):
     assert queue["VisibilityTimeout"] >= 6 * timeout
 
 
+def test_the_daily_anchor_has_the_time_to_read_every_case_with_evidence(transformed):
+    """One query per case: 20,000 cases at DynamoDB's few milliseconds each is well past
+    the 30 s of the other functions."""
+    functions = _functions(transformed)
+    assert functions["AnchorCustody"]["Properties"]["Timeout"] == 900
+    assert functions["SendDeliveries"]["Properties"]["Timeout"] < 900
+
+
 # Every resource that holds something that cannot be made again, and how it is kept.
 STATEFUL = {
     "AWS::DynamoDB::Table",

@@ -133,6 +133,81 @@ def test_verify_names_a_changed_byte_a_changed_entry_and_a_changed_time_stamp(
         assert "FAILS" in out.getvalue()
 
 
+def test_a_package_names_no_other_case_and_verify_names_a_changed_proof(
+    kept, stores, settings, tmp_path
+):
+    """Every chain is under each day's root, but a package carries only its own chains'
+    leaves and audit paths: no other case's reference is anywhere in it. A proof, a leaf
+    or a root changed on the way is named."""
+    consented, refused, bucket = kept
+    other, _, _ = filed(stores, settings, evidence_consent=True, bucket=bucket)
+    tsa = authority()
+    # The other case's chain is new on the 2nd (stamped); the consented one's is not.
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-12-02").leaves == 2
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-12-02") is None  # once
+    package, _ = evidence_packages.build(
+        KEEPER, "ICC OTP", [consented.reference], stores=stores, files=bucket, now=NOW
+    )
+    # Its export moved its head: the 3rd stamps it again.
+    assert evidence.anchor(stores, lambda m: stamp(tsa, m), "2026-12-03").leaves == 2
+    _, path = handed_over(stores, bucket, package, tmp_path)
+    (item,) = stores.evidence.items_of(consented.reference)
+    with zipfile.ZipFile(path) as zipped:
+        members = {n: zipped.read(n) for n in zipped.namelist()}
+    for name, data in members.items():
+        for elsewhere in (other.reference, refused.reference):
+            assert elsewhere.encode() not in data and elsewhere not in name, (name, elsewhere)
+    assert sorted(n for n in members if n.startswith("timestamps/")) == [
+        "timestamps/2026-12-01.json",
+        "timestamps/2026-12-01.tsr",
+        "timestamps/2026-12-03.json",
+        "timestamps/2026-12-03.tsr",
+    ]
+    third = json.loads(members["timestamps/2026-12-03.json"])
+    assert third["leaves"] == 2 and list(third["stamps"]) == [item.item]
+    assert third["stamps"][item.item]["seq"] == 3  # the "exported" entry
+    found = verifier.verify(path)
+    assert found.failed == []
+    assert f"custody of {item.item}: entry 3 is the one stamped on 2026-12-03" in " ".join(
+        found.held
+    )
+
+    def changed(**change):
+        def rewrite(data: bytes) -> bytes:
+            day = json.loads(data)
+            for key, value in change.items():
+                if key == "root":
+                    day["root"] = value
+                else:
+                    day["stamps"][item.item][key] = value
+            return json.dumps(day).encode()
+
+        return verifier.verify(rewritten(path, "timestamps/2026-12-03.json", rewrite)).failed
+
+    record = third["stamps"][item.item]
+    (step,) = record["path"]
+    proof_fails = (
+        f"custody of {item.item}: its proof in timestamps/2026-12-03.json does not lead to "
+        "the root stamped on 2026-12-03 (the leaf or its path was changed)"
+    )
+    assert changed(path=["0" + step[1:] if step[0] != "0" else "1" + step[1:]]) == [proof_fails]
+    assert changed(seq=2, head=stores.evidence.chain(item)[2].hash) == [proof_fails]
+    assert changed(index=1 - record["index"]) == [proof_fails]
+    (failed,) = changed(root="0" * 64)
+    assert failed.startswith("timestamps/2026-12-03.tsr: does not verify")
+
+    def former(data: bytes) -> bytes:  # a package of before: its days named every head
+        manifest = json.loads(data)
+        for day in manifest["timestamps"]:
+            day["heads"] = day.pop("proofs")
+        return json.dumps(manifest).encode()
+
+    failed = verifier.verify(rewritten(path, "manifest.json", former)).failed
+    assert "timestamps/2026-12-03.tsr: in the form of packages made before December 2026" in (
+        " ".join(failed)
+    )
+
+
 def test_a_withdrawal_before_hand_over_takes_the_case_out_and_is_logged(
     kept, stores, settings, tmp_path
 ):

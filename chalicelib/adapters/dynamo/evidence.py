@@ -5,6 +5,13 @@ per entry, written only if absent, and the item's head (the last entry's number 
 hash) on the item itself, moved only from the head the writer read. Both go in the one
 transaction of the action they record, so an entry exists exactly when its action
 happened, and two writers can never both extend the same head (the chain never forks).
+
+The daily anchor (services/evidence.py) keeps one small item a day in the `EVIDENCE`
+partition (the Merkle root, the number of leaves, the token), and in each case's
+partition one `STAMP#<day>` record for a day that stamped a new head of one of its
+chains: {item: leaf and audit path}. Read with the case's items in one query (`ITEM#` to
+`STAMP#` are neighbours in the sort order), nothing grows with the number of cases but
+the number of records, each a few kilobytes at most.
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import time as clock
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.items import from_item, query_all, time, to_item, value
+from chalicelib.adapters.dynamo.statements import StatementRecords, statement_group
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.case import iso
 from chalicelib.domain.errors import Refused
@@ -25,8 +34,9 @@ from chalicelib.domain.evidence import (
     EvidenceItem,
     Package,
     PackageState,
+    Stamp,
 )
-from chalicelib.domain.statements import ConsentWithdrawal, Statement, slot_of
+from chalicelib.domain.statements import Statement
 
 
 def _item_of(values: dict[str, Any]) -> EvidenceItem:
@@ -60,13 +70,7 @@ def _package_of(values: dict[str, Any]) -> Package:
     )
 
 
-def _statement_group(number: int) -> str:
-    # The sealed group's name is bound into its ciphertext: moved to another statement's
-    # item, it does not open.
-    return f"statement-{number}"
-
-
-class CustodyStore:
+class CustodyStore(StatementRecords):
     def __init__(self, client: Any, table: str, sealer: Any = None) -> None:
         self._client = client
         self._table = table
@@ -135,7 +139,7 @@ class CustodyStore:
     ):
         if self._sealer is None:
             raise RuntimeError("these stores were built without the fields key")
-        group = _statement_group(statement.number)
+        group = statement_group(statement.number)
         blobs, key_blob = self._sealer.seal(
             statement.reference, {group: {"record": statement.sealed().decode()}}
         )
@@ -149,7 +153,7 @@ class CustodyStore:
         for values in self._items(reference):
             if "statement" not in values or "sealed" not in values:
                 continue  # an original, or a statement whose words were erased
-            group = _statement_group(int(values["statement"]))
+            group = statement_group(int(values["statement"]))
             opened = self._sealer.open(
                 reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
             )
@@ -238,7 +242,7 @@ class CustodyStore:
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        **keys.evidence_withdrawn(reference),
+                        **keys.evidence_of(reference, "WITHDRAWN"),
                         **to_item({"kind": "evidence-withdrawn", "at": iso(at)}),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -248,119 +252,16 @@ class CustodyStore:
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None:
         found = self._client.get_item(
-            TableName=self._table, Key=keys.evidence_withdrawn(reference), ConsistentRead=True
+            TableName=self._table, Key=keys.evidence_of(reference, "WITHDRAWN"), ConsistentRead=True
         ).get("Item")
         return time(from_item(found)["at"]) if found else None
-
-    def withdraw_statement(
-        self, uow: DynamoUnitOfWork, statement: Statement, withdrawal: ConsentWithdrawal
-    ) -> None:
-        if self._sealer is None:
-            raise RuntimeError("these stores were built without the fields key")
-        # The staff member's words may name the witness: sealed, never in the table.
-        group = f"{_statement_group(statement.number)}-withdrawal"
-        blobs, key_blob = self._sealer.seal(statement.reference, {group: {"why": withdrawal.why}})
-        values = {
-            "kind": "statement-withdrawn",
-            "statement": statement.number,
-            "statement_id": withdrawal.statement_id,
-            "at": iso(withdrawal.at),
-            "taken_by": withdrawal.taken_by,
-            "sealed": blobs[group],
-            "sealed_key": key_blob,
-        }
-        where = keys.evidence_withdrawn(statement.reference, slot_of(statement.number))
-        uow.add(
-            "statement-withdrawal",
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {**where, **to_item(values)},
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-        )
-
-    def _withdrawals(self, reference: str) -> list[dict[str, Any]]:
-        return query_all(
-            self._client,
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :withdrawn)",
-            ExpressionAttributeValues={
-                ":pk": value(keys.evidence_partition(reference)),
-                ":withdrawn": keys.evidence_withdrawn(reference, "")["sk"],
-            },
-            ConsistentRead=True,
-        )
-
-    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
-        return {
-            v["statement_id"]: ConsentWithdrawal(v["statement_id"], time(v["at"]), v["taken_by"])
-            for v in self._withdrawals(reference)
-        }
-
-    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
-        if self._sealer is None:
-            raise RuntimeError("these stores were built without the fields key")
-        for values in self._withdrawals(reference):
-            if values["statement_id"] == statement_id and "sealed" in values:
-                group = f"{_statement_group(int(values['statement']))}-withdrawal"
-                return self._sealer.open(
-                    reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
-                )["why"]
-        return None  # none, or erased with the statement's words at the case's retention
-
-    def erase_statement(
-        self,
-        uow: DynamoUnitOfWork,
-        item: EvidenceItem,
-        entries: list[CustodyEntry],
-        at: dt.datetime,
-        *,
-        withdrawn: bool,
-    ) -> None:
-        # One update of the item: its words go and its head moves (a transaction touches
-        # an item once), from the head read and only while the words are there.
-        last = entries[-1]
-        uow.add(
-            "statement-erasure",
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": keys.evidence_item(item.reference, item.slot),
-                    "UpdateExpression": "SET head_seq = :seq, head_hash = :hash, "
-                    "words_erased_at = :at REMOVE sealed, sealed_key",
-                    "ConditionExpression": "head_seq = :was AND head_hash = :was_hash "
-                    "AND attribute_exists(sealed)",
-                    "ExpressionAttributeValues": {
-                        ":seq": value(last.seq),
-                        ":hash": value(last.hash),
-                        ":was": value(item.head_seq),
-                        ":was_hash": value(item.head_hash),
-                        ":at": value(iso(at)),
-                    },
-                }
-            },
-        )
-        self._entries(uow, item, entries)
-        if withdrawn:
-            uow.add(
-                "statement-withdrawal",
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": keys.evidence_withdrawn(item.reference, item.slot),
-                        "UpdateExpression": "REMOVE sealed, sealed_key",
-                        "ConditionExpression": "attribute_exists(pk)",
-                    }
-                },
-            )
 
     def add_anchor(self, anchor: Anchor) -> bool:
         values = {
             "kind": "anchor",
             "day": anchor.day,
-            "heads": json.dumps({k: list(v) for k, v in anchor.heads.items()}),
+            "root": anchor.root,
+            "leaves": anchor.leaves,
             "token": base64.b64encode(anchor.token).decode(),
         }
         uow = DynamoUnitOfWork(self._client)
@@ -380,15 +281,80 @@ class CustodyStore:
             return False
         return True
 
-    def anchors(self) -> list[Anchor]:
-        return [
-            Anchor(
-                day=v["day"],
-                heads={k: (int(s), h) for k, (s, h) in json.loads(v["heads"]).items()},
-                token=base64.b64decode(v["token"]),
-            )
-            for v in self._evidence("ANCHOR#")
+    def anchor(self, day: str) -> Anchor | None:
+        found = self._client.get_item(
+            TableName=self._table, Key=keys.evidence_index("ANCHOR", day), ConsistentRead=True
+        ).get("Item")
+        if not found:
+            return None
+        v = from_item(found)
+        # A day anchored before the tree (its item named every head) still counts as
+        # anchored; no stamp points to it, so nothing reads its root.
+        root, leaves = v.get("root", ""), int(v.get("leaves", 0))
+        return Anchor(v["day"], root, leaves, base64.b64decode(v["token"]))
+
+    def last_anchor_day(self) -> str | None:
+        found = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": value(keys.EVIDENCE), ":prefix": value("ANCHOR#")},
+            ProjectionExpression="sk",
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        ).get("Items", [])
+        return from_item(found[0])["sk"].removeprefix("ANCHOR#") if found else None
+
+    def add_stamps(self, stamps: list[tuple[str, Stamp]]) -> None:
+        records: dict[tuple[str, str], dict[str, Any]] = {}
+        for reference, stamp in stamps:
+            records.setdefault((reference, stamp.day), {})[stamp.item] = stamp.as_record()
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **keys.evidence_of(reference, f"STAMP#{day}"),
+                        **to_item({"kind": "stamp", "day": day, "stamps": json.dumps(items)}),
+                    }
+                }
+            }
+            for (reference, day), items in records.items()
         ]
+        for start in range(0, len(puts), 25):  # BatchWriteItem's most
+            self._batch(puts[start : start + 25])
+
+    def _batch(self, puts: list[dict[str, Any]]) -> None:
+        """Write one batch, again for what DynamoDB left unprocessed (throttled)."""
+        for attempt in range(8):
+            left = self._client.batch_write_item(RequestItems={self._table: puts}).get(
+                "UnprocessedItems", {}
+            )
+            puts = left.get(self._table, [])
+            if not puts:
+                return
+            clock.sleep(min(0.05 * 2**attempt, 2))
+        raise RuntimeError(f"{len(puts)} stamp record(s) left unwritten after retries")
+
+    def items_and_stamps(self, reference: str) -> tuple[list[EvidenceItem], list[Stamp]]:
+        found = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :item AND :stamp",
+            ExpressionAttributeValues={
+                ":pk": value(keys.evidence_partition(reference)),
+                ":item": value("ITEM#"),
+                ":stamp": value("STAMP#~"),
+            },
+            ConsistentRead=True,
+        )
+        items = [_item_of(v) for v in found if v["sk"].startswith("ITEM#")]
+        stamps = [
+            Stamp.from_record(v["day"], item, record)
+            for v in found
+            if v["sk"].startswith("STAMP#")
+            for item, record in sorted(json.loads(v["stamps"]).items())
+        ]
+        return sorted(items, key=lambda i: i.slot), stamps
 
     def save_package(self, uow: DynamoUnitOfWork, package: Package, *, was: Package | None = None):
         values = {

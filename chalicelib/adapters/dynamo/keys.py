@@ -40,10 +40,10 @@ Cases table (`pk`, `sk`):
 | a chat's messages to delete at a time | `TIDY` | `<due>#<conversation id>` |
 | an evidence item (an original) and its chain's head | `EVIDENCE#<reference>` | `ITEM#<slot>` |
 | one entry of an item's chain of custody | `EVIDENCE#<reference>` | `CUSTODY#<slot>#<seq>` |
-| a case's evidence consent withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN` |
-| a witness's consent to one statement withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN#<slot>` |
+| evidence consent withdrawn (a statement's: `#<slot>`) | `EVIDENCE#<reference>` | `WITHDRAWN` |
+| a day's stamp of a case's chains (leaf, proof) | `EVIDENCE#<reference>` | `STAMP#<day>` |
 | a case that has evidence (for the daily anchor) | `EVIDENCE` | `CASE#<reference>` |
-| a day's timestamp of every chain's head | `EVIDENCE` | `ANCHOR#<day>` |
+| a day's timestamp of every chain's head (root, count, token) | `EVIDENCE` | `ANCHOR#<day>` |
 | a prosecutor's package | `EVIDENCE` | `PACKAGE#<package id>` |
 | health probe (never written) | `HEALTH` | `HEALTH` |
 
@@ -440,11 +440,11 @@ def custody(reference: str, slot: int, seq: int) -> Key:
     return key(evidence_partition(reference), f"CUSTODY#{slot}#{seq:06d}")
 
 
-def evidence_withdrawn(reference: str, slot: int | str | None = None) -> Key:
-    return key(evidence_partition(reference), "WITHDRAWN" + ("" if slot is None else f"#{slot}"))
+def evidence_of(reference: str, sort: str) -> Key:
+    """A case's evidence record: `WITHDRAWN` (`#<slot>`: a statement's), a day's `STAMP#<day>`."""
+    return key(evidence_partition(reference), sort)
 
 
 def evidence_index(kind: str, name: str) -> Key:
-    """The evidence partition's own items: a case that has evidence (kind `CASE`, named by
-    its reference), a day's anchor (`ANCHOR`, the day), a package (`PACKAGE`, its id)."""
+    """The `EVIDENCE` partition's own: `CASE#<reference>`, `ANCHOR#<day>`, `PACKAGE#<id>`."""
     return key(EVIDENCE, f"{kind}#{name}")
