@@ -634,6 +634,14 @@ POLICIES: dict[str, list[dict[str, Any]]] = {
             "CLOSURES",
             "REFERRALS#*",
         ),
+        # Witness statements (services/erasure.py erase_statements): the case's evidence
+        # items and withdrawals, and the packages that may hold one, read; each one's
+        # sealed words removed with an "erased" entry in its chain. Nothing sealed opened.
+        _under(_statement("Statements", ["dynamodb:Query"], [TABLE]), "EVIDENCE#*", "EVIDENCE"),
+        _under(
+            _statement("StatementsErased", ["dynamodb:UpdateItem", "dynamodb:PutItem"], [TABLE]),
+            "EVIDENCE#*",
+        ),
         # Every version of the case's files (a plain delete would leave them readable).
         _statement("CaseFiles", ["s3:DeleteObjectVersion"], [CASE_FILES]),
         # Every staff export kept: which list the case is not recorded.

@@ -1758,7 +1758,8 @@ class FakeCustodyStore:
 
     def __init__(self, db: FakeDb) -> None:
         self.db = db
-        for part in ("withdrawn", "cases", "anchors", "stamps", "packages", "statements"):
+        parts = ("withdrawn", "cases", "anchors", "stamps", "packages", "statements", "witnesses")
+        for part in parts:
             db.evidence_rest.setdefault(part, {})
 
     def _rest(self, part: str) -> dict:
@@ -1832,6 +1833,48 @@ class FakeCustodyStore:
     def withdrawn_at(self, reference: str) -> dt.datetime | None:
         return self._rest("withdrawn").get(reference)
 
+    def withdraw_statement(self, uow, statement: Statement, withdrawal) -> None:
+        # "witnesses": each statement's consent withdrawn by its witness, by statement id.
+        withdrawn = self._rest("witnesses")
+        uow.add(
+            "statement-withdrawal",
+            lambda: withdrawn.__setitem__(
+                (statement.reference, statement.statement_id), withdrawal
+            ),
+            lambda: (statement.reference, statement.statement_id) not in withdrawn,
+        )
+
+    def statement_withdrawals(self, reference: str) -> dict:
+        withdrawn = self._rest("witnesses").items()
+        return {s: replace(w, why=None) for (r, s), w in withdrawn if r == reference}
+
+    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
+        found = self._rest("witnesses").get((reference, statement_id))
+        return found.why if found else None
+
+    def erase_statement(self, uow, item: EvidenceItem, entries, at: dt.datetime, *, withdrawn):
+        words, where = self._rest("statements"), (item.reference, item.slot)
+        last = entries[-1]
+
+        def check() -> bool:
+            held = self.db.evidence.get(item.reference, {}).get(item.slot)
+            return where in words and held is not None and held.head == item.head
+
+        def apply() -> None:
+            words.pop(where)
+            case = self.db.evidence[item.reference]
+            case[item.slot] = replace(case[item.slot], head_seq=last.seq, head_hash=last.hash)
+            self.db.custody[where] += entries
+
+        uow.add("statement-erasure", apply, check)
+        if withdrawn:
+            reasons, named = self._rest("witnesses"), (item.reference, item.item)
+            uow.add(
+                "statement-withdrawal",
+                lambda: reasons.__setitem__(named, replace(reasons[named], why=None)),
+                lambda: named in reasons,
+            )
+
     def add_anchor(self, anchor: Anchor) -> bool:
         anchors = self._rest("anchors")
         if anchor.day in anchors:
@@ -1894,6 +1937,8 @@ class FakeEvidenceFiles:
         return data
 
     def hold(self, key: str, version_id: str | None) -> None:
+        if key not in self.objects:  # S3 answers NoSuchKey: there is nothing to hold
+            raise KeyError(key)
         self.holds.add(key)
 
     def held(self, key: str, version_id: str | None) -> bool:

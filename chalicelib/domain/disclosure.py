@@ -164,10 +164,11 @@ def may_read_statement(reader: StaffMember) -> bool:
     return reader.is_coordinator and reader.evidence
 
 
-def may_package_statement(witness_consent: bool) -> bool:
+def may_package_statement(witness_consent: bool, *, withdrawn: bool) -> bool:
     """A witness statement goes into a prosecutor's package only on its witness's own
-    consent, given when it was taken (the reporter's consent covers the reporter's files)."""
-    return witness_consent
+    consent, given when it was taken (the reporter's consent covers the reporter's files),
+    and never after the witness withdrew it (domain/statements.py ConsentWithdrawal)."""
+    return witness_consent and not withdrawn
 
 
 def may_be_matched(consent: ConsentGiven) -> bool:

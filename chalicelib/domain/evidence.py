@@ -40,7 +40,8 @@ class CustodyAction(StrEnum):
     VIEWED = "viewed"  # a staff member opened the working copy
     EXPORTED = "exported"  # the original was put in a prosecutor's package
     HANDED_OVER = "handed_over"  # that package was given to its recipient
-    WITHDRAWN = "withdrawn"  # the reporter withdrew the evidence consent
+    WITHDRAWN = "withdrawn"  # the reporter (or a statement's witness) withdrew the consent
+    ERASED = "erased"  # a statement's words went at its case's retention; its hash stays
 
 
 # Who acts when no staff member does: the reporter's own upload, Homeward's intake.

@@ -15,6 +15,12 @@ with a chain of custody of its own ("received", "hashed", then "viewed" each tim
 words are read, "exported" and "handed over" with a package). The witness's own consent
 to its use by prosecutors is part of the record: without it the statement is kept, for
 the case, but never goes into a prosecutor's package.
+
+That consent is withdrawable, as every consent in Homeward is: the witness asks a staff
+member (by phone, in person), who records it. The sealed record is never edited (the
+seal covers the consent as it was given): the withdrawal is a record of its own
+(`ConsentWithdrawal`: when, who recorded it, why), and what the consent now is comes
+from both (domain/disclosure.py `may_package_statement`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ FIRST_SLOT = 1000
 CONTENT_TYPE = "application/json"
 ADULT_AGE = 18
 MAX_WORDS = 20_000  # characters of each part of an account; longer is a document to file
+MAX_WHY = 500  # characters of why a withdrawal was recorded: a line, not an account
+# A statement's "withdrawn" custody entry says this, never the staff member's words: a
+# chain goes to prosecutors with its packages, and carries no personal data.
+WITHDRAWN_WHY = "the witness withdrew the consent to its use by prosecutors"
 
 
 class WitnessRelation(StrEnum):
@@ -258,6 +268,59 @@ def seal(
         adds_to=_text(adds_to) or None,
     )
     return Statement(**{**statement.__dict__, "sha256": statement.computed_hash()})
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawal:
+    """The witness took back the consent to a statement's use by prosecutors: kept apart
+    from the statement, whose seal it never touches."""
+
+    statement_id: str
+    at: dt.datetime
+    taken_by: str  # the staff member who recorded it (the witness asked them)
+    # In that staff member's words, how the witness asked: sealed like the statement's
+    # words, opened only to be read (None: not opened, or erased at the case's retention).
+    why: str | None = None
+
+
+class NothingToWithdraw(Exception):
+    """The statement's consent cannot be withdrawn: never given, or withdrawn already."""
+
+    def __init__(self, message: str, *, withdrawn_at: dt.datetime | None = None) -> None:
+        super().__init__(message)
+        self.withdrawn_at = withdrawn_at
+
+
+def withdraw(
+    statement: Statement,
+    withdrawn: ConsentWithdrawal | None,
+    *,
+    taken_by: str,
+    why: str,
+    now: dt.datetime,
+) -> ConsentWithdrawal:
+    """The witness's withdrawal of the consent, checked: a reason is required (how the
+    witness asked), and there must be a consent to withdraw."""
+    why = " ".join((why or "").split())
+    if not why:
+        raise StatementRefused(
+            "why", "say how the witness asked to withdraw it (by phone, in person...)"
+        )
+    if len(why) > MAX_WHY:
+        raise StatementRefused("why", f"the reason is at most {MAX_WHY} characters")
+    if withdrawn is not None:
+        raise NothingToWithdraw(
+            "The witness withdrew this consent before: it is recorded once.",
+            withdrawn_at=withdrawn.at,
+        )
+    if not statement.evidence_consent:
+        raise NothingToWithdraw(
+            "The witness never agreed to this statement's use by prosecutors: there is "
+            "nothing to withdraw."
+        )
+    return ConsentWithdrawal(
+        statement.statement_id, now.astimezone(dt.UTC).replace(microsecond=0), taken_by, why
+    )
 
 
 def sealed_problem(statement: Statement) -> str | None:

@@ -269,6 +269,10 @@ def anonymise_case(
     """Nobody left in the case, if it is still due (the index a run read may be a moment
     behind the case); whether it was anonymised."""
     now = now or dt.datetime.now(dt.UTC)
+    traces = stores.lifecycle.traces(reference)
+    if traces is not None and not traces.anonymised_at and still_due(traces):
+        # Before the case item: a run cut short finds the case due again, and finishes.
+        erase_statements(reference, stores=stores, request_id=request_id, now=now)
 
     def plan(traces: Traces) -> Erasure | None:
         if traces.anonymised_at or not still_due(traces):
@@ -280,3 +284,62 @@ def anonymise_case(
 
     done = carry_out(reference, plan, audit, stores=stores, files=files)
     return done is not None and done[1] is not None
+
+
+def erase_statements(
+    reference: str, *, stores: Stores, request_id: str, now: dt.datetime
+) -> tuple[list[str], list[str]]:
+    """At the case's retention, the witnesses' words go (their names, their accounts, why
+    a withdrawal was recorded): each statement keeps its hash and its chain, with an
+    "erased" entry, written with the audit entry. A statement in a package built or handed
+    over is held for a prosecutor (its original under legal hold): it is kept, and its
+    audit entry says why. Nothing sealed is opened (the schedule holds no key to open it).
+    The statements erased now, and those kept."""
+    from chalicelib.domain.evidence import HOMEWARD, CustodyAction, Step, extend
+    from chalicelib.domain.statements import is_statement_slot
+
+    items = [i for i in stores.evidence.items_of(reference) if is_statement_slot(i.slot)]
+    if not items:
+        return [], []
+    withdrawn = stores.evidence.statement_withdrawals(reference)
+    packaged: dict[str, list[str]] = {}
+    for package in stores.evidence.packages():
+        for name in package.items.get(reference, ()):
+            packaged.setdefault(name, []).append(package.package_id)
+    erased, kept = [], []
+    for item in items:
+        if item.item in packaged:
+            held = ", ".join(packaged[item.item])
+            why = f"{item.item} kept: held for a prosecutor in package {held}"
+            stores.audit.record(
+                [system_entry(reference, "retention", "keep-statement", now, request_id, why)]
+            )
+            kept.append(item.item)
+            continue
+        entry = system_entry(reference, "retention", "erase-statement", now, request_id, item.item)
+        step = Step(
+            CustodyAction.ERASED,
+            HOMEWARD,
+            "its words erased at the case's retention",
+            f"sha256 {item.sha256} kept",
+        )
+        for _ in range(_ATTEMPTS):
+            uow = stores.unit_of_work()
+            entries = extend(item.item, item.head, [step], now)
+            stores.evidence.erase_statement(
+                uow, item, entries, now, withdrawn=item.item in withdrawn
+            )
+            stores.audit.add(uow, entry)
+            try:
+                uow.commit()
+            except Refused as refused:
+                if "statement-erasure" not in refused.names:
+                    raise
+                fresh = next(i for i in stores.evidence.items_of(reference) if i.item == item.item)
+                if fresh.head == item.head:
+                    break  # its words were gone already (a run cut short, done again)
+                item = fresh  # its chain grew meanwhile (a reading): from the new head
+                continue
+            erased.append(item.item)
+            break
+    return erased, kept

@@ -25,6 +25,7 @@ from chalicelib.domain.evidence import (
     Anchor,
     CustodyAction,
     EvidenceItem,
+    Package,
     PackageState,
     Step,
     anchor_heads,
@@ -194,21 +195,11 @@ def withdraw(
         if with_all and not items:
             return False  # no evidence was ever kept
         theirs = {i.item for i in items}
-        packages = [
-            p
-            for p in stores.evidence.packages()
-            if p.state == PackageState.BUILT and theirs & set(p.items.get(reference, ()))
-        ]
+        packages = holding(stores, reference, theirs, PackageState.BUILT)
 
         def also(uow: UnitOfWork, packages=packages, theirs=theirs) -> None:
             stores.evidence.withdraw(uow, reference, now)
-            for package in packages:
-                left = {
-                    r: kept
-                    for r, names in package.items.items()
-                    if (kept := tuple(n for n in names if r != reference or n not in theirs))
-                }
-                stores.evidence.save_package(uow, replace(package, items=left), was=package)
+            take_out(uow, stores, packages, reference, theirs)
 
         detail = f"taken out of {len(packages)} package(s) not handed over" if packages else ""
         step = Step(CustodyAction.WITHDRAWN, REPORTER, why, detail)
@@ -228,6 +219,29 @@ def withdraw(
         log.info("evidence consent withdrawn for %s", reference)
         return True
     raise Conflict()
+
+
+def holding(stores: Stores, reference: str, names: set[str], state: PackageState) -> list[Package]:
+    """The packages in `state` that hold any of the case's items named."""
+    return [
+        p
+        for p in stores.evidence.packages()
+        if p.state == state and names & set(p.items.get(reference, ()))
+    ]
+
+
+def take_out(
+    uow: UnitOfWork, stores: Stores, packages: list[Package], reference: str, names: set[str]
+) -> None:
+    """Stage each package (not yet handed over) without the case's items named; a case
+    left with nothing in a package leaves it. Refused "package" if one changed meanwhile."""
+    for package in packages:
+        left = {
+            r: kept
+            for r, held in package.items.items()
+            if (kept := tuple(n for n in held if r != reference or n not in names))
+        }
+        stores.evidence.save_package(uow, replace(package, items=left), was=package)
 
 
 def anchor(

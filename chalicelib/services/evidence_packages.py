@@ -159,7 +159,8 @@ def build(
         sha256="",
     )
     for item in everything:
-        files.hold(item.key, item.version_id)  # kept past retention: a case is in court
+        if not is_statement_slot(item.slot):  # a statement lies in the table, not the bucket
+            files.hold(item.key, item.version_id)  # kept past retention: a case is in court
     step = Step(CustodyAction.EXPORTED, coordinator.subject, f"package {package.package_id}")
     audited = _audited(coordinator, package, "evidence-package", now)
     evidence.record(
@@ -177,10 +178,11 @@ def allowed_items(reference: str, stores: Stores) -> list[EvidenceItem]:
     evidence consent, each witness statement on its witness's own."""
     consent = evidence.consent_of(reference, stores)
     files = consent is not None and may_use_as_evidence(consent)
+    withdrawn = stores.evidence.statement_withdrawals(reference)
     consented = {
         s.statement_id
         for s in stores.evidence.statements_of(reference)
-        if may_package_statement(s.evidence_consent)
+        if may_package_statement(s.evidence_consent, withdrawn=s.statement_id in withdrawn)
     }
     return [
         i

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from chalicelib.domain.evidence import Anchor, CustodyEntry, EvidenceItem, Package, Stamp
-from chalicelib.domain.statements import Statement
+from chalicelib.domain.statements import ConsentWithdrawal, Statement
 
 
 class CustodyStore(Protocol):
@@ -56,6 +56,37 @@ class CustodyStore(Protocol):
         ...
 
     def withdrawn_at(self, reference: str) -> dt.datetime | None: ...
+    def withdraw_statement(
+        self, uow: Any, statement: Statement, withdrawal: ConsentWithdrawal
+    ) -> None:
+        """Record a witness's withdrawal of the consent to a statement's use, its reason
+        sealed as the statement's words are (refused "statement-withdrawal" if recorded)."""
+        ...
+
+    def statement_withdrawals(self, reference: str) -> dict[str, ConsentWithdrawal]:
+        """The case's statements whose witnesses withdrew the consent, by statement id,
+        their reasons left sealed (`why` None): reading them opens nothing."""
+        ...
+
+    def withdrawal_reason(self, reference: str, statement_id: str) -> str | None:
+        """Why a withdrawal was recorded, opened (None: no withdrawal, or it was erased)."""
+        ...
+
+    def erase_statement(
+        self,
+        uow: Any,
+        item: EvidenceItem,
+        entries: list[CustodyEntry],
+        at: dt.datetime,
+        *,
+        withdrawn: bool,
+    ) -> None:
+        """A statement's sealed words (and its withdrawal's reason, if `withdrawn`) gone,
+        with `entries` after the item's head as read; its item, hash and chain stay.
+        Refused "statement-erasure" if the head moved or the words were gone already.
+        `statements_of` no longer returns it."""
+        ...
+
     def add_anchor(self, anchor: Anchor) -> bool:
         """Keep a day's anchor (root, count, token: small); False if that day has one."""
         ...

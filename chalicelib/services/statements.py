@@ -9,18 +9,26 @@ That a case has statements (who gave each, when, in which language, how it was t
 is shown to whoever may work the case; their words only to those the disclosure
 policy lets read evidence (`may_read_statement`), and each reading is a "viewed"
 entry in the statement's chain, written with its audit entry, as opening a file is.
+
+A witness who withdraws the consent to a statement's use by prosecutors asks a staff
+member, who records it (`withdraw_consent`): the withdrawal, a "withdrawn" entry in the
+statement's chain, the statement taken out of every package not yet handed over and
+the audit entry, in one unit of work, as a reporter's withdrawal is (services/evidence.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.disclosure import Disclosure, may_read_statement
-from chalicelib.domain.errors import Refused
-from chalicelib.domain.evidence import CustodyAction, EvidenceItem, Step, extend
+from chalicelib.domain.errors import Conflict, Refused
+from chalicelib.domain.evidence import CustodyAction, EvidenceItem, PackageState, Step, extend
 from chalicelib.domain.statements import (
     CONTENT_TYPE,
+    FIRST_SLOT,
+    WITHDRAWN_WHY,
+    ConsentWithdrawal,
     Statement,
     StatementLanguage,
     StatementRefused,
@@ -28,8 +36,10 @@ from chalicelib.domain.statements import (
     TakerRole,
     WitnessRelation,
     intake_steps,
+    is_statement_slot,
     seal,
     slot_of,
+    withdraw,
 )
 from chalicelib.services import evidence
 from chalicelib.services.access import (
@@ -70,6 +80,21 @@ class ShownStatement:
 
     statement: Statement
     words_shown: bool
+    # The witness withdrew the consent to its use by prosecutors (None: they did not).
+    withdrawal: ConsentWithdrawal | None = None
+    # Withdrawn, yet handed over before in a package: these recipients must be told.
+    handed_over_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatementWithdrawn:
+    """A witness's withdrawal, recorded: the packages not yet handed over it was taken
+    out of, and the recipients who already hold it (they must be told: Homeward cannot
+    take back what was handed over)."""
+
+    withdrawal: ConsentWithdrawal
+    taken_out_of: tuple[str, ...]
+    handed_over_to: tuple[str, ...]
 
 
 def take(
@@ -82,7 +107,9 @@ def take(
         kept = stores.evidence.statements_of(reference)
         if new.adds_to and new.adds_to not in {s.statement_id for s in kept}:
             raise StatementRefused("adds_to", "the statement this one adds to is not on this case")
-        number = max((s.number for s in kept), default=0) + 1
+        # From the items: a statement whose words were erased keeps its number.
+        slots = [i.slot for i in stores.evidence.items_of(reference) if is_statement_slot(i.slot)]
+        number = max((slot - FIRST_SLOT for slot in slots), default=0) + 1
         statement = seal(
             reference=reference,
             number=number,
@@ -145,8 +172,37 @@ def list_statements(
 ) -> list[ShownStatement]:
     """The case's statements, oldest first, without their words: who gave each, when,
     in which language and how it was taken (reading the words is `read`)."""
+    return listing(caller, reference, stores=stores, now=now)[0]
+
+
+def listing(
+    caller: Caller, reference: str, *, stores: Stores, now: dt.datetime
+) -> tuple[list[ShownStatement], list[int]]:
+    """The case's statements as `list_statements` gives them, and the numbers of those
+    whose words were erased at its retention (their hashes and chains stay)."""
     _readable_case(caller, reference, "list-statements", stores, now)
-    return [ShownStatement(s, False) for s in stores.evidence.statements_of(reference)]
+    withdrawn = stores.evidence.statement_withdrawals(reference)
+    given = (
+        evidence.holding(stores, reference, set(withdrawn), PackageState.HANDED_OVER)
+        if withdrawn
+        else []
+    )
+
+    def holders(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.recipient for p in given if name in p.items[reference]))
+
+    kept = stores.evidence.statements_of(reference)
+    shown = [
+        ShownStatement(s, False, withdrawn.get(s.statement_id), holders(s.statement_id))
+        for s in kept
+    ]
+    names = {s.statement_id for s in kept}
+    erased = [
+        i.slot - FIRST_SLOT
+        for i in stores.evidence.items_of(reference)
+        if is_statement_slot(i.slot) and i.item not in names
+    ]
+    return shown, erased
 
 
 def read(
@@ -157,6 +213,19 @@ def read(
     _readable_case(caller, reference, "read-statement", stores, now)
     if not may_read_statement(caller.staff):
         refuse(caller, reference, "read-statement", stores, NotPermitted())
+    found, item = _kept(reference, statement_id, stores)
+    entry = caller.entry(reference, "read-statement", detail=statement_id, at=now)
+    step = Step(CustodyAction.VIEWED, caller.staff.subject, "read in the console", "its words")
+    evidence.record(stores, [item], step, now, also=lambda uow: stores.audit.add(uow, entry))
+    withdrawn = stores.evidence.statement_withdrawals(reference).get(statement_id)
+    if withdrawn is not None:  # why it was recorded: words, shown with the statement's
+        withdrawn = replace(
+            withdrawn, why=stores.evidence.withdrawal_reason(reference, statement_id)
+        )
+    return ShownStatement(found, True, withdrawn)
+
+
+def _kept(reference: str, statement_id: str, stores: Stores) -> tuple[Statement, EvidenceItem]:
     found = next(
         (s for s in stores.evidence.statements_of(reference) if s.statement_id == statement_id),
         None,
@@ -164,7 +233,54 @@ def read(
     item = next((i for i in stores.evidence.items_of(reference) if i.item == statement_id), None)
     if found is None or item is None:
         raise CaseNotFound()
-    entry = caller.entry(reference, "read-statement", detail=statement_id, at=now)
-    step = Step(CustodyAction.VIEWED, caller.staff.subject, "read in the console", "its words")
-    evidence.record(stores, [item], step, now, also=lambda uow: stores.audit.add(uow, entry))
-    return ShownStatement(found, True)
+    return found, item
+
+
+WITHDRAW = "withdraw-statement-consent"
+
+
+def withdraw_consent(
+    caller: Caller,
+    reference: str,
+    statement_id: str,
+    why: str,
+    *,
+    stores: Stores,
+    now: dt.datetime,
+) -> StatementWithdrawn:
+    """Record that the witness withdrew the consent to the statement's use by prosecutors,
+    as the staff member who took their call or visit says (`why`, required); whoever may
+    take a statement on the case may record it. Refused with words (NothingToWithdraw)
+    when it was withdrawn before or never given; nothing is then written."""
+    changeable_case(caller, reference, WITHDRAW, stores, now)
+    names = {statement_id}
+    for _ in range(_ATTEMPTS):
+        statement, item = _kept(reference, statement_id, stores)
+        before = stores.evidence.statement_withdrawals(reference).get(statement_id)
+        withdrawal = withdraw(statement, before, taken_by=caller.staff.subject, why=why, now=now)
+        built = evidence.holding(stores, reference, names, PackageState.BUILT)
+        given = evidence.holding(stores, reference, names, PackageState.HANDED_OVER)
+        detail = "; ".join(
+            [f"taken out of {len(built)} package(s) not handed over"] * bool(built)
+            + [f"already handed over in {len(given)} package(s)"] * bool(given)
+        )
+        step = Step(CustodyAction.WITHDRAWN, caller.staff.subject, WITHDRAWN_WHY, detail)
+        entry = caller.entry(reference, WITHDRAW, detail=statement_id, at=now)
+
+        def also(uow, built=built, withdrawal=withdrawal, statement=statement, entry=entry):
+            stores.evidence.withdraw_statement(uow, statement, withdrawal)
+            evidence.take_out(uow, stores, built, reference, names)
+            stores.audit.add(uow, entry)
+
+        try:
+            evidence.record(stores, [item], step, now, also)
+        except Refused as refused:
+            if refused.names & {"statement-withdrawal", "package"}:
+                continue  # withdrawn, or a package built or handed over, meanwhile: look again
+            raise
+        return StatementWithdrawn(
+            withdrawal,
+            tuple(p.package_id for p in built),
+            tuple(dict.fromkeys(p.recipient for p in given)),
+        )
+    raise Conflict()

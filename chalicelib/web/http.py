@@ -105,3 +105,25 @@ def security_headers_everywhere(event: Any, get_response: Any) -> Any:
         if name.lower() not in present:
             response.headers[name] = value
     return response
+
+
+def error_page(rid: str) -> Response:
+    """What a page answers when something unexpected went wrong: in all three languages,
+    since the page's own language may be what failed."""
+    from html import escape
+
+    body = (
+        '<!doctype html><html lang="uk"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Homeward</title><main>"
+        '<p lang="uk">Щось пішло не так з нашого боку. Спробуйте ще раз за кілька хвилин.</p>'
+        '<p lang="en">Something went wrong on our side. Please try again in a few minutes.</p>'
+        '<p lang="ru">Что-то пошло не так с нашей стороны. Попробуйте ещё раз через несколько '
+        "минут.</p>"
+        f"<p><small>{escape(rid)}</small></p></main></html>"
+    )
+    return Response(
+        body=body,
+        status_code=500,
+        headers={"Content-Type": "text/html; charset=utf-8", **API_HEADERS},
+    )

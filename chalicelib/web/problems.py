@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Response
 
 from chalicelib.logs import describe
-from chalicelib.web.http import API_HEADERS
+from chalicelib.web.http import API_HEADERS, error_page
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -95,6 +95,7 @@ def _table() -> dict[type, Refusal]:
     from chalicelib.domain.partners import InvalidPartnerToken, MissingScope, UnknownPartner
     from chalicelib.domain.referrals import ConsentMissing, ReferralError
     from chalicelib.domain.staff import InvalidToken
+    from chalicelib.domain.statements import NothingToWithdraw
     from chalicelib.domain.workflow import MoveNotAllowed
     from chalicelib.services import (
         access,
@@ -243,6 +244,13 @@ def _table() -> dict[type, Refusal]:
             "consent-withdrawn",
             "The reporter withdrew their consent: this alert may not be sent",
             "The reporter withdrew consent for this recipient",
+        ),
+        NothingToWithdraw: Refusal(
+            409,
+            "nothing-to-withdraw",
+            "Nothing to withdraw",
+            "Withdrawn before, or never given",
+            detail=str,
         ),
         matching.AlreadyDecided: Refusal(
             409, "already-decided", "This match was already reviewed", "Already reviewed"
@@ -425,25 +433,3 @@ def _guarded(view: Callable[..., Any], app: Any, page: bool, request_id: Callabl
 
     guarded._guarded = True  # type: ignore[attr-defined]
     return guarded
-
-
-def error_page(rid: str) -> Response:
-    """What a page answers when something unexpected went wrong: in all three languages,
-    since the page's own language may be what failed."""
-    from html import escape
-
-    body = (
-        '<!doctype html><html lang="uk"><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Homeward</title><main>"
-        '<p lang="uk">Щось пішло не так з нашого боку. Спробуйте ще раз за кілька хвилин.</p>'
-        '<p lang="en">Something went wrong on our side. Please try again in a few minutes.</p>'
-        '<p lang="ru">Что-то пошло не так с нашей стороны. Попробуйте ещё раз через несколько '
-        "минут.</p>"
-        f"<p><small>{escape(rid)}</small></p></main></html>"
-    )
-    return Response(
-        body=body,
-        status_code=500,
-        headers={"Content-Type": "text/html; charset=utf-8", **API_HEADERS},
-    )

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StringConstrai
 
 from chalicelib.domain.case import iso
 from chalicelib.domain.statements import (
+    MAX_WHY,
     MAX_WORDS,
     StatementLanguage,
     StatementRefused,
@@ -18,7 +19,7 @@ from chalicelib.domain.statements import (
     WitnessRelation,
 )
 from chalicelib.services.statements import NewStatement as Taken
-from chalicelib.services.statements import ShownStatement
+from chalicelib.services.statements import ShownStatement, StatementWithdrawn
 from chalicelib.web.schemas import Strict
 
 Account = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WORDS)]
@@ -81,6 +82,12 @@ class StatementRecord(BaseModel):
     witness_name: str | None = None
     saw: str | None = None
     heard: str | None = None
+    consent_withdrawn_at: str | None = Field(
+        None, description="When the witness withdrew the consent to its use by prosecutors"
+    )
+    consent_withdrawn_why: str | None = Field(
+        None, description="How the witness asked to withdraw it (with the words only)"
+    )
 
     @classmethod
     def of(cls, shown: ShownStatement) -> StatementRecord:
@@ -90,6 +97,8 @@ class StatementRecord(BaseModel):
             if shown.words_shown
             else {}
         )
+        if shown.words_shown and shown.withdrawal is not None:
+            words["consent_withdrawn_why"] = shown.withdrawal.why
         return cls(
             statement_id=s.statement_id,
             reference=s.reference,
@@ -106,7 +115,48 @@ class StatementRecord(BaseModel):
             adds_to=s.adds_to,
             sha256=s.sha256,
             words_shown=shown.words_shown,
+            consent_withdrawn_at=iso(shown.withdrawal.at) if shown.withdrawal else None,
             **words,
+        )
+
+
+class ConsentWithdrawn(Strict):
+    why: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_WHY)] = Field(
+        description="How the witness asked to withdraw it (by phone, in person...): required; "
+        "sealed, never in the statement's chain of custody"
+    )
+
+
+class StatementWithdrawal(BaseModel):
+    statement_id: str
+    withdrawn_at: str
+    withdrawn_by: str = Field(description="The staff member who recorded it")
+    taken_out_of: list[str] = Field(
+        description="The packages not yet handed over the statement was taken out of"
+    )
+    handed_over_to: list[str] = Field(
+        description="Recipients who already hold it in a package handed over: Homeward "
+        "cannot take it back, they must be told"
+    )
+    notice: str | None = Field(None, description="What to do now, in words, when any")
+
+    @classmethod
+    def of(cls, done: StatementWithdrawn) -> StatementWithdrawal:
+        notice = None
+        if done.handed_over_to:
+            notice = (
+                "The statement was already handed over to "
+                + ", ".join(done.handed_over_to)
+                + ". It is with the recipient: the withdrawal is recorded in its chain of "
+                "custody, and the recipient must be told that the witness withdrew the consent."
+            )
+        return cls(
+            statement_id=done.withdrawal.statement_id,
+            withdrawn_at=iso(done.withdrawal.at),
+            withdrawn_by=done.withdrawal.taken_by,
+            taken_out_of=list(done.taken_out_of),
+            handed_over_to=list(done.handed_over_to),
+            notice=notice,
         )
 
 

@@ -362,6 +362,31 @@ def read_statement(caller, reference, statement_id):
     return statements.read(caller, reference, statement_id, stores=wiring.stores(), now=_now())
 
 
+@staff_operation(
+    bp,
+    "POST",
+    f"{STATEMENTS}/{{statement_id}}/consent-withdrawal",
+    operation_id="withdrawStatementConsent",
+    summary="Record that the witness withdrew the consent to the statement's use by prosecutors "
+    "(whoever may take a statement; once): it leaves every package not yet handed over, and the "
+    "answer names the recipients who already hold it",
+    answer="StatementWithdrawal",
+    body="ConsentWithdrawn",
+    status=201,
+    refusals=(*CHANGE, "NothingToWithdraw"),
+)
+def withdraw_statement_consent(caller, reference, statement_id, body):
+    from chalicelib.domain.statements import StatementRefused
+    from chalicelib.web.schemas_statements import refused_as_invalid
+
+    try:
+        return statements.withdraw_consent(
+            caller, reference, statement_id, body.why, stores=wiring.stores(), now=_now()
+        )
+    except StatementRefused as refused:
+        raise refused_as_invalid(refused) from None
+
+
 def _now():
     import datetime as dt
 

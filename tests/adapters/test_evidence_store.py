@@ -185,6 +185,48 @@ def test_a_statement_is_kept_sealed_once_and_reads_back_as_it_was(stores):
         raw = str(client.scan(TableName=stores.evidence._table)["Items"])
         assert first.sha256 in raw and "Марія" not in raw and "автобус" not in raw
 
+    # The witness withdraws the consent: recorded once, apart from the sealed record,
+    # its reason sealed too.
+    from chalicelib.domain.statements import ConsentWithdrawal
+
+    withdrawal = ConsentWithdrawal(first.statement_id, NOW, "c-1", "Марія зателефонувала")
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw_statement(uow, first, withdrawal)
+    uow.commit()
+    uow = stores.unit_of_work()
+    stores.evidence.withdraw_statement(uow, first, withdrawal)
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert "statement-withdrawal" in refused.value.names
+    # Listed without opening the reason; opened only when asked for.
+    listed = dataclasses.replace(withdrawal, why=None)
+    assert stores.evidence.statement_withdrawals("HW-EVID-2") == {first.statement_id: listed}
+    assert stores.evidence.withdrawal_reason("HW-EVID-2", first.statement_id) == withdrawal.why
+    assert stores.evidence.statement_withdrawals("HW-EVID-1") == {}
+    assert stores.evidence.statements_of("HW-EVID-2") == [first]
+    assert stores.evidence.withdrawn_at("HW-EVID-2") is None  # the reporter's is another
+    if client is not None:
+        raw = str(client.scan(TableName=stores.evidence._table)["Items"])
+        assert "Марія" not in raw and "зателефонувала" not in raw
+
+    # At the case's retention its words go, the withdrawal's reason too; hash and chain stay.
+    erased = extend(item.item, item.head, [Step(CustodyAction.ERASED, "homeward", "")], NOW)
+    uow = stores.unit_of_work()
+    stores.evidence.erase_statement(uow, item, erased, NOW, withdrawn=True)
+    uow.commit()
+    assert stores.evidence.statements_of("HW-EVID-2") == []
+    assert stores.evidence.withdrawal_reason("HW-EVID-2", first.statement_id) is None
+    assert first.statement_id in stores.evidence.statement_withdrawals("HW-EVID-2")
+    (after,) = stores.evidence.items_of("HW-EVID-2")
+    assert after.sha256 == item.sha256 and after.head == (erased[-1].seq, erased[-1].hash)
+    assert [e.action for e in stores.evidence.chain(after)][-1] == "erased"
+    again = extend(item.item, after.head, [Step(CustodyAction.ERASED, "homeward", "")], NOW)
+    uow = stores.unit_of_work()
+    stores.evidence.erase_statement(uow, after, again, NOW, withdrawn=True)
+    with pytest.raises(Refused) as refused:
+        uow.commit()
+    assert "statement-erasure" in refused.value.names
+
 
 def test_stamps_are_kept_with_their_case_and_read_with_its_items_oldest_day_first(stores):
     """Each case's stamps lie in its own partition, written in batches (more than one

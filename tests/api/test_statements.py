@@ -63,3 +63,40 @@ def test_the_words_are_only_for_the_evidence_role(staff, token, client, case):
     )
     # There is no way to change a statement: a correction is a new one.
     assert staff("coordinator").put(one, statement()).status_code in (403, 404, 405)
+
+
+def test_staff_record_a_witness_withdrawing_the_consent_once(staff, case):
+    taken = staff("coordinator").post(f"/cases/{case}/statements", statement())
+    withdrawal = f"/cases/{case}/statements/{taken.json_body['statement_id']}/consent-withdrawal"
+    assert staff("auditor").post(withdrawal, {"why": "by phone"}).status_code == 403
+    blank = staff("coordinator").post(withdrawal, {"why": "  "})
+    assert blank.status_code == 422 and blank.json_body["errors"][0]["loc"] == ["why"]
+    done = staff("coordinator").post(withdrawal, {"why": "Мати зателефонувала"})
+    assert done.status_code == 201, done.json_body
+    assert done.json_body["taken_out_of"] == [] and done.json_body["notice"] is None
+    again = staff("coordinator").post(withdrawal, {"why": "Мати зателефонувала"})
+    assert again.status_code == 409
+    assert (
+        again.json_body["detail"]
+        == "The witness withdrew this consent before: it is recorded once."
+    )
+    (listed,) = staff("coordinator").get(f"/cases/{case}/statements").json_body["statements"]
+    assert listed["consent_withdrawn_at"] == done.json_body["withdrawn_at"]
+    assert listed["evidence_consent"] is True  # the sealed record, as it was given
+
+
+def test_the_answer_says_in_words_whom_to_tell_when_it_was_handed_over():
+    from chalicelib.domain.statements import ConsentWithdrawal
+    from chalicelib.services.statements import StatementWithdrawn
+    from chalicelib.web.schemas_statements import StatementWithdrawal
+
+    at = dt.datetime(2026, 12, 7, 10, tzinfo=dt.UTC)
+    withdrawal = ConsentWithdrawal("HW-1-S1", at, "c-1", "by phone")
+    done = StatementWithdrawal.of(StatementWithdrawn(withdrawal, ("P-1",), ("ICC OTP",)))
+    assert done.taken_out_of == ["P-1"] and done.handed_over_to == ["ICC OTP"]
+    assert done.notice == (
+        "The statement was already handed over to ICC OTP. It is with the recipient: the "
+        "withdrawal is recorded in its chain of custody, and the recipient must be told that "
+        "the witness withdrew the consent."
+    )
+    assert "by phone" not in done.model_dump_json()  # the reason is not echoed

@@ -302,7 +302,13 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     said = {"witness": "neighbour", "adult_confirmed": True, "language": "uk", "saw": "Автобус"}
     said |= {"taker_role": "staff", "taken_how": "by_phone", "evidence_consent": True}
     said["given_at"] = dt.datetime.now(dt.UTC).isoformat()
-    assert http.call("POST", f"/api/v1/staff/cases/{reference}/statements", said, south)[0] == 201
+    status, taken = http.call("POST", f"/api/v1/staff/cases/{reference}/statements", said, south)
+    assert status == 201
+    # She calls back: prosecutors must not use it. Recorded once; a second time is refused.
+    took_back = f"/api/v1/staff/cases/{reference}/statements/{taken['statement_id']}"
+    took_back += "/consent-withdrawal"
+    assert http.call("POST", took_back, {"why": "asked by phone"}, south)[0] == 201
+    assert http.call("POST", took_back, {"why": "asked by phone"}, south)[0] == 409
     for target in WORKFLOW:
         status, case = http.call(
             "POST",
@@ -423,6 +429,7 @@ def test_the_whole_life_of_a_case(page, life_site, dev_key, tmp_path, telegram_p
     # The photo opened, its evidence packaged and handed over to the prosecutor.
     assert {"open-attachment", "evidence-package", "evidence-hand-over"} <= set(actions)
     assert "take-statement" in actions and "Автобус" not in json.dumps(trail, ensure_ascii=False)
+    assert "withdraw-statement-consent" in actions
     assert "Ковальчук" not in json.dumps(trail, ensure_ascii=False)
     # The hotline's report: taken by the operator, with the caller's consent given orally.
     _, phoned = http.call("GET", f"/api/v1/staff/cases/{by_phone}/audit", token=auditor)

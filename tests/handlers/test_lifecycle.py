@@ -279,7 +279,8 @@ ITEM_KINDS = {
     # describe stay locked for the evidence retention, as the reporter was told.
     "an evidence item (an original) and its chain's head": "kept",
     "one entry of an item's chain of custody": "kept",
-    "a case's evidence consent withdrawn": "kept",
+    # A statement's: when and by whom; its sealed reason goes with its words (erasure.py).
+    "evidence consent withdrawn (a statement's: `#<slot>`)": "kept",
     "a case that has evidence (for the daily anchor)": "kept",
     "a day's stamp of a case's chains (leaf, proof)": "kept",
     "a day's timestamp of every chain's head (root, count, token)": "not of a case",

@@ -24,6 +24,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.items import from_item, query_all, time, to_item, value
+from chalicelib.adapters.dynamo.statements import StatementRecords, statement_group
 from chalicelib.adapters.dynamo.unit_of_work import DynamoUnitOfWork
 from chalicelib.domain.case import iso
 from chalicelib.domain.errors import Refused
@@ -69,13 +70,7 @@ def _package_of(values: dict[str, Any]) -> Package:
     )
 
 
-def _statement_group(number: int) -> str:
-    # The sealed group's name is bound into its ciphertext: moved to another statement's
-    # item, it does not open.
-    return f"statement-{number}"
-
-
-class CustodyStore:
+class CustodyStore(StatementRecords):
     def __init__(self, client: Any, table: str, sealer: Any = None) -> None:
         self._client = client
         self._table = table
@@ -144,7 +139,7 @@ class CustodyStore:
     ):
         if self._sealer is None:
             raise RuntimeError("these stores were built without the fields key")
-        group = _statement_group(statement.number)
+        group = statement_group(statement.number)
         blobs, key_blob = self._sealer.seal(
             statement.reference, {group: {"record": statement.sealed().decode()}}
         )
@@ -156,9 +151,9 @@ class CustodyStore:
             raise RuntimeError("these stores were built without the fields key")
         kept = []
         for values in self._items(reference):
-            if "statement" not in values:
-                continue
-            group = _statement_group(int(values["statement"]))
+            if "statement" not in values or "sealed" not in values:
+                continue  # an original, or a statement whose words were erased
+            group = statement_group(int(values["statement"]))
             opened = self._sealer.open(
                 reference, group, bytes(values["sealed"]), bytes(values["sealed_key"])
             )

@@ -40,7 +40,7 @@ Cases table (`pk`, `sk`):
 | a chat's messages to delete at a time | `TIDY` | `<due>#<conversation id>` |
 | an evidence item (an original) and its chain's head | `EVIDENCE#<reference>` | `ITEM#<slot>` |
 | one entry of an item's chain of custody | `EVIDENCE#<reference>` | `CUSTODY#<slot>#<seq>` |
-| a case's evidence consent withdrawn | `EVIDENCE#<reference>` | `WITHDRAWN` |
+| evidence consent withdrawn (a statement's: `#<slot>`) | `EVIDENCE#<reference>` | `WITHDRAWN` |
 | a day's stamp of a case's chains (leaf, proof) | `EVIDENCE#<reference>` | `STAMP#<day>` |
 | a case that has evidence (for the daily anchor) | `EVIDENCE` | `CASE#<reference>` |
 | a day's timestamp of every chain's head (root, count, token) | `EVIDENCE` | `ANCHOR#<day>` |
@@ -441,7 +441,7 @@ def custody(reference: str, slot: int, seq: int) -> Key:
 
 
 def evidence_of(reference: str, sort: str) -> Key:
-    """A case's evidence record: `WITHDRAWN`, or a day's stamp of its chains `STAMP#<day>`."""
+    """A case's evidence record: `WITHDRAWN` (`#<slot>`: a statement's), a day's `STAMP#<day>`."""
     return key(evidence_partition(reference), sort)
 
 

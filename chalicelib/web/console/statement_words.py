@@ -41,10 +41,15 @@ def sentence(statement, language: str) -> str:
 
 def lines(ctx: Ctx, reference: str) -> list[dict]:
     """The case's statements as its page lists them (never their words)."""
-    shown = statements.list_statements(
+    shown, erased = statements.listing(
         ctx.caller, reference, stores=wiring.stores(), now=dt.datetime.now(dt.UTC)
     )
     numbers = {s.statement.statement_id: s.statement.number for s in shown}
+    gone = [{"number": n, "erased": True} for n in erased]
+    return sorted([*_kept(shown, numbers, ctx), *gone], key=lambda line: line["number"])
+
+
+def _kept(shown, numbers: dict[str, int], ctx: Ctx) -> list[dict]:
     return [
         {
             "id": s.statement.statement_id,
@@ -52,9 +57,28 @@ def lines(ctx: Ctx, reference: str) -> list[dict]:
             "sentence": sentence(s.statement, ctx.lang),
             "adds_to": numbers.get(s.statement.adds_to or ""),
             "consent": s.statement.evidence_consent,
+            "withdrawn": withdrawn(s, ctx.lang),
         }
         for s in shown
     ]
+
+
+def withdrawn(shown, language: str) -> str | None:
+    """ "The witness withdrew the consent to its use by prosecutors on 7 December 2026.",
+    with whom to tell when it had been handed over before; None while it stands."""
+    if shown.withdrawal is None:
+        return None
+    _ = render.gettext_for(language)
+    day = render.day(shown.withdrawal.at.astimezone(ZoneInfo(KYIV)).date(), language)
+    said = _("The witness withdrew the consent to its use by prosecutors on %(day)s.") % {
+        "day": day
+    }
+    if shown.handed_over_to:
+        said += " " + _(
+            "It had already been handed over to %(recipients)s: it is with them, the "
+            "withdrawal is recorded in its chain of custody, and they must be told."
+        ) % {"recipients": ", ".join(shown.handed_over_to)}
+    return said
 
 
 def choices(language: str, now: dt.datetime | None = None) -> dict[str, object]:

@@ -17,6 +17,7 @@ from chalice import Response
 from chalicelib import wiring
 from chalicelib.domain.dates import NotADate, read_date
 from chalicelib.domain.statements import (
+    NothingToWithdraw,
     StatementLanguage,
     StatementRefused,
     TakenHow,
@@ -120,3 +121,34 @@ def _refusal(ctx: Ctx, refused: StatementRefused) -> str:
         "given_at": _("A statement cannot be given in the future."),
         "adds_to": _("Choose a statement of this case."),
     }.get(refused.field, _("The statement could not be kept as written."))
+
+
+@console_route(
+    f"{CASE}/statements/{{statement_id}}/consent-withdrawal", ["POST"], roles=WORKERS, back=_back
+)
+def withdraw_consent(ctx: Ctx, reference: str, statement_id: str) -> Response:
+    """The witness withdrew the consent to the statement's use by prosecutors: recorded,
+    with how they asked (required); refused, the page says why and keeps what was typed."""
+    _ = ctx._
+    number = statement_id.rpartition("-S")[2]
+    field = f"sw_why-{number}"
+    why = ctx.form.get("sw_why", "").strip()
+    try:
+        statements.withdraw_consent(
+            ctx.caller, reference, statement_id, why, stores=wiring.stores(), now=_now()
+        )
+    except StatementRefused:
+        error = _("Say how the witness asked to withdraw it (by phone, in person...).")
+        return case_page(ctx, reference, status=422, errors={field: error}, typed={field: why})
+    except NothingToWithdraw as refused:
+        error = (
+            _("The witness withdrew this consent before: it is recorded once.")
+            if refused.withdrawn_at
+            else _("The witness never agreed to its use by prosecutors: nothing to withdraw.")
+        )
+        return case_page(ctx, reference, status=409, errors={field: error}, typed={field: why})
+    return ctx.redirect(_back(reference), done="statement-withdrawn")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

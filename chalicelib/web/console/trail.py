@@ -55,6 +55,11 @@ ACTION_NAMES = {
     "take-report": N_("Took a report on the hotline"),
     "take-statement": N_("Took a witness statement"),
     "read-statement": N_("Read a witness statement"),
+    "withdraw-statement-consent": N_(
+        "Recorded a witness withdrawing the consent to a statement's use by prosecutors"
+    ),
+    "erase-statement": N_("Erased a witness statement's words at the case's retention"),
+    "keep-statement": N_("Kept a witness statement a prosecutor's package holds, past retention"),
     "evidence-package": N_("Packaged evidence for a prosecutor"),
     "evidence-hand-over": N_("Handed evidence over to a prosecutor"),
 }
