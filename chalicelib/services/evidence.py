@@ -131,17 +131,19 @@ def consent_of(reference: str, stores: Stores) -> ConsentGiven | None:
 def record(
     stores: Stores,
     items: list[EvidenceItem],
-    step: Step,
+    step: Step | Callable[[EvidenceItem], Step],
     now: dt.datetime,
     also: Callable[[UnitOfWork], None] = lambda uow: None,
 ) -> None:
-    """Append one step to each item's chain with whatever `also` stages, in one unit of
-    work; read the heads again and retry if another writer moved one meanwhile."""
+    """Append one step to each item's chain (the same, or each item's own) with whatever
+    `also` stages, in one unit of work; read the heads again and retry if another writer
+    moved one meanwhile."""
+    step_of = step if callable(step) else lambda item: step
     for _ in range(_ATTEMPTS):
         uow = stores.unit_of_work()
         also(uow)
         for item in items:
-            stores.evidence.append(uow, item, extend(item.item, item.head, [step], now))
+            stores.evidence.append(uow, item, extend(item.item, item.head, [step_of(item)], now))
         try:
             uow.commit()
             return

@@ -166,7 +166,17 @@ def build(
     evidence.record(
         stores,
         everything,
-        replace(step, detail=f"for {recipient}; legal hold placed"),
+        # An original is held in the bucket; a statement, kept at retention while a
+        # package holds it (services/erasure.py): each chain says which is true of it.
+        lambda item: replace(
+            step,
+            detail=f"for {recipient}; "
+            + (
+                "kept while a package holds it"
+                if is_statement_slot(item.slot)
+                else "legal hold placed"
+            ),
+        ),
         now,
         also=lambda uow: (stores.evidence.save_package(uow, package), audited(uow, stores)),
     )

@@ -86,6 +86,7 @@ def test_only_cases_with_the_evidence_consent_go_in_and_the_package_verifies(
     assert given.state == "handed_over"
     chain = stores.evidence.chain(item)
     assert [e.action for e in chain[-2:]] == ["exported", "handed_over"]
+    assert chain[-2].detail.endswith("legal hold placed")
 
     found = verifier.verify(path)
     assert found.failed == [] and len(found.held) == 6
@@ -288,8 +289,12 @@ def test_only_statements_the_witness_agreed_to_go_in_and_verify_names_a_changed_
     statement_item = next(
         i for i in stores.evidence.items_of(consented.reference) if i.item == agreed.statement_id
     )
-    chain = [e.action for e in stores.evidence.chain(statement_item)]
-    assert chain == ["received", "hashed", "exported", "handed_over"]
+    chain = stores.evidence.chain(statement_item)
+    assert [e.action for e in chain] == ["received", "hashed", "exported", "handed_over"]
+    # Its chain says what is true of a statement: no object in the bucket was held.
+    assert (
+        "legal hold" not in chain[2].detail and "kept while a package holds it" in chain[2].detail
+    )
 
     name = f"statements/{agreed.statement_id}.json"
     changed = rewritten(
