@@ -49,9 +49,9 @@ def fewer_coverage_cases():
 
     - A field sent with a wrong type: the phase sends it once per JSON type it is not (a
       string as a number, a boolean, an array, an object, null), five or six cases all answered
-      by the same validation: over a third of the cases. Kept: the first of them (a number
-      for a string, a string for a number...), for every field of every operation and
-      location; null and the other types go to the bench.
+      by the same validation: over a third of the cases. Kept: the first of them (for a
+      string field, a number), for every field of every operation and location; null and
+      the other types run in the bench.
     - A method the route does not declare: the runner's router answers 405, and a deployed API
       Gateway answers it before any function runs.
     Every other coverage case is sent. `make bench fuzz` runs the phase whole
