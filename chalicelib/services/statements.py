@@ -167,19 +167,12 @@ def _readable_case(caller: Caller, reference: str, action: str, stores: Stores, 
     return case
 
 
-def list_statements(
-    caller: Caller, reference: str, *, stores: Stores, now: dt.datetime
-) -> list[ShownStatement]:
-    """The case's statements, oldest first, without their words: who gave each, when,
-    in which language and how it was taken (reading the words is `read`)."""
-    return listing(caller, reference, stores=stores, now=now)[0]
-
-
 def listing(
     caller: Caller, reference: str, *, stores: Stores, now: dt.datetime
 ) -> tuple[list[ShownStatement], list[int]]:
-    """The case's statements as `list_statements` gives them, and the numbers of those
-    whose words were erased at its retention (their hashes and chains stay)."""
+    """The case's statements, oldest first, without their words (who gave each, when, in
+    which language and how it was taken; reading the words is `read`), and the numbers of
+    those whose words were erased at its retention (their hashes and chains stay)."""
     _readable_case(caller, reference, "list-statements", stores, now)
     withdrawn = stores.evidence.statement_withdrawals(reference)
     given = (

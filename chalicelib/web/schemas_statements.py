@@ -162,10 +162,17 @@ class StatementWithdrawal(BaseModel):
 
 class StatementList(BaseModel):
     statements: list[StatementRecord]
+    # Their hashes and chains of custody are kept (the evidence routes show them).
+    erased: list[int] = Field(
+        default_factory=list,
+        description="The numbers of the statements whose words were erased when the case's "
+        "retention ran out",
+    )
 
     @classmethod
-    def of(cls, shown: list[ShownStatement]) -> StatementList:
-        return cls(statements=[StatementRecord.of(s) for s in shown])
+    def of(cls, listed: tuple[list[ShownStatement], list[int]]) -> StatementList:
+        shown, erased = listed
+        return cls(statements=[StatementRecord.of(s) for s in shown], erased=erased)
 
 
 def refused_as_invalid(refused: StatementRefused):

@@ -345,7 +345,7 @@ def take_statement(caller, reference, body):
     refusals=("CaseNotFound", "NotPermitted"),
 )
 def list_statements(caller, reference):
-    return statements.list_statements(caller, reference, stores=wiring.stores(), now=_now())
+    return statements.listing(caller, reference, stores=wiring.stores(), now=_now())
 
 
 @staff_operation(

@@ -100,3 +100,25 @@ def test_the_answer_says_in_words_whom_to_tell_when_it_was_handed_over():
         "the witness withdrew the consent."
     )
     assert "by phone" not in done.model_dump_json()  # the reason is not echoed
+
+
+def test_a_statement_erased_at_retention_is_listed_by_its_number(staff, case):
+    """The words go when the case's retention runs out; the list still says a statement was
+    given (its hash and chain are kept), as the case page does."""
+    from chalicelib import wiring
+    from chalicelib.services import erasure
+
+    taken = staff("coordinator").post(f"/cases/{case}/statements", statement())
+    assert taken.status_code == 201
+    listed = staff("coordinator").get(f"/cases/{case}/statements").json_body
+    assert len(listed["statements"]) == 1 and listed["erased"] == []
+    assert erasure.anonymise_case(
+        case,
+        still_due=lambda traces: True,
+        stores=wiring.stores(),
+        files=wiring.file_store(),
+        request_id="retention-test",
+        now=dt.datetime.now(dt.UTC),
+    )
+    listed = staff("coordinator").get(f"/cases/{case}/statements").json_body
+    assert listed == {"statements": [], "erased": [1]}

@@ -116,7 +116,7 @@ def test_a_second_write_under_the_same_id_is_refused(stores, case):
 
 def test_only_the_evidence_role_reads_the_words_and_each_reading_is_in_the_chain(stores, case):
     statement = statements.take(caller(OLENA), case, given(), stores=stores, now=NOW)
-    (listed,) = statements.list_statements(caller(OLENA), case, stores=stores, now=NOW)
+    (listed,) = statements.listing(caller(OLENA), case, stores=stores, now=NOW)[0]
     assert not listed.words_shown
     with pytest.raises(NotPermitted):
         statements.read(caller(OLENA), case, statement.statement_id, stores=stores, now=NOW)
@@ -199,7 +199,7 @@ def test_a_withdrawal_is_recorded_in_the_chain_and_takes_it_out_of_a_built_packa
         "withdraw-statement-consent",
         statement.statement_id,
     )
-    (listed, _) = statements.list_statements(caller(OLENA), case, stores=stores, now=later)
+    (listed, _) = statements.listing(caller(OLENA), case, stores=stores, now=later)[0]
     assert listed.withdrawal.at == later and listed.withdrawal.why is None  # left sealed
     # The evidence role reads why with the statement's words.
     read = statements.read(caller(), case, statement.statement_id, stores=stores, now=later)
