@@ -761,6 +761,12 @@ FULL_SIZE = [
         "tests/e2e/test_staff_state_machine.py",
     ),
     (
+        "the OpenAPI document: schemathesis's coverage phase whole (every wrong type of every "
+        "field, undeclared methods) and 20 random cases an operation",
+        {"HOMEWARD_OPENAPI_COVERAGE": "all", "HOMEWARD_OPENAPI_EXAMPLES": "20"},
+        "tests/e2e/test_openapi_fuzz.py",
+    ),
+    (
         "500 reports on the fakes with 30% of sends failing: every delivery sent once or parked",
         {"ALERTING_REPORTS": "500"},
         "tests/services/test_alerting.py::test_reports_with_30_percent_transient_failures",

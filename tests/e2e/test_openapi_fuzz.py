@@ -1,12 +1,15 @@
 """Schemathesis over the whole OpenAPI document, against the local runner.
 
-Bounded in examples; every response must be no 5xx, have a documented status code and
-content type, and match its schema. Staff operations run with a coordinator's token; the
-partner API's with a registered partner's token (both scopes, a quota no example meets),
-so its routes are fuzzed past the token check rather than answering 401 to every case.
+Every operation, through schemathesis's coverage phase (less its repeated wrong types: see
+`fewer_coverage_cases`) and a few random cases each; every response must be no 5xx, have a
+documented status code and content type, and match its schema. Staff operations run with a
+coordinator's token; the partner API's with a registered partner's token (both scopes, a quota
+no example meets), so its routes are fuzzed past the token check rather than answering 401 to
+every case.
 """
 
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -14,6 +17,7 @@ import pytest
 import schemathesis
 from helpers import local_runner
 from hypothesis import HealthCheck, settings
+from schemathesis.generation.meta import CoverageScenario
 
 from chalicelib.adapters.tokens import mint_dev_partner_token, mint_dev_token
 from chalicelib.web.partners import PARTNER
@@ -34,7 +38,40 @@ def live(tmp_path_factory, dev_key):
 
 @pytest.fixture(scope="module")
 def api_schema(live):
-    return schemathesis.openapi.from_url(f"{live}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{live}/openapi.json")
+    if os.environ.get("HOMEWARD_OPENAPI_COVERAGE") != "all":
+        schema.hook(fewer_coverage_cases())
+    return schema
+
+
+def fewer_coverage_cases():
+    """The coverage phase, less what repeats itself or never reaches Homeward's code.
+
+    - A field sent with a wrong type: the phase sends it once per JSON type it is not (a
+      string as a number, a boolean, an array, an object, null), five or six cases all answered
+      by the same validation: over a third of the cases. Kept: the first of them (for a
+      string field, a number), for every field of every operation and location; null and
+      the other types run in the bench.
+    - A method the route does not declare: the runner's router answers 405, and a deployed API
+      Gateway answers it before any function runs.
+    Every other coverage case is sent. `make bench fuzz` runs the phase whole
+    (HOMEWARD_OPENAPI_COVERAGE=all)."""
+    typed = set()
+
+    def filter_case(context, case):
+        phase = case.meta.phase.data if case.meta else None
+        scenario = getattr(phase, "scenario", None)
+        if scenario == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+            return False
+        if scenario != CoverageScenario.INCORRECT_TYPE:
+            return True
+        field = (case.operation.label, phase.parameter_location, phase.parameter, phase.description)
+        if field in typed:
+            return False
+        typed.add(field)
+        return True
+
+    return filter_case
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +102,10 @@ def caller(case, coordinator, partner) -> dict:
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
+# Random cases an operation after the coverage phase: small here (make test stays under 6
+# minutes); `make bench fuzz` runs more (HOMEWARD_OPENAPI_EXAMPLES).
+EXAMPLES = int(os.environ.get("HOMEWARD_OPENAPI_EXAMPLES", "3"))
+
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -74,7 +115,7 @@ CHECKS = [
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms(case, coordinator, partner):
     case.call_and_validate(headers=caller(case, coordinator, partner), checks=CHECKS)
 
